@@ -1,0 +1,161 @@
+# so8t — GNU Makefile (no CMake).
+#
+#   make            bin/so8t (CUDA objects added when nvcc is found; CUDA=0 forces CPU-only)
+#   make test       every CPU test; last line "N passed, N failed"
+#   make check-cuda compile every .cu (no GPU needed)
+#   make gpu-check  GPU tests (print "SKIP: no CUDA device" without one)
+#   make asan       tests under -fsanitize=address,undefined (CPU-only build)
+#   make demo | bench | fuzz | model | clean | install PREFIX=...
+#
+# Layout convention (so components can grow without editing this file):
+#   <component>/*.c      library code, linked into build/libso8t.a
+#   <component>/*.cu     CUDA code, only with CUDA=1; each has a *_nocuda.c twin used with CUDA=0
+#   cli/*.c              the so8t front end
+#   tests/test_*.c       CPU test executables (one per component), tests/test_*.sh shell tests
+#   tests/gpu_*.c        GPU test executables
+#   bench/bench_*.c      benchmark executables
+
+CC        ?= gcc
+CUDA_HOME ?= /usr/local/cuda
+NVCC      ?= $(shell command -v nvcc 2>/dev/null || { test -x $(CUDA_HOME)/bin/nvcc && echo $(CUDA_HOME)/bin/nvcc; })
+ifeq ($(origin CUDA),undefined)
+  CUDA := $(if $(NVCC),1,0)
+endif
+ifeq ($(CUDA),1)
+  ifeq ($(NVCC),)
+    $(error CUDA=1 but nvcc was not found on PATH or in $(CUDA_HOME)/bin)
+  endif
+endif
+
+BUILD  ?= build
+BIN    ?= bin
+SO8T_EXE := $(BIN)/so8t
+PREFIX ?= /usr/local
+COMPONENTS := mc geom so8 llm
+
+WARN    := -Wall -Wextra -Wpedantic -Wshadow
+ifeq ($(WERROR),1)
+  WARN += -Werror
+endif
+# -ffp-contract=off: the files that must agree bit for bit with the GPU use the
+# same contraction rule as nvcc --fmad=false (see docs/design.md).
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 $(WARN) -fopenmp -ffp-contract=off -D_GNU_SOURCE -Iinclude -I.
+LDLIBS  := -lcjson -lm
+SAN     :=
+
+# The real cuRAND host library, used only by the Philox comparison test.
+CURAND_HOST := $(wildcard $(CUDA_HOME)/lib64/libcurand.so)
+
+NVFLAGS := -O2 -std=c++17 --fmad=false -Iinclude -I. \
+           -gencode arch=compute_80,code=sm_80 \
+           -gencode arch=compute_90,code=sm_90 \
+           -gencode arch=compute_90,code=compute_90 \
+           -Xcompiler -fopenmp,-Wall,-ffp-contract=off
+
+LIB_C  := $(foreach c,$(COMPONENTS),$(wildcard $(c)/*.c))
+LIB_CU := $(foreach c,$(COMPONENTS),$(wildcard $(c)/*.cu))
+ifeq ($(CUDA),1)
+  LIB_C   := $(filter-out %_nocuda.c,$(LIB_C))
+  LIB_OBJ := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CU:%.cu=$(BUILD)/%.cu.o)
+  # Static cudart: a CUDA-enabled so8t runs on machines without the toolkit or a GPU.
+  CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lpthread -lstdc++
+else
+  LIB_OBJ := $(LIB_C:%.c=$(BUILD)/%.o)
+  CUDA_LIBS :=
+endif
+CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
+
+TEST_SRC  := $(wildcard tests/test_*.c)
+TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_SH   := $(wildcard tests/test_*.sh)
+GPU_SRC   := $(wildcard tests/gpu_*.c)
+GPU_BIN   := $(GPU_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%_replay)
+
+.PHONY: all test check-cuda gpu-check asan test-asan-run demo bench fuzz model clean install deps
+all: $(SO8T_EXE)
+
+# Debian packages the build and tests need (installs only what is missing).
+DEPS_STAMP := $(BUILD)/.deps-ok
+$(DEPS_STAMP): tools/deps.sh
+	@mkdir -p $(BUILD)
+	bash tools/deps.sh
+	@touch $@
+deps: $(DEPS_STAMP)
+
+$(BUILD)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+
+$(BUILD)/%.cu.o: %.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libso8t.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SO8T_EXE): $(CLI_OBJ) $(BUILD)/libso8t.a
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $(CLI_OBJ) $(BUILD)/libso8t.a $(CUDA_LIBS) $(LDLIBS)
+
+# Tests link the library; the Philox test also links the real cuRAND host library.
+TEST_LIBS = $(if $(and $(CURAND_HOST),$(filter %test_philox,$@)),-DSO8T_HAVE_CURAND_HOST -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcurand)
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libso8t.a tests/test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -MMD -MP $(if $(and $(CURAND_HOST),$(filter %test_philox,$@)),-DSO8T_HAVE_CURAND_HOST -I$(CUDA_HOME)/include) -o $@ $< $(BUILD)/libso8t.a $(CUDA_LIBS) $(TEST_LIBS) $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libso8t.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O3 -o $@ $< $(BUILD)/libso8t.a $(CUDA_LIBS) $(LDLIBS)
+
+check-cuda: $(if $(filter 1,$(CUDA)),$(LIB_CU:%.cu=$(BUILD)/%.cu.o))
+	@echo "check-cuda: $(if $(filter 1,$(CUDA)),compiled $(words $(LIB_CU)) CUDA files with $(NVCC),nvcc not found or CUDA=0: nothing to compile)"
+
+test: $(if $(filter 1,$(CUDA)),check-cuda) $(SO8T_EXE) $(TEST_BIN) $(GPU_BIN) $(FUZZ_REPLAY)
+	@SO8T=$(CURDIR)/$(SO8T_EXE) tests/run_tests.sh $(TEST_BIN) $(TEST_SH) $(GPU_BIN) $(FUZZ_REPLAY)
+
+gpu-check: $(SO8T_EXE) $(GPU_BIN)
+	@SO8T=$(CURDIR)/$(SO8T_EXE) tests/run_tests.sh $(GPU_BIN)
+
+# Sanitizer build: CPU-only, its own build folder, so it never mixes with the normal objects.
+asan:
+	$(MAKE) CUDA=0 BUILD=build/asan BIN=build/asan/bin SO8T_ASAN=1 \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test-asan-run
+
+test-asan-run: $(SO8T_EXE) $(TEST_BIN) $(FUZZ_REPLAY)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    SO8T=$(CURDIR)/$(SO8T_EXE) tests/run_tests.sh $(TEST_BIN) $(TEST_SH) $(FUZZ_REPLAY)
+
+# Fuzz targets: tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput. The replay build
+# (replay_main.c) runs every file of tests/fuzz/corpus/NAME/ through it, with no libFuzzer;
+# `make fuzz` builds the libFuzzer binaries (clang) for long runs (docs/testing.md).
+$(BUILD)/fuzz/%_replay: tests/fuzz/%.c tests/fuzz/replay_main.c $(BUILD)/libso8t.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -DFUZZ_CORPUS_DIR='"tests/fuzz/corpus/$(patsubst fuzz_%,%,$*)"' -o $@ $< tests/fuzz/replay_main.c $(BUILD)/libso8t.a $(CUDA_LIBS) $(LDLIBS)
+
+fuzz:
+	bash tools/fuzz.sh
+
+bench: $(SO8T_EXE) $(BENCH_BIN)
+	bash bench/run.sh
+
+demo: $(SO8T_EXE)
+	bash tools/demo.sh
+
+model:
+	bash tools/fetch_model.sh
+
+clean:
+	rm -rf build bin
+
+install: $(SO8T_EXE)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(SO8T_EXE) $(DESTDIR)$(PREFIX)/bin/so8t
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,88 @@
+/* cli.h — shared pieces of the so8t front end: argument parsing with messages that
+ * name the option, usage errors (exit status 2), a JSON writer, a TTY progress bar.
+ * Only cli/ prints results and exits; library code returns status codes.
+ */
+#ifndef SO8T_CLI_H
+#define SO8T_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define SO8T_VERSION "0.1.0"
+
+/* Exit statuses: 0 ok, 1 a run-time failure (a check failed, a file is broken),
+ * 2 a usage error (bad option or value). */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* Prints "so8t CMD: <message>" and a pointer to --help on stderr; returns CLI_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Each parser returns 0 on success, or prints a message naming `opt` (e.g. "-n") and
+ * the bad text on stderr and returns CLI_USAGE. They reject NaN, inf, empty strings,
+ * trailing garbage and out-of-range values. */
+
+/* A count: "1000", "1e9", "2^30", "1.5e6" (must be a whole number), >= min_value. */
+int cli_parse_count(const char *cmd, const char *opt, const char *s, uint64_t min_value,
+                    uint64_t *out);
+/* A 64-bit seed: decimal or 0x-hex, any value. */
+int cli_parse_seed(const char *cmd, const char *opt, const char *s, uint64_t *out);
+/* A finite double in [lo, hi]; lo_open / hi_open make that end exclusive. */
+int cli_parse_double(const char *cmd, const char *opt, const char *s, double lo, int lo_open,
+                     double hi, int hi_open, double *out);
+/* An int in [lo, hi]. */
+int cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long hi, int *out);
+/* Comma-separated finite doubles, at most `max`; *n gets how many were read. */
+int cli_parse_list(const char *cmd, const char *opt, const char *s, double *out, int max,
+                   int *n);
+
+/* ---- JSON writer: one object on stdout, numbers with %.17g, NaN/inf as null. ---- */
+typedef struct {
+    FILE *f;
+    int depth;
+    int need_comma[32];
+} cli_json;
+
+void cli_json_init(cli_json *j, FILE *f);
+void cli_json_begin_object(cli_json *j, const char *key); /* key NULL inside arrays/top */
+void cli_json_end_object(cli_json *j);
+void cli_json_begin_array(cli_json *j, const char *key);
+void cli_json_end_array(cli_json *j);
+void cli_json_double(cli_json *j, const char *key, double v);
+void cli_json_u64(cli_json *j, const char *key, uint64_t v);
+void cli_json_i64(cli_json *j, const char *key, int64_t v);
+void cli_json_bool(cli_json *j, const char *key, int v);
+void cli_json_string(cli_json *j, const char *key, const char *v); /* v NULL → null */
+void cli_json_null(cli_json *j, const char *key);
+void cli_json_double_array(cli_json *j, const char *key, const double *v, int n);
+/* Finishes the top-level value with a newline. */
+void cli_json_finish(cli_json *j);
+/* Writes s as a JSON string literal (quotes and escapes) to f. */
+void cli_json_write_escaped(FILE *f, const char *s);
+
+/* ---- Progress on stderr, only when stderr is a TTY and the run takes over ~1 s. ---- */
+typedef struct {
+    int enabled;
+    double start;
+    double last_draw;
+    int drawn;
+    const char *label;
+} cli_progress;
+
+void cli_progress_init(cli_progress *p, const char *label);
+void cli_progress_update(cli_progress *p, double fraction); /* 0..1 */
+void cli_progress_done(cli_progress *p);
+/* The monotonic clock in seconds. */
+double cli_now(void);
+
+/* Subcommands: each lives in cli/cmd_NAME.c and returns the process exit status. */
+int cmd_volume(int argc, char **argv);
+int cmd_exact(int argc, char **argv);
+int cmd_rotations(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+#endif /* SO8T_CLI_H */

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages so8t builds and tests need, only those missing.
+# Called by make (once, stamp in build/) and by .ci/run. Needs root (or sudo) when
+# something is missing; says exactly what to run otherwise.
+set -eu
+pkgs="librandom123-dev libcerf-dev libcjson-dev librsvg2-bin python3-venv"
+missing=""
+for p in $pkgs; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing Debian packages:$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else
+    echo "deps: not root and no sudo; run as root: apt-get install -y$missing" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null 2>&1 || true
+$SUDO apt-get install -y -qq $missing >/dev/null
