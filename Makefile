@@ -27,7 +27,7 @@ ifeq ($(CUDA),1)
   endif
 endif
 
-BUILD  ?= build
+BUILD  ?= build/$(if $(filter 1,$(CUDA)),cuda,cpu)
 BIN    ?= bin
 SO8T_EXE := $(BIN)/so8t
 PREFIX ?= /usr/local
@@ -41,7 +41,7 @@ endif
 # same contraction rule as nvcc --fmad=false (see docs/design.md).
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 $(WARN) -fopenmp -ffp-contract=off -D_GNU_SOURCE -Iinclude -I.
-LDLIBS  := -lcjson -lm
+LDLIBS  := -lcerf -lcjson -lm
 SAN     :=
 
 # The real cuRAND host library, used only by the Philox comparison test.
@@ -100,7 +100,8 @@ $(BUILD)/libso8t.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(SO8T_EXE): $(CLI_OBJ) $(BUILD)/libso8t.a
+# Always relinked (cheap), so switching CUDA=0/1 never leaves a stale binary.
+$(SO8T_EXE): $(CLI_OBJ) $(BUILD)/libso8t.a FORCE
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $(CLI_OBJ) $(BUILD)/libso8t.a $(CUDA_LIBS) $(LDLIBS)
 
@@ -157,5 +158,7 @@ clean:
 install: $(SO8T_EXE)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(SO8T_EXE) $(DESTDIR)$(PREFIX)/bin/so8t
+
+FORCE:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
