@@ -106,10 +106,12 @@ $(SO8T_EXE): $(CLI_OBJ) $(BUILD)/libso8t.a FORCE
 	$(CC) $(CFLAGS) $(SAN) -o $@ $(CLI_OBJ) $(BUILD)/libso8t.a $(CUDA_LIBS) $(LDLIBS)
 
 # Tests link the library; the Philox test also links the real cuRAND host library.
-TEST_LIBS = $(if $(and $(CURAND_HOST),$(filter %test_philox,$@)),-DSO8T_HAVE_CURAND_HOST -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcurand)
+CURAND_TEST_FLAGS := -DSO8T_HAVE_CURAND_HOST -I$(CUDA_HOME)/include
+CURAND_TEST_LIBS  := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcurand
+uses_curand = $(and $(CURAND_HOST),$(filter %test_philox,$@))
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libso8t.a tests/test.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -MMD -MP $(if $(and $(CURAND_HOST),$(filter %test_philox,$@)),-DSO8T_HAVE_CURAND_HOST -I$(CUDA_HOME)/include) -o $@ $< $(BUILD)/libso8t.a $(CUDA_LIBS) $(TEST_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) -MMD -MP $(if $(uses_curand),$(CURAND_TEST_FLAGS)) -o $@ $< $(BUILD)/libso8t.a $(CUDA_LIBS) $(if $(uses_curand),$(CURAND_TEST_LIBS)) $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libso8t.a
 	@mkdir -p $(dir $@)
