@@ -41,10 +41,10 @@ typedef struct {
 #define I32 2147483647.0
 static const param_spec param_specs[] = {
     {"num_ctx", LLM_MF_INT, 0, 0, 16777216},
-    {"num_batch", LLM_MF_INT, 0, 0, I32},
+    {"num_batch", LLM_MF_INT, 1, 0, I32},
     {"num_gpu", LLM_MF_INT, 0, -1, I32},
     {"main_gpu", LLM_MF_INT, 1, 0, 1024},
-    {"use_mmap", LLM_MF_BOOL, 0, 0, 1},
+    {"use_mmap", LLM_MF_BOOL, 1, 0, 1}, /* the runner always maps the file */
     {"use_mlock", LLM_MF_BOOL, 1, 0, 1},
     {"num_thread", LLM_MF_INT, 0, 0, 4096},
     {"num_keep", LLM_MF_INT, 1, -1, I32},
@@ -181,6 +181,7 @@ void llm_modelfile_free(llm_modelfile *mf)
     for (int i = 0; i < mf->n_warnings; i++)
         free(mf->warnings[i]);
     free(mf->warnings);
+    free(mf->stop_list);
     memset(mf, 0, sizeof *mf);
 }
 
@@ -192,6 +193,73 @@ const llm_modelfile_param *llm_modelfile_param_find(const llm_modelfile *mf, con
         if (!strcmp(mf->params[i].name, name))
             return &mf->params[i];
     return NULL;
+}
+
+int llm_modelfile_apply(llm_modelfile *mf, llm_params *p, char *note, size_t notelen)
+{
+    if (note && notelen)
+        note[0] = '\0';
+    if (!mf || !p)
+        return LLM_MF_OK;
+    int n_stop = 0;
+    for (int i = 0; i < mf->n_params; i++) {
+        const llm_modelfile_param *q = &mf->params[i];
+        const char *n = q->name;
+        float f = (float)q->f;
+        int iv = q->i > 2147483647 ? 2147483647 : q->i < -2147483647 ? -2147483647 : (int)q->i;
+        if (!strcmp(n, "num_ctx"))
+            p->num_ctx = iv;
+        else if (!strcmp(n, "num_thread"))
+            p->num_thread = iv;
+        else if (!strcmp(n, "seed"))
+            p->seed = (uint64_t)q->i;
+        else if (!strcmp(n, "num_predict"))
+            p->num_predict = iv < 0 ? -1 : iv;
+        else if (!strcmp(n, "top_k"))
+            p->top_k = iv;
+        else if (!strcmp(n, "top_p"))
+            p->top_p = f;
+        else if (!strcmp(n, "min_p"))
+            p->min_p = f;
+        else if (!strcmp(n, "typical_p"))
+            p->typical_p = f;
+        else if (!strcmp(n, "repeat_last_n"))
+            p->repeat_last_n = iv;
+        else if (!strcmp(n, "temperature"))
+            p->temperature = f;
+        else if (!strcmp(n, "repeat_penalty"))
+            p->repeat_penalty = f;
+        else if (!strcmp(n, "presence_penalty"))
+            p->presence_penalty = f;
+        else if (!strcmp(n, "frequency_penalty"))
+            p->frequency_penalty = f;
+        else if (!strcmp(n, "mirostat"))
+            p->mirostat = iv;
+        else if (!strcmp(n, "mirostat_tau"))
+            p->mirostat_tau = f;
+        else if (!strcmp(n, "mirostat_eta"))
+            p->mirostat_eta = f;
+        else if (!strcmp(n, "stop"))
+            n_stop++;
+        else if (!strcmp(n, "num_gpu") && q->i != 0 && note && notelen)
+            snprintf(note, notelen,
+                     "Modelfile line %d: PARAMETER num_gpu %lld accepted, but so8t's model "
+                     "runner has no CUDA path yet: the model runs on the CPU",
+                     q->line, (long long)q->i);
+    }
+    if (n_stop > 0) {
+        free(mf->stop_list);
+        mf->stop_list = malloc((size_t)n_stop * sizeof *mf->stop_list);
+        mf->n_stop_list = 0;
+        if (!mf->stop_list)
+            return LLM_MF_ERR_NOMEM;
+        for (int i = 0; i < mf->n_params; i++)
+            if (!strcmp(mf->params[i].name, "stop"))
+                mf->stop_list[mf->n_stop_list++] = mf->params[i].s;
+        p->stop = mf->stop_list;
+        p->n_stop = mf->n_stop_list;
+    }
+    return LLM_MF_OK;
 }
 
 /* ---- parameter values ---- */
@@ -318,7 +386,7 @@ static int add_param(llm_modelfile *mf, const char *src, int line, const char *n
                 seen = 1;
         if (!seen) {
             char *w = dup_printf("%s:%d: warning: parameter '%s' has no effect in so8t "
-                                 "(accepted so that Modelfiles for older Ollama versions load)",
+                                 "(accepted for compatibility with Ollama Modelfiles)",
                                  src, line, sp->name);
             if (!w || push_ptr(&mf->warnings, &mf->n_warnings, w)) {
                 free(w);

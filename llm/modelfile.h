@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "llm/llm.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -82,6 +84,8 @@ typedef struct {
     int n_params;
     char **warnings;             /* "SOURCE:LINE: ..." lines for the caller to print */
     int n_warnings;
+    const char **stop_list;      /* built by llm_modelfile_apply: the `stop` values */
+    int n_stop_list;
 } llm_modelfile;
 
 /* Parses `len` bytes of Modelfile text. `source` names it in messages (e.g. the path);
@@ -104,6 +108,22 @@ const llm_modelfile_param *llm_modelfile_param_find(const llm_modelfile *mf, con
 /* 1 when so8t's runner has nothing to do with parameter `name` (it is only accepted for
  * compatibility), 0 when it is known and used, -1 when unknown. */
 int llm_modelfile_param_is_ignored(const char *name);
+
+/* Applies the PARAMETERs to *p (start from llm_params_default): num_ctx, num_thread, seed,
+ * num_predict, top_k, top_p, min_p, typical_p, repeat_last_n, temperature, repeat_penalty,
+ * presence_penalty, frequency_penalty, mirostat, mirostat_tau, mirostat_eta and stop take
+ * effect (p->stop then points into *mf: keep mf alive while p is used; the `stop` lines
+ * replace any stop strings p had). num_ctx must also be passed to llm_model_load. The model
+ * path, system prompt and template are mf->model_path, mf->system, mf->template_text.
+ * When the Modelfile sets num_gpu > 0 (or -1), a note that the model runs on the CPU goes
+ * into `note` (empty otherwise; note may be NULL). Returns LLM_MF_OK or LLM_MF_ERR_NOMEM.
+ *
+ * Use in `so8t run --modelfile F`:
+ *   llm_modelfile mf; llm_modelfile_load(F, &mf, err, n);   print mf.warnings[i]
+ *   llm_params p; llm_params_default(&p); llm_modelfile_apply(&mf, &p, note, sizeof note);
+ *   llm_model_load(mf.model_path, p.num_ctx, &m, ...); then render mf.template_text (if any)
+ *   with llm_template_render(mf.template_text, mf.system, prompt, NULL, 1, &text, ...). */
+int llm_modelfile_apply(llm_modelfile *mf, llm_params *p, char *note, size_t notelen);
 
 /* ---- TEMPLATE: the Go text/template subset so8t runs ----
  * Supported: literal text, {{ .System }} {{ .Prompt }} {{ .Response }} (also $.System …),

@@ -331,7 +331,7 @@ static int has_prefix_word(const char *low, const char *w)
 static int count_negations(const char *low)
 {
     static const char *words[] = {"not", "no", "never", "none", "neither", "nor", "cannot",
-                                  "unlike", "without"};
+                                  "unlike", "without", "only"};
     static const char *prefixes[] = {"disagree", "inconsistent", "mismatch", "differ",
                                      "fail", "incompatib"};
     int n = 0;
@@ -406,6 +406,39 @@ static int sentence_contradicts(const char *low, const llm_yesno_facts *f)
     return positive ? any_false : all_true;
 }
 
+/* A sentence is judged clause by clause: "A agrees; B does not" is two claims. Clauses end
+ * at ; : and before but / so / although / though / whereas / while / yet. Modifies low. */
+static int clauses_contradict(char *low, const llm_yesno_facts *f)
+{
+    static const char *joins[] = {" but ", " so ", " although ", " though ", " whereas ",
+                                  " while ", " yet "};
+    char *p = low;
+    while (*p) {
+        char *end = NULL;
+        for (char *q = p; *q && !end; q++) {
+            if (*q == ';' || *q == ':')
+                end = q;
+            for (size_t k = 0; k < sizeof joins / sizeof joins[0] && !end; k++)
+                if (q > p && !strncmp(q, joins[k], strlen(joins[k])))
+                    end = q;
+        }
+        char save = 0;
+        if (end) {
+            save = *end;
+            *end = '\0';
+        }
+        int bad = sentence_contradicts(p, f);
+        if (end)
+            *end = save;
+        if (bad)
+            return 1;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return 0;
+}
+
 void llm_check_report_free(llm_check_report *rep)
 {
     if (!rep)
@@ -470,7 +503,7 @@ int llm_text_check(const char *text, const double *allowed, int n_allowed,
                 for (size_t q = 0; q < len; q++)
                     low[q] = (char)tolower((unsigned char)text[b + q]);
                 low[len] = '\0';
-                int bad = sentence_contradicts(low, facts);
+                int bad = clauses_contradict(low, facts);
                 free(low);
                 if (bad && push_str(&rep->contradictions, &rep->n_contradictions, text + b,
                                     len > 200 ? 200 : len)) {

@@ -1,0 +1,1568 @@
+/* explain.c — so8t results in plain words (see explain.h for the pipeline).
+ *
+ * The facts are computed here from the result JSON; the template explanation and the
+ * model prompt are both built from them, and the checker (numcheck.c) compares the model's
+ * text with the same facts, so the model can only state what the result says.
+ *
+ * Geometry used in the facts (cube Q = [-a, a]^d, ball B of radius r centred at 0):
+ *   vol(Q) = (2a)^d;  vol(B) = π^(d/2) r^d / Γ(d/2 + 1);  area(∂B) = 2 π^(d/2) r^(d−1) / Γ(d/2);
+ *   faces at distance a from the centre, corners at a·√d. For a < r < a√d the ball pokes out
+ *   through the 2d faces but misses the 2^d corners, where most of a high-dimensional cube's
+ *   volume lies (a uniform point of Q has E|x|² = d a²/3, so |x| ≈ a√(d/3)).
+ */
+#include "llm/explain.h"
+
+#include "llm/llm.h"
+#include "llm/numcheck.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_JSON_BYTES (16u << 20)
+#define Z_AGREE 5.0 /* the project's rule: agreement within 5 standard errors */
+
+/* ------------------------------------------------------------------------------------------
+ * small utilities
+ * ------------------------------------------------------------------------------------------ */
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+typedef struct {
+    char *p;
+    size_t n, cap;
+    int oom;
+} sbuf;
+
+static void sb_vadd(sbuf *b, const char *fmt, va_list ap)
+{
+    if (b->oom)
+        return;
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0) {
+        b->oom = 1;
+        return;
+    }
+    if (b->n + (size_t)n + 1 > b->cap) {
+        size_t c = b->cap ? b->cap : 256;
+        while (c < b->n + (size_t)n + 1)
+            c *= 2;
+        char *q = realloc(b->p, c);
+        if (!q) {
+            b->oom = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = c;
+    }
+    vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
+    b->n += (size_t)n;
+}
+
+static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vadd(b, fmt, ap);
+    va_end(ap);
+}
+
+/* Takes the string out of the buffer (never NULL unless out of memory). */
+static char *sb_take(sbuf *b)
+{
+    if (b->oom) {
+        free(b->p);
+        return NULL;
+    }
+    if (!b->p) {
+        b->p = malloc(1);
+        if (b->p)
+            b->p[0] = '\0';
+    }
+    char *p = b->p;
+    b->p = NULL;
+    b->n = b->cap = 0;
+    return p;
+}
+
+static char *dup_str(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    char *p = malloc(n + 1);
+    if (p)
+        memcpy(p, s, n + 1);
+    return p;
+}
+
+typedef struct {
+    double *v;
+    int n, cap;
+    int oom;
+} dvec;
+
+static void dv_add(dvec *d, double x)
+{
+    if (d->oom || !isfinite(x))
+        return;
+    if (d->n == d->cap) {
+        int c = d->cap ? 2 * d->cap : 64;
+        double *q = realloc(d->v, (size_t)c * sizeof *q);
+        if (!q) {
+            d->oom = 1;
+            return;
+        }
+        d->v = q;
+        d->cap = c;
+    }
+    d->v[d->n++] = x;
+}
+
+/* ---- number formatting (every shown number must survive the checker's rounding rule) ---- */
+
+/* `sig` significant digits, plain notation for 1e-4 <= |v| < 1e9, else 1.2e-15 style. */
+static void fmt_sig(char *b, size_t n, double v, int sig)
+{
+    if (!isfinite(v)) {
+        snprintf(b, n, "n/a");
+        return;
+    }
+    if (v == 0) {
+        snprintf(b, n, "0");
+        return;
+    }
+    double av = fabs(v);
+    int e = (int)floor(log10(av));
+    if (e < -4 || e >= 9) {
+        snprintf(b, n, "%.*e", sig - 1, v);
+        /* "1.20e-15" → keep; strip a '+' and leading zeros of the exponent for reading */
+        char *p = strchr(b, 'e');
+        if (p) {
+            char mant[48];
+            int ex = atoi(p + 1);
+            size_t ml = (size_t)(p - b) < sizeof mant - 1 ? (size_t)(p - b) : sizeof mant - 1;
+            memcpy(mant, b, ml);
+            mant[ml] = '\0';
+            snprintf(b, n, "%se%d", mant, ex);
+        }
+        return;
+    }
+    int dec = sig - 1 - e;
+    if (dec < 0)
+        dec = 0;
+    snprintf(b, n, "%.*f", dec, v);
+}
+
+/* Like fmt_sig, but without trailing zeros ("1", "1.5", "83.16398"). */
+static void fmt_g(char *b, size_t n, double v, int sig)
+{
+    snprintf(b, n, "%.*g", sig, v);
+    if (strchr(b, 'e') || !isfinite(v))
+        fmt_sig(b, n, v, sig);
+}
+
+/* A whole count with thousands separators: 1000000 → "1,000,000". */
+static void fmt_count(char *b, size_t n, double v)
+{
+    if (!isfinite(v) || v < 0 || v > 1e18) {
+        fmt_sig(b, n, v, 6);
+        return;
+    }
+    char raw[32];
+    snprintf(raw, sizeof raw, "%.0f", floor(v + 0.5));
+    size_t len = strlen(raw), j = 0;
+    for (size_t i = 0; i < len && j + 2 < n; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            b[j++] = ',';
+        b[j++] = raw[i];
+    }
+    b[j] = '\0';
+}
+
+/* estimate ± se with the estimate rounded where the 2-digit standard error ends. */
+static void fmt_pm(char *b, size_t n, double est, double se)
+{
+    if (!(se > 0) || !isfinite(se)) {
+        char e[48];
+        fmt_sig(e, sizeof e, est, 6);
+        snprintf(b, n, "%s", e);
+        return;
+    }
+    int dec = 1 - (int)floor(log10(se));
+    if (dec >= 0 && dec <= 12 && fabs(est) < 1e9 && fabs(est) >= 1e-4) {
+        snprintf(b, n, "%.*f ± %.*f", dec, est, dec, se);
+    } else {
+        char e[48], s[48];
+        int sig = 2 + (int)floor(log10(fabs(est) > 0 ? fabs(est) : se)) - (int)floor(log10(se));
+        if (sig < 2)
+            sig = 2;
+        if (sig > 15)
+            sig = 15;
+        fmt_sig(e, sizeof e, est, sig);
+        fmt_sig(s, sizeof s, se, 2);
+        snprintf(b, n, "%s ± %s", e, s);
+    }
+}
+
+/* Keeps only [A-Za-z0-9_.-], at most 31 bytes: JSON strings are hostile. */
+static void clean_word(char *b, size_t n, const char *s)
+{
+    size_t j = 0;
+    for (size_t i = 0; s && s[i] && j + 1 < n && j < 31; i++) {
+        char c = s[i];
+        if (isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.')
+            b[j++] = c;
+    }
+    b[j] = '\0';
+    if (j == 0)
+        snprintf(b, n, "?");
+}
+
+/* ------------------------------------------------------------------------------------------
+ * reading the result
+ * ------------------------------------------------------------------------------------------ */
+
+static int jnum(const cJSON *o, const char *key, double *v)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble))
+        return 0;
+    *v = x->valuedouble;
+    return 1;
+}
+
+static int jbool(const cJSON *o, const char *key, int *v)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsBool(x))
+        return 0;
+    *v = cJSON_IsTrue(x);
+    return 1;
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+/* Every finite number anywhere in the JSON. */
+static void collect_numbers(const cJSON *x, dvec *d, int depth)
+{
+    if (!x || depth > 64)
+        return;
+    if (cJSON_IsNumber(x)) {
+        dv_add(d, x->valuedouble);
+        return;
+    }
+    for (const cJSON *c = x->child; c; c = c->next)
+        collect_numbers(c, d, depth + 1);
+}
+
+/* Everything the explanation of one result needs, read and derived once. */
+typedef struct {
+    llm_result_kind kind;
+    char quantity[32];
+    double dim, a, r;
+    int have_geom;     /* dim, half_side, radius known */
+    int centred;       /* centre known to be 0 (or absent) and no rotation */
+    char method[32], backend[32];
+    double samples, est, se, lo, hi, rel;
+    int have_ci, have_rel;
+    int have_exact;
+    double exact, z;
+    int have_cpu, have_gpu, have_identical, identical;
+    double cpu_hits, gpu_hits, cpu_est, gpu_est;
+    /* derived */
+    double cube_vol, ball_vol, sphere_area, frac_cube, frac_ball, corner, n_corners, n_faces;
+    int have_cube, have_ball;
+    /* exact result */
+    double value, error_bound, fraction_cube_json, fraction_ball_json;
+    int have_error_bound, have_fc, have_fb;
+    /* rotations */
+    double max_orth, min_det, max_det, seed;
+    int have_orth, have_det, have_seed;
+    int n_tests, n_pass, pass, have_pass;
+    double worst_z;
+    char worst_name[48], failed_name[48];
+    /* verify */
+    int n_cases, n_cases_exact_ok, n_cases_exact, n_cases_ident, n_cases_ident_known;
+    double verify_worst_z;
+    llm_yesno_facts yn;
+} result_info;
+
+static void derive_geometry(result_info *ri)
+{
+    double d = ri->dim, a = ri->a, r = ri->r;
+    ri->have_cube = ri->have_ball = 0;
+    if (!ri->have_geom || !(d >= 1) || d > 100000 || !(a > 0) || !(r > 0))
+        return;
+    double lcube = d * log(2 * a);
+    if (fabs(lcube) < 690) {
+        ri->cube_vol = exp(lcube);
+        ri->have_cube = 1;
+    }
+    double lball = (d / 2) * log(M_PI) + d * log(r) - lgamma(d / 2 + 1);
+    double lsph = log(2.0) + (d / 2) * log(M_PI) + (d - 1) * log(r) - lgamma(d / 2);
+    if (fabs(lball) < 690 && fabs(lsph) < 690) {
+        ri->ball_vol = exp(lball);
+        ri->sphere_area = exp(lsph);
+        ri->have_ball = 1;
+    }
+    ri->corner = a * sqrt(d);
+    ri->n_faces = 2 * d;
+    ri->n_corners = d < 1000 ? pow(2.0, d) : NAN;
+}
+
+static int read_volume_like(const cJSON *o, result_info *ri, char *err, size_t errlen)
+{
+    const char *q = jstr(o, "quantity");
+    clean_word(ri->quantity, sizeof ri->quantity, q ? q : "volume");
+    if (strcmp(ri->quantity, "volume") && strcmp(ri->quantity, "surface") &&
+        strcmp(ri->quantity, "orient_avg")) {
+        set_err(err, errlen, "unknown quantity '%s' (expected volume, surface or orient_avg)",
+                ri->quantity);
+        return LLM_ERR_FORMAT;
+    }
+    ri->have_geom = jnum(o, "dim", &ri->dim) && jnum(o, "radius", &ri->r);
+    if (!jnum(o, "half_side", &ri->a))
+        ri->a = 1;
+    if (ri->have_geom && (ri->dim < 1 || ri->dim > 100000 || ri->dim != floor(ri->dim) ||
+                          !(ri->r > 0) || !(ri->a > 0)))
+        ri->have_geom = 0;
+    ri->centred = 1;
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "center");
+    if (cJSON_IsArray(c)) {
+        for (const cJSON *e = c->child; e; e = e->next)
+            if (!cJSON_IsNumber(e) || e->valuedouble != 0)
+                ri->centred = 0;
+    } else if (c && !cJSON_IsNull(c)) {
+        ri->centred = 0;
+    }
+    const cJSON *rot = cJSON_GetObjectItemCaseSensitive(o, "rotation");
+    if (rot && !cJSON_IsNull(rot) && !cJSON_IsFalse(rot))
+        ri->centred = 0;
+    if (!strcmp(ri->quantity, "orient_avg"))
+        ri->centred = 0;
+    derive_geometry(ri);
+    return LLM_OK;
+}
+
+static int read_volume(const cJSON *o, result_info *ri, char *err, size_t errlen)
+{
+    int rc = read_volume_like(o, ri, err, errlen);
+    if (rc)
+        return rc;
+    if (!jnum(o, "estimate", &ri->est)) {
+        set_err(err, errlen, "volume result: 'estimate' is missing or not a finite number");
+        return LLM_ERR_FORMAT;
+    }
+    if (!jnum(o, "std_error", &ri->se) || ri->se < 0) {
+        set_err(err, errlen, "volume result: 'std_error' is missing or not a number >= 0");
+        return LLM_ERR_FORMAT;
+    }
+    if (!jnum(o, "samples", &ri->samples) || ri->samples < 0)
+        ri->samples = NAN;
+    const char *m = jstr(o, "method"), *b = jstr(o, "backend");
+    clean_word(ri->method, sizeof ri->method, m ? m : "?");
+    clean_word(ri->backend, sizeof ri->backend, b ? b : "?");
+    const cJSON *ci = cJSON_GetObjectItemCaseSensitive(o, "ci95");
+    ri->have_ci = cJSON_GetArraySize(ci) == 2 && cJSON_IsNumber(cJSON_GetArrayItem(ci, 0)) &&
+                  cJSON_IsNumber(cJSON_GetArrayItem(ci, 1));
+    if (ri->have_ci) {
+        ri->lo = cJSON_GetArrayItem(ci, 0)->valuedouble;
+        ri->hi = cJSON_GetArrayItem(ci, 1)->valuedouble;
+        ri->have_ci = isfinite(ri->lo) && isfinite(ri->hi);
+    }
+    ri->have_rel = jnum(o, "rel_error", &ri->rel);
+    ri->have_exact = jnum(o, "exact", &ri->exact);
+    if (ri->have_exact && !jnum(o, "z", &ri->z))
+        ri->z = ri->se > 0 ? (ri->est - ri->exact) / ri->se : NAN;
+    const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(o, "cpu");
+    const cJSON *gpu = cJSON_GetObjectItemCaseSensitive(o, "gpu");
+    ri->have_cpu = cJSON_IsObject(cpu);
+    ri->have_gpu = cJSON_IsObject(gpu);
+    ri->cpu_hits = ri->gpu_hits = ri->cpu_est = ri->gpu_est = NAN;
+    if (ri->have_cpu) {
+        jnum(cpu, "hits", &ri->cpu_hits);
+        jnum(cpu, "estimate", &ri->cpu_est);
+    }
+    if (ri->have_gpu) {
+        jnum(gpu, "hits", &ri->gpu_hits);
+        jnum(gpu, "estimate", &ri->gpu_est);
+    }
+    ri->have_identical = jbool(o, "identical", &ri->identical);
+    if (ri->have_geom && ri->have_cube && !strcmp(ri->quantity, "volume"))
+        ri->frac_cube = ri->est / ri->cube_vol;
+    else if (ri->have_geom && ri->have_ball && !strcmp(ri->quantity, "surface"))
+        ri->frac_cube = ri->est / ri->sphere_area; /* fraction of the sphere inside */
+    else
+        ri->frac_cube = NAN;
+    ri->frac_ball = ri->have_ball && !strcmp(ri->quantity, "volume") ? ri->est / ri->ball_vol
+                                                                     : NAN;
+    ri->yn.exact_agrees = ri->have_exact && isfinite(ri->z) ? fabs(ri->z) <= Z_AGREE : -1;
+    ri->yn.backends_identical = ri->have_identical && ri->have_gpu ? ri->identical : -1;
+    ri->yn.tests_pass = -1;
+    return LLM_OK;
+}
+
+static int read_exact(const cJSON *o, result_info *ri, char *err, size_t errlen)
+{
+    int rc = read_volume_like(o, ri, err, errlen);
+    if (rc)
+        return rc;
+    if (!jnum(o, "value", &ri->value)) {
+        set_err(err, errlen, "exact result: 'value' is missing or not a finite number");
+        return LLM_ERR_FORMAT;
+    }
+    ri->have_error_bound = jnum(o, "error_bound", &ri->error_bound);
+    ri->have_fc = jnum(o, "fraction_of_cube", &ri->fraction_cube_json);
+    ri->have_fb = jnum(o, "fraction_of_ball", &ri->fraction_ball_json);
+    ri->yn.exact_agrees = ri->yn.backends_identical = ri->yn.tests_pass = -1;
+    return LLM_OK;
+}
+
+static int read_rotations(const cJSON *o, result_info *ri, char *err, size_t errlen)
+{
+    if (!jnum(o, "dim", &ri->dim) || ri->dim < 1 || ri->dim > 4096)
+        ri->dim = NAN;
+    if (!jnum(o, "samples", &ri->samples))
+        ri->samples = NAN;
+    ri->have_seed = jnum(o, "seed", &ri->seed);
+    const char *b = jstr(o, "backend");
+    clean_word(ri->backend, sizeof ri->backend, b ? b : "?");
+    ri->have_orth = jnum(o, "max_orthogonality_error", &ri->max_orth);
+    ri->have_det = jnum(o, "min_det", &ri->min_det) && jnum(o, "max_det", &ri->max_det);
+    const cJSON *tests = cJSON_GetObjectItemCaseSensitive(o, "tests");
+    if (!cJSON_IsArray(tests)) {
+        set_err(err, errlen, "rotations result: 'tests' is not an array");
+        return LLM_ERR_FORMAT;
+    }
+    ri->worst_z = -1;
+    ri->worst_name[0] = ri->failed_name[0] = '\0';
+    for (const cJSON *t = tests->child; t; t = t->next) {
+        if (!cJSON_IsObject(t))
+            continue;
+        ri->n_tests++;
+        int p = 0;
+        double z;
+        const char *name = jstr(t, "name");
+        if (jbool(t, "pass", &p) && p)
+            ri->n_pass++;
+        else if (!ri->failed_name[0])
+            clean_word(ri->failed_name, sizeof ri->failed_name, name ? name : "?");
+        if (jnum(t, "z", &z) && fabs(z) > ri->worst_z) {
+            ri->worst_z = fabs(z);
+            clean_word(ri->worst_name, sizeof ri->worst_name, name ? name : "?");
+        }
+    }
+    ri->have_pass = jbool(o, "pass", &ri->pass);
+    if (!ri->have_pass) {
+        ri->pass = ri->n_tests > 0 && ri->n_pass == ri->n_tests;
+        ri->have_pass = ri->n_tests > 0;
+    }
+    ri->yn.exact_agrees = ri->yn.backends_identical = -1;
+    ri->yn.tests_pass = ri->have_pass ? ri->pass : -1;
+    return LLM_OK;
+}
+
+static int read_verify(const cJSON *o, result_info *ri, char *err, size_t errlen)
+{
+    const cJSON *cases = cJSON_GetObjectItemCaseSensitive(o, "cases");
+    if (!cJSON_IsArray(cases)) {
+        set_err(err, errlen, "verify result: 'cases' is not an array");
+        return LLM_ERR_FORMAT;
+    }
+    ri->verify_worst_z = -1;
+    for (const cJSON *c = cases->child; c; c = c->next) {
+        if (!cJSON_IsObject(c))
+            continue;
+        ri->n_cases++;
+        double z, est, ex, se;
+        int ident;
+        if (!jnum(c, "z", &z) && jnum(c, "estimate", &est) && jnum(c, "exact", &ex) &&
+            jnum(c, "std_error", &se) && se > 0)
+            z = (est - ex) / se;
+        else if (!jnum(c, "z", &z))
+            z = NAN;
+        if (isfinite(z)) {
+            ri->n_cases_exact++;
+            if (fabs(z) <= Z_AGREE)
+                ri->n_cases_exact_ok++;
+            if (fabs(z) > ri->verify_worst_z)
+                ri->verify_worst_z = fabs(z);
+        }
+        if (jbool(c, "identical", &ident) && cJSON_IsObject(cJSON_GetObjectItem(c, "gpu"))) {
+            ri->n_cases_ident_known++;
+            ri->n_cases_ident += ident;
+        }
+    }
+    ri->have_pass = jbool(o, "pass", &ri->pass);
+    ri->yn.exact_agrees = ri->n_cases_exact ? ri->n_cases_exact_ok == ri->n_cases_exact : -1;
+    ri->yn.backends_identical =
+        ri->n_cases_ident_known ? ri->n_cases_ident == ri->n_cases_ident_known : -1;
+    ri->yn.tests_pass = ri->have_pass ? ri->pass : -1;
+    return LLM_OK;
+}
+
+/* Parses the JSON and reads it; *root must be freed with cJSON_Delete on success. */
+static int read_result(const char *json_text, cJSON **root, result_info *ri, char *err,
+                       size_t errlen)
+{
+    *root = NULL;
+    memset(ri, 0, sizeof *ri);
+    if (!json_text) {
+        set_err(err, errlen, "no result text");
+        return LLM_ERR_INVAL;
+    }
+    size_t len = strnlen(json_text, MAX_JSON_BYTES + 1);
+    if (len > MAX_JSON_BYTES) {
+        set_err(err, errlen, "result JSON is larger than %u bytes", MAX_JSON_BYTES);
+        return LLM_ERR_FORMAT;
+    }
+    const char *end = NULL;
+    cJSON *o = cJSON_ParseWithLengthOpts(json_text, len + 1, &end, 1); /* + 1: the NUL */
+    if (!o) {
+        size_t off = end && end >= json_text ? (size_t)(end - json_text) : 0;
+        set_err(err, errlen, "the result is not valid JSON (error near byte %zu)", off);
+        return LLM_ERR_FORMAT;
+    }
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        set_err(err, errlen, "the result must be a JSON object (the output of a so8t command "
+                             "with --json)");
+        return LLM_ERR_FORMAT;
+    }
+    int rc;
+    if (cJSON_GetObjectItemCaseSensitive(o, "cases")) {
+        ri->kind = LLM_RESULT_VERIFY;
+        rc = read_verify(o, ri, err, errlen);
+    } else if (cJSON_GetObjectItemCaseSensitive(o, "tests")) {
+        ri->kind = LLM_RESULT_ROTATIONS;
+        rc = read_rotations(o, ri, err, errlen);
+    } else if (cJSON_GetObjectItemCaseSensitive(o, "estimate")) {
+        ri->kind = LLM_RESULT_VOLUME;
+        rc = read_volume(o, ri, err, errlen);
+    } else if (cJSON_GetObjectItemCaseSensitive(o, "value")) {
+        ri->kind = LLM_RESULT_EXACT;
+        rc = read_exact(o, ri, err, errlen);
+    } else {
+        set_err(err, errlen,
+                "not a so8t result: expected the --json output of 'so8t volume', 'exact', "
+                "'rotations --stats' or 'verify' (no 'estimate', 'value', 'tests' or 'cases' "
+                "field)");
+        rc = LLM_ERR_FORMAT;
+    }
+    if (rc) {
+        cJSON_Delete(o);
+        return rc;
+    }
+    *root = o;
+    return LLM_OK;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * facts, allowed numbers, template
+ * ------------------------------------------------------------------------------------------ */
+
+static void describe_body(sbuf *b, const result_info *ri)
+{
+    char a[32], r[32];
+    fmt_g(a, sizeof a, ri->a, 6);
+    fmt_g(r, sizeof r, ri->r, 6);
+    int d = (int)ri->dim;
+    const char *centre = ri->centred ? "centred at 0" : "centred as given";
+    if (!strcmp(ri->quantity, "surface"))
+        sb_add(b, "the surface measure of the sphere of radius %s (%s) inside the cube [-%s, %s]^%d",
+               r, centre, a, a, d);
+    else if (!strcmp(ri->quantity, "orient_avg"))
+        sb_add(b, "the volume of the randomly rotated cube [-%s, %s]^%d inside the ball of radius "
+                  "%s, averaged over uniform (Haar) rotations",
+               a, a, d, r);
+    else
+        sb_add(b, "the volume of the part of the cube [-%s, %s]^%d inside the ball of radius %s "
+                  "(%s)",
+               a, a, d, r, centre);
+}
+
+static void add_geometry_facts(sbuf *f, const result_info *ri)
+{
+    char x[48], y[48];
+    if (!ri->have_geom)
+        return;
+    if (ri->have_cube) {
+        fmt_g(x, sizeof x, ri->cube_vol, 6);
+        sb_add(f, "- cube volume: %s\n", x);
+    }
+    if (ri->have_ball && !strcmp(ri->quantity, "surface")) {
+        fmt_sig(x, sizeof x, ri->sphere_area, 5);
+        sb_add(f, "- area of the whole sphere: %s\n", x);
+    } else if (ri->have_ball) {
+        fmt_sig(x, sizeof x, ri->ball_vol, 5);
+        sb_add(f, "- ball volume: %s\n", x);
+    }
+    if (ri->centred) {
+        fmt_g(x, sizeof x, ri->a, 6);
+        fmt_g(y, sizeof y, ri->corner, 3);
+        sb_add(f, "- distance from the centre to a face: %s; to a corner: %s\n", x, y);
+    }
+}
+
+static void build_facts(sbuf *f, const result_info *ri)
+{
+    char x[128], y[128], z[128];
+    switch (ri->kind) {
+    case LLM_RESULT_VOLUME:
+        sb_add(f, "- task: Monte Carlo estimate of ");
+        if (ri->have_geom)
+            describe_body(f, ri);
+        else
+            sb_add(f, "a %s", ri->quantity);
+        sb_add(f, "\n");
+        if (ri->have_geom)
+            sb_add(f, "- dimension: %d\n", (int)ri->dim);
+        fmt_count(x, sizeof x, ri->samples);
+        sb_add(f, "- samples: %s (method %s, backend %s)\n", x, ri->method, ri->backend);
+        fmt_pm(x, sizeof x, ri->est, ri->se);
+        sb_add(f, "- estimate: %s (one standard error)\n", x);
+        if (ri->have_ci) {
+            fmt_pm(x, sizeof x, ri->lo, ri->se);
+            fmt_pm(y, sizeof y, ri->hi, ri->se);
+            *strchr(x, ' ') = '\0';
+            *strchr(y, ' ') = '\0';
+            sb_add(f, "- 95%% interval: %s to %s\n", x, y);
+        }
+        if (ri->have_gpu && ri->have_cpu && ri->have_identical) {
+            fmt_count(x, sizeof x, ri->gpu_hits);
+            fmt_count(y, sizeof y, ri->cpu_hits);
+            sb_add(f, "- GPU hits: %s; CPU hits: %s; identical: %s\n", x, y,
+                   ri->identical ? "yes" : "no");
+        } else if (ri->have_cpu) {
+            sb_add(f, "- GPU: not run (no CUDA device); the CPU computed the estimate\n");
+        }
+        if (ri->have_exact) {
+            fmt_g(x, sizeof x, ri->exact, 8);
+            fmt_sig(y, sizeof y, ri->z, 2);
+            sb_add(f, "- exact value: %s; z-score: %s; agrees with the exact value: %s (|z| <= "
+                      "5)\n",
+                   x, y, fabs(ri->z) <= Z_AGREE ? "yes" : "no");
+        }
+        add_geometry_facts(f, ri);
+        if (isfinite(ri->frac_cube)) {
+            fmt_sig(x, sizeof x, 100 * ri->frac_cube, 3);
+            sb_add(f, "- %s: %s%%\n",
+                   !strcmp(ri->quantity, "surface") ? "fraction of the sphere inside the cube"
+                                                    : "fraction of the cube",
+                   x);
+        }
+        if (isfinite(ri->frac_ball)) {
+            fmt_sig(x, sizeof x, 100 * ri->frac_ball, 3);
+            sb_add(f, "- fraction of the ball: %s%%\n", x);
+        }
+        break;
+    case LLM_RESULT_EXACT:
+        sb_add(f, "- task: exact (deterministic) value of ");
+        if (ri->have_geom)
+            describe_body(f, ri);
+        else
+            sb_add(f, "a %s", ri->quantity);
+        sb_add(f, "\n");
+        if (ri->have_geom)
+            sb_add(f, "- dimension: %d\n", (int)ri->dim);
+        fmt_g(x, sizeof x, ri->value, 10);
+        sb_add(f, "- value: %s\n", x);
+        if (ri->have_error_bound) {
+            fmt_sig(x, sizeof x, ri->error_bound, 2);
+            sb_add(f, "- error bound: %s\n", x);
+        }
+        add_geometry_facts(f, ri);
+        if (!strcmp(ri->quantity, "surface")) {
+            if (ri->have_ball) {
+                fmt_sig(x, sizeof x, 100 * ri->value / ri->sphere_area, 3);
+                sb_add(f, "- fraction of the sphere inside the cube: %s%%\n", x);
+            }
+            break;
+        }
+        if (ri->have_fc) {
+            fmt_sig(x, sizeof x, 100 * ri->fraction_cube_json, 3);
+            sb_add(f, "- fraction of the cube: %s%%\n", x);
+        }
+        if (ri->have_fb) {
+            fmt_sig(x, sizeof x, 100 * ri->fraction_ball_json, 3);
+            sb_add(f, "- fraction of the ball: %s%%\n", x);
+        }
+        break;
+    case LLM_RESULT_ROTATIONS:
+        fmt_count(x, sizeof x, ri->samples);
+        if (isfinite(ri->dim))
+            sb_add(f, "- task: %s uniformly random (Haar) rotations of SO(%d) (backend %s)\n", x,
+                   (int)ri->dim, ri->backend);
+        else
+            sb_add(f, "- task: %s uniformly random (Haar) rotations (backend %s)\n", x,
+                   ri->backend);
+        if (ri->have_orth) {
+            fmt_sig(x, sizeof x, ri->max_orth, 2);
+            sb_add(f, "- largest orthogonality error: %s\n", x);
+        }
+        if (ri->have_det) {
+            snprintf(y, sizeof y, "%.17g", ri->min_det);
+            snprintf(z, sizeof z, "%.17g", ri->max_det);
+            sb_add(f, "- determinants between %s and %s\n", y, z);
+        }
+        sb_add(f, "- statistical tests of the Haar distribution: %d, passed: %d\n", ri->n_tests,
+               ri->n_pass);
+        if (ri->worst_z >= 0) {
+            fmt_sig(x, sizeof x, ri->worst_z, 2);
+            sb_add(f, "- largest |z| among the tests: %s (%s)\n", x, ri->worst_name);
+        }
+        sb_add(f, "- all tests passed: %s\n", ri->pass ? "yes" : "no");
+        break;
+    case LLM_RESULT_VERIFY:
+        sb_add(f, "- task: so8t verify, a suite of GPU vs CPU vs exact checks\n");
+        sb_add(f, "- cases: %d\n", ri->n_cases);
+        if (ri->n_cases_exact) {
+            sb_add(f, "- cases within 5 standard errors of the exact value: %d of %d\n",
+                   ri->n_cases_exact_ok, ri->n_cases_exact);
+            fmt_sig(x, sizeof x, ri->verify_worst_z, 2);
+            sb_add(f, "- largest |z|: %s\n", x);
+        }
+        if (ri->n_cases_ident_known)
+            sb_add(f, "- cases with identical GPU and CPU hit counts: %d of %d\n",
+                   ri->n_cases_ident, ri->n_cases_ident_known);
+        else
+            sb_add(f, "- GPU: not run (no CUDA device)\n");
+        if (ri->have_pass)
+            sb_add(f, "- all checks passed: %s\n", ri->pass ? "yes" : "no");
+        break;
+    }
+}
+
+/* The geometry sentence (volume and exact results centred at 0). */
+static void geometry_sentence(sbuf *t, const result_info *ri, double frac)
+{
+    char a[32], r[32], c[32], p[32], n[32];
+    if (!ri->have_geom || !isfinite(frac))
+        return;
+    int d = (int)ri->dim;
+    fmt_g(a, sizeof a, ri->a, 6);
+    fmt_g(r, sizeof r, ri->r, 6);
+    fmt_g(c, sizeof c, ri->corner, 3);
+    fmt_sig(p, sizeof p, 100 * frac, 3);
+    if (!strcmp(ri->quantity, "surface")) {
+        fmt_count(n, sizeof n, ri->n_faces);
+        if (ri->centred && ri->r > ri->a && ri->r < ri->corner)
+            sb_add(t, " Only %s%% of the sphere's surface lies inside the cube: a sphere of "
+                      "radius %s pokes out through all %s faces of the cube (at distance %s) "
+                      "while staying short of its corners (at distance %s).",
+                   p, r, n, a, c);
+        else
+            sb_add(t, " %s%% of the sphere's surface lies inside the cube.", p);
+        return;
+    }
+    if (!ri->centred) {
+        sb_add(t, " The overlap fills %s%% of the cube.", p);
+        return;
+    }
+    if (ri->r <= ri->a)
+        sb_add(t, " The ball fits inside the cube, so the overlap is the whole ball, yet it fills "
+                  "only %s%% of the cube: in %d dimensions most of a cube's volume sits out "
+                  "towards its corners (at distance %s), far from the centre.",
+               p, d, c);
+    else if (ri->r < ri->corner) {
+        if (isfinite(ri->n_corners) && ri->n_corners < 1e15)
+            fmt_count(n, sizeof n, ri->n_corners);
+        else
+            snprintf(n, sizeof n, "2^%d", d);
+        sb_add(t, " The overlap fills %s%% of the cube: the ball reaches past the cube's faces "
+                  "(at distance %s) but not its %s corners (at distance %s), and in %d "
+                  "dimensions much of a cube's volume lies out in those corners.",
+               p, a, n, c, d);
+    } else
+        sb_add(t, " The ball contains the whole cube (its corners are at distance %s), so the "
+                  "overlap is the cube itself: %s%% of it.",
+               c, p);
+}
+
+static void build_template(sbuf *t, const result_info *ri)
+{
+    char x[128], y[128], z[128];
+    switch (ri->kind) {
+    case LLM_RESULT_VOLUME:
+        fmt_count(x, sizeof x, ri->samples);
+        sb_add(t, "so8t estimated ");
+        if (ri->have_geom)
+            describe_body(t, ri);
+        else
+            sb_add(t, "a %s", ri->quantity);
+        sb_add(t, " from %s random samples (method %s, backend %s).", x, ri->method,
+               ri->backend);
+        fmt_pm(x, sizeof x, ri->est, ri->se);
+        sb_add(t, " The estimate is %s, where ± is one standard error", x);
+        if (ri->have_ci) {
+            fmt_pm(y, sizeof y, ri->lo, ri->se);
+            fmt_pm(z, sizeof z, ri->hi, ri->se);
+            *strchr(y, ' ') = '\0';
+            *strchr(z, ' ') = '\0';
+            sb_add(t, "; the 95%% interval runs from %s to %s", y, z);
+        }
+        sb_add(t, ".");
+        if (ri->have_gpu && ri->have_cpu && ri->have_identical) {
+            fmt_count(x, sizeof x, ri->gpu_hits);
+            fmt_count(y, sizeof y, ri->cpu_hits);
+            if (ri->identical)
+                sb_add(t, " The GPU and the CPU counted identical numbers of hits (%s), as they "
+                          "must, since both draw their random numbers from one seed.",
+                       x);
+            else
+                sb_add(t, " The GPU counted %s hits and the CPU %s: the counts are not "
+                          "identical, although both draw their random numbers from one seed, "
+                          "so one backend has a bug.",
+                       x, y);
+        } else if (ri->have_cpu) {
+            sb_add(t, " The GPU was not run (no CUDA device here), so the CPU alone computed the "
+                      "estimate.");
+        }
+        if (ri->have_exact) {
+            fmt_g(x, sizeof x, ri->exact, 8);
+            fmt_sig(y, sizeof y, fabs(ri->z), 2);
+            if (fabs(ri->z) <= Z_AGREE)
+                sb_add(t, " The exact value is %s, %s standard errors away, so the estimate "
+                          "agrees with it (the check allows 5).",
+                       x, y);
+            else
+                sb_add(t, " The exact value is %s, %s standard errors away, so the estimate does "
+                          "not agree with it: that many standard errors means a bug, not bad "
+                          "luck.",
+                       x, y);
+        }
+        geometry_sentence(t, ri, ri->frac_cube);
+        break;
+    case LLM_RESULT_EXACT:
+        sb_add(t, "so8t computed ");
+        if (ri->have_geom)
+            describe_body(t, ri);
+        else
+            sb_add(t, "a %s", ri->quantity);
+        fmt_g(x, sizeof x, ri->value, 10);
+        sb_add(t, " deterministically: it is %s", x);
+        if (ri->have_error_bound) {
+            fmt_sig(y, sizeof y, ri->error_bound, 2);
+            sb_add(t, ", with an error bound of %s", y);
+        }
+        sb_add(t, ".");
+        sb_add(t, " This is a reference value, not a random estimate, so it has no statistical "
+                  "uncertainty; Monte Carlo runs are checked against it.");
+        if (ri->have_fb && !strcmp(ri->quantity, "volume")) {
+            fmt_sig(x, sizeof x, 100 * ri->fraction_ball_json, 3);
+            sb_add(t, " It contains %s%% of the ball's volume.", x);
+        }
+        if (!strcmp(ri->quantity, "surface"))
+            geometry_sentence(t, ri, ri->have_ball ? ri->value / ri->sphere_area : NAN);
+        else
+            geometry_sentence(t, ri, ri->have_fc     ? ri->fraction_cube_json
+                                     : ri->have_cube ? ri->value / ri->cube_vol
+                                                     : NAN);
+        break;
+    case LLM_RESULT_ROTATIONS:
+        fmt_count(x, sizeof x, ri->samples);
+        if (isfinite(ri->dim))
+            sb_add(t, "so8t drew %s uniformly random (Haar) rotations of SO(%d) on the %s "
+                      "backend.",
+                   x, (int)ri->dim, ri->backend);
+        else
+            sb_add(t, "so8t drew %s uniformly random (Haar) rotations on the %s backend.", x,
+                   ri->backend);
+        if (ri->have_orth) {
+            fmt_sig(x, sizeof x, ri->max_orth, 2);
+            sb_add(t, " Every matrix is a proper rotation to rounding error: the largest "
+                      "orthogonality error is %s",
+                   x);
+            if (ri->have_det) {
+                snprintf(y, sizeof y, "%.17g", ri->min_det);
+                snprintf(z, sizeof z, "%.17g", ri->max_det);
+                sb_add(t, " and the determinants lie between %s and %s", y, z);
+            }
+            sb_add(t, ".");
+        }
+        if (ri->pass)
+            sb_add(t, " All %d statistical tests of the Haar distribution passed", ri->n_tests);
+        else
+            sb_add(t, " Only %d of %d statistical tests of the Haar distribution passed; %s "
+                      "failed, so the sampler is not uniform",
+                   ri->n_pass, ri->n_tests, ri->failed_name[0] ? ri->failed_name : "one");
+        if (ri->worst_z >= 0) {
+            fmt_sig(x, sizeof x, ri->worst_z, 2);
+            sb_add(t, "; the largest |z| is %s (%s)", x, ri->worst_name);
+        }
+        sb_add(t, ".");
+        sb_add(t, " Uniform rotations treat every direction alike, which is what averaging a "
+                  "volume over all orientations of the cube needs.");
+        break;
+    case LLM_RESULT_VERIFY:
+        sb_add(t, "so8t verify ran %d cases, each comparing the GPU, the CPU and the exact "
+                  "value.",
+               ri->n_cases);
+        if (ri->n_cases_exact) {
+            fmt_sig(x, sizeof x, ri->verify_worst_z, 2);
+            if (ri->n_cases_exact_ok == ri->n_cases_exact)
+                sb_add(t, " Every estimate agrees with its exact value within 5 standard errors "
+                          "(the largest |z| is %s).",
+                       x);
+            else
+                sb_add(t, " %d of %d estimates are within 5 standard errors of the exact value; "
+                          "the others do not agree (largest |z| %s).",
+                       ri->n_cases_exact_ok, ri->n_cases_exact, x);
+        }
+        if (ri->n_cases_ident_known) {
+            if (ri->n_cases_ident == ri->n_cases_ident_known)
+                sb_add(t, " The GPU and CPU hit counts were identical in all %d cases that ran "
+                          "on both.",
+                       ri->n_cases_ident_known);
+            else
+                sb_add(t, " The GPU and CPU hit counts differ in %d of %d cases, which points "
+                          "to a bug.",
+                       ri->n_cases_ident_known - ri->n_cases_ident, ri->n_cases_ident_known);
+        } else {
+            sb_add(t, " The GPU was not run (no CUDA device here), so only the CPU was "
+                      "checked.");
+        }
+        if (ri->have_pass)
+            sb_add(t, ri->pass ? " Overall the suite passed." : " Overall the suite failed.");
+        break;
+    }
+}
+
+static void build_allowed(dvec *d, const cJSON *root, const result_info *ri, const char *facts)
+{
+    collect_numbers(root, d, 0);
+    /* derived values and the constants the explanation may name */
+    dv_add(d, 95);
+    dv_add(d, Z_AGREE);
+    if (ri->have_geom) {
+        dv_add(d, ri->dim);
+        dv_add(d, ri->dim - 1);
+        dv_add(d, 2 * ri->a);
+        dv_add(d, ri->corner);
+        dv_add(d, ri->n_faces);
+        dv_add(d, ri->n_corners);
+        if (ri->have_cube)
+            dv_add(d, ri->cube_vol);
+        if (ri->have_ball) {
+            dv_add(d, ri->ball_vol);
+            dv_add(d, ri->sphere_area);
+        }
+    }
+    dv_add(d, ri->frac_cube);
+    dv_add(d, 1 - ri->frac_cube);
+    dv_add(d, ri->frac_ball);
+    if (ri->have_exact) {
+        dv_add(d, ri->z);
+        dv_add(d, ri->est - ri->exact);
+    }
+    if (ri->kind == LLM_RESULT_ROTATIONS) {
+        dv_add(d, ri->n_tests);
+        dv_add(d, ri->n_pass);
+        dv_add(d, ri->n_tests - ri->n_pass);
+        dv_add(d, ri->worst_z);
+    }
+    if (ri->kind == LLM_RESULT_VERIFY) {
+        dv_add(d, ri->n_cases);
+        dv_add(d, ri->n_cases_exact);
+        dv_add(d, ri->n_cases_exact_ok);
+        dv_add(d, ri->n_cases_ident);
+        dv_add(d, ri->n_cases_ident_known);
+        dv_add(d, ri->verify_worst_z);
+    }
+    /* every number as shown in the facts (roundings of the above, but also "2^8" etc.) */
+    llm_number *nums = NULL;
+    int n = llm_numbers_find(facts, &nums);
+    for (int i = 0; i < n; i++)
+        dv_add(d, nums[i].value);
+    if (n < 0)
+        d->oom = 1;
+    free(nums);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * prompts
+ * ------------------------------------------------------------------------------------------ */
+
+static const char *const INSTRUCTION =
+    "so8t explains its results in plain words for a reader who is not a specialist. An "
+    "explanation has 3 to 5 sentences: what was computed, the value with its uncertainty, "
+    "whether the GPU, the CPU and the exact value agree and what that means, and what the "
+    "fraction of the cube says about geometry in high dimensions. It uses only the numbers "
+    "in the facts, rounded as shown, and never invents a number.";
+
+static const char *const EXAMPLE_VOLUME =
+    "Facts:\n"
+    "- task: Monte Carlo estimate of the volume of the part of the cube [-1, 1]^3 inside the "
+    "ball of radius 1.2 (centred at 0)\n"
+    "- dimension: 3\n"
+    "- samples: 1,000,000 (method hit, backend gpu)\n"
+    "- estimate: 6.3860 ± 0.0032 (one standard error)\n"
+    "- 95% interval: 6.3797 to 6.3923\n"
+    "- GPU hits: 798,248; CPU hits: 798,248; identical: yes\n"
+    "- exact value: 6.3837163; z-score: 0.71; agrees with the exact value: yes (|z| <= 5)\n"
+    "- cube volume: 8\n"
+    "- ball volume: 7.2382\n"
+    "- distance from the centre to a face: 1; to a corner: 1.73\n"
+    "- fraction of the cube: 79.8%\n"
+    "- fraction of the ball: 88.2%\n"
+    "Explanation: so8t estimated the volume of the part of the cube [-1, 1]^3 that lies "
+    "inside a ball of radius 1.2, using 1,000,000 random points. The estimate is 6.3860 ± "
+    "0.0032, and the 95% interval runs from 6.3797 to 6.3923. The GPU and the CPU counted "
+    "the same 798,248 hits, and the estimate is 0.71 standard errors from the exact value "
+    "6.3837163, so all three agree. The overlap fills 79.8% of the cube: the ball pokes out "
+    "through the faces at distance 1 but misses the corners at distance 1.73.\n";
+
+static const char *const EXAMPLE_EXACT =
+    "Facts:\n"
+    "- task: exact (deterministic) value of the volume of the part of the cube [-1, 1]^3 "
+    "inside the ball of radius 1.2 (centred at 0)\n"
+    "- dimension: 3\n"
+    "- value: 6.383716272\n"
+    "- error bound: 1.0e-12\n"
+    "- cube volume: 8\n"
+    "- ball volume: 7.2382\n"
+    "- distance from the centre to a face: 1; to a corner: 1.73\n"
+    "- fraction of the cube: 79.8%\n"
+    "- fraction of the ball: 88.2%\n"
+    "Explanation: so8t computed the volume of the part of the cube [-1, 1]^3 inside a ball "
+    "of radius 1.2 exactly: it is 6.383716272, with an error bound of 1.0e-12. This is a "
+    "reference value with no statistical uncertainty, so Monte Carlo runs can be checked "
+    "against it. The overlap fills 79.8% of the cube and 88.2% of the ball, because the "
+    "ball pokes out through the faces at distance 1 but misses the corners at distance "
+    "1.73.\n";
+
+static const char *const EXAMPLE_ROTATIONS =
+    "Facts:\n"
+    "- task: 100,000 uniformly random (Haar) rotations of SO(4) (backend cpu)\n"
+    "- largest orthogonality error: 8.9e-16\n"
+    "- determinants between 0.99999999999999956 and 1.0000000000000004\n"
+    "- statistical tests of the Haar distribution: 4, passed: 4\n"
+    "- largest |z| among the tests: 1.3 (trace_variance)\n"
+    "- all tests passed: yes\n"
+    "Explanation: so8t drew 100,000 random rotations of 4-dimensional space, uniformly "
+    "spread over all orientations. Each matrix is a proper rotation up to rounding: the "
+    "largest orthogonality error is 8.9e-16. All 4 statistical tests of the uniform (Haar) "
+    "distribution passed, the worst being 1.3 standard errors from its expected value. So "
+    "the sampler treats every direction alike, as averaging over orientations requires.\n";
+
+static const char *example_for(llm_result_kind k)
+{
+    switch (k) {
+    case LLM_RESULT_EXACT: return EXAMPLE_EXACT;
+    case LLM_RESULT_ROTATIONS: return EXAMPLE_ROTATIONS;
+    default: return EXAMPLE_VOLUME;
+    }
+}
+
+typedef enum { STYLE_COMPLETION, STYLE_GEMMA_CHAT, STYLE_CHATML, STYLE_MODELFILE } prompt_style;
+
+static char *build_prompt(prompt_style style, const llm_modelfile *mf, llm_result_kind kind,
+                          const char *facts)
+{
+    sbuf b = {0};
+    const char *system = mf && mf->system ? mf->system : INSTRUCTION;
+    if (style == STYLE_COMPLETION) {
+        sb_add(&b, "%s\n\n%s\nFacts:\n%sExplanation:", system, example_for(kind), facts);
+        return sb_take(&b);
+    }
+    /* Chat styles: the worked example goes in the user turn, then the facts. */
+    sbuf u = {0};
+    sb_add(&u, "Explain this so8t result in 3 to 5 sentences, using only the numbers in the "
+               "facts, rounded as shown.\n\nHere is an example.\n%s\nNow the result to "
+               "explain.\nFacts:\n%sExplanation:",
+           example_for(kind), facts);
+    char *user = sb_take(&u);
+    if (!user)
+        return NULL;
+    if (style == STYLE_MODELFILE) {
+        char *out = NULL;
+        char terr[256];
+        if (llm_template_render(mf->template_text, system, user, NULL, 1, &out, terr,
+                                sizeof terr)) {
+            free(user);
+            return NULL;
+        }
+        free(user);
+        return out;
+    }
+    if (style == STYLE_GEMMA_CHAT) {
+        /* Gemma has no system role: the system text leads the first user turn. */
+        int first_user = 1;
+        if (mf)
+            for (int i = 0; i < mf->n_messages; i++) {
+                int is_user = !strcmp(mf->messages[i].role, "user");
+                if (!is_user && strcmp(mf->messages[i].role, "assistant"))
+                    continue;
+                sb_add(&b, "<start_of_turn>%s\n", is_user ? "user" : "model");
+                if (is_user && first_user) {
+                    sb_add(&b, "%s\n\n", system);
+                    first_user = 0;
+                }
+                sb_add(&b, "%s<end_of_turn>\n", mf->messages[i].content);
+            }
+        sb_add(&b, "<start_of_turn>user\n");
+        if (first_user)
+            sb_add(&b, "%s\n\n", system);
+        sb_add(&b, "%s<end_of_turn>\n<start_of_turn>model\n", user);
+    } else {
+        sb_add(&b, "<|im_start|>system\n%s<|im_end|>\n", system);
+        if (mf)
+            for (int i = 0; i < mf->n_messages; i++)
+                sb_add(&b, "<|im_start|>%s\n%s<|im_end|>\n", mf->messages[i].role,
+                       mf->messages[i].content);
+        sb_add(&b, "<|im_start|>user\n%s<|im_end|>\n<|im_start|>assistant\n", user);
+    }
+    free(user);
+    return sb_take(&b);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * generation and checking
+ * ------------------------------------------------------------------------------------------ */
+
+/* Cleans a generated text in place: cuts at the next "Facts:" block or blank line, drops
+ * control characters, keeps at most 6 sentences and ends at the last full sentence.
+ * Returns the number of sentences kept. */
+static int tidy_text(char *s)
+{
+    static const char *cuts[] = {"\n\n", "Facts:", "Explanation:", "<end_of_turn>",
+                                 "<|im_end|>", "<start_of_turn>"};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        char *p = strstr(s, cuts[i]);
+        if (p)
+            *p = '\0';
+    }
+    size_t j = 0;
+    for (size_t i = 0; s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n' || c == '\t' || c == '\r')
+            c = ' ';
+        if (c < 0x20 || c == 0x7f)
+            continue;
+        if (c == ' ' && (j == 0 || s[j - 1] == ' '))
+            continue;
+        s[j++] = (char)c;
+    }
+    s[j] = '\0';
+    /* sentence ends */
+    int n = 0;
+    size_t last_end = 0;
+    for (size_t i = 0; s[i]; i++) {
+        if ((s[i] == '.' || s[i] == '!' || s[i] == '?') &&
+            (s[i + 1] == '\0' || s[i + 1] == ' ')) {
+            n++;
+            last_end = i + 1;
+            if (n == 6)
+                break;
+        }
+    }
+    s[last_end] = '\0';
+    while (last_end > 0 && s[last_end - 1] == ' ')
+        s[--last_end] = '\0';
+    return n;
+}
+
+typedef struct {
+    llm_model *model;
+    llm_params params;
+} model_gen;
+
+static int model_generate(void *user, const char *prompt, uint64_t seed, char **text,
+                          char *err, size_t errlen)
+{
+    model_gen *g = user;
+    llm_params p = g->params;
+    p.seed = seed;
+    llm_generation gen;
+    memset(&gen, 0, sizeof gen);
+    int rc = llm_generate(g->model, prompt, &p, NULL, NULL, &gen, err, errlen);
+    if (rc) {
+        llm_generation_free(&gen);
+        return rc;
+    }
+    *text = gen.text;
+    gen.text = NULL;
+    llm_generation_free(&gen);
+    return *text ? 0 : LLM_ERR_NOMEM;
+}
+
+void llm_explain_options_default(llm_explain_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->seed = 1;
+    o->max_attempts = 3;
+    o->num_predict = 160;
+}
+
+void llm_explanation_free(llm_explanation *e)
+{
+    if (!e)
+        return;
+    free(e->text);
+    free(e->model);
+    free(e->reason);
+    for (int i = 0; i < e->n_unverified; i++)
+        free(e->unverified[i]);
+    free(e->unverified);
+    for (int k = 0; k < e->n_attempts; k++) {
+        llm_explain_attempt *a = &e->attempts[k];
+        free(a->text);
+        for (int i = 0; i < a->n_unverified; i++)
+            free(a->unverified[i]);
+        free(a->unverified);
+        for (int i = 0; i < a->n_contradictions; i++)
+            free(a->contradictions[i]);
+        free(a->contradictions);
+        free(a->problem);
+    }
+    free(e->attempts);
+    free(e->facts);
+    free(e->prompt);
+    memset(e, 0, sizeof *e);
+}
+
+static int file_exists(const char *p)
+{
+    struct stat st;
+    return p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int llm_explain_default_model(char *buf, size_t len)
+{
+    static const char *rel = "models/gemma-3-270m-q4_k_m.gguf";
+    const char *env = getenv("SO8T_MODEL");
+    if (!buf || len == 0)
+        return 0;
+    if (env && *env) {
+        snprintf(buf, len, "%s", env);
+        return 1;
+    }
+    if (file_exists(rel)) {
+        snprintf(buf, len, "%s", rel);
+        return 1;
+    }
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *s = strrchr(exe, '/');
+        if (s) {
+            *s = '\0';
+            s = strrchr(exe, '/');
+            if (s) {
+                *s = '\0';
+                char cand[4200];
+                snprintf(cand, sizeof cand, "%s/%s", exe, rel);
+                if (file_exists(cand) && strlen(cand) < len) {
+                    snprintf(buf, len, "%s", cand);
+                    return 1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* Moves the check report's lists into the attempt. */
+static void take_report(llm_explain_attempt *a, llm_check_report *r)
+{
+    a->unverified = r->unverified;
+    a->n_unverified = r->n_unverified;
+    a->contradictions = r->contradictions;
+    a->n_contradictions = r->n_contradictions;
+    r->unverified = r->contradictions = NULL;
+    r->n_unverified = r->n_contradictions = 0;
+}
+
+static int prepare(const char *json_text, cJSON **root, result_info *ri, char **facts,
+                   char **tmpl, dvec *allowed, char *err, size_t errlen)
+{
+    int rc = read_result(json_text, root, ri, err, errlen);
+    if (rc)
+        return rc;
+    sbuf f = {0}, t = {0};
+    build_facts(&f, ri);
+    build_template(&t, ri);
+    *facts = sb_take(&f);
+    *tmpl = sb_take(&t);
+    if (!*facts || !*tmpl) {
+        free(*facts);
+        free(*tmpl);
+        cJSON_Delete(*root);
+        return LLM_ERR_NOMEM;
+    }
+    if (allowed) {
+        build_allowed(allowed, *root, ri, *facts);
+        if (allowed->oom) {
+            free(*facts);
+            free(*tmpl);
+            cJSON_Delete(*root);
+            return LLM_ERR_NOMEM;
+        }
+    }
+    return LLM_OK;
+}
+
+int llm_explain_template(const char *json_text, char **text, char **facts, char *err,
+                         size_t errlen)
+{
+    cJSON *root;
+    result_info ri;
+    char *f = NULL, *t = NULL;
+    if (!text) {
+        set_err(err, errlen, "no output pointer");
+        return LLM_ERR_INVAL;
+    }
+    *text = NULL;
+    int rc = prepare(json_text, &root, &ri, &f, &t, NULL, err, errlen);
+    if (rc)
+        return rc;
+    cJSON_Delete(root);
+    *text = t;
+    if (facts)
+        *facts = f;
+    else
+        free(f);
+    return LLM_OK;
+}
+
+int llm_explain_allowed_numbers(const char *json_text, double **vals, char *err, size_t errlen)
+{
+    cJSON *root;
+    result_info ri;
+    char *f = NULL, *t = NULL;
+    dvec d = {0};
+    *vals = NULL;
+    int rc = prepare(json_text, &root, &ri, &f, &t, &d, err, errlen);
+    if (rc)
+        return rc;
+    cJSON_Delete(root);
+    free(f);
+    free(t);
+    *vals = d.v;
+    return d.n;
+}
+
+static int set_fallback(llm_explanation *out, const char *tmpl, const char *reason)
+{
+    sbuf b = {0};
+    sb_add(&b, "%s\n(No language model was used: %s.)", tmpl, reason);
+    out->text = sb_take(&b);
+    out->fallback = 1;
+    out->reason = dup_str(reason);
+    free(out->model);
+    out->model = NULL;
+    return out->text && out->reason ? LLM_OK : LLM_ERR_NOMEM;
+}
+
+int llm_explain_result_json(const char *json_text, const llm_explain_options *opt_in,
+                            llm_explanation *out, char *err, size_t errlen)
+{
+    if (!out) {
+        set_err(err, errlen, "no output struct");
+        return LLM_ERR_INVAL;
+    }
+    memset(out, 0, sizeof *out);
+    llm_explain_options opt;
+    if (opt_in)
+        opt = *opt_in;
+    else
+        llm_explain_options_default(&opt);
+    if (opt.max_attempts <= 0)
+        opt.max_attempts = 3;
+    if (opt.max_attempts > 50)
+        opt.max_attempts = 50;
+    if (opt.num_predict <= 0)
+        opt.num_predict = 160;
+
+    cJSON *root;
+    result_info ri;
+    char *facts = NULL, *tmpl = NULL;
+    dvec allowed = {0};
+    int rc = prepare(json_text, &root, &ri, &facts, &tmpl, &allowed, err, errlen);
+    if (rc)
+        return rc;
+    cJSON_Delete(root);
+    out->kind = ri.kind;
+    out->facts = facts;
+
+    const llm_modelfile *mf = opt.modelfile;
+    const char *path = mf && mf->model_path ? mf->model_path : opt.model_path;
+    if (path && !strcmp(path, "none"))
+        path = NULL;
+
+    model_gen mg;
+    memset(&mg, 0, sizeof mg);
+    llm_explain_generate_fn gen = opt.generate;
+    void *gen_user = opt.generate_user;
+    prompt_style style = STYLE_COMPLETION;
+    char reason[1024];
+    reason[0] = '\0';
+    const char *model_name = opt.generate ? (opt.generator_name ? opt.generator_name
+                                                                : "custom generator")
+                                          : path;
+
+    if (!gen) {
+        if (!path) {
+            snprintf(reason, sizeof reason,
+                     "no model given (use --model F.gguf, set SO8T_MODEL, or run 'make model')");
+        } else if (!file_exists(path)) {
+            snprintf(reason, sizeof reason, "the model file %.900s does not exist%s", path,
+                     mf ? " (Modelfile FROM must name a GGUF file; Ollama model names are not "
+                          "supported)"
+                        : " (run 'make model' to fetch the default one)");
+        } else {
+            char lerr[512] = "";
+            llm_params_default(&mg.params);
+            int num_ctx = 2048;
+            if (mf) {
+                const llm_modelfile_param *nc = llm_modelfile_param_find(mf, "num_ctx");
+                if (nc)
+                    num_ctx = (int)nc->i;
+            }
+            int lrc = llm_model_load(path, num_ctx, &mg.model, lerr, sizeof lerr);
+            if (lrc) {
+                snprintf(reason, sizeof reason, "the model %.400s could not be loaded: %.500s",
+                         path, lerr);
+            } else {
+                /* Grounded text wants little randomness; a Modelfile may override. */
+                mg.params.temperature = 0.3f;
+                mg.params.top_k = 40;
+                mg.params.top_p = 0.9f;
+                mg.params.repeat_penalty = 1.05f;
+                mg.params.num_predict = opt.num_predict;
+                mg.params.num_thread = opt.num_thread;
+                static const char *const stops[] = {"\n\n", "Facts:"};
+                mg.params.stop = stops;
+                mg.params.n_stop = 2;
+                if (mf)
+                    llm_modelfile_apply((llm_modelfile *)mf, &mg.params, NULL, 0);
+                if (opt.num_thread > 0)
+                    mg.params.num_thread = opt.num_thread;
+                gen = model_generate;
+                gen_user = &mg;
+                const char *ct = llm_model_chat_template(mg.model);
+                if (ct && strstr(ct, "<start_of_turn>"))
+                    style = STYLE_GEMMA_CHAT;
+                else if (ct && strstr(ct, "<|im_start|>"))
+                    style = STYLE_CHATML;
+            }
+        }
+    }
+    if (gen && mf && mf->template_text)
+        style = STYLE_MODELFILE;
+
+    if (gen) {
+        out->prompt = build_prompt(style, mf, ri.kind, facts);
+        if (!out->prompt) {
+            rc = LLM_ERR_NOMEM;
+            goto done;
+        }
+        out->attempts = calloc((size_t)opt.max_attempts, sizeof *out->attempts);
+        if (!out->attempts) {
+            rc = LLM_ERR_NOMEM;
+            goto done;
+        }
+        int accepted = -1;
+        for (int k = 0; k < opt.max_attempts && accepted < 0; k++) {
+            llm_explain_attempt *a = &out->attempts[out->n_attempts++];
+            a->seed = opt.seed + (uint64_t)k;
+            char gerr[512] = "";
+            char *text = NULL;
+            int grc = gen(gen_user, out->prompt, a->seed, &text, gerr, sizeof gerr);
+            if (grc || !text) {
+                free(text);
+                sbuf pb = {0};
+                sb_add(&pb, "generation failed: %s", gerr[0] ? gerr : "no text");
+                a->problem = sb_take(&pb);
+                break; /* a runner error will not go away with another seed */
+            }
+            int n_sent = tidy_text(text);
+            a->text = text;
+            llm_check_report rep;
+            if (llm_text_check(text, allowed.v, allowed.n, &ri.yn, &rep)) {
+                rc = LLM_ERR_NOMEM;
+                goto done;
+            }
+            take_report(a, &rep);
+            llm_check_report_free(&rep);
+            if (n_sent < 2)
+                a->problem = dup_str(n_sent == 0 ? "no complete sentence"
+                                                 : "only one sentence");
+            if (!a->problem && a->n_unverified == 0 && a->n_contradictions == 0)
+                accepted = k;
+            /* Greedy decoding gives the same text for every seed. */
+            if (accepted < 0 && mg.model && mg.params.temperature <= 0)
+                break;
+        }
+        if (accepted >= 0) {
+            out->text = dup_str(out->attempts[accepted].text);
+            out->model = dup_str(model_name);
+            if (!out->text || !out->model)
+                rc = LLM_ERR_NOMEM;
+            goto done;
+        }
+        /* Say why, with the first problem found. */
+        const llm_explain_attempt *a = &out->attempts[out->n_attempts - 1];
+        if (a->problem && !a->text)
+            snprintf(reason, sizeof reason, "the model %.300s failed: %.600s", model_name,
+                     a->problem);
+        else {
+            int n = out->n_attempts;
+            const llm_explain_attempt *w = NULL;
+            for (int k = 0; k < n && !w; k++)
+                if (out->attempts[k].n_unverified || out->attempts[k].n_contradictions)
+                    w = &out->attempts[k];
+            if (w && w->n_unverified)
+                snprintf(reason, sizeof reason,
+                         "the model's text failed the check %d time%s (for example it wrote "
+                         "'%.60s', which is not in the result)",
+                         n, n == 1 ? "" : "s", w->unverified[0]);
+            else if (w)
+                snprintf(reason, sizeof reason,
+                         "the model's text failed the check %d time%s (for example '%.150s' "
+                         "contradicts the result)",
+                         n, n == 1 ? "" : "s", w->contradictions[0]);
+            else
+                snprintf(reason, sizeof reason,
+                         "the model's text failed the check %d time%s (%.100s)", n,
+                         n == 1 ? "" : "s", a->problem ? a->problem : "rejected");
+        }
+    }
+    rc = set_fallback(out, tmpl, reason);
+done:
+    if (mg.model)
+        llm_model_free(mg.model);
+    /* unverified numbers of the final text: none for the template (it is built from the
+     * facts), and none for an accepted model text (it passed the check). */
+    free(tmpl);
+    free(allowed.v);
+    if (rc)
+        llm_explanation_free(out);
+    return rc;
+}
