@@ -1,0 +1,81 @@
+/* internal.h — structures shared by the llm/ implementation files (not a public header). */
+#ifndef SO8T_LLM_INTERNAL_H
+#define SO8T_LLM_INTERNAL_H
+
+#include "llm/llm.h"
+#include "llm/quant.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#define LLM_MAX_LAYERS 512
+
+/* token types as stored in tokenizer.ggml.token_type */
+enum {
+    LLM_TOK_UNDEFINED = 0, LLM_TOK_NORMAL = 1, LLM_TOK_UNKNOWN = 2, LLM_TOK_CONTROL = 3,
+    LLM_TOK_USER_DEFINED = 4, LLM_TOK_UNUSED = 5, LLM_TOK_BYTE = 6
+};
+
+typedef struct {
+    int n_vocab;
+    const char **text;   /* views into the mapping (not NUL-terminated) */
+    uint32_t *len;
+    float *score;
+    int32_t *type;
+    int32_t *hash;       /* open addressing: token ids, -1 empty */
+    uint32_t hash_mask;
+    int byte_tok[256];   /* "<0xNN>" ids, -1 if absent */
+    int bos, eos, eot, unk, pad;
+    int add_bos, add_eos, add_space_prefix;
+    int *special;        /* CONTROL / USER_DEFINED / UNKNOWN ids, longest text first */
+    int n_special;
+    int *eog;            /* end-of-generation ids */
+    int n_eog;
+} llm_vocab;
+
+typedef struct {
+    llm_mat wq, wk, wv, wo, gate, up, down;
+    float *attn_norm, *q_norm, *k_norm, *post_attn_norm, *ffn_norm, *post_ffw_norm;
+    int swa;           /* 1: sliding-window (local) layer */
+    float rope_base;
+    float rope_scale;  /* multiplies positions (1/factor of linear scaling) */
+    int kv_cap;        /* slots in this layer's cache (ring buffer for SWA layers) */
+    float *kc, *vc;    /* kv_cap × n_head_kv × head_dim */
+} llm_layer;
+
+struct llm_model {
+    llm_gguf *g;
+    char arch[32];
+    int n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff, n_ctx_train, n_ctx, n_swa;
+    float eps, attn_scale, softcap;
+    llm_mat tok_embd, output;
+    float *output_norm;
+    llm_layer *layers;
+    llm_vocab vocab;
+    char *chat_template;
+    int numerics;
+    double load_seconds;
+    float *norms;  /* one allocation for every norm weight (dequantized) */
+    float *kv_mem;
+    /* work buffers */
+    float *x, *xb, *xb2, *q, *k, *v, *attn, *att, *hb, *hb2, *logits;
+    void *scratch;
+};
+
+void llm_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* tokenizer.c */
+int llm_vocab_load(llm_model *m, char *err, size_t errlen);
+void llm_vocab_free(llm_vocab *v);
+int llm_vocab_find(const llm_vocab *v, const char *s, size_t n); /* -1 if absent */
+
+/* sampler.c */
+typedef struct llm_sampler llm_sampler;
+llm_sampler *llm_sampler_new(const llm_params *p, int n_vocab, int n_ctx);
+void llm_sampler_free(llm_sampler *s);
+void llm_sampler_accept(llm_sampler *s, int token);
+/* Picks the next token from logits (modified in place). */
+int llm_sampler_sample(llm_sampler *s, float *logits);
+
+#endif /* SO8T_LLM_INTERNAL_H */
