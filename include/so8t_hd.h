@@ -9,10 +9,14 @@
 #ifndef SO8T_HD_H
 #define SO8T_HD_H
 
+/* A CUDA file whose kernels feed these functions from device-only APIs (curand_init,
+ * curand4) may define SO8T_HD as `__device__ static inline` before including. */
+#ifndef SO8T_HD
 #if defined(__CUDACC__)
 #define SO8T_HD __host__ __device__ static inline
 #else
 #define SO8T_HD static inline
+#endif
 #endif
 
 #endif /* SO8T_HD_H */

@@ -1,0 +1,120 @@
+/* mc.h — Monte Carlo estimators for vol(R·[-a,a]^d ∩ B(c, r)), the surface measure of
+ * ∂B(c, r) inside the cube, and the orientation average E_R[vol(RQ ∩ B)] over Haar R.
+ *
+ * Contract (docs/design.md, "The RNG contract"): N samples are cut into fixed blocks of
+ * MC_BLOCK_SAMPLES; block b draws its bits from Philox subsequence b of the seed
+ * (curand_init(seed, b, 0) on the GPU, mc_philox_init on the CPU), and every sample's math
+ * is the one SO8T_HD header mc/sample.h. Threads, CUDA blocks and batches only decide who
+ * computes which block; block results are combined in block order. So for a given
+ * (problem, method, seed, N) the hit count — or, for the continuous estimators, the exact
+ * bits of the sum — are identical on every backend, thread count and batch size.
+ *
+ * Every estimator is unbiased and returns its standard error. Ownership: the caller owns
+ * every struct; nothing here allocates memory that outlives a call. Errors: a negative
+ * mc_status and a message in the caller's buffer.
+ */
+#ifndef SO8T_MC_H
+#define SO8T_MC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MC_MAX_DIM 128
+#define MC_BLOCK_SAMPLES 1024u /* samples per RNG block: part of the result's definition */
+#define MC_QMC_MAX_REPLICATES 256
+
+typedef enum {
+    MC_OK = 0,
+    MC_ERR_INVAL = -1,      /* bad problem or options (message says which) */
+    MC_ERR_NODEVICE = -2,   /* CUDA requested but not compiled in or no device */
+    MC_ERR_CUDA = -3,       /* a CUDA call failed (message has the call and the error) */
+    MC_ERR_NOMEM = -4,
+    MC_ERR_UNSUPPORTED = -5 /* method does not apply to this quantity */
+} mc_status;
+
+typedef enum { MC_VOLUME = 0, MC_SURFACE = 1, MC_ORIENT_AVG = 2 } mc_quantity;
+
+typedef enum {
+    MC_METHOD_AUTO = 0,
+    MC_METHOD_HIT,    /* uniform in the cube, test the ball (count) */
+    MC_METHOD_BALL,   /* uniform in the ball (or on the sphere), test the cube (count) */
+    MC_METHOD_COND,   /* d-1 uniform coordinates, the last integrated in closed form */
+    MC_METHOD_RADIAL, /* uniform directions from an interior point, radius integrated */
+    MC_METHOD_QMC,    /* randomized Sobol' (digital shifts) + conditioning */
+    MC_METHOD_TILT,   /* exponentially tilted importance sampling, for tiny fractions */
+    MC_METHOD_COUNT_
+} mc_method;
+
+typedef enum { MC_BACKEND_AUTO = 0, MC_BACKEND_CPU, MC_BACKEND_CUDA } mc_backend;
+
+/* The problem: cube R·[-a,a]^d (R row-major d×d, NULL = identity), ball B(c, r). */
+typedef struct {
+    mc_quantity quantity;
+    int dim;                 /* 1..MC_MAX_DIM */
+    double half_side;        /* a > 0 */
+    double radius;           /* r >= 0 */
+    const double *center;    /* dim entries, NULL = origin */
+    const double *rotation;  /* dim*dim, NULL = identity; must be in SO(d) */
+} mc_problem;
+
+typedef struct {
+    mc_method method;
+    mc_backend backend;
+    uint64_t samples;        /* N (a cap when rel_err > 0); rounded up to whole blocks for qmc */
+    double rel_err;          /* > 0: run batches until the 95% half-width / estimate <= rel_err */
+    uint64_t seed;
+    int threads;             /* OpenMP threads, 0 = OpenMP default */
+    int device;              /* CUDA device ordinal */
+    int qmc_replicates;      /* independent digital shifts (default 32) */
+    /* progress callback (fraction done in [0,1]); may be NULL */
+    void (*progress)(void *user, double fraction);
+    void *progress_user;
+} mc_options;
+
+typedef struct {
+    mc_method method;        /* the method that ran (auto resolved) */
+    mc_backend backend;      /* the backend that ran */
+    uint64_t samples;        /* samples used */
+    uint64_t hits;           /* count methods: samples inside; otherwise 0 */
+    int count_based;         /* 1 if `hits` is the statistic */
+    double sum, sum_sq;      /* the raw statistic (block-ordered sums of per-sample values) */
+    double estimate, std_error;
+    double ci95[2];
+    double rel_error;        /* std_error / |estimate| (inf when the estimate is 0) */
+    double log_estimate;     /* natural log of the estimate (for tiny values) */
+    double fraction_of_cube, fraction_of_ball;
+    double seconds, samples_per_second;
+    char auto_reason[256];   /* why auto chose this method ("" otherwise) */
+} mc_result;
+
+void mc_options_default(mc_options *o);
+const char *mc_method_name(mc_method m);
+int mc_method_parse(const char *name, mc_method *out); /* 0 ok, MC_ERR_INVAL */
+const char *mc_backend_name(mc_backend b);
+const char *mc_strerror(int status);
+
+/* Checks the problem (dim range, a > 0, r >= 0, finite centre, R orthogonal with det +1);
+ * returns MC_OK or MC_ERR_INVAL with a message naming the field. */
+int mc_problem_check(const mc_problem *p, char *err, size_t errlen);
+
+/* Runs the estimator. Backend AUTO = CUDA when compiled in and a device is present,
+ * else CPU. Returns MC_OK or a negative status with a message in err. */
+int mc_estimate(const mc_problem *p, const mc_options *o, mc_result *out, char *err,
+                size_t errlen);
+
+/* 1 if this build has the CUDA backend compiled in. */
+int mc_cuda_compiled(void);
+/* Number of usable CUDA devices (0 when built without CUDA or none present). */
+int mc_cuda_device_count(void);
+/* One line describing device `dev` (name, SMs), or an explanation why none. */
+void mc_cuda_device_describe(int dev, char *buf, size_t buflen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SO8T_MC_H */

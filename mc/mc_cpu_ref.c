@@ -1,0 +1,10 @@
+/* mc_cpu_ref.c — one block evaluated with the plain cuRAND-model Philox state of
+ * mc/philox.h (the default word source of mc/sample.h). Tests compare it with the fast
+ * buffered generator of mc_cpu.c; any difference in the stream would show as different
+ * counts or sums. */
+#include "mc/mc_internal.h"
+
+void mc_cpu_block_reference(const mc_plan *pl, uint64_t block, mc_block_acc *out)
+{
+    mc_block_eval(&pl->kp, (const uint32_t(*)[32])pl->sobol, block, out);
+}

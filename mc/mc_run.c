@@ -1,0 +1,197 @@
+/* mc_run.c — the driver: picks the backend and (for auto) the method, runs batches of
+ * whole RNG blocks until the sample budget or the requested relative error is reached,
+ * and times the run. */
+#include "mc/mc_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int run_blocks(const mc_plan *pl, mc_backend be, const mc_options *o, uint64_t b0,
+                      uint64_t b1, mc_accum *acc, double f0, double f1, char *err,
+                      size_t errlen)
+{
+    if (b1 <= b0)
+        return MC_OK;
+    if (be == MC_BACKEND_CUDA) {
+        int st = mc_cuda_run(pl, b0, b1, o->device, acc, err, errlen);
+        if (st == MC_OK && o->progress)
+            o->progress(o->progress_user, f1);
+        return st;
+    }
+    int st = mc_cpu_run(pl, b0, b1, o->threads, acc, o->progress, o->progress_user, f0, f1);
+    if (st == MC_ERR_NOMEM)
+        snprintf(err, errlen, "out of memory for the block buffer");
+    return st;
+}
+
+/* Relative cost of one sample (≈ random words + work), for auto's efficiency ranking.
+ * Deterministic on purpose: the choice must not depend on timing noise. */
+static double method_cost(mc_method m, int d)
+{
+    switch (m) {
+    case MC_METHOD_HIT: return d;
+    case MC_METHOD_COND: return d > 1 ? d - 1 + 1 : 1;
+    case MC_METHOD_BALL: return 2.0 * d + 2;
+    case MC_METHOD_RADIAL: return 2.5 * d + 2;
+    case MC_METHOD_QMC: return 0.5 * d + 1;
+    case MC_METHOD_TILT: return 3.0 * d;
+    default: return 1e300;
+    }
+}
+
+/* auto: a short pilot of every applicable method (CPU, its own seed), ranked by relative
+ * variance per sample × cost. */
+static int choose_method(const mc_problem *p, const mc_options *o, mc_method *out,
+                         char *reason, size_t rlen, char *err, size_t errlen)
+{
+    if (p->quantity == MC_SURFACE) {
+        *out = MC_METHOD_BALL;
+        snprintf(reason, rlen, "ball (uniform on the sphere) is the estimator for the surface");
+        return MC_OK;
+    }
+    static const mc_method vol[] = {MC_METHOD_HIT,    MC_METHOD_BALL, MC_METHOD_COND,
+                                    MC_METHOD_RADIAL, MC_METHOD_QMC,  MC_METHOD_TILT};
+    static const mc_method orient[] = {MC_METHOD_HIT, MC_METHOD_COND};
+    const mc_method *cand = p->quantity == MC_ORIENT_AVG ? orient : vol;
+    int ncand = p->quantity == MC_ORIENT_AVG ? 2 : 6;
+    const uint64_t pilot = 64u * MC_BLOCK_SAMPLES;
+    double best = INFINITY;
+    mc_method best_m = MC_METHOD_TILT;
+    char line[160] = "";
+    int any_nonzero = 0;
+    for (int i = 0; i < ncand; i++) {
+        mc_plan pl;
+        int st = mc_plan_build(p, cand[i], o->seed ^ 0x9e3779b97f4a7c15ull,
+                               o->qmc_replicates > 1 ? o->qmc_replicates : 32, &pl, err, errlen);
+        if (st)
+            return st;
+        uint64_t nb = mc_plan_set_samples(&pl, pilot);
+        mc_accum acc;
+        mc_accum_init(&acc, pl.kp.qmc_replicates);
+        st = mc_cpu_run(&pl, 0, nb, o->threads, &acc, NULL, NULL, 0, 0);
+        if (st)
+            return st;
+        mc_result r;
+        memset(&r, 0, sizeof r);
+        mc_finalize(&pl, &acc, &r);
+        if (pl.trivial) {
+            *out = cand[i];
+            snprintf(reason, rlen, "the value is exactly 0 (the bodies do not overlap)");
+            return MC_OK;
+        }
+        if (!(r.estimate > 0) || r.std_error == 0)
+            continue; /* no information (no hits, or a degenerate case) */
+        any_nonzero = 1;
+        double rv = (r.std_error / r.estimate) * (r.std_error / r.estimate) * (double)r.samples;
+        double eff = rv * method_cost(cand[i], p->dim);
+        if (eff < best) {
+            best = eff;
+            best_m = cand[i];
+            snprintf(line, sizeof line, "relative variance per sample %.3g, cost %.0f",
+                     rv, method_cost(cand[i], p->dim));
+        }
+    }
+    *out = best_m;
+    if (!any_nonzero)
+        snprintf(reason, rlen, "no pilot method saw the intersection (a tiny fraction): tilt");
+    else
+        snprintf(reason, rlen, "lowest variance x cost in a %llu-sample pilot (%s)",
+                 (unsigned long long)pilot, line);
+    return MC_OK;
+}
+
+int mc_estimate(const mc_problem *p, const mc_options *o, mc_result *out, char *err,
+                size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    int st = mc_problem_check(p, err, errlen);
+    if (st)
+        return st;
+    if (!(o->rel_err >= 0) || !isfinite(o->rel_err)) {
+        snprintf(err, errlen, "relative error target must be a finite number >= 0");
+        return MC_ERR_INVAL;
+    }
+    if (o->samples < 1) {
+        snprintf(err, errlen, "the number of samples must be at least 1");
+        return MC_ERR_INVAL;
+    }
+    mc_backend be = o->backend;
+    if (be == MC_BACKEND_AUTO)
+        be = mc_cuda_device_count() > 0 ? MC_BACKEND_CUDA : MC_BACKEND_CPU;
+    else if (be == MC_BACKEND_CUDA && mc_cuda_device_count() <= 0) {
+        char why[200];
+        mc_cuda_device_describe(o->device, why, sizeof why);
+        snprintf(err, errlen, "CUDA backend requested but no device is usable: %s", why);
+        return MC_ERR_NODEVICE;
+    }
+    double t0 = now_seconds();
+    mc_method method = o->method;
+    if (method == MC_METHOD_AUTO) {
+        st = choose_method(p, o, &method, out->auto_reason, sizeof out->auto_reason, err, errlen);
+        if (st)
+            return st;
+    }
+    mc_plan pl;
+    st = mc_plan_build(p, method, o->seed, o->qmc_replicates > 1 ? o->qmc_replicates : 32, &pl,
+                       err, errlen);
+    if (st)
+        return st;
+    mc_accum acc;
+    mc_accum_init(&acc, pl.kp.qmc_replicates);
+
+    if (o->rel_err > 0 && !pl.trivial) {
+        /* batches of whole blocks: the final result equals a fixed-N run of the same N */
+        uint64_t cap = o->samples;
+        uint64_t n = 64u * MC_BLOCK_SAMPLES;
+        if (pl.kp.method == MC_K_QMC)
+            n *= (uint64_t)pl.kp.qmc_replicates / 8 + 1;
+        uint64_t done_blocks = 0;
+        for (;;) {
+            if (n > cap)
+                n = cap;
+            uint64_t nb = mc_plan_set_samples(&pl, n);
+            st = run_blocks(&pl, be, o, done_blocks, nb, &acc,
+                            (double)pl.kp.samples / (double)cap, (double)pl.kp.samples / (double)cap,
+                            err, errlen);
+            if (st)
+                return st;
+            done_blocks = nb;
+            mc_finalize(&pl, &acc, out);
+            double hw = 1.959963984540054 * out->rel_error;
+            if ((out->estimate > 0 && hw <= o->rel_err) || pl.kp.samples >= cap)
+                break;
+            double grow = out->estimate > 0 ? (hw / o->rel_err) * (hw / o->rel_err) * 1.2 : 4.0;
+            if (grow < 2.0)
+                grow = 2.0;
+            if (grow > 64.0)
+                grow = 64.0;
+            double next = (double)pl.kp.samples * grow;
+            uint64_t nn = next >= (double)cap ? cap : (uint64_t)next;
+            nn = (nn + MC_BLOCK_SAMPLES - 1) / MC_BLOCK_SAMPLES * MC_BLOCK_SAMPLES;
+            n = nn;
+        }
+    } else {
+        uint64_t nb = mc_plan_set_samples(&pl, o->samples);
+        if (!pl.trivial) {
+            st = run_blocks(&pl, be, o, 0, nb, &acc, 0.0, 1.0, err, errlen);
+            if (st)
+                return st;
+        } else {
+            acc.samples = 0;
+        }
+    }
+    mc_finalize(&pl, &acc, out);
+    out->backend = be;
+    out->seconds = now_seconds() - t0;
+    out->samples_per_second = out->seconds > 0 ? (double)out->samples / out->seconds : 0;
+    return MC_OK;
+}

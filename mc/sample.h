@@ -1,0 +1,445 @@
+/* sample.h — the per-sample math of every estimator, shared by the CPU and the GPU.
+ *
+ * One SO8T_HD function evaluates one RNG block (MC_BLOCK_SAMPLES consecutive samples, all
+ * drawn from Philox subsequence `block` of the seed). The random words come through three
+ * macros, defined before this header is included:
+ *     MC_RNG_STATE            the state type
+ *     MC_RNG_INIT(seed, sub, st)   curand_init(seed, sub, 0, st)
+ *     MC_RNG_NEXT4(st, w)     the next four 32-bit words of the stream into uint32_t w[4]
+ * The CUDA backend maps them to curandStatePhilox4_32_10_t / curand_init / curand4; the
+ * CPU backend to mc/philox.h (by default, below). Words are consumed strictly in stream
+ * order, so both sides see the same numbers; all arithmetic is IEEE basic operations
+ * (or mc/detmath.h), compiled without FMA contraction on both sides, so every sample and
+ * every block sum is bit-identical.
+ *
+ * The problem arrives in the cube's own frame (c' = Rᵀc, computed once on the host: the
+ * ball is rotation invariant, so vol(RQ ∩ B(c,r)) = vol(Q ∩ B(Rᵀc, r))).
+ *
+ * Estimators (V = volume, A = surface; scale factors are applied on the host):
+ *   hit     y = 1{|x − c| ≤ r}, x uniform in [−a,a]^d            V = (2a)^d · E[y]
+ *   ball    y = 1{c + ρθ ∈ cube}, θ uniform on S^{d−1}, ρ = r·U^{1/d} — tested as
+ *           (t_in/r)^d ≤ U ≤ (t_out/r)^d with t_in/t_out where the ray meets the cube;
+ *           surface: ρ = r                                        V = |B_r| · E[y]
+ *   cond    x_1..x_{d−1} uniform, y = |[c_d − h, c_d + h] ∩ [−a,a]| / 2a, h² = r² − Σ(x_i−c_i)²
+ *                                                                  V = (2a)^d · E[y]
+ *   radial  y = (ρ(θ)/r)^d, ρ(θ) = distance from an interior point p to the boundary of
+ *           Q ∩ B along θ (nearer exit of cube and ball)           V = |B_r| · E[y]
+ *   qmc     cond on a Sobol' point with a random digital shift per replicate
+ *   tilt    U_i ∝ e^{−θ(u−c_i)²} on [−a,a]; y = 1{S ≤ r²} e^{θ(S − r²)}
+ *                                              V = Π Z_i · e^{θ r²} · E[y]
+ *   orient  c' = |c|·θ, θ uniform on the sphere (= Rᵀc for Haar R), then hit or cond.
+ */
+#ifndef SO8T_MC_SAMPLE_H
+#define SO8T_MC_SAMPLE_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "mc/detmath.h"
+#include "mc/normal.h"
+#include "mc/philox.h"
+#include "so8t_hd.h"
+
+#ifndef MC_RNG_STATE
+#define MC_RNG_STATE mc_philox_state
+#define MC_RNG_INIT(seed, sub, st) mc_philox_init((seed), (sub), 0, (st))
+#define MC_RNG_NEXT4(st, w) mc_philox_next4((st), (w))
+#endif
+
+#define MC_KMAX_DIM 128
+#ifndef MC_BLOCK_SAMPLES
+#define MC_BLOCK_SAMPLES 1024u /* samples per RNG block (also in mc.h) */
+#endif
+
+/* Method codes as in mc.h (kept as ints so this header needs nothing from it). */
+enum {
+    MC_K_HIT = 1,
+    MC_K_BALL = 2,
+    MC_K_COND = 3,
+    MC_K_RADIAL = 4,
+    MC_K_QMC = 5,
+    MC_K_TILT = 6
+};
+enum { MC_K_VOLUME = 0, MC_K_SURFACE = 1, MC_K_ORIENT = 2 };
+
+/* Everything a block needs: plain data, copied to the GPU's constant memory as is. */
+typedef struct {
+    int method, quantity, dim;
+    int qmc_replicates;
+    uint64_t seed;
+    uint64_t samples;          /* N: the last block may be partial */
+    uint64_t qmc_points;       /* points per replicate (qmc) */
+    uint64_t qmc_shift_seed;   /* seed of the digital shifts */
+    double a, r, r2;
+    double center_norm;        /* |c| (orientation average) */
+    double center[MC_KMAX_DIM];/* c' in the cube frame */
+    double point[MC_KMAX_DIM]; /* radial: interior point p */
+    double pc2_minus_r2;       /* radial: |p − c|² − r² (< 0) */
+    double tilt_theta;
+    double tilt_sigma;         /* 1/sqrt(2θ) */
+    double tilt_min_sq[MC_KMAX_DIM]; /* min over [−a,a] of (u − c_i)² */
+    int tilt_normal[MC_KMAX_DIM];    /* 1: truncated normal by normal proposals */
+} mc_kparams;
+
+/* One block's contribution: counts for the count estimators, ordered sums otherwise. */
+typedef struct {
+    uint64_t hits;
+    double sum, sum_sq;
+} mc_block_acc;
+
+/* A stream of words with a 4-word buffer, over MC_RNG_NEXT4. */
+typedef struct {
+    MC_RNG_STATE st;
+    uint32_t buf[4];
+    int pos; /* next unread word of buf; 4 = empty */
+} mc_words;
+
+SO8T_HD void mc_words_init(mc_words *w, uint64_t seed, uint64_t sub)
+{
+    MC_RNG_INIT(seed, sub, &w->st);
+    w->pos = 4;
+}
+
+SO8T_HD uint32_t mc_words_next(mc_words *w)
+{
+    if (w->pos == 4) {
+        MC_RNG_NEXT4(&w->st, w->buf);
+        w->pos = 0;
+    }
+    return w->buf[w->pos++];
+}
+
+/* A uniform coordinate in (−a, a]: a·(2u − 1), u = (x + 1)·2^-32 (both steps exact but
+ * the last multiplication). */
+SO8T_HD double mc_coord(uint32_t x, double a)
+{
+    return a * (2.0 * mc_uniform_double_from_u32(x) - 1.0);
+}
+
+/* Two normals from the next 4 words, bit-identical on both sides (mc/normal.h). */
+SO8T_HD void mc_words_normal2(mc_words *w, double z[2])
+{
+    uint32_t r0 = mc_words_next(w), r1 = mc_words_next(w);
+    uint32_t r2 = mc_words_next(w), r3 = mc_words_next(w);
+    mc_normal2_from_bits(r0, r1, r2, r3, z);
+}
+
+/* d normals into g (d words in pairs); returns |g|². */
+SO8T_HD double mc_words_gaussian_vector(mc_words *w, int d, double *g)
+{
+    double n2 = 0;
+    for (int i = 0; i < d; i += 2) {
+        double z[2];
+        mc_words_normal2(w, z);
+        g[i] = z[0];
+        if (i + 1 < d)
+            g[i + 1] = z[1];
+    }
+    for (int i = 0; i < d; i++)
+        n2 += g[i] * g[i];
+    return n2;
+}
+
+/* Length of [c − h, c + h] ∩ [−a, a]. */
+SO8T_HD double mc_chord(double c, double h, double a)
+{
+    double lo = c - h, hi = c + h;
+    if (lo < -a)
+        lo = -a;
+    if (hi > a)
+        hi = a;
+    return hi > lo ? hi - lo : 0.0;
+}
+
+/* The ray c + s·g (s >= 0) inside the cube: [s_in, s_out]; returns 0 if it misses. */
+SO8T_HD int mc_ray_cube(const double *c, const double *g, int d, double a, double *s_in,
+                        double *s_out)
+{
+    double lo = 0.0, hi = INFINITY;
+    for (int i = 0; i < d; i++) {
+        if (g[i] == 0.0) {
+            if (c[i] < -a || c[i] > a)
+                return 0;
+            continue;
+        }
+        double t1 = (-a - c[i]) / g[i], t2 = (a - c[i]) / g[i];
+        if (t1 > t2) {
+            double t = t1;
+            t1 = t2;
+            t2 = t;
+        }
+        if (t1 > lo)
+            lo = t1;
+        if (t2 < hi)
+            hi = t2;
+    }
+    *s_in = lo;
+    *s_out = hi;
+    return hi >= lo;
+}
+
+/* ---- one sample of each estimator ---- */
+
+SO8T_HD int mc_sample_hit(const mc_kparams *kp, const double *c, mc_words *w)
+{
+    double s = 0.0;
+    for (int i = 0; i < kp->dim; i++) {
+        double dx = mc_coord(mc_words_next(w), kp->a) - c[i];
+        s += dx * dx;
+    }
+    return s <= kp->r2;
+}
+
+SO8T_HD double mc_sample_cond(const mc_kparams *kp, const double *c, mc_words *w)
+{
+    int d = kp->dim;
+    double s = 0.0;
+    for (int i = 0; i < d - 1; i++) {
+        double dx = mc_coord(mc_words_next(w), kp->a) - c[i];
+        s += dx * dx;
+    }
+    if (s >= kp->r2)
+        return 0.0;
+    return mc_chord(c[d - 1], sqrt(kp->r2 - s), kp->a) / (2.0 * kp->a);
+}
+
+SO8T_HD int mc_sample_ball(const mc_kparams *kp, mc_words *w, double *g)
+{
+    int d = kp->dim;
+    double n = sqrt(mc_words_gaussian_vector(w, d, g));
+    double s_in, s_out;
+    if (kp->quantity == MC_K_SURFACE) {
+        /* the point c + r·g/|g| is in the cube iff s_in ≤ r/|g| ≤ s_out */
+        if (!mc_ray_cube(kp->center, g, d, kp->a, &s_in, &s_out))
+            return 0;
+        return s_in * n <= kp->r && kp->r <= s_out * n;
+    }
+    double u = mc_uniform_double_from_u32(mc_words_next(w));
+    if (!mc_ray_cube(kp->center, g, d, kp->a, &s_in, &s_out))
+        return 0;
+    /* ρ = r·u^{1/d} along the unit direction; s = ρ/|g| ∈ [s_in, s_out]
+       ⟺ (s_in|g|/r)^d ≤ u ≤ (s_out|g|/r)^d — integer powers, no pow(). */
+    double lo = s_in * n / kp->r, hi = s_out * n / kp->r;
+    double plo = mc_ipow(lo, d);
+    double phi = hi >= 1.0 ? 1.0 : mc_ipow(hi, d);
+    return plo <= u && u <= phi;
+}
+
+SO8T_HD double mc_sample_radial(const mc_kparams *kp, mc_words *w, double *g)
+{
+    int d = kp->dim;
+    double n = sqrt(mc_words_gaussian_vector(w, d, g));
+    /* exit from the cube along θ = g/|g| */
+    double rho = INFINITY, b = 0.0;
+    for (int i = 0; i < d; i++) {
+        double th = g[i] / n;
+        g[i] = th;
+        if (th > 0.0) {
+            double t = (kp->a - kp->point[i]) / th;
+            if (t < rho)
+                rho = t;
+        } else if (th < 0.0) {
+            double t = (-kp->a - kp->point[i]) / th;
+            if (t < rho)
+                rho = t;
+        }
+        b += th * (kp->point[i] - kp->center[i]);
+    }
+    /* exit from the ball: t² + 2bt + (|p−c|² − r²) = 0, the positive root */
+    double disc = b * b - kp->pc2_minus_r2;
+    double tb = -b + sqrt(disc);
+    if (tb < rho)
+        rho = tb;
+    if (rho < 0.0)
+        rho = 0.0;
+    return mc_ipow(rho / kp->r, d);
+}
+
+/* One coordinate from q(u) ∝ e^{−θ(u−c)²} on [−a, a], by rejection. */
+SO8T_HD double mc_tilt_coord(const mc_kparams *kp, int i, mc_words *w, double *z_cache,
+                             int *z_have)
+{
+    double c = kp->center[i];
+    for (;;) {
+        if (kp->tilt_normal[i]) {
+            /* normal proposal N(c, σ²), accepted when inside [−a, a] */
+            if (!*z_have) {
+                mc_words_normal2(w, z_cache);
+                *z_have = 2;
+            }
+            double z = z_cache[2 - *z_have];
+            (*z_have)--;
+            double u = c + kp->tilt_sigma * z;
+            if (u >= -kp->a && u <= kp->a)
+                return u;
+        } else {
+            /* uniform proposal, accepted with probability e^{−θ((u−c)² − min)} */
+            double u = mc_coord(mc_words_next(w), kp->a);
+            double v = mc_uniform_double_from_u32(mc_words_next(w));
+            double dx = u - c;
+            if (v <= mc_exact_exp(-kp->tilt_theta * (dx * dx - kp->tilt_min_sq[i])))
+                return u;
+        }
+    }
+}
+
+SO8T_HD double mc_sample_tilt(const mc_kparams *kp, mc_words *w)
+{
+    double s = 0.0, zc[2] = {0.0, 0.0};
+    int zh = 0;
+    for (int i = 0; i < kp->dim; i++) {
+        double dx = mc_tilt_coord(kp, i, w, zc, &zh) - kp->center[i];
+        s += dx * dx;
+    }
+    if (s > kp->r2)
+        return 0.0;
+    return mc_exact_exp(kp->tilt_theta * (s - kp->r2));
+}
+
+/* Orientation average: the centre seen from a Haar-rotated cube, Rᵀc, is uniform on the
+ * sphere of radius |c|; draw it, then one hit / cond sample against it. */
+SO8T_HD void mc_random_center(const mc_kparams *kp, mc_words *w, double *c)
+{
+    double n = sqrt(mc_words_gaussian_vector(w, kp->dim, c));
+    for (int i = 0; i < kp->dim; i++)
+        c[i] = kp->center_norm * (c[i] / n);
+}
+
+/* ---- qmc: Sobol' points (Gray-code order, as cuRAND) with a digital shift ---- */
+
+SO8T_HD uint32_t mc_sobol_point(const uint32_t *v, uint64_t k)
+{
+    uint64_t gray = k ^ (k >> 1);
+    uint32_t x = 0;
+    for (int j = 0; j < 32 && gray; j++, gray >>= 1)
+        if (gray & 1u)
+            x ^= v[j];
+    return x;
+}
+
+/* Lowest zero bit of k: the direction vector that takes point k to point k+1. */
+SO8T_HD int mc_lowest_zero_bit(uint64_t k)
+{
+    int j = 0;
+    while (k & 1u) {
+        k >>= 1;
+        j++;
+    }
+    return j;
+}
+
+/* ---- one block ---- */
+
+SO8T_HD void mc_block_eval(const mc_kparams *kp, const uint32_t (*sobol_v)[32],
+                           uint64_t block, mc_block_acc *acc)
+{
+    double work[MC_KMAX_DIM];
+    acc->hits = 0;
+    acc->sum = 0.0;
+    acc->sum_sq = 0.0;
+    int d = kp->dim;
+
+    if (kp->method == MC_K_QMC) {
+        /* block b holds points [j·K, (j+1)·K) of replicate b mod R, j = b / R */
+        uint64_t rep = block % (uint64_t)kp->qmc_replicates;
+        uint64_t k0 = (block / (uint64_t)kp->qmc_replicates) * MC_BLOCK_SAMPLES;
+        uint64_t k1 = k0 + MC_BLOCK_SAMPLES;
+        if (k1 > kp->qmc_points)
+            k1 = kp->qmc_points;
+        uint32_t x[MC_KMAX_DIM];
+        mc_words sw;
+        mc_words_init(&sw, kp->qmc_shift_seed, rep);
+        for (int i = 0; i < d - 1; i++) {
+            uint32_t shift = mc_words_next(&sw);
+            x[i] = mc_sobol_point(sobol_v[i], k0) ^ shift;
+        }
+        for (uint64_t k = k0; k < k1; k++) {
+            double s = 0.0;
+            for (int i = 0; i < d - 1; i++) {
+                double dx = mc_coord(x[i], kp->a) - kp->center[i];
+                s += dx * dx;
+            }
+            double y = 0.0;
+            if (s < kp->r2)
+                y = mc_chord(kp->center[d - 1], sqrt(kp->r2 - s), kp->a) / (2.0 * kp->a);
+            acc->sum += y;
+            acc->sum_sq += y * y;
+            int j = mc_lowest_zero_bit(k);
+            for (int i = 0; i < d - 1; i++)
+                x[i] ^= sobol_v[i][j];
+        }
+        return;
+    }
+
+    uint64_t first = block * (uint64_t)MC_BLOCK_SAMPLES;
+    uint64_t n = kp->samples - first;
+    if (n > MC_BLOCK_SAMPLES)
+        n = MC_BLOCK_SAMPLES;
+    mc_words w;
+    mc_words_init(&w, kp->seed, block);
+
+    if (kp->quantity == MC_K_ORIENT) {
+        for (uint64_t j = 0; j < n; j++) {
+            mc_random_center(kp, &w, work);
+            if (kp->method == MC_K_HIT) {
+                acc->hits += (uint64_t)mc_sample_hit(kp, work, &w);
+            } else {
+                double y = mc_sample_cond(kp, work, &w);
+                acc->sum += y;
+                acc->sum_sq += y * y;
+            }
+        }
+        return;
+    }
+
+    switch (kp->method) {
+    case MC_K_HIT:
+        for (uint64_t j = 0; j < n; j++)
+            acc->hits += (uint64_t)mc_sample_hit(kp, kp->center, &w);
+        break;
+    case MC_K_BALL:
+        for (uint64_t j = 0; j < n; j++)
+            acc->hits += (uint64_t)mc_sample_ball(kp, &w, work);
+        break;
+    case MC_K_COND:
+        for (uint64_t j = 0; j < n; j++) {
+            double y = mc_sample_cond(kp, kp->center, &w);
+            acc->sum += y;
+            acc->sum_sq += y * y;
+        }
+        break;
+    case MC_K_RADIAL:
+        for (uint64_t j = 0; j < n; j++) {
+            double y = mc_sample_radial(kp, &w, work);
+            acc->sum += y;
+            acc->sum_sq += y * y;
+        }
+        break;
+    case MC_K_TILT:
+        for (uint64_t j = 0; j < n; j++) {
+            double y = mc_sample_tilt(kp, &w);
+            acc->sum += y;
+            acc->sum_sq += y * y;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* Number of RNG blocks a run of N samples uses (qmc: per replicate, interleaved). */
+SO8T_HD uint64_t mc_block_count(const mc_kparams *kp)
+{
+    if (kp->method == MC_K_QMC)
+        return ((kp->qmc_points + MC_BLOCK_SAMPLES - 1) / MC_BLOCK_SAMPLES) *
+               (uint64_t)kp->qmc_replicates;
+    return (kp->samples + MC_BLOCK_SAMPLES - 1) / MC_BLOCK_SAMPLES;
+}
+
+SO8T_HD int mc_method_counts(int method, int quantity)
+{
+    (void)quantity;
+    return method == MC_K_HIT || method == MC_K_BALL;
+}
+
+#endif /* SO8T_MC_SAMPLE_H */
