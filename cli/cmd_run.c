@@ -1,13 +1,293 @@
-/* cmd_run.c — 'so8t run' (placeholder until issue #6 lands). */
+/* cmd_run.c — 'so8t run -m FILE.gguf -p PROMPT [...]': run a GGUF language model on a prompt,
+ * streaming the text; statistics on stderr; --json prints one object (DESIGN.md). */
 #include "cli/cli.h"
+#include "llm/llm.h"
+#include "llm/modelfile.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: so8t run -m FILE.gguf -p PROMPT [OPTIONS]\n"
+            "\n"
+            "Generate a continuation of PROMPT with a GGUF model (architecture gemma3; the\n"
+            "default model is fetched by 'make model' into models/gemma-3-270m-q4_k_m.gguf, a\n"
+            "base model: give it text to continue). The text streams to stdout as it is\n"
+            "generated; load time and prompt / generation speed go to stderr.\n"
+            "Control tokens written in the prompt (e.g. <start_of_turn>) are recognised.\n"
+            "\n"
+            "Options:\n"
+            "  -m, --model FILE        the GGUF model\n"
+            "  -p, --prompt TEXT       the prompt\n"
+            "  -n, --num-predict N     at most N new tokens (default: until EOS or the context is full)\n"
+            "      --temperature T     0 = greedy (default 0.8)\n"
+            "      --top-k K           (default 40; 0 = off)\n"
+            "      --top-p P           (default 0.9; 1 = off)\n"
+            "      --min-p P           (default 0 = off)\n"
+            "      --typical-p P       (default 1 = off)\n"
+            "      --repeat-penalty R  (default 1.1; 1 = off)\n"
+            "      --repeat-last-n N   penalty window in tokens (default 64; 0 off, -1 = ctx)\n"
+            "      --presence-penalty X, --frequency-penalty X   (default 0)\n"
+            "      --mirostat 0|1|2, --mirostat-tau T (5), --mirostat-eta E (0.1)\n"
+            "      --seed S            (default: from the clock); same seed + options + threads\n"
+            "                          give the same tokens\n"
+            "      --threads T         OpenMP threads (default: all cores)\n"
+            "      --ctx N             context length in tokens (default 2048)\n"
+            "      --stop S            stop before this text (repeatable; never printed)\n"
+            "      --modelfile F       read FROM / PARAMETER / SYSTEM / TEMPLATE from an Ollama\n"
+            "                          Modelfile; command-line options override its PARAMETERs\n"
+            "      --exact             float dot products everywhere (no 8-bit activations)\n"
+            "      --json              print one JSON object (text, tokens, prompt_tokens,\n"
+            "                          prompt_tokens_per_second, generated_tokens_per_second,\n"
+            "                          load_seconds) instead of streaming\n"
+            "  -h, --help              this help\n");
+}
+
+static int stream_cb(const char *piece, void *user)
+{
+    (void)user;
+    fputs(piece, stdout);
+    fflush(stdout);
+    return 0;
+}
+
+#define MAX_STOP 16
 
 int cmd_run(int argc, char **argv)
 {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("Usage: so8t run [OPTIONS]\n\nThis command is not available in this build yet (issue #6).\n");
-        return CLI_OK;
+    const char *model = NULL, *prompt = NULL, *modelfile = NULL;
+    int json = 0, exact = 0;
+    /* options are parsed first and applied after the Modelfile, so they override it */
+    int set_n = 0, set_temp = 0, set_topk = 0, set_topp = 0, set_minp = 0, set_typ = 0, set_rp = 0,
+        set_rln = 0, set_pp = 0, set_fp = 0, set_miro = 0, set_tau = 0, set_eta = 0, set_seed = 0,
+        set_thr = 0, set_ctx = 0;
+    int n_predict = -1, top_k = 40, rln = 64, miro = 0, threads = 0, ctx = 2048;
+    double temp = 0.8, top_p = 0.9, min_p = 0, typ = 1, rp = 1.1, pp = 0, fp = 0, tau = 5, eta = 0.1;
+    uint64_t seed = 0;
+    const char *stops[MAX_STOP];
+    int n_stop = 0;
+    int rc;
+#define NEED_ARG()                                                                  \
+    do {                                                                            \
+        if (i + 1 >= argc)                                                          \
+            return cli_usage_error("run", "option '%s' needs a value", a);          \
+    } while (0)
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--exact")) {
+            exact = 1;
+        } else if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
+            NEED_ARG();
+            model = argv[++i];
+        } else if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) {
+            NEED_ARG();
+            prompt = argv[++i];
+        } else if (!strcmp(a, "--modelfile")) {
+            NEED_ARG();
+            modelfile = argv[++i];
+        } else if (!strcmp(a, "--stop")) {
+            NEED_ARG();
+            if (n_stop == MAX_STOP)
+                return cli_usage_error("run", "at most %d --stop strings", MAX_STOP);
+            if (!argv[i + 1][0])
+                return cli_usage_error("run", "--stop needs a non-empty string");
+            stops[n_stop++] = argv[++i];
+        } else if (!strcmp(a, "-n") || !strcmp(a, "--num-predict")) {
+            NEED_ARG();
+            if ((rc = cli_parse_int("run", a, argv[++i], -1, 1 << 20, &n_predict)))
+                return rc;
+            set_n = 1;
+        } else if (!strcmp(a, "--temperature") || !strcmp(a, "--temp")) {
+            NEED_ARG();
+            if ((rc = cli_parse_double("run", a, argv[++i], 0, 0, 100, 0, &temp)))
+                return rc;
+            set_temp = 1;
+        } else if (!strcmp(a, "--top-k")) {
+            NEED_ARG();
+            if ((rc = cli_parse_int("run", a, argv[++i], 0, 1 << 24, &top_k)))
+                return rc;
+            set_topk = 1;
+        } else if (!strcmp(a, "--top-p")) {
+            NEED_ARG();
+            if ((rc = cli_parse_double("run", a, argv[++i], 0, 0, 1, 0, &top_p)))
+                return rc;
+            set_topp = 1;
+        } else if (!strcmp(a, "--min-p")) {
+            NEED_ARG();
+            if ((rc = cli_parse_double("run", a, argv[++i], 0, 0, 1, 0, &min_p)))
+                return rc;
+            set_minp = 1;
+        } else if (!strcmp(a, "--typical-p")) {
+            NEED_ARG();
+            if ((rc = cli_parse_double("run", a, argv[++i], 0, 1, 1, 0, &typ)))
+                return rc;
+            set_typ = 1;
+        } else if (!strcmp(a, "--repeat-penalty")) {
+            NEED_ARG();
+            if ((rc = cli_parse_double("run", a, argv[++i], 0, 1, 100, 0, &rp)))
+                return rc;
+            set_rp = 1;
+        } else if (!strcmp(a, "--repeat-last-n")) {
+            NEED_ARG();
+            if ((rc = cli_parse_int("run", a, argv[++i], -1, 1 << 20, &rln)))
+                return rc;
+            set_rln = 1;
+        } else if (!strcmp(a, "--presence-penalty")) {
+            NEED_ARG();
+            if ((rc = cli_parse_double("run", a, argv[++i], -100, 0, 100, 0, &pp)))
+                return rc;
+            set_pp = 1;
+        } else if (!strcmp(a, "--frequency-penalty")) {
+            NEED_ARG();
+            if ((rc = cli_parse_double("run", a, argv[++i], -100, 0, 100, 0, &fp)))
+                return rc;
+            set_fp = 1;
+        } else if (!strcmp(a, "--mirostat")) {
+            NEED_ARG();
+            if ((rc = cli_parse_int("run", a, argv[++i], 0, 2, &miro)))
+                return rc;
+            set_miro = 1;
+        } else if (!strcmp(a, "--mirostat-tau")) {
+            NEED_ARG();
+            if ((rc = cli_parse_double("run", a, argv[++i], 0, 1, 100, 0, &tau)))
+                return rc;
+            set_tau = 1;
+        } else if (!strcmp(a, "--mirostat-eta")) {
+            NEED_ARG();
+            if ((rc = cli_parse_double("run", a, argv[++i], 0, 1, 10, 0, &eta)))
+                return rc;
+            set_eta = 1;
+        } else if (!strcmp(a, "--seed")) {
+            NEED_ARG();
+            if ((rc = cli_parse_seed("run", a, argv[++i], &seed)))
+                return rc;
+            set_seed = 1;
+        } else if (!strcmp(a, "--threads") || !strcmp(a, "-t")) {
+            NEED_ARG();
+            if ((rc = cli_parse_int("run", a, argv[++i], 1, 1024, &threads)))
+                return rc;
+            set_thr = 1;
+        } else if (!strcmp(a, "--ctx") || !strcmp(a, "-c")) {
+            NEED_ARG();
+            if ((rc = cli_parse_int("run", a, argv[++i], 8, 1 << 20, &ctx)))
+                return rc;
+            set_ctx = 1;
+        } else {
+            return cli_usage_error("run", "unknown option '%s'", a);
+        }
     }
-    return cli_usage_error("run", "this command is not available in this build yet (issue #6)");
+#undef NEED_ARG
+    if (!prompt)
+        return cli_usage_error("run", "missing -p PROMPT");
+    if (!model && !modelfile)
+        return cli_usage_error("run", "missing -m FILE.gguf (run 'make model' to fetch the default model)");
+
+    char err[1024];
+    llm_params p;
+    llm_params_default(&p);
+    /* ---- Modelfile (llm/modelfile.h, owned by the explain component) ---- */
+    llm_modelfile mf;
+    memset(&mf, 0, sizeof mf);
+    char *rendered = NULL;
+    if (modelfile) {
+        if (llm_modelfile_load(modelfile, &mf, err, sizeof err) != 0) {
+            fprintf(stderr, "so8t run: %s\n", err);
+            return CLI_FAIL;
+        }
+        for (int i = 0; i < mf.n_warnings; i++)
+            fprintf(stderr, "so8t run: %s\n", mf.warnings[i]);
+        char note[256] = "";
+        if (llm_modelfile_apply(&mf, &p, note, sizeof note) != 0) {
+            fprintf(stderr, "so8t run: out of memory applying %s\n", modelfile);
+            llm_modelfile_free(&mf);
+            return CLI_FAIL;
+        }
+        if (note[0])
+            fprintf(stderr, "so8t run: %s\n", note);
+        if (!model)
+            model = mf.model_path;
+        if (mf.template_text) {
+            if (llm_template_render(mf.template_text, mf.system, prompt, NULL, 1, &rendered, err,
+                                    sizeof err) != 0) {
+                fprintf(stderr, "so8t run: %s\n", err);
+                llm_modelfile_free(&mf);
+                return CLI_FAIL;
+            }
+            prompt = rendered;
+        }
+    }
+    if (set_n) p.num_predict = n_predict;
+    if (set_temp) p.temperature = (float)temp;
+    if (set_topk) p.top_k = top_k;
+    if (set_topp) p.top_p = (float)top_p;
+    if (set_minp) p.min_p = (float)min_p;
+    if (set_typ) p.typical_p = (float)typ;
+    if (set_rp) p.repeat_penalty = (float)rp;
+    if (set_rln) p.repeat_last_n = rln;
+    if (set_pp) p.presence_penalty = (float)pp;
+    if (set_fp) p.frequency_penalty = (float)fp;
+    if (set_miro) p.mirostat = miro;
+    if (set_tau) p.mirostat_tau = (float)tau;
+    if (set_eta) p.mirostat_eta = (float)eta;
+    if (set_seed) p.seed = seed;
+    if (set_thr) p.num_thread = threads;
+    if (set_ctx) p.num_ctx = ctx;
+    if (n_stop > 0) {
+        p.stop = stops;
+        p.n_stop = n_stop;
+    }
+
+    llm_model *m = NULL;
+    int status = CLI_OK;
+    if (llm_model_load(model, p.num_ctx, &m, err, sizeof err) != LLM_OK) {
+        fprintf(stderr, "so8t run: %s\n", err);
+        status = CLI_FAIL;
+        goto out;
+    }
+    if (exact)
+        llm_model_set_numerics(m, LLM_NUMERICS_EXACT);
+    llm_generation g;
+    if (llm_generate(m, prompt, &p, json ? NULL : stream_cb, NULL, &g, err, sizeof err) != LLM_OK) {
+        fprintf(stderr, "%sso8t run: %s\n", json ? "" : "\n", err);
+        status = CLI_FAIL;
+        goto out;
+    }
+    if (json) {
+        cli_json j;
+        cli_json_init(&j, stdout);
+        cli_json_begin_object(&j, NULL);
+        cli_json_string(&j, "text", g.text);
+        cli_json_begin_array(&j, "tokens");
+        for (int i = 0; i < g.n_tokens; i++)
+            cli_json_i64(&j, NULL, g.tokens[i]);
+        cli_json_end_array(&j);
+        cli_json_i64(&j, "prompt_tokens", g.prompt_tokens);
+        cli_json_double(&j, "prompt_tokens_per_second", g.prompt_tokens_per_second);
+        cli_json_double(&j, "generated_tokens_per_second", g.generated_tokens_per_second);
+        cli_json_double(&j, "load_seconds", g.load_seconds);
+        cli_json_i64(&j, "generated_tokens", g.n_tokens);
+        cli_json_string(&j, "stop_reason", g.stop_reason);
+        cli_json_u64(&j, "seed", p.seed);
+        cli_json_end_object(&j);
+        cli_json_finish(&j);
+    } else {
+        printf("\n");
+    }
+    fprintf(stderr,
+            "load %.3f s | prompt %d tokens, %.1f tokens/s | generated %d tokens, %.1f tokens/s (%s)\n",
+            g.load_seconds, g.prompt_tokens, g.prompt_tokens_per_second, g.n_tokens,
+            g.generated_tokens_per_second, g.stop_reason ? g.stop_reason : "stop");
+    llm_generation_free(&g);
+out:
+    llm_model_free(m);
+    free(rendered);
+    llm_modelfile_free(&mf);
+    return status;
 }
