@@ -35,11 +35,15 @@
 
 #define PS_LEN (SO8_MOMENT_MAX + 1)
 
-static void ps_mul(const double *a, const double *b, double *c)
+/* Power series in t truncated after t^16, in long double: the odd-n moments are small
+ * integers left over from cancelling terms of size ~10^5, so double is not enough. */
+typedef long double ps_real;
+
+static void ps_mul(const ps_real *a, const ps_real *b, ps_real *c)
 {
-    double t[PS_LEN];
+    ps_real t[PS_LEN];
     for (int i = 0; i < PS_LEN; i++) {
-        double s = 0.0;
+        ps_real s = 0.0L;
         for (int k = 0; k <= i; k++)
             s += a[k] * b[i - k];
         t[i] = s;
@@ -47,12 +51,12 @@ static void ps_mul(const double *a, const double *b, double *c)
     memcpy(c, t, sizeof t);
 }
 
-static void ps_inv(const double *a, double *c)
+static void ps_inv(const ps_real *a, ps_real *c)
 {
-    double t[PS_LEN];
-    t[0] = 1.0 / a[0];
+    ps_real t[PS_LEN];
+    t[0] = 1.0L / a[0];
     for (int i = 1; i < PS_LEN; i++) {
-        double s = 0.0;
+        ps_real s = 0.0L;
         for (int k = 1; k <= i; k++)
             s += a[k] * t[i - k];
         t[i] = -s * t[0];
@@ -60,57 +64,55 @@ static void ps_inv(const double *a, double *c)
     memcpy(c, t, sizeof t);
 }
 
-/* mgf coefficients of tr R: out[j] = E[tr^j] for j = 0..SO8_MOMENT_MAX. */
+/* out[j] = E[tr^j], j = 0..SO8_MOMENT_MAX, for Haar SO(n), n ≥ 2. For odd n the +1 of the
+ * fixed axis is spread over the m factors: e^{t·tr} = Π_i e^{t(2x_i + 1/m)}. */
 static void trace_moments(int n, double *out)
 {
     int m = n / 2, odd = n % 2;
     enum { K = 32 };
-    double M[SO8_MAX_N / 2][SO8_MAX_N / 2][PS_LEN];
-    double xk[K], fact[PS_LEN];
-    fact[0] = 1.0;
+    ps_real M[SO8_MAX_N / 2][SO8_MAX_N / 2][PS_LEN];
+    ps_real xk[K], fact[PS_LEN];
+    const ps_real pi = 3.141592653589793238462643383279502884L;
+    fact[0] = 1.0L;
     for (int l = 1; l < PS_LEN; l++)
         fact[l] = fact[l - 1] * l;
     for (int k = 0; k < K; k++)
-        xk[k] = cos((2 * k + 1) * PI / (2.0 * K));
+        xk[k] = cosl((2 * k + 1) * pi / (2.0L * K));
     for (int a = 0; a < m; a++)
         for (int b = 0; b < m; b++)
             for (int l = 0; l < PS_LEN; l++) {
-                double s = 0.0;
+                ps_real s = 0.0L;
                 for (int k = 0; k < K; k++) {
-                    double x = xk[k];
-                    double ta = cos(a * acos(x)), tb = cos(b * acos(x));
-                    double om = odd ? 1.0 - x : 1.0;
-                    s += ta * tb * om * pow(2.0 * x, l);
+                    ps_real x = xk[k], th = acosl(x);
+                    ps_real ta = cosl(a * th), tb = cosl(b * th);
+                    ps_real om = odd ? 1.0L - x : 1.0L;
+                    ps_real y = 2.0L * x + (odd ? 1.0L / m : 0.0L);
+                    ps_real yl = 1.0L;
+                    for (int q = 0; q < l; q++)
+                        yl *= y;
+                    s += ta * tb * om * yl;
                 }
                 M[a][b][l] = s / fact[l]; /* the common factor π/K cancels in the ratio */
             }
-    double det[PS_LEN] = {1.0};
+    ps_real det[PS_LEN] = {1.0L};
     for (int c = 0; c < m; c++) {
-        double inv[PS_LEN];
+        ps_real inv[PS_LEN];
         ps_mul(det, M[c][c], det);
         ps_inv(M[c][c], inv);
         for (int r = c + 1; r < m; r++) {
-            double f[PS_LEN];
+            ps_real f[PS_LEN];
             ps_mul(M[r][c], inv, f);
             for (int k = c; k < m; k++) {
-                double p[PS_LEN];
+                ps_real p[PS_LEN];
                 ps_mul(f, M[c][k], p);
                 for (int l = 0; l < PS_LEN; l++)
                     M[r][k][l] -= p[l];
             }
         }
     }
-    double d0 = det[0];
-    for (int l = 0; l < PS_LEN; l++)
-        det[l] /= d0;
-    if (odd) {
-        double e[PS_LEN];
-        for (int l = 0; l < PS_LEN; l++)
-            e[l] = 1.0 / fact[l];
-        ps_mul(det, e, det);
-    }
+    ps_real d0 = det[0];
     for (int j = 0; j < PS_LEN; j++) {
-        double v = det[j] * fact[j];
+        double v = (double)(det[j] / d0 * fact[j]);
         double r = nearbyint(v);
         /* E[tr^j] is an integer (a multiplicity); keep the raw value if it is not close,
          * so a broken computation shows in the tests instead of being rounded away. */
