@@ -899,6 +899,38 @@ int llm_gguf_get_str(const llm_gguf *g, const char *key, const char **s, uint64_
     return LLM_OK;
 }
 
+int llm_gguf_kv_raw(const llm_gguf *g, int64_t i, const void **data, uint64_t *size)
+{
+    if (!g || i < 0 || i >= g->n_kv || !data || !size)
+        return LLM_ERR_INVAL;
+    const gguf_kv *kv = &g->kv[i];
+    /* the value ends where the next key starts (or where the tensor infos start) */
+    uint64_t start = kv->type == LLM_GGUF_ARRAY ? kv->val_off - 12 : kv->val_off;
+    uint64_t end;
+    if (kv->type == LLM_GGUF_ARRAY || kv->type == LLM_GGUF_STRING) {
+        if (i + 1 < g->n_kv)
+            end = g->kv[i + 1].key_off;
+        else
+            end = g->n_tensors > 0 ? g->t[0].info_off : g->data_off;
+        if (g->n_tensors == 0 && i + 1 == g->n_kv) {
+            /* no tensors: compute the end from the value itself */
+            if (kv->type == LLM_GGUF_STRING)
+                end = kv->val_off + 8 + kv->str_len;
+            else if (kv->arr_type == LLM_GGUF_STRING)
+                end = kv->arr_n ? kv->str_offs[kv->arr_n - 1] + 8 +
+                                      ld_u64(g->base + kv->str_offs[kv->arr_n - 1])
+                                : kv->val_off;
+            else
+                end = kv->val_off + kv->arr_n * (uint64_t)gguf_scalar_size(kv->arr_type);
+        }
+    } else {
+        end = start + (uint64_t)gguf_scalar_size(kv->type);
+    }
+    *data = g->base + start;
+    *size = end - start;
+    return LLM_OK;
+}
+
 int llm_gguf_arr_str(const llm_gguf *g, int64_t kvi, uint64_t i, const char **s, uint64_t *len)
 {
     if (!g || kvi < 0 || kvi >= g->n_kv)
@@ -1032,6 +1064,18 @@ int llm_gguf_writer_add_raw(llm_gguf_writer *w, const char *key, int type, const
     if (rc)
         return rc;
     buf_put(&w->kvs, v, (size_t)sz); /* host is little-endian (x86-64 / aarch64) */
+    return w->kvs.oom ? LLM_ERR_NOMEM : LLM_OK;
+}
+
+int llm_gguf_writer_add_encoded(llm_gguf_writer *w, const char *key, int type, const void *enc,
+                                size_t size)
+{
+    if (!enc && size)
+        return LLM_ERR_INVAL;
+    int rc = w_key(w, key, type);
+    if (rc)
+        return rc;
+    buf_put(&w->kvs, enc, size);
     return w->kvs.oom ? LLM_ERR_NOMEM : LLM_OK;
 }
 

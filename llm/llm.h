@@ -108,6 +108,9 @@ int llm_gguf_get_bool(const llm_gguf *g, const char *key, int *out, char *err, s
 /* String value as a view (not NUL-terminated) into the mapping. */
 int llm_gguf_get_str(const llm_gguf *g, const char *key, const char **s, uint64_t *len,
                      char *err, size_t errlen);
+/* The raw encoding of entry i's value (for a STRING: the u64 length then the bytes; for an
+ * ARRAY: element type, count, elements), as a view into the mapping. */
+int llm_gguf_kv_raw(const llm_gguf *g, int64_t i, const void **data, uint64_t *size);
 /* Array element access (no copies). Index and element type must match. */
 int llm_gguf_arr_str(const llm_gguf *g, int64_t kv, uint64_t i, const char **s, uint64_t *len);
 const void *llm_gguf_arr_data(const llm_gguf *g, int64_t kv); /* numeric arrays: raw LE data */
@@ -134,6 +137,10 @@ int llm_gguf_writer_add_bool(llm_gguf_writer *w, const char *key, int v);
 int llm_gguf_writer_add_str(llm_gguf_writer *w, const char *key, const char *v);
 /* A scalar of any fixed-size type, raw little-endian bytes (size must match the type). */
 int llm_gguf_writer_add_raw(llm_gguf_writer *w, const char *key, int type, const void *v);
+/* Any value given as its raw GGUF encoding (copied as is; used to copy entries and to build
+ * malformed files in tests). */
+int llm_gguf_writer_add_encoded(llm_gguf_writer *w, const char *key, int type, const void *enc,
+                                size_t size);
 /* Numeric array: n elements of elem_type, raw LE data. */
 int llm_gguf_writer_add_arr(llm_gguf_writer *w, const char *key, int elem_type, const void *data,
                             uint64_t n);
