@@ -1,0 +1,327 @@
+/* geom.c — public entry points: input checks, reduction to an axis-aligned unit cube,
+ * exact edge cases, dispatch to the closed forms (d <= 3) or the transform method (d >= 4).
+ *
+ * Reduction: x ∈ R·[-a,a]^d  <=>  Rᵀx ∈ [-a,a]^d, and Rᵀ maps B(c, r) onto B(Rᵀc, r), so
+ * V = vol([-a,a]^d ∩ B(Rᵀc, r)); the reflections u_i -> -u_i and permutations of the axes
+ * leave the cube alone, so only the sorted |(Rᵀc)_i| / a matter, and V scales as a^d.
+ */
+#include "geom/geom_internal.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void geom_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+const char *geom_strerror(int status)
+{
+    switch (status) {
+    case GEOM_OK:
+        return "ok";
+    case GEOM_ERR_INVAL:
+        return "invalid problem";
+    case GEOM_ERR_NOCONV:
+        return "the exact method did not reach its accuracy target";
+    default:
+        return "unknown geom status";
+    }
+}
+
+double geom_ball_log_volume(int d, double r)
+{
+    if (d < 1 || !(r >= 0))
+        return NAN;
+    if (r == 0)
+        return -INFINITY;
+    return 0.5 * d * log(M_PI) - lgamma(0.5 * d + 1) + d * log(r);
+}
+
+double geom_sphere_log_area(int d, double r)
+{
+    if (d < 1 || !(r >= 0))
+        return NAN;
+    if (d == 1)
+        return M_LN2; /* the two points ±r */
+    if (r == 0)
+        return -INFINITY;
+    return M_LN2 + 0.5 * d * log(M_PI) - lgamma(0.5 * d) + (d - 1) * log(r);
+}
+
+/* Scaled values above this (in half-sides) are refused: their squares must stay finite. */
+#define GEOM_MAX_SCALED 1e150
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Determinant by Gaussian elimination with partial pivoting (n <= GEOM_MAX_DIM). */
+static double det_of(const double *R, int n, double *work)
+{
+    memcpy(work, R, sizeof(double) * (size_t)n * (size_t)n);
+    double det = 1;
+    for (int k = 0; k < n; k++) {
+        int piv = k;
+        for (int i = k + 1; i < n; i++)
+            if (fabs(work[i * n + k]) > fabs(work[piv * n + k]))
+                piv = i;
+        if (work[piv * n + k] == 0)
+            return 0;
+        if (piv != k) {
+            for (int j = 0; j < n; j++) {
+                double tmp = work[k * n + j];
+                work[k * n + j] = work[piv * n + j];
+                work[piv * n + j] = tmp;
+            }
+            det = -det;
+        }
+        double p = work[k * n + k];
+        det *= p;
+        for (int i = k + 1; i < n; i++) {
+            double f = work[i * n + k] / p;
+            for (int j = k; j < n; j++)
+                work[i * n + j] -= f * work[k * n + j];
+        }
+    }
+    return det;
+}
+
+int geom_problem_reduce(const geom_problem *p, double *cred, char *err, size_t errlen)
+{
+    if (!p || !cred) {
+        geom_set_err(err, errlen, "no problem given");
+        return GEOM_ERR_INVAL;
+    }
+    int d = p->dim;
+    if (d < 1 || d > GEOM_MAX_DIM) {
+        geom_set_err(err, errlen, "dimension must be between 1 and %d (got %d)", GEOM_MAX_DIM, d);
+        return GEOM_ERR_INVAL;
+    }
+    double a = p->half_side, r = p->radius;
+    if (!isfinite(a) || !(a > 0)) {
+        geom_set_err(err, errlen, "half-side a must be a finite number > 0 (got %g)", a);
+        return GEOM_ERR_INVAL;
+    }
+    if (!isfinite(r) || !(r >= 0)) {
+        geom_set_err(err, errlen, "radius r must be a finite number >= 0 (got %g)", r);
+        return GEOM_ERR_INVAL;
+    }
+    if (r / a > GEOM_MAX_SCALED) {
+        geom_set_err(err, errlen, "radius / half-side = %g is beyond the supported range (1e150)",
+                     r / a);
+        return GEOM_ERR_INVAL;
+    }
+    double c[GEOM_MAX_DIM];
+    for (int i = 0; i < d; i++) {
+        c[i] = p->center ? p->center[i] : 0;
+        if (!isfinite(c[i])) {
+            geom_set_err(err, errlen, "centre coordinate %d is not finite (%g)", i + 1, c[i]);
+            return GEOM_ERR_INVAL;
+        }
+    }
+    if (p->rotation) {
+        const double *R = p->rotation;
+        for (int i = 0; i < d * d; i++) {
+            if (!isfinite(R[i])) {
+                geom_set_err(err, errlen, "rotation entry (%d, %d) is not finite", i / d + 1,
+                             i % d + 1);
+                return GEOM_ERR_INVAL;
+            }
+        }
+        double worst = 0;
+        for (int i = 0; i < d; i++)
+            for (int j = i; j < d; j++) {
+                double s = 0;
+                for (int k = 0; k < d; k++)
+                    s += R[k * d + i] * R[k * d + j];
+                double e = fabs(s - (i == j ? 1.0 : 0.0));
+                if (e > worst)
+                    worst = e;
+            }
+        if (worst > 1e-9) {
+            geom_set_err(err, errlen,
+                         "rotation is not orthogonal: max |RᵀR - I| = %.3g (tolerance 1e-9)", worst);
+            return GEOM_ERR_INVAL;
+        }
+        double *work = malloc(sizeof(double) * (size_t)d * (size_t)d);
+        if (!work) {
+            geom_set_err(err, errlen, "out of memory");
+            return GEOM_ERR_INVAL;
+        }
+        double det = det_of(R, d, work);
+        free(work);
+        if (!(det > 0)) {
+            geom_set_err(err, errlen,
+                         "rotation has determinant %.6g: a reflection, not a rotation in SO(%d)",
+                         det, d);
+            return GEOM_ERR_INVAL;
+        }
+        /* c' = Rᵀ c */
+        for (int j = 0; j < d; j++) {
+            double s = 0;
+            for (int i = 0; i < d; i++)
+                s += R[i * d + j] * c[i];
+            cred[j] = s;
+        }
+    } else {
+        memcpy(cred, c, sizeof(double) * (size_t)d);
+    }
+    for (int i = 0; i < d; i++) {
+        cred[i] = fabs(cred[i]) / a;
+        if (!(cred[i] <= GEOM_MAX_SCALED)) {
+            geom_set_err(err, errlen,
+                         "centre coordinate %d / half-side = %g is beyond the supported range (1e150)",
+                         i + 1, cred[i]);
+            return GEOM_ERR_INVAL;
+        }
+    }
+    qsort(cred, (size_t)d, sizeof cred[0], cmp_double);
+    return GEOM_OK;
+}
+
+/* Fills the result from the log of the value and a relative error. */
+static void fill(geom_result *out, int d, double a, double r, int surface, double logv, double rel)
+{
+    double lcube = d * log(2 * a);
+    double lball = surface ? geom_sphere_log_area(d, r) : geom_ball_log_volume(d, r);
+    out->log_value = logv;
+    out->value = exp(logv);
+    out->error_bound = isfinite(logv) ? out->value * rel : 0;
+    out->log_fraction_of_cube = logv - lcube;
+    out->fraction_of_cube = exp(out->log_fraction_of_cube);
+    if (isfinite(lball)) {
+        out->log_fraction_of_ball = logv - lball;
+        out->fraction_of_ball = exp(out->log_fraction_of_ball);
+    } else {
+        /* degenerate ball (r = 0): the fraction of an empty measure is taken as 0 */
+        out->log_fraction_of_ball = -INFINITY;
+        out->fraction_of_ball = 0;
+    }
+    if (out->fraction_of_cube > 1 && out->fraction_of_cube < 1 + 1e-12 && !surface) {
+        out->fraction_of_cube = 1;
+        out->log_fraction_of_cube = 0;
+    }
+}
+
+static int solve(const geom_problem *p, geom_result *out, char *err, size_t errlen, int surface)
+{
+    double c[GEOM_MAX_DIM];
+    if (!out) {
+        geom_set_err(err, errlen, "no result buffer given");
+        return GEOM_ERR_INVAL;
+    }
+    memset(out, 0, sizeof *out);
+    int st = geom_problem_reduce(p, c, err, errlen);
+    if (st != GEOM_OK) {
+        out->value = out->log_value = out->error_bound = NAN;
+        out->fraction_of_cube = out->log_fraction_of_cube = NAN;
+        out->fraction_of_ball = out->log_fraction_of_ball = NAN;
+        return st;
+    }
+    const int d = p->dim;
+    const double a = p->half_side, r = p->radius, rs = r / a, t = rs * rs;
+    double tmin = 0, tmax = 0;
+    for (int i = 0; i < d; i++) {
+        double lo = c[i] > 1 ? c[i] - 1 : 0;
+        tmin += lo * lo;
+        tmax += (1 + c[i]) * (1 + c[i]);
+    }
+    const double cmax = c[d - 1];
+    if (err && errlen)
+        err[0] = '\0';
+
+    if (d == 1 && surface) {
+        double v = geom_surface_closed_form_d123(1, 1.0, rs, c);
+        fill(out, d, a, r, surface, log(v), 0);
+        if (r == 0) {
+            out->fraction_of_ball = v;
+            out->log_fraction_of_ball = log(v);
+        }
+        return GEOM_OK;
+    }
+    /* exact cases */
+    if (r == 0 || !(t > tmin)) { /* empty ball, or disjoint / touching from outside */
+        fill(out, d, a, r, surface, -INFINITY, 0);
+        return GEOM_OK;
+    }
+    if (rs <= 1 - cmax) { /* ball inside the (closed) cube */
+        double lb = surface ? geom_sphere_log_area(d, r) : geom_ball_log_volume(d, r);
+        fill(out, d, a, r, surface, lb, 0);
+        out->fraction_of_ball = 1;
+        out->log_fraction_of_ball = 0;
+        return GEOM_OK;
+    }
+    if (t >= tmax) { /* cube inside the ball */
+        if (surface) {
+            /* outside the cube, or through its farthest corner only: measure 0 */
+            fill(out, d, a, r, surface, -INFINITY, 0);
+        } else {
+            fill(out, d, a, r, surface, d * log(2 * a), 0);
+            out->fraction_of_cube = 1;
+            out->log_fraction_of_cube = 0;
+        }
+        return GEOM_OK;
+    }
+    if (d <= 3) {
+        /* closed forms in units a = 1, scaled back */
+        double v = surface ? geom_surface_closed_form_d123(d, 1.0, rs, c)
+                           : geom_volume_closed_form_d123(d, 1.0, rs, c);
+        double scale = surface ? pow(a, d - 1) : pow(a, d);
+        double rel = d == 3 ? 1e-13 : 1e-14;
+        if (!(v > 0)) {
+            fill(out, d, a, r, surface, -INFINITY, 0);
+            out->error_bound = 1e-15 * scale * (surface ? 2 * M_PI * rs : 8);
+            return GEOM_OK;
+        }
+        fill(out, d, a, r, surface, log(v) + log(scale), rel);
+        return GEOM_OK;
+    }
+    double lp, rel;
+    st = geom_tf_log(d, c, t, surface, &lp, &rel, err, errlen);
+    double lv = d * log(2 * a) + lp;
+    if (surface)
+        lv += log(2 * rs) - log(a); /* A = (2a)^d 2r f_S(r²), f_S(r²) = f_S'(t) / a² */
+    fill(out, d, a, r, surface, lv, rel);
+    return st;
+}
+
+int geom_volume_exact(const geom_problem *p, geom_result *out, char *err, size_t errlen)
+{
+    return solve(p, out, err, errlen, 0);
+}
+
+int geom_surface_exact(const geom_problem *p, geom_result *out, char *err, size_t errlen)
+{
+    return solve(p, out, err, errlen, 1);
+}
+
+int geom_transform_log(int d, double a, double r, const double *c, int surface,
+                       double *log_out, double *rel_err, char *err, size_t errlen)
+{
+    double cred[GEOM_MAX_DIM];
+    geom_problem p = {d, a, r, c, NULL};
+    if (!log_out || !rel_err) {
+        geom_set_err(err, errlen, "no output given");
+        return GEOM_ERR_INVAL;
+    }
+    int st = geom_problem_reduce(&p, cred, err, errlen);
+    if (st != GEOM_OK)
+        return st;
+    double rs = r / a;
+    st = geom_tf_log(d, cred, rs * rs, surface, log_out, rel_err, err, errlen);
+    if (surface)
+        *log_out -= 2 * log(a);
+    return st;
+}
