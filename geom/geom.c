@@ -269,6 +269,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
             fill(out, d, a, r, surface, -INFINITY, 0);
         } else {
             fill(out, d, a, r, surface, d * log(2 * a), 0);
+            out->value = pow(2 * a, d); /* exact when representable (e.g. 2^d) */
             out->fraction_of_cube = 1;
             out->log_fraction_of_cube = 0;
         }

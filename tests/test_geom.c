@@ -1,0 +1,536 @@
+/* test_geom.c — exact volumes and surfaces (geom/).
+ *
+ * Independent references used here:
+ *   - textbook closed forms (disc minus 4 segments, ball minus 6 caps, ball on a vertex),
+ *   - the chord-based recursive quadrature (no shared code with the closed forms),
+ *   - the transform method against the closed forms for d = 1, 2, 3,
+ *   - /work/shared/data/ref_volumes.csv (two high-precision methods; read at test time),
+ *   - rotation invariance with a random rotation built here (Gram–Schmidt, fixed seed),
+ *   - the surface against a Richardson-extrapolated derivative of the volume in r.
+ */
+#include "geom/geom.h"
+#include "tests/test.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+static double vol(int d, double a, double r, const double *c)
+{
+    geom_problem p = {d, a, r, c, NULL};
+    geom_result res;
+    char err[256];
+    int st = geom_volume_exact(&p, &res, err, sizeof err);
+    if (st != GEOM_OK)
+        fprintf(stderr, "geom_volume_exact(d=%d, r=%g): %s\n", d, r, err);
+    return st == GEOM_OK ? res.value : NAN;
+}
+
+static double surf(int d, double a, double r, const double *c)
+{
+    geom_problem p = {d, a, r, c, NULL};
+    geom_result res;
+    char err[256];
+    int st = geom_surface_exact(&p, &res, err, sizeof err);
+    if (st != GEOM_OK)
+        fprintf(stderr, "geom_surface_exact(d=%d, r=%g): %s\n", d, r, err);
+    return st == GEOM_OK ? res.value : NAN;
+}
+
+/* ---- seeded random numbers (xorshift64*), Box–Muller normals ---- */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static double rng_uniform(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return ((rng_state * 2685821657736338717ull) >> 11) * 0x1.0p-53;
+}
+static double rng_normal(void)
+{
+    double u = rng_uniform(), v = rng_uniform();
+    return sqrt(-2 * log(u + 1e-300)) * cos(2 * M_PI * v);
+}
+
+/* Random rotation: Gram–Schmidt of a Gaussian matrix (columns), det forced to +1. */
+static void random_rotation(int n, double *R)
+{
+    for (int i = 0; i < n * n; i++)
+        R[i] = rng_normal();
+    for (int j = 0; j < n; j++) {
+        for (int pass = 0; pass < 2; pass++)
+            for (int k = 0; k < j; k++) {
+                double dot = 0;
+                for (int i = 0; i < n; i++)
+                    dot += R[i * n + j] * R[i * n + k];
+                for (int i = 0; i < n; i++)
+                    R[i * n + j] -= dot * R[i * n + k];
+            }
+        double nn = 0;
+        for (int i = 0; i < n; i++)
+            nn += R[i * n + j] * R[i * n + j];
+        nn = sqrt(nn);
+        for (int i = 0; i < n; i++)
+            R[i * n + j] /= nn;
+    }
+    /* det sign by elimination on a copy */
+    double *M = malloc(sizeof(double) * (size_t)(n * n));
+    memcpy(M, R, sizeof(double) * (size_t)(n * n));
+    double det = 1;
+    for (int k = 0; k < n; k++) {
+        int piv = k;
+        for (int i = k + 1; i < n; i++)
+            if (fabs(M[i * n + k]) > fabs(M[piv * n + k]))
+                piv = i;
+        if (piv != k) {
+            for (int j = 0; j < n; j++) {
+                double t = M[k * n + j];
+                M[k * n + j] = M[piv * n + j];
+                M[piv * n + j] = t;
+            }
+            det = -det;
+        }
+        det *= M[k * n + k];
+        for (int i = k + 1; i < n; i++) {
+            double f = M[i * n + k] / M[k * n + k];
+            for (int j = k; j < n; j++)
+                M[i * n + j] -= f * M[k * n + j];
+        }
+    }
+    free(M);
+    if (det < 0)
+        for (int i = 0; i < n; i++)
+            R[i * n] = -R[i * n];
+}
+
+/* ---- 1. closed forms d = 1, 2, 3 ---- */
+static void test_closed_forms(void)
+{
+    const double a = 1.0;
+    /* textbook formulas, centred */
+    for (double r = 0.1; r < 1.0; r += 0.2) {
+        double c2[2] = {0, 0}, c3[3] = {0, 0, 0};
+        CHECK_REL(geom_volume_closed_form_d123(2, a, r, c2), M_PI * r * r, 1e-14);
+        CHECK_REL(geom_volume_closed_form_d123(3, a, r, c3), 4.0 / 3 * M_PI * r * r * r, 1e-13);
+        CHECK_REL(geom_surface_closed_form_d123(2, a, r, c2), 2 * M_PI * r, 1e-14);
+        CHECK_REL(geom_surface_closed_form_d123(3, a, r, c3), 4 * M_PI * r * r, 1e-13);
+    }
+    for (double r = 1.05; r < 1.41; r += 0.07) {
+        double c2[2] = {0, 0}, c3[3] = {0, 0, 0};
+        /* disc minus 4 circular segments; ball minus 6 caps of height r - a */
+        double seg = r * r * acos(a / r) - a * sqrt(r * r - a * a);
+        CHECK_REL(geom_volume_closed_form_d123(2, a, r, c2), M_PI * r * r - 4 * seg, 1e-13);
+        double h = r - a, cap = M_PI * h * h * (3 * r - h) / 3;
+        CHECK_REL(geom_volume_closed_form_d123(3, a, r, c3), 4.0 / 3 * M_PI * r * r * r - 6 * cap,
+                  1e-13);
+        /* arc: 2π r minus 4 arcs of angle 2 acos(a/r); sphere minus 6 cap areas 2π r h */
+        CHECK_REL(geom_surface_closed_form_d123(2, a, r, c2), 2 * M_PI * r - 8 * r * acos(a / r),
+                  1e-13);
+        CHECK_REL(geom_surface_closed_form_d123(3, a, r, c3), 4 * M_PI * r * r - 12 * M_PI * r * h,
+                  1e-13);
+    }
+    /* ball centred on a vertex, r <= 2a: 1/2^d of the ball */
+    {
+        double c2[2] = {1, -1}, c3[3] = {-1, 1, 1};
+        CHECK_REL(geom_volume_closed_form_d123(2, a, 1.7, c2), M_PI * 1.7 * 1.7 / 4, 1e-14);
+        CHECK_REL(geom_volume_closed_form_d123(3, a, 1.3, c3), 4.0 / 3 * M_PI * pow(1.3, 3) / 8,
+                  1e-13);
+    }
+    /* against the chord-based recursive quadrature: several centres and radii */
+    const double cs[][3] = {{0, 0, 0},      {0.5, 0.25, -0.3}, {1.5, 0, 0.2},
+                            {0.9, -1.2, 0.3}, {2, 2, 2},       {1, 1, 1}, {-0.7, 0.95, 0.1}};
+    const double rs[] = {0.3, 0.8, 1.0, 1.2, 1.5, 2.0, 2.5};
+    const double as[] = {1.0, 0.5};
+    int n = 0;
+    for (int ia = 0; ia < 2; ia++)
+        for (int d = 1; d <= 3; d++)
+            for (size_t ic = 0; ic < sizeof cs / sizeof cs[0]; ic++)
+                for (size_t ir = 0; ir < sizeof rs / sizeof rs[0]; ir++) {
+                    double aa = as[ia], r = rs[ir] * aa, c[3];
+                    for (int i = 0; i < 3; i++)
+                        c[i] = cs[ic][i] * aa;
+                    double v1 = geom_volume_closed_form_d123(d, aa, r, c);
+                    double v2 = geom_volume_recursive_quadrature(d, aa, r, c, 1e-14);
+                    CHECK_MSG(fabs(v1 - v2) <= 1e-12 * fabs(v2) + 1e-15 * pow(2 * aa, d),
+                              "d=%d a=%g c#%zu r=%g: closed %.17g quadrature %.17g", d, aa, ic,
+                              r, v1, v2);
+                    n++;
+                }
+    printf("closed forms vs recursive quadrature: %d cases\n", n);
+    /* the public entry point agrees with the closed form for d <= 3 */
+    {
+        double c[3] = {0.5, 0.25, -0.3};
+        CHECK_REL(vol(3, 1, 1.2, c), geom_volume_closed_form_d123(3, 1, 1.2, c), 1e-15);
+        CHECK_REL(vol(2, 1, 1.2, c), geom_volume_closed_form_d123(2, 1, 1.2, c), 1e-15);
+    }
+}
+
+/* ---- 2. transform method vs closed forms for d = 1, 2, 3 ---- */
+static void test_transform_small_d(void)
+{
+    const double cs[][3] = {{0, 0, 0}, {0.5, 0.25, -0.3}, {1.5, 0, 0.2}, {0.9, -1.2, 0.3}};
+    const double rs[] = {0.8, 1.2, 1.9};
+    for (int d = 1; d <= 3; d++)
+        for (int ic = 0; ic < 4; ic++)
+            for (int ir = 0; ir < 3; ir++) {
+                const double *c = cs[ic];
+                double r = rs[ir], lp, rel;
+                char err[256] = "";
+                double ref = geom_volume_closed_form_d123(d, 1, r, c) / pow(2, d);
+                if (!(ref > 0) || ref >= 1)
+                    continue;
+                int st = geom_transform_log(d, 1, r, c, 0, &lp, &rel, err, sizeof err);
+                CHECK_MSG(st == GEOM_OK, "d=%d c#%d r=%g: %s", d, ic, r, err);
+                CHECK_MSG(fabs(exp(lp) - ref) <= 1e-12 * ref, "d=%d c#%d r=%g: %.17g vs %.17g", d,
+                          ic, r, exp(lp), ref);
+                /* the error estimate is honest: it covers the actual error */
+                CHECK_MSG(fabs(exp(lp) - ref) <= 10 * rel * ref + 1e-15 * ref,
+                          "d=%d c#%d r=%g: err %.3g > estimate %.3g", d, ic, r,
+                          fabs(exp(lp) - ref) / ref, rel);
+            }
+}
+
+/* ---- 3. exact edge cases ---- */
+static void test_edge_cases(void)
+{
+    geom_result res;
+    char err[256];
+    double c8[8] = {0};
+    geom_problem p = {8, 1.0, 2.9, c8, NULL}; /* 2.9 > √8: cube inside the ball */
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_OK);
+    CHECK(res.value == 256.0);
+    CHECK(res.fraction_of_cube == 1.0);
+    CHECK(res.error_bound == 0);
+    CHECK_REL(res.fraction_of_ball, 256.0 / exp(geom_ball_log_volume(8, 2.9)), 1e-14);
+    p.radius = sqrt(8.0) * (1 + 1e-15);
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_OK && res.value == 256.0);
+    /* ball inside the cube: ball volume, fraction of ball exactly 1 */
+    p.radius = 0.75;
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_OK);
+    CHECK_REL(res.value, pow(M_PI, 4) / 24 * pow(0.75, 8), 1e-14);
+    CHECK(res.fraction_of_ball == 1.0);
+    CHECK(geom_surface_exact(&p, &res, err, sizeof err) == GEOM_OK);
+    CHECK_REL(res.value, 8 * pow(M_PI, 4) / 24 * pow(0.75, 7), 1e-14);
+    /* tangent from inside still counts as inside */
+    p.radius = 1.0;
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_OK && res.fraction_of_ball == 1.0);
+    /* disjoint and touching: exactly 0 */
+    double far[8] = {3, 0, 0, 0, 0, 0, 0, 0};
+    p.center = far;
+    p.radius = 1.999;
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_OK);
+    CHECK(res.value == 0 && res.log_value == -INFINITY && res.error_bound == 0);
+    p.radius = 2.0; /* touches the face x1 = 1 */
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_OK && res.value == 0);
+    CHECK(geom_surface_exact(&p, &res, err, sizeof err) == GEOM_OK && res.value == 0);
+    /* centre far outside */
+    double vfar[4] = {1e6, -3e5, 0, 2};
+    geom_problem pf = {4, 1.0, 1e6, vfar, NULL};
+    CHECK(geom_volume_exact(&pf, &res, err, sizeof err) == GEOM_OK && res.value == 0);
+    pf.radius = 2e6;
+    CHECK(geom_volume_exact(&pf, &res, err, sizeof err) == GEOM_OK && res.value == 16.0);
+    /* r = 0 */
+    p.center = NULL;
+    p.radius = 0;
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_OK && res.value == 0);
+    CHECK(geom_surface_exact(&p, &res, err, sizeof err) == GEOM_OK && res.value == 0);
+    /* d = 1 */
+    double c1 = 0.5;
+    geom_problem p1 = {1, 1.0, 0.75, &c1, NULL};
+    CHECK(geom_volume_exact(&p1, &res, err, sizeof err) == GEOM_OK);
+    CHECK_NEAR(res.value, 1.25, 1e-15);
+    CHECK_NEAR(res.fraction_of_cube, 0.625, 1e-15);
+    CHECK_NEAR(res.fraction_of_ball, 1.25 / 1.5, 1e-15);
+    CHECK(geom_surface_exact(&p1, &res, err, sizeof err) == GEOM_OK && res.value == 1.0);
+    p1.radius = 0.25;
+    CHECK(geom_surface_exact(&p1, &res, err, sizeof err) == GEOM_OK && res.value == 2.0);
+    /* ball on a vertex, r <= 2a: exactly 1/2^d of the ball, at huge d through the log */
+    static double corner[128];
+    for (int i = 0; i < 128; i++)
+        corner[i] = (i & 1) ? -1.0 : 1.0;
+    const int dims[] = {4, 8, 64, 128};
+    const double radii[] = {1.5, 1.0, 2.0, 0.02};
+    for (int k = 0; k < 4; k++) {
+        geom_problem pc = {dims[k], 1.0, radii[k], corner, NULL};
+        CHECK(geom_volume_exact(&pc, &res, err, sizeof err) == GEOM_OK);
+        double want = geom_ball_log_volume(dims[k], radii[k]) - dims[k] * log(2.0);
+        CHECK_MSG(fabs(res.log_value - want) <= 1e-12 * fabs(want) + 1e-13,
+                  "vertex d=%d r=%g: log %.17g want %.17g", dims[k], radii[k], res.log_value,
+                  want);
+        CHECK_NEAR(res.log_fraction_of_ball, -dims[k] * log(2.0), 1e-11);
+    }
+    /* d = 128, r = 0.02: fraction of the cube ~ 1e-350, below the double range */
+    {
+        geom_problem pc = {128, 1.0, 0.02, corner, NULL};
+        CHECK(geom_volume_exact(&pc, &res, err, sizeof err) == GEOM_OK);
+        CHECK(res.fraction_of_cube == 0 && res.log_fraction_of_cube < -700);
+        CHECK(isfinite(res.log_fraction_of_cube));
+    }
+}
+
+/* ---- 4. bad input ---- */
+static void test_bad_input(void)
+{
+    geom_result res;
+    char err[256];
+    double c3[3] = {0, 0, 0};
+    geom_problem p = {3, 1.0, NAN, c3, NULL};
+    err[0] = 0;
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "radius"));
+    p.radius = -1;
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "radius"));
+    p.radius = INFINITY;
+    CHECK(geom_surface_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL);
+    p.radius = 1;
+    p.half_side = 0;
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "half"));
+    p.half_side = NAN;
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL);
+    p.half_side = 1;
+    p.dim = 0;
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "dimension"));
+    p.dim = GEOM_MAX_DIM + 1;
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL);
+    p.dim = 3;
+    c3[1] = NAN;
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "centre"));
+    CHECK(isnan(res.value));
+    c3[1] = 0;
+    double notrot[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1.001};
+    p.rotation = notrot;
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "orthogonal"));
+    double refl[9] = {1, 0, 0, 0, 1, 0, 0, 0, -1};
+    p.rotation = refl;
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "determinant"));
+    double nanrot[9] = {1, 0, 0, 0, NAN, 0, 0, 0, 1};
+    p.rotation = nanrot;
+    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL);
+    p.rotation = NULL;
+    CHECK(geom_volume_exact(NULL, &res, err, sizeof err) == GEOM_ERR_INVAL);
+    CHECK(geom_volume_exact(&p, NULL, err, sizeof err) == GEOM_ERR_INVAL);
+    p.radius = -1;
+    CHECK(geom_volume_exact(&p, &res, NULL, 0) == GEOM_ERR_INVAL); /* NULL err buffer is fine */
+    CHECK(strcmp(geom_strerror(GEOM_ERR_INVAL), geom_strerror(GEOM_OK)) != 0);
+    CHECK(isnan(geom_volume_closed_form_d123(4, 1, 1, c3)));
+    CHECK(isnan(geom_volume_recursive_quadrature(3, 1, -1, c3, 1e-10)));
+}
+
+/* ---- 5. rotation invariance ---- */
+static void test_rotation(void)
+{
+    const int dims[] = {2, 3, 5, 8, 16};
+    static double R[16 * 16];
+    for (int k = 0; k < 5; k++) {
+        int d = dims[k];
+        double c[16], cp[16];
+        for (int i = 0; i < d; i++)
+            c[i] = 0.8 * (rng_uniform() - 0.3);
+        random_rotation(d, R);
+        for (int j = 0; j < d; j++) {
+            cp[j] = 0;
+            for (int i = 0; i < d; i++)
+                cp[j] += R[i * d + j] * c[i];
+        }
+        double r = 0.6 * sqrt((double)d);
+        geom_problem pr = {d, 1.0, r, c, R}, pa = {d, 1.0, r, cp, NULL}, pn = {d, 1.0, r, c, NULL};
+        geom_result rr, ra, rn;
+        char err[256];
+        CHECK(geom_volume_exact(&pr, &rr, err, sizeof err) == GEOM_OK);
+        CHECK(geom_volume_exact(&pa, &ra, err, sizeof err) == GEOM_OK);
+        CHECK(geom_volume_exact(&pn, &rn, err, sizeof err) == GEOM_OK);
+        CHECK_MSG(fabs(rr.value - ra.value) <= 1e-12 * ra.value, "d=%d: rotated %.17g vs %.17g",
+                  d, rr.value, ra.value);
+        /* companion: without the rotation the answer differs (the test can fail) */
+        CHECK_MSG(fabs(rn.value - ra.value) > 1e-6 * ra.value, "d=%d: rotation had no effect", d);
+        CHECK(geom_surface_exact(&pr, &rr, err, sizeof err) == GEOM_OK);
+        CHECK(geom_surface_exact(&pa, &ra, err, sizeof err) == GEOM_OK);
+        CHECK_REL(rr.value, ra.value, 1e-11);
+    }
+}
+
+/* ---- 6. surface = d V / d r ---- */
+static double dvdr(int d, double a, double r, const double *c)
+{
+    /* Richardson on central differences: error O(h^4) */
+    double h = 2e-3 * r;
+    double d1 = (vol(d, a, r + h, c) - vol(d, a, r - h, c)) / (2 * h);
+    double d2 = (vol(d, a, r + h / 2, c) - vol(d, a, r - h / 2, c)) / h;
+    return (4 * d2 - d1) / 3;
+}
+
+static void test_surface(void)
+{
+    const double cs[][8] = {{0, 0, 0, 0, 0, 0, 0, 0}, {0.5, 0.25, -0.3, 0.1, 0.7, -0.2, 0.4, 0}};
+    const int dims[] = {2, 3, 4, 5, 8};
+    for (int k = 0; k < 5; k++)
+        for (int ic = 0; ic < 2; ic++) {
+            int d = dims[k];
+            double r = 1.15 * sqrt(d / 3.0 + 0.3);
+            double s = surf(d, 1.0, r, cs[ic]), nd = dvdr(d, 1.0, r, cs[ic]);
+            CHECK_MSG(fabs(s - nd) <= 1e-8 * s, "d=%d c#%d r=%g: surface %.15g dV/dr %.15g", d,
+                      ic, r, s, nd);
+        }
+    /* the 3-sphere in the 4-cube (the seed's question), a = 1, r = 1.2 */
+    double c4[4] = {0, 0, 0, 0};
+    double s4 = surf(4, 1.0, 1.2, c4);
+    CHECK_REL(s4, dvdr(4, 1.0, 1.2, c4), 1e-8);
+    /* 2π² r³ minus 8 caps (disjoint for a <= r <= a√2); the cap of the 3-sphere beyond a
+     * face has area 4π r³ ∫_0^θ sin² = 2π r³ (θ - sin θ cos θ), cos θ = a / r. */
+    {
+        double r = 1.2, th = acos(1.0 / r);
+        double cap = 2 * M_PI * r * r * r * (th - sin(th) * cos(th));
+        CHECK_REL(s4, 2 * M_PI * M_PI * r * r * r - 8 * cap, 1e-11);
+        printf("3-sphere (r = 1.2) inside the 4-cube [-1,1]^4: %.15g\n", s4);
+    }
+    /* wrong radius in the derivative gives a clear mismatch (companion) */
+    CHECK(fabs(surf(4, 1.0, 1.2, c4) - dvdr(4, 1.0, 1.25, c4)) > 1e-3 * s4);
+}
+
+/* ---- 7. reference table ---- */
+static int parse_csv_line(char *line, char **fld, int max)
+{
+    int n = 0, inq = 0;
+    fld[n++] = line;
+    for (char *q = line; *q; q++) {
+        if (*q == '"')
+            inq = !inq;
+        else if (*q == ',' && !inq) {
+            *q = '\0';
+            if (n < max)
+                fld[n++] = q + 1;
+        } else if (*q == '\n' || *q == '\r')
+            *q = '\0';
+    }
+    return n;
+}
+
+static void test_reference_table(void)
+{
+    const char *paths[] = {"../shared/data/ref_volumes.csv", "../../shared/data/ref_volumes.csv"};
+    FILE *f = NULL;
+    for (int i = 0; i < 2 && !f; i++)
+        f = fopen(paths[i], "r");
+    if (!f) {
+        printf("SKIP: ../shared/data/ref_volumes.csv not found (run from the repository root "
+               "with shared/ beside it)\n");
+        return;
+    }
+    static char line[1 << 14];
+    int rows = 0;
+    double worst = 0;
+    if (!fgets(line, sizeof line, f)) {
+        fclose(f);
+        CHECK(0);
+        return;
+    }
+    while (fgets(line, sizeof line, f)) {
+        char *fld[16];
+        if (parse_csv_line(line, fld, 16) < 10)
+            continue;
+        int d = atoi(fld[1]);
+        double a = atof(fld[2]), r = atof(fld[3]);
+        double c[GEOM_MAX_DIM];
+        char *cv = fld[5];
+        for (int i = 0; i < d && i < GEOM_MAX_DIM; i++) {
+            c[i] = strtod(cv, &cv);
+            if (*cv == ';')
+                cv++;
+        }
+        double v_ref = atof(fld[6]), fc_ref = atof(fld[7]), fb_ref = atof(fld[9]);
+        geom_problem p = {d, a, r, c, NULL};
+        geom_result res;
+        char err[256];
+        int st = geom_volume_exact(&p, &res, err, sizeof err);
+        CHECK_MSG(st == GEOM_OK, "%s: %s", fld[0], err);
+        double e = fabs(res.value - v_ref) / v_ref;
+        if (e > worst)
+            worst = e;
+        CHECK_MSG(e <= 1e-10, "%s: value %.17g ref %.17g (rel %.2e)", fld[0], res.value, v_ref, e);
+        CHECK_MSG(fabs(res.fraction_of_cube - fc_ref) <= 1e-10 * fc_ref, "%s: fraction_of_cube",
+                  fld[0]);
+        CHECK_MSG(fabs(res.fraction_of_ball - fb_ref) <= 1e-10 * fb_ref, "%s: fraction_of_ball",
+                  fld[0]);
+        /* the reported error bound covers the deviation from the reference (to 1e-14) */
+        CHECK_MSG(fabs(res.value - v_ref) <= res.error_bound + 2e-14 * v_ref,
+                  "%s: deviation %.3g beyond bound %.3g", fld[0], fabs(res.value - v_ref),
+                  res.error_bound);
+        /* companion: a radius off by 1e-6 is caught at this tolerance */
+        if (res.fraction_of_cube < 0.999 && res.fraction_of_ball < 0.999) {
+            p.radius = r * (1 + 1e-6);
+            geom_volume_exact(&p, &res, err, sizeof err);
+            CHECK_MSG(fabs(res.value - v_ref) > 1e-10 * v_ref, "%s: perturbed radius not caught",
+                      fld[0]);
+        }
+        rows++;
+    }
+    fclose(f);
+    CHECK(rows >= 20);
+    printf("reference table: %d rows, worst relative deviation %.2e\n", rows, worst);
+}
+
+/* ---- 8. off-centre d = 4 against the recursive quadrature ---- */
+static void test_d4_quadrature(void)
+{
+    const double c[][4] = {{0.5, 0.25, -0.3, 0.1}, {1.5, 0, 0.2, 0.1}, {0.9, -1.2, 0.3, 0.4}};
+    const double r[] = {1.2, 1.6, 1.0};
+    for (int k = 0; k < 3; k++) {
+        double q = geom_volume_recursive_quadrature(4, 1.0, r[k], c[k], 1e-11);
+        double v = vol(4, 1.0, r[k], c[k]);
+        CHECK_MSG(fabs(v - q) <= 1e-10 * q, "d=4 c#%d: %.17g vs quadrature %.17g", k, v, q);
+    }
+}
+
+/* ---- 9. speed ---- */
+static void test_speed(void)
+{
+    const int dims[] = {8, 16, 32, 64};
+    double worst = 0;
+    for (int k = 0; k < 4; k++) {
+        int d = dims[k];
+        double c[64];
+        for (int i = 0; i < d; i++)
+            c[i] = 0.6 * rng_uniform() - 0.1;
+        double r = sqrt(d / 3.0 + 0.1);
+        clock_t t0 = clock();
+        int reps = 5;
+        for (int i = 0; i < reps; i++)
+            (void)vol(d, 1.0, r * (1 + 0.01 * i), c);
+        double ms = 1e3 * (double)(clock() - t0) / CLOCKS_PER_SEC / reps;
+        if (ms > worst)
+            worst = ms;
+        printf("speed: d = %d, %.2f ms per value (CPU time)\n", d, ms);
+    }
+    double c8[8] = {0};
+    clock_t t0 = clock();
+    double v = vol(8, 1.0, 1.5, c8);
+    double ms8 = 1e3 * (double)(clock() - t0) / CLOCKS_PER_SEC;
+    printf("speed: d = 8, r = 1.5: %.17g in %.2f ms\n", v, ms8);
+#if defined(__SANITIZE_ADDRESS__)
+    printf("SKIP: timing limits under the address sanitizer\n");
+    (void)worst;
+#else
+    CHECK_MSG(ms8 < 10, "d=8 r=1.5 took %.2f ms", ms8);
+    CHECK_MSG(worst < 10, "worst %.2f ms per value", worst);
+#endif
+}
+
+int main(void)
+{
+    test_closed_forms();
+    test_transform_small_d();
+    test_edge_cases();
+    test_bad_input();
+    test_rotation();
+    test_surface();
+    test_reference_table();
+    test_d4_quadrature();
+    test_speed();
+    return test_summary();
+}
