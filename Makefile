@@ -108,7 +108,7 @@ $(SO8T_EXE): $(CLI_OBJ) $(BUILD)/libso8t.a FORCE
 # Tests link the library; the Philox test also links the real cuRAND host library.
 CURAND_TEST_FLAGS := -DSO8T_HAVE_CURAND_HOST -I$(CUDA_HOME)/include
 CURAND_TEST_LIBS  := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcurand
-uses_curand = $(and $(CURAND_HOST),$(filter %test_philox,$@))
+uses_curand = $(and $(CURAND_HOST),$(filter %test_philox %test_mc,$@))
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libso8t.a tests/test.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -MMD -MP $(if $(uses_curand),$(CURAND_TEST_FLAGS)) -o $@ $< $(BUILD)/libso8t.a $(CUDA_LIBS) $(if $(uses_curand),$(CURAND_TEST_LIBS)) $(LDLIBS)
