@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# test_exact_cli.sh — 'so8t exact': outputs, JSON fields, rotation files, bad input (exit 2
+# with a message naming the option).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# the classic case: vol([-1,1]^8 ∩ B(0, 1.5)) = 83.164051417189215 (reference table, c25_d8)
+expect_rc 0 "$SO8T" exact -d 8 -r 1.5
+expect_grep '^value +83\.1640514171892' out
+expect_grep '^fraction_of_cube +0\.324859575848395' out
+expect_grep '^fraction_of_ball +0\.79949788047769' out
+expect_grep '^error_bound ' out
+expect_grep '^seconds ' out
+# seconds < 10 ms for the classic case
+secs=$(last_out | awk '$1 == "seconds" {print $2}')
+if awk -v s="$secs" 'BEGIN { exit !(s < 0.010) }'; then ok; else bad "exact -d 8 -r 1.5 took $secs s"; fi
+
+# JSON fields fixed by DESIGN.md
+expect_rc 0 "$SO8T" exact -d 8 -r 1.5 --json
+for f in quantity dim half_side radius center value log_value error_bound fraction_of_cube \
+    fraction_of_ball seconds log_fraction_of_cube log_fraction_of_ball method; do
+    expect_grep "\"$f\":" out
+done
+expect_grep '"quantity":"volume"' out
+if command -v python3 >/dev/null 2>&1; then
+    if last_out | python3 -c 'import json,sys; d=json.load(sys.stdin); assert abs(d["value"]-83.164051417189215) < 1e-9 and len(d["center"]) == 8' 2>/dev/null; then ok; else bad "JSON does not parse or has wrong values"; fi
+fi
+
+# the 3-sphere inside the 4-cube: 2π² r³ - 8 · 2π r³ (θ - sin θ cos θ), cos θ = 1/r, r = 1.2
+expect_rc 0 "$SO8T" exact -d 4 -r 1.2 --surface
+expect_grep '^quantity +surface' out
+expect_grep '^value +23\.24825530550' out
+
+# exact cases
+expect_rc 0 "$SO8T" exact -d 3 -r 2
+expect_grep '^value +8$' out
+expect_rc 0 "$SO8T" exact -d 2 -r 0.5 --center 5,5
+expect_grep '^value +0$' out
+expect_rc 0 "$SO8T" exact -d 1 -r 0.5 --center 0.75
+expect_grep '^value +0\.75' out
+# one number for every coordinate; vertex-centred ball = ball / 2^d
+expect_rc 0 "$SO8T" exact -d 3 -r 1 --center 1 --json
+expect_grep '"fraction_of_ball":0\.12(49999999|5000000000)' out
+# tiny values survive through the log: d = 128, ball on a vertex, r = 0.02
+expect_rc 0 "$SO8T" exact -d 128 -r 0.02 --center 1 --json
+expect_grep '"log_fraction_of_cube":-8[0-9][0-9]\.' out
+
+# rotation from a file: a rotation by 90° in the (x1, x2) plane maps centre (0.5, 0, 0)
+# to (0, -0.5, 0); the value equals the axis-aligned one
+printf '0 -1 0\n1 0 0\n0 0 1\n' >"$tmp/rot.txt"
+expect_rc 0 "$SO8T" exact -d 3 -r 1.1 --center 0.5,0,0 --rotation "$tmp/rot.txt"
+v1=$(last_out | awk '$1 == "value" {print $2}')
+expect_rc 0 "$SO8T" exact -d 3 -r 1.1 --center 0,0.5,0
+v2=$(last_out | awk '$1 == "value" {print $2}')
+if [ -n "$v1" ] && [ "$v1" = "$v2" ]; then ok; else bad "rotated $v1 vs axis-aligned $v2"; fi
+# a reflection and a non-orthogonal matrix are refused
+printf '1 0 0\n0 1 0\n0 0 -1\n' >"$tmp/refl.txt"
+expect_rc 2 "$SO8T" exact -d 3 -r 1 --rotation "$tmp/refl.txt"
+expect_grep 'rotation' err
+printf '1 0 0 0 1 0 0 0 1.1\n' >"$tmp/bad.txt"
+expect_rc 2 "$SO8T" exact -d 3 -r 1 --rotation "$tmp/bad.txt"
+expect_grep 'orthogonal' err
+printf '1 0 0 0 1 0\n' >"$tmp/short.txt"
+expect_rc 2 "$SO8T" exact -d 3 -r 1 --rotation "$tmp/short.txt"
+expect_grep 'd\*d' err
+expect_rc 1 "$SO8T" exact -d 3 -r 1 --rotation "$tmp/missing.txt"
+expect_grep 'cannot open' err
+
+# Haar rotation (so8/): a centred ball is rotation invariant, an off-centre one is not
+expect_rc 0 "$SO8T" exact -d 8 -r 1.5 --rotation haar --seed 7
+expect_grep '^value +83\.16405141718' out
+expect_grep '^rotation +haar \(seed 7\)' out
+expect_rc 0 "$SO8T" exact -d 5 -r 1.3 --center 0.9,0,0,0,0 --rotation haar --json
+expect_grep '"rotation":"haar"' out
+expect_rc 2 "$SO8T" exact -d 20 --rotation haar
+expect_grep '--rotation haar' err
+
+# bad input: exit 2, the message names the option
+expect_rc 2 "$SO8T" exact -r -1
+expect_grep '-r/--radius' err
+expect_rc 2 "$SO8T" exact -r nan
+expect_grep '-r/--radius' err
+expect_rc 2 "$SO8T" exact -d 3 --center 1,2
+expect_grep '--center' err
+expect_rc 2 "$SO8T" exact -d 0
+expect_grep '-d/--dim' err
+expect_rc 2 "$SO8T" exact -d 129
+expect_grep '-d/--dim' err
+expect_rc 2 "$SO8T" exact -a 0
+expect_grep '-a/--half-side' err
+expect_rc 2 "$SO8T" exact --center 1,nan
+expect_grep '--center' err
+expect_rc 2 "$SO8T" exact --bogus
+expect_grep 'bogus' err
+expect_rc 2 "$SO8T" exact -r
+expect_rc 2 "$SO8T" exact extra
+expect_rc 0 "$SO8T" exact --help
+expect_grep 'Usage: so8t exact' out
+summary
