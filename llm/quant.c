@@ -765,16 +765,29 @@ AVX2 static float avx2_dot_q6_k(const uint8_t *w, const uint8_t *x, int64_t nb)
     return sum;
 }
 
+static int g_force_scalar;
 static int have_avx2(void)
 {
     static int cached = -1;
     if (cached < 0)
         cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                  !getenv("SO8T_NO_AVX2");
-    return cached;
+    return cached && !g_force_scalar;
+}
+
+int llm_quant_force_scalar(int on)
+{
+    g_force_scalar = 0;
+    int avail = have_avx2();
+    g_force_scalar = on;
+    return avail;
 }
 #else
-static int have_avx2(void) { return 0; }
+int llm_quant_force_scalar(int on)
+{
+    (void)on;
+    return 0;
+}
 #endif
 
 float llm_vec_dot(int type, const void *w, const void *xq, int64_t n)

@@ -30,6 +30,10 @@ int llm_quantize_weights(int type, const float *x, void *dst, int64_t n);
 /* Dot of one weight row with activations already in the partner format. */
 float llm_vec_dot(int type, const void *w, const void *xq, int64_t n);
 
+/* Tests: on = 1 makes the dot products use the portable scalar code even on AVX2 machines.
+ * Returns 1 when an AVX2 path exists to switch between (so both can be compared). */
+int llm_quant_force_scalar(int on);
+
 /* A weight matrix: ne1 rows of ne0 elements, row-major in its own type. */
 typedef struct {
     const char *name;

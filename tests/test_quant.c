@@ -1,0 +1,290 @@
+/* test_quant.c — tensor kernels against an independent implementation: the fixtures in
+ * tests/fixtures/llm/ were made by gguf-py (`gguf.quants`, tools/llm_fixtures.py) from random
+ * blocks; we must dequantize them to the same floats, quantize activations to the same
+ * Q8_0 bytes, and agree on every block size. Then: fp16/bf16 conversions, the dot products
+ * (AVX2 and scalar) against a float64 dot of the dequantized operands, and matvec thread
+ * invariance. */
+#include "llm/llm.h"
+#include "llm/quant.h"
+#include "tests/test.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FIX "tests/fixtures/llm/"
+
+static void *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open fixture %s (run from the repository root)\n", path);
+        return NULL;
+    }
+    fseek(f, 0, SEEK_END);
+    long sz = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    void *p = malloc((size_t)sz + 1);
+    if (p && fread(p, 1, (size_t)sz, f) != (size_t)sz) {
+        free(p);
+        p = NULL;
+    }
+    fclose(f);
+    *n = (size_t)sz;
+    return p;
+}
+
+static void test_dequant_fixture(const char *name, int type)
+{
+    char p1[128], p2[128];
+    snprintf(p1, sizeof p1, FIX "quant_%s.raw", name);
+    snprintf(p2, sizeof p2, FIX "quant_%s.f32", name);
+    size_t nr, nf;
+    uint8_t *raw = slurp(p1, &nr);
+    float *want = slurp(p2, &nf);
+    CHECK_MSG(raw && want, "fixtures for %s", name);
+    if (!raw || !want) {
+        free(raw);
+        free(want);
+        return;
+    }
+    int64_t n = (int64_t)(nf / 4);
+    CHECK_MSG(llm_row_bytes(type, n) == nr, "%s: %lld values need %zu bytes, fixture has %zu", name,
+              (long long)n, llm_row_bytes(type, n), nr);
+    float *got = malloc((size_t)n * sizeof(float));
+    CHECK(llm_dequant_row(type, raw, got, n) == 0);
+    double worst = 0;
+    int64_t at = -1;
+    for (int64_t i = 0; i < n; i++) {
+        double d = fabs((double)got[i] - want[i]);
+        double tol = 1e-6 * fabs(want[i]) + 1e-30;
+        if (d / tol > worst) {
+            worst = d / tol;
+            at = i;
+        }
+    }
+    CHECK_MSG(worst <= 1.0, "%s: element %lld: %.9g vs gguf-py %.9g", name, (long long)at,
+              at >= 0 ? got[at] : 0, at >= 0 ? want[at] : 0);
+    /* companion: a corrupted block must not match */
+    raw[nr / 2] ^= 0x5A;
+    llm_dequant_row(type, raw, got, n);
+    int differs = 0;
+    for (int64_t i = 0; i < n; i++)
+        differs |= got[i] != want[i];
+    CHECK_MSG(differs, "%s: corrupting a byte changed nothing", name);
+    free(got);
+    free(raw);
+    free(want);
+}
+
+static void test_quantize_fixture(void)
+{
+    size_t nx, nq;
+    float *x = slurp(FIX "q8_0_in.f32", &nx);
+    uint8_t *q8 = slurp(FIX "q8_0_out.raw", &nq);
+    CHECK(x && q8);
+    if (!x || !q8)
+        goto out;
+    int64_t n = (int64_t)(nx / 4);
+    uint8_t buf[2048];
+    llm_quantize_row(LLM_TYPE_Q8_0, x, buf, n);
+    CHECK(nq == llm_row_bytes(LLM_TYPE_Q8_0, n) && memcmp(buf, q8, nq) == 0);
+    /* weight quantizers for Q4_0 / Q5_0 follow ggml's reference rounding */
+    const char *names[2] = {FIX "q4_0_out.raw", FIX "q5_0_out.raw"};
+    int types[2] = {LLM_TYPE_Q4_0, LLM_TYPE_Q5_0};
+    for (int k = 0; k < 2; k++) {
+        size_t nw;
+        uint8_t *want = slurp(names[k], &nw);
+        CHECK(want != NULL);
+        if (!want)
+            continue;
+        llm_quantize_weights(types[k], x, buf, n);
+        CHECK_MSG(nw == llm_row_bytes(types[k], n) && memcmp(buf, want, nw) == 0,
+                  "%s quantization differs from gguf-py", llm_type_name(types[k]));
+        free(want);
+    }
+out:
+    free(x);
+    free(q8);
+}
+
+static void test_type_sizes(void)
+{
+    size_t n;
+    char *txt = slurp(FIX "types.txt", &n);
+    CHECK(txt != NULL);
+    if (!txt)
+        return;
+    txt[n] = 0;
+    int lines = 0, bad = 0;
+    char *save = NULL;
+    for (char *ln = strtok_r(txt, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+        int id, blck, size;
+        char name[32];
+        if (sscanf(ln, "%d %31s %d %d", &id, name, &blck, &size) != 4)
+            continue;
+        lines++;
+        if (id >= LLM_TYPE_COUNT)
+            continue; /* newer than this reader: rejected as unknown */
+        if (id == LLM_TYPE_Q8_1)
+            continue; /* gguf-py 0.19 lists 40 bytes; ggml-common.h asserts 36 (2 halves + 32) */
+        if (llm_type_block_size(id) != blck || llm_type_size(id) != size || strcmp(llm_type_name(id), name)) {
+            bad++;
+            fprintf(stderr, "     type %d %s: ours %s %d/%d, gguf-py %d/%d\n", id, name,
+                    llm_type_name(id), llm_type_block_size(id), llm_type_size(id), blck, size);
+        }
+    }
+    CHECK(lines >= 30);
+    CHECK(bad == 0);
+    free(txt);
+}
+
+static void test_half(void)
+{
+    int bad = 0;
+    for (uint32_t h = 0; h < 65536; h++) {
+        if ((h & 0x7C00) == 0x7C00 && (h & 0x3FF))
+            continue; /* NaN */
+        if (llm_fp32_to_fp16(llm_fp16_to_fp32((uint16_t)h)) != h)
+            bad++;
+    }
+    CHECK(bad == 0);
+    CHECK(llm_fp16_to_fp32(0x3C00) == 1.0f);
+    CHECK(llm_fp16_to_fp32(0x0001) == ldexpf(1, -24));
+    CHECK(llm_fp32_to_fp16(65520.f) == 0x7C00); /* rounds to inf */
+    CHECK(llm_fp32_to_fp16(1.0f + ldexpf(1, -11)) == 0x3C00);     /* tie → even */
+    CHECK(llm_fp32_to_fp16(1.0f + 3 * ldexpf(1, -11)) == 0x3C02); /* tie → even (up) */
+    CHECK(llm_fp32_to_fp16(ldexpf(1, -25)) == 0);                  /* tie → even (zero) */
+    CHECK(llm_fp32_to_fp16(ldexpf(3, -26)) == 1);
+    CHECK(llm_fp32_to_bf16(1.0f) == 0x3F80 && llm_bf16_to_fp32(0x3F80) == 1.0f);
+    CHECK(llm_fp32_to_bf16(1.0f + ldexpf(1, -8)) == 0x3F80); /* tie → even */
+}
+
+static uint64_t rs = 99;
+static float frand(void)
+{
+    rs = rs * 6364136223846793005ull + 1442695040888963407ull;
+    return (float)((double)(rs >> 11) * 0x1.0p-53 * 2 - 1);
+}
+
+/* float64 dot of the dequantized weight row and the dequantized activation */
+static double ref_dot(int type, const uint8_t *w, const uint8_t *xq, int partner, const float *x, int n)
+{
+    float *wd = malloc((size_t)n * sizeof(float));
+    llm_dequant_row(type, w, wd, n);
+    double s = 0;
+    for (int i = 0; i < n; i++) {
+        double xv;
+        if (partner == LLM_TYPE_Q8_0) {
+            const uint8_t *b = xq + (i / 32) * 34;
+            xv = (double)llm_fp16_to_fp32((uint16_t)(b[0] | b[1] << 8)) * (int8_t)b[2 + i % 32];
+        } else if (partner == LLM_TYPE_Q8_K) {
+            const uint8_t *b = xq + (i / 256) * 292;
+            float d;
+            memcpy(&d, b, 4);
+            xv = (double)d * (int8_t)b[4 + i % 256];
+        } else {
+            xv = x[i];
+        }
+        s += (double)wd[i] * xv;
+    }
+    free(wd);
+    return s;
+}
+
+static void test_dots(void)
+{
+    const int n = 512;
+    const int types[] = {LLM_TYPE_F32, LLM_TYPE_F16, LLM_TYPE_BF16, LLM_TYPE_Q8_0,
+                         LLM_TYPE_Q4_0, LLM_TYPE_Q5_0, LLM_TYPE_Q4_K, LLM_TYPE_Q6_K};
+    float *w = malloc(n * sizeof(float)), *x = malloc(n * sizeof(float));
+    uint8_t *wq = malloc(n * 4 + 64), *xq = malloc(n * 4 + 64);
+    int avx = llm_quant_force_scalar(0);
+    for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
+        int t = types[k];
+        for (int i = 0; i < n; i++) {
+            w[i] = frand() * (i % 37 == 0 ? 4.0f : 1.0f);
+            x[i] = frand() * 3;
+        }
+        CHECK(llm_quantize_weights(t, w, wq, n) == 0);
+        int partner = llm_vec_dot_partner(t);
+        llm_quantize_row(partner, x, xq, n);
+        double ref = ref_dot(t, wq, xq, partner, x, n);
+        double scale = 0;
+        for (int i = 0; i < n; i++)
+            scale += fabs(w[i] * x[i]);
+        for (int pass = 0; pass < 1 + avx; pass++) {
+            llm_quant_force_scalar(pass == 1);
+            double got = llm_vec_dot(t, wq, xq, n);
+            CHECK_MSG(fabs(got - ref) <= 1e-5 * scale, "%s %s: dot %.9g vs %.9g", llm_type_name(t),
+                      pass ? "scalar" : "default", got, ref);
+        }
+        llm_quant_force_scalar(0);
+        /* the 8-bit activation is close to the float one (what the gemma3 bounds rely on) */
+        double exact = ref_dot(t, wq, NULL, LLM_TYPE_F32, x, n);
+        CHECK_MSG(fabs(exact - ref) <= 2e-2 * scale, "%s: q8 activation error too large", llm_type_name(t));
+    }
+    free(w);
+    free(x);
+    free(wq);
+    free(xq);
+}
+
+static void test_matvec_threads(void)
+{
+    const int64_t ne0 = 512, ne1 = 4096; /* large enough to take the OpenMP path */
+    int type = LLM_TYPE_Q4_K;
+    size_t rb = llm_row_bytes(type, ne0);
+    uint8_t *d = malloc(rb * ne1);
+    float *row = malloc(ne0 * sizeof(float)), *x = malloc(ne0 * sizeof(float));
+    float *y1 = malloc(ne1 * sizeof(float)), *y2 = malloc(ne1 * sizeof(float)), *y3 = malloc(ne1 * sizeof(float));
+    for (int64_t r = 0; r < ne1; r++) {
+        for (int64_t i = 0; i < ne0; i++)
+            row[i] = frand();
+        llm_quantize_weights(type, row, d + r * rb, ne0);
+    }
+    for (int64_t i = 0; i < ne0; i++)
+        x[i] = frand();
+    llm_mat W = {"w", type, ne0, ne1, rb, d};
+    void *scr = malloc(llm_matvec_scratch_bytes(ne0));
+    omp_set_num_threads(1);
+    llm_matvec(&W, x, y1, 0, scr);
+    omp_set_num_threads(2);
+    llm_matvec(&W, x, y2, 0, scr);
+    CHECK(memcmp(y1, y2, ne1 * sizeof(float)) == 0);
+    llm_matvec(&W, x, y3, 1, scr); /* exact path: float activations */
+    double md = 0, mx = 0;
+    for (int64_t r = 0; r < ne1; r++) {
+        md = fmax(md, fabs(y3[r] - y1[r]));
+        mx = fmax(mx, fabs(y3[r]));
+    }
+    CHECK(md <= 2e-2 * mx && md > 0);
+    llm_matvec_rows(&W, x, y3, 100, 110, 0, scr);
+    CHECK(memcmp(y3, y1 + 100, 10 * sizeof(float)) == 0);
+    CHECK(llm_dequant_row(LLM_TYPE_Q2_K, d, row, 256) == LLM_ERR_UNSUPPORTED);
+    free(d);
+    free(row);
+    free(x);
+    free(y1);
+    free(y2);
+    free(y3);
+    free(scr);
+}
+
+int main(void)
+{
+    test_type_sizes();
+    test_dequant_fixture("F16", LLM_TYPE_F16);
+    test_dequant_fixture("BF16", LLM_TYPE_BF16);
+    test_dequant_fixture("Q8_0", LLM_TYPE_Q8_0);
+    test_dequant_fixture("Q4_0", LLM_TYPE_Q4_0);
+    test_dequant_fixture("Q5_0", LLM_TYPE_Q5_0);
+    test_dequant_fixture("Q4_K", LLM_TYPE_Q4_K);
+    test_dequant_fixture("Q6_K", LLM_TYPE_Q6_K);
+    test_quantize_fixture();
+    test_half();
+    test_dots();
+    test_matvec_threads();
+    return test_summary();
+}
