@@ -12,8 +12,11 @@
  */
 #include "llm/explain.h"
 
+#include "llm/internal.h" /* sampler and model internals: explain is part of llm/ */
 #include "llm/llm.h"
 #include "llm/numcheck.h"
+
+#include <omp.h>
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -606,69 +609,67 @@ static void describe_body(sbuf *b, const result_info *ri)
                a, a, d, r, centre);
 }
 
-static void add_geometry_facts(sbuf *f, const result_info *ri)
+/* "task: ..." without "the part of" wording: short, so the prompt stays small. */
+static void describe_short(sbuf *b, const result_info *ri)
 {
-    char x[48], y[48];
-    if (!ri->have_geom)
-        return;
-    if (ri->have_cube) {
-        fmt_g(x, sizeof x, ri->cube_vol, 6);
-        sb_add(f, "- cube volume: %s\n", x);
-    }
-    if (ri->have_ball && !strcmp(ri->quantity, "surface")) {
-        fmt_sig(x, sizeof x, ri->sphere_area, 5);
-        sb_add(f, "- area of the whole sphere: %s\n", x);
-    } else if (ri->have_ball) {
-        fmt_sig(x, sizeof x, ri->ball_vol, 5);
-        sb_add(f, "- ball volume: %s\n", x);
-    }
-    if (ri->centred) {
-        fmt_g(x, sizeof x, ri->a, 6);
-        fmt_g(y, sizeof y, ri->corner, 3);
-        sb_add(f, "- distance from the centre to a face: %s; to a corner: %s\n", x, y);
-    }
+    char a[32], r[32];
+    fmt_g(a, sizeof a, ri->a, 6);
+    fmt_g(r, sizeof r, ri->r, 6);
+    int d = (int)ri->dim;
+    const char *centre = ri->centred ? "" : " (centre off 0)";
+    if (!strcmp(ri->quantity, "surface"))
+        sb_add(b, "surface of the sphere of radius %s%s inside the cube [-%s, %s]^%d", r, centre,
+               a, a, d);
+    else if (!strcmp(ri->quantity, "orient_avg"))
+        sb_add(b, "volume of the cube [-%s, %s]^%d inside the ball of radius %s, averaged over "
+                  "random rotations of the cube",
+               a, a, d, r);
+    else
+        sb_add(b, "volume of the cube [-%s, %s]^%d inside the ball of radius %s%s", a, a, d, r,
+               centre);
 }
 
+static void add_corner_fact(sbuf *f, const result_info *ri)
+{
+    char x[48], y[48];
+    if (!ri->have_geom || !ri->centred)
+        return;
+    fmt_g(x, sizeof x, ri->a, 6);
+    fmt_g(y, sizeof y, ri->corner, 3);
+    sb_add(f, "- distance to a face: %s; to a corner: %s\n", x, y);
+}
+
+/* The fact lines given to the model (and printed by --json). Same labels and order as the
+ * worked examples, so that a small base model copies the right number. */
 static void build_facts(sbuf *f, const result_info *ri)
 {
-    char x[128], y[128], z[128];
+    char x[128], y[128];
     switch (ri->kind) {
     case LLM_RESULT_VOLUME:
-        sb_add(f, "- task: Monte Carlo estimate of ");
+        sb_add(f, "- task: ");
         if (ri->have_geom)
-            describe_body(f, ri);
+            describe_short(f, ri);
         else
-            sb_add(f, "a %s", ri->quantity);
+            sb_add(f, "%s", ri->quantity);
         sb_add(f, "\n");
-        if (ri->have_geom)
-            sb_add(f, "- dimension: %d\n", (int)ri->dim);
         fmt_count(x, sizeof x, ri->samples);
-        sb_add(f, "- samples: %s (method %s, backend %s)\n", x, ri->method, ri->backend);
+        sb_add(f, "- samples: %s\n", x);
         fmt_pm(x, sizeof x, ri->est, ri->se);
-        sb_add(f, "- estimate: %s (one standard error)\n", x);
-        if (ri->have_ci) {
-            fmt_pm(x, sizeof x, ri->lo, ri->se);
-            fmt_pm(y, sizeof y, ri->hi, ri->se);
-            *strchr(x, ' ') = '\0';
-            *strchr(y, ' ') = '\0';
-            sb_add(f, "- 95%% interval: %s to %s\n", x, y);
-        }
+        sb_add(f, "- estimate: %s\n", x);
         if (ri->have_gpu && ri->have_cpu && ri->have_identical) {
             fmt_count(x, sizeof x, ri->gpu_hits);
             fmt_count(y, sizeof y, ri->cpu_hits);
             sb_add(f, "- GPU hits: %s; CPU hits: %s; identical: %s\n", x, y,
                    ri->identical ? "yes" : "no");
         } else if (ri->have_cpu) {
-            sb_add(f, "- GPU: not run (no CUDA device); the CPU computed the estimate\n");
+            sb_add(f, "- GPU: not run; the CPU computed it\n");
         }
         if (ri->have_exact) {
             fmt_g(x, sizeof x, ri->exact, 8);
-            fmt_sig(y, sizeof y, ri->z, 2);
-            sb_add(f, "- exact value: %s; z-score: %s; agrees with the exact value: %s (|z| <= "
-                      "5)\n",
-                   x, y, fabs(ri->z) <= Z_AGREE ? "yes" : "no");
+            fmt_sig(y, sizeof y, fabs(ri->z), 2);
+            sb_add(f, "- exact value: %s; standard errors away: %s; agrees: %s\n", x, y,
+                   fabs(ri->z) <= Z_AGREE ? "yes" : "no");
         }
-        add_geometry_facts(f, ri);
         if (isfinite(ri->frac_cube)) {
             fmt_sig(x, sizeof x, 100 * ri->frac_cube, 3);
             sb_add(f, "- %s: %s%%\n",
@@ -676,84 +677,65 @@ static void build_facts(sbuf *f, const result_info *ri)
                                                     : "fraction of the cube",
                    x);
         }
-        if (isfinite(ri->frac_ball)) {
-            fmt_sig(x, sizeof x, 100 * ri->frac_ball, 3);
-            sb_add(f, "- fraction of the ball: %s%%\n", x);
-        }
+        add_corner_fact(f, ri);
         break;
     case LLM_RESULT_EXACT:
-        sb_add(f, "- task: exact (deterministic) value of ");
+        sb_add(f, "- task: exact ");
         if (ri->have_geom)
-            describe_body(f, ri);
+            describe_short(f, ri);
         else
-            sb_add(f, "a %s", ri->quantity);
+            sb_add(f, "%s", ri->quantity);
         sb_add(f, "\n");
-        if (ri->have_geom)
-            sb_add(f, "- dimension: %d\n", (int)ri->dim);
         fmt_g(x, sizeof x, ri->value, 10);
         sb_add(f, "- value: %s\n", x);
         if (ri->have_error_bound) {
             fmt_sig(x, sizeof x, ri->error_bound, 2);
             sb_add(f, "- error bound: %s\n", x);
         }
-        add_geometry_facts(f, ri);
         if (!strcmp(ri->quantity, "surface")) {
             if (ri->have_ball) {
                 fmt_sig(x, sizeof x, 100 * ri->value / ri->sphere_area, 3);
                 sb_add(f, "- fraction of the sphere inside the cube: %s%%\n", x);
             }
-            break;
-        }
-        if (ri->have_fc) {
+        } else if (ri->have_fc) {
             fmt_sig(x, sizeof x, 100 * ri->fraction_cube_json, 3);
             sb_add(f, "- fraction of the cube: %s%%\n", x);
         }
-        if (ri->have_fb) {
-            fmt_sig(x, sizeof x, 100 * ri->fraction_ball_json, 3);
-            sb_add(f, "- fraction of the ball: %s%%\n", x);
-        }
+        add_corner_fact(f, ri);
         break;
     case LLM_RESULT_ROTATIONS:
         fmt_count(x, sizeof x, ri->samples);
         if (isfinite(ri->dim))
-            sb_add(f, "- task: %s uniformly random (Haar) rotations of SO(%d) (backend %s)\n", x,
-                   (int)ri->dim, ri->backend);
+            sb_add(f, "- task: %s random rotations in %d dimensions, SO(%d)\n", x, (int)ri->dim,
+                   (int)ri->dim);
         else
-            sb_add(f, "- task: %s uniformly random (Haar) rotations (backend %s)\n", x,
-                   ri->backend);
+            sb_add(f, "- task: %s random rotations\n", x);
         if (ri->have_orth) {
             fmt_sig(x, sizeof x, ri->max_orth, 2);
             sb_add(f, "- largest orthogonality error: %s\n", x);
         }
-        if (ri->have_det) {
-            snprintf(y, sizeof y, "%.17g", ri->min_det);
-            snprintf(z, sizeof z, "%.17g", ri->max_det);
-            sb_add(f, "- determinants between %s and %s\n", y, z);
-        }
-        sb_add(f, "- statistical tests of the Haar distribution: %d, passed: %d\n", ri->n_tests,
-               ri->n_pass);
+        sb_add(f, "- tests of uniformity: %d; passed: %d\n", ri->n_tests, ri->n_pass);
         if (ri->worst_z >= 0) {
             fmt_sig(x, sizeof x, ri->worst_z, 2);
-            sb_add(f, "- largest |z| among the tests: %s (%s)\n", x, ri->worst_name);
+            sb_add(f, "- largest standard errors away: %s\n", x);
         }
-        sb_add(f, "- all tests passed: %s\n", ri->pass ? "yes" : "no");
         break;
     case LLM_RESULT_VERIFY:
-        sb_add(f, "- task: so8t verify, a suite of GPU vs CPU vs exact checks\n");
+        sb_add(f, "- task: so8t verify, checks of GPU, CPU and exact values\n");
         sb_add(f, "- cases: %d\n", ri->n_cases);
         if (ri->n_cases_exact) {
-            sb_add(f, "- cases within 5 standard errors of the exact value: %d of %d\n",
-                   ri->n_cases_exact_ok, ri->n_cases_exact);
+            sb_add(f, "- agreeing with the exact value: %d of %d\n", ri->n_cases_exact_ok,
+                   ri->n_cases_exact);
             fmt_sig(x, sizeof x, ri->verify_worst_z, 2);
-            sb_add(f, "- largest |z|: %s\n", x);
+            sb_add(f, "- largest standard errors away: %s\n", x);
         }
         if (ri->n_cases_ident_known)
-            sb_add(f, "- cases with identical GPU and CPU hit counts: %d of %d\n",
-                   ri->n_cases_ident, ri->n_cases_ident_known);
+            sb_add(f, "- identical GPU and CPU counts: %d of %d\n", ri->n_cases_ident,
+                   ri->n_cases_ident_known);
         else
-            sb_add(f, "- GPU: not run (no CUDA device)\n");
+            sb_add(f, "- GPU: not run; the CPU computed it\n");
         if (ri->have_pass)
-            sb_add(f, "- all checks passed: %s\n", ri->pass ? "yes" : "no");
+            sb_add(f, "- passed: %s\n", ri->pass ? "yes" : "no");
         break;
     }
 }
@@ -1009,66 +991,47 @@ static void build_allowed(dvec *d, const cJSON *root, const result_info *ri, con
  * ------------------------------------------------------------------------------------------ */
 
 static const char *const INSTRUCTION =
-    "so8t explains its results in plain words for a reader who is not a specialist. An "
-    "explanation has 3 to 5 sentences: what was computed, the value with its uncertainty, "
-    "whether the GPU, the CPU and the exact value agree and what that means, and what the "
-    "fraction of the cube says about geometry in high dimensions. It uses only the numbers "
-    "in the facts, rounded as shown, and never invents a number.";
+    "so8t results, each explained in 3 to 5 plain sentences that use only the numbers in its "
+    "facts.";
 
 static const char *const EXAMPLE_VOLUME =
     "Facts:\n"
-    "- task: Monte Carlo estimate of the volume of the part of the cube [-1, 1]^3 inside the "
-    "ball of radius 1.2 (centred at 0)\n"
-    "- dimension: 3\n"
-    "- samples: 1,000,000 (method hit, backend gpu)\n"
-    "- estimate: 6.3860 ± 0.0032 (one standard error)\n"
-    "- 95% interval: 6.3797 to 6.3923\n"
+    "- task: volume of the cube [-1, 1]^3 inside the ball of radius 1.2\n"
+    "- samples: 1,000,000\n"
+    "- estimate: 6.3860 ± 0.0032\n"
     "- GPU hits: 798,248; CPU hits: 798,248; identical: yes\n"
-    "- exact value: 6.3837163; z-score: 0.71; agrees with the exact value: yes (|z| <= 5)\n"
-    "- cube volume: 8\n"
-    "- ball volume: 7.2382\n"
-    "- distance from the centre to a face: 1; to a corner: 1.73\n"
+    "- exact value: 6.3837163; standard errors away: 0.71; agrees: yes\n"
     "- fraction of the cube: 79.8%\n"
-    "- fraction of the ball: 88.2%\n"
-    "Explanation: so8t estimated the volume of the part of the cube [-1, 1]^3 that lies "
-    "inside a ball of radius 1.2, using 1,000,000 random points. The estimate is 6.3860 ± "
-    "0.0032, and the 95% interval runs from 6.3797 to 6.3923. The GPU and the CPU counted "
-    "the same 798,248 hits, and the estimate is 0.71 standard errors from the exact value "
-    "6.3837163, so all three agree. The overlap fills 79.8% of the cube: the ball pokes out "
-    "through the faces at distance 1 but misses the corners at distance 1.73.\n";
+    "- distance to a face: 1; to a corner: 1.73\n"
+    "Explanation: With 1,000,000 random points, so8t estimated the volume of the cube [-1, "
+    "1]^3 inside the ball of radius 1.2 as 6.3860 ± 0.0032. The GPU and the CPU counted the "
+    "same 798,248 hits. The exact value 6.3837163 is only 0.71 standard errors away, so the "
+    "estimate agrees with it. The overlap fills 79.8% of the cube: the ball pokes out through "
+    "the faces at distance 1 but misses the corners at distance 1.73.\n";
 
 static const char *const EXAMPLE_EXACT =
     "Facts:\n"
-    "- task: exact (deterministic) value of the volume of the part of the cube [-1, 1]^3 "
-    "inside the ball of radius 1.2 (centred at 0)\n"
-    "- dimension: 3\n"
+    "- task: exact volume of the cube [-1, 1]^3 inside the ball of radius 1.2\n"
     "- value: 6.383716272\n"
     "- error bound: 1.0e-12\n"
-    "- cube volume: 8\n"
-    "- ball volume: 7.2382\n"
-    "- distance from the centre to a face: 1; to a corner: 1.73\n"
     "- fraction of the cube: 79.8%\n"
-    "- fraction of the ball: 88.2%\n"
-    "Explanation: so8t computed the volume of the part of the cube [-1, 1]^3 inside a ball "
-    "of radius 1.2 exactly: it is 6.383716272, with an error bound of 1.0e-12. This is a "
-    "reference value with no statistical uncertainty, so Monte Carlo runs can be checked "
-    "against it. The overlap fills 79.8% of the cube and 88.2% of the ball, because the "
-    "ball pokes out through the faces at distance 1 but misses the corners at distance "
-    "1.73.\n";
+    "- distance to a face: 1; to a corner: 1.73\n"
+    "Explanation: so8t computed the volume of the cube [-1, 1]^3 inside the ball of radius "
+    "1.2 exactly: it is 6.383716272, with an error bound of 1.0e-12. This reference value has "
+    "no statistical uncertainty, so Monte Carlo runs are checked against it. The overlap "
+    "fills 79.8% of the cube: the ball pokes out through the faces at distance 1 but misses "
+    "the corners at distance 1.73.\n";
 
 static const char *const EXAMPLE_ROTATIONS =
     "Facts:\n"
-    "- task: 100,000 uniformly random (Haar) rotations of SO(4) (backend cpu)\n"
+    "- task: 100,000 random rotations in 4 dimensions, SO(4)\n"
     "- largest orthogonality error: 8.9e-16\n"
-    "- determinants between 0.99999999999999956 and 1.0000000000000004\n"
-    "- statistical tests of the Haar distribution: 4, passed: 4\n"
-    "- largest |z| among the tests: 1.3 (trace_variance)\n"
-    "- all tests passed: yes\n"
-    "Explanation: so8t drew 100,000 random rotations of 4-dimensional space, uniformly "
-    "spread over all orientations. Each matrix is a proper rotation up to rounding: the "
-    "largest orthogonality error is 8.9e-16. All 4 statistical tests of the uniform (Haar) "
-    "distribution passed, the worst being 1.3 standard errors from its expected value. So "
-    "the sampler treats every direction alike, as averaging over orientations requires.\n";
+    "- tests of uniformity: 4; passed: 4\n"
+    "- largest standard errors away: 1.3\n"
+    "Explanation: so8t drew 100,000 random rotations of 4-dimensional space. Each one is a "
+    "proper rotation up to rounding: the largest orthogonality error is 8.9e-16. All 4 tests "
+    "of uniformity passed, the worst only 1.3 standard errors away. So the rotations treat "
+    "every direction alike, as averaging over orientations requires.\n";
 
 static const char *example_for(llm_result_kind k)
 {
@@ -1187,27 +1150,128 @@ static int tidy_text(char *s)
     return n;
 }
 
+/* Generation with the prompt evaluated once: every attempt samples from the same prompt
+ * state (saved logits, KV cache positions [0, n_prompt)) and only its own tokens are
+ * evaluated. That is valid while no sliding-window layer wraps its ring buffer
+ * (n_prompt + tokens <= n_swa); otherwise each attempt evaluates the prompt again. */
 typedef struct {
     llm_model *model;
     llm_params params;
+    char *prompt;       /* the prompt whose state is cached */
+    int *toks;
+    int n_toks;
+    float *logits0;     /* logits after the prompt */
+    int cache_ok;
 } model_gen;
+
+static void model_gen_free(model_gen *g)
+{
+    free(g->prompt);
+    free(g->toks);
+    free(g->logits0);
+    if (g->model)
+        llm_model_free(g->model);
+    memset(g, 0, sizeof *g);
+}
+
+static int ends_with_stop(const char *text, const llm_params *p)
+{
+    if (strstr(text, "\n\n") || strstr(text, "Facts:"))
+        return 1;
+    for (int i = 0; i < p->n_stop; i++)
+        if (p->stop[i] && p->stop[i][0] && strstr(text, p->stop[i]))
+            return 1;
+    return 0;
+}
 
 static int model_generate(void *user, const char *prompt, uint64_t seed, char **text,
                           char *err, size_t errlen)
 {
     model_gen *g = user;
+    llm_model *m = g->model;
     llm_params p = g->params;
     p.seed = seed;
-    llm_generation gen;
-    memset(&gen, 0, sizeof gen);
-    int rc = llm_generate(g->model, prompt, &p, NULL, NULL, &gen, err, errlen);
+    if (p.num_thread > 0)
+        omp_set_num_threads(p.num_thread);
+    const int n_vocab = llm_model_n_vocab(m), n_ctx = llm_model_n_ctx(m);
+    int max_gen = p.num_predict > 0 ? p.num_predict : 160;
+    int rc;
+    int fresh = !g->prompt || strcmp(g->prompt, prompt);
+    if (fresh) {
+        free(g->prompt);
+        free(g->toks);
+        free(g->logits0);
+        g->prompt = NULL;
+        g->toks = NULL;
+        g->logits0 = NULL;
+        int n = llm_tokenize(m, prompt, -1, 1, NULL, 0);
+        if (n <= 0) {
+            set_err(err, errlen, "the prompt could not be tokenized");
+            return n < 0 ? n : LLM_ERR_INVAL;
+        }
+        if (n + 8 >= n_ctx) {
+            set_err(err, errlen, "the prompt has %d tokens; the context holds %d", n, n_ctx);
+            return LLM_ERR_CTX;
+        }
+        g->toks = malloc((size_t)n * sizeof *g->toks);
+        g->logits0 = malloc((size_t)n_vocab * sizeof *g->logits0);
+        g->prompt = dup_str(prompt);
+        if (!g->toks || !g->logits0 || !g->prompt)
+            return LLM_ERR_NOMEM;
+        llm_tokenize(m, prompt, -1, 1, g->toks, n);
+        g->n_toks = n;
+    }
+    if (max_gen > n_ctx - g->n_toks)
+        max_gen = n_ctx - g->n_toks;
+    if (fresh || !g->cache_ok) {
+        if ((rc = llm_model_eval(m, g->toks, g->n_toks, 0, g->logits0, err, errlen)))
+            return rc;
+        g->cache_ok = m->n_swa <= 0 || g->n_toks + max_gen <= m->n_swa;
+    }
+    float *logits = malloc((size_t)n_vocab * sizeof *logits);
+    llm_sampler *smp = llm_sampler_new(&p, n_vocab, n_ctx);
+    sbuf out = {0};
+    sb_add(&out, "%s", "");
+    rc = LLM_OK;
+    if (!logits || !smp || out.oom) {
+        rc = LLM_ERR_NOMEM;
+        goto done;
+    }
+    memcpy(logits, g->logits0, (size_t)n_vocab * sizeof *logits);
+    for (int i = 0; i < g->n_toks; i++)
+        llm_sampler_accept(smp, g->toks[i]);
+    int pos = g->n_toks;
+    for (int k = 0; k < max_gen; k++) {
+        int tok = llm_sampler_sample(smp, logits);
+        if (llm_token_is_eog(m, tok))
+            break;
+        llm_sampler_accept(smp, tok);
+        char piece[256];
+        int pl = llm_token_to_piece(m, tok, 0, piece, sizeof piece);
+        if (pl > 0) {
+            if (pl > (int)sizeof piece - 1)
+                pl = (int)sizeof piece - 1;
+            sb_add(&out, "%.*s", pl, piece);
+        }
+        if (out.oom) {
+            rc = LLM_ERR_NOMEM;
+            goto done;
+        }
+        if (ends_with_stop(out.p, &p) || k + 1 == max_gen || pos + 1 >= n_ctx)
+            break;
+        if ((rc = llm_model_eval(m, &tok, 1, pos, logits, err, errlen)))
+            goto done;
+        pos++;
+    }
+done:
+    free(logits);
+    if (smp)
+        llm_sampler_free(smp);
     if (rc) {
-        llm_generation_free(&gen);
+        free(out.p);
         return rc;
     }
-    *text = gen.text;
-    gen.text = NULL;
-    llm_generation_free(&gen);
+    *text = sb_take(&out);
     return *text ? 0 : LLM_ERR_NOMEM;
 }
 
@@ -1430,7 +1494,7 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
     if (!gen) {
         if (!path) {
             snprintf(reason, sizeof reason,
-                     "no model given (use --model F.gguf, set SO8T_MODEL, or run 'make model')");
+                     "no model given; use --model F.gguf, set SO8T_MODEL or run 'make model'");
         } else if (!file_exists(path)) {
             snprintf(reason, sizeof reason, "the model file %.900s does not exist%s", path,
                      mf ? " (Modelfile FROM must name a GGUF file; Ollama model names are not "
@@ -1556,8 +1620,7 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
     }
     rc = set_fallback(out, tmpl, reason);
 done:
-    if (mg.model)
-        llm_model_free(mg.model);
+    model_gen_free(&mg);
     /* unverified numbers of the final text: none for the template (it is built from the
      * facts), and none for an accepted model text (it passed the check). */
     free(tmpl);

@@ -222,11 +222,11 @@ static void test_pipeline(void)
     int rc = llm_explain_result_json(json, &o, &e, err, sizeof err);
     CHECK(rc == 0 && !e.fallback && e.reason == NULL && s1.calls == 1 && s1.seeds[0] == 100);
     CHECK(e.text && !strcmp(e.text, good));
-    CHECK(e.prompt && strstr(e.prompt, "Facts:\n- task: Monte Carlo estimate") &&
+    CHECK(e.prompt && strstr(e.prompt, "Facts:\n- task: volume of the cube [-1, 1]^8 inside the ball of radius 1.5\n") &&
           strstr(e.prompt, "- GPU hits: 3,248,801; CPU hits: 3,248,801; identical: yes") &&
           strlen(e.prompt) > 13 && !strcmp(e.prompt + strlen(e.prompt) - 12, "Explanation:"));
-    CHECK(e.prompt && strstr(e.prompt, "Explanation: so8t estimated the volume of the part of "
-                                       "the cube [-1, 1]^3")); /* the worked example */
+    CHECK(e.prompt && strstr(e.prompt, "Explanation: With 1,000,000 random points, so8t "
+                                       "estimated")); /* the worked example */
     llm_explanation_free(&e);
 
     /* 2. A planted wrong number on every seed: all attempts rejected, template, reason. */
