@@ -1,13 +1,460 @@
-/* cmd_volume.c — 'so8t volume' (placeholder until issue #3 lands). */
+/* cmd_volume.c — 'so8t volume': Monte Carlo estimate of vol(R·[-a,a]^d ∩ B(c, r)), the
+ * surface measure of the sphere inside the cube, or the orientation average, on the GPU
+ * or the CPU; --verify runs both backends and compares; --exact adds geom/'s value. */
 #include "cli/cli.h"
+#include "cli/cli_backend.h"
+#include "cli/cli_problem.h"
+#include "cli/cli_volume.h"
+#include "geom/geom.h"
+#include "mc/mc.h"
 
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+enum {
+    OPT_REL_ERR = 0x1200,
+    OPT_METHOD,
+    OPT_BACKEND,
+    OPT_THREADS,
+    OPT_SEED,
+    OPT_EXACT,
+    OPT_VERIFY,
+    OPT_ORIENT,
+    OPT_JSON,
+    OPT_PLOT,
+    OPT_EXPLAIN,
+    OPT_REPLICATES,
+    OPT_DEVICE,
+    OPT_MODEL
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: so8t volume [OPTIONS]\n"
+            "\n"
+            "Monte Carlo estimate of the volume of the cube R·[-a,a]^d intersected with the\n"
+            "ball B(c, r) (or, with --surface, the measure of the sphere inside the cube; with\n"
+            "--orient-avg, the average over Haar-random orientations of the cube), with its\n"
+            "standard error and 95%% interval. The same seed and sample count give the same\n"
+            "counts on the GPU and the CPU.\n"
+            "\n"
+            "Problem:\n" CLI_PROBLEM_HELP
+            "      --orient-avg     average the volume over Haar-random rotations of the cube\n"
+            "\n"
+            "Sampling:\n"
+            "  -n, --samples N      samples (1e6, 2^24, ...; default 2^24); a cap with --rel-err\n"
+            "      --rel-err X      run until the 95%% half-width / estimate <= X\n"
+            "      --method M       auto|hit|ball|cond|radial|qmc|tilt (default auto: a short\n"
+            "                       pilot picks the lowest variance x cost)\n"
+            "      --replicates R   independent random shifts for qmc (default 32)\n"
+            "      --seed S         Philox seed (default 1)\n"
+            "      --backend B      auto|cuda|cpu (default auto: the GPU when there is one)\n"
+            "      --device N       CUDA device (default 0)\n"
+            "      --threads T      OpenMP threads (default: all cores)\n"
+            "\n"
+            "Checks and output:\n"
+            "      --verify         run on the CPU and the GPU; compare counts exactly and\n"
+            "                       estimates statistically\n"
+            "      --exact          also print geom/'s deterministic value and the z-score\n"
+            "      --json           one JSON object on stdout (fields in docs/cli.md)\n"
+            "      --plot FILE.svg  convergence picture: estimate ± 95%% interval vs samples\n"
+            "      --explain        explain the result in plain words (see 'so8t explain')\n"
+            "      --model F.gguf   model for --explain (or 'none' for the template)\n"
+            "  -h, --help           this help\n"
+            "\n"
+            "Example: so8t volume -d 8 -r 1.5 --verify --exact\n");
+}
+
+typedef struct {
+    cli_progress bar;
+} progress_ctx;
+
+static void on_progress(void *user, double f)
+{
+    cli_progress_update(&((progress_ctx *)user)->bar, f);
+}
+
+/* checkpoint log for --plot */
+typedef struct {
+    int n, cap;
+    double *samples, *estimate, *half;
+} trace;
+
+static void on_checkpoint(void *user, const mc_result *r)
+{
+    trace *t = user;
+    if (t->n == t->cap) {
+        int cap = t->cap ? 2 * t->cap : 64;
+        double *a = realloc(t->samples, sizeof(double) * (size_t)cap);
+        if (a)
+            t->samples = a;
+        double *b = realloc(t->estimate, sizeof(double) * (size_t)cap);
+        if (b)
+            t->estimate = b;
+        double *c = realloc(t->half, sizeof(double) * (size_t)cap);
+        if (c)
+            t->half = c;
+        if (!a || !b || !c)
+            return;
+        t->cap = cap;
+    }
+    t->samples[t->n] = (double)r->samples;
+    t->estimate[t->n] = r->estimate;
+    t->half[t->n] = 0.5 * (r->ci95[1] - r->ci95[0]);
+    t->n++;
+}
+
+static const char *quantity_name(mc_quantity q)
+{
+    return q == MC_SURFACE ? "surface" : q == MC_ORIENT_AVG ? "orient_avg" : "volume";
+}
+
+void cli_mc_result_json(cli_json *j, const char *key, const mc_result *r)
+{
+    cli_json_begin_object(j, key);
+    cli_json_string(j, "backend", mc_backend_name(r->backend));
+    cli_json_string(j, "method", mc_method_name(r->method));
+    cli_json_u64(j, "samples", r->samples);
+    if (r->count_based)
+        cli_json_u64(j, "hits", r->hits);
+    cli_json_double(j, "sum", r->sum);
+    cli_json_double(j, "estimate", r->estimate);
+    cli_json_double(j, "std_error", r->std_error);
+    cli_json_double_array(j, "ci95", r->ci95, 2);
+    cli_json_double(j, "seconds", r->seconds);
+    cli_json_double(j, "samples_per_second", r->samples_per_second);
+    cli_json_end_object(j);
+}
+
+int cli_mc_identical(const mc_result *a, const mc_result *b)
+{
+    return a->samples == b->samples && a->hits == b->hits &&
+           memcmp(&a->sum, &b->sum, sizeof a->sum) == 0;
+}
+
+/* |difference| within 5 combined standard errors (or equal) */
+double cli_mc_agreement_z(const mc_result *a, const mc_result *b)
+{
+    double s = sqrt(a->std_error * a->std_error + b->std_error * b->std_error);
+    if (s == 0)
+        return a->estimate == b->estimate ? 0.0 : INFINITY;
+    return (a->estimate - b->estimate) / s;
+}
+
+static void print_result(const char *label, const mc_result *r)
+{
+    printf("  %-14s %.12g ± %.3g (se)   95%% CI [%.10g, %.10g]\n", label, r->estimate,
+           r->std_error, r->ci95[0], r->ci95[1]);
+    printf("  %-14s %s on %s: %llu samples", "", mc_method_name(r->method),
+           mc_backend_name(r->backend), (unsigned long long)r->samples);
+    if (r->count_based)
+        printf(", %llu hits", (unsigned long long)r->hits);
+    printf(", %.3g s, %.3g samples/s\n", r->seconds, r->samples_per_second);
+}
 
 int cmd_volume(int argc, char **argv)
 {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("Usage: so8t volume [OPTIONS]\n\nThis command is not available in this build yet (issue #3).\n");
-        return CLI_OK;
+    static const struct option opts[] = {
+        CLI_PROBLEM_LONGOPTS,
+        {"samples", required_argument, NULL, 'n'},
+        {"rel-err", required_argument, NULL, OPT_REL_ERR},
+        {"method", required_argument, NULL, OPT_METHOD},
+        {"backend", required_argument, NULL, OPT_BACKEND},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"exact", no_argument, NULL, OPT_EXACT},
+        {"verify", no_argument, NULL, OPT_VERIFY},
+        {"orient-avg", no_argument, NULL, OPT_ORIENT},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"plot", required_argument, NULL, OPT_PLOT},
+        {"explain", no_argument, NULL, OPT_EXPLAIN},
+        {"model", required_argument, NULL, OPT_MODEL},
+        {"replicates", required_argument, NULL, OPT_REPLICATES},
+        {"device", required_argument, NULL, OPT_DEVICE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *cmd = "volume";
+    cli_problem prob;
+    cli_problem_init(&prob);
+    mc_options o;
+    mc_options_default(&o);
+    int want_exact = 0, verify = 0, orient = 0, json = 0, explain = 0, rc;
+    const char *plot = NULL, *model = NULL;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, CLI_PROBLEM_SHORTOPTS "n:h", opts, NULL)) != -1) {
+        rc = cli_problem_parse_option(&prob, cmd, c, optarg);
+        if (rc == 0)
+            continue;
+        if (rc > 0)
+            return rc;
+        switch (c) {
+        case 'n':
+            if ((rc = cli_parse_count(cmd, "-n/--samples", optarg, 1, &o.samples)))
+                return rc;
+            break;
+        case OPT_REL_ERR:
+            if ((rc = cli_parse_double(cmd, "--rel-err", optarg, 0, 1, 1, 1, &o.rel_err)))
+                return rc;
+            break;
+        case OPT_METHOD:
+            if (mc_method_parse(optarg, &o.method))
+                return cli_usage_error(cmd, "--method must be one of auto, hit, ball, cond, "
+                                            "radial, qmc, tilt (got '%s')", optarg);
+            break;
+        case OPT_BACKEND:
+            if ((rc = cli_parse_backend(cmd, "--backend", optarg, &o.backend)))
+                return rc;
+            break;
+        case OPT_THREADS:
+            if ((rc = cli_parse_int(cmd, "--threads", optarg, 1, 1024, &o.threads)))
+                return rc;
+            break;
+        case OPT_SEED:
+            if ((rc = cli_parse_seed(cmd, "--seed", optarg, &o.seed)))
+                return rc;
+            break;
+        case OPT_REPLICATES:
+            if ((rc = cli_parse_int(cmd, "--replicates", optarg, 2, MC_QMC_MAX_REPLICATES,
+                                    &o.qmc_replicates)))
+                return rc;
+            break;
+        case OPT_DEVICE:
+            if ((rc = cli_parse_int(cmd, "--device", optarg, 0, 63, &o.device)))
+                return rc;
+            break;
+        case OPT_EXACT: want_exact = 1; break;
+        case OPT_VERIFY: verify = 1; break;
+        case OPT_ORIENT: orient = 1; break;
+        case OPT_JSON: json = 1; break;
+        case OPT_PLOT: plot = optarg; break;
+        case OPT_EXPLAIN: explain = 1; break;
+        case OPT_MODEL: model = optarg; break;
+        case 'h':
+            usage(stdout);
+            return CLI_OK;
+        default:
+            if (optopt && optopt < 256)
+                return cli_usage_error(cmd, "option -%c needs a value or is unknown", optopt);
+            return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
     }
-    return cli_usage_error("volume", "this command is not available in this build yet (issue #3)");
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    prob.rotation_seed = o.seed;
+    if ((rc = cli_problem_finish(&prob, cmd)))
+        return rc;
+    if (orient && prob.surface) {
+        cli_problem_free(&prob);
+        return cli_usage_error(cmd, "--orient-avg and --surface cannot be combined");
+    }
+    if (orient && prob.rotation) {
+        cli_problem_free(&prob);
+        return cli_usage_error(cmd, "--orient-avg averages over all rotations; drop --rotation");
+    }
+    mc_problem p = {orient ? MC_ORIENT_AVG : prob.surface ? MC_SURFACE : MC_VOLUME, prob.dim,
+                    prob.half_side, prob.radius, prob.center, prob.rotation};
+    char err[512];
+    if (mc_problem_check(&p, err, sizeof err)) {
+        cli_problem_free(&prob);
+        return cli_usage_error(cmd, "%s", err);
+    }
+    mc_backend be;
+    if ((rc = cli_backend_resolve(cmd, verify ? MC_BACKEND_CPU : o.backend, &be))) {
+        cli_problem_free(&prob);
+        return rc;
+    }
+    o.backend = be;
+
+    progress_ctx pc;
+    cli_progress_init(&pc.bar, "so8t volume");
+    o.progress = on_progress;
+    o.progress_user = &pc;
+    trace tr = {0, 0, NULL, NULL, NULL};
+    if (plot) {
+        o.checkpoint = on_checkpoint;
+        o.checkpoint_user = &tr;
+    }
+
+    mc_result res, gpu;
+    memset(&gpu, 0, sizeof gpu);
+    int have_gpu = 0;
+    int st = mc_estimate(&p, &o, &res, err, sizeof err);
+    cli_progress_done(&pc.bar);
+    if (st == MC_OK && verify && mc_cuda_device_count() > 0) {
+        mc_options og = o;
+        og.backend = MC_BACKEND_CUDA;
+        og.method = res.method; /* the method auto chose on the CPU */
+        og.checkpoint = NULL;
+        st = mc_estimate(&p, &og, &gpu, err, sizeof err);
+        have_gpu = st == MC_OK;
+    }
+    if (st != MC_OK) {
+        cli_problem_free(&prob);
+        free(tr.samples), free(tr.estimate), free(tr.half);
+        if (st == MC_ERR_INVAL || st == MC_ERR_UNSUPPORTED)
+            return cli_usage_error(cmd, "%s", err);
+        fprintf(stderr, "so8t volume: %s\n", err);
+        return CLI_FAIL;
+    }
+    const mc_result *main_res = have_gpu ? &gpu : &res;
+
+    double exact = NAN, z = NAN;
+    if (want_exact || plot) {
+        if (orient) {
+            if (prob.center_n == 0 || p.center == NULL) {
+                geom_problem g;
+                cli_problem_to_geom(&prob, &g);
+                geom_result gr;
+                if (geom_volume_exact(&g, &gr, err, sizeof err) == 0)
+                    exact = gr.value;
+            } else {
+                int zero = 1;
+                for (int i = 0; i < p.dim; i++)
+                    zero &= p.center[i] == 0;
+                if (zero) {
+                    geom_problem g;
+                    cli_problem_to_geom(&prob, &g);
+                    geom_result gr;
+                    if (geom_volume_exact(&g, &gr, err, sizeof err) == 0)
+                        exact = gr.value;
+                } else if (want_exact) {
+                    fprintf(stderr, "so8t volume: no exact value for an orientation average "
+                                    "with an off-centre ball (only for c = 0)\n");
+                }
+            }
+        } else {
+            geom_problem g;
+            cli_problem_to_geom(&prob, &g);
+            geom_result gr;
+            int gs = prob.surface ? geom_surface_exact(&g, &gr, err, sizeof err)
+                                  : geom_volume_exact(&g, &gr, err, sizeof err);
+            if (gs == 0)
+                exact = gr.value;
+            else
+                fprintf(stderr, "so8t volume: exact value unavailable: %s\n", err);
+        }
+        if (isfinite(exact))
+            z = main_res->std_error > 0 ? (main_res->estimate - exact) / main_res->std_error
+                                        : (main_res->estimate == exact ? 0.0 : INFINITY);
+    }
+    int identical = have_gpu && cli_mc_identical(&res, &gpu);
+    double agree_z = have_gpu ? cli_mc_agreement_z(&res, &gpu) : 0;
+
+    if (plot) {
+        char perr[256];
+        if (cli_volume_plot(plot, &p, tr.n, tr.samples, tr.estimate, tr.half, exact, perr,
+                            sizeof perr) != 0) {
+            fprintf(stderr, "so8t volume: --plot: %s\n", perr);
+            rc = CLI_FAIL;
+        } else if (!json) {
+            fprintf(stderr, "so8t volume: convergence plot written to %s\n", plot);
+        }
+    }
+    free(tr.samples), free(tr.estimate), free(tr.half);
+
+    /* the JSON is built once: printed with --json, and fed to the explainer */
+    char *jtext = NULL;
+    size_t jlen = 0;
+    FILE *jf = open_memstream(&jtext, &jlen);
+    if (!jf) {
+        cli_problem_free(&prob);
+        fprintf(stderr, "so8t volume: out of memory\n");
+        return CLI_FAIL;
+    }
+    cli_json j;
+    cli_json_init(&j, jf);
+    cli_json_begin_object(&j, NULL);
+    cli_json_string(&j, "quantity", quantity_name(p.quantity));
+    cli_json_i64(&j, "dim", p.dim);
+    cli_json_double(&j, "half_side", p.half_side);
+    cli_json_double(&j, "radius", p.radius);
+    cli_json_double_array(&j, "center", prob.center, p.dim);
+    cli_json_string(&j, "rotation", cli_problem_rotation_name(&prob));
+    if (prob.rotation)
+        cli_json_double_array(&j, "rotation_matrix", prob.rotation, p.dim * p.dim);
+    cli_json_string(&j, "method", mc_method_name(main_res->method));
+    if (main_res->auto_reason[0] || res.auto_reason[0])
+        cli_json_string(&j, "method_reason", res.auto_reason);
+    cli_json_string(&j, "backend", mc_backend_name(main_res->backend));
+    cli_json_u64(&j, "seed", o.seed);
+    cli_json_u64(&j, "samples", main_res->samples);
+    if (main_res->count_based)
+        cli_json_u64(&j, "hits", main_res->hits);
+    cli_json_double(&j, "estimate", main_res->estimate);
+    cli_json_double(&j, "std_error", main_res->std_error);
+    cli_json_double_array(&j, "ci95", main_res->ci95, 2);
+    cli_json_double(&j, "rel_error", main_res->rel_error);
+    cli_json_double(&j, "log_estimate", main_res->log_estimate);
+    cli_json_double(&j, "fraction_of_cube", main_res->fraction_of_cube);
+    cli_json_double(&j, "fraction_of_ball", main_res->fraction_of_ball);
+    cli_json_double(&j, "seconds", main_res->seconds);
+    cli_json_double(&j, "samples_per_second", main_res->samples_per_second);
+    if (o.rel_err > 0)
+        cli_json_double(&j, "rel_err_target", o.rel_err);
+    if (isfinite(exact)) {
+        cli_json_double(&j, "exact", exact);
+        cli_json_double(&j, "z", z);
+    }
+    if (verify) {
+        cli_mc_result_json(&j, "cpu", &res);
+        if (have_gpu) {
+            cli_mc_result_json(&j, "gpu", &gpu);
+            cli_json_bool(&j, "identical", identical);
+            cli_json_double(&j, "agreement_z", agree_z);
+        } else {
+            cli_json_null(&j, "gpu");
+            cli_json_null(&j, "identical");
+            char why[200];
+            mc_cuda_device_describe(o.device, why, sizeof why);
+            cli_json_string(&j, "gpu_unavailable", why);
+        }
+    }
+    cli_json_end_object(&j);
+    cli_json_finish(&j);
+    fclose(jf);
+
+    if (json) {
+        fputs(jtext, stdout);
+    } else {
+        printf("so8t volume: %s of [-%g,%g]^%d%s ∩ B(c, %g)%s\n",
+               p.quantity == MC_SURFACE ? "surface measure of the sphere inside"
+               : p.quantity == MC_ORIENT_AVG ? "orientation-averaged volume"
+                                             : "volume",
+               p.half_side, p.half_side, p.dim, prob.rotation ? " (rotated)" : "", p.radius,
+               prob.center_n ? "" : ", c = 0");
+        if (main_res->auto_reason[0] || res.auto_reason[0])
+            printf("  method         %s: %s\n", mc_method_name(res.method), res.auto_reason);
+        print_result(verify ? "cpu" : "estimate", &res);
+        if (verify) {
+            if (have_gpu) {
+                print_result("gpu", &gpu);
+                printf("  %-14s %s; statistical agreement z = %.2f (%s)\n", "identical",
+                       identical ? "yes — same counts/sums on GPU and CPU"
+                                 : "NO — GPU and CPU differ for the same seed",
+                       agree_z, fabs(agree_z) <= 5 ? "agree" : "DISAGREE");
+            } else {
+                char why[200];
+                mc_cuda_device_describe(o.device, why, sizeof why);
+                printf("  %-14s no GPU (%s): only the CPU result\n", "gpu", why);
+            }
+        }
+        printf("  %-14s %.3g (se / estimate)\n", "rel. error", main_res->rel_error);
+        printf("  %-14s %.6g of the cube, %.6g of the %s\n", "fraction", main_res->fraction_of_cube,
+               main_res->fraction_of_ball, p.quantity == MC_SURFACE ? "sphere" : "ball");
+        if (isfinite(exact))
+            printf("  %-14s %.15g   z = %.2f%s\n", "exact", exact, z,
+                   fabs(z) <= 5 ? "" : "  (more than 5 se away!)");
+    }
+    if (explain)
+        rc = cli_explain_json_text(jtext, model, json);
+    free(jtext);
+    cli_problem_free(&prob);
+    if (verify && have_gpu && (!identical || fabs(agree_z) > 5))
+        return CLI_FAIL;
+    return rc == CLI_FAIL ? CLI_FAIL : CLI_OK;
 }

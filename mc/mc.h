@@ -51,6 +51,8 @@ typedef enum {
 
 typedef enum { MC_BACKEND_AUTO = 0, MC_BACKEND_CPU, MC_BACKEND_CUDA } mc_backend;
 
+struct mc_result_s; /* mc_result, below */
+
 /* The problem: cube R·[-a,a]^d (R row-major d×d, NULL = identity), ball B(c, r). */
 typedef struct {
     mc_quantity quantity;
@@ -73,9 +75,14 @@ typedef struct {
     /* progress callback (fraction done in [0,1]); may be NULL */
     void (*progress)(void *user, double fraction);
     void *progress_user;
+    /* checkpoints (for convergence plots): when set, a fixed-N run proceeds in batches of
+       1, 2, 4, ... blocks and calls this with the running result after each (the final
+       result is unchanged: batches never change the numbers). May be NULL. */
+    void (*checkpoint)(void *user, const struct mc_result_s *partial);
+    void *checkpoint_user;
 } mc_options;
 
-typedef struct {
+typedef struct mc_result_s {
     mc_method method;        /* the method that ran (auto resolved) */
     mc_backend backend;      /* the backend that ran */
     uint64_t samples;        /* samples used */

@@ -181,7 +181,22 @@ int mc_estimate(const mc_problem *p, const mc_options *o, mc_result *out, char *
         }
     } else {
         uint64_t nb = mc_plan_set_samples(&pl, o->samples);
-        if (!pl.trivial) {
+        if (!pl.trivial && o->checkpoint) {
+            /* geometric batches, the running result after each */
+            uint64_t done = 0, next = 1;
+            while (done < nb) {
+                uint64_t end = next < nb ? next : nb;
+                st = run_blocks(&pl, be, o, done, end, &acc, (double)done / (double)nb,
+                                (double)end / (double)nb, err, errlen);
+                if (st)
+                    return st;
+                done = end;
+                next *= 2;
+                mc_finalize(&pl, &acc, out);
+                out->backend = be;
+                o->checkpoint(o->checkpoint_user, out);
+            }
+        } else if (!pl.trivial) {
             st = run_blocks(&pl, be, o, 0, nb, &acc, 0.0, 1.0, err, errlen);
             if (st)
                 return st;

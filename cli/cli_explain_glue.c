@@ -1,0 +1,52 @@
+/* cli_explain_glue.c — 'so8t volume --explain' (and verify/exact/rotations): hand the
+ * command's own JSON to the explainer and print its text (or, with --json, one more JSON
+ * object with the explanation). */
+#include "cli/cli.h"
+#include "cli/cli_volume.h"
+#include "llm/explain.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int cli_explain_json_text(const char *json_text, const char *model, int json)
+{
+    llm_explain_options eo;
+    llm_explain_options_default(&eo);
+    char path[4096];
+    if (model && !strcmp(model, "none"))
+        eo.model_path = NULL;
+    else if (model)
+        eo.model_path = model;
+    else if (llm_explain_default_model(path, sizeof path))
+        eo.model_path = path;
+    llm_explanation ex;
+    char err[512];
+    if (llm_explain_result_json(json_text, &eo, &ex, err, sizeof err) != 0) {
+        fprintf(stderr, "so8t: --explain: %s\n", err);
+        return CLI_FAIL;
+    }
+    if (json) {
+        cli_json j;
+        cli_json_init(&j, stdout);
+        cli_json_begin_object(&j, NULL);
+        cli_json_string(&j, "text", ex.text);
+        cli_json_string(&j, "model", ex.model);
+        cli_json_bool(&j, "fallback", ex.fallback);
+        cli_json_begin_array(&j, "unverified_numbers");
+        for (int i = 0; i < ex.n_unverified; i++)
+            cli_json_string(&j, NULL, ex.unverified[i]);
+        cli_json_end_array(&j);
+        if (ex.reason)
+            cli_json_string(&j, "reason", ex.reason);
+        cli_json_end_object(&j);
+        cli_json_finish(&j);
+    } else {
+        printf("\n%s\n", ex.text);
+        if (ex.fallback)
+            printf("(template explanation: %s)\n", ex.reason ? ex.reason : "no model");
+        else
+            printf("(explained by %s)\n", ex.model ? ex.model : "a model");
+    }
+    llm_explanation_free(&ex);
+    return CLI_OK;
+}

@@ -1,0 +1,22 @@
+/* cli_volume.h — pieces of 'so8t volume' that 'so8t verify' and the plot/explain glue reuse. */
+#ifndef SO8T_CLI_VOLUME_H
+#define SO8T_CLI_VOLUME_H
+
+#include "cli/cli.h"
+#include "mc/mc.h"
+
+/* {"backend", "method", "samples", "hits", "sum", "estimate", "std_error", "ci95", ...} */
+void cli_mc_result_json(cli_json *j, const char *key, const mc_result *r);
+/* Same samples, same hit count and the same bits of the sum. */
+int cli_mc_identical(const mc_result *a, const mc_result *b);
+/* (a − b) / sqrt(se_a² + se_b²). */
+double cli_mc_agreement_z(const mc_result *a, const mc_result *b);
+
+/* The convergence picture for --plot (cli/cli_plot.c). 0 ok, else message in err. */
+int cli_volume_plot(const char *path, const mc_problem *p, int n, const double *samples,
+                    const double *estimate, const double *half_width, double exact, char *err,
+                    size_t errlen);
+/* Explains a result JSON (cli/cmd_explain.c): model path, NULL (default) or "none". */
+int cli_explain_json_text(const char *json_text, const char *model, int json);
+
+#endif /* SO8T_CLI_VOLUME_H */
