@@ -31,34 +31,141 @@
 #include "so8/mat.h"
 #include "so8t_hd.h"
 
-/* Scratch (doubles) so8_haar_from_state needs: at least SO8_HAAR_WORK(n); more is fine
- * (n*n + n, say). */
-#define SO8_HAAR_WORK(n) (2 * (n) + 2)
+/* Scratch (doubles) so8_haar_from_state needs: SO8_HAAR_WORK(n) = n*n + n (it uses
+ * n(n+1)/2 + 1 of them: the Gaussians). */
+#define SO8_HAAR_WORK(n) ((n) * (n) + (n))
+#define SO8_HAAR_MAX_PAIRS ((SO8_MAX_N * (SO8_MAX_N + 1) / 2) / 2)
+
+#if defined(_OPENMP) && !defined(__CUDACC__)
+#define SO8_SIMD _Pragma("omp simd")
+#else
+#define SO8_SIMD
+#endif
+
+/* mc_normal2_from_bits (mc/normal.h, mc/detmath.h) rewritten without branches so the CPU
+ * can run several pairs in SIMD lanes: the same IEEE operations in the same order, so the
+ * same bits (tests/test_so8.c compares them on millions of inputs). Valid for the
+ * v ∈ (0, 2] that the hq uniforms produce: the nearest integer of t = 2v ∈ (0, 4] is
+ * trunc(t + 0.5), counted by comparisons instead of an int64 conversion. */
+SO8T_HD void so8_normal2_from_bits(uint32_t x0, uint32_t x1, uint32_t y0, uint32_t y1,
+                                   double *out)
+{
+    uint64_t zx = (uint64_t)x0 ^ ((uint64_t)x1 << (53 - 32));
+    /* zx, zy < 2^53: the signed conversion is exact and needs no unsigned fix-up branch */
+    double u = (double)(int64_t)zx * MC_2POW53_INV_DOUBLE + (MC_2POW53_INV_DOUBLE / 2.0);
+    uint64_t zy = (uint64_t)y0 ^ ((uint64_t)y1 << (53 - 32));
+    double v = (double)(int64_t)zy * (MC_2POW53_INV_DOUBLE * 2.0) + MC_2POW53_INV_DOUBLE;
+    /* log u. Comparisons of positive doubles are done on their bits (the same order) and
+     * every choice is a bit select, so the loop has no branch and no FP compare. */
+    uint64_t b = mc_double_bits(u);
+    uint64_t mb = (b & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
+    uint64_t big = (uint64_t)(mb > 0x3ff6a09e667f3bcdull); /* m > 1.4142135623730951 */
+    double e = (double)((int64_t)((b >> 52) & 0x7ff) - 1023 + (int64_t)big);
+    double m = mc_double_from_bits(mb) *
+               mc_double_from_bits(0x3ff0000000000000ull - (big << 52)); /* 0.5 or 1 */
+    double t = (m - 1.0) / (m + 1.0);
+    double t2 = t * t;
+    double p = 1.0 / 25.0;
+    p = p * t2 + 1.0 / 23.0;
+    p = p * t2 + 1.0 / 21.0;
+    p = p * t2 + 1.0 / 19.0;
+    p = p * t2 + 1.0 / 17.0;
+    p = p * t2 + 1.0 / 15.0;
+    p = p * t2 + 1.0 / 13.0;
+    p = p * t2 + 1.0 / 11.0;
+    p = p * t2 + 1.0 / 9.0;
+    p = p * t2 + 1.0 / 7.0;
+    p = p * t2 + 1.0 / 5.0;
+    p = p * t2 + 1.0 / 3.0;
+    double log_m = 2.0 * t + 2.0 * t * (t2 * p);
+    double lg = (e * 6.93147180369123816490e-01 + log_m) + e * 1.90821492927058770002e-10;
+    double s = sqrt(-2.0 * lg);
+    /* sin(πv), cos(πv) */
+    double tt = v * 2.0;
+    uint64_t yb = mc_double_bits(tt + 0.5); /* y ∈ (0.5, 4.5]: nq = trunc(y) by counting */
+    int64_t ni = (int64_t)(yb >= 0x3ff0000000000000ull) + (int64_t)(yb >= 0x4000000000000000ull) +
+                 (int64_t)(yb >= 0x4008000000000000ull) + (int64_t)(yb >= 0x4010000000000000ull);
+    double nq = (double)ni;
+    double r = (tt - nq) * 0.5;
+    double r2 = r * r;
+    double sn = -2.2948428997269873e-08;
+    sn = sn * r2 + 7.952054001475513e-07;
+    sn = sn * r2 - 2.1915353447830217e-05;
+    sn = sn * r2 + 0.00046630280576761255;
+    sn = sn * r2 - 0.0073704309457143504;
+    sn = sn * r2 + 0.08214588661112823;
+    sn = sn * r2 - 0.5992645293207921;
+    sn = sn * r2 + 2.5501640398773455;
+    sn = sn * r2 - 5.16771278004997;
+    sn = sn * r2 + 3.141592653589793;
+    sn = sn * r;
+    double k = -1.3878952462213771e-07;
+    k = k * r2 + 4.303069587032947e-06;
+    k = k * r2 - 0.0001046381049248457;
+    k = k * r2 + 0.0019295743094039231;
+    k = k * r2 - 0.02580689139001406;
+    k = k * r2 + 0.2353306303588932;
+    k = k * r2 - 1.3352627688545895;
+    k = k * r2 + 4.0587121264167685;
+    k = k * r2 - 4.934802200544679;
+    k = k * r2 + 1.0;
+    /* quadrant q = nq mod 4: (sin, cos) = (s,k), (k,−s), (−s,−k), (−k,s); negation is the
+     * sign bit, so bit selects and xors reproduce it exactly */
+    uint64_t q = (uint64_t)ni & 3u;
+    uint64_t odd = 0 - (q & 1u);                      /* all ones for q = 1, 3 */
+    uint64_t sb = mc_double_bits(sn), kb = mc_double_bits(k);
+    uint64_t ab = (kb & odd) | (sb & ~odd);
+    uint64_t cb = (sb & odd) | (kb & ~odd);
+    uint64_t sneg = (uint64_t)(q >= 2u) << 63;        /* q = 2, 3 */
+    uint64_t cneg = (uint64_t)(q == 1u || q == 2u) << 63;
+    double sin_v = mc_double_from_bits(ab ^ sneg);
+    double cos_v = mc_double_from_bits(cb ^ cneg);
+    out[0] = sin_v * s;
+    out[1] = cos_v * s;
+}
+
+/* z[0 .. 2·np) = the next np pairs of mc_normal2_exact(st), bit for bit, with st left as np
+ * such calls leave it. From a block-aligned state (always ours) the Philox blocks are
+ * computed first, as independent work the CPU can overlap, then transformed. */
+SO8T_HD void so8_normals_exact(mc_philox_state *st, int np, double *z)
+{
+    if (st->state != 0 || np > SO8_HAAR_MAX_PAIRS) {
+        for (int p = 0; p < np; p++)
+            mc_normal2_exact(st, z + 2 * p);
+        return;
+    }
+    uint32_t blk[4 * SO8_HAAR_MAX_PAIRS];
+    for (int q = 0; q < 4; q++)
+        blk[q] = st->output[q]; /* = Philox(ctr): the block the first curand4 returns */
+    for (int p = 1; p < np; p++) {
+        mc_philox_ctr_incr(st);
+        mc_philox4x32_10(st->ctr, st->key, blk + 4 * p);
+    }
+    /* what curand4 leaves: counter one past the last block used, output refilled */
+    if (np > 0) {
+        mc_philox_ctr_incr(st);
+        mc_philox_refill(st);
+    }
+    SO8_SIMD
+    for (int p = 0; p < np; p++)
+        so8_normal2_from_bits(blk[4 * p], blk[4 * p + 1], blk[4 * p + 2], blk[4 * p + 3],
+                              z + 2 * p);
+}
 
 /* The Householder product above; sign_fix = 0 leaves out D_k (a deliberately wrong sampler
  * used only by the tests: G_k e₁ = −sgn(x₁)x/‖x‖ is not uniform on the sphere). */
 SO8T_HD void so8_householder_sample(int n, mc_philox_state *st, double *R, double *work,
                                     int sign_fix)
 {
-    double *x = work;      /* the Gaussian vector, k ≤ n values */
-    double *wv = work + n; /* uᵀB, k ≤ n values */
-    double spare = 0.0;
-    int have_spare = 0;
+    const int nz = n * (n + 1) / 2 - 1; /* normals used */
+    const int np = (nz + 1) / 2;        /* curand4 blocks */
+    double *z = work;
+    double wv[SO8_MAX_N];
     int det_sign = 1;
+    so8_normals_exact(st, np, z);
     so8_mat_identity(n, R);
     for (int k = 2; k <= n; k++) {
-        for (int i = 0; i < k; i++) {
-            if (have_spare) {
-                x[i] = spare;
-                have_spare = 0;
-            } else {
-                double g[2];
-                mc_normal2_exact(st, g);
-                x[i] = g[0];
-                spare = g[1];
-                have_spare = 1;
-            }
-        }
+        double *x = z + (k * (k - 1) / 2 - 1); /* x^(k): the next k normals */
         double nrm2 = 0.0;
         for (int i = 0; i < k; i++)
             nrm2 += x[i] * x[i];
@@ -74,15 +181,23 @@ SO8T_HD void so8_householder_sample(int n, mc_philox_state *st, double *R, doubl
         /* Block B = R[o.., o..] is diag(1, X); D_k makes its first entry −sgn. */
         if (sign_fix)
             R[o * n + o] = -sgn;
-        for (int j = 0; j < k; j++) {
-            double s = 0.0;
-            for (int i = 0; i < k; i++)
-                s += x[i] * R[(o + i) * n + (o + j)];
-            wv[j] = beta * s;
-        }
-        for (int i = 0; i < k; i++)
+        /* B ← B − u (β uᵀB); row-wise loops (each wv[j] still sums over i in order) */
+        for (int j = 0; j < k; j++)
+            wv[j] = 0.0;
+        for (int i = 0; i < k; i++) {
+            const double xi = x[i];
+            const double *row = R + (o + i) * n + o;
             for (int j = 0; j < k; j++)
-                R[(o + i) * n + (o + j)] -= x[i] * wv[j];
+                wv[j] += xi * row[j];
+        }
+        for (int j = 0; j < k; j++)
+            wv[j] = beta * wv[j];
+        for (int i = 0; i < k; i++) {
+            const double xi = x[i];
+            double *row = R + (o + i) * n + o;
+            for (int j = 0; j < k; j++)
+                row[j] -= xi * wv[j];
+        }
         if (sign_fix ? sgn < 0 : 1)
             det_sign = -det_sign; /* det G_k = sgn(x₁), or −1 for a bare reflector */
     }

