@@ -1,13 +1,322 @@
-/* cmd_verify.c — 'so8t verify' (placeholder until issue #3 lands). */
+/* cmd_verify.c — 'so8t verify': a built-in suite of cases (the classic 8-cube ∩ ball, the
+ * 3-sphere in the 4-cube, a spread of dimensions, centres, radii, a rotated cube, tiny
+ * intersections) × every applicable method, run on the CPU and (when present) the GPU,
+ * each compared with geom/'s exact value; one table, exit status 0 only if all pass. */
 #include "cli/cli.h"
+#include "cli/cli_backend.h"
+#include "cli/cli_volume.h"
+#include "geom/geom.h"
+#include "mc/mc.h"
 
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+typedef struct {
+    const char *name;
+    mc_quantity q;
+    int dim;
+    double a, r;
+    double center_all;  /* every coordinate */
+    double center_first; /* overrides coordinate 1 when not NAN */
+    int rotated;        /* a fixed rotation (seeded Gram–Schmidt) */
+    int quick;          /* part of --quick */
+    int methods;        /* bit mask over mc_method; 0 = all applicable */
+} verify_case;
+
+#define ALL 0
+#define BIT(m) (1 << (m))
+static const verify_case cases[] = {
+    {"8-cube, ball r=1.5 (classic)", MC_VOLUME, 8, 1, 1.5, 0, NAN, 0, 1, ALL},
+    {"3-sphere r=1.2 in 4-cube", MC_SURFACE, 4, 1, 1.2, 0, NAN, 0, 1, ALL},
+    {"square, disc r=1.2", MC_VOLUME, 2, 1, 1.2, 0, NAN, 0, 0, ALL},
+    {"3-cube cap, centre outside", MC_VOLUME, 3, 1, 0.8, 0, 1.5, 0, 0, ALL},
+    {"5-cube, ball r=1.7", MC_VOLUME, 5, 1, 1.7, 0, NAN, 0, 0, ALL},
+    {"8-cube, ball r=2 (corners cut)", MC_VOLUME, 8, 1, 2.0, 0, NAN, 0, 0, ALL},
+    {"8-cube, off-centre, rotated", MC_VOLUME, 8, 1, 1.6, 0.2, -0.5, 1, 1, ALL},
+    {"12-cube, off-centre", MC_VOLUME, 12, 1, 2.0, 0.3, NAN, 0, 0, ALL},
+    {"16-cube, r=1.2: 7e-5 of the cube", MC_VOLUME, 16, 1, 1.2, 0, NAN, 0, 1,
+     BIT(MC_METHOD_BALL) | BIT(MC_METHOD_RADIAL) | BIT(MC_METHOD_TILT)},
+    {"32-cube, ball r=3.3", MC_VOLUME, 32, 1, 3.3, 0, NAN, 0, 0, ALL},
+    {"64-cube, r=3: 3.8e-9 of the cube", MC_VOLUME, 64, 1, 3.0, 0, NAN, 0, 1,
+     BIT(MC_METHOD_TILT)},
+    {"64-cube, r=2 on a vertex: 1.7e-39", MC_VOLUME, 64, 1, 2.0, 1.0, NAN, 0, 0,
+     BIT(MC_METHOD_TILT)},
+    {"sphere r=2 in 8-cube", MC_SURFACE, 8, 1, 2.0, 0, NAN, 0, 0, ALL},
+    {"orientation average, c=0 (= volume)", MC_ORIENT_AVG, 8, 1, 1.5, 0, NAN, 0, 1, ALL},
+};
+#define N_CASES (sizeof cases / sizeof cases[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: so8t verify [--quick] [-n N] [--seed S] [--backend auto|cpu|cuda] [--json]\n"
+               "\n"
+               "Runs a built-in suite — the classic [-1,1]^8 ∩ B(0, 1.5), the 3-sphere of radius\n"
+               "1.2 in [-1,1]^4, dimensions 2 to 64, off-centre, rotated, tiny intersections,\n"
+               "the orientation average — with every applicable method on the CPU and, when\n"
+               "there is one, the GPU. Each row checks: GPU and CPU counts identical for the\n"
+               "same seed, and each estimate within 5 standard errors of the exact value.\n"
+               "\n"
+               "  --quick        a few cases, 2^16 samples: a few seconds\n"
+               "  -n, --samples  samples per run (default 2^20, quick 2^16)\n"
+               "  --seed S       Philox seed (default 1)\n"
+               "  --backend B    auto (CPU and GPU if present) | cpu (CPU only) | cuda\n"
+               "  --json         {\"cases\": [...], \"pass\": bool}\n"
+               "\n"
+               "Exit status: 0 all rows pass, 1 a row failed, 2 usage error.\n");
+}
+
+/* the fixed rotation of the 'rotated' case: Gram–Schmidt of a seeded Gaussian matrix */
+static void fixed_rotation(int d, double *R)
+{
+    uint64_t x = 12345;
+    for (int i = 0; i < d * d; i++) {
+        /* splitmix64 → a number in (-1, 1): any full-rank matrix will do */
+        uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        z ^= z >> 31;
+        R[i] = (double)(z >> 11) * 0x1p-52 - 1.0;
+    }
+    for (int i = 0; i < d; i++) {
+        for (int j = 0; j < i; j++) {
+            double dot = 0;
+            for (int k = 0; k < d; k++)
+                dot += R[i * d + k] * R[j * d + k];
+            for (int k = 0; k < d; k++)
+                R[i * d + k] -= dot * R[j * d + k];
+        }
+        double n = 0;
+        for (int k = 0; k < d; k++)
+            n += R[i * d + k] * R[i * d + k];
+        for (int k = 0; k < d; k++)
+            R[i * d + k] /= sqrt(n);
+    }
+    /* make det = +1: compute the sign by elimination on a copy, flip row 0 if needed */
+    double A[64 * 64], sign = 1;
+    memcpy(A, R, sizeof(double) * (size_t)(d * d));
+    for (int c = 0; c < d; c++) {
+        int piv = c;
+        for (int r = c + 1; r < d; r++)
+            if (fabs(A[r * d + c]) > fabs(A[piv * d + c]))
+                piv = r;
+        if (piv != c) {
+            for (int k = 0; k < d; k++) {
+                double t = A[c * d + k];
+                A[c * d + k] = A[piv * d + k];
+                A[piv * d + k] = t;
+            }
+            sign = -sign;
+        }
+        if (A[c * d + c] < 0)
+            sign = -sign;
+        for (int r = c + 1; r < d; r++) {
+            double f = A[r * d + c] / A[c * d + c];
+            for (int k = c; k < d; k++)
+                A[r * d + k] -= f * A[c * d + k];
+        }
+    }
+    if (sign < 0)
+        for (int k = 0; k < d; k++)
+            R[k] = -R[k];
+}
 
 int cmd_verify(int argc, char **argv)
 {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("Usage: so8t verify [OPTIONS]\n\nThis command is not available in this build yet (issue #3).\n");
-        return CLI_OK;
+    static const struct option opts[] = {{"quick", no_argument, NULL, 'q'},
+                                         {"samples", required_argument, NULL, 'n'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {"backend", required_argument, NULL, 'b'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *cmd = "verify";
+    int quick = 0, json = 0, c, rc;
+    uint64_t samples = 0, seed = 1;
+    mc_backend be_req = MC_BACKEND_AUTO;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'q': quick = 1; break;
+        case 'j': json = 1; break;
+        case 'n':
+            if ((rc = cli_parse_count(cmd, "-n/--samples", optarg, 1024, &samples)))
+                return rc;
+            break;
+        case 's':
+            if ((rc = cli_parse_seed(cmd, "--seed", optarg, &seed)))
+                return rc;
+            break;
+        case 'b':
+            if ((rc = cli_parse_backend(cmd, "--backend", optarg, &be_req)))
+                return rc;
+            break;
+        case 'h': usage(stdout); return CLI_OK;
+        default: return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
     }
-    return cli_usage_error("verify", "this command is not available in this build yet (issue #3)");
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!samples)
+        samples = quick ? (1u << 16) : (1u << 20);
+    mc_backend be;
+    if ((rc = cli_backend_resolve(cmd, be_req, &be)))
+        return rc;
+    int use_gpu = be == MC_BACKEND_CUDA;
+    int use_cpu = be_req != MC_BACKEND_CUDA;
+
+    cli_json j;
+    cli_json_init(&j, stdout);
+    if (json) {
+        cli_json_begin_object(&j, NULL);
+        cli_json_u64(&j, "seed", seed);
+        cli_json_u64(&j, "samples", samples);
+        cli_json_bool(&j, "gpu_available", use_gpu);
+        cli_json_begin_array(&j, "cases");
+    } else {
+        printf("so8t verify: %llu samples per run, seed %llu, %s\n", (unsigned long long)samples,
+               (unsigned long long)seed,
+               use_gpu ? (use_cpu ? "CPU and GPU" : "GPU only") : "CPU only (no GPU)");
+        printf("%-38s %-7s %-24s %-24s %-9s %-17s %7s %7s %s\n", "case", "method",
+               "cpu estimate ± se", "gpu estimate ± se", "identical", "exact", "z cpu",
+               "z gpu", "result");
+    }
+    cli_progress bar;
+    cli_progress_init(&bar, "so8t verify");
+    int all_pass = 1, rows = 0, done = 0, total = 0;
+    for (size_t k = 0; k < N_CASES; k++)
+        if (!quick || cases[k].quick)
+            total++;
+    for (size_t k = 0; k < N_CASES; k++) {
+        const verify_case *vc = &cases[k];
+        if (quick && !vc->quick)
+            continue;
+        double center[128], R[64 * 64];
+        for (int i = 0; i < vc->dim; i++)
+            center[i] = vc->center_all;
+        if (!isnan(vc->center_first))
+            center[0] = vc->center_first;
+        if (vc->rotated)
+            fixed_rotation(vc->dim, R);
+        mc_problem p = {vc->q, vc->dim, vc->a, vc->r, center, vc->rotated ? R : NULL};
+        geom_problem g = {vc->dim, vc->a, vc->r, center, vc->rotated ? R : NULL};
+        geom_result gr;
+        char err[512];
+        int gs = vc->q == MC_SURFACE ? geom_surface_exact(&g, &gr, err, sizeof err)
+                                     : geom_volume_exact(&g, &gr, err, sizeof err);
+        double exact = gs == 0 ? gr.value : NAN;
+        for (int m = MC_METHOD_HIT; m < MC_METHOD_COUNT_; m++) {
+            if (vc->methods && !(vc->methods & BIT(m)))
+                continue;
+            mc_options o;
+            mc_options_default(&o);
+            o.method = (mc_method)m;
+            o.samples = samples;
+            o.seed = seed;
+            mc_result rc_cpu, rc_gpu;
+            memset(&rc_cpu, 0, sizeof rc_cpu);
+            memset(&rc_gpu, 0, sizeof rc_gpu);
+            int st_cpu = MC_OK, st_gpu = MC_OK;
+            if (use_cpu) {
+                o.backend = MC_BACKEND_CPU;
+                st_cpu = mc_estimate(&p, &o, &rc_cpu, err, sizeof err);
+                if (st_cpu == MC_ERR_UNSUPPORTED)
+                    continue;
+            }
+            if (use_gpu) {
+                o.backend = MC_BACKEND_CUDA;
+                st_gpu = mc_estimate(&p, &o, &rc_gpu, err, sizeof err);
+                if (st_gpu == MC_ERR_UNSUPPORTED)
+                    continue;
+            }
+            rows++;
+            /* the z-score floor: zero-variance estimators (d = 1, containment) are compared
+               to the exact value with a 1e-9 relative allowance for rounding */
+            double floor_se = 1e-9 * fabs(exact);
+            double z_cpu = NAN, z_gpu = NAN;
+            if (use_cpu && st_cpu == 0)
+                z_cpu = (rc_cpu.estimate - exact) / fmax(rc_cpu.std_error, floor_se);
+            if (use_gpu && st_gpu == 0)
+                z_gpu = (rc_gpu.estimate - exact) / fmax(rc_gpu.std_error, floor_se);
+            int identical = use_cpu && use_gpu && st_cpu == 0 && st_gpu == 0 &&
+                            cli_mc_identical(&rc_cpu, &rc_gpu);
+            int pass = st_cpu == 0 && st_gpu == 0 && isfinite(exact) &&
+                       (!use_cpu || fabs(z_cpu) <= 5) && (!use_gpu || fabs(z_gpu) <= 5) &&
+                       (!(use_cpu && use_gpu) || identical);
+            all_pass &= pass;
+            if (json) {
+                cli_json_begin_object(&j, NULL);
+                cli_json_string(&j, "case", vc->name);
+                cli_json_string(&j, "quantity", vc->q == MC_SURFACE ? "surface"
+                                                : vc->q == MC_ORIENT_AVG ? "orient_avg"
+                                                                         : "volume");
+                cli_json_i64(&j, "dim", vc->dim);
+                cli_json_double(&j, "half_side", vc->a);
+                cli_json_double(&j, "radius", vc->r);
+                cli_json_double_array(&j, "center", center, vc->dim);
+                cli_json_bool(&j, "rotated", vc->rotated);
+                cli_json_string(&j, "method", mc_method_name((mc_method)m));
+                cli_json_u64(&j, "seed", seed);
+                const mc_result *mr = use_gpu ? &rc_gpu : &rc_cpu;
+                cli_json_u64(&j, "samples", mr->samples);
+                cli_json_double(&j, "estimate", mr->estimate);
+                cli_json_double(&j, "std_error", mr->std_error);
+                if (use_cpu && st_cpu == 0)
+                    cli_mc_result_json(&j, "cpu", &rc_cpu);
+                else
+                    cli_json_null(&j, "cpu");
+                if (use_gpu && st_gpu == 0)
+                    cli_mc_result_json(&j, "gpu", &rc_gpu);
+                else
+                    cli_json_null(&j, "gpu");
+                if (use_cpu && use_gpu)
+                    cli_json_bool(&j, "identical", identical);
+                else
+                    cli_json_null(&j, "identical");
+                cli_json_double(&j, "exact", exact);
+                cli_json_double(&j, "z", use_gpu ? z_gpu : z_cpu);
+                cli_json_double(&j, "z_cpu", z_cpu);
+                cli_json_double(&j, "z_gpu", z_gpu);
+                cli_json_bool(&j, "pass", pass);
+                if (st_cpu || st_gpu)
+                    cli_json_string(&j, "error", err);
+                cli_json_end_object(&j);
+            } else {
+                char cpu_s[64] = "-", gpu_s[64] = "no GPU", zc[16] = "-", zg[16] = "-";
+                if (use_cpu)
+                    snprintf(cpu_s, sizeof cpu_s, st_cpu ? "error" : "%.9g ± %.2g",
+                             rc_cpu.estimate, rc_cpu.std_error);
+                if (use_gpu)
+                    snprintf(gpu_s, sizeof gpu_s, st_gpu ? "error" : "%.9g ± %.2g",
+                             rc_gpu.estimate, rc_gpu.std_error);
+                if (isfinite(z_cpu))
+                    snprintf(zc, sizeof zc, "%.2f", z_cpu);
+                if (isfinite(z_gpu))
+                    snprintf(zg, sizeof zg, "%.2f", z_gpu);
+                cli_progress_done(&bar);
+                printf("%-38.38s %-7s %-24s %-24s %-9s %-17.12g %7s %7s %s\n", vc->name,
+                       mc_method_name((mc_method)m), cpu_s, gpu_s,
+                       use_cpu && use_gpu ? (identical ? "yes" : "NO") : "-", exact, zc, zg,
+                       pass ? "pass" : "FAIL");
+                if (st_cpu || st_gpu)
+                    printf("    error: %s\n", err);
+            }
+        }
+        done++;
+        cli_progress_update(&bar, (double)done / total);
+    }
+    cli_progress_done(&bar);
+    if (json) {
+        cli_json_end_array(&j);
+        cli_json_bool(&j, "pass", all_pass);
+        cli_json_end_object(&j);
+        cli_json_finish(&j);
+    } else {
+        printf("%s: %d rows, %s\n", all_pass ? "PASS" : "FAIL", rows,
+               all_pass ? "every estimate within 5 se of the exact value"
+                        : "some rows failed (see above)");
+    }
+    return all_pass ? CLI_OK : CLI_FAIL;
 }
