@@ -82,6 +82,22 @@ static scaled gauss_term(double complex s, double x)
     return r;
 }
 
+/* Faddeeva w(ζ) for Im ζ >= 0: the asymptotic series i/(√π ζ) Σ (2n-1)!!/(2ζ²)^n when
+ * |ζ| >= 24 (9 terms: truncation below 1e-18), libcerf otherwise. */
+static double complex faddeeva_w(double complex zeta)
+{
+    double re = creal(zeta), im = cimag(zeta);
+    if (re * re + im * im >= 576.0) {
+        double complex q = 1.0 / (2.0 * zeta * zeta), term = 1, sum = 1;
+        for (int n = 1; n <= 9; n++) {
+            term *= (2 * n - 1) * q;
+            sum += term;
+        }
+        return I * sum / (sqrt(M_PI) * zeta);
+    }
+    return w_of_z(zeta);
+}
+
 /* J0(x) = ∫_0^x e^{-s u²} du, x >= 0. */
 static scaled j0_int(double complex s, double complex z, double complex pref, double x)
 {
@@ -103,7 +119,7 @@ static scaled j0_int(double complex s, double complex z, double complex pref, do
     scaled one = {0, pref};
     if (g.k < -45)
         return one; /* e^{-σx²} < 3e-20: erfc part below rounding */
-    double complex w = w_of_z(I * z * x);
+    double complex w = faddeeva_w(I * z * x);
     scaled e = {g.k, -pref * g.v * w};
     return scaled_add(one, e);
 }
@@ -126,27 +142,24 @@ static scaled band_int(double complex s, double complex z, double complex pref, 
     }
     /* (√π/2z)(erfc(z x1) - erfc(z x2)), erfc(zx) = e^{-s x²} w(i z x). */
     scaled g1 = gauss_term(s, x1), g2 = gauss_term(s, x2);
-    scaled a = {g1.k, pref * g1.v * w_of_z(I * z * x1)};
+    scaled a = {g1.k, pref * g1.v * faddeeva_w(I * z * x1)};
     if (g2.k < g1.k - 45)
         return a; /* the far end is below rounding */
-    scaled b = {g2.k, -pref * g2.v * w_of_z(I * z * x2)};
+    scaled b = {g2.k, -pref * g2.v * faddeeva_w(I * z * x2)};
     return scaled_add(a, b);
 }
 
-/* log p(s) = log(½ ∫_{-1-c}^{1-c} e^{-s u²} du), c >= 0.  Any branch of the log. */
-static double complex log_factor(double complex s, double c, const gl_rule *gl)
+/* p(s) = ½ ∫_{-1-c}^{1-c} e^{-s u²} du (c >= 0) as scaled; z = √s, pref = √π / 2z. */
+static scaled factor(double complex s, double complex z, double complex pref, double c,
+                     const gl_rule *gl)
 {
-    if (s == 0)
-        return 0;
-    double complex z = csqrt(s);
-    double complex pref = 0.5 * sqrt(M_PI) / z;
     scaled r;
-    if (c < 1) {
+    if (c < 1)
         r = scaled_add(j0_int(s, z, pref, 1 - c), j0_int(s, z, pref, 1 + c));
-    } else {
+    else
         r = band_int(s, z, pref, c - 1, c + 1, gl);
-    }
-    return r.k + clog(r.v) - M_LN2;
+    r.v *= 0.5;
+    return r;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -158,12 +171,33 @@ typedef struct {
     gl_rule gl;
 } tf_ctx;
 
+/* log L(s) (any branch): the factors are multiplied as scaled numbers and one log taken. */
 static double complex tf_logL(const tf_ctx *x, double complex s)
 {
-    double complex sum = 0;
-    for (int g = 0; g < x->ng; g++)
-        sum += x->m[g] * log_factor(s, x->c[g], &x->gl);
-    return sum;
+    if (s == 0)
+        return 0;
+    double complex z = csqrt(s);
+    double complex pref = 0.5 * sqrt(M_PI) / z;
+    double k = 0;
+    double complex v = 1, extra = 0;
+    for (int g = 0; g < x->ng; g++) {
+        scaled f = factor(s, z, pref, x->c[g], &x->gl);
+        if (x->m[g] == 1) {
+            k += f.k;
+            v *= f.v;
+        } else {
+            extra += x->m[g] * (f.k + clog(f.v));
+        }
+        double mag = fabs(creal(v)) + fabs(cimag(v));
+        if (mag > 1e100 || mag < 1e-100) {
+            if (mag == 0)
+                return -INFINITY;
+            double l = log(mag);
+            k += l;
+            v /= mag;
+        }
+    }
+    return k + clog(v) + extra;
 }
 
 static double tf_logL_real(const tf_ctx *x, double sig)
@@ -342,7 +376,7 @@ int geom_tf_log(int d, const double *cabs_in, double t, int surface, double *log
          * a row are negligible, with the plain sum.  Slowly decaying oscillatory tail
          * (d small): at K = 64, 128, ... compare the tapered sums at K and K/2. */
         double p_re = 0, p_abs = 0, run_max = 0;
-        int quiet = 0;
+        int quiet = 0, next_cp = TF_KMIN;
         for (int k = 0; k < TF_KMAX && !done_ok; k++) {
             F[k] = tf_node(x, sig, lsig, h, t, surface, k);
             double m = cabs(F[k]), wk = k == 0 ? 0.5 : 1;
@@ -363,7 +397,10 @@ int geom_tf_log(int d, const double *cabs_in, double t, int surface, double *log
                 run_max = 0;
             }
             K = k + 1;
-            if (K >= TF_KMIN && (K & (K - 1)) == 0) {
+            if (K == next_cp) {
+                /* checkpoints grow by 1.25: the cut error falls like a Gaussian in K, so the
+                 * previous checkpoint's error bounds this one's with a wide margin */
+                next_cp = K + K / 4;
                 tf_tapered(F, K, &est, &est_abs);
                 if (!isnan(prev)) {
                     diff = fabs(est - prev);
