@@ -50,17 +50,25 @@
 SO8T_HD void so8_normal2_from_bits(uint32_t x0, uint32_t x1, uint32_t y0, uint32_t y1,
                                    double *out)
 {
-    uint64_t zx = (uint64_t)x0 ^ ((uint64_t)x1 << (53 - 32));
-    /* zx, zy < 2^53: the signed conversion is exact and needs no unsigned fix-up branch */
-    double u = (double)(int64_t)zx * MC_2POW53_INV_DOUBLE + (MC_2POW53_INV_DOUBLE / 2.0);
-    uint64_t zy = (uint64_t)y0 ^ ((uint64_t)y1 << (53 - 32));
-    double v = (double)(int64_t)zy * (MC_2POW53_INV_DOUBLE * 2.0) + MC_2POW53_INV_DOUBLE;
+    /* zx = x0 ^ (x1 << 21) < 2^53 as a double, exactly, without an int64 conversion (none
+     * exists in SIMD form before AVX-512): hi·2^32 + lo, each part by the 2^52 trick */
+    const double two52 = 4503599627370496.0, two32 = 4294967296.0;
+    uint64_t xlo = (uint64_t)(x0 ^ (uint32_t)(x1 << 21)), xhi = (uint64_t)(x1 >> 11);
+    double zx = (mc_double_from_bits(0x4330000000000000ull | xhi) - two52) * two32 +
+                (mc_double_from_bits(0x4330000000000000ull | xlo) - two52);
+    double u = zx * MC_2POW53_INV_DOUBLE + (MC_2POW53_INV_DOUBLE / 2.0);
+    uint64_t ylo = (uint64_t)(y0 ^ (uint32_t)(y1 << 21)), yhi = (uint64_t)(y1 >> 11);
+    double zy = (mc_double_from_bits(0x4330000000000000ull | yhi) - two52) * two32 +
+                (mc_double_from_bits(0x4330000000000000ull | ylo) - two52);
+    double v = zy * (MC_2POW53_INV_DOUBLE * 2.0) + MC_2POW53_INV_DOUBLE;
     /* log u. Comparisons of positive doubles are done on their bits (the same order) and
      * every choice is a bit select, so the loop has no branch and no FP compare. */
     uint64_t b = mc_double_bits(u);
     uint64_t mb = (b & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
-    uint64_t big = (uint64_t)(mb > 0x3ff6a09e667f3bcdull); /* m > 1.4142135623730951 */
-    double e = (double)((int64_t)((b >> 52) & 0x7ff) - 1023 + (int64_t)big);
+    uint64_t big = (uint64_t)((int64_t)mb > (int64_t)0x3ff6a09e667f3bcdll); /* m > √2 (as double) */
+    /* e = biased exponent − 1023 + big, again by the 2^52 trick (exact small integers) */
+    double e = mc_double_from_bits(0x4330000000000000ull | (((b >> 52) & 0x7ff) + big)) -
+               (two52 + 1023.0);
     double m = mc_double_from_bits(mb) *
                mc_double_from_bits(0x3ff0000000000000ull - (big << 52)); /* 0.5 or 1 */
     double t = (m - 1.0) / (m + 1.0);
@@ -83,9 +91,10 @@ SO8T_HD void so8_normal2_from_bits(uint32_t x0, uint32_t x1, uint32_t y0, uint32
     /* sin(πv), cos(πv) */
     double tt = v * 2.0;
     uint64_t yb = mc_double_bits(tt + 0.5); /* y ∈ (0.5, 4.5]: nq = trunc(y) by counting */
-    int64_t ni = (int64_t)(yb >= 0x3ff0000000000000ull) + (int64_t)(yb >= 0x4000000000000000ull) +
-                 (int64_t)(yb >= 0x4008000000000000ull) + (int64_t)(yb >= 0x4010000000000000ull);
-    double nq = (double)ni;
+    int64_t ys = (int64_t)yb; /* positive: signed order = double order */
+    uint64_t ni = (uint64_t)(ys >= 0x3ff0000000000000ll) + (uint64_t)(ys >= 0x4000000000000000ll) +
+                  (uint64_t)(ys >= 0x4008000000000000ll) + (uint64_t)(ys >= 0x4010000000000000ll);
+    double nq = mc_double_from_bits(0x4330000000000000ull | ni) - two52;
     double r = (tt - nq) * 0.5;
     double r2 = r * r;
     double sn = -2.2948428997269873e-08;
@@ -111,13 +120,13 @@ SO8T_HD void so8_normal2_from_bits(uint32_t x0, uint32_t x1, uint32_t y0, uint32
     k = k * r2 + 1.0;
     /* quadrant q = nq mod 4: (sin, cos) = (s,k), (k,−s), (−s,−k), (−k,s); negation is the
      * sign bit, so bit selects and xors reproduce it exactly */
-    uint64_t q = (uint64_t)ni & 3u;
+    uint64_t q = ni & 3u;
     uint64_t odd = 0 - (q & 1u);                      /* all ones for q = 1, 3 */
     uint64_t sb = mc_double_bits(sn), kb = mc_double_bits(k);
     uint64_t ab = (kb & odd) | (sb & ~odd);
     uint64_t cb = (sb & odd) | (kb & ~odd);
-    uint64_t sneg = (uint64_t)(q >= 2u) << 63;        /* q = 2, 3 */
-    uint64_t cneg = (uint64_t)(q == 1u || q == 2u) << 63;
+    uint64_t sneg = (q >> 1) << 63;                   /* q = 2, 3 */
+    uint64_t cneg = ((q ^ (q >> 1)) & 1u) << 63;      /* q = 1, 2 */
     double sin_v = mc_double_from_bits(ab ^ sneg);
     double cos_v = mc_double_from_bits(cb ^ cneg);
     out[0] = sin_v * s;
