@@ -215,6 +215,63 @@ static void fill(geom_result *out, int d, double a, double r, int surface, doubl
     }
 }
 
+/* Volume (surface = 0) or area (1) of the part of B_d(√t) beyond a hyperplane at distance h,
+ * 0 <= h < √t: V_{d-1}(1) ∫_h^r (r² - y²)^{(d-1)/2} dy and its r-derivative, with
+ * y = r - (r - h) v² so that the Gauss–Legendre integrand is smooth. */
+static double cap_measure(int d, double t, double h, int surface)
+{
+    double gx[24], gw[24];
+    geom_gl24(gx, gw);
+    double r = sqrt(t), e = (t - h * h) / (r + h); /* r - h without cancellation */
+    double sum = 0;
+    for (int k = 0; k < 24; k++) {
+        double v = 0.5 * (gx[k] + 1), q = 2 * r - e * v * v;
+        double f = surface ? (d - 1) * r * 2 * pow(e, 0.5 * (d - 1)) * pow(v, d - 2) *
+                                 pow(q, 0.5 * (d - 3))
+                           : 2 * pow(e, 0.5 * (d + 1)) * pow(v, d) * pow(q, 0.5 * (d - 1));
+        sum += 0.5 * gw[k] * f;
+    }
+    return exp(0.5 * (d - 1) * log(M_PI) - lgamma(0.5 * (d + 1))) * sum;
+}
+
+/* The transform converges slowly when t = r² lies close to the squared distance h² from the
+ * centre to a face (a break point of V).  Such a face is moved out of the sphere's reach,
+ * which changes nothing when t <= h², and otherwise adds the cap of the ball beyond that
+ * face, subtracted afterwards in closed form — valid when the cap lies inside every other
+ * slab (then the caps are also disjoint).  Units a = 1; c sorted, >= 0.  Returns the number of
+ * faces moved; *caps gets the sum of the cap measures. */
+static int move_near_faces(int d, const double *c, double t, int surface, double *x1, double *x2,
+                           double *caps)
+{
+    int moved = 0;
+    double hnew = sqrt(1.25 * t + 0.1);
+    for (int i = 0; i < d; i++) {
+        for (int side = 0; side < 2; side++) {
+            /* side 0: face at +1 (distance 1 - c_i, centre inside only when c_i < 1);
+             * side 1: face at -1 (distance 1 + c_i) */
+            double h = side == 0 ? 1 - c[i] : 1 + c[i];
+            if (!(h > 0) || !(fabs(t - h * h) < 0.1 * t))
+                continue;
+            if (t > h * h) {
+                double rho = sqrt(t - h * h);
+                int fits = 1;
+                for (int j = 0; j < d && fits; j++)
+                    if (j != i && !(rho <= 1 - c[j]))
+                        fits = 0;
+                if (!fits)
+                    continue;
+                *caps += cap_measure(d, t, h, surface);
+            }
+            if (side == 0)
+                x2[i] = hnew > h ? hnew : h;
+            else
+                x1[i] = -(hnew > h ? hnew : h);
+            moved++;
+        }
+    }
+    return moved;
+}
+
 static int solve(const geom_problem *p, geom_result *out, char *err, size_t errlen, int surface)
 {
     double c[GEOM_MAX_DIM];
@@ -289,11 +346,35 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
         fill(out, d, a, r, surface, log(v) + log(scale), rel);
         return GEOM_OK;
     }
+    /* d >= 4: the transform, on a box whose faces near the sphere were moved away (below) */
+    double x1[GEOM_MAX_DIM], x2[GEOM_MAX_DIM];
+    double caps = 0;
+    int moved = 0;
+    for (int i = 0; i < d; i++) {
+        x1[i] = -1 - c[i];
+        x2[i] = 1 - c[i];
+    }
+    if (d <= 16)
+        moved = move_near_faces(d, c, t, surface, x1, x2, &caps);
     double lp, rel;
-    st = geom_tf_log(d, c, t, surface, &lp, &rel, err, errlen);
-    double lv = d * log(2 * a) + lp;
+    st = geom_tf_log(d, x1, x2, t, surface, &lp, &rel, err, errlen);
+    double lbox = 0;
+    for (int i = 0; i < d; i++)
+        lbox += log(x2[i] - x1[i]);
+    double lv = lbox + lp; /* units a = 1 */
     if (surface)
-        lv += log(2 * rs) - log(a); /* A = (2a)^d 2r f_S(r²), f_S(r²) = f_S'(t) / a² */
+        lv += log(2 * rs); /* A = |box| 2r f_S(r²) */
+    if (moved && caps > 0) {
+        double ext = exp(lv), v = ext - caps;
+        if (!(v > 0)) {
+            geom_set_err(err, errlen, "internal: cap correction exceeds the value");
+            st = GEOM_ERR_NOCONV;
+            v = ext;
+        }
+        rel = (rel * ext + 1e-14 * caps) / v;
+        lv = log(v);
+    }
+    lv += (surface ? d - 1 : d) * log(a);
     fill(out, d, a, r, surface, lv, rel);
     return st;
 }
@@ -320,8 +401,12 @@ int geom_transform_log(int d, double a, double r, const double *c, int surface,
     int st = geom_problem_reduce(&p, cred, err, errlen);
     if (st != GEOM_OK)
         return st;
-    double rs = r / a;
-    st = geom_tf_log(d, cred, rs * rs, surface, log_out, rel_err, err, errlen);
+    double rs = r / a, x1[GEOM_MAX_DIM], x2[GEOM_MAX_DIM];
+    for (int i = 0; i < d; i++) {
+        x1[i] = -1 - cred[i];
+        x2[i] = 1 - cred[i];
+    }
+    st = geom_tf_log(d, x1, x2, rs * rs, surface, log_out, rel_err, err, errlen);
     if (surface)
         *log_out -= 2 * log(a);
     return st;

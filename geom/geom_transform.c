@@ -57,6 +57,14 @@ static void gl_rule_init(gl_rule *g)
     }
 }
 
+void geom_gl24(double *x, double *w)
+{
+    gl_rule g;
+    gl_rule_init(&g);
+    memcpy(x, g.x, sizeof g.x);
+    memcpy(w, g.w, sizeof g.w);
+}
+
 /* A complex number stored as e^k · v (k real), so that huge factors never overflow. */
 typedef struct {
     double k;
@@ -149,16 +157,17 @@ static scaled band_int(double complex s, double complex z, double complex pref, 
     return scaled_add(a, b);
 }
 
-/* p(s) = ½ ∫_{-1-c}^{1-c} e^{-s u²} du (c >= 0) as scaled; z = √s, pref = √π / 2z. */
-static scaled factor(double complex s, double complex z, double complex pref, double c,
-                     const gl_rule *gl)
+/* p(s) = (1 / (x2 - x1)) ∫_{x1}^{x2} e^{-s u²} du as scaled (x1 + x2 <= 0, x1 < x2);
+ * z = √s, pref = √π / 2z.  For the cube coordinate with |c| = c: [x1, x2] = [-1-c, 1-c]. */
+static scaled factor(double complex s, double complex z, double complex pref, double x1,
+                     double x2, const gl_rule *gl)
 {
     scaled r;
-    if (c < 1)
-        r = scaled_add(j0_int(s, z, pref, 1 - c), j0_int(s, z, pref, 1 + c));
+    if (x2 > 0)
+        r = scaled_add(j0_int(s, z, pref, x2), j0_int(s, z, pref, -x1));
     else
-        r = band_int(s, z, pref, c - 1, c + 1, gl);
-    r.v *= 0.5;
+        r = band_int(s, z, pref, -x2, -x1, gl);
+    r.v /= (x2 - x1);
     return r;
 }
 
@@ -166,8 +175,8 @@ static scaled factor(double complex s, double complex z, double complex pref, do
 
 typedef struct {
     int ng;
-    double c[GEOM_MAX_DIM];
-    int m[GEOM_MAX_DIM];
+    double x1[GEOM_MAX_DIM], x2[GEOM_MAX_DIM]; /* distinct intervals, x1 + x2 <= 0 */
+    int m[GEOM_MAX_DIM];                       /* their multiplicities */
     gl_rule gl;
 } tf_ctx;
 
@@ -181,7 +190,7 @@ static double complex tf_logL(const tf_ctx *x, double complex s)
     double k = 0;
     double complex v = 1, extra = 0;
     for (int g = 0; g < x->ng; g++) {
-        scaled f = factor(s, z, pref, x->c[g], &x->gl);
+        scaled f = factor(s, z, pref, x->x1[g], x->x2[g], &x->gl);
         if (x->m[g] == 1) {
             k += f.k;
             v *= f.v;
@@ -267,8 +276,8 @@ static void tf_tapered(const double complex *F, int K, double *sum, double *abss
     *abssum = a;
 }
 
-int geom_tf_log(int d, const double *cabs_in, double t, int surface, double *log_out,
-                double *rel_err, char *err, size_t errlen)
+int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surface,
+                double *log_out, double *rel_err, char *err, size_t errlen)
 {
     tf_ctx *x = malloc(sizeof *x);
     double complex *F = NULL;
@@ -277,22 +286,31 @@ int geom_tf_log(int d, const double *cabs_in, double t, int surface, double *log
         geom_set_err(err, errlen, "out of memory");
         return GEOM_ERR_INVAL;
     }
-    /* group equal |c_i| (input sorted ascending) */
+    /* group equal intervals (after the reflection u -> -u that makes x1 + x2 <= 0) */
     x->ng = 0;
     double tmin = 0, tmax = 0, mu = 0;
     for (int i = 0; i < d; i++) {
-        double c = fabs(cabs_in[i]);
-        if (x->ng > 0 && x->c[x->ng - 1] == c) {
-            x->m[x->ng - 1]++;
+        double a1 = ix1[i], a2 = ix2[i];
+        if (a1 + a2 > 0) {
+            double tmp = -a1;
+            a1 = -a2;
+            a2 = tmp;
+        }
+        int g = 0;
+        while (g < x->ng && !(x->x1[g] == a1 && x->x2[g] == a2))
+            g++;
+        if (g < x->ng) {
+            x->m[g]++;
         } else {
-            x->c[x->ng] = c;
-            x->m[x->ng] = 1;
+            x->x1[g] = a1;
+            x->x2[g] = a2;
+            x->m[g] = 1;
             x->ng++;
         }
-        double lo = c > 1 ? c - 1 : 0;
+        double lo = a2 > 0 ? 0 : a2; /* a1 < a2, a1 + a2 <= 0: |a2| is the nearest end */
         tmin += lo * lo;
-        tmax += (1 + c) * (1 + c);
-        mu += 1.0 / 3.0 + c * c;
+        tmax += a1 * a1;
+        mu += (a1 * a1 + a1 * a2 + a2 * a2) / 3.0;
     }
     gl_rule_init(&x->gl);
     if (!(t > tmin)) {
