@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -636,7 +637,7 @@ static void add_corner_fact(sbuf *f, const result_info *ri)
         return;
     fmt_g(x, sizeof x, ri->a, 6);
     fmt_g(y, sizeof y, ri->corner, 3);
-    sb_add(f, "- distance to a face: %s; to a corner: %s\n", x, y);
+    sb_add(f, "- distance to a face: %s\n- distance to a corner: %s\n", x, y);
 }
 
 /* The fact lines given to the model (and printed by --json). Same labels and order as the
@@ -659,15 +660,15 @@ static void build_facts(sbuf *f, const result_info *ri)
         if (ri->have_gpu && ri->have_cpu && ri->have_identical) {
             fmt_count(x, sizeof x, ri->gpu_hits);
             fmt_count(y, sizeof y, ri->cpu_hits);
-            sb_add(f, "- GPU hits: %s; CPU hits: %s; identical: %s\n", x, y,
+            sb_add(f, "- GPU hits: %s\n- CPU hits: %s\n- identical: %s\n", x, y,
                    ri->identical ? "yes" : "no");
         } else if (ri->have_cpu) {
-            sb_add(f, "- GPU: not run; the CPU computed it\n");
+            sb_add(f, "- GPU: not run\n");
         }
         if (ri->have_exact) {
             fmt_g(x, sizeof x, ri->exact, 8);
             fmt_sig(y, sizeof y, fabs(ri->z), 2);
-            sb_add(f, "- exact value: %s; standard errors away: %s; agrees: %s\n", x, y,
+            sb_add(f, "- exact value: %s\n- standard errors away: %s\n- agrees: %s\n", x, y,
                    fabs(ri->z) <= Z_AGREE ? "yes" : "no");
         }
         if (isfinite(ri->frac_cube)) {
@@ -714,7 +715,7 @@ static void build_facts(sbuf *f, const result_info *ri)
             fmt_sig(x, sizeof x, ri->max_orth, 2);
             sb_add(f, "- largest orthogonality error: %s\n", x);
         }
-        sb_add(f, "- tests of uniformity: %d; passed: %d\n", ri->n_tests, ri->n_pass);
+        sb_add(f, "- tests of uniformity: %d\n- tests passed: %d\n", ri->n_tests, ri->n_pass);
         if (ri->worst_z >= 0) {
             fmt_sig(x, sizeof x, ri->worst_z, 2);
             sb_add(f, "- largest standard errors away: %s\n", x);
@@ -733,7 +734,7 @@ static void build_facts(sbuf *f, const result_info *ri)
             sb_add(f, "- identical GPU and CPU counts: %d of %d\n", ri->n_cases_ident,
                    ri->n_cases_ident_known);
         else
-            sb_add(f, "- GPU: not run; the CPU computed it\n");
+            sb_add(f, "- GPU: not run\n");
         if (ri->have_pass)
             sb_add(f, "- passed: %s\n", ri->pass ? "yes" : "no");
         break;
@@ -990,24 +991,55 @@ static void build_allowed(dvec *d, const cJSON *root, const result_info *ri, con
  * prompts
  * ------------------------------------------------------------------------------------------ */
 
+/* The worked examples cite facts by name in brackets ("[estimate]"); the model does the
+ * same and so8t puts the fact's value in. A small base model copies numbers badly but
+ * names well, so this keeps every number exact; numbers it writes itself are still
+ * checked. The example numbers are real: [-1, 1]^3 ∩ B(0, 1.2) has volume
+ * π(4/3·1.2³ − 2·0.2²·3.4) = 6.3837163 (six caps cut off), 79.8% of the cube. */
 static const char *const INSTRUCTION =
-    "so8t results, each explained in 3 to 5 plain sentences that use only the numbers in its "
-    "facts.";
+    "so8t results, each explained in 3 to 5 plain sentences. A fact is cited by its name in "
+    "brackets, like [estimate].";
 
 static const char *const EXAMPLE_VOLUME =
     "Facts:\n"
     "- task: volume of the cube [-1, 1]^3 inside the ball of radius 1.2\n"
     "- samples: 1,000,000\n"
     "- estimate: 6.3860 ± 0.0032\n"
-    "- GPU hits: 798,248; CPU hits: 798,248; identical: yes\n"
-    "- exact value: 6.3837163; standard errors away: 0.71; agrees: yes\n"
+    "- GPU hits: 798,248\n"
+    "- CPU hits: 798,248\n"
+    "- identical: yes\n"
+    "- exact value: 6.3837163\n"
+    "- standard errors away: 0.71\n"
+    "- agrees: yes\n"
     "- fraction of the cube: 79.8%\n"
-    "- distance to a face: 1; to a corner: 1.73\n"
-    "Explanation: With 1,000,000 random points, so8t estimated the volume of the cube [-1, "
-    "1]^3 inside the ball of radius 1.2 as 6.3860 ± 0.0032. The GPU and the CPU counted the "
-    "same 798,248 hits. The exact value 6.3837163 is only 0.71 standard errors away, so the "
-    "estimate agrees with it. The overlap fills 79.8% of the cube: the ball pokes out through "
-    "the faces at distance 1 but misses the corners at distance 1.73.\n";
+    "- distance to a face: 1\n"
+    "- distance to a corner: 1.73\n"
+    "Explanation: With [samples] random points, so8t estimated the [task] as [estimate]. The "
+    "GPU and the CPU counted the same [GPU hits] hits. The exact value [exact value] is only "
+    "[standard errors away] standard errors away, so the estimate agrees with it. The overlap "
+    "fills [fraction of the cube] of the cube: the ball pokes out through the faces at "
+    "distance [distance to a face] but misses the corners at distance [distance to a "
+    "corner].\n";
+
+/* The same without a GPU run (so a copied sentence is still true). */
+static const char *const EXAMPLE_VOLUME_CPU =
+    "Facts:\n"
+    "- task: volume of the cube [-1, 1]^3 inside the ball of radius 1.2\n"
+    "- samples: 1,000,000\n"
+    "- estimate: 6.3860 ± 0.0032\n"
+    "- GPU: not run\n"
+    "- exact value: 6.3837163\n"
+    "- standard errors away: 0.71\n"
+    "- agrees: yes\n"
+    "- fraction of the cube: 79.8%\n"
+    "- distance to a face: 1\n"
+    "- distance to a corner: 1.73\n"
+    "Explanation: With [samples] random points, so8t estimated the [task] as [estimate]. "
+    "There was no GPU, so the CPU computed it alone. The exact value [exact value] is only "
+    "[standard errors away] standard errors away, so the estimate agrees with it. The overlap "
+    "fills [fraction of the cube] of the cube: the ball pokes out through the faces at "
+    "distance [distance to a face] but misses the corners at distance [distance to a "
+    "corner].\n";
 
 static const char *const EXAMPLE_EXACT =
     "Facts:\n"
@@ -1015,31 +1047,93 @@ static const char *const EXAMPLE_EXACT =
     "- value: 6.383716272\n"
     "- error bound: 1.0e-12\n"
     "- fraction of the cube: 79.8%\n"
-    "- distance to a face: 1; to a corner: 1.73\n"
-    "Explanation: so8t computed the volume of the cube [-1, 1]^3 inside the ball of radius "
-    "1.2 exactly: it is 6.383716272, with an error bound of 1.0e-12. This reference value has "
-    "no statistical uncertainty, so Monte Carlo runs are checked against it. The overlap "
-    "fills 79.8% of the cube: the ball pokes out through the faces at distance 1 but misses "
-    "the corners at distance 1.73.\n";
+    "- distance to a face: 1\n"
+    "- distance to a corner: 1.73\n"
+    "Explanation: so8t computed the [task] without random numbers: it is [value], with an "
+    "error bound of [error bound]. This reference value has no statistical uncertainty, so "
+    "Monte Carlo runs are checked against it. The overlap fills [fraction of the cube] of the "
+    "cube: the ball pokes out through the faces at distance [distance to a face] but misses "
+    "the corners at distance [distance to a corner].\n";
 
 static const char *const EXAMPLE_ROTATIONS =
     "Facts:\n"
     "- task: 100,000 random rotations in 4 dimensions, SO(4)\n"
     "- largest orthogonality error: 8.9e-16\n"
-    "- tests of uniformity: 4; passed: 4\n"
+    "- tests of uniformity: 4\n"
+    "- tests passed: 4\n"
     "- largest standard errors away: 1.3\n"
-    "Explanation: so8t drew 100,000 random rotations of 4-dimensional space. Each one is a "
-    "proper rotation up to rounding: the largest orthogonality error is 8.9e-16. All 4 tests "
-    "of uniformity passed, the worst only 1.3 standard errors away. So the rotations treat "
-    "every direction alike, as averaging over orientations requires.\n";
+    "Explanation: so8t drew [task]. Each one is a proper rotation up to rounding: the largest "
+    "orthogonality error is [largest orthogonality error]. All [tests of uniformity] tests of "
+    "uniformity passed, the worst only [largest standard errors away] standard errors away. "
+    "So the rotations treat every direction alike, as averaging over orientations "
+    "requires.\n";
 
-static const char *example_for(llm_result_kind k)
+static const char *example_for(llm_result_kind k, const char *facts)
 {
     switch (k) {
     case LLM_RESULT_EXACT: return EXAMPLE_EXACT;
     case LLM_RESULT_ROTATIONS: return EXAMPLE_ROTATIONS;
-    default: return EXAMPLE_VOLUME;
+    default: return strstr(facts, "- GPU: not run") ? EXAMPLE_VOLUME_CPU : EXAMPLE_VOLUME;
     }
+}
+
+/* Replaces every [name] that names a fact ("- name: value" line) with its value. A
+ * bracket that looks like a name (letters, spaces, '-', '|') but names no fact is an
+ * error (*bad gets it); other brackets ("[-1, 1]^8") stay as written. Returns a malloc'd
+ * text or NULL when out of memory. */
+static char *substitute_facts(const char *text, const char *facts, char *bad, size_t badlen)
+{
+    sbuf o = {0};
+    sb_add(&o, "%s", "");
+    if (bad && badlen)
+        bad[0] = '\0';
+    const char *p = text;
+    while (*p) {
+        const char *lb = strchr(p, '[');
+        const char *rb = lb ? strchr(lb + 1, ']') : NULL;
+        if (!lb || !rb || rb - lb > 60) {
+            if (lb && (!rb || rb - lb > 60)) {
+                sb_add(&o, "%.*s", (int)(lb + 1 - p), p);
+                p = lb + 1;
+                continue;
+            }
+            sb_add(&o, "%s", p);
+            break;
+        }
+        sb_add(&o, "%.*s", (int)(lb - p), p);
+        size_t nl = (size_t)(rb - lb - 1);
+        const char *name = lb + 1;
+        int wordy = nl > 0;
+        for (size_t i = 0; i < nl; i++)
+            if (!isalpha((unsigned char)name[i]) && name[i] != ' ' && name[i] != '-' &&
+                name[i] != '|')
+                wordy = 0;
+        const char *val = NULL;
+        size_t vl = 0;
+        if (wordy) {
+            /* find "\n- name: " (or at the start) */
+            for (const char *f = facts; f && *f;) {
+                const char *eol = strchr(f, '\n');
+                size_t ll = eol ? (size_t)(eol - f) : strlen(f);
+                if (ll > nl + 4 && f[0] == '-' && f[1] == ' ' &&
+                    !strncasecmp(f + 2, name, nl) && f[2 + nl] == ':' && f[3 + nl] == ' ') {
+                    val = f + 4 + nl;
+                    vl = ll - 4 - nl;
+                    break;
+                }
+                f = eol ? eol + 1 : NULL;
+            }
+        }
+        if (val)
+            sb_add(&o, "%.*s", (int)vl, val);
+        else {
+            if (wordy && bad && badlen && !bad[0])
+                snprintf(bad, badlen, "[%.*s]", (int)(nl < 60 ? nl : 60), name);
+            sb_add(&o, "%.*s", (int)(rb + 1 - lb), lb);
+        }
+        p = rb + 1;
+    }
+    return sb_take(&o);
 }
 
 typedef enum { STYLE_COMPLETION, STYLE_GEMMA_CHAT, STYLE_CHATML, STYLE_MODELFILE } prompt_style;
@@ -1050,15 +1144,15 @@ static char *build_prompt(prompt_style style, const llm_modelfile *mf, llm_resul
     sbuf b = {0};
     const char *system = mf && mf->system ? mf->system : INSTRUCTION;
     if (style == STYLE_COMPLETION) {
-        sb_add(&b, "%s\n\n%s\nFacts:\n%sExplanation:", system, example_for(kind), facts);
+        sb_add(&b, "%s\n\n%s\nFacts:\n%sExplanation:", system, example_for(kind, facts), facts);
         return sb_take(&b);
     }
     /* Chat styles: the worked example goes in the user turn, then the facts. */
     sbuf u = {0};
-    sb_add(&u, "Explain this so8t result in 3 to 5 sentences, using only the numbers in the "
-               "facts, rounded as shown.\n\nHere is an example.\n%s\nNow the result to "
-               "explain.\nFacts:\n%sExplanation:",
-           example_for(kind), facts);
+    sb_add(&u, "Explain this so8t result in 3 to 5 sentences. Cite each number by its fact "
+               "name in brackets, like [estimate], and write no other numbers.\n\nHere is an "
+               "example.\n%s\nNow the result to explain.\nFacts:\n%sExplanation:",
+           example_for(kind, facts), facts);
     char *user = sb_take(&u);
     if (!user)
         return NULL;
@@ -1567,6 +1661,14 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
                 break; /* a runner error will not go away with another seed */
             }
             int n_sent = tidy_text(text);
+            char unknown[80];
+            char *sub = substitute_facts(text, facts, unknown, sizeof unknown);
+            free(text);
+            if (!sub) {
+                rc = LLM_ERR_NOMEM;
+                goto done;
+            }
+            text = sub;
             a->text = text;
             llm_check_report rep;
             if (llm_text_check(text, allowed.v, allowed.n, &ri.yn, &rep)) {
@@ -1578,6 +1680,11 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
             if (n_sent < 2)
                 a->problem = dup_str(n_sent == 0 ? "no complete sentence"
                                                  : "only one sentence");
+            else if (unknown[0]) {
+                sbuf pb = {0};
+                sb_add(&pb, "cites %s, which is not a fact of this result", unknown);
+                a->problem = sb_take(&pb);
+            }
             if (!a->problem && a->n_unverified == 0 && a->n_contradictions == 0)
                 accepted = k;
             /* Greedy decoding gives the same text for every seed. */

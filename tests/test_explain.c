@@ -223,9 +223,9 @@ static void test_pipeline(void)
     CHECK(rc == 0 && !e.fallback && e.reason == NULL && s1.calls == 1 && s1.seeds[0] == 100);
     CHECK(e.text && !strcmp(e.text, good));
     CHECK(e.prompt && strstr(e.prompt, "Facts:\n- task: volume of the cube [-1, 1]^8 inside the ball of radius 1.5\n") &&
-          strstr(e.prompt, "- GPU hits: 3,248,801; CPU hits: 3,248,801; identical: yes") &&
+          strstr(e.prompt, "- GPU hits: 3,248,801\n- CPU hits: 3,248,801\n- identical: yes\n") &&
           strlen(e.prompt) > 13 && !strcmp(e.prompt + strlen(e.prompt) - 12, "Explanation:"));
-    CHECK(e.prompt && strstr(e.prompt, "Explanation: With 1,000,000 random points, so8t "
+    CHECK(e.prompt && strstr(e.prompt, "Explanation: With [samples] random points, so8t "
                                        "estimated")); /* the worked example */
     llm_explanation_free(&e);
 
@@ -274,6 +274,27 @@ static void test_pipeline(void)
           strstr(e.attempts[0].problem, "one sentence"));
     CHECK(e.text && !strcmp(e.text, "The estimate is 83.169 ± 0.038. It agrees with the exact "
                                     "value 83.16398."));
+    llm_explanation_free(&e);
+
+    /* 5b. Facts cited by name are filled in; an unknown name rejects the text. */
+    script s5b = {{"With [samples] random points, so8t estimated the [task] as [Estimate]. "
+                   "The exact value [exact value] is [standard errors away] standard errors "
+                   "away.",
+                   "The [banana count] is [estimate]. It is fine."},
+                  2, 0, {0}};
+    o.generate_user = &s5b;
+    rc = llm_explain_result_json(json, &o, &e, err, sizeof err);
+    CHECK(rc == 0 && !e.fallback && e.n_attempts == 1);
+    CHECK_MSG(e.text && !strcmp(e.text, "With 10,000,000 random points, so8t estimated the "
+                                        "volume of the cube [-1, 1]^8 inside the ball of radius "
+                                        "1.5 as 83.169 ± 0.038. The exact value 83.16398 is "
+                                        "0.14 standard errors away."),
+              "got: %s", e.text ? e.text : "(null)");
+    llm_explanation_free(&e);
+    s5b.calls = 1; /* start at the second text */
+    rc = llm_explain_result_json(json, &o, &e, err, sizeof err);
+    CHECK(rc == 0 && e.fallback && e.n_attempts == 2 && e.attempts[0].problem &&
+          strstr(e.attempts[0].problem, "cites [banana count], which is not a fact"));
     llm_explanation_free(&e);
 
     /* 6. A generator error stops at once (another seed would not help). */
