@@ -132,32 +132,34 @@ static scaled j0_int(double complex s, double complex z, double complex pref, do
     return scaled_add(one, e);
 }
 
-/* ∫_{x1}^{x2} e^{-s u²} du, 0 <= x1 < x2. */
+/* e^{s x1²} ∫_{x1}^{x2} e^{-s u²} du, 0 <= x1 < x2.  The factor e^{-s x1²} is left out (the
+ * caller shifts t by x1²), so a far-away interval loses no phase accuracy. */
 static scaled band_int(double complex s, double complex z, double complex pref, double x1,
                        double x2, const gl_rule *gl)
 {
-    if (cabs(s) * (x2 - x1) * (x2 + x1) <= 2.0) {
-        /* e^{-s x1²} ∫ e^{-s (u - x1)(u + x1)} du: the exponent varies by at most 2. */
+    double w2 = (x2 - x1) * (x2 + x1); /* x2² - x1² */
+    if (cabs(s) * w2 <= 2.0) {
+        /* ∫ e^{-s (u - x1)(u + x1)} du: the exponent varies by at most 2. */
         double half = 0.5 * (x2 - x1), mid = 0.5 * (x2 + x1);
         double complex sum = 0;
         for (int i = 0; i < GL_N; i++) {
             double u = mid + half * gl->x[i];
             sum += gl->w[i] * cexp(-s * ((u - x1) * (u + x1)));
         }
-        scaled g = gauss_term(s, x1);
-        scaled r = {g.k, g.v * sum * half};
+        scaled r = {0, sum * half};
         return r;
     }
-    /* (√π/2z)(erfc(z x1) - erfc(z x2)), erfc(zx) = e^{-s x²} w(i z x). */
-    scaled g1 = gauss_term(s, x1), g2 = gauss_term(s, x2);
-    scaled a = {g1.k, pref * g1.v * faddeeva_w(I * z * x1)};
-    if (g2.k < g1.k - 45)
+    /* (√π/2z)(erfc(z x1) - erfc(z x2)) e^{s x1²}, erfc(zx) = e^{-s x²} w(i z x). */
+    scaled a = {0, pref * faddeeva_w(I * z * x1)};
+    double k2 = -creal(s) * w2;
+    if (k2 < -45)
         return a; /* the far end is below rounding */
-    scaled b = {g2.k, -pref * g2.v * faddeeva_w(I * z * x2)};
+    scaled b = {k2, -pref * cexp(-I * cimag(s) * w2) * faddeeva_w(I * z * x2)};
     return scaled_add(a, b);
 }
 
-/* p(s) = (1 / (x2 - x1)) ∫_{x1}^{x2} e^{-s u²} du as scaled (x1 + x2 <= 0, x1 < x2);
+/* p(s) = (1 / (x2 - x1)) ∫_{x1}^{x2} e^{-s u²} du as scaled (x1 + x2 <= 0, x1 < x2), times
+ * e^{s x2²} when x2 < 0 (the interval's nearest point to 0; the caller shifts t by it);
  * z = √s, pref = √π / 2z.  For the cube coordinate with |c| = c: [x1, x2] = [-1-c, 1-c]. */
 static scaled factor(double complex s, double complex z, double complex pref, double x1,
                      double x2, const gl_rule *gl)
@@ -223,9 +225,12 @@ static double tf_dphi(const tf_ctx *x, double sig, double t, double k)
 }
 
 /* Root of dphi on the side sign (+1 / -1); the derivative is increasing in σ. */
-static double tf_saddle(const tf_ctx *x, double t, double k, int sign)
+static double tf_saddle(const tf_ctx *x, double t, double k, int sign, double gap)
 {
-    double lo = -30, hi = 30; /* log|σ| */
+    /* log|σ| within e^{±40} of the natural scale 1 / gap (gap: distance from t to the end
+     * of the support on the side the contour leans to) */
+    double y0 = -log(gap > 1e-300 ? gap : 1e-300);
+    double lo = y0 - 40, hi = y0 + 40;
     /* for sign > 0: dphi(e^y) increasing in y; for sign < 0: dphi(-e^y) decreasing in y */
     for (int it = 0; it < 60 && hi - lo > 1e-3; it++) {
         double y = 0.5 * (lo + hi);
@@ -287,6 +292,7 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
         return GEOM_ERR_INVAL;
     }
     /* group equal intervals (after the reflection u -> -u that makes x1 + x2 <= 0) */
+    double tshift_parts[GEOM_MAX_DIM];
     x->ng = 0;
     double tmin = 0, tmax = 0, mu = 0;
     for (int i = 0; i < d; i++) {
@@ -309,10 +315,22 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
         }
         double lo = a2 > 0 ? 0 : a2; /* a1 < a2, a1 + a2 <= 0: |a2| is the nearest end */
         tmin += lo * lo;
+        tshift_parts[i] = lo * lo;
         tmax += a1 * a1;
         mu += (a1 * a1 + a1 * a2 + a2 * a2) / 3.0;
     }
     gl_rule_init(&x->gl);
+    /* Work with S - t_min (the factors leave out e^{-s x_near²} for intervals away from 0):
+     * t, t_min, t_max and the mean all move by t_min. */
+    {
+        double shift = 0;
+        for (int i = 0; i < d; i++)
+            shift += tshift_parts[i];
+        t -= shift;
+        tmax -= shift;
+        mu -= shift;
+        tmin = 0;
+    }
     if (!(t > tmin)) {
         *log_out = -INFINITY;
         *rel_err = 0;
@@ -331,11 +349,11 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
         if (t == mu) {
             sig = 0;
         } else {
-            sig = tf_saddle(x, t, 0, t < mu ? 1 : -1);
+            sig = t < mu ? tf_saddle(x, t, 0, 1, t - tmin) : tf_saddle(x, t, 0, -1, tmax - t);
         }
         phi = tf_logL_real(x, sig) + sig * t;
     } else {
-        double sp = tf_saddle(x, t, 1, 1), sm = tf_saddle(x, t, 1, -1);
+        double sp = tf_saddle(x, t, 1, 1, t - tmin), sm = tf_saddle(x, t, 1, -1, tmax - t);
         double pp = tf_logL_real(x, sp) + sp * t - log(sp);
         double pm = tf_logL_real(x, sm) + sm * t - log(-sm);
         if (pm < pp) {
@@ -353,9 +371,27 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
 
     /* Period T: the near shift (towards the body) must leave the support, the far shift
      * must leave it too (then its value is exact) or be negligible. */
-    double near_gap = complement ? tmax - t : t - tmin;
-    double far_gap = complement ? t - tmin : tmax - t;
-    double margin = 1e-9 * (tmax > 1 ? tmax : 1);
+    double near_gap = sig < 0 ? tmax - t : t - tmin;
+    double far_gap = sig < 0 ? t - tmin : tmax - t;
+    /* density bound for the neglected far shifts: f_S <= π / (L_a L_b) for any two
+     * coordinates (the arc of a circle inside a rectangle is at most 2π) */
+    double lfmax = INFINITY;
+    if (surface && d >= 2) {
+        double l1 = 0, l2 = 0;
+        for (int g = 0; g < x->ng; g++) {
+            double L = x->x2[g] - x->x1[g];
+            for (int m = 0; m < x->m[g] && m < 2; m++) {
+                if (L > l1) {
+                    l2 = l1;
+                    l1 = L;
+                } else if (L > l2) {
+                    l2 = L;
+                }
+            }
+        }
+        lfmax = log(M_PI / (l1 * l2));
+    }
+    double margin = 1e-300; /* the factors 1.02 below keep every shift strictly outside */
     int extra = 0;
     F = malloc(sizeof *F * TF_KMAX);
     if (!F) {
@@ -368,7 +404,17 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
         double negl_log = -INFINITY;    /* log bound on a neglected far-shift sum */
         double Tnear = 1.02 * near_gap + margin;
         if (surface) {
-            T = 1.02 * (near_gap > far_gap ? near_gap : far_gap) + margin;
+            /* far shifts: outside the support (exactly 0) or below e^{-40} of the result */
+            double Texact = 1.02 * far_gap + margin;
+            double Tnegl = asig > 0 && isfinite(lfmax) ? (lfmax - lchern + 40 + extra) / asig
+                                                        : INFINITY;
+            T = Texact < Tnegl ? Texact : Tnegl;
+            if (T < Tnear)
+                T = Tnear;
+            if (T < 1.02 * far_gap + margin) {
+                double e = -asig * T;
+                negl_log = lfmax + e - log1p(-exp(e));
+            }
         } else {
             double Texact = 1.02 * far_gap + margin;
             double need = -lchern + 7 + extra;
@@ -389,7 +435,7 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
         double base = lsig + sig * t - (surface ? 0 : log(asig));
         /* Terms F_k, normalised by the value at k = 0 (F_0 = 1). */
         int K = TF_KMIN, have = 0, done_ok = 0;
-        double prev = NAN, est = 0, est_abs = 0, diff = INFINITY;
+        double prev = NAN, prev_diff = INFINITY, est = 0, est_abs = 0, diff = INFINITY;
         /* Nodes are added one at a time.  Fast decay (d large): stop as soon as 16 terms in
          * a row are negligible, with the plain sum.  Slowly decaying oscillatory tail
          * (d small): at K = 64, 128, ... compare the tapered sums at K and K/2. */
@@ -421,7 +467,11 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
                 next_cp = K + K / 4;
                 tf_tapered(F, K, &est, &est_abs);
                 if (!isnan(prev)) {
-                    diff = fabs(est - prev);
+                    /* three checkpoints in a row must agree: one agreeing pair can be a
+                     * coincidence of an oscillating error */
+                    double d_new = fabs(est - prev);
+                    diff = d_new > prev_diff ? d_new : prev_diff;
+                    prev_diff = d_new;
                     if (diff <= 1e-13 * fabs(est) + 1e-300) {
                         done_ok = 1;
                         break;
