@@ -297,6 +297,7 @@ typedef struct {
     int have_exact;
     double exact, z;
     int have_cpu, have_gpu, have_identical, identical;
+    char gpu_why[128]; /* why the GPU did not run (from "gpu_unavailable"), or "" */
     double cpu_hits, gpu_hits, cpu_est, gpu_est;
     /* derived */
     double cube_vol, ball_vol, sphere_area, frac_cube, frac_ball, corner, n_corners, n_faces;
@@ -364,8 +365,11 @@ static int read_volume_like(const cJSON *o, result_info *ri, char *err, size_t e
     } else if (c && !cJSON_IsNull(c)) {
         ri->centred = 0;
     }
+    /* "rotation": null, false, "none" or "identity" means the axis-aligned cube */
     const cJSON *rot = cJSON_GetObjectItemCaseSensitive(o, "rotation");
-    if (rot && !cJSON_IsNull(rot) && !cJSON_IsFalse(rot))
+    if (rot && !cJSON_IsNull(rot) && !cJSON_IsFalse(rot) &&
+        !(cJSON_IsString(rot) &&
+          (!strcmp(rot->valuestring, "none") || !strcmp(rot->valuestring, "identity"))))
         ri->centred = 0;
     if (!strcmp(ri->quantity, "orient_avg"))
         ri->centred = 0;
@@ -417,6 +421,19 @@ static int read_volume(const cJSON *o, result_info *ri, char *err, size_t errlen
         jnum(gpu, "estimate", &ri->gpu_est);
     }
     ri->have_identical = jbool(o, "identical", &ri->identical);
+    /* Keep the backend's reason only when it is plain words (no digits: every number in
+     * the explanation must come from the result). */
+    const char *why = jstr(o, "gpu_unavailable");
+    ri->gpu_why[0] = '\0';
+    if (why && strlen(why) < sizeof ri->gpu_why) {
+        int plain = 1;
+        for (const char *q = why; *q; q++)
+            if (!(isalpha((unsigned char)*q) || *q == ' ' || *q == '(' || *q == ')' ||
+                  *q == ',' || *q == '-'))
+                plain = 0;
+        if (plain)
+            snprintf(ri->gpu_why, sizeof ri->gpu_why, "%s", why);
+    }
     if (ri->have_geom && ri->have_cube && !strcmp(ri->quantity, "volume"))
         ri->frac_cube = ri->est / ri->cube_vol;
     else if (ri->have_geom && ri->have_ball && !strcmp(ri->quantity, "surface"))
@@ -823,8 +840,8 @@ static void build_template(sbuf *t, const result_info *ri)
                           "so one backend has a bug.",
                        x, y);
         } else if (ri->have_cpu) {
-            sb_add(t, " The GPU was not run (no CUDA device here), so the CPU alone computed the "
-                      "estimate.");
+            sb_add(t, " The GPU was not run (%s), so the CPU alone computed the estimate.",
+                   ri->gpu_why[0] ? ri->gpu_why : "no CUDA device here");
         }
         if (ri->have_exact) {
             fmt_g(x, sizeof x, ri->exact, 8);
@@ -1571,7 +1588,8 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
 
     const llm_modelfile *mf = opt.modelfile;
     const char *path = mf && mf->model_path ? mf->model_path : opt.model_path;
-    if (path && !strcmp(path, "none"))
+    int forced_none = path && !strcmp(path, "none");
+    if (forced_none)
         path = NULL;
 
     model_gen mg;
@@ -1586,7 +1604,9 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
                                           : path;
 
     if (!gen) {
-        if (!path) {
+        if (forced_none) {
+            snprintf(reason, sizeof reason, "the template was asked for (model 'none')");
+        } else if (!path) {
             snprintf(reason, sizeof reason,
                      "no model given; use --model F.gguf, set SO8T_MODEL or run 'make model'");
         } else if (!file_exists(path)) {

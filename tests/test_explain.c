@@ -351,7 +351,7 @@ static void test_pipeline(void)
     }
     o.model_path = "none";
     rc = llm_explain_result_json(json, &o, &e, err, sizeof err);
-    CHECK(rc == 0 && e.fallback && strstr(e.reason, "no model given"));
+    CHECK(rc == 0 && e.fallback && strstr(e.reason, "the template was asked for"));
     llm_explanation_free(&e);
     rc = llm_explain_result_json(json, NULL, &e, err, sizeof err); /* NULL options: defaults */
     CHECK(rc == 0 && e.fallback);
