@@ -26,6 +26,9 @@
 #ifndef SO8T_SO8_HAAR_H
 #define SO8T_SO8_HAAR_H
 
+#include <math.h>
+#include <stdint.h>
+
 #include "mc/normal.h"
 #include "mc/philox.h"
 #include "so8/mat.h"
@@ -41,13 +44,20 @@
 #else
 #define SO8_SIMD
 #endif
+/* GNU C: inline the sampler into its callers, so that a caller compiled for a wider ISA
+ * (haar_cpu.c's AVX2 clone) vectorizes it too. */
+#if defined(__GNUC__) && !defined(__CUDACC__)
+#define SO8_HAAR_INLINE __attribute__((always_inline))
+#else
+#define SO8_HAAR_INLINE
+#endif
 
 /* mc_normal2_from_bits (mc/normal.h, mc/detmath.h) rewritten without branches so the CPU
  * can run several pairs in SIMD lanes: the same IEEE operations in the same order, so the
  * same bits (tests/test_so8.c compares them on millions of inputs). Valid for the
  * v ∈ (0, 2] that the hq uniforms produce: the nearest integer of t = 2v ∈ (0, 4] is
  * trunc(t + 0.5), counted by comparisons instead of an int64 conversion. */
-SO8T_HD void so8_normal2_from_bits(uint32_t x0, uint32_t x1, uint32_t y0, uint32_t y1,
+SO8_HAAR_INLINE SO8T_HD void so8_normal2_from_bits(uint32_t x0, uint32_t x1, uint32_t y0, uint32_t y1,
                                    double *out)
 {
     /* zx = x0 ^ (x1 << 21) < 2^53 as a double, exactly, without an int64 conversion (none
@@ -136,7 +146,7 @@ SO8T_HD void so8_normal2_from_bits(uint32_t x0, uint32_t x1, uint32_t y0, uint32
 /* z[0 .. 2·np) = the next np pairs of mc_normal2_exact(st), bit for bit, with st left as np
  * such calls leave it. From a block-aligned state (always ours) the Philox blocks are
  * computed first, as independent work the CPU can overlap, then transformed. */
-SO8T_HD void so8_normals_exact(mc_philox_state *st, int np, double *z)
+SO8_HAAR_INLINE SO8T_HD void so8_normals_exact(mc_philox_state *st, int np, double *z)
 {
     if (st->state != 0 || np > SO8_HAAR_MAX_PAIRS) {
         for (int p = 0; p < np; p++)
@@ -161,17 +171,14 @@ SO8T_HD void so8_normals_exact(mc_philox_state *st, int np, double *z)
                               z + 2 * p);
 }
 
-/* The Householder product above; sign_fix = 0 leaves out D_k (a deliberately wrong sampler
- * used only by the tests: G_k e₁ = −sgn(x₁)x/‖x‖ is not uniform on the sphere). */
-SO8T_HD void so8_householder_sample(int n, mc_philox_state *st, double *R, double *work,
-                                    int sign_fix)
+/* The Householder product above from the n(n+1)/2 − 1 normals z (z[0..1] = x^(2),
+ * z[2..4] = x^(3), …; overwritten). sign_fix = 0 leaves out D_k (a deliberately wrong
+ * sampler used only by the tests: G_k e₁ = −sgn(x₁)x/‖x‖ is not uniform on the sphere). */
+SO8_HAAR_INLINE SO8T_HD void so8_householder_from_normals(int n, double *z, double *R,
+                                                          int sign_fix)
 {
-    const int nz = n * (n + 1) / 2 - 1; /* normals used */
-    const int np = (nz + 1) / 2;        /* curand4 blocks */
-    double *z = work;
     double wv[SO8_MAX_N];
     int det_sign = 1;
-    so8_normals_exact(st, np, z);
     so8_mat_identity(n, R);
     for (int k = 2; k <= n; k++) {
         double *x = z + (k * (k - 1) / 2 - 1); /* x^(k): the next k normals */
@@ -213,6 +220,16 @@ SO8T_HD void so8_householder_sample(int n, mc_philox_state *st, double *R, doubl
     if (det_sign < 0)
         for (int i = 0; i < n; i++)
             R[i * n + (n - 1)] = -R[i * n + (n - 1)];
+}
+
+/* Draw the normals from st, then the Householder product. */
+SO8_HAAR_INLINE SO8T_HD void so8_householder_sample(int n, mc_philox_state *st, double *R,
+                                                    double *work, int sign_fix)
+{
+    const int nz = n * (n + 1) / 2 - 1; /* normals used */
+    const int np = (nz + 1) / 2;        /* curand4 blocks */
+    so8_normals_exact(st, np, work);
+    so8_householder_from_normals(n, work, R, sign_fix);
 }
 
 /* Draws a Haar rotation of SO(n), 1 ≤ n ≤ SO8_MAX_N, into R (n*n row-major, det +1), from

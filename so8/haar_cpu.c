@@ -9,13 +9,15 @@
  * No fast-math, contraction stays off, so results are unchanged; tests/test_so8.c checks
  * them bit for bit against a plain reference. */
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("O3", "-fno-math-errno")
+#pragma GCC optimize("O3")
+#pragma GCC optimize("no-math-errno")
 #endif
 
 #include "so8/so8.h"
 
 #include <omp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *so8_strerror(int status)
@@ -54,7 +56,7 @@ static void sample_torus(int n, mc_philox_state *st, double *R)
 }
 
 #if defined(__GNUC__)
-__attribute__((always_inline)) /* into each batch_range clone */
+__attribute__((always_inline)) /* a small wrapper: keep it out of the call graph */
 #endif
 static inline void sample_one(so8_sampler sampler, int n, uint64_t seed, uint64_t index, double *R)
 {
@@ -73,40 +75,232 @@ static int sampler_ok(so8_sampler s)
     return s == SO8_SAMPLER_HAAR || s == SO8_SAMPLER_TORUS || s == SO8_SAMPLER_NOSIGNFIX;
 }
 
+
+/* ---- x86-64 AVX2 path: 4 Philox blocks and 4 Box–Muller pairs per instruction ----
+ *
+ * The same integer and IEEE operations as so8_normals_exact / so8_normal2_from_bits
+ * (haar.h), written with GNU vector types so that each operation runs on 4 lanes; no FMA
+ * (the avx2 target does not enable it, and contraction is off). tests/test_so8.c checks the
+ * result bit for bit against a plain scalar reference, whichever path the machine takes. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define SO8_HAVE_AVX2_PATH 1
+typedef double v4d __attribute__((vector_size(32)));
+typedef uint64_t v4u __attribute__((vector_size(32)));
+typedef int64_t v4i __attribute__((vector_size(32)));
+
+#define V4(x) {(x), (x), (x), (x)}
+
+/* Philox4x32-10 of 4 counters (c0 + l, c1, c2, c3), l = 0..3; words in u64 lanes. */
+__attribute__((target("avx2"))) static inline void philox_x4(uint32_t c0, uint32_t c1,
+                                                             uint32_t c2, uint32_t c3,
+                                                             uint32_t k0, uint32_t k1,
+                                                             v4u out[4])
+{
+    const v4u lo = V4(0xffffffffull);
+    const v4u m0 = V4((uint64_t)MC_PHILOX_M0), m1 = V4((uint64_t)MC_PHILOX_M1);
+    v4u x = {(uint64_t)c0, (uint64_t)(uint32_t)(c0 + 1u), (uint64_t)(uint32_t)(c0 + 2u),
+             (uint64_t)(uint32_t)(c0 + 3u)};
+    v4u y = V4((uint64_t)c1), z = V4((uint64_t)c2), w = V4((uint64_t)c3);
+    for (int r = 0; r < 10; r++) {
+        v4u kk0 = V4((uint64_t)k0), kk1 = V4((uint64_t)k1);
+        v4u p0 = (x & lo) * m0, p1 = (z & lo) * m1;
+        v4u nx = (p1 >> 32) ^ y ^ kk0;
+        v4u ny = p1 & lo;
+        v4u nz = (p0 >> 32) ^ w ^ kk1;
+        v4u nw = p0 & lo;
+        x = nx;
+        y = ny;
+        z = nz;
+        w = nw;
+        k0 += MC_PHILOX_W0;
+        k1 += MC_PHILOX_W1;
+    }
+    out[0] = x;
+    out[1] = y;
+    out[2] = z;
+    out[3] = w;
+}
+
+/* so8_normal2_from_bits on 4 lanes: words (x0, x1, y0, y1) → z0 = sin·s, z1 = cos·s. */
+__attribute__((target("avx2"))) static inline void normal2_x4(v4u x0, v4u x1, v4u y0, v4u y1,
+                                                              v4d *z0, v4d *z1)
+{
+    const v4u lo = V4(0xffffffffull), magic = V4(0x4330000000000000ull);
+    const v4d two52 = V4(4503599627370496.0), two32 = V4(4294967296.0);
+    v4u xlo = x0 ^ ((x1 << 21) & lo), xhi = x1 >> 11;
+    v4d zx = ((v4d)(magic | xhi) - two52) * two32 + ((v4d)(magic | xlo) - two52);
+    v4d u = zx * MC_2POW53_INV_DOUBLE + (MC_2POW53_INV_DOUBLE / 2.0);
+    v4u ylo = y0 ^ ((y1 << 21) & lo), yhi = y1 >> 11;
+    v4d zy = ((v4d)(magic | yhi) - two52) * two32 + ((v4d)(magic | ylo) - two52);
+    v4d v = zy * (MC_2POW53_INV_DOUBLE * 2.0) + MC_2POW53_INV_DOUBLE;
+    /* log u */
+    v4u b = (v4u)u;
+    v4u mb = (b & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
+    v4u big = (v4u)((v4i)mb > (v4i)V4(0x3ff6a09e667f3bcdll)) & 1u;
+    v4d e = (v4d)(magic | (((b >> 52) & 0x7ffu) + big)) - (4503599627370496.0 + 1023.0);
+    v4d m = (v4d)mb * (v4d)(0x3ff0000000000000ull - (big << 52));
+    v4d t = (m - 1.0) / (m + 1.0);
+    v4d t2 = t * t;
+    v4d p = V4(1.0 / 25.0);
+    p = p * t2 + 1.0 / 23.0;
+    p = p * t2 + 1.0 / 21.0;
+    p = p * t2 + 1.0 / 19.0;
+    p = p * t2 + 1.0 / 17.0;
+    p = p * t2 + 1.0 / 15.0;
+    p = p * t2 + 1.0 / 13.0;
+    p = p * t2 + 1.0 / 11.0;
+    p = p * t2 + 1.0 / 9.0;
+    p = p * t2 + 1.0 / 7.0;
+    p = p * t2 + 1.0 / 5.0;
+    p = p * t2 + 1.0 / 3.0;
+    v4d log_m = 2.0 * t + 2.0 * t * (t2 * p);
+    v4d lg = (e * 6.93147180369123816490e-01 + log_m) + e * 1.90821492927058770002e-10;
+    v4d s = __builtin_ia32_sqrtpd256(-2.0 * lg);
+    /* sin(πv), cos(πv) */
+    v4d tt = v * 2.0;
+    v4i ys = (v4i)(tt + 0.5);
+    v4i cnt = (ys >= 0x3ff0000000000000ll) + (ys >= 0x4000000000000000ll) +
+              (ys >= 0x4008000000000000ll) + (ys >= 0x4010000000000000ll); /* −count */
+    v4u ni = (v4u)(-cnt);
+    v4d nq = (v4d)(magic | ni) - two52;
+    v4d r = (tt - nq) * 0.5;
+    v4d r2 = r * r;
+    v4d sn = V4(-2.2948428997269873e-08);
+    sn = sn * r2 + 7.952054001475513e-07;
+    sn = sn * r2 - 2.1915353447830217e-05;
+    sn = sn * r2 + 0.00046630280576761255;
+    sn = sn * r2 - 0.0073704309457143504;
+    sn = sn * r2 + 0.08214588661112823;
+    sn = sn * r2 - 0.5992645293207921;
+    sn = sn * r2 + 2.5501640398773455;
+    sn = sn * r2 - 5.16771278004997;
+    sn = sn * r2 + 3.141592653589793;
+    sn = sn * r;
+    v4d k = V4(-1.3878952462213771e-07);
+    k = k * r2 + 4.303069587032947e-06;
+    k = k * r2 - 0.0001046381049248457;
+    k = k * r2 + 0.0019295743094039231;
+    k = k * r2 - 0.02580689139001406;
+    k = k * r2 + 0.2353306303588932;
+    k = k * r2 - 1.3352627688545895;
+    k = k * r2 + 4.0587121264167685;
+    k = k * r2 - 4.934802200544679;
+    k = k * r2 + 1.0;
+    v4u q = ni & 3u;
+    v4u odd = (v4u)V4(0) - (q & 1u);
+    v4u sb = (v4u)sn, kb = (v4u)k;
+    v4u ab = (kb & odd) | (sb & ~odd);
+    v4u cb = (sb & odd) | (kb & ~odd);
+    v4u sneg = (q >> 1) << 63;
+    v4u cneg = ((q ^ (q >> 1)) & 1u) << 63;
+    *z0 = (v4d)(ab ^ sneg) * s;
+    *z1 = (v4d)(cb ^ cneg) * s;
+}
+
+/* so8_normals_exact for a fresh, block-aligned state whose low counter word does not wrap
+ * within the np + 1 blocks (always true after mc_philox_init(seed, index, 0)); else the
+ * header version. Pairs are done 4 at a time; the tail lanes compute unused blocks. */
+__attribute__((target("avx2"))) static void normals_avx2(mc_philox_state *st, int np,
+                                                         double *z, int keep_state)
+{
+    if (st->state != 0 || st->ctr[0] > 0xffffffffu - (uint32_t)(np + 4) ||
+        np > SO8_HAAR_MAX_PAIRS) {
+        so8_normals_exact(st, np, z);
+        return;
+    }
+    for (int p = 0; p < np; p += 4) {
+        v4u blk[4];
+        v4d z0, z1;
+        philox_x4(st->ctr[0] + (uint32_t)p, st->ctr[1], st->ctr[2], st->ctr[3], st->key[0],
+                  st->key[1], blk);
+        normal2_x4(blk[0], blk[1], blk[2], blk[3], &z0, &z1);
+        for (int l = 0; l < 4 && p + l < np; l++) {
+            z[2 * (p + l)] = z0[l];
+            z[2 * (p + l) + 1] = z1[l];
+        }
+    }
+    if (keep_state) { /* the state as np curand4 calls leave it */
+        st->ctr[0] += (uint32_t)np;
+        mc_philox_refill(st);
+    }
+}
+
+__attribute__((target("avx2"))) static void sample_one_avx2(so8_sampler sampler, int n,
+                                                            uint64_t seed, uint64_t index,
+                                                            double *R)
+{
+    if (sampler == SO8_SAMPLER_TORUS) {
+        sample_one(sampler, n, seed, index, R);
+        return;
+    }
+    /* mc_philox_init(seed, index, 0) without its two Philox evaluations: the blocks are
+     * computed from the counter and key below, and the state is dropped afterwards. */
+    mc_philox_state st;
+    double work[SO8_HAAR_WORK(SO8_MAX_N)];
+    memset(&st, 0, sizeof st);
+    st.key[0] = (uint32_t)seed;
+    st.key[1] = (uint32_t)(seed >> 32);
+    st.ctr[2] = (uint32_t)index;
+    st.ctr[3] = (uint32_t)(index >> 32);
+    const int nz = n * (n + 1) / 2 - 1;
+    normals_avx2(&st, (nz + 1) / 2, work, 0);
+    so8_householder_from_normals(n, work, R, sampler == SO8_SAMPLER_HAAR);
+}
+#endif
+
+/* Rotations [begin, end) of the batch; `fast` selects the AVX2 path. */
+static void batch_range(so8_sampler sampler, int n, uint64_t seed, uint64_t first,
+                        int64_t begin, int64_t end, so8_precision prec, void *out, int fast)
+{
+    const size_t nn = (size_t)n * (size_t)n;
+    for (int64_t i = begin; i < end; i++) {
+        double R[SO8_MAX_NN];
+        double *dst = prec == SO8_DOUBLE ? (double *)out + (size_t)i * nn : R;
+#ifdef SO8_HAVE_AVX2_PATH
+        if (fast)
+            sample_one_avx2(sampler, n, seed, first + (uint64_t)i, dst);
+        else
+#endif
+            sample_one(sampler, n, seed, first + (uint64_t)i, dst);
+        if (prec == SO8_FLOAT) {
+            float *o = (float *)out + (size_t)i * nn;
+            for (size_t k = 0; k < nn; k++)
+                o[k] = (float)R[k];
+        }
+    }
+    (void)fast;
+}
+
+/* 1 when the AVX2 path can run; SO8T_NO_AVX2=1 forces the portable path (for tests).
+ * Decided once; the atomic makes the lazy initialisation race-free. */
+static int use_fast_path(void)
+{
+#ifdef SO8_HAVE_AVX2_PATH
+    static _Atomic int cached = -1;
+    int v = cached;
+    if (v < 0) {
+        const char *env = getenv("SO8T_NO_AVX2");
+        __builtin_cpu_init();
+        v = (env && *env && *env != '0') ? 0 : __builtin_cpu_supports("avx2") ? 1 : 0;
+        cached = v;
+    }
+    return v;
+#else
+    return 0;
+#endif
+}
+
 int so8_sample_double(so8_sampler sampler, int n, uint64_t seed, uint64_t index, double *R)
 {
     if (n < 1 || n > SO8_MAX_N || !R || !sampler_ok(sampler))
         return SO8_ERR_INVAL;
-    sample_one(sampler, n, seed, index, R);
+    batch_range(sampler, n, seed, index, 0, 1, SO8_DOUBLE, R, use_fast_path());
     return SO8_OK;
 }
 
 int so8_haar_double(int n, uint64_t seed, uint64_t index, double *R)
 {
     return so8_sample_double(SO8_SAMPLER_HAAR, n, seed, index, R);
-}
-
-/* Rotations [begin, end) of the batch. On x86-64 with GNU C there is an AVX2 clone, picked
- * at load time: the Box–Muller loop then runs 4 pairs per instruction (the same IEEE
- * operations, hence the same bits). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-static void batch_range(so8_sampler sampler, int n, uint64_t seed, uint64_t first,
-                        int64_t begin, int64_t end, so8_precision prec, void *out)
-{
-    const size_t nn = (size_t)n * (size_t)n;
-    for (int64_t i = begin; i < end; i++) {
-        if (prec == SO8_DOUBLE) {
-            sample_one(sampler, n, seed, first + (uint64_t)i, (double *)out + (size_t)i * nn);
-        } else {
-            double R[SO8_MAX_NN];
-            float *o = (float *)out + (size_t)i * nn;
-            sample_one(sampler, n, seed, first + (uint64_t)i, R);
-            for (size_t k = 0; k < nn; k++)
-                o[k] = (float)R[k];
-        }
-    }
 }
 
 int so8_sample_batch_cpu(so8_sampler sampler, int n, uint64_t seed, uint64_t first_index,
@@ -123,12 +317,13 @@ int so8_sample_batch_cpu(so8_sampler sampler, int n, uint64_t seed, uint64_t fir
     int nt = threads > 0 ? threads : omp_get_max_threads();
     if ((int64_t)nt > m)
         nt = (int)m;
+    const int fast = use_fast_path();
     /* contiguous ranges per thread; rotation i is the same whoever computes it */
 #pragma omp parallel num_threads(nt)
     {
         int t = omp_get_thread_num(), T = omp_get_num_threads();
         int64_t begin = m * t / T, end = m * (t + 1) / T;
-        batch_range(sampler, n, seed, first_index, begin, end, prec, out);
+        batch_range(sampler, n, seed, first_index, begin, end, prec, out, fast);
     }
     return SO8_OK;
 }
