@@ -1,0 +1,96 @@
+/* bench_geom.c — time per exact value (geom_volume_exact / geom_surface_exact) by dimension.
+ *
+ * For each d, N problems from a fixed seed: centres uniform in [-1, 1]^d, [-1.5, 1.5]^d or
+ * [0, 0.5]^d (in turn), radii uniform in sqrt(d/3)·[0.3, 1.7] — the range where the answer is
+ * neither 0 nor the whole cube.  CPU time of the calling thread per value: median, 90th
+ * percentile, max; plus the number of values over 10 ms and of non-converged ones.
+ *
+ * Usage: bench_geom [N] [--surface]   (default N = 100)
+ * Prints a Markdown table, then one CSV line per dimension:
+ *   csv,quantity,d,n,median_ms,p90_ms,max_ms,over_10ms,noconv
+ */
+#include "geom/geom.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static uint64_t state = 0x2545F4914F6CDD1Dull;
+static double uniform(void)
+{
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    return ((state * 2685821657736338717ull) >> 11) * 0x1.0p-53;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    int n = 100, surface = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--surface"))
+            surface = 1;
+        else if (atoi(argv[i]) > 0)
+            n = atoi(argv[i]);
+        else {
+            fprintf(stderr, "usage: bench_geom [N] [--surface]\n");
+            return 2;
+        }
+    }
+    const int dims[] = {2, 3, 4, 5, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128};
+    const int nd = (int)(sizeof dims / sizeof dims[0]);
+    double *ms = malloc(sizeof(double) * (size_t)n);
+    char lines[32][160];
+    if (!ms)
+        return 1;
+    printf("| d | values | median ms | p90 ms | max ms | > 10 ms | not converged |\n");
+    printf("|---|---|---|---|---|---|---|\n");
+    for (int k = 0; k < nd; k++) {
+        int d = dims[k], over = 0, noconv = 0;
+        double c[GEOM_MAX_DIM];
+        for (int j = 0; j < n; j++) {
+            int mode = j % 3;
+            for (int i = 0; i < d; i++) {
+                double u = uniform();
+                c[i] = mode == 0 ? 2 * u - 1 : mode == 1 ? 3 * u - 1.5 : 0.5 * u;
+            }
+            double r = sqrt(d / 3.0) * (0.3 + 1.4 * uniform());
+            geom_problem p = {d, 1.0, r, c, NULL};
+            geom_result res;
+            char err[256];
+            double t0 = cpu_now();
+            int st = surface ? geom_surface_exact(&p, &res, err, sizeof err)
+                             : geom_volume_exact(&p, &res, err, sizeof err);
+            ms[j] = 1e3 * (cpu_now() - t0);
+            if (st != GEOM_OK)
+                noconv++;
+            if (ms[j] > 10)
+                over++;
+        }
+        qsort(ms, (size_t)n, sizeof ms[0], cmp_double);
+        double med = ms[n / 2], p90 = ms[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1], mx = ms[n - 1];
+        printf("| %d | %d | %.2f | %.2f | %.2f | %d | %d |\n", d, n, med, p90, mx, over, noconv);
+        snprintf(lines[k], sizeof lines[k], "csv,%s,%d,%d,%.3f,%.3f,%.3f,%d,%d",
+                 surface ? "surface" : "volume", d, n, med, p90, mx, over, noconv);
+    }
+    for (int k = 0; k < nd; k++)
+        printf("%s\n", lines[k]);
+    free(ms);
+    return 0;
+}
