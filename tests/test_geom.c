@@ -236,6 +236,28 @@ static void test_edge_cases(void)
     CHECK(geom_volume_exact(&pf, &res, err, sizeof err) == GEOM_OK && res.value == 0);
     pf.radius = 2e6;
     CHECK(geom_volume_exact(&pf, &res, err, sizeof err) == GEOM_OK && res.value == 16.0);
+    /* far-away centre crossing one face by 0.5: a slab of width 0.5 minus the sphere's sag
+     * |y|²/2r (next term |y|⁴/8r³ ~ 1e-19): 64 - (7·128/3)/(2r); the sphere inside is a
+     * nearly flat patch of area 128 (1 + O(1/r²)) */
+    {
+        double cf[8] = {1e6, 0, 0, 0, 0, 0, 0, 0}, rf = 1e6 - 0.5;
+        geom_problem pff = {8, 1.0, rf, cf, NULL};
+        CHECK(geom_volume_exact(&pff, &res, err, sizeof err) == GEOM_OK);
+        CHECK_REL(res.value, 64 - (7 * 128.0 / 3) / (2 * rf), 1e-12);
+        CHECK(geom_surface_exact(&pff, &res, err, sizeof err) == GEOM_OK);
+        CHECK_REL(res.value, 128.0, 1e-9);
+    }
+    /* tiny radii on a vertex and on a face: vol(B)/2^d and vol(B)/2 */
+    {
+        double cv[4] = {1, -1, 1, 1}, cfc[8] = {1, 0, 0, 0, 0, 0, 0, 0};
+        geom_problem pv = {4, 1.0, 1e-9, cv, NULL}, pfc = {8, 1.0, 1e-12, cfc, NULL};
+        CHECK(geom_volume_exact(&pv, &res, err, sizeof err) == GEOM_OK);
+        CHECK_REL(res.value, M_PI * M_PI * 1e-36 / 32, 1e-12);
+        CHECK(geom_volume_exact(&pfc, &res, err, sizeof err) == GEOM_OK);
+        CHECK_REL(res.value, exp(geom_ball_log_volume(8, 1e-12)) / 2, 1e-12);
+        CHECK(geom_surface_exact(&pfc, &res, err, sizeof err) == GEOM_OK);
+        CHECK_REL(res.fraction_of_ball, 0.5, 1e-12);
+    }
     /* r = 0 */
     p.center = NULL;
     p.radius = 0;
