@@ -1017,60 +1017,17 @@ static const char *const INSTRUCTION =
     "so8t results, each explained in 3 to 5 plain sentences. A fact is cited by its name in "
     "brackets, like [estimate].";
 
-static const char *const EXAMPLE_VOLUME =
+static const char *const EXAMPLE_VERIFY =
     "Facts:\n"
-    "- task: volume of the cube [-1, 1]^3 inside the ball of radius 1.2\n"
-    "- samples: 1,000,000\n"
-    "- estimate: 6.3860 ± 0.0032\n"
-    "- GPU hits: 798,248\n"
-    "- CPU hits: 798,248\n"
-    "- identical: yes\n"
-    "- exact value: 6.3837163\n"
-    "- standard errors away: 0.71\n"
-    "- agrees: yes\n"
-    "- fraction of the cube: 79.8%\n"
-    "- distance to a face: 1\n"
-    "- distance to a corner: 1.73\n"
-    "Explanation: With [samples] random points, so8t estimated the [task] as [estimate]. The "
-    "GPU and the CPU counted the same [GPU hits] hits. The exact value [exact value] is only "
-    "[standard errors away] standard errors away, so the estimate agrees with it. The overlap "
-    "fills [fraction of the cube] of the cube: the ball pokes out through the faces at "
-    "distance [distance to a face] but misses the corners at distance [distance to a "
-    "corner].\n";
-
-/* The same without a GPU run (so a copied sentence is still true). */
-static const char *const EXAMPLE_VOLUME_CPU =
-    "Facts:\n"
-    "- task: volume of the cube [-1, 1]^3 inside the ball of radius 1.2\n"
-    "- samples: 1,000,000\n"
-    "- estimate: 6.3860 ± 0.0032\n"
+    "- task: so8t verify, checks of GPU, CPU and exact values\n"
+    "- cases: 12\n"
+    "- agreeing with the exact value: 12 of 12\n"
+    "- largest standard errors away: 2.9\n"
     "- GPU: not run\n"
-    "- exact value: 6.3837163\n"
-    "- standard errors away: 0.71\n"
-    "- agrees: yes\n"
-    "- fraction of the cube: 79.8%\n"
-    "- distance to a face: 1\n"
-    "- distance to a corner: 1.73\n"
-    "Explanation: With [samples] random points, so8t estimated the [task] as [estimate]. "
-    "There was no GPU, so the CPU computed it alone. The exact value [exact value] is only "
-    "[standard errors away] standard errors away, so the estimate agrees with it. The overlap "
-    "fills [fraction of the cube] of the cube: the ball pokes out through the faces at "
-    "distance [distance to a face] but misses the corners at distance [distance to a "
-    "corner].\n";
-
-static const char *const EXAMPLE_EXACT =
-    "Facts:\n"
-    "- task: exact volume of the cube [-1, 1]^3 inside the ball of radius 1.2\n"
-    "- value: 6.383716272\n"
-    "- error bound: 1.0e-12\n"
-    "- fraction of the cube: 79.8%\n"
-    "- distance to a face: 1\n"
-    "- distance to a corner: 1.73\n"
-    "Explanation: so8t computed the [task] without random numbers: it is [value], with an "
-    "error bound of [error bound]. This reference value has no statistical uncertainty, so "
-    "Monte Carlo runs are checked against it. The overlap fills [fraction of the cube] of the "
-    "cube: the ball pokes out through the faces at distance [distance to a face] but misses "
-    "the corners at distance [distance to a corner].\n";
+    "- passed: yes\n"
+    "Explanation: so8t ran [cases] verification cases. In [agreeing with the exact value] "
+    "cases the estimate agrees with the exact value, the worst being [largest standard errors "
+    "away] standard errors away. There was no GPU, so only the CPU was checked.\n";
 
 static const char *const EXAMPLE_ROTATIONS =
     "Facts:\n"
@@ -1085,13 +1042,88 @@ static const char *const EXAMPLE_ROTATIONS =
     "So the rotations treat every direction alike, as averaging over orientations "
     "requires.\n";
 
-static const char *example_for(llm_result_kind k, const char *facts)
+/* The worked example for a volume or exact result, built to have the same fact names
+ * as the target (GPU run or not, exact value or not, agreeing or not, volume or surface,
+ * corners or not), so that a copied sentence cites facts that exist and stays true.
+ * Example numbers (d = 3, r = 1.2, six caps of height 0.2 cut off the ball):
+ *   volume  π(4/3·1.2³ − 2·0.2²·3.4) = 6.3837163, 79.8% of the cube (8);
+ *   surface 4π·1.2² − 6·2π·1.2·0.2 = 9.0477868, 50.0% of the sphere (18.095574);
+ *   MC: 10^6 samples, se 0.0032 (volume) / 0.0027 (surface). */
+static char *build_example(llm_result_kind k, const char *facts)
 {
-    switch (k) {
-    case LLM_RESULT_EXACT: return EXAMPLE_EXACT;
-    case LLM_RESULT_ROTATIONS: return EXAMPLE_ROTATIONS;
-    default: return strstr(facts, "- GPU: not run") ? EXAMPLE_VOLUME_CPU : EXAMPLE_VOLUME;
+    int surface = strstr(facts, "- task: surface") || strstr(facts, "- task: exact surface");
+    int gpu_lines = strstr(facts, "- GPU hits:") != NULL;
+    int gpu_none = strstr(facts, "- GPU: not run") != NULL;
+    int ident_no = strstr(facts, "- identical: no") != NULL;
+    int exact = strstr(facts, "- exact value:") != NULL;
+    int agree_no = strstr(facts, "- agrees: no") != NULL;
+    int corner = strstr(facts, "- distance to a corner:") != NULL;
+    int frac = strstr(facts, "- fraction of the") != NULL;
+    int eb = strstr(facts, "- error bound:") != NULL;
+    const char *what = surface ? "surface of the sphere of radius 1.2 inside the cube [-1, 1]^3"
+                               : "volume of the cube [-1, 1]^3 inside the ball of radius 1.2";
+    const char *fname = surface ? "fraction of the sphere inside the cube" : "fraction of the cube";
+    sbuf b = {0};
+    sb_add(&b, "Facts:\n");
+    if (k == LLM_RESULT_EXACT) {
+        sb_add(&b, "- task: exact %s\n- value: %s\n", what, surface ? "9.047786842" : "6.383716272");
+        if (eb)
+            sb_add(&b, "- error bound: 1.0e-12\n");
+    } else {
+        sb_add(&b, "- task: %s\n- samples: 1,000,000\n- estimate: %s\n", what,
+               surface ? (agree_no ? "9.0712 ± 0.0027" : "9.0495 ± 0.0027")
+                       : (agree_no ? "6.4125 ± 0.0032" : "6.3860 ± 0.0032"));
+        if (gpu_lines)
+            sb_add(&b, "- GPU hits: %s\n- CPU hits: 798,248\n- identical: %s\n",
+                   ident_no ? "798,311" : "798,248", ident_no ? "no" : "yes");
+        else if (gpu_none)
+            sb_add(&b, "- GPU: not run\n");
+        if (exact)
+            sb_add(&b, "- exact value: %s\n- standard errors away: %s\n- agrees: %s\n",
+                   surface ? "9.0477868" : "6.3837163",
+                   surface ? (agree_no ? "8.7" : "0.63") : (agree_no ? "9.0" : "0.71"),
+                   agree_no ? "no" : "yes");
     }
+    if (frac)
+        sb_add(&b, "- %s: %s\n", fname, surface ? "50.0%" : "79.8%");
+    if (corner)
+        sb_add(&b, "- distance to a face: 1\n- distance to a corner: 1.73\n");
+    sb_add(&b, "Explanation:");
+    if (k == LLM_RESULT_EXACT) {
+        sb_add(&b, " so8t computed the [task] without random numbers: it is [value]%s.",
+               eb ? ", with an error bound of [error bound]" : "");
+        sb_add(&b, " This reference value has no statistical uncertainty, so Monte Carlo runs "
+                   "are checked against it.");
+    } else {
+        sb_add(&b, " With [samples] random points, so8t estimated the [task] as [estimate].");
+        if (gpu_lines && !ident_no)
+            sb_add(&b, " The GPU and the CPU counted the same [GPU hits] hits, as they must "
+                       "with one seed.");
+        else if (gpu_lines)
+            sb_add(&b, " The GPU counted [GPU hits] hits but the CPU [CPU hits], although one "
+                       "seed should give identical counts, so one backend has a bug.");
+        else if (gpu_none)
+            sb_add(&b, " There was no GPU, so the CPU computed it alone.");
+        if (exact && !agree_no)
+            sb_add(&b, " The exact value [exact value] is only [standard errors away] standard "
+                       "errors away, so the estimate agrees with it.");
+        else if (exact)
+            sb_add(&b, " The exact value [exact value] is [standard errors away] standard errors "
+                       "away, far more than chance allows, so the estimate does not agree with "
+                       "it.");
+    }
+    if (frac && surface)
+        sb_add(&b, " Only [%s] of the sphere lies inside the cube%s", fname,
+               corner ? ": it pokes out through the faces at distance [distance to a face] but "
+                        "stays short of the corners at distance [distance to a corner]."
+                      : ".");
+    else if (frac)
+        sb_add(&b, " The overlap fills [%s] of the cube%s", fname,
+               corner ? ": the ball pokes out through the faces at distance [distance to a "
+                        "face] but misses the corners at distance [distance to a corner]."
+                      : ".");
+    sb_add(&b, "\n");
+    return sb_take(&b);
 }
 
 /* Replaces every [name] that names a fact ("- name: value" line) with its value. A
@@ -1155,13 +1187,29 @@ static char *substitute_facts(const char *text, const char *facts, char *bad, si
 
 typedef enum { STYLE_COMPLETION, STYLE_GEMMA_CHAT, STYLE_CHATML, STYLE_MODELFILE } prompt_style;
 
+static char *build_prompt_with(prompt_style style, const llm_modelfile *mf, const char *ex,
+                               const char *facts);
+
 static char *build_prompt(prompt_style style, const llm_modelfile *mf, llm_result_kind kind,
                           const char *facts)
+{
+    char *ex = kind == LLM_RESULT_ROTATIONS || kind == LLM_RESULT_VERIFY
+                   ? dup_str(kind == LLM_RESULT_ROTATIONS ? EXAMPLE_ROTATIONS : EXAMPLE_VERIFY)
+                   : build_example(kind, facts);
+    if (!ex)
+        return NULL;
+    char *r = build_prompt_with(style, mf, ex, facts);
+    free(ex);
+    return r;
+}
+
+static char *build_prompt_with(prompt_style style, const llm_modelfile *mf, const char *ex,
+                               const char *facts)
 {
     sbuf b = {0};
     const char *system = mf && mf->system ? mf->system : INSTRUCTION;
     if (style == STYLE_COMPLETION) {
-        sb_add(&b, "%s\n\n%s\nFacts:\n%sExplanation:", system, example_for(kind, facts), facts);
+        sb_add(&b, "%s\n\n%s\nFacts:\n%sExplanation:", system, ex, facts);
         return sb_take(&b);
     }
     /* Chat styles: the worked example goes in the user turn, then the facts. */
@@ -1169,7 +1217,7 @@ static char *build_prompt(prompt_style style, const llm_modelfile *mf, llm_resul
     sb_add(&u, "Explain this so8t result in 3 to 5 sentences. Cite each number by its fact "
                "name in brackets, like [estimate], and write no other numbers.\n\nHere is an "
                "example.\n%s\nNow the result to explain.\nFacts:\n%sExplanation:",
-           example_for(kind, facts), facts);
+           ex, facts);
     char *user = sb_take(&u);
     if (!user)
         return NULL;

@@ -81,6 +81,9 @@ import json, sys
 o = json.load(open(sys.argv[1]))
 def g(x, k, d=None):
     return x.get(k, d) if isinstance(x, dict) else d
+def hits(x):
+    h = g(x, "hits")
+    return " (hits %d)" % h if isinstance(h, int) else ""
 def num(v, f="%.6g"):
     return f % v if isinstance(v, (int, float)) and not isinstance(v, bool) else "n/a"
 if "tests" in o:
@@ -96,11 +99,12 @@ else:
     print("  %s, d = %s, r = %s, method %s, %s samples" % (q, g(o, "dim"), g(o, "radius"), g(o, "method"), num(g(o, "samples"), "%d")))
     gpu, cpu = g(o, "gpu"), g(o, "cpu")
     if isinstance(gpu, dict):
-        print("  GPU estimate %s ± %s (hits %s)" % (num(g(gpu, "estimate"), "%.8g"), num(g(gpu, "std_error"), "%.2g"), g(gpu, "hits")))
+        print("  GPU estimate %s ± %s%s" % (num(g(gpu, "estimate"), "%.8g"), num(g(gpu, "std_error"), "%.2g"), hits(gpu)))
     else:
-        print("  GPU: not run (no CUDA device on this machine)")
+        why = g(o, "gpu_unavailable") or "no CUDA device on this machine"
+        print("  GPU: not run (%s)" % why)
     if isinstance(cpu, dict):
-        print("  CPU estimate %s ± %s (hits %s)" % (num(g(cpu, "estimate"), "%.8g"), num(g(cpu, "std_error"), "%.2g"), g(cpu, "hits")))
+        print("  CPU estimate %s ± %s%s" % (num(g(cpu, "estimate"), "%.8g"), num(g(cpu, "std_error"), "%.2g"), hits(cpu)))
     if isinstance(o.get("identical"), bool):
         print("  identical hit counts: %s" % ("yes" if o["identical"] else "NO"))
     print("  estimate %s ± %s, 95%% interval %s" % (num(g(o, "estimate"), "%.8g"), num(g(o, "std_error"), "%.2g"), g(o, "ci95")))
