@@ -247,13 +247,13 @@ SO8T_HD int so8_sym_eig(int n, double *S, double *w, double *V)
     return sweep;
 }
 
-/* Eigenvalues only, ~10× cheaper than Jacobi: Householder reduction to tridiagonal form,
- * then the implicit QL iteration with Wilkinson-type shifts (Golub & Van Loan §8.3).
- * S (n×n symmetric) is destroyed; w[0..n) receives the eigenvalues (unsorted). Returns 0, or
- * −1 when the iteration did not converge (w then holds the current diagonal). */
-SO8T_HD int so8_sym_eigvals(int n, double *S, double *w)
+/* Householder reduction of a symmetric S (n×n, destroyed) to tridiagonal form: diagonal
+ * w[0..n), off-diagonal e[i] between i and i+1 (e[n−1] = 0). The transformation fixes e₁,
+ * so the leading unreduced block spans the Krylov space of e₁ (used by
+ * so8_rotation_angles). */
+SO8T_HD void so8_sym_tridiag(int n, double *S, double *w, double *e)
 {
-    double e[SO8_MAX_N], v[SO8_MAX_N], p[SO8_MAX_N];
+    double v[SO8_MAX_N], p[SO8_MAX_N];
     /* tridiagonalise: column k below the diagonal is reflected onto its first entry */
     for (int k = 0; k + 2 < n; k++) {
         int len = n - k - 1;
@@ -295,6 +295,13 @@ SO8T_HD int so8_sym_eigvals(int n, double *S, double *w)
         w[n - 1] = S[(n - 1) * n + (n - 1)];
         e[n - 1] = 0.0;
     }
+}
+
+/* Eigenvalues of the symmetric tridiagonal (w, e) of order n by the implicit QL iteration
+ * with Wilkinson-type shifts (Golub & Van Loan §8.3); w receives them (unsorted), e is
+ * destroyed. Returns 0, or −1 when it did not converge. */
+SO8T_HD int so8_tridiag_eigvals(int n, double *w, double *e)
+{
     /* implicit QL on (diagonal w, off-diagonal e[i] between i and i+1) */
     for (int l = 0; l < n; l++) {
         int iter = 0;
@@ -343,6 +350,16 @@ SO8T_HD int so8_sym_eigvals(int n, double *S, double *w)
         }
     }
     return 0;
+}
+
+/* Eigenvalues only, ~10× cheaper than Jacobi: tridiagonalise, then QL. S (n×n symmetric)
+ * is destroyed; w[0..n) receives the eigenvalues (unsorted). Returns 0, or −1 when the
+ * iteration did not converge (w then holds the current diagonal). */
+SO8T_HD int so8_sym_eigvals(int n, double *S, double *w)
+{
+    double e[SO8_MAX_N];
+    so8_sym_tridiag(n, S, w, e);
+    return so8_tridiag_eigvals(n, w, e);
 }
 
 /* ---------------------------------------------------------------------- exp and log */

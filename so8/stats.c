@@ -181,9 +181,38 @@ double so8_entry_cdf(int n, double x)
 
 int so8_rotation_angles(int n, const double *R, double *theta)
 {
-    double S[SO8_MAX_NN], c[SO8_MAX_N];
+    double S[SO8_MAX_NN], c[SO8_MAX_N], e[SO8_MAX_N];
     if (n < 1 || n > SO8_MAX_N)
         return 0;
+    int m = n / 2, o = n % 2;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            S[i * n + j] = 0.5 * (R[i * n + j] + R[j * n + i]);
+    so8_sym_tridiag(n, S, c, e);
+    /* Every cos θ is a double eigenvalue of S, so the Krylov space of e₁ has dimension m (+1
+     * for odd n: the axis): the tridiagonal splits after m + o rows and its leading block
+     * holds each cosine once. Generic for Haar samples; otherwise do the whole matrix. */
+    int k = m + o;
+    if (k < n && fabs(e[k - 1]) <= 1e-12) {
+        if (so8_tridiag_eigvals(k, c, e) == 0) {
+            /* descending; for odd n the largest (the axis, cos = 1) is dropped */
+            for (int i = 1; i < k; i++) {
+                double v = c[i];
+                int q = i;
+                while (q > 0 && c[q - 1] < v) {
+                    c[q] = c[q - 1];
+                    q--;
+                }
+                c[q] = v;
+            }
+            for (int j = 0; j < m; j++) {
+                double cc = c[o + j];
+                cc = cc > 1 ? 1 : cc < -1 ? -1 : cc;
+                theta[j] = acos(cc);
+            }
+            return m;
+        }
+    }
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++)
             S[i * n + j] = 0.5 * (R[i * n + j] + R[j * n + i]);
@@ -197,18 +226,17 @@ int so8_rotation_angles(int n, const double *R, double *theta)
      * in equal pairs (one per rotation plane) */
     for (int i = 1; i < n; i++) {
         double v = c[i];
-        int k = i;
-        while (k > 0 && c[k - 1] < v) {
-            c[k] = c[k - 1];
-            k--;
+        int q = i;
+        while (q > 0 && c[q - 1] < v) {
+            c[q] = c[q - 1];
+            q--;
         }
-        c[k] = v;
+        c[q] = v;
     }
-    int m = n / 2, o = n % 2;
-    for (int k = 0; k < m; k++) {
-        double cc = 0.5 * (c[o + 2 * k] + c[o + 2 * k + 1]);
+    for (int j = 0; j < m; j++) {
+        double cc = 0.5 * (c[o + 2 * j] + c[o + 2 * j + 1]);
         cc = cc > 1 ? 1 : cc < -1 ? -1 : cc;
-        theta[k] = acos(cc);
+        theta[j] = acos(cc);
     }
     return m;
 }

@@ -74,7 +74,7 @@ cmp -s "$tmp/r.dat" "$tmp/r.csv" && ok || bad "--format csv differs from .csv"
 expect_rc 0 "$SO8T" rotations -n 3000 --seed 11 --threads 1 --backend cpu --out "$tmp/t1.bin"
 expect_rc 0 "$SO8T" rotations -n 3000 --seed 11 --threads 2 --backend cpu --out "$tmp/t2.bin"
 cmp -s "$tmp/t1.bin" "$tmp/t2.bin" && ok || bad "threads 1 and 2 differ"
-SO8T_NO_AVX2=1 "$SO8T" rotations -n 3000 --seed 11 --threads 2 --backend cpu --out "$tmp/p.bin" 2>/dev/null
+SO8T_NO_AVX2=1 "$SO8T" rotations -n 3000 --seed 11 --threads 2 --backend cpu --out "$tmp/p.bin" >/dev/null 2>&1
 cmp -s "$tmp/t1.bin" "$tmp/p.bin" && ok || bad "portable (SO8T_NO_AVX2=1) and default paths differ"
 expect_rc 0 "$SO8T" rotations -n 1000 --first 2000 --seed 11 --backend cpu --out "$tmp/tail.bin"
 tail -c $((1000 * 64 * 8)) "$tmp/t1.bin" | cmp -s - "$tmp/tail.bin" && ok || bad "--first"
