@@ -13,8 +13,8 @@
  * exactly zero, exactly known (then subtracted), or below 1e-17 of the result.  σ is the
  * saddle point of log L(σ) + σt - log|σ| (or without the log for the density), which keeps
  * the integrand free of cancellation even for probabilities like 1e-300.  The tail in Im s
- * decays like |s|^{-d/2-1} and oscillates; it is cut with a C^∞ taper (flat to K/2, zero at
- * K) and K is doubled until two cuts agree.  Derivation: docs/math.md.
+ * decays like |s|^{-d/2-1} and oscillates; it is cut with an erfc taper centred at K/2 and
+ * K grows by 1.25 until three cuts agree.  Derivation: docs/math.md.
  * Factors use the Faddeeva function w(z) = e^{-z²} erfc(-iz) from libcerf (Johnson/Wuttke),
  * with a Taylor series or Gauss–Legendre rule where erf differences would cancel.
  */
@@ -438,7 +438,7 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
         double prev = NAN, prev_diff = INFINITY, est = 0, est_abs = 0, diff = INFINITY;
         /* Nodes are added one at a time.  Fast decay (d large): stop as soon as 16 terms in
          * a row are negligible, with the plain sum.  Slowly decaying oscillatory tail
-         * (d small): at K = 64, 128, ... compare the tapered sums at K and K/2. */
+         * (d small): at checkpoints K = 32, 40, 50, ... (x1.25) compare tapered sums. */
         double p_re = 0, p_abs = 0, run_max = 0;
         int quiet = 0, next_cp = TF_KMIN;
         for (int k = 0; k < TF_KMAX && !done_ok; k++) {
