@@ -201,6 +201,50 @@ static void softmax(llm_sampler *s)
         s->c[i].p = (float)(s->c[i].p / sum);
 }
 
+/* One pass over the logits keeping the k best in a min-heap (most logits fail the first
+ * comparison), then a sort of those k: the common top-k path never touches the whole
+ * candidate array. Ties keep the lower id, as cand_cmp does. */
+static void select_top_k(llm_sampler *s, const float *logits, int k)
+{
+    cand *h = s->c; /* heap of size k, root = worst of the kept */
+    int n = 0;
+    for (int i = 0; i < s->n_vocab; i++) {
+        cand x = {i, logits[i], 0};
+        if (n < k) {
+            int j = n++;
+            h[j] = x;
+            while (j > 0) {
+                int par = (j - 1) / 2;
+                if (!cand_gt(&h[par], &h[j]))
+                    break;
+                cand t = h[par];
+                h[par] = h[j];
+                h[j] = t;
+                j = par;
+            }
+        } else if (cand_gt(&x, &h[0])) {
+            h[0] = x;
+            int j = 0;
+            for (;;) {
+                int l = 2 * j + 1, r = l + 1, m = j;
+                if (l < n && cand_gt(&h[m], &h[l]))
+                    m = l;
+                if (r < n && cand_gt(&h[m], &h[r]))
+                    m = r;
+                if (m == j)
+                    break;
+                cand t = h[m];
+                h[m] = h[j];
+                h[j] = t;
+                j = m;
+            }
+        }
+    }
+    qsort(h, (size_t)n, sizeof *h, cand_cmp);
+    s->cn = n;
+    s->sorted_prefix = n;
+}
+
 static void top_k(llm_sampler *s, int k)
 {
     if (k <= 0 || k >= s->cn)
@@ -332,11 +376,15 @@ int llm_sampler_sample(llm_sampler *s, float *logits)
                 best = i;
         return best;
     }
-    s->cn = s->n_vocab;
-    s->sorted_prefix = 0;
-    for (int i = 0; i < s->n_vocab; i++) {
-        s->c[i].id = i;
-        s->c[i].logit = logits[i];
+    if (p->mirostat == 0 && p->top_k > 0 && p->top_k < s->n_vocab) {
+        select_top_k(s, logits, p->top_k);
+    } else {
+        s->cn = s->n_vocab;
+        s->sorted_prefix = 0;
+        for (int i = 0; i < s->n_vocab; i++) {
+            s->c[i].id = i;
+            s->c[i].logit = logits[i];
+        }
     }
     if (p->mirostat == 1 || p->mirostat == 2) {
         for (int i = 0; i < s->cn; i++)

