@@ -1017,18 +1017,6 @@ static const char *const INSTRUCTION =
     "so8t results, each explained in 3 to 5 plain sentences. A fact is cited by its name in "
     "brackets, like [estimate].";
 
-static const char *const EXAMPLE_VERIFY =
-    "Facts:\n"
-    "- task: so8t verify, checks of GPU, CPU and exact values\n"
-    "- cases: 12\n"
-    "- agreeing with the exact value: 12 of 12\n"
-    "- largest standard errors away: 2.9\n"
-    "- GPU: not run\n"
-    "- passed: yes\n"
-    "Explanation: so8t ran [cases] verification cases. In [agreeing with the exact value] "
-    "cases the estimate agrees with the exact value, the worst being [largest standard errors "
-    "away] standard errors away. There was no GPU, so only the CPU was checked.\n";
-
 static const char *const EXAMPLE_ROTATIONS =
     "Facts:\n"
     "- task: 100,000 random rotations in 4 dimensions, SO(4)\n"
@@ -1126,6 +1114,24 @@ static char *build_example(llm_result_kind k, const char *facts)
     return sb_take(&b);
 }
 
+/* The worked example for a verify result, with the same GPU facts as the target. */
+static char *build_verify_example(const char *facts)
+{
+    int gpu = strstr(facts, "- identical GPU and CPU counts:") != NULL;
+    sbuf b = {0};
+    sb_add(&b, "Facts:\n- task: so8t verify, checks of GPU, CPU and exact values\n- cases: 12\n"
+               "- agreeing with the exact value: 12 of 12\n- largest standard errors away: "
+               "2.9\n%s- passed: yes\n",
+           gpu ? "- identical GPU and CPU counts: 12 of 12\n" : "- GPU: not run\n");
+    sb_add(&b, "Explanation: so8t ran [cases] verification cases. In [agreeing with the exact "
+               "value] cases the estimate agrees with the exact value, the worst being [largest "
+               "standard errors away] standard errors away. %s\n",
+           gpu ? "The GPU and the CPU counts were identical in [identical GPU and CPU counts] "
+                 "cases, as one seed requires."
+               : "There was no GPU, so only the CPU was checked.");
+    return sb_take(&b);
+}
+
 /* Replaces every [name] that names a fact ("- name: value" line) with its value. A
  * bracket that looks like a name (letters, spaces, '-', '|') but names no fact is an
  * error (*bad gets it); other brackets ("[-1, 1]^8") stay as written. Returns a malloc'd
@@ -1193,9 +1199,9 @@ static char *build_prompt_with(prompt_style style, const llm_modelfile *mf, cons
 static char *build_prompt(prompt_style style, const llm_modelfile *mf, llm_result_kind kind,
                           const char *facts)
 {
-    char *ex = kind == LLM_RESULT_ROTATIONS || kind == LLM_RESULT_VERIFY
-                   ? dup_str(kind == LLM_RESULT_ROTATIONS ? EXAMPLE_ROTATIONS : EXAMPLE_VERIFY)
-                   : build_example(kind, facts);
+    char *ex = kind == LLM_RESULT_ROTATIONS ? dup_str(EXAMPLE_ROTATIONS)
+               : kind == LLM_RESULT_VERIFY  ? build_verify_example(facts)
+                                            : build_example(kind, facts);
     if (!ex)
         return NULL;
     char *r = build_prompt_with(style, mf, ex, facts);
