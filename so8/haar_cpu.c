@@ -243,8 +243,12 @@ __attribute__((target("avx2"))) static void sample_one_avx2(so8_sampler sampler,
     st.ctr[2] = (uint32_t)index;
     st.ctr[3] = (uint32_t)(index >> 32);
     const int nz = n * (n + 1) / 2 - 1;
+    const int fix = sampler == SO8_SAMPLER_HAAR;
     normals_avx2(&st, (nz + 1) / 2, work, 0);
-    so8_householder_from_normals(n, work, R, sampler == SO8_SAMPLER_HAAR);
+    if (n == 8) /* the first-class case with a constant n: loops unrolled, no remainders */
+        so8_householder_from_normals(8, work, R, fix);
+    else
+        so8_householder_from_normals(n, work, R, fix);
 }
 #endif
 
