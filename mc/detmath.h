@@ -14,10 +14,14 @@
  * sin/cos(πv): 2v = n + 2r with n integer, |r| ≤ ¼ (exact steps); Taylor series of
  *         sin(πr), cos(πr) to degree 19/18 (truncation < 1e-19); quadrant from n mod 4.
  * ipow(x, n): binary powering, a fixed sequence of multiplications for each n.
+ * atan(x): atan(x) = π/2 − atan(1/x) for x > 1, then two half-angle reductions
+ *         atan(x) = 2·atan(x / (1 + √(1 + x²))) to |x| ≤ 0.2; odd Taylor series to x^27.
+ * asin(x): atan(x/√(1−x²)) for |x| ≤ ½, π/2 − 2·asin(√((1−x)/2)) above (no cancellation).
  */
 #ifndef SO8T_MC_DETMATH_H
 #define SO8T_MC_DETMATH_H
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -154,6 +158,58 @@ SO8T_HD double mc_ipow(double x, int n)
         n >>= 1;
     }
     return result;
+}
+
+/* atan(x) for finite x. */
+SO8T_HD double mc_exact_atan(double x)
+{
+    const double PI_2 = 1.5707963267948966;
+    double sign = 1.0;
+    if (x < 0) {
+        x = -x;
+        sign = -1.0;
+    }
+    int inverted = x > 1.0;
+    if (inverted)
+        x = 1.0 / x;
+    /* two half-angle steps: |x| ≤ 1 → ≤ 0.4142 → ≤ 0.1989 */
+    x = x / (1.0 + sqrt(1.0 + x * x));
+    x = x / (1.0 + sqrt(1.0 + x * x));
+    double x2 = x * x;
+    double p = 1.0 / 27.0;
+    p = p * x2 - 1.0 / 25.0;
+    p = p * x2 + 1.0 / 23.0;
+    p = p * x2 - 1.0 / 21.0;
+    p = p * x2 + 1.0 / 19.0;
+    p = p * x2 - 1.0 / 17.0;
+    p = p * x2 + 1.0 / 15.0;
+    p = p * x2 - 1.0 / 13.0;
+    p = p * x2 + 1.0 / 11.0;
+    p = p * x2 - 1.0 / 9.0;
+    p = p * x2 + 1.0 / 7.0;
+    p = p * x2 - 1.0 / 5.0;
+    p = p * x2 + 1.0 / 3.0;
+    double a = 4.0 * (x - x * x2 * p); /* undo the two halvings */
+    if (inverted)
+        a = PI_2 - a;
+    return sign * a;
+}
+
+/* asin(x) for x in [-1, 1]. */
+SO8T_HD double mc_exact_asin(double x)
+{
+    const double PI_2 = 1.5707963267948966;
+    double sign = 1.0;
+    if (x < 0) {
+        x = -x;
+        sign = -1.0;
+    }
+    if (x >= 1.0)
+        return sign * PI_2;
+    if (x <= 0.5)
+        return sign * mc_exact_atan(x / sqrt((1.0 - x) * (1.0 + x)));
+    double t = sqrt((1.0 - x) * 0.5); /* ≤ 1/2 */
+    return sign * (PI_2 - 2.0 * mc_exact_atan(t / sqrt((1.0 - t) * (1.0 + t))));
 }
 
 #endif /* SO8T_MC_DETMATH_H */

@@ -25,21 +25,21 @@ typedef struct {
     int pos;
 } mc_cpu_rng;
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(SO8T_NO_CLONES)
-__attribute__((target_clones("avx2", "default")))
-#endif
-static void mc_cpu_rng_fill(mc_cpu_rng *g)
+/* Portable fill: structure-of-arrays loops (auto-vectorized where the compiler can). */
+static void mc_cpu_rng_fill_scalar(const uint32_t key[2], const uint32_t sub[2],
+                                   uint64_t first, uint32_t *out)
 {
+    /* MC_CPU_RNG_BLOCKS blocks from block index `first` into out, in stream order */
     uint32_t x[MC_CPU_RNG_BLOCKS], y[MC_CPU_RNG_BLOCKS], z[MC_CPU_RNG_BLOCKS],
         w[MC_CPU_RNG_BLOCKS];
     for (int i = 0; i < MC_CPU_RNG_BLOCKS; i++) {
-        uint64_t k = g->next_block + (uint64_t)i;
+        uint64_t k = first + (uint64_t)i;
         x[i] = (uint32_t)k;
         y[i] = (uint32_t)(k >> 32);
-        z[i] = g->sub[0];
-        w[i] = g->sub[1];
+        z[i] = sub[0];
+        w[i] = sub[1];
     }
-    uint32_t k0 = g->key[0], k1 = g->key[1];
+    uint32_t k0 = key[0], k1 = key[1];
     for (int r = 0; r < 10; r++) {
         for (int i = 0; i < MC_CPU_RNG_BLOCKS; i++) {
             uint64_t p0 = (uint64_t)MC_PHILOX_M0 * x[i];
@@ -55,11 +55,113 @@ static void mc_cpu_rng_fill(mc_cpu_rng *g)
         k1 += MC_PHILOX_W1;
     }
     for (int i = 0; i < MC_CPU_RNG_BLOCKS; i++) {
-        g->buf[4 * i + 0] = x[i];
-        g->buf[4 * i + 1] = y[i];
-        g->buf[4 * i + 2] = z[i];
-        g->buf[4 * i + 3] = w[i];
+        out[4 * i + 0] = x[i];
+        out[4 * i + 1] = y[i];
+        out[4 * i + 2] = z[i];
+        out[4 * i + 3] = w[i];
     }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define MC_HAVE_AVX2_PATH 1
+
+/* hi and lo 32 bits of the eight 32×32 products a_i·m (AVX2 multiplies even lanes only) */
+__attribute__((target("avx2"))) static inline void mulhilo8(__m256i a, __m256i m, __m256i *hi,
+                                                           __m256i *lo)
+{
+    __m256i pe = _mm256_mul_epu32(a, m);
+    __m256i po = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), m);
+    *lo = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
+    *hi = _mm256_blend_epi32(_mm256_srli_epi64(pe, 32), po, 0xAA);
+}
+
+/* Explicit AVX2: eight Philox blocks per vector, the same arithmetic as mc_philox_round. */
+__attribute__((target("avx2"))) static void mc_cpu_rng_fill_avx2(const uint32_t key[2],
+                                                                 const uint32_t sub[2],
+                                                                 uint64_t first, uint32_t *out)
+{
+    const __m256i m0 = _mm256_set1_epi32((int)MC_PHILOX_M0);
+    const __m256i m1 = _mm256_set1_epi32((int)MC_PHILOX_M1);
+    __m256i kx[10], ky[10];
+    uint32_t k0 = key[0], k1 = key[1];
+    for (int r = 0; r < 10; r++) {
+        kx[r] = _mm256_set1_epi32((int)k0);
+        ky[r] = _mm256_set1_epi32((int)k1);
+        k0 += MC_PHILOX_W0;
+        k1 += MC_PHILOX_W1;
+    }
+    for (int g = 0; g < MC_CPU_RNG_BLOCKS; g += 8) {
+        uint32_t xs[8], ys[8];
+        for (int i = 0; i < 8; i++) {
+            uint64_t k = first + (uint64_t)(g + i);
+            xs[i] = (uint32_t)k;
+            ys[i] = (uint32_t)(k >> 32);
+        }
+        __m256i x = _mm256_loadu_si256((const __m256i *)xs);
+        __m256i y = _mm256_loadu_si256((const __m256i *)ys);
+        __m256i z = _mm256_set1_epi32((int)sub[0]);
+        __m256i w = _mm256_set1_epi32((int)sub[1]);
+        for (int r = 0; r < 10; r++) {
+            __m256i hi0, lo0, hi1, lo1;
+            mulhilo8(x, m0, &hi0, &lo0);
+            mulhilo8(z, m1, &hi1, &lo1);
+            x = _mm256_xor_si256(_mm256_xor_si256(hi1, y), kx[r]);
+            z = _mm256_xor_si256(_mm256_xor_si256(hi0, w), ky[r]);
+            y = lo1;
+            w = lo0;
+        }
+        /* 4×8 transpose to stream order x0 y0 z0 w0 x1 ... */
+        __m256i xy_lo = _mm256_unpacklo_epi32(x, y), xy_hi = _mm256_unpackhi_epi32(x, y);
+        __m256i zw_lo = _mm256_unpacklo_epi32(z, w), zw_hi = _mm256_unpackhi_epi32(z, w);
+        __m256i b0 = _mm256_unpacklo_epi64(xy_lo, zw_lo); /* blocks 0, 4 */
+        __m256i b1 = _mm256_unpackhi_epi64(xy_lo, zw_lo); /* blocks 1, 5 */
+        __m256i b2 = _mm256_unpacklo_epi64(xy_hi, zw_hi); /* blocks 2, 6 */
+        __m256i b3 = _mm256_unpackhi_epi64(xy_hi, zw_hi); /* blocks 3, 7 */
+        uint32_t *o = out + 4 * g;
+        _mm256_storeu_si256((__m256i *)(o + 0), _mm256_permute2x128_si256(b0, b1, 0x20));
+        _mm256_storeu_si256((__m256i *)(o + 8), _mm256_permute2x128_si256(b2, b3, 0x20));
+        _mm256_storeu_si256((__m256i *)(o + 16), _mm256_permute2x128_si256(b0, b1, 0x31));
+        _mm256_storeu_si256((__m256i *)(o + 24), _mm256_permute2x128_si256(b2, b3, 0x31));
+    }
+}
+#endif
+
+static int mc_cpu_use_avx2(void)
+{
+#ifdef MC_HAVE_AVX2_PATH
+    static int cached = -1;
+    if (cached < 0)
+        cached = __builtin_cpu_supports("avx2") ? 1 : 0;
+    return cached;
+#else
+    return 0;
+#endif
+}
+
+/* nblocks (a multiple of MC_CPU_RNG_BLOCKS) Philox blocks of stream (key, sub) from block
+ * index `first`, in stream order. */
+static void mc_philox_fill_blocks(const uint32_t key[2], const uint32_t sub[2], uint64_t first,
+                                  int nblocks, uint32_t *out)
+{
+    for (int b = 0; b < nblocks; b += MC_CPU_RNG_BLOCKS) {
+#ifdef MC_HAVE_AVX2_PATH
+        if (mc_cpu_use_avx2())
+            mc_cpu_rng_fill_avx2(key, sub, first + (uint64_t)b, out + 4 * b);
+        else
+#endif
+            mc_cpu_rng_fill_scalar(key, sub, first + (uint64_t)b, out + 4 * b);
+    }
+}
+
+static void mc_cpu_rng_fill(mc_cpu_rng *g)
+{
+#ifdef MC_HAVE_AVX2_PATH
+    if (mc_cpu_use_avx2())
+        mc_cpu_rng_fill_avx2(g->key, g->sub, g->next_block, g->buf);
+    else
+#endif
+        mc_cpu_rng_fill_scalar(g->key, g->sub, g->next_block, g->buf);
     g->next_block += MC_CPU_RNG_BLOCKS;
     g->pos = 0;
 }
@@ -94,6 +196,118 @@ static inline void mc_cpu_rng_next4(mc_cpu_rng *g, uint32_t w[4])
 #include <omp.h>
 #include <stdlib.h>
 
+/* ---- fast paths for the uniform-coordinate estimators (hit, cond) ----
+ * Same words, same per-coordinate arithmetic (mc_coord) and the same order of additions
+ * per sample as mc_sample_hit / mc_sample_cond, but samples are processed 64 at a time
+ * with the coordinate loop outside, so the compiler vectorizes across samples.
+ * tests/test_mc.c compares these blocks with the shared-header path bit for bit. */
+#define MC_FAST_SAMPLES 64
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(SO8T_NO_CLONES)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void fast_sums(const uint32_t *w, int n, int nw, const double *cpat, double a, double *s)
+{
+    /* pass 1, contiguous and vectorized: each word's (coordinate − centre)², with the
+       centre pattern cpat[k] = c[k mod nw]. mc_coord computes a·(2u − 1) with
+       u = (x + 1)·2^-32; here the same number is reached by another exact route:
+       2u − 1 = (x − 2^31 + 1)·2^-31, where x − 2^31 = (double)(int32)(x ^ 2^31) (int32 →
+       double has a vector instruction, u32 → double has none on AVX2), the +1 is exact
+       (|value| < 2^31) and the power-of-two scaling moves into a' = a·2^-31 (exact), so
+       a·(2u − 1) = (x − 2^31 + 1)·a' with a single rounding, bit for bit the same. */
+    static _Thread_local double q[MC_FAST_SAMPLES * MC_KMAX_DIM];
+    const double a_scaled = a * 0x1p-31;
+    int nk = n * nw;
+    for (int k = 0; k < nk; k++) {
+        double t = (double)(int32_t)(w[k] ^ 0x80000000u) + 1.0;
+        double dx = t * a_scaled - cpat[k];
+        q[k] = dx * dx;
+    }
+    /* pass 2: per sample, the same order of additions as mc_sample_hit */
+    for (int j = 0; j < n; j++) {
+        const double *qj = q + j * nw;
+        double sj = 0.0;
+        for (int i = 0; i < nw; i++)
+            sj += qj[i];
+        s[j] = sj;
+    }
+}
+
+/* cpat: the centre repeated, cpat[k] = c[k mod nw], MC_FAST_SAMPLES·nw entries */
+static void fast_block(const mc_kparams *kp, const double *cpat, uint64_t block,
+                       mc_block_acc *acc)
+{
+    /* a group of 64 samples reads 64·nw words = 16·nw Philox blocks (a multiple of 16):
+       groups start on block boundaries of the stream, so they are generated directly */
+    int nw = kp->method == MC_K_HIT ? kp->dim : kp->dim - 1;
+    int group_blocks = MC_FAST_SAMPLES * nw / 4;
+    int fill_blocks = (group_blocks + MC_CPU_RNG_BLOCKS - 1) / MC_CPU_RNG_BLOCKS * MC_CPU_RNG_BLOCKS;
+    static _Thread_local uint32_t w[(MC_FAST_SAMPLES * MC_KMAX_DIM / 4 + MC_CPU_RNG_BLOCKS) * 4];
+    double s[MC_FAST_SAMPLES];
+    uint64_t first = block * (uint64_t)MC_BLOCK_SAMPLES;
+    uint64_t n = kp->samples - first;
+    if (n > MC_BLOCK_SAMPLES)
+        n = MC_BLOCK_SAMPLES;
+    const uint32_t key[2] = {(uint32_t)kp->seed, (uint32_t)(kp->seed >> 32)};
+    const uint32_t sub[2] = {(uint32_t)block, (uint32_t)(block >> 32)};
+    acc->hits = 0;
+    acc->sum = acc->sum_sq = 0.0;
+    uint64_t pblock = 0;
+    for (uint64_t j0 = 0; j0 < n; j0 += MC_FAST_SAMPLES) {
+        int m = (int)(n - j0 < MC_FAST_SAMPLES ? n - j0 : MC_FAST_SAMPLES);
+        mc_philox_fill_blocks(key, sub, pblock, fill_blocks, w);
+        pblock += (uint64_t)group_blocks;
+        fast_sums(w, m, nw, cpat, kp->a, s);
+        if (kp->method == MC_K_HIT) {
+            uint64_t h = 0;
+            for (int j = 0; j < m; j++)
+                h += s[j] <= kp->r2;
+            acc->hits += h;
+        } else {
+            int d = kp->dim;
+            for (int j = 0; j < m; j++) {
+                double y = 0.0;
+                if (s[j] < kp->r2)
+                    y = mc_chord(kp->center[d - 1], sqrt(kp->r2 - s[j]), kp->a) / (2.0 * kp->a);
+                acc->sum += y;
+                acc->sum_sq += y * y;
+            }
+        }
+    }
+}
+
+/* Test hook: the portable and the AVX2 fill agree on random keys/counters (0 = yes). */
+long mc_cpu_fill_selftest(void)
+{
+    long bad = 0;
+#ifdef MC_HAVE_AVX2_PATH
+    if (!mc_cpu_use_avx2())
+        return 0;
+    uint32_t a[4 * MC_CPU_RNG_BLOCKS], b[4 * MC_CPU_RNG_BLOCKS];
+    uint64_t x = 1;
+    for (int t = 0; t < 200; t++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t key[2] = {(uint32_t)x, (uint32_t)(x >> 32)};
+        uint32_t sub[2] = {(uint32_t)(x >> 7), (uint32_t)(x >> 21)};
+        uint64_t first = t % 2 ? x >> 3 : (uint64_t)t * 64; /* includes carries into y */
+        mc_cpu_rng_fill_scalar(key, sub, first, a);
+        mc_cpu_rng_fill_avx2(key, sub, first, b);
+        for (int i = 0; i < 4 * MC_CPU_RNG_BLOCKS; i++)
+            bad += a[i] != b[i];
+    }
+#endif
+    return bad;
+}
+
+/* The fast path generates whole groups of words, possibly past the block's last sample;
+   nothing after that sample uses the stream, so the results agree with the generic path. */
+static int fast_path_applies(const mc_kparams *kp)
+{
+    /* a ≥ 2^-960 keeps a·2^-31 a normal number, so the scaling in fast_sums is exact */
+    return kp->quantity == MC_K_VOLUME && kp->a >= 0x1p-960 &&
+           (kp->method == MC_K_HIT || (kp->method == MC_K_COND && kp->dim >= 2));
+}
+
 #define MC_CPU_CHUNK_BLOCKS 8192u /* 8M samples: progress granularity and buffer size */
 
 int mc_cpu_run(const mc_plan *pl, uint64_t b0, uint64_t b1, int threads, mc_accum *acc,
@@ -103,18 +317,36 @@ int mc_cpu_run(const mc_plan *pl, uint64_t b0, uint64_t b1, int threads, mc_accu
     if (!buf)
         return MC_ERR_NOMEM;
     int nt = threads > 0 ? threads : omp_get_max_threads();
+    const int fast = fast_path_applies(&pl->kp);
+    double *cpat = NULL;
+    if (fast) {
+        int nw = pl->kp.method == MC_K_HIT ? pl->kp.dim : pl->kp.dim - 1;
+        cpat = malloc(sizeof(double) * MC_FAST_SAMPLES * (size_t)nw);
+        if (!cpat) {
+            free(buf);
+            return MC_ERR_NOMEM;
+        }
+        for (int k = 0; k < MC_FAST_SAMPLES * nw; k++)
+            cpat[k] = pl->kp.center[k % nw];
+    }
     for (uint64_t c0 = b0; c0 < b1; c0 += MC_CPU_CHUNK_BLOCKS) {
         uint64_t c1 = c0 + MC_CPU_CHUNK_BLOCKS < b1 ? c0 + MC_CPU_CHUNK_BLOCKS : b1;
         long long n = (long long)(c1 - c0);
 #pragma omp parallel for schedule(dynamic, 4) num_threads(nt)
-        for (long long i = 0; i < n; i++)
-            mc_block_eval(&pl->kp, (const uint32_t(*)[32])pl->sobol, c0 + (uint64_t)i, &buf[i]);
+        for (long long i = 0; i < n; i++) {
+            if (fast)
+                fast_block(&pl->kp, cpat, c0 + (uint64_t)i, &buf[i]);
+            else
+                mc_block_eval(&pl->kp, (const uint32_t(*)[32])pl->sobol, c0 + (uint64_t)i,
+                              &buf[i]);
+        }
         for (long long i = 0; i < n; i++)
             mc_accum_add(acc, pl, c0 + (uint64_t)i, &buf[i]);
         if (progress)
             progress(user, frac0 + (frac1 - frac0) * (double)(c1 - b0) / (double)(b1 - b0));
     }
     free(buf);
+    free(cpat);
     return MC_OK;
 }
 

@@ -48,6 +48,9 @@ void mc_finalize(const mc_plan *plan, const mc_accum *acc, mc_result *out);
 uint64_t mc_plan_samples_in(const mc_plan *plan, uint64_t block_begin, uint64_t block_end);
 
 void mc_sobol_direction_vectors(int ndim, uint32_t v[][32]);
+/* Test hook: mismatches between the portable and the AVX2 Philox fill (0 when equal
+ * or when the CPU has no AVX2). */
+long mc_cpu_fill_selftest(void);
 /* One block with the plain mc/philox.h state (test reference for the fast CPU path). */
 void mc_cpu_block_reference(const mc_plan *pl, uint64_t block, mc_block_acc *out);
 

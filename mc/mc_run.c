@@ -169,9 +169,12 @@ int mc_estimate(const mc_problem *p, const mc_options *o, mc_result *out, char *
             double hw = 1.959963984540054 * out->rel_error;
             if ((out->estimate > 0 && hw <= o->rel_err) || pl.kp.samples >= cap)
                 break;
-            double grow = out->estimate > 0 ? (hw / o->rel_err) * (hw / o->rel_err) * 1.2 : 4.0;
-            if (grow < 2.0)
-                grow = 2.0;
+            /* the half-width falls like N^-1/2 for MC and roughly N^-0.65 for RQMC with
+               smoothing (../shared/notes/mc_methods.md): size the next batch for that */
+            double rate = pl.kp.method == MC_K_QMC ? 0.65 : 0.5;
+            double grow = out->estimate > 0 ? pow(hw / o->rel_err, 1.0 / rate) * 1.1 : 4.0;
+            if (grow < 1.5)
+                grow = 1.5;
             if (grow > 64.0)
                 grow = 64.0;
             double next = (double)pl.kp.samples * grow;

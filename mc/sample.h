@@ -24,7 +24,10 @@
  *                                                                  V = (2a)^d · E[y]
  *   radial  y = (ρ(θ)/r)^d, ρ(θ) = distance from an interior point p to the boundary of
  *           Q ∩ B along θ (nearer exit of cube and ball)           V = |B_r| · E[y]
- *   qmc     cond on a Sobol' point with a random digital shift per replicate
+ *   qmc     double conditioning on a Sobol' point with a random digital shift per
+ *           replicate: x_1..x_{d−2} from the point, the last two coordinates integrated
+ *           exactly (area of a disc of radius h inside the square [−a,a]², centre offset):
+ *           y = area / (2a)²                                        V = (2a)^d · E[y]
  *   tilt    U_i ∝ e^{−θ(u−c_i)²} on [−a,a]; y = 1{S ≤ r²} e^{θ(S − r²)}
  *                                              V = Π Z_i · e^{θ r²} · E[y]
  *   orient  c' = |c|·θ, θ uniform on the sphere (= Rᵀc for Haar R), then hit or cond.
@@ -149,6 +152,49 @@ SO8T_HD double mc_chord(double c, double h, double a)
     if (hi > a)
         hi = a;
     return hi > lo ? hi - lo : 0.0;
+}
+
+/* ∫_0^t √(h² − s²) ds = ½(t√(h² − t²) + h² asin(t/h)), 0 ≤ t ≤ h. */
+SO8T_HD double mc_disc_strip(double t, double h)
+{
+    if (t >= h)
+        return h * h * 0.78539816339744831; /* the quarter disc, π/4·h² */
+    return 0.5 * (t * sqrt((h - t) * (h + t)) + h * h * mc_exact_asin(t / h));
+}
+
+/* Area of the disc x² + y² ≤ h² inside [0, X] × [0, Y], X, Y ≥ 0. */
+SO8T_HD double mc_disc_quadrant(double X, double Y, double h)
+{
+    if (X >= h && Y >= h)
+        return h * h * 0.78539816339744831; /* the quarter disc, π/4·h² */
+    if (X > h)
+        X = h;
+    if (Y > h)
+        Y = h;
+    if (X * X + Y * Y <= h * h)
+        return X * Y;
+    /* for x < x0 = √(h² − Y²) the disc is taller than Y */
+    double x0 = sqrt((h - Y) * (h + Y));
+    if (x0 > X)
+        x0 = X;
+    return Y * x0 + (mc_disc_strip(X, h) - mc_disc_strip(x0, h));
+}
+
+/* Signed version: the area of the disc inside the rectangle between the origin and
+ * (X, Y), with the sign of X·Y — additive over the four corners of any rectangle. */
+SO8T_HD double mc_disc_corner(double X, double Y, double h)
+{
+    double q = mc_disc_quadrant(X < 0 ? -X : X, Y < 0 ? -Y : Y, h);
+    return ((X < 0) != (Y < 0)) ? -q : q;
+}
+
+/* Area of {(x, y) ∈ [−a, a]²: (x − cx)² + (y − cy)² ≤ h²}. */
+SO8T_HD double mc_disc_square(double cx, double cy, double h, double a)
+{
+    double x1 = -a - cx, x2 = a - cx, y1 = -a - cy, y2 = a - cy;
+    double area = mc_disc_corner(x2, y2, h) - mc_disc_corner(x1, y2, h) -
+                  mc_disc_corner(x2, y1, h) + mc_disc_corner(x1, y1, h);
+    return area > 0 ? area : 0.0;
 }
 
 /* The ray c + s·g (s >= 0) inside the cube: [s_in, s_out]; returns 0 if it misses. */
@@ -349,23 +395,30 @@ SO8T_HD void mc_block_eval(const mc_kparams *kp, const uint32_t (*sobol_v)[32],
         uint32_t x[MC_KMAX_DIM];
         mc_words sw;
         mc_words_init(&sw, kp->qmc_shift_seed, rep);
-        for (int i = 0; i < d - 1; i++) {
+        for (int i = 0; i < d - 2; i++) {
             uint32_t shift = mc_words_next(&sw);
             x[i] = mc_sobol_point(sobol_v[i], k0) ^ shift;
         }
+        int nd = d >= 2 ? d - 2 : 0; /* coordinates drawn; the rest integrated */
         for (uint64_t k = k0; k < k1; k++) {
             double s = 0.0;
-            for (int i = 0; i < d - 1; i++) {
+            for (int i = 0; i < nd; i++) {
                 double dx = mc_coord(x[i], kp->a) - kp->center[i];
                 s += dx * dx;
             }
             double y = 0.0;
-            if (s < kp->r2)
-                y = mc_chord(kp->center[d - 1], sqrt(kp->r2 - s), kp->a) / (2.0 * kp->a);
+            if (s < kp->r2) {
+                double h = sqrt(kp->r2 - s);
+                if (d >= 2)
+                    y = mc_disc_square(kp->center[d - 2], kp->center[d - 1], h, kp->a) /
+                        (4.0 * kp->a * kp->a);
+                else
+                    y = mc_chord(kp->center[0], h, kp->a) / (2.0 * kp->a);
+            }
             acc->sum += y;
             acc->sum_sq += y * y;
             int j = mc_lowest_zero_bit(k);
-            for (int i = 0; i < d - 1; i++)
+            for (int i = 0; i < nd; i++)
                 x[i] ^= sobol_v[i][j];
         }
         return;

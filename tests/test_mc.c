@@ -331,6 +331,7 @@ static void test_determinism(void)
 
 static void test_fast_generator_matches_reference(void)
 {
+    CHECK_MSG(mc_cpu_fill_selftest() == 0, "AVX2 Philox fill differs from the portable one");
     /* the buffered, vectorized CPU generator against the plain cuRAND-model state */
     double c[8] = {0.2, -0.1, 0, 0.3, 0, 0, 0.1, 0};
     mc_problem p = {MC_VOLUME, 8, 1, 1.5, c, NULL};
@@ -351,6 +352,39 @@ static void test_fast_generator_matches_reference(void)
         CHECK_MSG(ok, "%s: fast generator differs from the reference state",
                   mc_method_name((mc_method)m));
     }
+}
+
+static void test_shared_math(void)
+{
+    /* the deterministic atan/asin/exp against libm, and the disc-in-square area of the
+       qmc estimator against geom/'s closed form for d = 2 */
+    double worst_atan = 0, worst_asin = 0, worst_exp = 0, worst_area = 0;
+    mc_philox_state s;
+    mc_philox_init(31, 0, 0, &s);
+    for (int i = 0; i < 200000; i++) {
+        double u = mc_philox_uniform_double(&s), v = mc_philox_uniform_double(&s);
+        double x = (u - 0.5) * 40.0 * v;
+        worst_atan = fmax(worst_atan, fabs(mc_exact_atan(x) - atan(x)) / fabs(atan(x)));
+        double y = 2 * u - 1;
+        worst_asin = fmax(worst_asin, fabs(mc_exact_asin(y) - asin(y)) / fmax(fabs(asin(y)), 1e-300));
+        double e = -700.0 * v;
+        worst_exp = fmax(worst_exp, fabs(mc_exact_exp(e) - exp(e)) / exp(e));
+        if (i < 20000) {
+            double c[2] = {3 * (u - 0.5), 3 * (v - 0.5)}, h = 2.0 * mc_philox_uniform_double(&s);
+            double ref = geom_volume_closed_form_d123(2, 1.0, h, c);
+            worst_area = fmax(worst_area, fabs(mc_disc_square(c[0], c[1], h, 1.0) - ref) /
+                                              fmax(ref, 1e-3));
+        }
+    }
+    printf("detmath vs libm: atan %.3g, asin %.3g, exp %.3g (relative); disc-in-square "
+           "area vs geom %.3g\n", worst_atan, worst_asin, worst_exp, worst_area);
+    CHECK(worst_atan < 1e-15);
+    CHECK(worst_asin < 4e-15); /* a few ulp: the x > ½ branch doubles an atan */
+    CHECK(worst_exp < 1e-15);
+    CHECK(worst_area < 5e-12);
+    CHECK(mc_exact_asin(1.0) == 1.5707963267948966 && mc_exact_asin(0.0) == 0.0);
+    CHECK(mc_disc_square(0, 0, 10.0, 1.0) == 4.0); /* square inside the disc */
+    CHECK(mc_disc_square(5, 0, 1.0, 1.0) == 0.0);  /* disjoint */
 }
 
 static void test_bad_input(void)
@@ -420,6 +454,7 @@ static void test_sobol_vectors(void)
 int main(void)
 {
     test_bad_input();
+    test_shared_math();
     test_sobol_vectors();
     test_fast_generator_matches_reference();
     test_determinism();
