@@ -7,8 +7,9 @@
  * positive R diagonal, which is Haar on O(8)); the last column negated when det < 0 (LU).
  *
  * Usage: bench_so8 [ROTATIONS_PER_RUN] [RUNS] [THREADS]   (defaults 200000 7 2)
- * Prints a Markdown table (median and min/max rotations/s over the runs) and one CSV line
- * per case to stderr-free stdout. Results are checked (orthogonality, det) so a broken
+ * Prints a Markdown table (median and min/max wall-clock rotations/s over the runs, and the
+ * median rotations per CPU-second, which other load on the machine barely changes) and one
+ * CSV line per case. Results are checked (orthogonality, det) so a broken
  * sampler cannot look fast.
  */
 #include "so8/so8.h"
@@ -17,10 +18,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static double now(void)
 {
     return omp_get_wtime();
+}
+
+/* CPU seconds used by the whole process (all threads): robust to other load. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* One baseline rotation into R (8×8 row-major). */
@@ -62,7 +72,7 @@ static int cmp_double(const void *a, const void *b)
 
 typedef struct {
     const char *name;
-    double median, lo, hi;
+    double median, lo, hi, cpu_median;
 } result;
 
 static int check(const void *buf, so8_precision prec, uint64_t count, double *worst)
@@ -104,7 +114,7 @@ int main(int argc, char **argv)
                                 "so8_haar_batch_cpu float, 1 thread",
                                 "so8_haar_batch_cpu double, T threads",
                                 "so8_haar_batch_cpu float, T threads"};
-    double rate[NCASE][99];
+    double rate[NCASE][99], cpu_rate[NCASE][99];
     int bad = 0;
     for (int run = 0; run < runs; run++) {
         /* interleave the cases so that load changes hit all of them alike */
@@ -112,7 +122,7 @@ int main(int argc, char **argv)
             so8_precision prec = (c == 2 || c == 4) ? SO8_FLOAT : SO8_DOUBLE;
             int th = c >= 3 ? threads : 1;
             uint64_t m = c == 0 ? count / 4 : count; /* the baseline is slower */
-            double t0 = now();
+            double t0 = now(), c0 = cpu_now();
             if (c == 0) {
                 for (uint64_t i = 0; i < m; i++)
                     baseline_rotation(1, i, buf + i * 64);
@@ -120,8 +130,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "bench_so8: sampler failed\n");
                 return 1;
             }
-            double dt = now() - t0;
+            double dt = now() - t0, dc = cpu_now() - c0;
             rate[c][run] = (double)m / dt;
+            cpu_rate[c][run] = (double)m / dc;
             double w = 0.0;
             if (check(buf, prec, m, &w)) {
                 fprintf(stderr, "bench_so8: case %d produced a non-rotation (orth %g)\n", c, w);
@@ -132,6 +143,9 @@ int main(int argc, char **argv)
     result res[NCASE];
     for (int c = 0; c < NCASE; c++) {
         qsort(rate[c], (size_t)runs, sizeof(double), cmp_double);
+        qsort(cpu_rate[c], (size_t)runs, sizeof(double), cmp_double);
+        res[c].cpu_median = runs % 2 ? cpu_rate[c][runs / 2]
+                                     : 0.5 * (cpu_rate[c][runs / 2 - 1] + cpu_rate[c][runs / 2]);
         res[c].name = names[c];
         res[c].median = runs % 2 ? rate[c][runs / 2]
                                  : 0.5 * (rate[c][runs / 2 - 1] + rate[c][runs / 2]);
@@ -140,10 +154,12 @@ int main(int argc, char **argv)
     }
     printf("SO(8) Haar sampling, %llu rotations per run (baseline %llu), %d runs, T = %d\n\n",
            (unsigned long long)count, (unsigned long long)(count / 4), runs, threads);
-    printf("| case | median rotations/s | min | max | vs baseline |\n|---|---:|---:|---:|---:|\n");
+    printf("| case | median rotations/s (wall) | min | max | vs baseline | rotations per CPU-second |"
+           " vs baseline (CPU) |\n|---|---:|---:|---:|---:|---:|---:|\n");
     for (int c = 0; c < NCASE; c++)
-        printf("| %s | %.4g | %.4g | %.4g | %.2f× |\n", res[c].name, res[c].median, res[c].lo,
-               res[c].hi, res[c].median / res[0].median);
+        printf("| %s | %.4g | %.4g | %.4g | %.2f× | %.4g | %.2f× |\n", res[c].name, res[c].median,
+               res[c].lo, res[c].hi, res[c].median / res[0].median, res[c].cpu_median,
+               res[c].cpu_median / res[0].cpu_median);
     printf("\n");
     for (int c = 0; c < NCASE; c++)
         printf("csv,so8_sampling,%d,%s,%.6g,%.6g,%.6g\n", c, c >= 3 ? "T" : "1", res[c].median,
