@@ -331,7 +331,7 @@ static int has_prefix_word(const char *low, const char *w)
 static int count_negations(const char *low)
 {
     static const char *words[] = {"not", "no", "never", "none", "neither", "nor", "cannot",
-                                  "unlike", "without", "only"};
+                                  "unlike", "without"};
     static const char *prefixes[] = {"disagree", "inconsistent", "mismatch", "differ",
                                      "fail", "incompatib"};
     int n = 0;
@@ -341,6 +341,13 @@ static int count_negations(const char *low)
         n += has_prefix_word(low, prefixes[i]);
     for (const char *p = strstr(low, "n't"); p; p = strstr(p + 1, "n't"))
         n++;
+    /* "only 3 of 4 passed" is a negative claim; "only 1.9 standard errors away" is not */
+    if (has_word(low, "only"))
+        for (const char *p = strstr(low, " of "); p; p = strstr(p + 1, " of "))
+            if (p > low && is_digit(p[-1]) && is_digit(p[4])) {
+                n++;
+                break;
+            }
     return n;
 }
 

@@ -159,6 +159,12 @@ static void test_yesno(void)
     CHECK(contradictions("Two tests failed.", -1, -1, 1) == 1);
     CHECK(contradictions("None of the tests failed.", -1, -1, 1) == 0);
     CHECK(contradictions("The tests passed.", -1, -1, 0) == 1);
+    CHECK(contradictions("Only 3 of 4 tests passed.", -1, -1, 0) == 0);
+    CHECK(contradictions("Only 3 of 4 tests passed.", -1, -1, 1) == 1);
+    CHECK(contradictions("All 4 tests passed, the worst only 1.9 standard errors away.", -1, -1,
+                         1) == 0);
+    CHECK(contradictions("It is only 0.14 standard errors away, so it agrees with the exact "
+                         "value.", 1, -1, -1) == 0);
     /* Unknown facts are never contradicted; unrelated sentences are ignored. */
     CHECK(contradictions("They do not agree.", -1, -1, -1) == 0);
     CHECK(contradictions("No GPU was found, so it ran on the CPU.", 1, 1, 1) == 0);
