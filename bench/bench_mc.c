@@ -41,26 +41,6 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* the baseline, as a user would first write it */
-static unsigned long long baseline_hits(int d, double r, unsigned long long n, long seed)
-{
-    struct drand48_data st;
-    srand48_r(seed, &st);
-    unsigned long long hits = 0;
-    for (unsigned long long i = 0; i < n; i++) {
-        double s = 0;
-        for (int k = 0; k < d; k++) {
-            double u;
-            drand48_r(&st, &u);
-            double x = 2 * u - 1;
-            s += x * x;
-        }
-        if (s <= r * r)
-            hits++;
-    }
-    return hits;
-}
-
 static FILE *csv;
 
 static void csv_row(const char *what, const char *method, const char *backend, int d,
@@ -113,7 +93,7 @@ int main(int argc, char **argv)
         unsigned long long n = dims[k] >= 16 ? 2000000ull : 8000000ull;
         for (int rep = 0; rep < reps; rep++) {
             double t0 = now();
-            volatile unsigned long long h = baseline_hits(dims[k], radius_for[k], n, 1 + rep);
+            volatile uint64_t h = mc_baseline_drand48_hits(dims[k], radius_for[k], n, 1 + rep);
             (void)h;
             t[rep] = (double)n / (now() - t0);
         }
@@ -172,7 +152,7 @@ int main(int argc, char **argv)
     double base_time = n_need / base_rate[1];
     if (full) {
         double t0 = now();
-        unsigned long long h = baseline_hits(8, r8, (unsigned long long)n_need, 7);
+        uint64_t h = mc_baseline_drand48_hits(8, r8, (uint64_t)n_need, 7);
         base_time = now() - t0;
         printf("  baseline ran %.3g samples for real: estimate %.6f\n", n_need, 256.0 * (double)h / n_need);
     }

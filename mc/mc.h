@@ -113,6 +113,10 @@ int mc_problem_check(const mc_problem *p, char *err, size_t errlen);
 int mc_estimate(const mc_problem *p, const mc_options *o, mc_result *out, char *err,
                 size_t errlen);
 
+/* Benchmark baseline (not an estimator): n hit-or-miss samples of [-1,1]^d ∩ B(0, r) with
+ * drand48_r, scalar, one thread — the loop a user writes first. Returns the hits. */
+uint64_t mc_baseline_drand48_hits(int d, double r, uint64_t n, long seed);
+
 /* 1 if this build has the CUDA backend compiled in. */
 int mc_cuda_compiled(void);
 /* Number of usable CUDA devices (0 when built without CUDA or none present). */
