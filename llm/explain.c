@@ -1088,8 +1088,8 @@ static char *build_example(llm_result_kind k, const char *facts)
             sb_add(&b, " The GPU and the CPU counted the same [GPU hits] hits, as they must "
                        "with one seed.");
         else if (gpu_lines)
-            sb_add(&b, " The GPU counted [GPU hits] hits but the CPU [CPU hits], although one "
-                       "seed should give identical counts, so one backend has a bug.");
+            sb_add(&b, " The GPU counted [GPU hits] hits but the CPU [CPU hits]: the counts "
+                       "differ, which with one seed means a bug in one backend.");
         else if (gpu_none)
             sb_add(&b, " There was no GPU, so the CPU computed it alone.");
         if (exact && !agree_no)

@@ -71,6 +71,27 @@ static int echo_template(void *user, const char *prompt, uint64_t seed, char **t
     return llm_explain_template((const char *)user, text, NULL, err, errlen);
 }
 
+/* A model that copies the worked example's explanation (with its [citations]) — what a
+ * small base model mostly does. */
+static int copy_example(void *user, const char *prompt, uint64_t seed, char **text, char *err,
+                        size_t errlen)
+{
+    (void)user;
+    (void)seed;
+    const char *p = strstr(prompt, "Explanation:");
+    if (!p) {
+        snprintf(err, errlen, "no example in the prompt");
+        return -1;
+    }
+    p += 12;
+    const char *e = strchr(p, '\n');
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    *text = malloc(n + 1);
+    memcpy(*text, p, n);
+    (*text)[n] = '\0';
+    return 0;
+}
+
 struct expect {
     const char *file;
     const char *must[6];
@@ -146,6 +167,28 @@ static void test_templates(void)
                   e.n_attempts && e.attempts[0].n_contradictions ? e.attempts[0].contradictions[0]
                                                                  : "");
         CHECK(e.model && !strcmp(e.model, "echo"));
+        llm_explanation_free(&e);
+
+        /* A model that copies the worked example passes: the example cites only facts the
+         * result has, and its agree/pass sentences match the result (a failed-tests result
+         * has no passing example, so there the copy is rightly rejected). */
+        llm_explain_options_default(&o);
+        o.generate = copy_example;
+        o.max_attempts = 1;
+        rc = llm_explain_result_json(json, &o, &e, err, sizeof err);
+        int want_fallback = strstr(ex[i].file, "fail") != NULL;
+        CHECK_MSG(rc == 0 && e.fallback == want_fallback && e.n_attempts == 1,
+                  "%s: copied example %s: %s / %s / %s", ex[i].file,
+                  e.fallback ? "rejected" : "accepted",
+                  e.n_attempts && e.attempts[0].text ? e.attempts[0].text : "-",
+                  e.n_attempts && e.attempts[0].problem ? e.attempts[0].problem : "-",
+                  e.n_attempts && e.attempts[0].n_contradictions
+                      ? e.attempts[0].contradictions[0]
+                      : (e.n_attempts && e.attempts[0].n_unverified ? e.attempts[0].unverified[0]
+                                                                    : "-"));
+        if (!want_fallback && e.text)
+            CHECK_MSG(!strchr(e.text, '[') || strstr(e.text, "[-"), "%s: citation left: %s",
+                      ex[i].file, e.text);
         llm_explanation_free(&e);
 
         /* Without a model: the same template and one line saying so. */
