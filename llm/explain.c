@@ -1132,6 +1132,68 @@ static char *build_verify_example(const char *facts)
     return sb_take(&b);
 }
 
+/* Lower-case word w (n bytes) without a plural 's', for comparing names. */
+static size_t word_stem(const char *w, size_t n, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < cap; i++)
+        out[k++] = (char)tolower((unsigned char)w[i]);
+    if (k > 3 && out[k - 1] == 's')
+        k--;
+    out[k] = '\0';
+    return k;
+}
+
+/* 1 when the fact name (nl bytes) contains the stem as a word. */
+static int name_has_stem(const char *name, size_t nl, const char *stem)
+{
+    size_t i = 0;
+    while (i < nl) {
+        while (i < nl && !isalpha((unsigned char)name[i]))
+            i++;
+        size_t b = i;
+        while (i < nl && isalpha((unsigned char)name[i]))
+            i++;
+        char w[64];
+        if (i > b && word_stem(name + b, i - b, w, sizeof w) && !strcmp(w, stem))
+            return 1;
+    }
+    return 0;
+}
+
+/* A citation is misattributed when the words just before it, in the same clause, name
+ * another fact: "the largest orthogonality error is [largest standard errors away]".
+ * Only words of 5+ letters count. Writes the distinctive word into `word`. */
+static int citation_misattributed(const char *clause, size_t cl, const char *name, size_t nl,
+                                  const char *facts, char *word, size_t wcap)
+{
+    size_t i = 0;
+    while (i < cl) {
+        while (i < cl && !isalpha((unsigned char)clause[i]))
+            i++;
+        size_t b = i;
+        while (i < cl && isalpha((unsigned char)clause[i]))
+            i++;
+        char stem[64];
+        if (i - b < 5 || word_stem(clause + b, i - b, stem, sizeof stem) < 5)
+            continue;
+        if (name_has_stem(name, nl, stem))
+            continue;
+        /* does another fact's name have it? */
+        for (const char *f = facts; f && *f;) {
+            const char *eol = strchr(f, '\n');
+            const char *colon = strstr(f, ": ");
+            if (f[0] == '-' && f[1] == ' ' && colon && (!eol || colon < eol) &&
+                name_has_stem(f + 2, (size_t)(colon - f - 2), stem)) {
+                snprintf(word, wcap, "%.*s", (int)(i - b), clause + b);
+                return 1;
+            }
+            f = eol ? eol + 1 : NULL;
+        }
+    }
+    return 0;
+}
+
 /* Replaces every [name] that names a fact ("- name: value" line) with its value. A
  * bracket that looks like a name (letters, spaces, '-', '|') but names no fact is an
  * error (*bad gets it); other brackets ("[-1, 1]^8") stay as written. Returns a malloc'd
@@ -1179,11 +1241,22 @@ static char *substitute_facts(const char *text, const char *facts, char *bad, si
                 f = eol ? eol + 1 : NULL;
             }
         }
-        if (val)
+        if (val) {
+            /* the words before it in its clause (back to a punctuation mark or the previous
+             * citation) must not name a different fact */
+            const char *cb = lb;
+            while (cb > p && !strchr(".,;:!?", cb[-1]))
+                cb--;
+            char w[64];
+            if (bad && badlen && !bad[0] &&
+                citation_misattributed(cb, (size_t)(lb - cb), name, nl, facts, w, sizeof w))
+                snprintf(bad, badlen, "cites [%.*s] right after '%s', which names another fact",
+                         (int)(nl < 60 ? nl : 60), name, w);
             sb_add(&o, "%.*s", (int)vl, val);
-        else {
+        } else {
             if (wordy && bad && badlen && !bad[0])
-                snprintf(bad, badlen, "[%.*s]", (int)(nl < 60 ? nl : 60), name);
+                snprintf(bad, badlen, "cites [%.*s], which is not a fact of this result",
+                         (int)(nl < 60 ? nl : 60), name);
             sb_add(&o, "%.*s", (int)(rb + 1 - lb), lb);
         }
         p = rb + 1;
@@ -1735,7 +1808,7 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
                 break; /* a runner error will not go away with another seed */
             }
             int n_sent = tidy_text(text);
-            char unknown[80];
+            char unknown[200];
             char *sub = substitute_facts(text, facts, unknown, sizeof unknown);
             free(text);
             if (!sub) {
@@ -1755,9 +1828,7 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
                 a->problem = dup_str(n_sent == 0 ? "no complete sentence"
                                                  : "only one sentence");
             else if (unknown[0]) {
-                sbuf pb = {0};
-                sb_add(&pb, "cites %s, which is not a fact of this result", unknown);
-                a->problem = sb_take(&pb);
+                a->problem = dup_str(unknown);
             }
             if (!a->problem && a->n_unverified == 0 && a->n_contradictions == 0)
                 accepted = k;
