@@ -67,6 +67,16 @@ if ! (command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q GP
     expect_grep 'CUDA' err
 fi
 
+# --plot writes an SVG that a real renderer turns into a PNG
+svg=$(mktemp --suffix=.svg); png=$(mktemp --suffix=.png)
+expect_rc 0 "$SO8T" volume -d 8 -r 1.5 -n 2^18 --method hit --plot "$svg"
+if grep -q '<svg' "$svg" && grep -q 'exact' "$svg"; then ok; else bad "--plot wrote no SVG with the exact line"; fi
+if command -v rsvg-convert >/dev/null; then
+    if rsvg-convert "$svg" -o "$png" && [ -s "$png" ]; then ok; else bad "rsvg-convert could not render the plot"; fi
+fi
+expect_rc 1 "$SO8T" volume -d 3 -n 1e4 --plot /nonexistent-dir/x.svg
+rm -f "$svg" "$png"
+
 # verify --quick passes and its JSON says so
 expect_rc 0 "$SO8T" verify --quick --json -n 2^14
 expect_grep '"pass":true' out
