@@ -234,41 +234,133 @@ static double cap_measure(int d, double t, double h, int surface)
     return exp(0.5 * (d - 1) * log(M_PI) - lgamma(0.5 * (d + 1))) * sum;
 }
 
-/* The transform converges slowly when t = r² lies close to the squared distance h² from the
- * centre to a face (a break point of V).  Such a face is moved out of the sphere's reach,
- * which changes nothing when t <= h², and otherwise adds the cap of the ball beyond that
- * face, subtracted afterwards in closed form — valid when the cap lies inside every other
- * slab (then the caps are also disjoint).  Units a = 1; c sorted, >= 0.  Returns the number of
- * faces moved; *caps gets the sum of the cap measures. */
-static int move_near_faces(int d, const double *c, double t, int surface, double *x1, double *x2,
-                           double *caps)
+/* Measure of the part of B_d(√t) beyond two perpendicular hyperplanes at distances hi, hj
+ * (volume, or with surface = 1 its r-derivative, the sphere's area there):
+ *   ∫∫_{y1 > hi, y2 > hj} V_{d-2}(1) (t - y1² - y2²)_+^{(d-2)/2} dy1 dy2,
+ * with y1 = Y - (Y - hi) v², Y = √(t - hj²), and y2 = R1 - (R1 - hj) w², R1 = √(t - y1²), so
+ * both Gauss–Legendre integrands are smooth.  0 when hi² + hj² >= t.  d >= 3. */
+static double pair_cap_measure(int d, double t, double hi, double hj, int surface)
 {
-    int moved = 0;
-    double hnew = sqrt(1.25 * t + 0.1);
-    for (int i = 0; i < d; i++) {
-        for (int side = 0; side < 2; side++) {
-            /* side 0: face at +1 (distance 1 - c_i, centre inside only when c_i < 1);
-             * side 1: face at -1 (distance 1 + c_i) */
-            double h = side == 0 ? 1 - c[i] : 1 + c[i];
-            if (!(h > 0) || !(fabs(t - h * h) < 0.1 * t))
-                continue;
-            if (t > h * h) {
-                double rho = sqrt(t - h * h);
-                int fits = 1;
-                for (int j = 0; j < d && fits; j++)
-                    if (j != i && !(rho <= 1 - c[j]))
-                        fits = 0;
-                if (!fits)
-                    continue;
-                *caps += cap_measure(d, t, h, surface);
+    if (!(hi * hi + hj * hj < t))
+        return 0;
+    double gx[24], gw[24];
+    geom_gl24(gx, gw);
+    double r = sqrt(t), Y = sqrt(t - hj * hj), p = surface ? 0.5 * (d - 4) : 0.5 * (d - 2);
+    /* R1 = √(hj² + (Y - y1)(Y + y1)) is analytic in v but has branch points near
+     * v* = hj / √(2r (Y - hi)): geometric panels towards v = 0 keep the rule accurate */
+    double vstar = hj / sqrt(2 * r * (Y - hi) + 1e-300), sum = 0;
+    double hi_v = 1;
+    for (int panel = 0; panel < 40 && hi_v > 0; panel++) {
+        double lo_v = hi_v / 3 < vstar / 10 ? 0 : hi_v / 3;
+        for (int a = 0; a < 24; a++) {
+            double v = lo_v + (hi_v - lo_v) * 0.5 * (gx[a] + 1);
+            double dy = (Y - hi) * v * v; /* Y - y1 */
+            double y1 = Y - dy;
+            double R1 = sqrt(hj * hj + dy * (Y + y1)), e2 = dy * (Y + y1) / (R1 + hj); /* R1 - hj */
+            double inner = 0;
+            for (int b = 0; b < 24; b++) {
+                double w = 0.5 * (gx[b] + 1), q = 2 * R1 - e2 * w * w;
+                inner += 0.5 * gw[b] * pow(w, 2 * p + 1) * pow(q, p);
             }
-            if (side == 0)
-                x2[i] = hnew > h ? hnew : h;
-            else
-                x1[i] = -(hnew > h ? hnew : h);
-            moved++;
+            inner *= 2 * pow(e2, p + 1);
+            sum += 0.5 * (hi_v - lo_v) * gw[a] * inner * 2 * (Y - hi) * v;
         }
+        hi_v = lo_v;
     }
+    double lv = 0.5 * (d - 2) * log(M_PI) - lgamma(0.5 * d); /* log V_{d-2}(1) */
+    return exp(lv) * sum * (surface ? (d - 2) * r : 1);
+}
+
+/* The transform converges slowly when t = r² lies close to a break point of V: h² for the
+ * distance h from the centre to a face, or h_f² + h_g² for an edge.  Such faces are moved out
+ * of the sphere's reach, and V is recovered by inclusion–exclusion over the moved set M:
+ *   V = W_M - Σ_{f ∈ M} C_f + Σ_{f < g ∈ M} C_fg,
+ * W_M the transform on the enlarged box, C_f the cap beyond face f, C_fg the part beyond two
+ * faces of different coordinates (both closed forms above).  Valid when every cap stays
+ * inside the slabs that were not moved and no three moved faces are crossed together; faces
+ * that break this are left in place.  Units a = 1; c sorted, >= 0.  Returns |M|; *corr gets
+ * Σ C_f - Σ C_fg (to subtract from W_M). */
+typedef struct {
+    int coord;
+    int side; /* 0: face at +1 (distance 1 - c), 1: face at -1 (distance 1 + c) */
+    double h;
+} geom_face;
+
+static int move_near_faces(int d, const double *c, double t, int surface, double *x1, double *x2,
+                           double *corr)
+{
+    geom_face f[2 * GEOM_MAX_DIM];
+    int in[2 * GEOM_MAX_DIM] = {0};
+    int nf = 0;
+    const double near = 0.1 * t;
+    for (int i = 0; i < d; i++)
+        for (int side = 0; side < 2; side++) {
+            double h = side == 0 ? 1 - c[i] : 1 + c[i];
+            if (h > 0) {
+                f[nf].coord = i;
+                f[nf].side = side;
+                f[nf].h = h;
+                nf++;
+            }
+        }
+    for (int a = 0; a < nf; a++) {
+        if (fabs(t - f[a].h * f[a].h) < near)
+            in[a] = 1;
+        for (int b = a + 1; b < nf; b++)
+            if (f[a].coord != f[b].coord &&
+                fabs(t - f[a].h * f[a].h - f[b].h * f[b].h) < near)
+                in[a] = in[b] = 1;
+    }
+    /* drop faces until the inclusion–exclusion is exact */
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int a = 0; a < nf; a++) {
+            if (!in[a] || !(f[a].h * f[a].h < t))
+                continue;
+            double rho = sqrt(t - f[a].h * f[a].h);
+            /* the cap's shadow (radius rho about the centre) must lie inside every other
+             * slab that keeps its faces; a centre outside a slab (c_k >= 1) never allows it */
+            for (int k = 0; k < d && in[a]; k++)
+                if (k != f[a].coord && !(c[k] < 1)) {
+                    in[a] = 0;
+                    changed = 1;
+                }
+            for (int g = 0; g < nf && in[a]; g++)
+                if (!in[g] && f[g].coord != f[a].coord && rho > f[g].h) {
+                    in[a] = 0;
+                    changed = 1;
+                }
+        }
+        for (int a = 0; a < nf && !changed; a++)
+            for (int b = a + 1; b < nf && !changed; b++)
+                for (int e = b + 1; e < nf && !changed; e++) {
+                    if (!in[a] || !in[b] || !in[e] || f[a].coord == f[b].coord ||
+                        f[a].coord == f[e].coord || f[b].coord == f[e].coord)
+                        continue;
+                    if (f[a].h * f[a].h + f[b].h * f[b].h + f[e].h * f[e].h < t) {
+                        in[a] = in[b] = in[e] = 0;
+                        changed = 1;
+                    }
+                }
+    }
+    int moved = 0;
+    double hnew = sqrt(1.25 * t + 0.1), sum = 0;
+    for (int a = 0; a < nf; a++) {
+        if (!in[a])
+            continue;
+        if (f[a].h * f[a].h < t)
+            sum += cap_measure(d, t, f[a].h, surface);
+        for (int b = a + 1; b < nf; b++)
+            if (in[b] && f[b].coord != f[a].coord)
+                sum -= pair_cap_measure(d, t, f[a].h, f[b].h, surface);
+        double hn = hnew > f[a].h ? hnew : f[a].h;
+        if (f[a].side == 0)
+            x2[f[a].coord] = hn;
+        else
+            x1[f[a].coord] = -hn;
+        moved++;
+    }
+    *corr = sum;
     return moved;
 }
 
@@ -364,14 +456,14 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
     double lv = lbox + lp; /* units a = 1 */
     if (surface)
         lv += log(2 * rs); /* A = |box| 2r f_S(r²) */
-    if (moved && caps > 0) {
+    if (moved && caps != 0) {
         double ext = exp(lv), v = ext - caps;
         if (!(v > 0)) {
             geom_set_err(err, errlen, "internal: cap correction exceeds the value");
             st = GEOM_ERR_NOCONV;
             v = ext;
         }
-        rel = (rel * ext + 1e-14 * caps) / v;
+        rel = (rel * ext + 1e-14 * fabs(caps)) / v;
         lv = log(v);
     }
     lv += (surface ? d - 1 : d) * log(a);

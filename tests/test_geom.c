@@ -532,6 +532,26 @@ static void test_near_faces(void)
         CHECK_MSG(fabs(s - 16 * 2 * rs[k] * exp(lp)) <= 1e-9 * s, "near face surface r=%.7g: %.15g vs %.15g",
                   rs[k], s, 16 * 2 * rs[k] * exp(lp));
     }
+    /* next to an edge (t near h_i² + h_j²): two faces moved, two caps and their overlap;
+     * against the plain transform on the unmodified cube, volume and surface */
+    {
+        double c5[5] = {0.2, -0.3, 0, 0, 0}, c4b[4] = {0.0112675, 0.791047, -0.992574, 0.169395};
+        const double rr[3] = {sqrt(1.13 * (1 - 1e-3)), sqrt(1.13 * (1 + 1e-3)), 0.840349};
+        for (int k = 0; k < 3; k++) {
+            int d = k < 2 ? 5 : 4;
+            const double *cc = k < 2 ? c5 : c4b;
+            double lp, rel, lq, relq;
+            char err[256];
+            (void)geom_transform_log(d, 1.0, rr[k], cc, 0, &lp, &rel, err, sizeof err);
+            (void)geom_transform_log(d, 1.0, rr[k], cc, 1, &lq, &relq, err, sizeof err);
+            CHECK_MSG(fabs(vol(d, 1.0, rr[k], cc) - pow(2, d) * exp(lp)) <= 1e-11 * pow(2, d) * exp(lp),
+                      "edge d=%d r=%.9g volume", d, rr[k]);
+            double a_ref = pow(2, d) * 2 * rr[k] * exp(lq);
+            CHECK_MSG(fabs(surf(d, 1.0, rr[k], cc) - a_ref) <= 1e-10 * a_ref,
+                      "edge d=%d r=%.9g surface %.15g vs %.15g", d, rr[k], surf(d, 1.0, rr[k], cc),
+                      a_ref);
+        }
+    }
     /* d = 6, centred, r just above and below the face distance 1 (six pairs of caps) */
     double c6[6] = {0};
     for (int k = -1; k <= 1; k += 2) {
