@@ -730,12 +730,12 @@ static void build_facts(sbuf *f, const result_info *ri)
             sb_add(f, "- task: %s random rotations\n", x);
         if (ri->have_orth) {
             fmt_sig(x, sizeof x, ri->max_orth, 2);
-            sb_add(f, "- largest orthogonality error: %s\n", x);
+            sb_add(f, "- orthogonality error: %s\n", x);
         }
         sb_add(f, "- tests of uniformity: %d\n- tests passed: %d\n", ri->n_tests, ri->n_pass);
         if (ri->worst_z >= 0) {
             fmt_sig(x, sizeof x, ri->worst_z, 2);
-            sb_add(f, "- largest standard errors away: %s\n", x);
+            sb_add(f, "- worst deviation: %s\n", x);
         }
         break;
     case LLM_RESULT_VERIFY:
@@ -1020,13 +1020,13 @@ static const char *const INSTRUCTION =
 static const char *const EXAMPLE_ROTATIONS =
     "Facts:\n"
     "- task: 100,000 random rotations in 4 dimensions, SO(4)\n"
-    "- largest orthogonality error: 8.9e-16\n"
+    "- orthogonality error: 8.9e-16\n"
     "- tests of uniformity: 4\n"
     "- tests passed: 4\n"
-    "- largest standard errors away: 1.3\n"
-    "Explanation: so8t drew [task]. Each one is a proper rotation up to rounding: the largest "
-    "orthogonality error is [largest orthogonality error]. All [tests of uniformity] tests of "
-    "uniformity passed, the worst only [largest standard errors away] standard errors away. "
+    "- worst deviation: 1.3\n"
+    "Explanation: so8t drew [task]. Each one is a proper rotation up to rounding: its "
+    "orthogonality error is at most [orthogonality error]. All [tests of uniformity] tests of "
+    "uniformity passed, the worst [worst deviation] standard errors from its expected value. "
     "So the rotations treat every direction alike, as averaging over orientations "
     "requires.\n";
 

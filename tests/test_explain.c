@@ -344,21 +344,20 @@ static void test_pipeline(void)
     {
         char *rj = fixture("rotations.json");
         if (rj) {
-            script s5c = {{"so8t drew [task]. The largest orthogonality error is [largest "
-                           "standard errors away]. All [tests of uniformity] tests of "
-                           "uniformity passed, the worst only [largest standard errors away] "
-                           "standard errors away.",
-                           "so8t drew [task]. The largest orthogonality error is [largest "
-                           "orthogonality error]. All [tests of uniformity] tests of "
-                           "uniformity passed, the worst only [largest standard errors away] "
-                           "standard errors away."},
+            script s5c = {{"so8t drew [task]. The largest orthogonality error is [worst "
+                           "deviation]. All [tests of uniformity] tests of uniformity passed, "
+                           "the worst only [worst deviation] standard errors away.",
+                           "so8t drew [task]. The largest orthogonality error is "
+                           "[orthogonality error]. All [tests of uniformity] tests of "
+                           "uniformity passed, the worst only [worst deviation] standard "
+                           "errors away."},
                           2, 0, {0}};
             o.generate_user = &s5c;
             rc = llm_explain_result_json(rj, &o, &e, err, sizeof err);
             CHECK(rc == 0 && !e.fallback && e.n_attempts == 2);
             CHECK(e.n_attempts == 2 && e.attempts[0].problem &&
-                  strstr(e.attempts[0].problem, "cites [largest standard errors away] right "
-                                                "after 'orthogonality'"));
+                  strstr(e.attempts[0].problem, "cites [worst deviation] right after "
+                                                "'orthogonality'"));
             CHECK(e.text && strstr(e.text, "orthogonality error is 1.3e-15. All 4 tests") &&
                   strstr(e.text, "the worst only 1.9 standard errors away."));
             llm_explanation_free(&e);
