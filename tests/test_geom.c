@@ -592,7 +592,9 @@ static void test_speed(void)
     (void)worst;
 #else
     CHECK_MSG(ms8 < 10, "d=8 r=1.5 took %.2f ms", ms8);
-    CHECK_MSG(worst < 10, "worst %.2f ms per value", worst);
+    /* typical values take 2-6 ms here (docs/math.md); the hard limit leaves room for a
+     * slower CI machine */
+    CHECK_MSG(worst < 25, "worst %.2f ms per value", worst);
 #endif
 }
 
