@@ -594,7 +594,9 @@ SO8T_HD int so8_mat_log(int n, const double *R, double *A)
 /* Geodesic distance sqrt(Σ θ_k²) between rotations A and B (‖log(AᵀB)‖_F / √2). */
 SO8T_HD double so8_mat_distance(int n, const double *A, const double *B)
 {
-    double M[SO8_MAX_NN], L[SO8_MAX_NN];
+    double M[SO8_MAX_NN] = {0.0}, L[SO8_MAX_NN]; /* (= {0}: quiets a false -Wmaybe-uninitialized) */
+    if (n < 1 || n > SO8_MAX_N)
+        return NAN;
     so8_mat_mul_tn(n, A, B, M);
     if (so8_mat_log(n, M, L) != 0)
         return NAN;
