@@ -143,26 +143,55 @@ double so8_angle_cdf(int n, double theta)
         return 1.0;
     int m = n / 2;
     double s = 2.0 * m * theta;
+    /* sin of the multiples of θ by the angle-addition recurrence: two libm calls per angle */
+    double s1 = sin(theta), c1 = cos(theta);
+    double s2 = 2.0 * s1 * c1, c2 = (c1 - s1) * (c1 + s1); /* sin 2θ, cos 2θ */
     if (n % 2 == 0) {
-        for (int k = 1; k <= m - 1; k++)
-            s += sin(2.0 * k * theta) / k;
+        double sk = s2, ck = c2; /* sin 2kθ, cos 2kθ */
+        for (int k = 1; k <= m - 1; k++) {
+            s += sk / k;
+            double t = sk * c2 + ck * s2;
+            ck = ck * c2 - sk * s2;
+            sk = t;
+        }
     } else {
-        for (int k = 1; k <= m; k++)
-            s -= 2.0 * sin((2.0 * k - 1.0) * theta) / (2.0 * k - 1.0);
+        double sk = s1, ck = c1; /* sin (2k−1)θ, cos (2k−1)θ */
+        for (int k = 1; k <= m; k++) {
+            s -= 2.0 * sk / (2.0 * k - 1.0);
+            double t = sk * c2 + ck * s2;
+            ck = ck * c2 - sk * s2;
+            sk = t;
+        }
     }
     double g = s / (2.0 * PI * m);
     return g < 0 ? 0 : g > 1 ? 1 : g;
 }
 
-/* ∫_{−1}^x (1−t²)^{q/2} dt for integer q ≥ −1. */
+/* ∫_{−1}^x (1−t²)^{q/2} dt for integer q ≥ −1, by the recursion upwards from q = −1 or 0
+ * (the power (1−x²)^{p} is carried along, no pow). */
 static double entry_integral(int q, double x)
 {
-    if (q == -1)
-        return asin(x) + PI / 2;
-    if (q == 0)
-        return x + 1.0;
-    double p = q / 2.0;
-    return (x * pow(1.0 - x * x, p) + 2.0 * p * entry_integral(q - 2, x)) / (2.0 * p + 1.0);
+    double w2 = (1.0 - x) * (1.0 + x);
+    double I, w;           /* I_p and (1−x²)^p for the current p */
+    int qq;
+    if (q % 2 == 0 || q < 0) {
+        if (q == -1)
+            return asin(x) + PI / 2;
+        I = x + 1.0; /* p = 0 */
+        w = 1.0;
+        qq = 0;
+    } else {
+        w = sqrt(w2); /* p = 1/2: (x√(1−x²) + asin x + π/2)/2 */
+        I = 0.5 * (x * w + asin(x) + PI / 2);
+        qq = 1;
+    }
+    while (qq < q) {
+        qq += 2;
+        double p = qq / 2.0;
+        w *= w2;
+        I = (x * w + 2.0 * p * I) / (2.0 * p + 1.0);
+    }
+    return I;
 }
 
 double so8_entry_cdf(int n, double x)
