@@ -39,11 +39,6 @@
 #define SO8_HAAR_WORK(n) ((n) * (n) + (n))
 #define SO8_HAAR_MAX_PAIRS ((SO8_MAX_N * (SO8_MAX_N + 1) / 2) / 2)
 
-#if defined(_OPENMP) && !defined(__CUDACC__)
-#define SO8_SIMD _Pragma("omp simd")
-#else
-#define SO8_SIMD
-#endif
 /* GNU C: inline the sampler into its callers, so that a caller compiled for a wider ISA
  * (haar_cpu.c's AVX2 clone) vectorizes it too. */
 #if defined(__GNUC__) && !defined(__CUDACC__)
@@ -165,7 +160,6 @@ SO8_HAAR_INLINE SO8T_HD void so8_normals_exact(mc_philox_state *st, int np, doub
         mc_philox_ctr_incr(st);
         mc_philox_refill(st);
     }
-    SO8_SIMD
     for (int p = 0; p < np; p++)
         so8_normal2_from_bits(blk[4 * p], blk[4 * p + 1], blk[4 * p + 2], blk[4 * p + 3],
                               z + 2 * p);
