@@ -208,7 +208,8 @@ SO8T_HD int mc_ray_cube(const double *c, const double *g, int d, double a, doubl
                 return 0;
             continue;
         }
-        double t1 = (-a - c[i]) / g[i], t2 = (a - c[i]) / g[i];
+        double inv = 1.0 / g[i]; /* one division per coordinate */
+        double t1 = (-a - c[i]) * inv, t2 = (a - c[i]) * inv;
         if (t1 > t2) {
             double t = t1;
             t1 = t2;
@@ -275,23 +276,24 @@ SO8T_HD double mc_sample_radial(const mc_kparams *kp, mc_words *w, double *g)
 {
     int d = kp->dim;
     double n = sqrt(mc_words_gaussian_vector(w, d, g));
-    /* exit from the cube along θ = g/|g| */
-    double rho = INFINITY, b = 0.0;
+    /* along θ = g/|g| the cube's exit is |g|·min_i (±a − p_i)/g_i: one division per
+       coordinate, none for θ itself */
+    double s = INFINITY, bg = 0.0;
     for (int i = 0; i < d; i++) {
-        double th = g[i] / n;
-        g[i] = th;
-        if (th > 0.0) {
-            double t = (kp->a - kp->point[i]) / th;
-            if (t < rho)
-                rho = t;
-        } else if (th < 0.0) {
-            double t = (-kp->a - kp->point[i]) / th;
-            if (t < rho)
-                rho = t;
+        if (g[i] > 0.0) {
+            double t = (kp->a - kp->point[i]) / g[i];
+            if (t < s)
+                s = t;
+        } else if (g[i] < 0.0) {
+            double t = (-kp->a - kp->point[i]) / g[i];
+            if (t < s)
+                s = t;
         }
-        b += th * (kp->point[i] - kp->center[i]);
+        bg += g[i] * (kp->point[i] - kp->center[i]);
     }
-    /* exit from the ball: t² + 2bt + (|p−c|² − r²) = 0, the positive root */
+    double rho = s * n;
+    /* exit from the ball: t² + 2bt + (|p−c|² − r²) = 0, b = θ·(p − c), the positive root */
+    double b = bg / n;
     double disc = b * b - kp->pc2_minus_r2;
     double tb = -b + sqrt(disc);
     if (tb < rho)
