@@ -271,6 +271,15 @@ static void test_deterministic_rows(void)
     CHECK_NEAR(rep.min_det, -1.0, 1e-12);
     CHECK(!rep.pass);
     so8_stats_free(s);
+    /* hostile data: NaN and inf entries are counted as failures, never crash */
+    CHECK(so8_stats_create(8, SO8_DOUBLE, &s) == SO8_OK);
+    so8_haar_batch_cpu(8, 1, 0, 3, SO8_DOUBLE, R, 1);
+    R[5] = NAN;
+    R[64 + 9] = INFINITY;
+    CHECK(so8_stats_add(s, R, SO8_DOUBLE, 3, 1) == SO8_OK);
+    CHECK(so8_stats_report_get(s, &rep) == SO8_OK);
+    CHECK(!rep.pass && !row(&rep, "orthogonality")->pass);
+    so8_stats_free(s);
 }
 
 int main(void)
