@@ -91,9 +91,11 @@ $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 
-# The OpenMP backend's hot loops need the full vectorizer (-O2's cost model skips loops
-# with a remainder); no fast-math: the results stay bit-identical (tests/test_mc.c).
-$(BUILD)/mc/mc_cpu.o: CFLAGS += -O3
+# The OpenMP hot loops need the full vectorizer (-O2's cost model skips loops with a
+# remainder) and no errno branch on sqrt; no fast-math: results stay bit-identical
+# (tests/test_mc.c, tests/test_so8.c check them against the plain paths).
+$(BUILD)/mc/mc_cpu.o: CFLAGS += -O3 -fno-math-errno
+$(BUILD)/so8/haar_cpu.o: CFLAGS += -O3 -fno-math-errno
 
 $(BUILD)/%.cu.o: %.cu
 	@mkdir -p $(dir $@)

@@ -10,6 +10,7 @@
 #include "geom/geom.h"
 #include "mc/mc.h"
 #include "mc/mc_internal.h"
+#include "so8/so8.h"
 #include "tests/test.h"
 
 #include <math.h>
@@ -191,6 +192,11 @@ static void test_against_exact(void)
     test_rotation(8, 77, R);
     check_case("d8 rotated", MC_VOLUME, 8, 1, 1.6, c, R, M_ALL,
                exact_of(MC_VOLUME, 8, 1, 1.6, c, R));
+    /* a Haar rotation from so8/ (what `so8t volume --rotation haar` uses) */
+    double H[16 * 16];
+    CHECK(so8_haar_double(8, 5, 0, H) == 0);
+    check_case("d8 Haar-rotated (so8)", MC_VOLUME, 8, 1, 1.6, c, H, M_ALL,
+               exact_of(MC_VOLUME, 8, 1, 1.6, c, H));
     /* d = 12, 16, 32, 64: the tails need tilt / radial */
     fill(c, 12, 0.3);
     check_case("d12 off-centre r2", MC_VOLUME, 12, 1, 2.0, c, NULL, M_ALL,
