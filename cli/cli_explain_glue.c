@@ -13,10 +13,8 @@ int cli_explain_json_text(const char *json_text, const char *model, int json)
     llm_explain_options eo;
     llm_explain_options_default(&eo);
     char path[4096];
-    if (model && !strcmp(model, "none"))
-        eo.model_path = NULL;
-    else if (model)
-        eo.model_path = model;
+    if (model)
+        eo.model_path = model; /* a path, or "none" for the template */
     else if (llm_explain_default_model(path, sizeof path))
         eo.model_path = path;
     llm_explanation ex;
@@ -41,11 +39,11 @@ int cli_explain_json_text(const char *json_text, const char *model, int json)
         cli_json_end_object(&j);
         cli_json_finish(&j);
     } else {
+        /* the template says itself that no model was used */
         printf("\n%s\n", ex.text);
-        if (ex.fallback)
-            printf("(template explanation: %s)\n", ex.reason ? ex.reason : "no model");
-        else
-            printf("(explained by %s)\n", ex.model ? ex.model : "a model");
+        if (!ex.fallback)
+            printf("(explained by %s; every number checked against the result)\n",
+                   ex.model ? ex.model : "a model");
     }
     llm_explanation_free(&ex);
     return CLI_OK;
