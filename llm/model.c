@@ -67,38 +67,9 @@ static float gelu_f32(float x)
     return 0.5f * x * (1.0f + tanhf(c * x * (1.0f + 0.044715f * x * x)));
 }
 
-/* llama.cpp's CPU backend evaluates GELU from a table indexed by the fp16-rounded input and
- * stores fp16 results (GGML_GELU_FP16); we mirror that in the llama.cpp numerics mode. */
-static uint16_t *g_gelu_table;
-
-static void gelu_table_init(void)
-{
-    if (g_gelu_table)
-        return;
-    uint16_t *t = malloc(65536 * sizeof *t);
-    if (!t)
-        return;
-    for (uint32_t i = 0; i < 65536; i++)
-        t[i] = llm_fp32_to_fp16(gelu_f32(llm_fp16_to_fp32((uint16_t)i)));
-    #pragma omp critical(so8t_llm_gelu)
-    {
-        if (!g_gelu_table)
-            g_gelu_table = t;
-        else
-            free(t);
-    }
-}
-
-static float gelu_compat(float x)
-{
-    if (x <= -10.0f)
-        return 0.0f;
-    if (x >= 10.0f)
-        return x;
-    if (!g_gelu_table)
-        return gelu_f32(x);
-    return llm_fp16_to_fp32(g_gelu_table[llm_fp32_to_fp16(x)]);
-}
+/* Both numerics modes use this float tanh form: against llama.cpp's CPU results on the
+ * default model it agrees better than ggml's fp16 lookup table (GGML_GELU_FP16) does
+ * (mean |logit difference| on the top-5 of 7 prompts 0.16 vs 0.22; see docs/llm.md). */
 
 /* ---- loading ----------------------------------------------------------------------------- */
 
@@ -420,7 +391,6 @@ static int model_load_gemma3(llm_model *m, int num_ctx, char *err, size_t errlen
     m->hb = m->att + (size_t)m->n_head * (size_t)m->n_ctx;
     m->hb2 = m->hb + F;
     m->logits = m->hb2 + F;
-    gelu_table_init();
     return LLM_OK;
 }
 
@@ -607,7 +577,7 @@ static void forward_token(llm_model *m, int tok, int pos, int want_logits)
         llm_matvec(&L->gate, xb, m->hb, exact, m->scratch);
         llm_matvec(&L->up, xb, m->hb2, exact, m->scratch);
         for (int i = 0; i < F; i++)
-            m->hb[i] = (exact ? gelu_f32(m->hb[i]) : gelu_compat(m->hb[i])) * m->hb2[i];
+            m->hb[i] = gelu_f32(m->hb[i]) * m->hb2[i];
         llm_matvec(&L->down, m->hb, xb2, exact, m->scratch);
         rmsnorm(xb2, xb2, L->post_ffw_norm, E, m->eps);
         for (int i = 0; i < E; i++)

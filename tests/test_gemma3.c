@@ -11,9 +11,9 @@
  *  - EXACT numerics, every type: 1e-5. Both sides use the same dequantized weights, so only
  *    float32 rounding differs (~1e-7 per op, a few hundred ops deep).
  *  - LLAMACPP numerics (the default): F32/F16/BF16: 1e-3 (the f16 KV cache, f16 queries and
- *    attention weights and the fp16 GELU table each round to 2^-11 relative);
- *    quantized types: 1e-2 (activations are also rounded to 8 bits per block:
- *    step amax/127, i.e. up to 0.4 % of the block maximum per element, several times per layer).
+ *    f16 attention weights each round to 2^-11 relative); quantized types: 1e-2 (activations
+ *    are also rounded to 8 bits per block: step amax/127, i.e. up to 0.4 % of the block
+ *    maximum per element, several times per layer).
  *  A companion check breaks the model on purpose (no sliding window; wrong global RoPE base)
  *  and requires the reference comparison to fail.
  */
