@@ -1,5 +1,6 @@
 /* geom.c — public entry points: input checks, reduction to an axis-aligned unit cube,
- * exact edge cases, dispatch to the closed forms (d <= 3) or the transform method (d >= 4).
+ * exact edge cases, dispatch to the closed forms (d <= 3), the 2 + 2 split (d = 4) or the
+ * transform method (d >= 5).
  *
  * Reduction: x ∈ R·[-a,a]^d  <=>  Rᵀx ∈ [-a,a]^d, and Rᵀ maps B(c, r) onto B(Rᵀc, r), so
  * V = vol([-a,a]^d ∩ B(Rᵀc, r)); the reflections u_i -> -u_i and permutations of the axes
@@ -437,6 +438,16 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
         }
         fill(out, d, a, r, surface, log(v) + log(scale), rel);
         return GEOM_OK;
+    }
+    if (d == 4) {
+        /* 2 + 2 split (geom_closed.c): two closed forms under one 1-D integral, fast and
+         * uniform near break points, where the transform is slow */
+        double v = geom_measure_d4_split(1.0, rs, c, surface);
+        if (v > 0) {
+            fill(out, d, a, r, surface, log(v) + (surface ? 3 : 4) * log(a), 1e-13);
+            return GEOM_OK;
+        }
+        /* v = 0 with t strictly between t_min and t_max cannot happen; fall through */
     }
     /* d >= 4: the transform, on a box whose faces near the sphere were moved away (below) */
     double x1[GEOM_MAX_DIM], x2[GEOM_MAX_DIM];

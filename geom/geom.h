@@ -83,6 +83,13 @@ double geom_surface_closed_form_d123(int d, double a, double r, const double *c)
  * 1e-10 for d = 4..5).  Returns NaN on bad input. */
 double geom_volume_recursive_quadrature(int d, double a, double r, const double *c, double tol);
 
+/* d = 4 as 2 + 2: V = ∫ (θ_A(√u)/2) A2_B(√(r² - u)) du and A = 2r ∫ θ_A(√u) θ_B(√(r² - u)) / 4 du,
+ * where A2 is the disc ∩ square area and θ the arc angle of the circle inside the square for
+ * the first and last two coordinates (both closed forms); tanh-sinh panels split at every
+ * break point.  surface = 0: volume, 1: surface measure.  Axis-aligned cube, c any sign.
+ * Used by geom_volume_exact / geom_surface_exact for d = 4.  NaN on bad input. */
+double geom_measure_d4_split(double a, double r, const double *c, int surface);
+
 /* The transform method alone, for any d (1..GEOM_MAX_DIM), axis-aligned cube, no edge-case
  * shortcuts beyond what it needs.  surface = 0: log P(S <= r²) (S as above),
  * surface = 1: log f_S(r²).  *log_out gets the log; *rel_err an error estimate of the

@@ -28,8 +28,10 @@
 
 typedef double (*ts_fn)(double x, void *ctx);
 
-/* ∫_A^B f by tanh-sinh, halving the step until two levels agree to rel_tol. */
-static double ts_integrate(ts_fn f, void *ctx, double A, double B, double rel_tol, int max_level)
+/* ∫_A^B f by tanh-sinh, halving the step until two levels (from level 3 on) agree to
+ * rel_tol relative or abs_tol absolute. */
+static double ts_integrate_tol(ts_fn f, void *ctx, double A, double B, double rel_tol,
+                               double abs_tol, int max_level)
 {
     if (!(B > A))
         return 0;
@@ -67,10 +69,15 @@ static double ts_integrate(ts_fn f, void *ctx, double A, double B, double rel_to
         double nest = sum * h * half;
         double diff = fabs(nest - est);
         est = nest;
-        if (level >= 3 && diff <= rel_tol * fabs(est))
+        if (level >= 3 && (diff <= rel_tol * fabs(est) || diff <= abs_tol))
             break;
     }
     return est;
+}
+
+static double ts_integrate(ts_fn f, void *ctx, double A, double B, double rel_tol, int max_level)
+{
+    return ts_integrate_tol(f, ctx, A, B, rel_tol, 0, max_level);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -100,45 +107,49 @@ static double int_w(double r, double u0, double u1)
     return r * r * (g1 - g0);
 }
 
+/* In coordinates relative to the centre (u = x - c1), so that a small disc far from the
+ * origin keeps its relative accuracy: a - c1 and a - c2 are exact near a face (Sterbenz). */
 static double vol_d2(double a, double r, double c1, double c2)
 {
     if (!(r > 0))
         return 0;
-    double xl = c1 - r > -a ? c1 - r : -a, xr = c1 + r < a ? c1 + r : a;
-    if (!(xr > xl))
+    double ul = -a - c1 > -r ? -a - c1 : -r, ur = a - c1 < r ? a - c1 : r;
+    if (!(ur > ul))
         return 0;
     double bp[16];
     int nb = 0;
-    bp[nb++] = xl;
-    bp[nb++] = xr;
-    const double hs[4] = {a - c2, a + c2, c2 - a, -a - c2};
-    for (int i = 0; i < 4; i++) {
+    bp[nb++] = ul;
+    bp[nb++] = ur;
+    const double hs[2] = {fabs(a - c2), fabs(a + c2)};
+    for (int i = 0; i < 2; i++) {
         double hh = hs[i];
         if (hh > 0 && hh < r) {
             double u = sqrt((r - hh) * (r + hh));
-            double xs[2] = {c1 - u, c1 + u};
+            double us[2] = {-u, u};
             for (int j = 0; j < 2; j++)
-                if (xs[j] > xl && xs[j] < xr)
-                    bp[nb++] = xs[j];
+                if (us[j] > ul && us[j] < ur)
+                    bp[nb++] = us[j];
         }
     }
     qsort(bp, (size_t)nb, sizeof bp[0], cmp_double);
+    const double up = a - c2, dn = a + c2; /* room above and below the centre */
     double total = 0;
     for (int i = 0; i + 1 < nb; i++) {
-        double x0 = bp[i], x1 = bp[i + 1];
-        if (!(x1 > x0))
+        double u0 = bp[i], u1 = bp[i + 1];
+        if (!(u1 > u0))
             continue;
-        double xm = 0.5 * (x0 + x1), um = xm - c1;
+        double um = 0.5 * (u0 + u1);
         double wm = sqrt(fmax(0, (r - um) * (r + um)));
-        int top_w = c2 + wm <= a, bot_w = c2 - wm >= -a;
-        double top = top_w ? c2 + wm : a, bot = bot_w ? c2 - wm : -a;
-        if (!(top > bot))
+        int top_w = wm <= up, bot_w = wm <= dn;
+        /* chord = (top_w ? w : up) + (bot_w ? w : dn) */
+        double chord = (top_w ? wm : up) + (bot_w ? wm : dn);
+        if (!(chord > 0))
             continue;
-        double cst = (top_w ? c2 : a) - (bot_w ? c2 : -a);
-        double piece = cst * (x1 - x0);
+        double cst = (top_w ? 0 : up) + (bot_w ? 0 : dn);
+        double piece = cst * (u1 - u0);
         int nw = top_w + bot_w;
         if (nw)
-            piece += nw * int_w(r, x0 - c1, x1 - c1);
+            piece += nw * int_w(r, u0, u1);
         total += piece;
     }
     return total;
@@ -175,8 +186,8 @@ static double angle_d2(double a, double rho, double c1, double c2)
         if (!(t1 > t0))
             continue;
         double tm = 0.5 * (t0 + t1);
-        double x = c1 + rho * cos(tm), y = c2 + rho * sin(tm);
-        if (fabs(x) <= a && fabs(y) <= a)
+        double x = rho * cos(tm), y = rho * sin(tm); /* relative to the centre */
+        if (x <= a - c1 && x >= -a - c1 && y <= a - c2 && y >= -a - c2)
             total += t1 - t0;
     }
     return total;
@@ -272,6 +283,102 @@ double geom_surface_closed_form_d123(int d, double a, double r, const double *c)
     if (d == 2)
         return r * angle_d2(a, r, c[0], c[1]);
     return d3_integrate(a, r, c, 1);
+}
+
+/* ----------------------------------------------------------- d = 4 by 2 + 2 ---- */
+
+/* Squared distances from (c1, c2) at which the disc ∩ square area or the arc angle of
+ * [-a, a]² changes form: 0, the edge lines, the corners (and so the nearest and farthest
+ * points of the square).  Returns the count (<= 9). */
+static int pair_breaks(double a, double c1, double c2, double *out)
+{
+    const double ex[2] = {a - c1, -a - c1}, ey[2] = {a - c2, -a - c2};
+    int n = 0;
+    out[n++] = 0;
+    for (int i = 0; i < 2; i++) {
+        out[n++] = ex[i] * ex[i];
+        out[n++] = ey[i] * ey[i];
+        for (int j = 0; j < 2; j++)
+            out[n++] = ex[i] * ex[i] + ey[j] * ey[j];
+    }
+    return n;
+}
+
+/* Range [lo, hi] of the squared distance from (c1, c2) to points of the square. */
+static void pair_range(double a, double c1, double c2, double *lo, double *hi)
+{
+    double g1 = fabs(c1) > a ? fabs(c1) - a : 0, g2 = fabs(c2) > a ? fabs(c2) - a : 0;
+    double f1 = fabs(c1) + a, f2 = fabs(c2) + a;
+    *lo = g1 * g1 + g2 * g2;
+    *hi = f1 * f1 + f2 * f2;
+}
+
+#ifndef D4_TOL
+#define D4_TOL 1e-15
+#endif
+
+typedef struct {
+    double a, t, cA[2], cB[2];
+    int surface;
+} d4_ctx;
+
+static double d4_integrand(double u, void *vctx)
+{
+    const d4_ctx *x = vctx;
+    double w = x->t - u;
+    if (!(u > 0) || !(w > 0))
+        return 0;
+    double thA = angle_d2(x->a, sqrt(u), x->cA[0], x->cA[1]);
+    if (thA == 0)
+        return 0;
+    double rb = sqrt(w);
+    return x->surface ? 0.25 * thA * angle_d2(x->a, rb, x->cB[0], x->cB[1])
+                      : 0.5 * thA * vol_d2(x->a, rb, x->cB[0], x->cB[1]);
+}
+
+double geom_measure_d4_split(double a, double r, const double *c, int surface)
+{
+    if (!problem_ok(4, a, r, c))
+        return NAN;
+    if (!(r > 0))
+        return 0;
+    d4_ctx x = {a, r * r, {c[0], c[1]}, {c[2], c[3]}, surface};
+    double loA, hiA, loB, hiB;
+    pair_range(a, c[0], c[1], &loA, &hiA);
+    pair_range(a, c[2], c[3], &loB, &hiB);
+    double ulo = loA > x.t - hiB ? loA : x.t - hiB, uhi = hiA < x.t - loB ? hiA : x.t - loB;
+    if (!(uhi > ulo))
+        return 0;
+    double bA[9], bB[9], bp[20];
+    int nA = pair_breaks(a, c[0], c[1], bA), nB = pair_breaks(a, c[2], c[3], bB), nb = 0;
+    bp[nb++] = ulo;
+    bp[nb++] = uhi;
+    for (int i = 0; i < nA; i++)
+        if (bA[i] > ulo && bA[i] < uhi)
+            bp[nb++] = bA[i];
+    for (int i = 0; i < nB; i++) {
+        double u = x.t - bB[i];
+        if (u > ulo && u < uhi)
+            bp[nb++] = u;
+    }
+    qsort(bp, (size_t)nb, sizeof bp[0], cmp_double);
+    /* a rough total (one level-0 rule per panel) sets an absolute tolerance, so that
+     * panels carrying a tiny share of the value stop refining at the rounding level of the
+     * total instead of their own */
+    double rough = 0;
+    for (int i = 0; i + 1 < nb; i++)
+        if (bp[i + 1] > bp[i])
+            rough += ts_integrate_tol(d4_integrand, &x, bp[i], bp[i + 1], 1, 0, 0);
+    double abs_tol = D4_TOL * fabs(rough);
+    double total = 0;
+    for (int i = 0; i + 1 < nb; i++)
+        if (bp[i + 1] > bp[i])
+            total += ts_integrate_tol(d4_integrand, &x, bp[i], bp[i + 1], 1e-15, abs_tol, 7);
+    /* volume: for u < t - hiB the B-square lies inside its disc (area 4a²), and the A part
+     * integrates to the disc ∩ square area in closed form */
+    if (!surface && x.t - hiB > loA)
+        total += 4 * a * a * vol_d2(a, sqrt(x.t - hiB), c[0], c[1]);
+    return surface ? 2 * r * total : total;
 }
 
 /* ------------------------------------------------------ recursive quadrature ---- */
