@@ -9,7 +9,9 @@
  * Speed: the inner integer loops are written so that GCC vectorizes them; the hot functions
  * are compiled for AVX2 and for baseline x86-64 (target_clones) and picked at load time.
  */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O3")
+#endif
 #include "llm/quant.h"
 #include "llm/llm.h"
 
@@ -776,13 +778,19 @@ AVX2 static float avx2_dot_q6_k(const uint8_t *w, const uint8_t *x, int64_t nb)
     return sum;
 }
 
+#include <cpuid.h>
+static int has_f16c(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+}
+
 static int g_force_scalar;
 static int have_avx2(void)
 {
     static int cached = -1;
     if (cached < 0)
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                 __builtin_cpu_supports("f16c") &&
+        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c() &&
                  !getenv("SO8T_NO_AVX2");
     return cached && !g_force_scalar;
 }

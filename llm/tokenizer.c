@@ -205,7 +205,8 @@ int llm_vocab_load(llm_model *m, char *err, size_t errlen)
         if ((ty == LLM_TOK_CONTROL || ty == LLM_TOK_USER_DEFINED || ty == LLM_TOK_UNKNOWN) && v->len[i] > 0)
             v->special[v->n_special++] = i;
     }
-    g_sort_vocab = v; /* qsort has no context argument; loading is not concurrent per vocab */
+    /* qsort has no context argument: the comparator reads g_sort_vocab, so concurrent loads
+     * take turns here */
     #pragma omp critical(so8t_llm_sort)
     {
         g_sort_vocab = v;
