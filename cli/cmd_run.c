@@ -33,7 +33,7 @@ static void usage(FILE *f)
             "      --mirostat 0|1|2, --mirostat-tau T (5), --mirostat-eta E (0.1)\n"
             "      --seed S            (default: from the clock); same seed + options + threads\n"
             "                          give the same tokens\n"
-            "      --threads T         OpenMP threads (default: all cores)\n"
+            "      --threads T         OpenMP threads (default: one per idle core)\n"
             "      --ctx N             context length in tokens (default 2048)\n"
             "      --stop S            stop before this text (repeatable; never printed)\n"
             "      --modelfile F       read FROM / PARAMETER / SYSTEM / TEMPLATE from an Ollama\n"

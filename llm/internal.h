@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #define LLM_MAX_LAYERS 512
+#define LLM_BATCH 16 /* prompt tokens run together (weights read once per batch) */
 
 /* token types as stored in tokenizer.ggml.token_type */
 enum {

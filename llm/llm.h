@@ -161,7 +161,7 @@ typedef struct llm_model llm_model; /* opaque: mmapped GGUF + weight views + tok
 
 typedef struct {
     int num_ctx;            /* context length in tokens (prompt + generated) */
-    int num_thread;         /* OpenMP threads; <= 0: the OpenMP default */
+    int num_thread;         /* OpenMP threads; <= 0: llm_default_threads() */
     uint64_t seed;
     int num_predict;        /* max generated tokens; -1: until EOS or the context is full */
     int top_k;              /* <= 0: off */
@@ -184,6 +184,9 @@ typedef struct {
  * repeat_last_n 64, repeat_penalty 1.1, num_ctx 2048, num_predict -1, mirostat 0 (tau 5,
  * eta 0.1), seed from the clock. */
 void llm_params_default(llm_params *p);
+
+/* One thread per idle core: the processor count minus the 1-minute load average, at least 1. */
+int llm_default_threads(void);
 
 /* Loads a model: validates the GGUF, the architecture (supported: gemma3), hyperparameters,
  * every required tensor's type and shape and the tokenizer. num_ctx <= 0 means 2048; it is

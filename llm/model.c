@@ -352,7 +352,9 @@ static int model_load_gemma3(llm_model *m, int num_ctx, char *err, size_t errlen
         L->swa = m->n_swa > 0 && (il % 6) < 5;
         L->rope_base = L->swa ? 10000.0f : (float)base;
         L->rope_scale = (!L->swa && scale_factor > 0) ? (float)(1.0 / scale_factor) : 1.0f;
-        L->kv_cap = L->swa && m->n_swa < m->n_ctx ? m->n_swa : m->n_ctx;
+        /* a sliding-window layer keeps the window plus one batch: a batch writes all its
+         * K/V before attending, and must not overwrite what its first token still sees */
+        L->kv_cap = L->swa && m->n_swa + LLM_BATCH < m->n_ctx ? m->n_swa + LLM_BATCH : m->n_ctx;
         kv_total += (size_t)L->kv_cap * (size_t)KD * 2;
     }
     m->kv_mem = malloc(kv_total * sizeof(float));
@@ -369,28 +371,30 @@ static int model_load_gemma3(llm_model *m, int num_ctx, char *err, size_t errlen
         L->vc = kp;
         kp += (size_t)L->kv_cap * (size_t)KD;
     }
-    /* work buffers in one allocation */
-    size_t nb = 3 * (size_t)E + (size_t)QD + 2 * (size_t)KD + (size_t)QD +
-                (size_t)m->n_head * (size_t)m->n_ctx + 2 * (size_t)F + (size_t)V;
+    /* work buffers in one allocation: LLM_BATCH tokens of activations (prompts are run in
+     * batches, reading each weight matrix once per batch) */
+    const size_t B = LLM_BATCH;
+    size_t nb = B * (3 * (size_t)E + (size_t)QD + 2 * (size_t)KD + (size_t)QD + 2 * (size_t)F) +
+                (size_t)m->n_head * (size_t)m->n_ctx + (size_t)V;
     m->x = malloc(nb * sizeof(float));
     int64_t maxrow = E > F ? E : F;
     if (QD > maxrow)
         maxrow = QD;
-    m->scratch = malloc(llm_matvec_scratch_bytes(maxrow));
+    m->scratch = malloc(llm_matmat_scratch_bytes(maxrow, LLM_BATCH));
     if (!m->x || !m->scratch) {
         llm_set_err(err, errlen, "model: out of memory");
         return LLM_ERR_NOMEM;
     }
-    m->xb = m->x + E;
-    m->xb2 = m->xb + E;
-    m->q = m->xb2 + E;
-    m->k = m->q + QD;
-    m->v = m->k + KD;
-    m->attn = m->v + KD;
-    m->att = m->attn + QD;
-    m->hb = m->att + (size_t)m->n_head * (size_t)m->n_ctx;
-    m->hb2 = m->hb + F;
-    m->logits = m->hb2 + F;
+    m->xb = m->x + B * E;
+    m->xb2 = m->xb + B * E;
+    m->q = m->xb2 + B * E;
+    m->k = m->q + B * QD;
+    m->v = m->k + B * KD;
+    m->attn = m->v + B * KD;
+    m->hb = m->attn + B * QD;
+    m->hb2 = m->hb + B * F;
+    m->att = m->hb2 + B * F;
+    m->logits = m->att + (size_t)m->n_head * (size_t)m->n_ctx;
     return LLM_OK;
 }
 
@@ -494,100 +498,120 @@ static void rope_neox(float *v, int d, int pos, float base, float pscale, int ex
     }
 }
 
-static void forward_token(llm_model *m, int tok, int pos, int want_logits)
+/* Runs nb (<= LLM_BATCH) tokens at positions pos0 .. pos0 + nb - 1. Every per-token result
+ * is computed exactly as for a single token (batching only shares the weight reads). */
+static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want_logits)
 {
     const int E = m->n_embd, D = m->head_dim, H = m->n_head, HK = m->n_head_kv, F = m->n_ff;
     const int KD = D * HK, QD = D * H, exact = m->numerics == LLM_NUMERICS_EXACT;
-    float *x = m->x, *xb = m->xb, *xb2 = m->xb2;
-    llm_dequant_row(m->tok_embd.type, m->tok_embd.data + (size_t)tok * m->tok_embd.row_bytes, x, E);
     const float es = sqrtf((float)E);
-    for (int i = 0; i < E; i++)
-        x[i] *= es;
+    for (int b = 0; b < nb; b++) {
+        float *x = m->x + (size_t)b * E;
+        llm_dequant_row(m->tok_embd.type, m->tok_embd.data + (size_t)toks[b] * m->tok_embd.row_bytes, x, E);
+        for (int i = 0; i < E; i++)
+            x[i] *= es;
+    }
     for (int il = 0; il < m->n_layer; il++) {
         llm_layer *L = &m->layers[il];
-        rmsnorm(xb, x, L->attn_norm, E, m->eps);
-        llm_matvec(&L->wq, xb, m->q, exact, m->scratch);
-        llm_matvec(&L->wk, xb, m->k, exact, m->scratch);
-        llm_matvec(&L->wv, xb, m->v, exact, m->scratch);
-        for (int h = 0; h < H; h++) {
-            float *qh = m->q + h * D;
-            rmsnorm(qh, qh, L->q_norm, D, m->eps);
-            rope_neox(qh, D, pos, L->rope_base, L->rope_scale, exact);
-            for (int i = 0; i < D; i++) {
-                qh[i] *= m->attn_scale;
-                if (!exact)
-                    qh[i] = llm_round_fp16(qh[i]);
+        for (int b = 0; b < nb; b++)
+            rmsnorm(m->xb + (size_t)b * E, m->x + (size_t)b * E, L->attn_norm, E, m->eps);
+        llm_matmat(&L->wq, m->xb, m->q, nb, exact, m->scratch);
+        llm_matmat(&L->wk, m->xb, m->k, nb, exact, m->scratch);
+        llm_matmat(&L->wv, m->xb, m->v, nb, exact, m->scratch);
+        for (int b = 0; b < nb; b++) {
+            const int pos = pos0 + b;
+            for (int h = 0; h < H; h++) {
+                float *qh = m->q + (size_t)b * QD + h * D;
+                rmsnorm(qh, qh, L->q_norm, D, m->eps);
+                rope_neox(qh, D, pos, L->rope_base, L->rope_scale, exact);
+                for (int i = 0; i < D; i++) {
+                    qh[i] *= m->attn_scale;
+                    if (!exact)
+                        qh[i] = llm_round_fp16(qh[i]);
+                }
+            }
+            const float *kb = m->k + (size_t)b * KD, *vb = m->v + (size_t)b * KD;
+            for (int h = 0; h < HK; h++) {
+                float *kh = m->k + (size_t)b * KD + h * D;
+                rmsnorm(kh, kh, L->k_norm, D, m->eps);
+                rope_neox(kh, D, pos, L->rope_base, L->rope_scale, exact);
+            }
+            const int slot = pos % L->kv_cap;
+            float *kd = L->kc + (size_t)slot * KD, *vd = L->vc + (size_t)slot * KD;
+            for (int i = 0; i < KD; i++) {
+                kd[i] = exact ? kb[i] : llm_round_fp16(kb[i]);
+                vd[i] = exact ? vb[i] : llm_round_fp16(vb[i]);
             }
         }
-        int slot = pos % L->kv_cap;
-        float *kd = L->kc + (size_t)slot * KD, *vd = L->vc + (size_t)slot * KD;
-        for (int h = 0; h < HK; h++) {
-            float *kh = m->k + h * D;
-            rmsnorm(kh, kh, L->k_norm, D, m->eps);
-            rope_neox(kh, D, pos, L->rope_base, L->rope_scale, exact);
-        }
-        for (int i = 0; i < KD; i++) {
-            kd[i] = exact ? m->k[i] : llm_round_fp16(m->k[i]);
-            vd[i] = exact ? m->v[i] : llm_round_fp16(m->v[i]);
-        }
-        int t0 = 0;
-        if (L->swa && pos - m->n_swa + 1 > 0)
-            t0 = pos - m->n_swa + 1;
-        if (pos - t0 + 1 > L->kv_cap)
-            t0 = pos - L->kv_cap + 1;
-        const int nt = pos - t0 + 1, grp = H / HK;
-        #pragma omp parallel for schedule(static) if ((double)nt * D * H >= 1.0e6)
-        for (int h = 0; h < H; h++) {
-            const float *qh = m->q + h * D;
-            float *att = m->att + (size_t)h * m->n_ctx;
-            const int kh = h / grp;
-            float mx = -INFINITY;
-            for (int t = 0; t < nt; t++) {
-                const float *kk = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
-                float s = 0;
+        for (int b = 0; b < nb; b++) {
+            const int pos = pos0 + b;
+            int t0 = 0;
+            if (L->swa && pos - m->n_swa + 1 > 0)
+                t0 = pos - m->n_swa + 1;
+            if (pos - t0 + 1 > L->kv_cap)
+                t0 = pos - L->kv_cap + 1;
+            const int nt = pos - t0 + 1, grp = H / HK;
+            const float *qb = m->q + (size_t)b * QD;
+            float *ob = m->attn + (size_t)b * QD;
+            #pragma omp parallel for schedule(static) if ((double)nt * D * H >= 1.0e6)
+            for (int h = 0; h < H; h++) {
+                const float *qh = qb + h * D;
+                float *att = m->att + (size_t)h * m->n_ctx;
+                const int kh = h / grp;
+                float mx = -INFINITY;
+                for (int t = 0; t < nt; t++) {
+                    const float *kk = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
+                    float sdot = 0;
+                    for (int i = 0; i < D; i++)
+                        sdot += qh[i] * kk[i];
+                    att[t] = sdot;
+                    mx = sdot > mx ? sdot : mx;
+                }
+                double sum = 0;
+                for (int t = 0; t < nt; t++) {
+                    float e = expf(att[t] - mx);
+                    att[t] = e;
+                    sum += e;
+                }
+                float inv = (float)(1.0 / sum);
+                float *o = ob + h * D;
                 for (int i = 0; i < D; i++)
-                    s += qh[i] * kk[i];
-                att[t] = s;
-                mx = s > mx ? s : mx;
-            }
-            double sum = 0;
-            for (int t = 0; t < nt; t++) {
-                float e = expf(att[t] - mx);
-                att[t] = e;
-                sum += e;
-            }
-            float inv = (float)(1.0 / sum);
-            float *o = m->attn + h * D;
-            for (int i = 0; i < D; i++)
-                o[i] = 0;
-            for (int t = 0; t < nt; t++) {
-                float a = att[t] * inv;
-                if (!exact)
-                    a = llm_round_fp16(a);
-                const float *vv = L->vc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
-                for (int i = 0; i < D; i++)
-                    o[i] += a * vv[i];
+                    o[i] = 0;
+                for (int t = 0; t < nt; t++) {
+                    float a = att[t] * inv;
+                    if (!exact)
+                        a = llm_round_fp16(a);
+                    const float *vv = L->vc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
+                    for (int i = 0; i < D; i++)
+                        o[i] += a * vv[i];
+                }
             }
         }
-        llm_matvec(&L->wo, m->attn, xb2, exact, m->scratch);
-        rmsnorm(xb2, xb2, L->post_attn_norm, E, m->eps);
-        for (int i = 0; i < E; i++)
-            x[i] += xb2[i];
-        rmsnorm(xb, x, L->ffn_norm, E, m->eps);
-        llm_matvec(&L->gate, xb, m->hb, exact, m->scratch);
-        llm_matvec(&L->up, xb, m->hb2, exact, m->scratch);
-        for (int i = 0; i < F; i++)
+        llm_matmat(&L->wo, m->attn, m->xb2, nb, exact, m->scratch);
+        for (int b = 0; b < nb; b++) {
+            float *x = m->x + (size_t)b * E, *t2 = m->xb2 + (size_t)b * E;
+            rmsnorm(t2, t2, L->post_attn_norm, E, m->eps);
+            for (int i = 0; i < E; i++)
+                x[i] += t2[i];
+            rmsnorm(m->xb + (size_t)b * E, x, L->ffn_norm, E, m->eps);
+        }
+        llm_matmat(&L->gate, m->xb, m->hb, nb, exact, m->scratch);
+        llm_matmat(&L->up, m->xb, m->hb2, nb, exact, m->scratch);
+        for (size_t i = 0; i < (size_t)nb * F; i++)
             m->hb[i] = gelu_f32(m->hb[i]) * m->hb2[i];
-        llm_matvec(&L->down, m->hb, xb2, exact, m->scratch);
-        rmsnorm(xb2, xb2, L->post_ffw_norm, E, m->eps);
-        for (int i = 0; i < E; i++)
-            x[i] += xb2[i];
-        (void)QD;
+        llm_matmat(&L->down, m->hb, m->xb2, nb, exact, m->scratch);
+        for (int b = 0; b < nb; b++) {
+            float *x = m->x + (size_t)b * E, *t2 = m->xb2 + (size_t)b * E;
+            rmsnorm(t2, t2, L->post_ffw_norm, E, m->eps);
+            for (int i = 0; i < E; i++)
+                x[i] += t2[i];
+        }
     }
     if (!want_logits)
         return;
-    rmsnorm(xb, x, m->output_norm, E, m->eps);
-    llm_matvec(&m->output, xb, m->logits, exact, m->scratch);
+    /* logits only for the last token */
+    rmsnorm(m->xb, m->x + (size_t)(nb - 1) * E, m->output_norm, E, m->eps);
+    llm_matvec(&m->output, m->xb, m->logits, exact, m->scratch);
     if (m->softcap > 0) {
         const int V = m->vocab.n_vocab;
         for (int i = 0; i < V; i++)
@@ -611,8 +635,10 @@ int llm_model_eval(llm_model *m, const int *tokens, int n, int pos, float *logit
             llm_set_err(err, errlen, "token id %d out of range [0, %d)", tokens[i], m->vocab.n_vocab);
             return LLM_ERR_INVAL;
         }
-    for (int i = 0; i < n; i++)
-        forward_token(m, tokens[i], pos + i, logits != NULL && i == n - 1);
+    for (int i = 0; i < n; i += LLM_BATCH) {
+        int nb = n - i < LLM_BATCH ? n - i : LLM_BATCH;
+        forward_batch(m, tokens + i, nb, pos + i, logits != NULL && i + nb == n);
+    }
     if (logits && n > 0)
         memcpy(logits, m->logits, (size_t)m->vocab.n_vocab * sizeof(float));
     return LLM_OK;

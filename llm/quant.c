@@ -852,45 +852,65 @@ size_t llm_matvec_scratch_bytes(int64_t ne0)
     return (size_t)ne0 * sizeof(float) + 64;
 }
 
-void llm_matvec_rows(const llm_mat *W, const float *x, float *y, int64_t r0, int64_t r1,
-                     int exact, void *scratch)
+size_t llm_matmat_scratch_bytes(int64_t ne0, int nb)
+{
+    return (size_t)nb * ((size_t)ne0 * sizeof(float) + 64);
+}
+
+/* Y[b][r - r0] = W[r,:] · X[b,:] for r in [r0, r1), b in [0, nb). Each (row, b) dot is the
+ * same computation as in the one-vector case, so batching never changes a result; the
+ * weights are read once per batch instead of once per vector. */
+static void matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy, int nb, int64_t r0,
+                        int64_t r1, int exact, void *scratch)
 {
     const int64_t n = W->ne0;
+    const int type = W->type;
+    const uint8_t *data = W->data;
+    const size_t rb = W->row_bytes;
+    const int par = (double)(r1 - r0) * (double)n * nb >= 4.0e6;
     if (exact) {
-        #pragma omp parallel
+        #pragma omp parallel if (par)
         {
             float *row = malloc((size_t)n * sizeof(float));
             #pragma omp for schedule(static)
             for (int64_t r = r0; r < r1; r++) {
-                if (row) {
-                    llm_dequant_row(W->type, W->data + (size_t)r * W->row_bytes, row, n);
-                    y[r - r0] = dot_f32(row, x, n);
-                } else {
-                    y[r - r0] = NAN;
-                }
+                if (row)
+                    llm_dequant_row(type, data + (size_t)r * rb, row, n);
+                for (int b = 0; b < nb; b++)
+                    Y[b * ldy + (r - r0)] = row ? dot_f32(row, X + (size_t)b * n, n) : NAN;
             }
             free(row);
         }
         return;
     }
-    int partner = llm_vec_dot_partner(W->type);
-    const void *xq = x;
+    int partner = llm_vec_dot_partner(type);
+    size_t xs = partner == LLM_TYPE_F32 ? (size_t)n * sizeof(float) : llm_row_bytes(partner, n);
+    const uint8_t *xq = (const uint8_t *)X;
     if (partner != LLM_TYPE_F32) {
-        llm_quantize_row(partner, x, scratch, n);
+        for (int b = 0; b < nb; b++)
+            llm_quantize_row(partner, X + (size_t)b * n, (uint8_t *)scratch + (size_t)b * xs, n);
         xq = scratch;
     }
-    const int type = W->type;
-    const uint8_t *data = W->data;
-    const size_t rb = W->row_bytes;
     /* Small matrices run on one thread: an OpenMP fork/join costs more than it saves there,
      * and far more on a loaded machine, where a preempted thread stalls the barrier. */
-    const int par = (double)(r1 - r0) * (double)n >= 4.0e6;
     #pragma omp parallel for schedule(static) if (par)
     for (int64_t r = r0; r < r1; r++)
-        y[r - r0] = llm_vec_dot(type, data + (size_t)r * rb, xq, n);
+        for (int b = 0; b < nb; b++)
+            Y[b * ldy + (r - r0)] = llm_vec_dot(type, data + (size_t)r * rb, xq + (size_t)b * xs, n);
+}
+
+void llm_matmat(const llm_mat *W, const float *X, float *Y, int nb, int exact, void *scratch)
+{
+    matmat_rows(W, X, Y, W->ne1, nb, 0, W->ne1, exact, scratch);
+}
+
+void llm_matvec_rows(const llm_mat *W, const float *x, float *y, int64_t r0, int64_t r1,
+                     int exact, void *scratch)
+{
+    matmat_rows(W, x, y, r1 - r0, 1, r0, r1, exact, scratch);
 }
 
 void llm_matvec(const llm_mat *W, const float *x, float *y, int exact, void *scratch)
 {
-    llm_matvec_rows(W, x, y, 0, W->ne1, exact, scratch);
+    matmat_rows(W, x, y, W->ne1, 1, 0, W->ne1, exact, scratch);
 }

@@ -48,7 +48,11 @@ size_t llm_matvec_scratch_bytes(int64_t ne0);
 /* y[r] = W[r,:] · x for r in [0, ne1). exact = 1: dequantize each row and dot in float
  * (no activation quantization); exact = 0: the llama.cpp-like path. OpenMP over rows. */
 void llm_matvec(const llm_mat *W, const float *x, float *y, int exact, void *scratch);
-/* Same, for rows [r0, r1) only, writing y[r - r0]. */
+/* Batched: Y[b * ne1 + r] = W[r,:] · X[b * ne0 ..] for nb vectors; bit-identical to nb
+ * llm_matvec calls, but reads the weights once. Scratch: llm_matmat_scratch_bytes. */
+size_t llm_matmat_scratch_bytes(int64_t ne0, int nb);
+void llm_matmat(const llm_mat *W, const float *X, float *Y, int nb, int exact, void *scratch);
+/* Same as llm_matvec, for rows [r0, r1) only, writing y[r - r0]. */
 void llm_matvec_rows(const llm_mat *W, const float *x, float *y, int64_t r0, int64_t r1,
                      int exact, void *scratch);
 

@@ -287,6 +287,30 @@ static void test_forward(int type, double compat_bound)
         for (int t = 1; t < n; t++)
             llm_model_eval(m, toks + t, 1, t, b, err, sizeof err);
         CHECK(memcmp(a, b, (size_t)rm.V * sizeof(float)) == 0);
+        /* 40 tokens: several prompt batches (16) across the sliding window (4) */
+        int longt[40];
+        for (int t = 0; t < 40; t++)
+            longt[t] = (t * 37 + 5) % rm.V;
+        llm_model_eval(m, longt, 40, 0, a, err, sizeof err);
+        llm_model_eval(m, longt, 1, 0, b, err, sizeof err);
+        for (int t = 1; t < 40; t++)
+            llm_model_eval(m, longt + t, 1, t, b, err, sizeof err);
+        CHECK(memcmp(a, b, (size_t)rm.V * sizeof(float)) == 0);
+        /* and both equal the float64 reference (exact mode) */
+        double *ref40 = reference_logits(&rm, longt, 40, 0);
+        double md = 0, mr = 0;
+        for (int i = 0; i < rm.V; i++) {
+            md = fmax(md, fabs(a[i] - ref40[(size_t)39 * rm.V + i]));
+            mr = fmax(mr, fabs(ref40[(size_t)39 * rm.V + i]));
+        }
+        CHECK_MSG(md / mr <= 1e-5, "40-token batch: rel err %.3g", md / mr);
+        free(ref40);
+        llm_model_set_numerics(m, LLM_NUMERICS_LLAMACPP); /* batching is exact there too */
+        llm_model_eval(m, longt, 40, 0, a, err, sizeof err);
+        llm_model_eval(m, longt, 1, 0, b, err, sizeof err);
+        for (int t = 1; t < 40; t++)
+            llm_model_eval(m, longt + t, 1, t, b, err, sizeof err);
+        CHECK(memcmp(a, b, (size_t)rm.V * sizeof(float)) == 0);
         /* context overflow and bad token ids are errors */
         CHECK(llm_model_eval(m, toks, 1, 64, a, err, sizeof err) == LLM_ERR_CTX);
         int badtok = rm.V;
