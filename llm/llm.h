@@ -200,9 +200,10 @@ int llm_model_n_ctx(const llm_model *m);
 const llm_gguf *llm_model_gguf(const llm_model *m);
 
 /* Numerics: LLM_NUMERICS_LLAMACPP (default) mirrors llama.cpp's CPU path (8-bit activation
- * quantization for quantized weights, f16 KV cache and attention queries, fp16-table GELU,
- * iterated float RoPE angles); LLM_NUMERICS_EXACT computes every dot product in float from
- * dequantized weights with exact GELU/RoPE (used by the float64 reference tests). */
+ * quantization for quantized weights, f16 KV cache, attention queries and weights, iterated
+ * float RoPE angles); LLM_NUMERICS_EXACT computes every dot product in float from
+ * dequantized weights with pow-based RoPE and no f16 rounding (used by the float64
+ * reference tests). */
 enum { LLM_NUMERICS_LLAMACPP = 0, LLM_NUMERICS_EXACT = 1 };
 void llm_model_set_numerics(llm_model *m, int mode);
 
