@@ -11,7 +11,9 @@
  * Method (derivations in docs/math.md, "Exact volumes (geom)"):
  *   d <= 3   closed forms (interval, disc ∩ rectangle, and a 1-D tanh-sinh integral of
  *            the disc ∩ rectangle area / arc angle for d = 3);
- *   d >= 4   inversion of the Laplace transform of S on a vertical line through the
+ *   d = 4    S = S_A + S_B over two pairs of axes: one 1-D tanh-sinh integral of the d = 2
+ *            arc angle times the d = 2 area (or angle), split at every break point;
+ *   d >= 5   inversion of the Laplace transform of S on a vertical line through the
  *            saddle point (trapezoid rule; aliasing removed exactly; factors through the
  *            Faddeeva function of libcerf), which keeps ~12-14 digits for probabilities
  *            down to 1e-300 and below (through log_value).

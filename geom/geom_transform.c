@@ -77,16 +77,42 @@ static scaled scaled_add(scaled a, scaled b)
         return b;
     if (b.v == 0)
         return a;
-    double k = a.k > b.k ? a.k : b.k;
-    scaled r = {k, a.v * exp(a.k - k) + b.v * exp(b.k - k)};
+    scaled r;
+    if (a.k >= b.k) {
+        r.k = a.k;
+        r.v = a.v + (b.k == a.k ? b.v : b.v * exp(b.k - a.k));
+    } else {
+        r.k = b.k;
+        r.v = a.v * exp(a.k - b.k) + b.v;
+    }
     return r;
+}
+
+/* |z|², and e^{-iθ} without the exp(0) of cexp */
+static double norm2(double complex z)
+{
+    return creal(z) * creal(z) + cimag(z) * cimag(z);
+}
+
+static double complex expmi(double theta)
+{
+    return cos(theta) - I * sin(theta);
+}
+
+/* a / b by the conjugate, for b away from 0 and infinity (no scaling as in __divdc3) */
+static double complex cdiv(double complex a, double complex b)
+{
+    double n = norm2(b);
+    if (n > 1e-150 && n < 1e150)
+        return a * conj(b) / n;
+    return a / b;
 }
 
 /* e^{-s x²} as scaled. */
 static scaled gauss_term(double complex s, double x)
 {
     double x2 = x * x;
-    scaled r = {-creal(s) * x2, cexp(-I * cimag(s) * x2)};
+    scaled r = {-creal(s) * x2, expmi(cimag(s) * x2)};
     return r;
 }
 
@@ -96,12 +122,14 @@ static double complex faddeeva_w(double complex zeta)
 {
     double re = creal(zeta), im = cimag(zeta);
     if (re * re + im * im >= 576.0) {
-        double complex q = 1.0 / (2.0 * zeta * zeta), term = 1, sum = 1;
+        double complex q = cdiv(1.0, 2.0 * zeta * zeta), term = 1, sum = 1;
         for (int n = 1; n <= 9; n++) {
             term *= (2 * n - 1) * q;
             sum += term;
+            if (norm2(term) < 1e-38) /* |sum| ≈ 1: the rest is below 1e-19 */
+                break;
         }
-        return I * sum / (sqrt(M_PI) * zeta);
+        return cdiv(I * sum, sqrt(M_PI) * zeta);
     }
     return w_of_z(zeta);
 }
@@ -110,13 +138,13 @@ static double complex faddeeva_w(double complex zeta)
 static scaled j0_int(double complex s, double complex z, double complex pref, double x)
 {
     double complex q = -s * x * x;
-    if (cabs(q) <= 2.0) {
+    if (norm2(q) <= 4.0) {
         double complex term = x, sum = x;
         for (int n = 1; n < 80; n++) {
             term *= q / n;
             double complex add = term / (2 * n + 1);
             sum += add;
-            if (cabs(add) < 1e-18 * cabs(sum))
+            if (norm2(add) < 1e-36 * norm2(sum))
                 break;
         }
         scaled r = {0, sum};
@@ -138,7 +166,7 @@ static scaled band_int(double complex s, double complex z, double complex pref, 
                        double x2, const gl_rule *gl)
 {
     double w2 = (x2 - x1) * (x2 + x1); /* x2² - x1² */
-    if (cabs(s) * w2 <= 2.0) {
+    if (norm2(s) * w2 * w2 <= 4.0) {
         /* ∫ e^{-s (u - x1)(u + x1)} du: the exponent varies by at most 2. */
         double half = 0.5 * (x2 - x1), mid = 0.5 * (x2 + x1);
         double complex sum = 0;
@@ -154,7 +182,7 @@ static scaled band_int(double complex s, double complex z, double complex pref, 
     double k2 = -creal(s) * w2;
     if (k2 < -45)
         return a; /* the far end is below rounding */
-    scaled b = {k2, -pref * cexp(-I * cimag(s) * w2) * faddeeva_w(I * z * x2)};
+    scaled b = {k2, -pref * expmi(cimag(s) * w2) * faddeeva_w(I * z * x2)};
     return scaled_add(a, b);
 }
 
@@ -188,7 +216,7 @@ static double complex tf_logL(const tf_ctx *x, double complex s)
     if (s == 0)
         return 0;
     double complex z = csqrt(s);
-    double complex pref = 0.5 * sqrt(M_PI) / z;
+    double complex pref = cdiv(0.5 * sqrt(M_PI), z);
     double k = 0;
     double complex v = 1, extra = 0;
     for (int g = 0; g < x->ng; g++) {
@@ -262,20 +290,20 @@ static double complex tf_node(const tf_ctx *x, double sig, double lsig, double h
     double tau = k * h;
     double complex s = sig + I * tau;
     double complex lf = tf_logL(x, s) - lsig + I * tau * t;
-    double complex v = creal(lf) < -745 ? 0 : cexp(lf);
+    double complex v = creal(lf) < -745 ? 0 : exp(creal(lf)) * expmi(-cimag(lf));
     if (!surface)
-        v *= sig / s;
+        v *= cdiv(sig, s);
     return v;
 }
 
 /* Sum of the tapered trapezoid terms F_0/2 + Σ_{k>=1} w(k/K) Re F_k, and of |terms|. */
 static void tf_tapered(const double complex *F, int K, double *sum, double *abssum)
 {
-    double s = 0.5 * creal(F[0]), a = 0.5 * cabs(F[0]);
+    double s = 0.5 * creal(F[0]), a = 0.5 * sqrt(norm2(F[0])); /* |F_k| <= ~1: no overflow */
     for (int k = 1; k < K; k++) {
         double w = taper((double)k / K);
         s += w * creal(F[k]);
-        a += w * cabs(F[k]);
+        a += w * sqrt(norm2(F[k]));
     }
     *sum = s;
     *abssum = a;
@@ -443,7 +471,7 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
         int quiet = 0, next_cp = TF_KMIN;
         for (int k = 0; k < TF_KMAX && !done_ok; k++) {
             F[k] = tf_node(x, sig, lsig, h, t, surface, k);
-            double m = cabs(F[k]), wk = k == 0 ? 0.5 : 1;
+            double m = sqrt(norm2(F[k])), wk = k == 0 ? 0.5 : 1;
             p_re += wk * creal(F[k]);
             p_abs += wk * m;
             if (m < 1e-18 * p_abs) {
