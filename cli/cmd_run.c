@@ -280,6 +280,7 @@ int cmd_run(int argc, char **argv)
     } else {
         printf("\n");
     }
+    fflush(stdout); /* the text before the statistics on stderr */
     fprintf(stderr,
             "load %.3f s | prompt %d tokens, %.1f tokens/s | generated %d tokens, %.1f tokens/s (%s)\n",
             g.load_seconds, g.prompt_tokens, g.prompt_tokens_per_second, g.n_tokens,
