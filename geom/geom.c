@@ -219,7 +219,7 @@ static void fill(geom_result *out, int d, double a, double r, int surface, doubl
 /* Volume (surface = 0) or area (1) of the part of B_d(√t) beyond a hyperplane at distance h,
  * 0 <= h < √t: V_{d-1}(1) ∫_h^r (r² - y²)^{(d-1)/2} dy and its r-derivative, with
  * y = r - (r - h) v² so that the Gauss–Legendre integrand is smooth. */
-static double cap_measure(int d, double t, double h, int surface)
+double geom_cap_measure(int d, double t, double h, int surface)
 {
     double gx[24], gw[24];
     geom_gl24(gx, gw);
@@ -240,7 +240,7 @@ static double cap_measure(int d, double t, double h, int surface)
  *   ∫∫_{y1 > hi, y2 > hj} V_{d-2}(1) (t - y1² - y2²)_+^{(d-2)/2} dy1 dy2,
  * with y1 = Y - (Y - hi) v², Y = √(t - hj²), and y2 = R1 - (R1 - hj) w², R1 = √(t - y1²), so
  * both Gauss–Legendre integrands are smooth.  0 when hi² + hj² >= t.  d >= 3. */
-static double pair_cap_measure(int d, double t, double hi, double hj, int surface)
+double geom_pair_cap_measure(int d, double t, double hi, double hj, int surface)
 {
     if (!(hi * hi + hj * hj < t))
         return 0;
@@ -350,10 +350,10 @@ static int move_near_faces(int d, const double *c, double t, int surface, double
         if (!in[a])
             continue;
         if (f[a].h * f[a].h < t)
-            sum += cap_measure(d, t, f[a].h, surface);
+            sum += geom_cap_measure(d, t, f[a].h, surface);
         for (int b = a + 1; b < nf; b++)
             if (in[b] && f[b].coord != f[a].coord)
-                sum -= pair_cap_measure(d, t, f[a].h, f[b].h, surface);
+                sum -= geom_pair_cap_measure(d, t, f[a].h, f[b].h, surface);
         double hn = hnew > f[a].h ? hnew : f[a].h;
         if (f[a].side == 0)
             x2[f[a].coord] = hn;

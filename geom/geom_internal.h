@@ -8,15 +8,9 @@
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
-/* 24-point Gauss–Legendre nodes and weights on [-1, 1]. */
-void geom_gl24(double *x, double *w);
-
 #endif
 #ifndef M_LN2
 #define M_LN2 0.69314718055994530942
-/* 24-point Gauss–Legendre nodes and weights on [-1, 1]. */
-void geom_gl24(double *x, double *w);
-
 #endif
 
 /* snprintf into err (when err is non-NULL and errlen > 0). */
@@ -32,5 +26,11 @@ int geom_tf_log(int d, const double *x1, const double *x2, double t, int surface
 
 /* 24-point Gauss–Legendre nodes and weights on [-1, 1]. */
 void geom_gl24(double *x, double *w);
+
+/* Part of the ball B_d(√t) beyond one hyperplane at distance h (0 <= h < √t), and beyond two
+ * perpendicular ones at hi, hj (0 when hi² + hj² >= t; d >= 3): volume (surface = 0) or its
+ * r-derivative, the sphere's area there (surface = 1).  In geom.c. */
+double geom_cap_measure(int d, double t, double h, int surface);
+double geom_pair_cap_measure(int d, double t, double hi, double hj, int surface);
 
 #endif
