@@ -91,15 +91,25 @@ __attribute__((target("avx2"))) static void mc_cpu_rng_fill_avx2(const uint32_t 
         k0 += MC_PHILOX_W0;
         k1 += MC_PHILOX_W1;
     }
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for (int g = 0; g < MC_CPU_RNG_BLOCKS; g += 8) {
-        uint32_t xs[8], ys[8];
-        for (int i = 0; i < 8; i++) {
-            uint64_t k = first + (uint64_t)(g + i);
-            xs[i] = (uint32_t)k;
-            ys[i] = (uint32_t)(k >> 32);
+        uint64_t k0 = first + (uint64_t)g;
+        __m256i x, y;
+        if ((uint32_t)k0 <= 0xFFFFFFFFu - 7u) {
+            /* no carry into the high word within these eight: build in registers (a
+               store-then-vector-load would stall store forwarding) */
+            x = _mm256_add_epi32(lanes, _mm256_set1_epi32((int)(uint32_t)k0));
+            y = _mm256_set1_epi32((int)(uint32_t)(k0 >> 32));
+        } else {
+            uint32_t xs[8], ys[8];
+            for (int i = 0; i < 8; i++) {
+                uint64_t k = k0 + (uint64_t)i;
+                xs[i] = (uint32_t)k;
+                ys[i] = (uint32_t)(k >> 32);
+            }
+            x = _mm256_loadu_si256((const __m256i *)xs);
+            y = _mm256_loadu_si256((const __m256i *)ys);
         }
-        __m256i x = _mm256_loadu_si256((const __m256i *)xs);
-        __m256i y = _mm256_loadu_si256((const __m256i *)ys);
         __m256i z = _mm256_set1_epi32((int)sub[0]);
         __m256i w = _mm256_set1_epi32((int)sub[1]);
         for (int r = 0; r < 10; r++) {
@@ -329,6 +339,8 @@ __attribute__((target("avx2"))) static void soa_hit_block(const mc_kparams *kp,
     if (n > MC_BLOCK_SAMPLES)
         n = MC_BLOCK_SAMPLES;
     uint64_t hits = 0;
+    const __m256i lane_k = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                              _mm256_set1_epi32(nq));
     for (uint64_t j0 = 0; j0 < n; j0 += 8) {
         __m256d s_lo = _mm256_setzero_pd(), s_hi = _mm256_setzero_pd();
         /* two q's at a time: two independent Philox chains in flight hide the
@@ -337,14 +349,11 @@ __attribute__((target("avx2"))) static void soa_hit_block(const mc_kparams *kp,
             int nv = q + 1 < nq ? 2 : 1;
             __m256i x[2], y[2], z[2], w[2];
             for (int v = 0; v < nv; v++) {
-                uint32_t xs[8], ys[8];
-                for (int l = 0; l < 8; l++) {
-                    uint64_t k = (j0 + (uint64_t)l) * (uint64_t)nq + (uint64_t)(q + v);
-                    xs[l] = (uint32_t)k;
-                    ys[l] = (uint32_t)(k >> 32);
-                }
-                x[v] = _mm256_loadu_si256((const __m256i *)xs);
-                y[v] = _mm256_loadu_si256((const __m256i *)ys);
+                /* counters (j0 + l)·nq + q + v for lanes l = 0..7, built in registers (a
+                   store-then-vector-load would stall store forwarding); they stay below
+                   1024·32, so the high word y is 0 */
+                x[v] = _mm256_add_epi32(lane_k, _mm256_set1_epi32((int)(j0 * (uint64_t)nq) + q + v));
+                y[v] = _mm256_setzero_si256();
                 z[v] = zsub;
                 w[v] = wsub;
             }
