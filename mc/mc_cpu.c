@@ -93,17 +93,17 @@ __attribute__((target("avx2"))) static void mc_cpu_rng_fill_avx2(const uint32_t 
     }
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for (int g = 0; g < MC_CPU_RNG_BLOCKS; g += 8) {
-        uint64_t k0 = first + (uint64_t)g;
+        uint64_t kb = first + (uint64_t)g;
         __m256i x, y;
-        if ((uint32_t)k0 <= 0xFFFFFFFFu - 7u) {
+        if ((uint32_t)kb <= 0xFFFFFFFFu - 7u) {
             /* no carry into the high word within these eight: build in registers (a
                store-then-vector-load would stall store forwarding) */
-            x = _mm256_add_epi32(lanes, _mm256_set1_epi32((int)(uint32_t)k0));
-            y = _mm256_set1_epi32((int)(uint32_t)(k0 >> 32));
+            x = _mm256_add_epi32(lanes, _mm256_set1_epi32((int)(uint32_t)kb));
+            y = _mm256_set1_epi32((int)(uint32_t)(kb >> 32));
         } else {
             uint32_t xs[8], ys[8];
             for (int i = 0; i < 8; i++) {
-                uint64_t k = k0 + (uint64_t)i;
+                uint64_t k = kb + (uint64_t)i;
                 xs[i] = (uint32_t)k;
                 ys[i] = (uint32_t)(k >> 32);
             }
@@ -299,7 +299,10 @@ long mc_cpu_fill_selftest(void)
         x = x * 6364136223846793005ull + 1442695040888963407ull;
         uint32_t key[2] = {(uint32_t)x, (uint32_t)(x >> 32)};
         uint32_t sub[2] = {(uint32_t)(x >> 7), (uint32_t)(x >> 21)};
-        uint64_t first = t % 2 ? x >> 3 : (uint64_t)t * 64; /* includes carries into y */
+        /* random counters, small ones, and ones whose low word wraps inside a group */
+        uint64_t first = t % 3 == 0   ? x >> 3
+                         : t % 3 == 1 ? (uint64_t)t * 64
+                                      : 0x1FFFFFFF0ull + (uint64_t)(t % 16);
         mc_cpu_rng_fill_scalar(key, sub, first, a);
         mc_cpu_rng_fill_avx2(key, sub, first, b);
         for (int i = 0; i < 4 * MC_CPU_RNG_BLOCKS; i++)
