@@ -4,8 +4,11 @@
  * [0, 0.5]^d (in turn), radii uniform in sqrt(d/3)·[0.3, 1.7] — the range where the answer is
  * neither 0 nor the whole cube.  CPU time of the calling thread per value: median, 90th
  * percentile, max; plus the number of values over 10 ms and of non-converged ones.
+ * --near: radii next to a break point instead, t = r² = H (1 ± 10^-u), u uniform in [2, 6],
+ * H = Σ_{i ∈ S} h_i² over a random set S of faces (each axis in S with probability ½, one of
+ * its two faces h = 1 ∓ c_i at random), where the transform converges slowest.
  *
- * Usage: bench_geom [N] [--surface]   (default N = 100)
+ * Usage: bench_geom [N] [--surface] [--near]   (default N = 100)
  * Prints a Markdown table, then one CSV line per dimension:
  *   csv,quantity,d,n,median_ms,p90_ms,max_ms,over_10ms,noconv
  */
@@ -42,14 +45,16 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    int n = 100, surface = 0;
+    int n = 100, surface = 0, near = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--surface"))
             surface = 1;
+        else if (!strcmp(argv[i], "--near"))
+            near = 1;
         else if (atoi(argv[i]) > 0)
             n = atoi(argv[i]);
         else {
-            fprintf(stderr, "usage: bench_geom [N] [--surface]\n");
+            fprintf(stderr, "usage: bench_geom [N] [--surface] [--near]\n");
             return 2;
         }
     }
@@ -71,6 +76,20 @@ int main(int argc, char **argv)
                 c[i] = mode == 0 ? 2 * u - 1 : mode == 1 ? 3 * u - 1.5 : 0.5 * u;
             }
             double r = sqrt(d / 3.0) * (0.3 + 1.4 * uniform());
+            if (near) {
+                double H = 0;
+                for (int i = 0; i < d; i++) {
+                    double u = uniform();
+                    if (u < 0.5) {
+                        double h = u < 0.25 ? 1 - c[i] : 1 + c[i];
+                        H += h * h;
+                    }
+                }
+                if (H == 0)
+                    H = (1 - c[0]) * (1 - c[0]);
+                double off = pow(10, -2 - 4 * uniform()) * (uniform() < 0.5 ? -1 : 1);
+                r = sqrt(H * (1 + off));
+            }
             geom_problem p = {d, 1.0, r, c, NULL};
             geom_result res;
             char err[256];
@@ -86,8 +105,9 @@ int main(int argc, char **argv)
         qsort(ms, (size_t)n, sizeof ms[0], cmp_double);
         double med = ms[n / 2], p90 = ms[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1], mx = ms[n - 1];
         printf("| %d | %d | %.2f | %.2f | %.2f | %d | %d |\n", d, n, med, p90, mx, over, noconv);
-        snprintf(lines[k], sizeof lines[k], "csv,%s,%d,%d,%.3f,%.3f,%.3f,%d,%d",
-                 surface ? "surface" : "volume", d, n, med, p90, mx, over, noconv);
+        snprintf(lines[k], sizeof lines[k], "csv,%s%s,%d,%d,%.3f,%.3f,%.3f,%d,%d",
+                 surface ? "surface" : "volume", near ? "_near" : "", d, n, med, p90, mx, over,
+                 noconv);
     }
     for (int k = 0; k < nd; k++)
         printf("%s\n", lines[k]);
