@@ -468,7 +468,7 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
          * a row are negligible, with the plain sum.  Slowly decaying oscillatory tail
          * (d small): at checkpoints K = 32, 40, 50, ... (x1.25) compare tapered sums. */
         double p_re = 0, p_abs = 0, run_max = 0;
-        int quiet = 0, next_cp = TF_KMIN;
+        int quiet = 0, next_cp = TF_KMIN, early_checked = 0, restart = 0;
         for (int k = 0; k < TF_KMAX && !done_ok; k++) {
             F[k] = tf_node(x, sig, lsig, h, t, surface, k);
             double m = sqrt(norm2(F[k])), wk = k == 0 ? 0.5 : 1;
@@ -504,11 +504,36 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
                         done_ok = 1;
                         break;
                     }
+                    /* Once the sum is good to 1e-3, the period checks made after the loop
+                     * (below) can be made now: when one clearly fails (by a factor e beyond
+                     * its limit), restart with the same larger period that the late check
+                     * would choose, instead of summing to 1e-13 first. */
+                    if (!early_checked && diff <= 1e-3 * fabs(est)) {
+                        early_checked = 1;
+                        double vr = (h / M_PI) * est;
+                        if (corr_log > -INFINITY)
+                            vr -= exp(corr_log - base);
+                        if (vr > 0) {
+                            double lr = base + log(vr);
+                            if (negl_log > -INFINITY && negl_log > lr - 36 + 1) {
+                                extra += (int)(negl_log - lr) + 40;
+                                restart = 1;
+                                break;
+                            }
+                            if (corr_log > -INFINITY && corr_log > lr + log(1e-3) + 1) {
+                                extra += (int)(corr_log - lr) + 8;
+                                restart = 1;
+                                break;
+                            }
+                        }
+                    }
                 }
                 prev = est;
             }
         }
         (void)have;
+        if (restart)
+            continue;
         double scale = h / M_PI; /* est holds half the symmetric sum */
         double val = scale * est; /* value / e^{base} */
         if (corr_log > -INFINITY)
