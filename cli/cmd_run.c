@@ -197,9 +197,12 @@ int cmd_run(int argc, char **argv)
     memset(&mf, 0, sizeof mf);
     char *rendered = NULL;
     if (modelfile) {
-        if (llm_modelfile_load(modelfile, &mf, err, sizeof err) != 0) {
+        int mrc = llm_modelfile_load(modelfile, &mf, err, sizeof err);
+        if (mrc != 0) {
+            /* a bad Modelfile is a usage error (exit 2), like in 'so8t explain'; an
+               unreadable one or no memory is a run-time failure (exit 1) */
             fprintf(stderr, "so8t run: %s\n", err);
-            return CLI_FAIL;
+            return mrc == LLM_MF_ERR_IO || mrc == LLM_MF_ERR_NOMEM ? CLI_FAIL : CLI_USAGE;
         }
         for (int i = 0; i < mf.n_warnings; i++)
             fprintf(stderr, "so8t run: %s\n", mf.warnings[i]);
@@ -220,6 +223,22 @@ int cmd_run(int argc, char **argv)
                 llm_modelfile_free(&mf);
                 return CLI_FAIL;
             }
+            prompt = rendered;
+        } else if (mf.system) {
+            /* no TEMPLATE: the base model takes plain text, so the SYSTEM text goes in
+               front of the prompt rather than being dropped silently */
+            size_t ls = strlen(mf.system), lp = strlen(prompt);
+            rendered = malloc(ls + lp + 3);
+            if (!rendered) {
+                fprintf(stderr, "so8t run: out of memory\n");
+                llm_modelfile_free(&mf);
+                return CLI_FAIL;
+            }
+            memcpy(rendered, mf.system, ls);
+            memcpy(rendered + ls, "\n\n", 2);
+            memcpy(rendered + ls + 2, prompt, lp + 1);
+            fprintf(stderr, "so8t run: the Modelfile has SYSTEM but no TEMPLATE: the system "
+                            "text is put before the prompt\n");
             prompt = rendered;
         }
     }

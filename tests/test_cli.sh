@@ -77,6 +77,14 @@ fi
 expect_rc 1 "$SO8T" volume -d 3 -n 1e4 --plot /nonexistent-dir/x.svg
 rm -f "$svg" "$png"
 
+# so8t run --modelfile: a bad Modelfile is a usage error naming the line, a missing one exit 1
+mf=$(mktemp)
+printf 'FROM ./none.gguf\nPARAMETER bogus 1\n' >"$mf"
+expect_rc 2 "$SO8T" run --modelfile "$mf" -p hi
+expect_grep ":2: unknown parameter 'bogus'" err
+expect_rc 1 "$SO8T" run --modelfile /nonexistent/Modelfile -p hi
+rm -f "$mf"
+
 # verify --quick passes and its JSON says so
 expect_rc 0 "$SO8T" verify --quick --json -n 2^14
 expect_grep '"pass":true' out
