@@ -7,6 +7,7 @@
 #include "cli/cli_volume.h"
 #include "geom/geom.h"
 #include "mc/mc.h"
+#include "so8/so8.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -20,7 +21,7 @@ typedef struct {
     double a, r;
     double center_all;  /* every coordinate */
     double center_first; /* overrides coordinate 1 when not NAN */
-    int rotated;        /* a fixed rotation (seeded Gram–Schmidt) */
+    int rotated;        /* a fixed rotation: Haar rotation 0 of seed 12345 (so8/) */
     int quick;          /* part of --quick */
     int methods;        /* bit mask over mc_method; 0 = all applicable */
 } verify_case;
@@ -65,61 +66,6 @@ static void usage(FILE *f)
                "  --json         {\"cases\": [...], \"pass\": bool}\n"
                "\n"
                "Exit status: 0 all rows pass, 1 a row failed, 2 usage error.\n");
-}
-
-/* the fixed rotation of the 'rotated' case: Gram–Schmidt of a seeded Gaussian matrix */
-static void fixed_rotation(int d, double *R)
-{
-    uint64_t x = 12345;
-    for (int i = 0; i < d * d; i++) {
-        /* splitmix64 → a number in (-1, 1): any full-rank matrix will do */
-        uint64_t z = (x += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        z ^= z >> 31;
-        R[i] = (double)(z >> 11) * 0x1p-52 - 1.0;
-    }
-    for (int i = 0; i < d; i++) {
-        for (int j = 0; j < i; j++) {
-            double dot = 0;
-            for (int k = 0; k < d; k++)
-                dot += R[i * d + k] * R[j * d + k];
-            for (int k = 0; k < d; k++)
-                R[i * d + k] -= dot * R[j * d + k];
-        }
-        double n = 0;
-        for (int k = 0; k < d; k++)
-            n += R[i * d + k] * R[i * d + k];
-        for (int k = 0; k < d; k++)
-            R[i * d + k] /= sqrt(n);
-    }
-    /* make det = +1: compute the sign by elimination on a copy, flip row 0 if needed */
-    double A[64 * 64], sign = 1;
-    memcpy(A, R, sizeof(double) * (size_t)(d * d));
-    for (int c = 0; c < d; c++) {
-        int piv = c;
-        for (int r = c + 1; r < d; r++)
-            if (fabs(A[r * d + c]) > fabs(A[piv * d + c]))
-                piv = r;
-        if (piv != c) {
-            for (int k = 0; k < d; k++) {
-                double t = A[c * d + k];
-                A[c * d + k] = A[piv * d + k];
-                A[piv * d + k] = t;
-            }
-            sign = -sign;
-        }
-        if (A[c * d + c] < 0)
-            sign = -sign;
-        for (int r = c + 1; r < d; r++) {
-            double f = A[r * d + c] / A[c * d + c];
-            for (int k = c; k < d; k++)
-                A[r * d + k] -= f * A[c * d + k];
-        }
-    }
-    if (sign < 0)
-        for (int k = 0; k < d; k++)
-            R[k] = -R[k];
 }
 
 int cmd_verify(int argc, char **argv)
@@ -193,13 +139,15 @@ int cmd_verify(int argc, char **argv)
         const verify_case *vc = &cases[k];
         if (quick && !vc->quick)
             continue;
-        double center[128], R[64 * 64];
+        double center[128], R[16 * 16];
         for (int i = 0; i < vc->dim; i++)
             center[i] = vc->center_all;
         if (!isnan(vc->center_first))
             center[0] = vc->center_first;
-        if (vc->rotated)
-            fixed_rotation(vc->dim, R);
+        if (vc->rotated && so8_haar_double(vc->dim, 12345, 0, R) != 0) {
+            fprintf(stderr, "so8t verify: could not draw the fixed rotation\n");
+            return CLI_FAIL;
+        }
         mc_problem p = {vc->q, vc->dim, vc->a, vc->r, center, vc->rotated ? R : NULL};
         geom_problem g = {vc->dim, vc->a, vc->r, center, vc->rotated ? R : NULL};
         geom_result gr;
