@@ -347,8 +347,14 @@ double geom_measure_d4_split(double a, double r, const double *c, int surface)
     pair_range(a, c[0], c[1], &loA, &hiA);
     pair_range(a, c[2], c[3], &loB, &hiB);
     double ulo = loA > x.t - hiB ? loA : x.t - hiB, uhi = hiA < x.t - loB ? hiA : x.t - loB;
+    /* volume: for u < t - hiB the B-square lies inside its disc (area 4a²), and the A part
+     * integrates to the disc ∩ square area in closed form (all of it, 16a⁴, when the ball
+     * holds the whole cube) */
+    double closed = 0;
+    if (!surface && x.t - hiB > loA)
+        closed = 4 * a * a * vol_d2(a, sqrt(x.t - hiB), c[0], c[1]);
     if (!(uhi > ulo))
-        return 0;
+        return closed;
     double bA[9], bB[9], bp[20];
     int nA = pair_breaks(a, c[0], c[1], bA), nB = pair_breaks(a, c[2], c[3], bB), nb = 0;
     bp[nb++] = ulo;
@@ -374,10 +380,7 @@ double geom_measure_d4_split(double a, double r, const double *c, int surface)
     for (int i = 0; i + 1 < nb; i++)
         if (bp[i + 1] > bp[i])
             total += ts_integrate_tol(d4_integrand, &x, bp[i], bp[i + 1], 1e-15, abs_tol, 7);
-    /* volume: for u < t - hiB the B-square lies inside its disc (area 4a²), and the A part
-     * integrates to the disc ∩ square area in closed form */
-    if (!surface && x.t - hiB > loA)
-        total += 4 * a * a * vol_d2(a, sqrt(x.t - hiB), c[0], c[1]);
+    total += closed;
     return surface ? 2 * r * total : total;
 }
 

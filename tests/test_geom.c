@@ -644,6 +644,14 @@ static void test_d4_split(void)
         CHECK(fabs(geom_measure_d4_split(1.0, 1.3 * (1 + 1e-9), c, 0) - 16 * exp(lp)) >
               1e-12 * 16 * exp(lp));
     }
+    /* the whole cube inside the ball: 16 a⁴ and no sphere; a ball inside: vol B_4 = π² r⁴ / 2 */
+    {
+        double c[4] = {0.3, -0.2, 0.5, 0.1};
+        CHECK_REL(geom_measure_d4_split(0.5, 3.0, c, 0), 1.0, 1e-14);
+        CHECK(geom_measure_d4_split(0.5, 3.0, c, 1) == 0);
+        CHECK_REL(geom_measure_d4_split(1.0, 0.1, c, 0), M_PI * M_PI / 2 * 1e-4, 1e-13);
+        CHECK_REL(geom_measure_d4_split(1.0, 0.1, c, 1), 2 * M_PI * M_PI * 1e-3, 1e-13);
+    }
     /* bad input is refused with NaN */
     {
         double c[4] = {0, 0, 0, NAN};
