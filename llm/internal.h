@@ -58,6 +58,9 @@ struct llm_model {
     double load_seconds;
     float *norms;  /* one allocation for every norm weight (dequantized) */
     float *kv_mem;
+    /* debugging: called with named intermediate tensors (names as in llama.cpp's graph) */
+    void (*dump)(const char *name, int il, const float *data, size_t n, void *user);
+    void *dump_user;
     /* work buffers */
     float *x, *xb, *xb2, *q, *k, *v, *attn, *att, *hb, *hb2, *logits;
     void *scratch;
@@ -65,6 +68,10 @@ struct llm_model {
 
 void llm_set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* model.c: install a dump callback for intermediate values (NULL to remove) */
+void llm_model_set_dump(llm_model *m, void (*dump)(const char *, int, const float *, size_t, void *),
+                        void *user);
 
 /* tokenizer.c */
 int llm_vocab_load(llm_model *m, char *err, size_t errlen);

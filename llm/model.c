@@ -67,9 +67,30 @@ static float gelu_f32(float x)
     return 0.5f * x * (1.0f + tanhf(c * x * (1.0f + 0.044715f * x * x)));
 }
 
-/* Both numerics modes use this float tanh form: against llama.cpp's CPU results on the
- * default model it agrees better than ggml's fp16 lookup table (GGML_GELU_FP16) does
- * (mean |logit difference| on the top-5 of 7 prompts 0.16 vs 0.22; see docs/llm.md). */
+/* llama.cpp mode: ggml's CPU GeGLU (GGML_GELU_FP16, on by default in ggml-cpu/vec.h): the
+ * gate is rounded to f16 and looked up in a 65 536-entry table of f16(gelu_f32(h)); gates
+ * <= -10 give 0 and gates >= 10 pass through unchanged. Checked bit for bit against
+ * llama.cpp's ffn_geglu outputs on the default model. Exact mode uses gelu_f32. */
+static uint16_t g_gelu_f16[1 << 16];
+static int g_gelu_ready;
+
+static void gelu_table_init(void)
+{
+    if (g_gelu_ready)
+        return;
+    for (int i = 0; i < 1 << 16; i++)
+        g_gelu_f16[i] = llm_fp32_to_fp16(gelu_f32(llm_fp16_to_fp32((uint16_t)i)));
+    g_gelu_ready = 1;
+}
+
+static inline float geglu_ggml(float x, float g)
+{
+    if (x <= -10.0f)
+        return 0.0f;
+    if (x >= 10.0f)
+        return x * g;
+    return llm_fp16_to_fp32(g_gelu_f16[llm_fp32_to_fp16(x)]) * g;
+}
 
 /* ---- loading ----------------------------------------------------------------------------- */
 
@@ -445,6 +466,7 @@ int llm_model_load(const char *path, int num_ctx, llm_model **out, char *err, si
         llm_model_free(m);
         return rc;
     }
+    gelu_table_init(); /* once, before any forward pass (single-threaded here) */
     m->load_seconds = now_s() - t0;
     *out = m;
     return LLM_OK;
@@ -456,6 +478,17 @@ int llm_model_n_vocab(const llm_model *m) { return m->vocab.n_vocab; }
 int llm_model_n_ctx(const llm_model *m) { return m->n_ctx; }
 const llm_gguf *llm_model_gguf(const llm_model *m) { return m->g; }
 void llm_model_set_numerics(llm_model *m, int mode) { m->numerics = mode; }
+void llm_model_set_dump(llm_model *m, void (*dump)(const char *, int, const float *, size_t, void *),
+                        void *user)
+{
+    m->dump = dump;
+    m->dump_user = user;
+}
+#define DUMP(nm, il, p, n)                                                                  \
+    do {                                                                                    \
+        if (m->dump)                                                                        \
+            m->dump(nm, il, p, (size_t)(n), m->dump_user);                                  \
+    } while (0)
 
 /* ---- forward ----------------------------------------------------------------------------- */
 
@@ -492,10 +525,61 @@ static void rope_neox(float *v, int d, int pos, float base, float pscale, int ex
         float th = theta * pscale;
         float c = cosf(th), s = sinf(th);
         float x0 = v[i], x1 = v[i + half];
-        v[i] = x0 * c - x1 * s;
-        v[i + half] = x0 * s + x1 * c;
+        /* ggml's rotate_pairs as GCC contracts it (-ffp-contract=fast, FMA): checked bit for
+         * bit against llama.cpp's roped K */
+        v[i] = fmaf(x0, c, -(x1 * s));
+        v[i + half] = fmaf(x0, s, x1 * c);
         theta *= theta_scale;
     }
+}
+
+
+/* ---- llama.cpp-compatible attention pieces (ggml-cpu, x86 AVX2 + FMA) -------------------
+ * The f16 matrix products of attention (K·q and V·softmax) go through llamafile's tinyBLAS:
+ * one 8-lane accumulator per output (element i to lane i % 8, fused multiply-add), reduced
+ * as ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)). Checked bit for bit against
+ * llama.cpp's kq and kqv on the default model. */
+static inline float reduce8_ggml(const float *a)
+{
+    return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+}
+
+static float dot_f16_ggml(const float *a, const float *b, int n)
+{
+    float acc[8] = {0};
+    for (int i = 0; i < n; i++)
+        acc[i & 7] = fmaf(a[i], b[i], acc[i & 7]);
+    return reduce8_ggml(acc);
+}
+
+/* ggml_v_expf (AVX2 + FMA), one lane: exp via 2^n · poly(b), max error ~1.5 ulp. */
+static float expf_ggml(float x)
+{
+    const float r = 0x1.8p23f;
+    const float z = fmaf(x, 0x1.715476p+0f, r);
+    const float n = z - r;
+    const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
+    uint32_t zb, one_b;
+    float one = 1.0f;
+    memcpy(&zb, &z, 4);
+    memcpy(&one_b, &one, 4);
+    const uint32_t e = zb << 23;
+    const uint32_t kb = e + one_b;
+    float k;
+    memcpy(&k, &kb, 4);
+    const float u = b * b;
+    const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+                         u, 0x1.ffffecp-1f * b);
+    if (!(fabsf(n) > 126))
+        return fmaf(j, k, k);
+    const uint32_t g = n <= 0 ? 0x82000000u : 0;
+    const uint32_t s1b = g + 0x7f000000u, s2b = e - g;
+    float s1, s2;
+    memcpy(&s1, &s1b, 4);
+    memcpy(&s2, &s2b, 4);
+    if (fabsf(n) > 192)
+        return s1 * s1;
+    return fmaf(s2, j, s2) * s1;
 }
 
 /* Runs nb (<= LLM_BATCH) tokens at positions pos0 .. pos0 + nb - 1. Every per-token result
@@ -511,6 +595,7 @@ static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int w
         for (int i = 0; i < E; i++)
             x[i] *= es;
     }
+    DUMP("inp_scaled", -1, m->x, nb * E);
     for (int il = 0; il < m->n_layer; il++) {
         llm_layer *L = &m->layers[il];
         for (int b = 0; b < nb; b++)
@@ -518,6 +603,10 @@ static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int w
         llm_matmat(&L->wq, m->xb, m->q, nb, exact, m->scratch);
         llm_matmat(&L->wk, m->xb, m->k, nb, exact, m->scratch);
         llm_matmat(&L->wv, m->xb, m->v, nb, exact, m->scratch);
+        DUMP("attn_norm", il, m->xb, nb * E);
+        DUMP("Qcur", il, m->q, nb * QD);
+        DUMP("Kcur", il, m->k, nb * KD);
+        DUMP("Vcur", il, m->v, nb * KD);
         for (int b = 0; b < nb; b++) {
             const int pos = pos0 + b;
             for (int h = 0; h < H; h++) {
@@ -558,6 +647,44 @@ static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int w
                 const float *qh = qb + h * D;
                 float *att = m->att + (size_t)h * m->n_ctx;
                 const int kh = h / grp;
+                if (!exact) {
+                    /* as ggml (no flash attention): kq = f16 dot, softmax with ggml_v_expf
+                     * summed in blocks of 8 cells (cell = position), weights rounded to f16,
+                     * then for each output dim an f16 dot over the cells */
+                    float mx = -INFINITY;
+                    for (int t = 0; t < nt; t++) {
+                        const float *kk = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
+                        att[t] = dot_f16_ggml(qh, kk, D);
+                        mx = att[t] > mx ? att[t] : mx;
+                    }
+                    double sum = 0;
+                    float blk[8] = {0};
+                    for (int t = 0; t < nt; t++) {
+                        const int c = t0 + t;
+                        att[t] = expf_ggml(att[t] - mx);
+                        blk[c & 7] = att[t];
+                        if ((c & 7) == 7 || t == nt - 1) {
+                            sum += (double)(((blk[0] + blk[4]) + (blk[2] + blk[6])) +
+                                            ((blk[1] + blk[5]) + (blk[3] + blk[7])));
+                            memset(blk, 0, sizeof blk);
+                        }
+                    }
+                    const float inv = (float)(1.0 / sum);
+                    for (int t = 0; t < nt; t++)
+                        att[t] = llm_round_fp16(att[t] * inv);
+                    float *o = ob + h * D;
+                    float acc[8];
+                    for (int i = 0; i < D; i++) {
+                        memset(acc, 0, sizeof acc);
+                        for (int t = 0; t < nt; t++) {
+                            const int c = t0 + t;
+                            const float vv = L->vc[(size_t)(c % L->kv_cap) * KD + kh * D + i];
+                            acc[c & 7] = fmaf(vv, att[t], acc[c & 7]);
+                        }
+                        o[i] = reduce8_ggml(acc);
+                    }
+                    continue;
+                }
                 float mx = -INFINITY;
                 for (int t = 0; t < nt; t++) {
                     const float *kk = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
@@ -587,7 +714,11 @@ static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int w
                 }
             }
         }
+        DUMP("Qscaled", il, m->q, nb * QD);
+        DUMP("Kroped", il, m->k, nb * KD);
+        DUMP("kqv_out", il, m->attn, nb * QD);
         llm_matmat(&L->wo, m->attn, m->xb2, nb, exact, m->scratch);
+        DUMP("attn_out", il, m->xb2, nb * E);
         for (int b = 0; b < nb; b++) {
             float *x = m->x + (size_t)b * E, *t2 = m->xb2 + (size_t)b * E;
             rmsnorm(t2, t2, L->post_attn_norm, E, m->eps);
@@ -595,22 +726,36 @@ static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int w
                 x[i] += t2[i];
             rmsnorm(m->xb + (size_t)b * E, x, L->ffn_norm, E, m->eps);
         }
+        DUMP("attn_post_norm", il, m->xb2, nb * E);
+        DUMP("sa_out", il, m->x, nb * E);
+        DUMP("ffn_norm", il, m->xb, nb * E);
         llm_matmat(&L->gate, m->xb, m->hb, nb, exact, m->scratch);
         llm_matmat(&L->up, m->xb, m->hb2, nb, exact, m->scratch);
-        for (size_t i = 0; i < (size_t)nb * F; i++)
-            m->hb[i] = gelu_f32(m->hb[i]) * m->hb2[i];
+        DUMP("ffn_gate", il, m->hb, nb * F);
+        DUMP("ffn_up", il, m->hb2, nb * F);
+        if (exact)
+            for (size_t i = 0; i < (size_t)nb * F; i++)
+                m->hb[i] = gelu_f32(m->hb[i]) * m->hb2[i];
+        else
+            for (size_t i = 0; i < (size_t)nb * F; i++)
+                m->hb[i] = geglu_ggml(m->hb[i], m->hb2[i]);
+        DUMP("ffn_geglu", il, m->hb, nb * F);
         llm_matmat(&L->down, m->hb, m->xb2, nb, exact, m->scratch);
+        DUMP("ffn_out", il, m->xb2, nb * E);
         for (int b = 0; b < nb; b++) {
             float *x = m->x + (size_t)b * E, *t2 = m->xb2 + (size_t)b * E;
             rmsnorm(t2, t2, L->post_ffw_norm, E, m->eps);
             for (int i = 0; i < E; i++)
                 x[i] += t2[i];
         }
+        DUMP("ffn_post_norm", il, m->xb2, nb * E);
+        DUMP("l_out", il, m->x, nb * E);
     }
     if (!want_logits)
         return;
     /* logits only for the last token */
     rmsnorm(m->xb, m->x + (size_t)(nb - 1) * E, m->output_norm, E, m->eps);
+    DUMP("result_norm", -1, m->xb, E);
     llm_matvec(&m->output, m->xb, m->logits, exact, m->scratch);
     if (m->softcap > 0) {
         const int V = m->vocab.n_vocab;

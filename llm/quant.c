@@ -338,6 +338,29 @@ void llm_quantize_row(int partner, const float *x, void *dst, int64_t n)
     }
 }
 
+/* The activation quantizer of the llama.cpp-compatible matvec: Q8_0 as ggml's x86 (AVX/AVX2)
+ * quantize_row_q8_0 does it — multiplier 127/amax (not 1/d) and rounding half to even —
+ * which differs from the reference rounding above in about one value per few thousand;
+ * Q8_K as the reference (ggml uses the reference on x86). */
+void llm_quantize_act(int partner, const float *x, void *dst, int64_t n)
+{
+    if (partner != LLM_TYPE_Q8_0) {
+        llm_quantize_row(partner, x, dst, n);
+        return;
+    }
+    uint8_t *o = dst;
+    for (int64_t b = 0; b < n / QK; b++, o += 34) {
+        const float *v = x + b * QK;
+        float amax = 0;
+        for (int i = 0; i < QK; i++)
+            amax = fmaxf(amax, fabsf(v[i]));
+        f2h(o, amax / 127.f);
+        const float id = amax != 0 ? 127.f / amax : 0.f;
+        for (int i = 0; i < QK; i++)
+            o[2 + i] = (uint8_t)(int8_t)nearest_int(v[i] * id);
+    }
+}
+
 /* ---- weight quantizers (simple, deterministic; for building test models) -------------- */
 
 int llm_quantize_weights(int type, const float *x, void *dst, int64_t n)
@@ -503,43 +526,71 @@ static inline int dot_i8_32(const int8_t *a, const int8_t *b)
     return s;
 }
 
-HOT static float dot_q8_0(const uint8_t *w, const uint8_t *x, int64_t nb)
+/* The scalar dots reproduce ggml's AVX2 kernels bit for bit (so every machine gives the
+ * same logits, and the same as llama.cpp on an AVX2 CPU): each block's integer products are
+ * summed into 8 lanes (lane k holds elements 4k..4k+3 of every 32-element group), every lane
+ * is converted to float and accumulated with a fused multiply-add by the block's combined
+ * scale, and the 8 lanes are added in the order of ggml's hsum_float_8. */
+static inline float hsum8_scalar(const float *a)
 {
-    float sum = 0;
-    for (int64_t b = 0; b < nb; b++, w += 34, x += 34) {
-        int s = dot_i8_32((const int8_t *)(w + 2), (const int8_t *)(x + 2));
-        sum += (float)s * (h2f(w) * h2f(x));
-    }
-    return sum;
+    return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
 
-HOT static float dot_q4_0(const uint8_t *w, const uint8_t *x, int64_t nb)
+static inline void lanes_i8_32(const int8_t *a, const int8_t *b, int *l)
 {
-    float sum = 0;
+    for (int k = 0; k < 8; k++)
+        l[k] = a[4 * k] * b[4 * k] + a[4 * k + 1] * b[4 * k + 1] + a[4 * k + 2] * b[4 * k + 2] +
+               a[4 * k + 3] * b[4 * k + 3];
+}
+
+static float dot_q8_0(const uint8_t *w, const uint8_t *x, int64_t nb)
+{
+    float acc[8] = {0};
+    int l[8];
+    for (int64_t b = 0; b < nb; b++, w += 34, x += 34) {
+        lanes_i8_32((const int8_t *)(w + 2), (const int8_t *)(x + 2), l);
+        float d = h2f(w) * h2f(x);
+        for (int k = 0; k < 8; k++)
+            acc[k] = fmaf(d, (float)l[k], acc[k]);
+    }
+    return hsum8_scalar(acc);
+}
+
+static float dot_q4_0(const uint8_t *w, const uint8_t *x, int64_t nb)
+{
+    float acc[8] = {0};
     int8_t q[QK];
+    int l[8];
     for (int64_t b = 0; b < nb; b++, w += 18, x += 34) {
         q4_0_ints(w, q);
-        int s = dot_i8_32(q, (const int8_t *)(x + 2));
-        sum += (float)s * (h2f(w) * h2f(x));
+        lanes_i8_32(q, (const int8_t *)(x + 2), l);
+        float d = h2f(w) * h2f(x);
+        for (int k = 0; k < 8; k++)
+            acc[k] = fmaf(d, (float)l[k], acc[k]);
     }
-    return sum;
+    return hsum8_scalar(acc);
 }
 
-HOT static float dot_q5_0(const uint8_t *w, const uint8_t *x, int64_t nb)
+static float dot_q5_0(const uint8_t *w, const uint8_t *x, int64_t nb)
 {
-    float sum = 0;
+    float acc[8] = {0};
     int8_t q[QK];
+    int l[8];
     for (int64_t b = 0; b < nb; b++, w += 22, x += 34) {
         q5_0_ints(w, q);
-        int s = dot_i8_32(q, (const int8_t *)(x + 2));
-        sum += (float)s * (h2f(w) * h2f(x));
+        lanes_i8_32(q, (const int8_t *)(x + 2), l);
+        float d = h2f(w) * h2f(x);
+        for (int k = 0; k < 8; k++)
+            acc[k] = fmaf(d, (float)l[k], acc[k]);
     }
-    return sum;
+    return hsum8_scalar(acc);
 }
 
-HOT static float dot_q4_k(const uint8_t *w, const uint8_t *x, int64_t nb)
+/* ggml (AVX2): 8 integer lanes of scale·q·x (the mins separately, from the activation's
+ * 16-element sums, in 4 float lanes), d = dx·d_w and dmin = −dx·dmin_w per block. */
+static float dot_q4_k(const uint8_t *w, const uint8_t *x, int64_t nb)
 {
-    float sum = 0;
+    float acc[8] = {0}, accm[4] = {0};
     uint8_t q[QKK];
     int sc[8], mn[8];
     for (int64_t b = 0; b < nb; b++, w += 144, x += 292) {
@@ -549,22 +600,26 @@ HOT static float dot_q4_k(const uint8_t *w, const uint8_t *x, int64_t nb)
         int16_t bs[16];
         memcpy(bs, x + 260, sizeof bs);
         q4_k_ints(w, q, sc, mn);
-        int isum = 0, msum = 0;
-        for (int j = 0; j < 8; j++) {
-            int s = 0;
-            for (int i = 0; i < 32; i++)
-                s += (int)q[32 * j + i] * (int)qx[32 * j + i];
-            isum += s * sc[j];
-            msum += mn[j] * (bs[2 * j] + bs[2 * j + 1]);
+        const float d = dx * h2f(w), dmin = -dx * h2f(w + 2);
+        for (int m = 0; m < 4; m++) {
+            int pm = mn[2 * m] * (bs[4 * m] + bs[4 * m + 1]) + mn[2 * m + 1] * (bs[4 * m + 2] + bs[4 * m + 3]);
+            accm[m] = fmaf(dmin, (float)pm, accm[m]);
         }
-        sum += h2f(w) * dx * (float)isum - h2f(w + 2) * dx * (float)msum;
+        int l[8] = {0};
+        for (int j = 0; j < 8; j++)
+            for (int k = 0; k < 8; k++) {
+                const int e = 32 * j + 4 * k;
+                l[k] += sc[j] * (q[e] * qx[e] + q[e + 1] * qx[e + 1] + q[e + 2] * qx[e + 2] + q[e + 3] * qx[e + 3]);
+            }
+        for (int k = 0; k < 8; k++)
+            acc[k] = fmaf(d, (float)l[k], acc[k]);
     }
-    return sum;
+    return hsum8_scalar(acc) + ((accm[0] + accm[2]) + (accm[1] + accm[3]));
 }
 
-HOT static float dot_q6_k(const uint8_t *w, const uint8_t *x, int64_t nb)
+static float dot_q6_k(const uint8_t *w, const uint8_t *x, int64_t nb)
 {
-    float sum = 0;
+    float acc[8] = {0};
     int8_t q[QKK];
     for (int64_t b = 0; b < nb; b++, w += 210, x += 292) {
         float dx;
@@ -572,16 +627,17 @@ HOT static float dot_q6_k(const uint8_t *w, const uint8_t *x, int64_t nb)
         const int8_t *qx = (const int8_t *)(x + 4);
         const int8_t *sc = (const int8_t *)(w + 192);
         q6_k_ints(w, q);
-        int isum = 0;
-        for (int j = 0; j < 16; j++) {
-            int s = 0;
-            for (int i = 0; i < 16; i++)
-                s += (int)q[16 * j + i] * (int)qx[16 * j + i];
-            isum += s * sc[j];
-        }
-        sum += h2f(w + 208) * dx * (float)isum;
+        int l[8] = {0};
+        for (int c = 0; c < 8; c++)
+            for (int k = 0; k < 8; k++) {
+                const int e = 32 * c + 4 * k;
+                l[k] += sc[e / 16] * (q[e] * qx[e] + q[e + 1] * qx[e + 1] + q[e + 2] * qx[e + 2] + q[e + 3] * qx[e + 3]);
+            }
+        const float d = dx * h2f(w + 208);
+        for (int k = 0; k < 8; k++)
+            acc[k] = fmaf(d, (float)l[k], acc[k]);
     }
-    return sum;
+    return hsum8_scalar(acc);
 }
 
 HOT static float dot_f32(const float *w, const float *x, int64_t n)
@@ -650,22 +706,13 @@ AVX2 static inline __m256i bits32(uint32_t qh)
 
 AVX2 static float avx2_dot_q8_0(const uint8_t *w, const uint8_t *x, int64_t nb)
 {
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    int64_t b = 0;
-    for (; b + 2 <= nb; b += 2, w += 68, x += 68) {
-        __m256i qw0 = _mm256_loadu_si256((const __m256i *)(w + 2));
-        __m256i qx0 = _mm256_loadu_si256((const __m256i *)(x + 2));
-        __m256i qw1 = _mm256_loadu_si256((const __m256i *)(w + 36));
-        __m256i qx1 = _mm256_loadu_si256((const __m256i *)(x + 36));
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(H2F(w) * H2F(x)), sum_i8_pairs(qw0, qx0), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(H2F(w + 34) * H2F(x + 34)), sum_i8_pairs(qw1, qx1), acc1);
-    }
-    for (; b < nb; b++, w += 34, x += 34) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; b++, w += 34, x += 34) {
         __m256i qw = _mm256_loadu_si256((const __m256i *)(w + 2));
         __m256i qx = _mm256_loadu_si256((const __m256i *)(x + 2));
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(H2F(w) * H2F(x)), sum_i8_pairs(qw, qx), acc0);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(H2F(w) * H2F(x)), sum_i8_pairs(qw, qx), acc);
     }
-    return hsum8(_mm256_add_ps(acc0, acc1));
+    return hsum8(acc);
 }
 
 AVX2 static float avx2_dot_q4_0(const uint8_t *w, const uint8_t *x, int64_t nb)
@@ -697,7 +744,8 @@ AVX2 static float avx2_dot_q5_0(const uint8_t *w, const uint8_t *x, int64_t nb)
 
 AVX2 static float avx2_dot_q4_k(const uint8_t *w, const uint8_t *x, int64_t nb)
 {
-    float sum = 0;
+    __m256 acc = _mm256_setzero_ps();
+    float accm[4] = {0};
     const __m256i m4 = _mm256_set1_epi8(0xF);
     for (int64_t b = 0; b < nb; b++, w += 144, x += 292) {
         float dx;
@@ -708,9 +756,11 @@ AVX2 static float avx2_dot_q4_k(const uint8_t *w, const uint8_t *x, int64_t nb)
         int sc[8], mn[8];
         for (int j = 0; j < 8; j++)
             scale_min_k4(j, w + 4, &sc[j], &mn[j]);
-        int msum = 0;
-        for (int j = 0; j < 8; j++)
-            msum += mn[j] * (bs[2 * j] + bs[2 * j + 1]);
+        const float dmin = -dx * H2F(w + 2);
+        for (int m = 0; m < 4; m++) {
+            int pm = mn[2 * m] * (bs[4 * m] + bs[4 * m + 1]) + mn[2 * m + 1] * (bs[4 * m + 2] + bs[4 * m + 3]);
+            accm[m] = fmaf(dmin, (float)pm, accm[m]);
+        }
         __m256i isum = _mm256_setzero_si256();
         const uint8_t *qs = w + 16;
         for (int c = 0; c < 4; c++) {
@@ -725,29 +775,21 @@ AVX2 static float avx2_dot_q4_k(const uint8_t *w, const uint8_t *x, int64_t nb)
             p1 = _mm256_madd_epi16(p1, _mm256_set1_epi16((short)sc[2 * c + 1]));
             isum = _mm256_add_epi32(isum, _mm256_add_epi32(p0, p1));
         }
-        __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(isum), _mm256_extracti128_si256(isum, 1));
-        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
-        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));
-        int is = _mm_cvtsi128_si32(s4);
-        sum += H2F(w) * dx * (float)is - H2F(w + 2) * dx * (float)msum;
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(dx * H2F(w)), _mm256_cvtepi32_ps(isum), acc);
     }
-    return sum;
+    return hsum8(acc) + ((accm[0] + accm[2]) + (accm[1] + accm[3]));
 }
 
 AVX2 static float avx2_dot_q6_k(const uint8_t *w, const uint8_t *x, int64_t nb)
 {
-    float sum = 0;
+    __m256 acc = _mm256_setzero_ps();
+    const __m256i m32 = _mm256_set1_epi8(32);
     const __m256i m4 = _mm256_set1_epi8(0xF), m2 = _mm256_set1_epi8(3);
     for (int64_t b = 0; b < nb; b++, w += 210, x += 292) {
         float dx;
         memcpy(&dx, x, 4);
         const int8_t *qx = (const int8_t *)(x + 4);
         const int8_t *sc = (const int8_t *)(w + 192);
-        int16_t bs[16];
-        memcpy(bs, x + 260, sizeof bs);
-        int corr = 0;
-        for (int j = 0; j < 16; j++)
-            corr += sc[j] * bs[j];
         __m256i isum = _mm256_setzero_si256();
         for (int n = 0; n < 2; n++) {
             __m256i l0 = _mm256_loadu_si256((const __m256i *)(w + 64 * n));
@@ -764,18 +806,14 @@ AVX2 static float avx2_dot_q6_k(const uint8_t *w, const uint8_t *x, int64_t nb)
             for (int k = 0; k < 4; k++) {
                 int e0 = 128 * n + 32 * k; /* first element; sub-blocks e0/16 and e0/16 + 1 */
                 __m256i xv = _mm256_loadu_si256((const __m256i *)(qx + e0));
-                __m256i p = _mm256_maddubs_epi16(q[k], xv);
+                __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q[k], xv), _mm256_maddubs_epi16(m32, xv));
                 __m256i scv = _mm256_set_m128i(_mm_set1_epi16(sc[e0 / 16 + 1]), _mm_set1_epi16(sc[e0 / 16]));
                 isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p, scv));
             }
         }
-        __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(isum), _mm256_extracti128_si256(isum, 1));
-        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
-        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));
-        int is = _mm_cvtsi128_si32(s4) - 32 * corr;
-        sum += H2F(w + 208) * dx * (float)is;
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(dx * H2F(w + 208)), _mm256_cvtepi32_ps(isum), acc);
     }
-    return sum;
+    return hsum8(acc);
 }
 
 #include <cpuid.h>
@@ -888,7 +926,7 @@ static void matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy,
     const uint8_t *xq = (const uint8_t *)X;
     if (partner != LLM_TYPE_F32) {
         for (int b = 0; b < nb; b++)
-            llm_quantize_row(partner, X + (size_t)b * n, (uint8_t *)scratch + (size_t)b * xs, n);
+            llm_quantize_act(partner, X + (size_t)b * n, (uint8_t *)scratch + (size_t)b * xs, n);
         xq = scratch;
     }
     /* Small matrices run on one thread: an OpenMP fork/join costs more than it saves there,

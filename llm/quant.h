@@ -25,6 +25,9 @@ int llm_dequant_row(int type, const void *src, float *dst, int64_t n);
 int llm_vec_dot_partner(int type);
 /* Quantize n floats into the partner format (Q8_0 or Q8_K; F32 copies). */
 void llm_quantize_row(int partner, const float *x, void *dst, int64_t n);
+/* Activation quantization as llama.cpp's x86 CPU backend does it (Q8_0: multiplier 127/amax,
+ * round half to even; Q8_K: as llm_quantize_row). The llama.cpp-compatible matvec uses it. */
+void llm_quantize_act(int partner, const float *x, void *dst, int64_t n);
 /* Reference quantizers for the weight types (tests build model files with them). */
 int llm_quantize_weights(int type, const float *x, void *dst, int64_t n);
 /* Dot of one weight row with activations already in the partner format. */
