@@ -544,12 +544,29 @@ static inline float reduce8_ggml(const float *a)
     return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
 
-static float dot_f16_ggml(const float *a, const float *b, int n)
+/* A batch of one token (ne11 = 1) does not take tinyBLAS but ggml_vec_dot_f16: 4
+ * accumulators of 8 lanes (element i to lane i % 32), reduced (A0 + A2) + (A1 + A3), then
+ * lanes k + (k + 4), then pairwise. Checked against llama.cpp's kq / kqv of a decode step. */
+static inline float reduce32_ggml(float *acc)
 {
-    float acc[8] = {0};
+    for (int k = 0; k < 8; k++) {
+        acc[k] += acc[16 + k];
+        acc[8 + k] += acc[24 + k];
+    }
+    for (int k = 0; k < 8; k++)
+        acc[k] += acc[8 + k];
+    const float t0 = acc[0] + acc[4], t1 = acc[1] + acc[5], t2 = acc[2] + acc[6], t3 = acc[3] + acc[7];
+    return (t0 + t1) + (t2 + t3);
+}
+
+/* lanes = 8 (tinyBLAS) or 32 (vec_dot_f16) */
+static float dot_f16_ggml(const float *a, const float *b, int n, int lanes)
+{
+    float acc[32] = {0};
+    const int mask = lanes - 1;
     for (int i = 0; i < n; i++)
-        acc[i & 7] = fmaf(a[i], b[i], acc[i & 7]);
-    return reduce8_ggml(acc);
+        acc[i & mask] = fmaf(a[i], b[i], acc[i & mask]);
+    return lanes == 8 ? reduce8_ggml(acc) : reduce32_ggml(acc);
 }
 
 /* ggml_v_expf (AVX2 + FMA), one lane: exp via 2^n · poly(b), max error ~1.5 ulp. */
@@ -584,8 +601,9 @@ static float expf_ggml(float x)
 
 /* Runs nb (<= LLM_BATCH) tokens at positions pos0 .. pos0 + nb - 1. Every per-token result
  * is computed exactly as for a single token (batching only shares the weight reads). */
-static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want_logits)
+static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want_logits, int single)
 {
+    const int lanes = single ? 32 : 8; /* llama.cpp: vec_dot_f16 for 1-token batches, else tinyBLAS */
     const int E = m->n_embd, D = m->head_dim, H = m->n_head, HK = m->n_head_kv, F = m->n_ff;
     const int KD = D * HK, QD = D * H, exact = m->numerics == LLM_NUMERICS_EXACT;
     const float es = sqrtf((float)E);
@@ -654,7 +672,7 @@ static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int w
                     float mx = -INFINITY;
                     for (int t = 0; t < nt; t++) {
                         const float *kk = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
-                        att[t] = dot_f16_ggml(qh, kk, D);
+                        att[t] = dot_f16_ggml(qh, kk, D, lanes);
                         mx = att[t] > mx ? att[t] : mx;
                     }
                     double sum = 0;
@@ -673,15 +691,16 @@ static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int w
                     for (int t = 0; t < nt; t++)
                         att[t] = llm_round_fp16(att[t] * inv);
                     float *o = ob + h * D;
-                    float acc[8];
+                    float acc[32];
+                    const int lm = lanes - 1;
                     for (int i = 0; i < D; i++) {
                         memset(acc, 0, sizeof acc);
                         for (int t = 0; t < nt; t++) {
                             const int c = t0 + t;
                             const float vv = L->vc[(size_t)(c % L->kv_cap) * KD + kh * D + i];
-                            acc[c & 7] = fmaf(vv, att[t], acc[c & 7]);
+                            acc[c & lm] = fmaf(vv, att[t], acc[c & lm]);
                         }
-                        o[i] = reduce8_ggml(acc);
+                        o[i] = lanes == 8 ? reduce8_ggml(acc) : reduce32_ggml(acc);
                     }
                     continue;
                 }
@@ -782,7 +801,7 @@ int llm_model_eval(llm_model *m, const int *tokens, int n, int pos, float *logit
         }
     for (int i = 0; i < n; i += LLM_BATCH) {
         int nb = n - i < LLM_BATCH ? n - i : LLM_BATCH;
-        forward_batch(m, tokens + i, nb, pos + i, logits != NULL && i + nb == n);
+        forward_batch(m, tokens + i, nb, pos + i, logits != NULL && i + nb == n, n == 1);
     }
     if (logits && n > 0)
         memcpy(logits, m->logits, (size_t)m->vocab.n_vocab * sizeof(float));

@@ -640,6 +640,57 @@ static float dot_q6_k(const uint8_t *w, const uint8_t *x, int64_t nb)
     return hsum8_scalar(acc);
 }
 
+/* llama.cpp on x86 (AVX2) repacks Q4_K matrices whose row count is a multiple of 8
+ * (ggml-cpu "repack" buffers, block_q4_Kx8) and multiplies them with its gemv/gemm kernels,
+ * which sum each 256-block (gemv) or 64-element pair of sub-blocks (gemm) exactly in
+ * integers and accumulate one float per row: acc = fma(isum, d_w·d_x, acc), the mins in a
+ * second accumulator subtracted at the end. Checked bit for bit against llama.cpp's
+ * ffn_down / attn_output results on the default model (gemm rows and gemv rows). Q6_K is
+ * repacked too, in an order not reproduced here (so8t uses ggml's vec_dot order for it). */
+/* gemm = 1: the 4-row gemm kernel (rows of a batch in groups of 4), which accumulates
+ * every 64 elements (two sub-blocks) instead of every 256 */
+HOT static float dot_q4_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb, int gemm)
+{
+    float acc = 0, accm = 0;
+    uint8_t q[QKK];
+    int sc[8], mn[8];
+    for (int64_t b = 0; b < nb; b++, w += 144, x += 292) {
+        float dx;
+        memcpy(&dx, x, 4);
+        const int8_t *qx = (const int8_t *)(x + 4);
+        int16_t bs[16];
+        memcpy(bs, x + 260, sizeof bs);
+        q4_k_ints(w, q, sc, mn);
+        int is[8], ms[8];
+        for (int j = 0; j < 8; j++) {
+            int sj = 0;
+            for (int i = 0; i < 32; i++)
+                sj += q[32 * j + i] * qx[32 * j + i];
+            is[j] = sc[j] * sj;
+            ms[j] = mn[j] * (bs[2 * j] + bs[2 * j + 1]);
+        }
+        const float d = h2f(w) * dx, dmin = h2f(w + 2) * dx;
+        if (gemm) {
+            for (int p = 0; p < 4; p++) {
+                acc = fmaf((float)(is[2 * p] + is[2 * p + 1]), d, acc);
+                accm = fmaf((float)(ms[2 * p] + ms[2 * p + 1]), dmin, accm);
+            }
+        } else {
+            int isum = 0, msum = 0;
+            for (int j = 0; j < 8; j++) {
+                isum += is[j];
+                msum += ms[j];
+            }
+            acc = fmaf((float)isum, d, acc);
+            accm = fmaf((float)msum, dmin, accm);
+        }
+    }
+    return acc - accm;
+}
+
+static int g_kq_repack = 1;
+void llm_quant_set_kquant_repack(int on) { g_kq_repack = on; }
+
 HOT static float dot_f32(const float *w, const float *x, int64_t n)
 {
     /* 8 partial sums so the loop vectorizes without -ffast-math; fixed order → reproducible */
@@ -856,13 +907,16 @@ float llm_vec_dot(int type, const void *w, const void *xq, int64_t n)
     case LLM_TYPE_Q8_0: return have_avx2() ? avx2_dot_q8_0(w, xq, n / QK) : dot_q8_0(w, xq, n / QK);
     case LLM_TYPE_Q4_0: return have_avx2() ? avx2_dot_q4_0(w, xq, n / QK) : dot_q4_0(w, xq, n / QK);
     case LLM_TYPE_Q5_0: return have_avx2() ? avx2_dot_q5_0(w, xq, n / QK) : dot_q5_0(w, xq, n / QK);
-    case LLM_TYPE_Q4_K: return have_avx2() ? avx2_dot_q4_k(w, xq, n / QKK) : dot_q4_k(w, xq, n / QKK);
+    case LLM_TYPE_Q4_K:
+        if (g_kq_repack)
+            return dot_q4_k_rp(w, xq, n / QKK, 0);
+        return have_avx2() ? avx2_dot_q4_k(w, xq, n / QKK) : dot_q4_k(w, xq, n / QKK);
     case LLM_TYPE_Q6_K: return have_avx2() ? avx2_dot_q6_k(w, xq, n / QKK) : dot_q6_k(w, xq, n / QKK);
 #else
     case LLM_TYPE_Q8_0: return dot_q8_0(w, xq, n / QK);
     case LLM_TYPE_Q4_0: return dot_q4_0(w, xq, n / QK);
     case LLM_TYPE_Q5_0: return dot_q5_0(w, xq, n / QK);
-    case LLM_TYPE_Q4_K: return dot_q4_k(w, xq, n / QKK);
+    case LLM_TYPE_Q4_K: return g_kq_repack ? dot_q4_k_rp(w, xq, n / QKK, 0) : dot_q4_k(w, xq, n / QKK);
     case LLM_TYPE_Q6_K: return dot_q6_k(w, xq, n / QKK);
 #endif
     case LLM_TYPE_F16:
@@ -931,10 +985,14 @@ static void matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy,
     }
     /* Small matrices run on one thread: an OpenMP fork/join costs more than it saves there,
      * and far more on a loaded machine, where a preempted thread stalls the barrier. */
+    /* llama.cpp's repacked Q4_K product runs the rows of a batch in groups of 4 through its
+     * gemm kernel and the remaining nb % 4 through its gemv kernel (different float order) */
+    const int ngemm = type == LLM_TYPE_Q4_K && g_kq_repack && W->ne1 % 8 == 0 ? nb - nb % 4 : 0;
     #pragma omp parallel for schedule(static) if (par)
     for (int64_t r = r0; r < r1; r++)
         for (int b = 0; b < nb; b++)
-            Y[b * ldy + (r - r0)] = llm_vec_dot(type, data + (size_t)r * rb, xq + (size_t)b * xs, n);
+            Y[b * ldy + (r - r0)] = b < ngemm ? dot_q4_k_rp(data + (size_t)r * rb, xq + (size_t)b * xs, n / QKK, 1)
+                                              : llm_vec_dot(type, data + (size_t)r * rb, xq + (size_t)b * xs, n);
 }
 
 void llm_matmat(const llm_mat *W, const float *X, float *Y, int nb, int exact, void *scratch)
