@@ -8,7 +8,7 @@
  * H = Σ_{i ∈ S} h_i² over a random set S of faces (each axis in S with probability ½, one of
  * its two faces h = 1 ∓ c_i at random), where the transform converges slowest.
  *
- * Usage: bench_geom [N] [--surface] [--near]   (default N = 100)
+ * Usage: bench_geom [N] [--surface] [--near] [--dims 5,6,8]   (default N = 100, all dims)
  * Prints a Markdown table, then one CSV line per dimension:
  *   csv,quantity,d,n,median_ms,p90_ms,max_ms,over_10ms,noconv
  */
@@ -46,15 +46,18 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     int n = 100, surface = 0, near = 0;
+    const char *only = NULL; /* comma-separated list of dimensions to run */
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--surface"))
+        if (!strcmp(argv[i], "--dims") && i + 1 < argc)
+            only = argv[++i];
+        else if (!strcmp(argv[i], "--surface"))
             surface = 1;
         else if (!strcmp(argv[i], "--near"))
             near = 1;
         else if (atoi(argv[i]) > 0)
             n = atoi(argv[i]);
         else {
-            fprintf(stderr, "usage: bench_geom [N] [--surface] [--near]\n");
+            fprintf(stderr, "usage: bench_geom [N] [--surface] [--near] [--dims 5,6,8]\n");
             return 2;
         }
     }
@@ -66,9 +69,35 @@ int main(int argc, char **argv)
         return 1;
     printf("| d | values | median ms | p90 ms | max ms | > 10 ms | not converged |\n");
     printf("|---|---|---|---|---|---|---|\n");
+    int shown[32] = {0};
     for (int k = 0; k < nd; k++) {
         int d = dims[k], over = 0, noconv = 0;
         double c[GEOM_MAX_DIM];
+        if (only) {
+            int want = 0;
+            for (const char *q = only; *q;) {
+                char *end;
+                long v = strtol(q, &end, 10);
+                if (end == q)
+                    break;
+                if (v == d)
+                    want = 1;
+                q = *end == ',' ? end + 1 : end;
+            }
+            if (!want) {
+                /* draw the same random numbers, so the other dimensions get the same problems */
+                for (int j = 0; j < n; j++) {
+                    for (int i = 0; i < d + 1; i++)
+                        (void)uniform();
+                    if (near) {
+                        for (int i = 0; i < d + 2; i++)
+                            (void)uniform();
+                    }
+                }
+                continue;
+            }
+        }
+        shown[k] = 1;
         for (int j = 0; j < n; j++) {
             int mode = j % 3;
             for (int i = 0; i < d; i++) {
@@ -110,7 +139,8 @@ int main(int argc, char **argv)
                  noconv);
     }
     for (int k = 0; k < nd; k++)
-        printf("%s\n", lines[k]);
+        if (shown[k])
+            printf("%s\n", lines[k]);
     free(ms);
     return 0;
 }
