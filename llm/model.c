@@ -799,9 +799,15 @@ int llm_model_eval(llm_model *m, const int *tokens, int n, int pos, float *logit
             llm_set_err(err, errlen, "token id %d out of range [0, %d)", tokens[i], m->vocab.n_vocab);
             return LLM_ERR_INVAL;
         }
-    for (int i = 0; i < n; i += LLM_BATCH) {
+    for (int i = 0; i < n;) {
         int nb = n - i < LLM_BATCH ? n - i : LLM_BATCH;
+        /* never leave a 1-token batch behind a longer prompt: llama.cpp evaluates the prompt as
+         * one batch, and its kernels for a single vector differ (attention, Q6_K) from the
+         * batched ones; 12 keeps the Q4_K gemm groups of 4 aligned with llama.cpp's */
+        if (n - i == LLM_BATCH + 1)
+            nb = LLM_BATCH - 4;
         forward_batch(m, tokens + i, nb, pos + i, logits != NULL && i + nb == n, n == 1);
+        i += nb;
     }
     if (logits && n > 0)
         memcpy(logits, m->logits, (size_t)m->vocab.n_vocab * sizeof(float));

@@ -617,6 +617,11 @@ static float dot_q4_k(const uint8_t *w, const uint8_t *x, int64_t nb)
     return hsum8_scalar(acc) + ((accm[0] + accm[2]) + (accm[1] + accm[3]));
 }
 
+/* ggml_vec_dot_q6_K_q8_K as built in llama.cpp here: per block, 8 integer lanes — lanes 0..3
+ * take elements 4m..4m+3 of the even 16-element chunks, lanes 4..7 of the odd ones, each
+ * times its sub-block scale — minus 32·(scale·bsum) of sub-block pairs (2m, 2m+1) and
+ * (8 + 2m, 9 + 2m); then acc_lane = fma(d_x·d_w, lane, acc_lane) and ggml's hsum. (Verified
+ * bit for bit against llama.cpp's 1-token ffn_down results.) */
 static float dot_q6_k(const uint8_t *w, const uint8_t *x, int64_t nb)
 {
     float acc[8] = {0};
@@ -626,13 +631,22 @@ static float dot_q6_k(const uint8_t *w, const uint8_t *x, int64_t nb)
         memcpy(&dx, x, 4);
         const int8_t *qx = (const int8_t *)(x + 4);
         const int8_t *sc = (const int8_t *)(w + 192);
-        q6_k_ints(w, q);
+        int16_t bs[16];
+        memcpy(bs, x + 260, sizeof bs);
+        q6_k_ints(w, q); /* signed: -32..31 */
         int l[8] = {0};
-        for (int c = 0; c < 8; c++)
-            for (int k = 0; k < 8; k++) {
-                const int e = 32 * c + 4 * k;
-                l[k] += sc[e / 16] * (q[e] * qx[e] + q[e + 1] * qx[e + 1] + q[e + 2] * qx[e + 2] + q[e + 3] * qx[e + 3]);
+        for (int c = 0; c < 16; c++) { /* 16-element chunks; scale index = c */
+            const int half = c & 1;
+            for (int m = 0; m < 4; m++) {
+                const int e = 16 * c + 4 * m;
+                l[4 * half + m] += sc[c] * ((q[e] + 32) * qx[e] + (q[e + 1] + 32) * qx[e + 1] +
+                                            (q[e + 2] + 32) * qx[e + 2] + (q[e + 3] + 32) * qx[e + 3]);
             }
+        }
+        for (int m = 0; m < 4; m++) {
+            l[m] -= 32 * (bs[2 * m] * sc[2 * m] + bs[2 * m + 1] * sc[2 * m + 1]);
+            l[4 + m] -= 32 * (bs[8 + 2 * m] * sc[8 + 2 * m] + bs[9 + 2 * m] * sc[9 + 2 * m]);
+        }
         const float d = dx * h2f(w + 208);
         for (int k = 0; k < 8; k++)
             acc[k] = fmaf(d, (float)l[k], acc[k]);
@@ -645,8 +659,7 @@ static float dot_q6_k(const uint8_t *w, const uint8_t *x, int64_t nb)
  * which sum each 256-block (gemv) or 64-element pair of sub-blocks (gemm) exactly in
  * integers and accumulate one float per row: acc = fma(isum, d_w·d_x, acc), the mins in a
  * second accumulator subtracted at the end. Checked bit for bit against llama.cpp's
- * ffn_down / attn_output results on the default model (gemm rows and gemv rows). Q6_K is
- * repacked too, in an order not reproduced here (so8t uses ggml's vec_dot order for it). */
+ * ffn_down / attn_output results on the default model (gemm rows and gemv rows). */
 /* gemm = 1: the 4-row gemm kernel (rows of a batch in groups of 4), which accumulates
  * every 64 elements (two sub-blocks) instead of every 256 */
 HOT static float dot_q4_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb, int gemm)
@@ -686,6 +699,32 @@ HOT static float dot_q4_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb, int
         }
     }
     return acc - accm;
+}
+
+/* Q6_K as llama.cpp computes it for a batch of several vectors (all rows alike): the block's
+ * exact integer sum, times the weight scale, then a fused multiply-add with the activation
+ * scale: acc = fma(isum·d_w, d_x, acc). Found by testing candidate orders against
+ * llama.cpp's ffn_down outputs (bit for bit on all rows of the default model's prompts). */
+HOT static float dot_q6_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb)
+{
+    float acc = 0;
+    int8_t q[QKK];
+    for (int64_t b = 0; b < nb; b++, w += 210, x += 292) {
+        float dx;
+        memcpy(&dx, x, 4);
+        const int8_t *qx = (const int8_t *)(x + 4);
+        const int8_t *sc = (const int8_t *)(w + 192);
+        q6_k_ints(w, q);
+        int isum = 0;
+        for (int j = 0; j < 16; j++) {
+            int sj = 0;
+            for (int i = 0; i < 16; i++)
+                sj += q[16 * j + i] * qx[16 * j + i];
+            isum += sc[j] * sj;
+        }
+        acc = fmaf((float)isum * h2f(w + 208), dx, acc);
+    }
+    return acc;
 }
 
 static int g_kq_repack = 1;
@@ -831,41 +870,6 @@ AVX2 static float avx2_dot_q4_k(const uint8_t *w, const uint8_t *x, int64_t nb)
     return hsum8(acc) + ((accm[0] + accm[2]) + (accm[1] + accm[3]));
 }
 
-AVX2 static float avx2_dot_q6_k(const uint8_t *w, const uint8_t *x, int64_t nb)
-{
-    __m256 acc = _mm256_setzero_ps();
-    const __m256i m32 = _mm256_set1_epi8(32);
-    const __m256i m4 = _mm256_set1_epi8(0xF), m2 = _mm256_set1_epi8(3);
-    for (int64_t b = 0; b < nb; b++, w += 210, x += 292) {
-        float dx;
-        memcpy(&dx, x, 4);
-        const int8_t *qx = (const int8_t *)(x + 4);
-        const int8_t *sc = (const int8_t *)(w + 192);
-        __m256i isum = _mm256_setzero_si256();
-        for (int n = 0; n < 2; n++) {
-            __m256i l0 = _mm256_loadu_si256((const __m256i *)(w + 64 * n));
-            __m256i l1 = _mm256_loadu_si256((const __m256i *)(w + 64 * n + 32));
-            __m256i h = _mm256_loadu_si256((const __m256i *)(w + 128 + 32 * n));
-            __m256i q[4];
-            q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(h, m2), 4));
-            q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m2), 4));
-            q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), m2), 4));
-            q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m2), 4));
-            for (int k = 0; k < 4; k++) {
-                int e0 = 128 * n + 32 * k; /* first element; sub-blocks e0/16 and e0/16 + 1 */
-                __m256i xv = _mm256_loadu_si256((const __m256i *)(qx + e0));
-                __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q[k], xv), _mm256_maddubs_epi16(m32, xv));
-                __m256i scv = _mm256_set_m128i(_mm_set1_epi16(sc[e0 / 16 + 1]), _mm_set1_epi16(sc[e0 / 16]));
-                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p, scv));
-            }
-        }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(dx * H2F(w + 208)), _mm256_cvtepi32_ps(isum), acc);
-    }
-    return hsum8(acc);
-}
 
 #include <cpuid.h>
 static int has_f16c(void)
@@ -911,7 +915,7 @@ float llm_vec_dot(int type, const void *w, const void *xq, int64_t n)
         if (g_kq_repack)
             return dot_q4_k_rp(w, xq, n / QKK, 0);
         return have_avx2() ? avx2_dot_q4_k(w, xq, n / QKK) : dot_q4_k(w, xq, n / QKK);
-    case LLM_TYPE_Q6_K: return have_avx2() ? avx2_dot_q6_k(w, xq, n / QKK) : dot_q6_k(w, xq, n / QKK);
+    case LLM_TYPE_Q6_K: return dot_q6_k(w, xq, n / QKK);
 #else
     case LLM_TYPE_Q8_0: return dot_q8_0(w, xq, n / QK);
     case LLM_TYPE_Q4_0: return dot_q4_0(w, xq, n / QK);
@@ -987,12 +991,19 @@ static void matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy,
      * and far more on a loaded machine, where a preempted thread stalls the barrier. */
     /* llama.cpp's repacked Q4_K product runs the rows of a batch in groups of 4 through its
      * gemm kernel and the remaining nb % 4 through its gemv kernel (different float order) */
-    const int ngemm = type == LLM_TYPE_Q4_K && g_kq_repack && W->ne1 % 8 == 0 ? nb - nb % 4 : 0;
+    const int rp = g_kq_repack && W->ne1 % 8 == 0;
+    const int ngemm = type == LLM_TYPE_Q4_K && rp ? nb - nb % 4 : 0;
+    /* Q6_K: a batch of several vectors goes through the repacked kernels (order of
+     * dot_q6_k_rp), a single vector through ggml_vec_dot_q6_K_q8_K */
+    const int q6rp = type == LLM_TYPE_Q6_K && rp && nb > 1;
     #pragma omp parallel for schedule(static) if (par)
     for (int64_t r = r0; r < r1; r++)
-        for (int b = 0; b < nb; b++)
-            Y[b * ldy + (r - r0)] = b < ngemm ? dot_q4_k_rp(data + (size_t)r * rb, xq + (size_t)b * xs, n / QKK, 1)
-                                              : llm_vec_dot(type, data + (size_t)r * rb, xq + (size_t)b * xs, n);
+        for (int b = 0; b < nb; b++) {
+            const uint8_t *wr = data + (size_t)r * rb, *xb = xq + (size_t)b * xs;
+            Y[b * ldy + (r - r0)] = b < ngemm ? dot_q4_k_rp(wr, xb, n / QKK, 1)
+                                    : q6rp    ? dot_q6_k_rp(wr, xb, n / QKK)
+                                              : llm_vec_dot(type, wr, xb, n);
+        }
 }
 
 void llm_matmat(const llm_mat *W, const float *X, float *Y, int nb, int exact, void *scratch)

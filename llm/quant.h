@@ -33,9 +33,10 @@ int llm_quantize_weights(int type, const float *x, void *dst, int64_t n);
 /* Dot of one weight row with activations already in the partner format. */
 float llm_vec_dot(int type, const void *w, const void *xq, int64_t n);
 
-/* Q4_K dot order: 1 (default) = llama.cpp's x86 repacked gemv/gemm (one float accumulator
- * per row, exact integer block sums; llm_matmat uses the gemm order for the rows of a batch
- * in groups of 4), 0 = ggml's ggml_vec_dot_q4_K_q8_K (8 float lanes). Process-wide. */
+/* Q4_K / Q6_K dot order: 1 (default) = what llama.cpp computes on x86 for the default model
+ * (repacked gemv/gemm: one float accumulator per row, exact integer block sums; llm_matmat
+ * uses the Q4_K gemm order for the rows of a batch in groups of 4), 0 = ggml's
+ * ggml_vec_dot_q{4,6}_K_q8_K (8 float lanes). Process-wide. */
 void llm_quant_set_kquant_repack(int on);
 /* Tests: on = 1 makes the dot products use the portable scalar code even on AVX2 machines.
  * Returns 1 when an AVX2 path exists to switch between (so both can be compared). */
