@@ -272,6 +272,81 @@ static void test_matvec_threads(void)
     free(scr);
 }
 
+/* llama.cpp's x86 activation quantizer (llm_quantize_act, Q8_0): multiplier 127/amax and
+ * rounding half to even, unlike the reference (1/d, half away from zero). A block whose
+ * amax is 127 has multiplier exactly 1, so x.5 values show the rounding rule directly. */
+static void test_quantize_act(void)
+{
+    float x[32];
+    for (int i = 0; i < 32; i++)
+        x[i] = (float)(i - 16) + 0.5f; /* -15.5 .. 15.5 */
+    x[31] = 127.0f;
+    uint8_t a[34], r[34];
+    llm_quantize_act(LLM_TYPE_Q8_0, x, a, 32);
+    llm_quantize_row(LLM_TYPE_Q8_0, x, r, 32);
+    int ok = 1, differs = 0;
+    for (int i = 0; i < 31; i++) {
+        double v = x[i];
+        double fl = floor(v);
+        int even = ((long)fl % 2 == 0) ? (int)fl : (int)fl + 1; /* the even neighbour of x.5 */
+        ok &= (int8_t)a[2 + i] == even;
+        differs |= a[2 + i] != r[2 + i];
+    }
+    CHECK_MSG(ok, "Q8_0 activation: halves must round to even");
+    CHECK_MSG(differs, "companion: the reference quantizer rounds halves away from zero");
+    CHECK((int8_t)a[2 + 31] == 127 && a[0] == r[0] && a[1] == r[1]);
+    /* away from ties both agree */
+    for (int i = 0; i < 32; i++)
+        x[i] = frand() * 5;
+    llm_quantize_act(LLM_TYPE_Q8_0, x, a, 32);
+    llm_quantize_row(LLM_TYPE_Q8_0, x, r, 32);
+    int same = 0;
+    for (int i = 2; i < 34; i++)
+        same += a[i] == r[i];
+    CHECK_MSG(same >= 30, "Q8_0 activation vs reference: only %d/32 equal", same);
+}
+
+/* The AVX2 and the portable dots emulate the same ggml lane order, so they agree bit for bit
+ * (Q6_K and the repacked-order Q4_K have one portable implementation). */
+static void test_dot_bitwise(void)
+{
+    const int n = 1024;
+    const int types[] = {LLM_TYPE_Q8_0, LLM_TYPE_Q4_0, LLM_TYPE_Q5_0, LLM_TYPE_Q4_K};
+    float *w = malloc(n * sizeof(float)), *x = malloc(n * sizeof(float));
+    uint8_t *wq = malloc(n * 4 + 64), *xq = malloc(n * 4 + 64);
+    if (!llm_quant_force_scalar(0)) {
+        printf("no AVX2 path: bitwise AVX2/scalar comparison skipped\n");
+        goto out;
+    }
+    for (int rp = 0; rp <= 1; rp++) {
+        llm_quant_set_kquant_repack(rp);
+        for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
+            int t = types[k], equal = 1;
+            for (int trial = 0; trial < 20; trial++) {
+                for (int i = 0; i < n; i++) {
+                    w[i] = frand();
+                    x[i] = frand() * 4;
+                }
+                llm_quantize_weights(t, w, wq, n);
+                llm_quantize_act(llm_vec_dot_partner(t), x, xq, n);
+                llm_quant_force_scalar(0);
+                float v = llm_vec_dot(t, wq, xq, n);
+                llm_quant_force_scalar(1);
+                float u = llm_vec_dot(t, wq, xq, n);
+                llm_quant_force_scalar(0);
+                equal &= memcmp(&u, &v, sizeof u) == 0;
+            }
+            CHECK_MSG(equal, "%s (repack order %d): AVX2 and scalar dots differ", llm_type_name(t), rp);
+        }
+    }
+    llm_quant_set_kquant_repack(1);
+out:
+    free(w);
+    free(x);
+    free(wq);
+    free(xq);
+}
+
 int main(void)
 {
     test_type_sizes();
@@ -285,6 +360,8 @@ int main(void)
     test_quantize_fixture();
     test_half();
     test_dots();
+    test_quantize_act();
+    test_dot_bitwise();
     test_matvec_threads();
     return test_summary();
 }
