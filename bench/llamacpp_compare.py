@@ -71,6 +71,13 @@ PROMPTS = [
     "Once upon a time, in a small village,",
     "Monte Carlo integration estimates",
     "1, 2, 3, 4, 5,",
+    "The speed of light in vacuum is",
+    "import numpy as np\n",
+    "Q: What is the capital of Japan?\nA:",
+    "Photosynthesis converts",
+    "The Haar measure on the special orthogonal group SO(8) is the unique probability measure that is "
+    "invariant under left and right multiplication. To sample from it, one can",
+    "A short list of prime numbers: 2, 3, 5, 7, 11,",
 ]
 N_GREEDY = 32
 

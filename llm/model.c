@@ -601,9 +601,10 @@ static float expf_ggml(float x)
 
 /* Runs nb (<= LLM_BATCH) tokens at positions pos0 .. pos0 + nb - 1. Every per-token result
  * is computed exactly as for a single token (batching only shares the weight reads). */
-static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want_logits, int single)
+static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want_logits, int n_total,
+                          int first)
 {
-    const int lanes = single ? 32 : 8; /* llama.cpp: vec_dot_f16 for 1-token batches, else tinyBLAS */
+    const int lanes = n_total == 1 ? 32 : 8; /* llama.cpp: vec_dot_f16 for 1-token batches, else tinyBLAS */
     const int E = m->n_embd, D = m->head_dim, H = m->n_head, HK = m->n_head_kv, F = m->n_ff;
     const int KD = D * HK, QD = D * H, exact = m->numerics == LLM_NUMERICS_EXACT;
     const float es = sqrtf((float)E);
@@ -618,9 +619,9 @@ static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int w
         llm_layer *L = &m->layers[il];
         for (int b = 0; b < nb; b++)
             rmsnorm(m->xb + (size_t)b * E, m->x + (size_t)b * E, L->attn_norm, E, m->eps);
-        llm_matmat(&L->wq, m->xb, m->q, nb, exact, m->scratch);
-        llm_matmat(&L->wk, m->xb, m->k, nb, exact, m->scratch);
-        llm_matmat(&L->wv, m->xb, m->v, nb, exact, m->scratch);
+        llm_matmat_part(&L->wq, m->xb, m->q, nb, n_total, first, exact, m->scratch);
+        llm_matmat_part(&L->wk, m->xb, m->k, nb, n_total, first, exact, m->scratch);
+        llm_matmat_part(&L->wv, m->xb, m->v, nb, n_total, first, exact, m->scratch);
         DUMP("attn_norm", il, m->xb, nb * E);
         DUMP("Qcur", il, m->q, nb * QD);
         DUMP("Kcur", il, m->k, nb * KD);
@@ -736,7 +737,7 @@ static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int w
         DUMP("Qscaled", il, m->q, nb * QD);
         DUMP("Kroped", il, m->k, nb * KD);
         DUMP("kqv_out", il, m->attn, nb * QD);
-        llm_matmat(&L->wo, m->attn, m->xb2, nb, exact, m->scratch);
+        llm_matmat_part(&L->wo, m->attn, m->xb2, nb, n_total, first, exact, m->scratch);
         DUMP("attn_out", il, m->xb2, nb * E);
         for (int b = 0; b < nb; b++) {
             float *x = m->x + (size_t)b * E, *t2 = m->xb2 + (size_t)b * E;
@@ -748,8 +749,8 @@ static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int w
         DUMP("attn_post_norm", il, m->xb2, nb * E);
         DUMP("sa_out", il, m->x, nb * E);
         DUMP("ffn_norm", il, m->xb, nb * E);
-        llm_matmat(&L->gate, m->xb, m->hb, nb, exact, m->scratch);
-        llm_matmat(&L->up, m->xb, m->hb2, nb, exact, m->scratch);
+        llm_matmat_part(&L->gate, m->xb, m->hb, nb, n_total, first, exact, m->scratch);
+        llm_matmat_part(&L->up, m->xb, m->hb2, nb, n_total, first, exact, m->scratch);
         DUMP("ffn_gate", il, m->hb, nb * F);
         DUMP("ffn_up", il, m->hb2, nb * F);
         if (exact)
@@ -759,7 +760,7 @@ static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int w
             for (size_t i = 0; i < (size_t)nb * F; i++)
                 m->hb[i] = geglu_ggml(m->hb[i], m->hb2[i]);
         DUMP("ffn_geglu", il, m->hb, nb * F);
-        llm_matmat(&L->down, m->hb, m->xb2, nb, exact, m->scratch);
+        llm_matmat_part(&L->down, m->hb, m->xb2, nb, n_total, first, exact, m->scratch);
         DUMP("ffn_out", il, m->xb2, nb * E);
         for (int b = 0; b < nb; b++) {
             float *x = m->x + (size_t)b * E, *t2 = m->xb2 + (size_t)b * E;
@@ -800,13 +801,10 @@ int llm_model_eval(llm_model *m, const int *tokens, int n, int pos, float *logit
             return LLM_ERR_INVAL;
         }
     for (int i = 0; i < n;) {
+        /* the kernels (and so the float order) follow llama.cpp's choice for one batch of
+         * all n tokens, whatever the split into LLM_BATCH pieces here */
         int nb = n - i < LLM_BATCH ? n - i : LLM_BATCH;
-        /* never leave a 1-token batch behind a longer prompt: llama.cpp evaluates the prompt as
-         * one batch, and its kernels for a single vector differ (attention, Q6_K) from the
-         * batched ones; 12 keeps the Q4_K gemm groups of 4 aligned with llama.cpp's */
-        if (n - i == LLM_BATCH + 1)
-            nb = LLM_BATCH - 4;
-        forward_batch(m, tokens + i, nb, pos + i, logits != NULL && i + nb == n, n == 1);
+        forward_batch(m, tokens + i, nb, pos + i, logits != NULL && i + nb == n, n, i);
         i += nb;
     }
     if (logits && n > 0)

@@ -957,7 +957,7 @@ size_t llm_matmat_scratch_bytes(int64_t ne0, int nb)
  * same computation as in the one-vector case, so batching never changes a result; the
  * weights are read once per batch instead of once per vector. */
 static void matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy, int nb, int64_t r0,
-                        int64_t r1, int exact, void *scratch)
+                        int64_t r1, int exact, void *scratch, int n_total, int first)
 {
     const int64_t n = W->ne0;
     const int type = W->type;
@@ -991,11 +991,13 @@ static void matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy,
      * and far more on a loaded machine, where a preempted thread stalls the barrier. */
     /* llama.cpp's repacked Q4_K product runs the rows of a batch in groups of 4 through its
      * gemm kernel and the remaining nb % 4 through its gemv kernel (different float order) */
+    /* The vectors are tokens first .. first + nb - 1 of a llama.cpp batch of n_total. Its
+     * repacked Q4_K product takes rows [0, n_total - n_total % 4) through the gemm kernel,
+     * the rest through gemv; Q6_K goes through the repacked order (dot_q6_k_rp) for batches
+     * of more than 4 tokens, else ggml_vec_dot_q6_K_q8_K (both checked on the model). */
     const int rp = g_kq_repack && W->ne1 % 8 == 0;
-    const int ngemm = type == LLM_TYPE_Q4_K && rp ? nb - nb % 4 : 0;
-    /* Q6_K: a batch of several vectors goes through the repacked kernels (order of
-     * dot_q6_k_rp), a single vector through ggml_vec_dot_q6_K_q8_K */
-    const int q6rp = type == LLM_TYPE_Q6_K && rp && nb > 1;
+    const int ngemm = type == LLM_TYPE_Q4_K && rp ? n_total - n_total % 4 - first : 0;
+    const int q6rp = type == LLM_TYPE_Q6_K && rp && n_total > 4;
     #pragma omp parallel for schedule(static) if (par)
     for (int64_t r = r0; r < r1; r++)
         for (int b = 0; b < nb; b++) {
@@ -1008,16 +1010,22 @@ static void matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy,
 
 void llm_matmat(const llm_mat *W, const float *X, float *Y, int nb, int exact, void *scratch)
 {
-    matmat_rows(W, X, Y, W->ne1, nb, 0, W->ne1, exact, scratch);
+    matmat_rows(W, X, Y, W->ne1, nb, 0, W->ne1, exact, scratch, nb, 0);
+}
+
+void llm_matmat_part(const llm_mat *W, const float *X, float *Y, int nb, int n_total, int first,
+                     int exact, void *scratch)
+{
+    matmat_rows(W, X, Y, W->ne1, nb, 0, W->ne1, exact, scratch, n_total, first);
 }
 
 void llm_matvec_rows(const llm_mat *W, const float *x, float *y, int64_t r0, int64_t r1,
                      int exact, void *scratch)
 {
-    matmat_rows(W, x, y, r1 - r0, 1, r0, r1, exact, scratch);
+    matmat_rows(W, x, y, r1 - r0, 1, r0, r1, exact, scratch, 1, 0);
 }
 
 void llm_matvec(const llm_mat *W, const float *x, float *y, int exact, void *scratch)
 {
-    matmat_rows(W, x, y, W->ne1, 1, 0, W->ne1, exact, scratch);
+    matmat_rows(W, x, y, W->ne1, 1, 0, W->ne1, exact, scratch, 1, 0);
 }

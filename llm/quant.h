@@ -60,6 +60,10 @@ void llm_matvec(const llm_mat *W, const float *x, float *y, int exact, void *scr
  * llm_matvec calls, but reads the weights once. Scratch: llm_matmat_scratch_bytes. */
 size_t llm_matmat_scratch_bytes(int64_t ne0, int nb);
 void llm_matmat(const llm_mat *W, const float *X, float *Y, int nb, int exact, void *scratch);
+/* Same, for vectors first .. first + nb - 1 of an evaluation of n_total tokens (llama.cpp's
+ * kernel choice, hence the float order, depends on the whole batch; see quant.c). */
+void llm_matmat_part(const llm_mat *W, const float *X, float *Y, int nb, int n_total, int first,
+                     int exact, void *scratch);
 /* Same as llm_matvec, for rows [r0, r1) only, writing y[r - r0]. */
 void llm_matvec_rows(const llm_mat *W, const float *x, float *y, int64_t r0, int64_t r1,
                      int exact, void *scratch);

@@ -4,18 +4,21 @@
  * models/gemma-3-270m-q4_k_m.gguf exists (`make model`) the model is run and must reproduce:
  *   - the token ids of every tokenization case (36 strings, special tokens on and off):
  *     identical;
- *   - the first-step logits of llama.cpp's top-5 tokens within LOGIT_TOL = 0.75 absolute;
+ *   - the first-step logits of llama.cpp's top-5 tokens within LOGIT_TOL = 1e-3 absolute
+ *     (measured: bit-identical, difference 0, on all 13 prompts);
  *   - the 32 greedy tokens of every prompt, token for token, evaluated on llama.cpp's prefix
- *     (teacher forcing: all 32 equal <=> identical free-running output); a step may differ
- *     only where llama.cpp's own best and second-best logits are within TIE_TOL = 1.0.
- * Why tolerances: both programs quantize activations to 8 bits and round K, V, Q and the
- * attention weights to f16; those roundings are discontinuous, so a 1-ulp difference in a
- * float sum (the order of additions differs between our kernels and ggml's) can move a value
- * to the next f16 / int8 step, and 18 layers amplify it. Measured on this model: changing only
- * our own summation order (AVX2 vs scalar kernels) moves logits by up to ~0.15; so8t vs
- * llama.cpp differ by up to 0.49 on the top-5 logits. A greedy step whose top-2 gap is below
- * twice that noise is a coin flip for either program; before such a step the sequences must
- * agree exactly. Without the model it prints a SKIP line for that part. */
+ *     (teacher forcing: all 32 equal <=> identical free-running output), for every prompt
+ *     (measured: 13/13). A differing step is reported with llama.cpp's top-2 gap there.
+ * Why exact agreement is possible: so8t's default numerics reproduce llama.cpp's CPU kernels
+ * operation by operation — the same 8-bit activation rounding, the same float summation
+ * order in every dot product (ggml's AVX2 lanes, its repacked Q4_K/Q6_K gemv/gemm, tinyBLAS
+ * and vec_dot_f16 in attention), the fp16 GELU table, the FMA-contracted RoPE and the
+ * ggml_v_expf softmax (docs/llm.md, "Numerics"). Any remaining difference would be amplified
+ * chaotically by the 8-bit roundings (a 1-ulp change moves logits by up to ~0.5), which is
+ * why the tolerance is not loosened to "near": a failure here means an op diverged; find it
+ * with llm_model_set_dump (llm/internal.h) against llama.cpp's eval callback. Needs the same
+ * llama.cpp build kind (x86-64 CPU backend); the reference files record the version.
+ * Without the model it prints a SKIP line for that part. */
 #include "llm/llm.h"
 #include "tests/test.h"
 
@@ -27,8 +30,7 @@
 
 #define REF "tests/fixtures/llamacpp_ref/"
 #define MODEL "models/gemma-3-270m-q4_k_m.gguf"
-#define LOGIT_TOL 0.75
-#define TIE_TOL 1.0
+#define LOGIT_TOL 1e-3
 
 static cJSON *load_json(const char *path)
 {
@@ -129,17 +131,22 @@ int main(void)
         }
         const cJSON *t5;
         int rank = 0;
+        double worst_here = 0;
         cJSON_ArrayForEach(t5, cJSON_GetObjectItem(c, "top5"))
         {
             int id = cJSON_GetArrayItem(t5, 0)->valueint;
             double lv = cJSON_GetArrayItem(t5, 1)->valuedouble;
             double d = fabs(logits[id] - lv);
             worst_logit = fmax(worst_logit, d);
+            worst_here = fmax(worst_here, d);
             CHECK_MSG(d <= LOGIT_TOL, "prompt '%s': logit of token %d is %.4f, llama.cpp %.4f",
                       cJSON_GetObjectItem(c, "prompt")->valuestring, id, logits[id], lv);
             rank++;
         }
         CHECK(rank == 5);
+        if (worst_here > 0)
+            printf("  '%s': first-step top-5 logits differ by up to %.4g\n",
+                   cJSON_GetObjectItem(c, "prompt")->valuestring, worst_here);
         double margins[32];
         int nm = 0;
         const cJSON *mg;
@@ -169,16 +176,14 @@ int main(void)
         const char *pr = cJSON_GetObjectItem(c, "prompt")->valuestring;
         /* Teacher forcing: each step is evaluated on llama.cpp's prefix, so every step is a
          * comparison of the same function; all 32 equal <=> the free-running greedy output is
-         * identical. A step may differ only at a near-tie of llama.cpp's own logits. */
+         * identical. */
         int n_diff = 0;
         for (int k = 0; k < 32 && k < nm; k++) {
             if (out[k] == want[k])
                 continue;
             n_diff++;
-            CHECK_MSG(margins[k] < TIE_TOL,
-                      "'%s' step %d: so8t picks %d, llama.cpp %d with a top-2 gap of %.3f (>= %.2f)", pr, k,
-                      out[k], want[k], margins[k], TIE_TOL);
-            printf("  '%s': step %d differs (llama.cpp top-2 gap %.3f)\n", pr, k, margins[k]);
+            printf("  '%s': step %d differs: so8t %d, llama.cpp %d (llama.cpp top-2 gap %.3f)\n", pr, k,
+                   out[k], want[k], margins[k]);
         }
         if (n_diff)
             printf("  '%s': %d/32 steps identical; free-running output identical up to step %d\n", pr,
@@ -187,7 +192,8 @@ int main(void)
     }
     printf("greedy: %d/%d prompts identical for 32 tokens; max |logit diff| on llama.cpp's top 5: %.4f\n",
            identical, n_prompts, worst_logit);
-    CHECK(identical >= 1);
+    CHECK_MSG(identical == n_prompts && n_prompts >= 5, "greedy: %d/%d prompts identical", identical,
+              n_prompts);
     free(logits);
     llm_model_free(m);
     cJSON_Delete(tok);
