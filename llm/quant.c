@@ -871,6 +871,42 @@ AVX2 static float avx2_dot_q4_k(const uint8_t *w, const uint8_t *x, int64_t nb)
 }
 
 
+/* Q6_K in ggml's lane layout (see dot_q6_k): 16-element chunks, even ones into lanes 0..3,
+ * odd ones into lanes 4..7, each times its scale; the −32 offset per lane from the bsums. */
+AVX2 static float avx2_dot_q6_k(const uint8_t *w, const uint8_t *x, int64_t nb)
+{
+    __m256 acc = _mm256_setzero_ps();
+    int8_t q[QKK];
+    for (int64_t b = 0; b < nb; b++, w += 210, x += 292) {
+        float dx;
+        memcpy(&dx, x, 4);
+        const int8_t *qx = (const int8_t *)(x + 4);
+        const int8_t *sc = (const int8_t *)(w + 192);
+        int16_t bs[16];
+        memcpy(bs, x + 260, sizeof bs);
+        q6_k_ints(w, q);
+        __m128i s0 = _mm_setzero_si128(), s1 = _mm_setzero_si128();
+        const __m128i o32 = _mm_set1_epi8(32);
+        for (int c = 0; c < 16; c += 2) {
+            __m128i q0 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(q + 16 * c)), o32);
+            __m128i q1 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(q + 16 * c + 16)), o32);
+            __m128i x0 = _mm_loadu_si128((const __m128i *)(qx + 16 * c));
+            __m128i x1 = _mm_loadu_si128((const __m128i *)(qx + 16 * c + 16));
+            s0 = _mm_add_epi32(s0, _mm_madd_epi16(_mm_maddubs_epi16(q0, x0), _mm_set1_epi16(sc[c])));
+            s1 = _mm_add_epi32(s1, _mm_madd_epi16(_mm_maddubs_epi16(q1, x1), _mm_set1_epi16(sc[c + 1])));
+        }
+        int l[8];
+        _mm_storeu_si128((__m128i *)l, s0);
+        _mm_storeu_si128((__m128i *)(l + 4), s1);
+        for (int m = 0; m < 4; m++) {
+            l[m] -= 32 * (bs[2 * m] * sc[2 * m] + bs[2 * m + 1] * sc[2 * m + 1]);
+            l[4 + m] -= 32 * (bs[8 + 2 * m] * sc[8 + 2 * m] + bs[9 + 2 * m] * sc[9 + 2 * m]);
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(dx * H2F(w + 208)), _mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)l)), acc);
+    }
+    return hsum8(acc);
+}
+
 #include <cpuid.h>
 static int has_f16c(void)
 {
@@ -915,7 +951,7 @@ float llm_vec_dot(int type, const void *w, const void *xq, int64_t n)
         if (g_kq_repack)
             return dot_q4_k_rp(w, xq, n / QKK, 0);
         return have_avx2() ? avx2_dot_q4_k(w, xq, n / QKK) : dot_q4_k(w, xq, n / QKK);
-    case LLM_TYPE_Q6_K: return dot_q6_k(w, xq, n / QKK);
+    case LLM_TYPE_Q6_K: return have_avx2() ? avx2_dot_q6_k(w, xq, n / QKK) : dot_q6_k(w, xq, n / QKK);
 #else
     case LLM_TYPE_Q8_0: return dot_q8_0(w, xq, n / QK);
     case LLM_TYPE_Q4_0: return dot_q4_0(w, xq, n / QK);

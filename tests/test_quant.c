@@ -307,11 +307,11 @@ static void test_quantize_act(void)
 }
 
 /* The AVX2 and the portable dots emulate the same ggml lane order, so they agree bit for bit
- * (Q6_K and the repacked-order Q4_K have one portable implementation). */
+ * (the repacked-order Q4_K has one implementation, compiled for both). */
 static void test_dot_bitwise(void)
 {
     const int n = 1024;
-    const int types[] = {LLM_TYPE_Q8_0, LLM_TYPE_Q4_0, LLM_TYPE_Q5_0, LLM_TYPE_Q4_K};
+    const int types[] = {LLM_TYPE_Q8_0, LLM_TYPE_Q4_0, LLM_TYPE_Q5_0, LLM_TYPE_Q4_K, LLM_TYPE_Q6_K};
     float *w = malloc(n * sizeof(float)), *x = malloc(n * sizeof(float));
     uint8_t *wq = malloc(n * 4 + 64), *xq = malloc(n * 4 + 64);
     if (!llm_quant_force_scalar(0)) {
