@@ -199,11 +199,12 @@ int llm_model_n_vocab(const llm_model *m);
 int llm_model_n_ctx(const llm_model *m);
 const llm_gguf *llm_model_gguf(const llm_model *m);
 
-/* Numerics: LLM_NUMERICS_LLAMACPP (default) mirrors llama.cpp's CPU path (8-bit activation
- * quantization for quantized weights, f16 KV cache, attention queries and weights, iterated
- * float RoPE angles); LLM_NUMERICS_EXACT computes every dot product in float from
- * dequantized weights with pow-based RoPE and no f16 rounding (used by the float64
- * reference tests). */
+/* Numerics: LLM_NUMERICS_LLAMACPP (default) reproduces llama.cpp's x86 CPU backend
+ * operation by operation (8-bit activation quantization, its summation orders, f16 KV cache,
+ * queries and attention weights, fp16 GELU table, its RoPE and softmax exp): logits
+ * bit-identical to llama.cpp's on the default model (docs/llm.md, "Numerics");
+ * LLM_NUMERICS_EXACT computes every dot product in float from dequantized weights with
+ * float GELU, pow-based RoPE and no f16 rounding (used by the float64 reference tests). */
 enum { LLM_NUMERICS_LLAMACPP = 0, LLM_NUMERICS_EXACT = 1 };
 void llm_model_set_numerics(llm_model *m, int mode);
 

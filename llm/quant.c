@@ -2,10 +2,11 @@
  *
  * Block layouts and formulas: ggml-common.h / ggml-quants.c (summarised in
  * /work/shared/notes/gguf.md §2). The llama.cpp-compatible dot path quantizes the activation
- * vector once per matvec to Q8_0 (32-element blocks, d = amax/127) or Q8_K (256-element
- * blocks, d = max/-127 with the signed max), then does integer dot products per block and
- * scales by the two block scales, as ggml-cpu does; so logits match llama.cpp's CPU backend
- * up to summation order.
+ * vector once per matvec to Q8_0 (32-element blocks, ggml's x86 rounding) or Q8_K
+ * (256-element blocks, d = max/-127 with the signed max), then does integer dot products per
+ * block and accumulates the scaled block sums in exactly the float order of the ggml kernel
+ * llama.cpp uses for that type and batch (vec_dot lanes, or the repacked Q4_K/Q6_K gemv/gemm
+ * order), so the logits are bit-identical to llama.cpp's x86 CPU backend.
  * Speed: the inner integer loops are written so that GCC vectorizes them; the hot functions
  * are compiled for AVX2 and for baseline x86-64 (target_clones) and picked at load time.
  */
