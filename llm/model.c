@@ -599,6 +599,53 @@ static float expf_ggml(float x)
     return fmaf(s2, j, s2) * s1;
 }
 
+/* One head of attention in llama.cpp's order (no flash attention): kq = f16 dots, softmax
+ * with ggml_v_expf summed in blocks of 8 cells (cell = position), weights rounded to f16,
+ * then for each output dim an f16 dot over the cells. Compiled with FMA where available so
+ * fmaf is one instruction (the results are the same either way: fmaf is exact). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("fma", "default")))
+#endif
+static void attn_head_ggml(const llm_layer *L, const float *qh, float *att, float *o, int t0, int nt,
+                           int KD, int kh, int D, int lanes)
+{
+    /* as ggml (no flash attention): kq = f16 dot, softmax with ggml_v_expf
+     * summed in blocks of 8 cells (cell = position), weights rounded to f16,
+     * then for each output dim an f16 dot over the cells */
+    float mx = -INFINITY;
+    for (int t = 0; t < nt; t++) {
+        const float *kk = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
+        att[t] = dot_f16_ggml(qh, kk, D, lanes);
+        mx = att[t] > mx ? att[t] : mx;
+    }
+    double sum = 0;
+    float blk[8] = {0};
+    for (int t = 0; t < nt; t++) {
+        const int c = t0 + t;
+        att[t] = expf_ggml(att[t] - mx);
+        blk[c & 7] = att[t];
+        if ((c & 7) == 7 || t == nt - 1) {
+            sum += (double)(((blk[0] + blk[4]) + (blk[2] + blk[6])) +
+                            ((blk[1] + blk[5]) + (blk[3] + blk[7])));
+            memset(blk, 0, sizeof blk);
+        }
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int t = 0; t < nt; t++)
+        att[t] = llm_round_fp16(att[t] * inv);
+    float acc[32];
+    const int lm = lanes - 1;
+    for (int i = 0; i < D; i++) {
+        memset(acc, 0, sizeof acc);
+        for (int t = 0; t < nt; t++) {
+            const int c = t0 + t;
+            const float vv = L->vc[(size_t)(c % L->kv_cap) * KD + kh * D + i];
+            acc[c & lm] = fmaf(vv, att[t], acc[c & lm]);
+        }
+        o[i] = lanes == 8 ? reduce8_ggml(acc) : reduce32_ggml(acc);
+    }
+}
+
 /* Runs nb (<= LLM_BATCH) tokens at positions pos0 .. pos0 + nb - 1. Every per-token result
  * is computed exactly as for a single token (batching only shares the weight reads). */
 static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want_logits, int n_total,
@@ -667,42 +714,7 @@ static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int w
                 float *att = m->att + (size_t)h * m->n_ctx;
                 const int kh = h / grp;
                 if (!exact) {
-                    /* as ggml (no flash attention): kq = f16 dot, softmax with ggml_v_expf
-                     * summed in blocks of 8 cells (cell = position), weights rounded to f16,
-                     * then for each output dim an f16 dot over the cells */
-                    float mx = -INFINITY;
-                    for (int t = 0; t < nt; t++) {
-                        const float *kk = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
-                        att[t] = dot_f16_ggml(qh, kk, D, lanes);
-                        mx = att[t] > mx ? att[t] : mx;
-                    }
-                    double sum = 0;
-                    float blk[8] = {0};
-                    for (int t = 0; t < nt; t++) {
-                        const int c = t0 + t;
-                        att[t] = expf_ggml(att[t] - mx);
-                        blk[c & 7] = att[t];
-                        if ((c & 7) == 7 || t == nt - 1) {
-                            sum += (double)(((blk[0] + blk[4]) + (blk[2] + blk[6])) +
-                                            ((blk[1] + blk[5]) + (blk[3] + blk[7])));
-                            memset(blk, 0, sizeof blk);
-                        }
-                    }
-                    const float inv = (float)(1.0 / sum);
-                    for (int t = 0; t < nt; t++)
-                        att[t] = llm_round_fp16(att[t] * inv);
-                    float *o = ob + h * D;
-                    float acc[32];
-                    const int lm = lanes - 1;
-                    for (int i = 0; i < D; i++) {
-                        memset(acc, 0, sizeof acc);
-                        for (int t = 0; t < nt; t++) {
-                            const int c = t0 + t;
-                            const float vv = L->vc[(size_t)(c % L->kv_cap) * KD + kh * D + i];
-                            acc[c & lm] = fmaf(vv, att[t], acc[c & lm]);
-                        }
-                        o[i] = lanes == 8 ? reduce8_ggml(acc) : reduce32_ggml(acc);
-                    }
+                    attn_head_ggml(L, qh, att, ob + h * D, t0, nt, KD, kh, D, lanes);
                     continue;
                 }
                 float mx = -INFINITY;
