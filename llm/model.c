@@ -71,6 +71,14 @@ static float gelu_f32(float x)
  * gate is rounded to f16 and looked up in a 65 536-entry table of f16(gelu_f32(h)); gates
  * <= -10 give 0 and gates >= 10 pass through unchanged. Checked bit for bit against
  * llama.cpp's ffn_geglu outputs on the default model. Exact mode uses gelu_f32. */
+/* ggml_gelu_f32 as GCC compiles it in llama.cpp (-ffp-contract=fast, FMA): the inner
+ * 1 + a·x·x becomes fma(a·x, x, 1). Matches llama.cpp's GeGLU outputs bit for bit. */
+static float gelu_ggml_f32(float x)
+{
+    const float c = 0.797884560802865355f, a = 0.044715f;
+    return 0.5f * x * (1.0f + tanhf(c * x * fmaf(a * x, x, 1.0f)));
+}
+
 static uint16_t g_gelu_f16[1 << 16];
 static int g_gelu_ready;
 
@@ -79,7 +87,7 @@ static void gelu_table_init(void)
     if (g_gelu_ready)
         return;
     for (int i = 0; i < 1 << 16; i++)
-        g_gelu_f16[i] = llm_fp32_to_fp16(gelu_f32(llm_fp16_to_fp32((uint16_t)i)));
+        g_gelu_f16[i] = llm_fp32_to_fp16(gelu_ggml_f32(llm_fp16_to_fp32((uint16_t)i)));
     g_gelu_ready = 1;
 }
 
@@ -751,37 +759,51 @@ static void forward_batch(llm_model *m, const int *toks, int nb, int pos0, int w
         DUMP("kqv_out", il, m->attn, nb * QD);
         llm_matmat_part(&L->wo, m->attn, m->xb2, nb, n_total, first, exact, m->scratch);
         DUMP("attn_out", il, m->xb2, nb * E);
-        for (int b = 0; b < nb; b++) {
+        /* llama.cpp keeps only the output rows after the last layer's attention (inp_out_ids):
+         * the rest of that layer runs for the last token alone, as a 1-vector product (which
+         * selects llama.cpp's single-vector kernels); without logits it is not needed at all */
+        int f0 = 0, fn = nb, ftot = n_total, ffirst = first;
+        if (il == m->n_layer - 1) {
+            if (!want_logits)
+                break;
+            f0 = nb - 1;
+            fn = 1;
+            ftot = 1;
+            ffirst = 0;
+        }
+        float *xb_f = m->xb + (size_t)f0 * E, *xb2_f = m->xb2 + (size_t)f0 * E;
+        float *hb_f = m->hb + (size_t)f0 * F, *hb2_f = m->hb2 + (size_t)f0 * F;
+        for (int b = f0; b < nb; b++) {
             float *x = m->x + (size_t)b * E, *t2 = m->xb2 + (size_t)b * E;
             rmsnorm(t2, t2, L->post_attn_norm, E, m->eps);
             for (int i = 0; i < E; i++)
                 x[i] += t2[i];
             rmsnorm(m->xb + (size_t)b * E, x, L->ffn_norm, E, m->eps);
         }
-        DUMP("attn_post_norm", il, m->xb2, nb * E);
-        DUMP("sa_out", il, m->x, nb * E);
-        DUMP("ffn_norm", il, m->xb, nb * E);
-        llm_matmat_part(&L->gate, m->xb, m->hb, nb, n_total, first, exact, m->scratch);
-        llm_matmat_part(&L->up, m->xb, m->hb2, nb, n_total, first, exact, m->scratch);
-        DUMP("ffn_gate", il, m->hb, nb * F);
-        DUMP("ffn_up", il, m->hb2, nb * F);
+        DUMP("attn_post_norm", il, xb2_f, fn * E);
+        DUMP("sa_out", il, m->x + (size_t)f0 * E, fn * E);
+        DUMP("ffn_norm", il, xb_f, fn * E);
+        llm_matmat_part(&L->gate, xb_f, hb_f, fn, ftot, ffirst, exact, m->scratch);
+        llm_matmat_part(&L->up, xb_f, hb2_f, fn, ftot, ffirst, exact, m->scratch);
+        DUMP("ffn_gate", il, hb_f, fn * F);
+        DUMP("ffn_up", il, hb2_f, fn * F);
         if (exact)
-            for (size_t i = 0; i < (size_t)nb * F; i++)
-                m->hb[i] = gelu_f32(m->hb[i]) * m->hb2[i];
+            for (size_t i = 0; i < (size_t)fn * F; i++)
+                hb_f[i] = gelu_f32(hb_f[i]) * hb2_f[i];
         else
-            for (size_t i = 0; i < (size_t)nb * F; i++)
-                m->hb[i] = geglu_ggml(m->hb[i], m->hb2[i]);
-        DUMP("ffn_geglu", il, m->hb, nb * F);
-        llm_matmat_part(&L->down, m->hb, m->xb2, nb, n_total, first, exact, m->scratch);
-        DUMP("ffn_out", il, m->xb2, nb * E);
-        for (int b = 0; b < nb; b++) {
+            for (size_t i = 0; i < (size_t)fn * F; i++)
+                hb_f[i] = geglu_ggml(hb_f[i], hb2_f[i]);
+        DUMP("ffn_geglu", il, hb_f, fn * F);
+        llm_matmat_part(&L->down, hb_f, xb2_f, fn, ftot, ffirst, exact, m->scratch);
+        DUMP("ffn_out", il, xb2_f, fn * E);
+        for (int b = f0; b < nb; b++) {
             float *x = m->x + (size_t)b * E, *t2 = m->xb2 + (size_t)b * E;
             rmsnorm(t2, t2, L->post_ffw_norm, E, m->eps);
             for (int i = 0; i < E; i++)
                 x[i] += t2[i];
         }
-        DUMP("ffn_post_norm", il, m->xb2, nb * E);
-        DUMP("l_out", il, m->x, nb * E);
+        DUMP("ffn_post_norm", il, xb2_f, fn * E);
+        DUMP("l_out", il, m->x + (size_t)f0 * E, fn * E);
     }
     if (!want_logits)
         return;
