@@ -222,6 +222,59 @@ __attribute__((target("avx2"))) static void normals_avx2(mc_philox_state *st, in
     }
 }
 
+/* so8_householder_from_normals for n = 8 with whole rows in AVX2 registers: the same IEEE
+ * operations per entry in the same order (each wv[j] sums over i in order; multiply and
+ * subtract stay separate: no FMA), so the same bits. Rows o.. are still exactly 0 left of
+ * column o at step k, so treating all 8 columns leaves those entries +0 — as the block-only
+ * loop does. tests/test_so8.c compares the batch with a plain reference bit for bit. */
+__attribute__((target("avx2"))) static void householder8_avx2(double *z, double *R,
+                                                              int sign_fix)
+{
+    so8_mat_identity(8, R);
+    int det_sign = 1;
+    for (int k = 2; k <= 8; k++) {
+        double *x = z + (k * (k - 1) / 2 - 1);
+        double nrm2 = 0.0;
+        for (int i = 0; i < k; i++)
+            nrm2 += x[i] * x[i];
+        if (!(nrm2 > 0.0))
+            continue;
+        double nrm = sqrt(nrm2);
+        double sgn = x[0] >= 0.0 ? 1.0 : -1.0;
+        double ax0 = fabs(x[0]);
+        x[0] = x[0] + sgn * nrm;
+        double beta = 1.0 / (nrm * (nrm + ax0));
+        int o = 8 - k;
+        if (sign_fix)
+            R[o * 8 + o] = -sgn;
+        v4d w_lo = {0.0, 0.0, 0.0, 0.0}, w_hi = w_lo, r_lo, r_hi;
+        for (int i = 0; i < k; i++) {
+            const double xi = x[i];
+            memcpy(&r_lo, R + (o + i) * 8, sizeof r_lo);
+            memcpy(&r_hi, R + (o + i) * 8 + 4, sizeof r_hi);
+            w_lo = w_lo + xi * r_lo;
+            w_hi = w_hi + xi * r_hi;
+        }
+        w_lo = beta * w_lo;
+        w_hi = beta * w_hi;
+        for (int i = 0; i < k; i++) {
+            const double xi = x[i];
+            double *row = R + (o + i) * 8;
+            memcpy(&r_lo, row, sizeof r_lo);
+            memcpy(&r_hi, row + 4, sizeof r_hi);
+            r_lo = r_lo - xi * w_lo;
+            r_hi = r_hi - xi * w_hi;
+            memcpy(row, &r_lo, sizeof r_lo);
+            memcpy(row + 4, &r_hi, sizeof r_hi);
+        }
+        if (sign_fix ? sgn < 0 : 1)
+            det_sign = -det_sign;
+    }
+    if (det_sign < 0)
+        for (int i = 0; i < 8; i++)
+            R[i * 8 + 7] = -R[i * 8 + 7];
+}
+
 __attribute__((target("avx2"))) static void sample_one_avx2(so8_sampler sampler, int n,
                                                             uint64_t seed, uint64_t index,
                                                             double *R)
@@ -242,8 +295,8 @@ __attribute__((target("avx2"))) static void sample_one_avx2(so8_sampler sampler,
     const int nz = n * (n + 1) / 2 - 1;
     const int fix = sampler == SO8_SAMPLER_HAAR;
     normals_avx2(&st, (nz + 1) / 2, work, 0);
-    if (n == 8) /* the first-class case with a constant n: loops unrolled, no remainders */
-        so8_householder_from_normals(8, work, R, fix);
+    if (n == 8) /* the first-class case: whole rows in registers */
+        householder8_avx2(work, R, fix);
     else
         so8_householder_from_normals(n, work, R, fix);
 }
