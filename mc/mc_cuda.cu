@@ -84,8 +84,14 @@ extern "C" void mc_cuda_device_describe(int dev, char *buf, size_t buflen)
     int n = 0;
     cudaError_t e = cudaGetDeviceCount(&n);
     if (e != cudaSuccess) {
-        snprintf(buf, buflen, "%s", cudaGetErrorString(e));
+        /* without a GPU the runtime reports a missing or old driver: say it plainly */
+        snprintf(buf, buflen, "no usable CUDA GPU or driver on this machine (%s)",
+                 cudaGetErrorString(e));
         cudaGetLastError();
+        return;
+    }
+    if (n == 0) {
+        snprintf(buf, buflen, "no CUDA GPU on this machine");
         return;
     }
     if (dev < 0 || dev >= n) {
