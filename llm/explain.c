@@ -11,6 +11,7 @@
  *   volume lies (a uniform point of Q has E|x|² = d a²/3, so |x| ≈ a√(d/3)).
  */
 #include "llm/explain.h"
+#include "llm/strbuf.h"
 
 #include "llm/internal.h" /* sampler and model internals: explain is part of llm/ */
 #include "llm/llm.h"
@@ -48,66 +49,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-typedef struct {
-    char *p;
-    size_t n, cap;
-    int oom;
-} sbuf;
-
-static void sb_vadd(sbuf *b, const char *fmt, va_list ap)
-{
-    if (b->oom)
-        return;
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    if (n < 0) {
-        b->oom = 1;
-        return;
-    }
-    if (b->n + (size_t)n + 1 > b->cap) {
-        size_t c = b->cap ? b->cap : 256;
-        while (c < b->n + (size_t)n + 1)
-            c *= 2;
-        char *q = realloc(b->p, c);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = c;
-    }
-    vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
-    b->n += (size_t)n;
-}
-
-static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    sb_vadd(b, fmt, ap);
-    va_end(ap);
-}
-
-/* Takes the string out of the buffer (never NULL unless out of memory). */
-static char *sb_take(sbuf *b)
-{
-    if (b->oom) {
-        free(b->p);
-        return NULL;
-    }
-    if (!b->p) {
-        b->p = malloc(1);
-        if (b->p)
-            b->p[0] = '\0';
-    }
-    char *p = b->p;
-    b->p = NULL;
-    b->n = b->cap = 0;
-    return p;
-}
 
 static char *dup_str(const char *s)
 {
@@ -607,7 +548,7 @@ static int read_result(const char *json_text, cJSON **root, result_info *ri, cha
  * facts, allowed numbers, template
  * ------------------------------------------------------------------------------------------ */
 
-static void describe_body(sbuf *b, const result_info *ri)
+static void describe_body(llm_strbuf *b, const result_info *ri)
 {
     char a[32], r[32];
     fmt_g(a, sizeof a, ri->a, 6);
@@ -615,20 +556,20 @@ static void describe_body(sbuf *b, const result_info *ri)
     int d = (int)ri->dim;
     const char *centre = ri->centred ? "centred at 0" : "centred as given";
     if (!strcmp(ri->quantity, "surface"))
-        sb_add(b, "the surface measure of the sphere of radius %s (%s) inside the cube [-%s, %s]^%d",
+        llm_strbuf_add(b, "the surface measure of the sphere of radius %s (%s) inside the cube [-%s, %s]^%d",
                r, centre, a, a, d);
     else if (!strcmp(ri->quantity, "orient_avg"))
-        sb_add(b, "the volume of the randomly rotated cube [-%s, %s]^%d inside the ball of radius "
+        llm_strbuf_add(b, "the volume of the randomly rotated cube [-%s, %s]^%d inside the ball of radius "
                   "%s, averaged over uniform (Haar) rotations",
                a, a, d, r);
     else
-        sb_add(b, "the volume of the part of the cube [-%s, %s]^%d inside the ball of radius %s "
+        llm_strbuf_add(b, "the volume of the part of the cube [-%s, %s]^%d inside the ball of radius %s "
                   "(%s)",
                a, a, d, r, centre);
 }
 
 /* "task: ..." without "the part of" wording: short, so the prompt stays small. */
-static void describe_short(sbuf *b, const result_info *ri)
+static void describe_short(llm_strbuf *b, const result_info *ri)
 {
     char a[32], r[32];
     fmt_g(a, sizeof a, ri->a, 6);
@@ -636,61 +577,61 @@ static void describe_short(sbuf *b, const result_info *ri)
     int d = (int)ri->dim;
     const char *centre = ri->centred ? "" : " (centre off 0)";
     if (!strcmp(ri->quantity, "surface"))
-        sb_add(b, "surface of the sphere of radius %s%s inside the cube [-%s, %s]^%d", r, centre,
+        llm_strbuf_add(b, "surface of the sphere of radius %s%s inside the cube [-%s, %s]^%d", r, centre,
                a, a, d);
     else if (!strcmp(ri->quantity, "orient_avg"))
-        sb_add(b, "volume of the cube [-%s, %s]^%d inside the ball of radius %s, averaged over "
+        llm_strbuf_add(b, "volume of the cube [-%s, %s]^%d inside the ball of radius %s, averaged over "
                   "random rotations of the cube",
                a, a, d, r);
     else
-        sb_add(b, "volume of the cube [-%s, %s]^%d inside the ball of radius %s%s", a, a, d, r,
+        llm_strbuf_add(b, "volume of the cube [-%s, %s]^%d inside the ball of radius %s%s", a, a, d, r,
                centre);
 }
 
-static void add_corner_fact(sbuf *f, const result_info *ri)
+static void add_corner_fact(llm_strbuf *f, const result_info *ri)
 {
     char x[48], y[48];
     if (!ri->have_geom || !ri->centred)
         return;
     fmt_g(x, sizeof x, ri->a, 6);
     fmt_g(y, sizeof y, ri->corner, 3);
-    sb_add(f, "- distance to a face: %s\n- distance to a corner: %s\n", x, y);
+    llm_strbuf_add(f, "- distance to a face: %s\n- distance to a corner: %s\n", x, y);
 }
 
 /* The fact lines given to the model (and printed by --json). Same labels and order as the
  * worked examples, so that a small base model copies the right number. */
-static void build_facts(sbuf *f, const result_info *ri)
+static void build_facts(llm_strbuf *f, const result_info *ri)
 {
     char x[128], y[128];
     switch (ri->kind) {
     case LLM_RESULT_VOLUME:
-        sb_add(f, "- task: ");
+        llm_strbuf_add(f, "- task: ");
         if (ri->have_geom)
             describe_short(f, ri);
         else
-            sb_add(f, "%s", ri->quantity);
-        sb_add(f, "\n");
+            llm_strbuf_add(f, "%s", ri->quantity);
+        llm_strbuf_add(f, "\n");
         fmt_count(x, sizeof x, ri->samples);
-        sb_add(f, "- samples: %s\n", x);
+        llm_strbuf_add(f, "- samples: %s\n", x);
         fmt_pm(x, sizeof x, ri->est, ri->se);
-        sb_add(f, "- estimate: %s\n", x);
+        llm_strbuf_add(f, "- estimate: %s\n", x);
         if (ri->have_gpu && ri->have_cpu && ri->have_identical) {
             fmt_count(x, sizeof x, ri->gpu_hits);
             fmt_count(y, sizeof y, ri->cpu_hits);
-            sb_add(f, "- GPU hits: %s\n- CPU hits: %s\n- identical: %s\n", x, y,
+            llm_strbuf_add(f, "- GPU hits: %s\n- CPU hits: %s\n- identical: %s\n", x, y,
                    ri->identical ? "yes" : "no");
         } else if (ri->have_cpu) {
-            sb_add(f, "- GPU: not run\n");
+            llm_strbuf_add(f, "- GPU: not run\n");
         }
         if (ri->have_exact) {
             fmt_g(x, sizeof x, ri->exact, 8);
             fmt_sig(y, sizeof y, fabs(ri->z), 2);
-            sb_add(f, "- exact value: %s\n- standard errors away: %s\n- agrees: %s\n", x, y,
+            llm_strbuf_add(f, "- exact value: %s\n- standard errors away: %s\n- agrees: %s\n", x, y,
                    fabs(ri->z) <= Z_AGREE ? "yes" : "no");
         }
         if (isfinite(ri->frac_cube)) {
             fmt_sig(x, sizeof x, 100 * ri->frac_cube, 3);
-            sb_add(f, "- %s: %s%%\n",
+            llm_strbuf_add(f, "- %s: %s%%\n",
                    !strcmp(ri->quantity, "surface") ? "fraction of the sphere inside the cube"
                                                     : "fraction of the cube",
                    x);
@@ -698,68 +639,68 @@ static void build_facts(sbuf *f, const result_info *ri)
         add_corner_fact(f, ri);
         break;
     case LLM_RESULT_EXACT:
-        sb_add(f, "- task: exact ");
+        llm_strbuf_add(f, "- task: exact ");
         if (ri->have_geom)
             describe_short(f, ri);
         else
-            sb_add(f, "%s", ri->quantity);
-        sb_add(f, "\n");
+            llm_strbuf_add(f, "%s", ri->quantity);
+        llm_strbuf_add(f, "\n");
         fmt_g(x, sizeof x, ri->value, 10);
-        sb_add(f, "- value: %s\n", x);
+        llm_strbuf_add(f, "- value: %s\n", x);
         if (ri->have_error_bound) {
             fmt_sig(x, sizeof x, ri->error_bound, 2);
-            sb_add(f, "- error bound: %s\n", x);
+            llm_strbuf_add(f, "- error bound: %s\n", x);
         }
         if (!strcmp(ri->quantity, "surface")) {
             if (ri->have_ball) {
                 fmt_sig(x, sizeof x, 100 * ri->value / ri->sphere_area, 3);
-                sb_add(f, "- fraction of the sphere inside the cube: %s%%\n", x);
+                llm_strbuf_add(f, "- fraction of the sphere inside the cube: %s%%\n", x);
             }
         } else if (ri->have_fc) {
             fmt_sig(x, sizeof x, 100 * ri->fraction_cube_json, 3);
-            sb_add(f, "- fraction of the cube: %s%%\n", x);
+            llm_strbuf_add(f, "- fraction of the cube: %s%%\n", x);
         }
         add_corner_fact(f, ri);
         break;
     case LLM_RESULT_ROTATIONS:
         fmt_count(x, sizeof x, ri->samples);
         if (isfinite(ri->dim))
-            sb_add(f, "- task: %s random rotations in %d dimensions, SO(%d)\n", x, (int)ri->dim,
+            llm_strbuf_add(f, "- task: %s random rotations in %d dimensions, SO(%d)\n", x, (int)ri->dim,
                    (int)ri->dim);
         else
-            sb_add(f, "- task: %s random rotations\n", x);
+            llm_strbuf_add(f, "- task: %s random rotations\n", x);
         if (ri->have_orth) {
             fmt_sig(x, sizeof x, ri->max_orth, 2);
-            sb_add(f, "- orthogonality error: %s\n", x);
+            llm_strbuf_add(f, "- orthogonality error: %s\n", x);
         }
-        sb_add(f, "- tests of uniformity: %d\n- tests passed: %d\n", ri->n_tests, ri->n_pass);
+        llm_strbuf_add(f, "- tests of uniformity: %d\n- tests passed: %d\n", ri->n_tests, ri->n_pass);
         if (ri->worst_z >= 0) {
             fmt_sig(x, sizeof x, ri->worst_z, 2);
-            sb_add(f, "- worst deviation: %s\n", x);
+            llm_strbuf_add(f, "- worst deviation: %s\n", x);
         }
         break;
     case LLM_RESULT_VERIFY:
-        sb_add(f, "- task: so8t verify, checks of GPU, CPU and exact values\n");
-        sb_add(f, "- cases: %d\n", ri->n_cases);
+        llm_strbuf_add(f, "- task: so8t verify, checks of GPU, CPU and exact values\n");
+        llm_strbuf_add(f, "- cases: %d\n", ri->n_cases);
         if (ri->n_cases_exact) {
-            sb_add(f, "- agreeing with the exact value: %d of %d\n", ri->n_cases_exact_ok,
+            llm_strbuf_add(f, "- agreeing with the exact value: %d of %d\n", ri->n_cases_exact_ok,
                    ri->n_cases_exact);
             fmt_sig(x, sizeof x, ri->verify_worst_z, 2);
-            sb_add(f, "- largest standard errors away: %s\n", x);
+            llm_strbuf_add(f, "- largest standard errors away: %s\n", x);
         }
         if (ri->n_cases_ident_known)
-            sb_add(f, "- identical GPU and CPU counts: %d of %d\n", ri->n_cases_ident,
+            llm_strbuf_add(f, "- identical GPU and CPU counts: %d of %d\n", ri->n_cases_ident,
                    ri->n_cases_ident_known);
         else
-            sb_add(f, "- GPU: not run\n");
+            llm_strbuf_add(f, "- GPU: not run\n");
         if (ri->have_pass)
-            sb_add(f, "- passed: %s\n", ri->pass ? "yes" : "no");
+            llm_strbuf_add(f, "- passed: %s\n", ri->pass ? "yes" : "no");
         break;
     }
 }
 
 /* The geometry sentence (volume and exact results centred at 0). */
-static void geometry_sentence(sbuf *t, const result_info *ri, double frac)
+static void geometry_sentence(llm_strbuf *t, const result_info *ri, double frac)
 {
     char a[32], r[32], c[32], p[32], n[32];
     if (!ri->have_geom || !isfinite(frac))
@@ -772,20 +713,20 @@ static void geometry_sentence(sbuf *t, const result_info *ri, double frac)
     if (!strcmp(ri->quantity, "surface")) {
         fmt_count(n, sizeof n, ri->n_faces);
         if (ri->centred && ri->r > ri->a && ri->r < ri->corner)
-            sb_add(t, " Only %s%% of the sphere's surface lies inside the cube: a sphere of "
+            llm_strbuf_add(t, " Only %s%% of the sphere's surface lies inside the cube: a sphere of "
                       "radius %s pokes out through all %s faces of the cube (at distance %s) "
                       "while staying short of its corners (at distance %s).",
                    p, r, n, a, c);
         else
-            sb_add(t, " %s%% of the sphere's surface lies inside the cube.", p);
+            llm_strbuf_add(t, " %s%% of the sphere's surface lies inside the cube.", p);
         return;
     }
     if (!ri->centred) {
-        sb_add(t, " The overlap fills %s%% of the cube.", p);
+        llm_strbuf_add(t, " The overlap fills %s%% of the cube.", p);
         return;
     }
     if (ri->r <= ri->a)
-        sb_add(t, " The ball fits inside the cube, so the overlap is the whole ball, yet it fills "
+        llm_strbuf_add(t, " The ball fits inside the cube, so the overlap is the whole ball, yet it fills "
                   "only %s%% of the cube: in %d dimensions most of a cube's volume sits out "
                   "towards its corners (at distance %s), far from the centre.",
                p, d, c);
@@ -794,64 +735,64 @@ static void geometry_sentence(sbuf *t, const result_info *ri, double frac)
             fmt_count(n, sizeof n, ri->n_corners);
         else
             snprintf(n, sizeof n, "2^%d", d);
-        sb_add(t, " The overlap fills %s%% of the cube: the ball reaches past the cube's faces "
+        llm_strbuf_add(t, " The overlap fills %s%% of the cube: the ball reaches past the cube's faces "
                   "(at distance %s) but not its %s corners (at distance %s), and in %d "
                   "dimensions much of a cube's volume lies out in those corners.",
                p, a, n, c, d);
     } else
-        sb_add(t, " The ball contains the whole cube (its corners are at distance %s), so the "
+        llm_strbuf_add(t, " The ball contains the whole cube (its corners are at distance %s), so the "
                   "overlap is the cube itself: %s%% of it.",
                c, p);
 }
 
-static void build_template(sbuf *t, const result_info *ri)
+static void build_template(llm_strbuf *t, const result_info *ri)
 {
     char x[128], y[128], z[128];
     switch (ri->kind) {
     case LLM_RESULT_VOLUME:
         fmt_count(x, sizeof x, ri->samples);
-        sb_add(t, "so8t estimated ");
+        llm_strbuf_add(t, "so8t estimated ");
         if (ri->have_geom)
             describe_body(t, ri);
         else
-            sb_add(t, "a %s", ri->quantity);
-        sb_add(t, " from %s random samples (method %s, backend %s).", x, ri->method,
+            llm_strbuf_add(t, "a %s", ri->quantity);
+        llm_strbuf_add(t, " from %s random samples (method %s, backend %s).", x, ri->method,
                ri->backend);
         fmt_pm(x, sizeof x, ri->est, ri->se);
-        sb_add(t, " The estimate is %s, where ± is one standard error", x);
+        llm_strbuf_add(t, " The estimate is %s, where ± is one standard error", x);
         if (ri->have_ci) {
             fmt_pm(y, sizeof y, ri->lo, ri->se);
             fmt_pm(z, sizeof z, ri->hi, ri->se);
             *strchr(y, ' ') = '\0';
             *strchr(z, ' ') = '\0';
-            sb_add(t, "; the 95%% interval runs from %s to %s", y, z);
+            llm_strbuf_add(t, "; the 95%% interval runs from %s to %s", y, z);
         }
-        sb_add(t, ".");
+        llm_strbuf_add(t, ".");
         if (ri->have_gpu && ri->have_cpu && ri->have_identical) {
             fmt_count(x, sizeof x, ri->gpu_hits);
             fmt_count(y, sizeof y, ri->cpu_hits);
             if (ri->identical)
-                sb_add(t, " The GPU and the CPU counted identical numbers of hits (%s), as they "
+                llm_strbuf_add(t, " The GPU and the CPU counted identical numbers of hits (%s), as they "
                           "must, since both draw their random numbers from one seed.",
                        x);
             else
-                sb_add(t, " The GPU counted %s hits and the CPU %s: the counts are not "
+                llm_strbuf_add(t, " The GPU counted %s hits and the CPU %s: the counts are not "
                           "identical, although both draw their random numbers from one seed, "
                           "so one backend has a bug.",
                        x, y);
         } else if (ri->have_cpu) {
-            sb_add(t, " The GPU was not run (%s), so the CPU alone computed the estimate.",
+            llm_strbuf_add(t, " The GPU was not run (%s), so the CPU alone computed the estimate.",
                    ri->gpu_why[0] ? ri->gpu_why : "no CUDA device here");
         }
         if (ri->have_exact) {
             fmt_g(x, sizeof x, ri->exact, 8);
             fmt_sig(y, sizeof y, fabs(ri->z), 2);
             if (fabs(ri->z) <= Z_AGREE)
-                sb_add(t, " The exact value is %s, %s standard errors away, so the estimate "
+                llm_strbuf_add(t, " The exact value is %s, %s standard errors away, so the estimate "
                           "agrees with it (the check allows 5).",
                        x, y);
             else
-                sb_add(t, " The exact value is %s, %s standard errors away, so the estimate does "
+                llm_strbuf_add(t, " The exact value is %s, %s standard errors away, so the estimate does "
                           "not agree with it: that many standard errors means a bug, not bad "
                           "luck.",
                        x, y);
@@ -859,23 +800,23 @@ static void build_template(sbuf *t, const result_info *ri)
         geometry_sentence(t, ri, ri->frac_cube);
         break;
     case LLM_RESULT_EXACT:
-        sb_add(t, "so8t computed ");
+        llm_strbuf_add(t, "so8t computed ");
         if (ri->have_geom)
             describe_body(t, ri);
         else
-            sb_add(t, "a %s", ri->quantity);
+            llm_strbuf_add(t, "a %s", ri->quantity);
         fmt_g(x, sizeof x, ri->value, 10);
-        sb_add(t, " deterministically: it is %s", x);
+        llm_strbuf_add(t, " deterministically: it is %s", x);
         if (ri->have_error_bound) {
             fmt_sig(y, sizeof y, ri->error_bound, 2);
-            sb_add(t, ", with an error bound of %s", y);
+            llm_strbuf_add(t, ", with an error bound of %s", y);
         }
-        sb_add(t, ".");
-        sb_add(t, " This is a reference value, not a random estimate, so it has no statistical "
+        llm_strbuf_add(t, ".");
+        llm_strbuf_add(t, " This is a reference value, not a random estimate, so it has no statistical "
                   "uncertainty; Monte Carlo runs are checked against it.");
         if (ri->have_fb && !strcmp(ri->quantity, "volume")) {
             fmt_sig(x, sizeof x, 100 * ri->fraction_ball_json, 3);
-            sb_add(t, " It contains %s%% of the ball's volume.", x);
+            llm_strbuf_add(t, " It contains %s%% of the ball's volume.", x);
         }
         if (!strcmp(ri->quantity, "surface"))
             geometry_sentence(t, ri, ri->have_ball ? ri->value / ri->sphere_area : NAN);
@@ -887,68 +828,68 @@ static void build_template(sbuf *t, const result_info *ri)
     case LLM_RESULT_ROTATIONS:
         fmt_count(x, sizeof x, ri->samples);
         if (isfinite(ri->dim))
-            sb_add(t, "so8t drew %s uniformly random (Haar) rotations of SO(%d) on the %s "
+            llm_strbuf_add(t, "so8t drew %s uniformly random (Haar) rotations of SO(%d) on the %s "
                       "backend.",
                    x, (int)ri->dim, ri->backend);
         else
-            sb_add(t, "so8t drew %s uniformly random (Haar) rotations on the %s backend.", x,
+            llm_strbuf_add(t, "so8t drew %s uniformly random (Haar) rotations on the %s backend.", x,
                    ri->backend);
         if (ri->have_orth) {
             fmt_sig(x, sizeof x, ri->max_orth, 2);
-            sb_add(t, " Every matrix is a proper rotation to rounding error: the largest "
+            llm_strbuf_add(t, " Every matrix is a proper rotation to rounding error: the largest "
                       "orthogonality error is %s",
                    x);
             if (ri->have_det) {
                 snprintf(y, sizeof y, "%.17g", ri->min_det);
                 snprintf(z, sizeof z, "%.17g", ri->max_det);
-                sb_add(t, " and the determinants lie between %s and %s", y, z);
+                llm_strbuf_add(t, " and the determinants lie between %s and %s", y, z);
             }
-            sb_add(t, ".");
+            llm_strbuf_add(t, ".");
         }
         if (ri->pass)
-            sb_add(t, " All %d statistical tests of the Haar distribution passed", ri->n_tests);
+            llm_strbuf_add(t, " All %d statistical tests of the Haar distribution passed", ri->n_tests);
         else
-            sb_add(t, " Only %d of %d statistical tests of the Haar distribution passed; %s "
+            llm_strbuf_add(t, " Only %d of %d statistical tests of the Haar distribution passed; %s "
                       "failed, so the sampler is not uniform",
                    ri->n_pass, ri->n_tests, ri->failed_name[0] ? ri->failed_name : "one");
         if (ri->worst_z >= 0) {
             fmt_sig(x, sizeof x, ri->worst_z, 2);
-            sb_add(t, "; the largest |z| is %s (%s)", x, ri->worst_name);
+            llm_strbuf_add(t, "; the largest |z| is %s (%s)", x, ri->worst_name);
         }
-        sb_add(t, ".");
-        sb_add(t, " Uniform rotations treat every direction alike, which is what averaging a "
+        llm_strbuf_add(t, ".");
+        llm_strbuf_add(t, " Uniform rotations treat every direction alike, which is what averaging a "
                   "volume over all orientations of the cube needs.");
         break;
     case LLM_RESULT_VERIFY:
-        sb_add(t, "so8t verify ran %d cases, each comparing the GPU, the CPU and the exact "
+        llm_strbuf_add(t, "so8t verify ran %d cases, each comparing the GPU, the CPU and the exact "
                   "value.",
                ri->n_cases);
         if (ri->n_cases_exact) {
             fmt_sig(x, sizeof x, ri->verify_worst_z, 2);
             if (ri->n_cases_exact_ok == ri->n_cases_exact)
-                sb_add(t, " Every estimate agrees with its exact value within 5 standard errors "
+                llm_strbuf_add(t, " Every estimate agrees with its exact value within 5 standard errors "
                           "(the largest |z| is %s).",
                        x);
             else
-                sb_add(t, " %d of %d estimates are within 5 standard errors of the exact value; "
+                llm_strbuf_add(t, " %d of %d estimates are within 5 standard errors of the exact value; "
                           "the others do not agree (largest |z| %s).",
                        ri->n_cases_exact_ok, ri->n_cases_exact, x);
         }
         if (ri->n_cases_ident_known) {
             if (ri->n_cases_ident == ri->n_cases_ident_known)
-                sb_add(t, " The GPU and CPU hit counts were identical in all %d cases that ran "
+                llm_strbuf_add(t, " The GPU and CPU hit counts were identical in all %d cases that ran "
                           "on both.",
                        ri->n_cases_ident_known);
             else
-                sb_add(t, " The GPU and CPU hit counts differ in %d of %d cases, which points "
+                llm_strbuf_add(t, " The GPU and CPU hit counts differ in %d of %d cases, which points "
                           "to a bug.",
                        ri->n_cases_ident_known - ri->n_cases_ident, ri->n_cases_ident_known);
         } else {
-            sb_add(t, " The GPU was not run (no CUDA device here), so only the CPU was "
+            llm_strbuf_add(t, " The GPU was not run (no CUDA device here), so only the CPU was "
                       "checked.");
         }
         if (ri->have_pass)
-            sb_add(t, ri->pass ? " Overall the suite passed." : " Overall the suite failed.");
+            llm_strbuf_add(t, ri->pass ? " Overall the suite passed." : " Overall the suite failed.");
         break;
     }
 }
@@ -1051,85 +992,85 @@ static char *build_example(llm_result_kind k, const char *facts)
     const char *what = surface ? "surface of the sphere of radius 1.2 inside the cube [-1, 1]^3"
                                : "volume of the cube [-1, 1]^3 inside the ball of radius 1.2";
     const char *fname = surface ? "fraction of the sphere inside the cube" : "fraction of the cube";
-    sbuf b = {0};
-    sb_add(&b, "Facts:\n");
+    llm_strbuf b = {0};
+    llm_strbuf_add(&b, "Facts:\n");
     if (k == LLM_RESULT_EXACT) {
-        sb_add(&b, "- task: exact %s\n- value: %s\n", what, surface ? "9.047786842" : "6.383716272");
+        llm_strbuf_add(&b, "- task: exact %s\n- value: %s\n", what, surface ? "9.047786842" : "6.383716272");
         if (eb)
-            sb_add(&b, "- error bound: 1.0e-12\n");
+            llm_strbuf_add(&b, "- error bound: 1.0e-12\n");
     } else {
-        sb_add(&b, "- task: %s\n- samples: 1,000,000\n- estimate: %s\n", what,
+        llm_strbuf_add(&b, "- task: %s\n- samples: 1,000,000\n- estimate: %s\n", what,
                surface ? (agree_no ? "9.0712 ± 0.0027" : "9.0495 ± 0.0027")
                        : (agree_no ? "6.4125 ± 0.0032" : "6.3860 ± 0.0032"));
         if (gpu_lines)
-            sb_add(&b, "- GPU hits: %s\n- CPU hits: 798,248\n- identical: %s\n",
+            llm_strbuf_add(&b, "- GPU hits: %s\n- CPU hits: 798,248\n- identical: %s\n",
                    ident_no ? "798,311" : "798,248", ident_no ? "no" : "yes");
         else if (gpu_none)
-            sb_add(&b, "- GPU: not run\n");
+            llm_strbuf_add(&b, "- GPU: not run\n");
         if (exact)
-            sb_add(&b, "- exact value: %s\n- standard errors away: %s\n- agrees: %s\n",
+            llm_strbuf_add(&b, "- exact value: %s\n- standard errors away: %s\n- agrees: %s\n",
                    surface ? "9.0477868" : "6.3837163",
                    surface ? (agree_no ? "8.7" : "0.63") : (agree_no ? "9.0" : "0.71"),
                    agree_no ? "no" : "yes");
     }
     if (frac)
-        sb_add(&b, "- %s: %s\n", fname, surface ? "50.0%" : "79.8%");
+        llm_strbuf_add(&b, "- %s: %s\n", fname, surface ? "50.0%" : "79.8%");
     if (corner)
-        sb_add(&b, "- distance to a face: 1\n- distance to a corner: 1.73\n");
-    sb_add(&b, "Explanation:");
+        llm_strbuf_add(&b, "- distance to a face: 1\n- distance to a corner: 1.73\n");
+    llm_strbuf_add(&b, "Explanation:");
     if (k == LLM_RESULT_EXACT) {
-        sb_add(&b, " so8t computed the [task] without random numbers: it is [value]%s.",
+        llm_strbuf_add(&b, " so8t computed the [task] without random numbers: it is [value]%s.",
                eb ? ", with an error bound of [error bound]" : "");
-        sb_add(&b, " This reference value has no statistical uncertainty, so Monte Carlo runs "
+        llm_strbuf_add(&b, " This reference value has no statistical uncertainty, so Monte Carlo runs "
                    "are checked against it.");
     } else {
-        sb_add(&b, " With [samples] random points, so8t estimated the [task] as [estimate].");
+        llm_strbuf_add(&b, " With [samples] random points, so8t estimated the [task] as [estimate].");
         if (gpu_lines && !ident_no)
-            sb_add(&b, " The GPU and the CPU counted the same [GPU hits] hits, as they must "
+            llm_strbuf_add(&b, " The GPU and the CPU counted the same [GPU hits] hits, as they must "
                        "with one seed.");
         else if (gpu_lines)
-            sb_add(&b, " The GPU counted [GPU hits] hits but the CPU [CPU hits]: the counts "
+            llm_strbuf_add(&b, " The GPU counted [GPU hits] hits but the CPU [CPU hits]: the counts "
                        "differ, which with one seed means a bug in one backend.");
         else if (gpu_none)
-            sb_add(&b, " There was no GPU, so the CPU computed it alone.");
+            llm_strbuf_add(&b, " There was no GPU, so the CPU computed it alone.");
         if (exact && !agree_no)
-            sb_add(&b, " The exact value [exact value] is only [standard errors away] standard "
+            llm_strbuf_add(&b, " The exact value [exact value] is only [standard errors away] standard "
                        "errors away, so the estimate agrees with it.");
         else if (exact)
-            sb_add(&b, " The exact value [exact value] is [standard errors away] standard errors "
+            llm_strbuf_add(&b, " The exact value [exact value] is [standard errors away] standard errors "
                        "away, far more than chance allows, so the estimate does not agree with "
                        "it.");
     }
     if (frac && surface)
-        sb_add(&b, " Only [%s] of the sphere lies inside the cube%s", fname,
+        llm_strbuf_add(&b, " Only [%s] of the sphere lies inside the cube%s", fname,
                corner ? ": it pokes out through the faces at distance [distance to a face] but "
                         "stays short of the corners at distance [distance to a corner]."
                       : ".");
     else if (frac)
-        sb_add(&b, " The overlap fills [%s] of the cube%s", fname,
+        llm_strbuf_add(&b, " The overlap fills [%s] of the cube%s", fname,
                corner ? ": the ball pokes out through the faces at distance [distance to a "
                         "face] but misses the corners at distance [distance to a corner]."
                       : ".");
-    sb_add(&b, "\n");
-    return sb_take(&b);
+    llm_strbuf_add(&b, "\n");
+    return llm_strbuf_take(&b);
 }
 
 /* The worked example for a verify result, with the same GPU facts as the target. */
 static char *build_verify_example(const char *facts)
 {
     int gpu = strstr(facts, "- identical GPU and CPU counts:") != NULL;
-    sbuf b = {0};
-    sb_add(&b, "Facts:\n- task: so8t verify, checks of GPU, CPU and exact values\n- cases: 12\n"
+    llm_strbuf b = {0};
+    llm_strbuf_add(&b, "Facts:\n- task: so8t verify, checks of GPU, CPU and exact values\n- cases: 12\n"
                "- agreeing with the exact value: 12 of 12\n- largest standard errors away: "
                "2.9\n%s- passed: yes\n",
            gpu ? "- identical GPU and CPU counts: 12 of 12\n" : "- GPU: not run\n");
-    sb_add(&b, "Explanation: so8t ran [cases] verification cases. In [agreeing with the exact "
+    llm_strbuf_add(&b, "Explanation: so8t ran [cases] verification cases. In [agreeing with the exact "
                "value] cases the estimate agrees with the exact value, the worst being [largest "
                "standard errors away] standard errors away. %s\n",
            gpu ? "The GPU and the CPU counts were identical in [identical GPU and CPU counts] "
                  "cases, as one seed requires."
                : "There was no GPU, so only the CPU was checked.");
-    return sb_take(&b);
+    return llm_strbuf_take(&b);
 }
 
 /* Lower-case word w (n bytes) without a plural 's', for comparing names. */
@@ -1200,8 +1141,8 @@ static int citation_misattributed(const char *clause, size_t cl, const char *nam
  * text or NULL when out of memory. */
 static char *substitute_facts(const char *text, const char *facts, char *bad, size_t badlen)
 {
-    sbuf o = {0};
-    sb_add(&o, "%s", "");
+    llm_strbuf o = {0};
+    llm_strbuf_add(&o, "%s", "");
     if (bad && badlen)
         bad[0] = '\0';
     const char *p = text;
@@ -1210,14 +1151,14 @@ static char *substitute_facts(const char *text, const char *facts, char *bad, si
         const char *rb = lb ? strchr(lb + 1, ']') : NULL;
         if (!lb || !rb || rb - lb > 60) {
             if (lb && (!rb || rb - lb > 60)) {
-                sb_add(&o, "%.*s", (int)(lb + 1 - p), p);
+                llm_strbuf_add(&o, "%.*s", (int)(lb + 1 - p), p);
                 p = lb + 1;
                 continue;
             }
-            sb_add(&o, "%s", p);
+            llm_strbuf_add(&o, "%s", p);
             break;
         }
-        sb_add(&o, "%.*s", (int)(lb - p), p);
+        llm_strbuf_add(&o, "%.*s", (int)(lb - p), p);
         size_t nl = (size_t)(rb - lb - 1);
         const char *name = lb + 1;
         int wordy = nl > 0;
@@ -1252,16 +1193,16 @@ static char *substitute_facts(const char *text, const char *facts, char *bad, si
                 citation_misattributed(cb, (size_t)(lb - cb), name, nl, facts, w, sizeof w))
                 snprintf(bad, badlen, "cites [%.*s] right after '%s', which names another fact",
                          (int)(nl < 60 ? nl : 60), name, w);
-            sb_add(&o, "%.*s", (int)vl, val);
+            llm_strbuf_add(&o, "%.*s", (int)vl, val);
         } else {
             if (wordy && bad && badlen && !bad[0])
                 snprintf(bad, badlen, "cites [%.*s], which is not a fact of this result",
                          (int)(nl < 60 ? nl : 60), name);
-            sb_add(&o, "%.*s", (int)(rb + 1 - lb), lb);
+            llm_strbuf_add(&o, "%.*s", (int)(rb + 1 - lb), lb);
         }
         p = rb + 1;
     }
-    return sb_take(&o);
+    return llm_strbuf_take(&o);
 }
 
 typedef enum { STYLE_COMPLETION, STYLE_GEMMA_CHAT, STYLE_CHATML, STYLE_MODELFILE } prompt_style;
@@ -1285,19 +1226,19 @@ static char *build_prompt(prompt_style style, const llm_modelfile *mf, llm_resul
 static char *build_prompt_with(prompt_style style, const llm_modelfile *mf, const char *ex,
                                const char *facts)
 {
-    sbuf b = {0};
+    llm_strbuf b = {0};
     const char *system = mf && mf->system ? mf->system : INSTRUCTION;
     if (style == STYLE_COMPLETION) {
-        sb_add(&b, "%s\n\n%s\nFacts:\n%sExplanation:", system, ex, facts);
-        return sb_take(&b);
+        llm_strbuf_add(&b, "%s\n\n%s\nFacts:\n%sExplanation:", system, ex, facts);
+        return llm_strbuf_take(&b);
     }
     /* Chat styles: the worked example goes in the user turn, then the facts. */
-    sbuf u = {0};
-    sb_add(&u, "Explain this so8t result in 3 to 5 sentences. Cite each number by its fact "
+    llm_strbuf u = {0};
+    llm_strbuf_add(&u, "Explain this so8t result in 3 to 5 sentences. Cite each number by its fact "
                "name in brackets, like [estimate], and write no other numbers.\n\nHere is an "
                "example.\n%s\nNow the result to explain.\nFacts:\n%sExplanation:",
            ex, facts);
-    char *user = sb_take(&u);
+    char *user = llm_strbuf_take(&u);
     if (!user)
         return NULL;
     if (style == STYLE_MODELFILE) {
@@ -1319,27 +1260,27 @@ static char *build_prompt_with(prompt_style style, const llm_modelfile *mf, cons
                 int is_user = !strcmp(mf->messages[i].role, "user");
                 if (!is_user && strcmp(mf->messages[i].role, "assistant"))
                     continue;
-                sb_add(&b, "<start_of_turn>%s\n", is_user ? "user" : "model");
+                llm_strbuf_add(&b, "<start_of_turn>%s\n", is_user ? "user" : "model");
                 if (is_user && first_user) {
-                    sb_add(&b, "%s\n\n", system);
+                    llm_strbuf_add(&b, "%s\n\n", system);
                     first_user = 0;
                 }
-                sb_add(&b, "%s<end_of_turn>\n", mf->messages[i].content);
+                llm_strbuf_add(&b, "%s<end_of_turn>\n", mf->messages[i].content);
             }
-        sb_add(&b, "<start_of_turn>user\n");
+        llm_strbuf_add(&b, "<start_of_turn>user\n");
         if (first_user)
-            sb_add(&b, "%s\n\n", system);
-        sb_add(&b, "%s<end_of_turn>\n<start_of_turn>model\n", user);
+            llm_strbuf_add(&b, "%s\n\n", system);
+        llm_strbuf_add(&b, "%s<end_of_turn>\n<start_of_turn>model\n", user);
     } else {
-        sb_add(&b, "<|im_start|>system\n%s<|im_end|>\n", system);
+        llm_strbuf_add(&b, "<|im_start|>system\n%s<|im_end|>\n", system);
         if (mf)
             for (int i = 0; i < mf->n_messages; i++)
-                sb_add(&b, "<|im_start|>%s\n%s<|im_end|>\n", mf->messages[i].role,
+                llm_strbuf_add(&b, "<|im_start|>%s\n%s<|im_end|>\n", mf->messages[i].role,
                        mf->messages[i].content);
-        sb_add(&b, "<|im_start|>user\n%s<|im_end|>\n<|im_start|>assistant\n", user);
+        llm_strbuf_add(&b, "<|im_start|>user\n%s<|im_end|>\n<|im_start|>assistant\n", user);
     }
     free(user);
-    return sb_take(&b);
+    return llm_strbuf_take(&b);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -1468,8 +1409,8 @@ static int model_generate(void *user, const char *prompt, uint64_t seed, char **
     }
     float *logits = malloc((size_t)n_vocab * sizeof *logits);
     llm_sampler *smp = llm_sampler_new(&p, n_vocab, n_ctx);
-    sbuf out = {0};
-    sb_add(&out, "%s", "");
+    llm_strbuf out = {0};
+    llm_strbuf_add(&out, "%s", "");
     rc = LLM_OK;
     if (!logits || !smp || out.oom) {
         rc = LLM_ERR_NOMEM;
@@ -1489,7 +1430,7 @@ static int model_generate(void *user, const char *prompt, uint64_t seed, char **
         if (pl > 0) {
             if (pl > (int)sizeof piece - 1)
                 pl = (int)sizeof piece - 1;
-            sb_add(&out, "%.*s", pl, piece);
+            llm_strbuf_add(&out, "%.*s", pl, piece);
         }
         if (out.oom) {
             rc = LLM_ERR_NOMEM;
@@ -1509,7 +1450,7 @@ done:
         free(out.p);
         return rc;
     }
-    *text = sb_take(&out);
+    *text = llm_strbuf_take(&out);
     return *text ? 0 : LLM_ERR_NOMEM;
 }
 
@@ -1607,11 +1548,11 @@ static int prepare(const char *json_text, cJSON **root, result_info *ri, char **
     int rc = read_result(json_text, root, ri, err, errlen);
     if (rc)
         return rc;
-    sbuf f = {0}, t = {0};
+    llm_strbuf f = {0}, t = {0};
     build_facts(&f, ri);
     build_template(&t, ri);
-    *facts = sb_take(&f);
-    *tmpl = sb_take(&t);
+    *facts = llm_strbuf_take(&f);
+    *tmpl = llm_strbuf_take(&t);
     if (!*facts || !*tmpl) {
         free(*facts);
         free(*tmpl);
@@ -1672,9 +1613,9 @@ int llm_explain_allowed_numbers(const char *json_text, double **vals, char *err,
 
 static int set_fallback(llm_explanation *out, const char *tmpl, const char *reason)
 {
-    sbuf b = {0};
-    sb_add(&b, "%s\n(No language model was used: %s.)", tmpl, reason);
-    out->text = sb_take(&b);
+    llm_strbuf b = {0};
+    llm_strbuf_add(&b, "%s\n(No language model was used: %s.)", tmpl, reason);
+    out->text = llm_strbuf_take(&b);
     out->fallback = 1;
     out->reason = dup_str(reason);
     free(out->model);
@@ -1802,9 +1743,9 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
             int grc = gen(gen_user, out->prompt, a->seed, &text, gerr, sizeof gerr);
             if (grc || !text) {
                 free(text);
-                sbuf pb = {0};
-                sb_add(&pb, "generation failed: %s", gerr[0] ? gerr : "no text");
-                a->problem = sb_take(&pb);
+                llm_strbuf pb = {0};
+                llm_strbuf_add(&pb, "generation failed: %s", gerr[0] ? gerr : "no text");
+                a->problem = llm_strbuf_take(&pb);
                 break; /* a runner error will not go away with another seed */
             }
             int n_sent = tidy_text(text);

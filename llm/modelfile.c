@@ -4,6 +4,7 @@
  * [A-Za-z0-9_]+ and matched exactly, values are the trimmed rest of the line unless they
  * start with a quote. Every error names the source and line. */
 #include "llm/modelfile.h"
+#include "llm/strbuf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -975,28 +976,6 @@ int llm_template_check(const char *tmpl, char *err, size_t errlen)
     return rc;
 }
 
-typedef struct {
-    char *p;
-    size_t n, cap;
-} sbuf;
-
-static int sb_put(sbuf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        size_t c = b->cap ? b->cap : 256;
-        while (c < b->n + n + 1)
-            c *= 2;
-        char *q = realloc(b->p, c);
-        if (!q)
-            return -1;
-        b->p = q;
-        b->cap = c;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-    return 0;
-}
 
 int llm_template_render(const char *tmpl, const char *system, const char *prompt,
                         const char *response, int stop_at_response, char **out, char *err,
@@ -1022,15 +1001,15 @@ int llm_template_render(const char *tmpl, const char *system, const char *prompt
     int active[65], taken[65], depth = 0;
     active[0] = 1;
     taken[0] = 1;
-    sbuf b = {NULL, 0, 0};
-    if (sb_put(&b, "", 0))
+    llm_strbuf b = {NULL, 0, 0, 0};
+    if (llm_strbuf_put(&b, "", 0))
         goto nomem;
     for (int k = 0; k < n; k++) {
         const tnode *nd = &nodes[k];
         int parent = depth > 0 ? active[depth - 1] : 1;
         switch (nd->kind) {
         case T_TEXT:
-            if (active[depth] && sb_put(&b, nd->text, nd->len))
+            if (active[depth] && llm_strbuf_put(&b, nd->text, nd->len))
                 goto nomem;
             break;
         case T_VAR:
@@ -1038,7 +1017,7 @@ int llm_template_render(const char *tmpl, const char *system, const char *prompt
                 break;
             if (nd->var == V_RESPONSE && stop_at_response)
                 goto done;
-            if (sb_put(&b, vals[nd->var], strlen(vals[nd->var])))
+            if (llm_strbuf_put(&b, vals[nd->var], strlen(vals[nd->var])))
                 goto nomem;
             break;
         case T_IF:

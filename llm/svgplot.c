@@ -1,6 +1,7 @@
 /* svgplot.c — convergence plot as SVG (see svgplot.h). x: log10(samples) with decade ticks;
  * y: linear with 1-2-5 ticks covering every interval and the exact value. */
 #include "llm/svgplot.h"
+#include "llm/strbuf.h"
 
 #include "llm/llm.h"
 
@@ -23,57 +24,20 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-typedef struct {
-    char *p;
-    size_t n, cap;
-    int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(sbuf *b, const char *fmt, ...)
-{
-    if (b->oom)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->oom = 1;
-        return;
-    }
-    if (b->n + (size_t)n + 1 > b->cap) {
-        size_t c = b->cap ? b->cap : 4096;
-        while (c < b->n + (size_t)n + 1)
-            c *= 2;
-        char *q = realloc(b->p, c);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = c;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->n += (size_t)n;
-}
-
 /* XML text: escapes markup characters and drops control bytes (invalid in XML 1.0). */
-static void sb_text(sbuf *b, const char *s, size_t max)
+static void sb_text(llm_strbuf *b, const char *s, size_t max)
 {
     size_t k = 0;
     for (const unsigned char *p = (const unsigned char *)s; *p && k < max; p++, k++) {
         switch (*p) {
-        case '&': sb_add(b, "&amp;"); break;
-        case '<': sb_add(b, "&lt;"); break;
-        case '>': sb_add(b, "&gt;"); break;
-        case '"': sb_add(b, "&quot;"); break;
-        case '\'': sb_add(b, "&#39;"); break;
+        case '&': llm_strbuf_add(b, "&amp;"); break;
+        case '<': llm_strbuf_add(b, "&lt;"); break;
+        case '>': llm_strbuf_add(b, "&gt;"); break;
+        case '"': llm_strbuf_add(b, "&quot;"); break;
+        case '\'': llm_strbuf_add(b, "&#39;"); break;
         default:
             if (*p >= 0x20 && *p != 0x7f)
-                sb_add(b, "%c", *p);
+                llm_strbuf_add(b, "%c", *p);
         }
     }
 }
@@ -167,32 +131,32 @@ int llm_svgplot_convergence_render(const llm_svgplot_convergence *c, char **svg,
 #define XP(s) (ml + (log10(s) - lx0) / (lx1 - lx0) * pw)
 #define YP(v) (mt + (y1 - (v)) / (y1 - y0) * ph)
 
-    sbuf b = {0};
-    sb_add(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    llm_strbuf b = {0};
+    llm_strbuf_add(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
                "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Arial, "
                "sans-serif\" font-size=\"13\">\n",
            W, H, W, H);
-    sb_add(&b, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H);
-    sb_add(&b, "<text x=\"%.1f\" y=\"26\" font-size=\"16\" text-anchor=\"middle\">", W / 2.0);
+    llm_strbuf_add(&b, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H);
+    llm_strbuf_add(&b, "<text x=\"%.1f\" y=\"26\" font-size=\"16\" text-anchor=\"middle\">", W / 2.0);
     sb_text(&b, c->title ? c->title : "Monte Carlo convergence", 200);
-    sb_add(&b, "</text>\n");
+    llm_strbuf_add(&b, "</text>\n");
 
     /* grid and ticks */
-    sb_add(&b, "<g stroke=\"#dddddd\" stroke-width=\"1\">\n");
+    llm_strbuf_add(&b, "<g stroke=\"#dddddd\" stroke-width=\"1\">\n");
     for (double lx = lx0; lx <= lx1 + 1e-9; lx += 1) {
         double x = ml + (lx - lx0) / (lx1 - lx0) * pw;
-        sb_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", x, mt, x, mt + ph);
+        llm_strbuf_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", x, mt, x, mt + ph);
     }
     int n_yt = 0;
     for (double v = y0; v <= y1 + step * 1e-6 && n_yt < 40; v += step, n_yt++)
-        sb_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", ml, YP(v),
+        llm_strbuf_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", ml, YP(v),
                ml + pw, YP(v));
-    sb_add(&b, "</g>\n");
-    sb_add(&b, "<g fill=\"#333333\">\n");
+    llm_strbuf_add(&b, "</g>\n");
+    llm_strbuf_add(&b, "<g fill=\"#333333\">\n");
     for (double lx = lx0; lx <= lx1 + 1e-9; lx += 1) {
         double x = ml + (lx - lx0) / (lx1 - lx0) * pw;
-        sb_add(&b,
+        llm_strbuf_add(&b,
                "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">10<tspan dy=\"-6\" "
                "font-size=\"10\">%d</tspan></text>\n",
                x, mt + ph + 20, (int)lx);
@@ -201,72 +165,72 @@ int llm_svgplot_convergence_render(const llm_svgplot_convergence *c, char **svg,
     for (double v = y0; v <= y1 + step * 1e-6 && n_yt < 40; v += step, n_yt++) {
         char t[48];
         fmt_tick(t, sizeof t, v, step);
-        sb_add(&b, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"end\">%s</text>\n", ml - 8,
+        llm_strbuf_add(&b, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"end\">%s</text>\n", ml - 8,
                YP(v) + 4, t);
     }
-    sb_add(&b, "</g>\n");
-    sb_add(&b, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">", ml + pw / 2, (double)H - 12);
+    llm_strbuf_add(&b, "</g>\n");
+    llm_strbuf_add(&b, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">", ml + pw / 2, (double)H - 12);
     sb_text(&b, c->x_label ? c->x_label : "samples", 120);
-    sb_add(&b, " (log scale)</text>\n");
-    sb_add(&b, "<text x=\"18\" y=\"%.2f\" text-anchor=\"middle\" transform=\"rotate(-90 18 "
+    llm_strbuf_add(&b, " (log scale)</text>\n");
+    llm_strbuf_add(&b, "<text x=\"18\" y=\"%.2f\" text-anchor=\"middle\" transform=\"rotate(-90 18 "
                "%.2f)\">",
            mt + ph / 2, mt + ph / 2);
     sb_text(&b, c->y_label ? c->y_label : "estimate", 120);
-    sb_add(&b, "</text>\n");
+    llm_strbuf_add(&b, "</text>\n");
 
     /* 95 % band (a polygon; one point gets an error bar instead) */
     if (c->n >= 2) {
-        sb_add(&b, "<polygon id=\"band\" fill=\"#4c8bd6\" fill-opacity=\"0.25\" stroke=\"none\" "
+        llm_strbuf_add(&b, "<polygon id=\"band\" fill=\"#4c8bd6\" fill-opacity=\"0.25\" stroke=\"none\" "
                    "points=\"");
         for (int i = 0; i < c->n; i++)
-            sb_add(&b, "%.2f,%.2f ", XP(c->samples[i]), YP(c->estimate[i] + c->half_width[i]));
+            llm_strbuf_add(&b, "%.2f,%.2f ", XP(c->samples[i]), YP(c->estimate[i] + c->half_width[i]));
         for (int i = c->n - 1; i >= 0; i--)
-            sb_add(&b, "%.2f,%.2f ", XP(c->samples[i]), YP(c->estimate[i] - c->half_width[i]));
-        sb_add(&b, "\"/>\n");
+            llm_strbuf_add(&b, "%.2f,%.2f ", XP(c->samples[i]), YP(c->estimate[i] - c->half_width[i]));
+        llm_strbuf_add(&b, "\"/>\n");
     }
-    sb_add(&b, "<g stroke=\"#4c8bd6\" stroke-width=\"1.5\">\n");
+    llm_strbuf_add(&b, "<g stroke=\"#4c8bd6\" stroke-width=\"1.5\">\n");
     for (int i = 0; i < c->n; i++)
-        sb_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", XP(c->samples[i]),
+        llm_strbuf_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", XP(c->samples[i]),
                YP(c->estimate[i] + c->half_width[i]), XP(c->samples[i]),
                YP(c->estimate[i] - c->half_width[i]));
-    sb_add(&b, "</g>\n");
+    llm_strbuf_add(&b, "</g>\n");
     if (c->have_exact)
-        sb_add(&b, "<line id=\"exact\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" "
+        llm_strbuf_add(&b, "<line id=\"exact\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" "
                    "stroke=\"#d62728\" stroke-width=\"2\" stroke-dasharray=\"8,5\"/>\n",
                ml, YP(c->exact), ml + pw, YP(c->exact));
-    sb_add(&b, "<polyline id=\"estimate\" fill=\"none\" stroke=\"#1f4e9c\" stroke-width=\"2\" "
+    llm_strbuf_add(&b, "<polyline id=\"estimate\" fill=\"none\" stroke=\"#1f4e9c\" stroke-width=\"2\" "
                "points=\"");
     for (int i = 0; i < c->n; i++)
-        sb_add(&b, "%.2f,%.2f ", XP(c->samples[i]), YP(c->estimate[i]));
-    sb_add(&b, "\"/>\n<g fill=\"#1f4e9c\">\n");
+        llm_strbuf_add(&b, "%.2f,%.2f ", XP(c->samples[i]), YP(c->estimate[i]));
+    llm_strbuf_add(&b, "\"/>\n<g fill=\"#1f4e9c\">\n");
     for (int i = 0; i < c->n && c->n <= 2000; i++)
-        sb_add(&b, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"3\"/>\n", XP(c->samples[i]),
+        llm_strbuf_add(&b, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"3\"/>\n", XP(c->samples[i]),
                YP(c->estimate[i]));
-    sb_add(&b, "</g>\n");
+    llm_strbuf_add(&b, "</g>\n");
 
     /* frame and legend */
-    sb_add(&b, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" "
+    llm_strbuf_add(&b, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" "
                "stroke=\"#333333\"/>\n",
            ml, mt, pw, ph);
     double lx = ml + pw - 190, ly = mt + 10;
-    sb_add(&b, "<g font-size=\"12\">\n<rect x=\"%.2f\" y=\"%.2f\" width=\"180\" height=\"%d\" "
+    llm_strbuf_add(&b, "<g font-size=\"12\">\n<rect x=\"%.2f\" y=\"%.2f\" width=\"180\" height=\"%d\" "
                "fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999999\"/>\n",
            lx, ly, c->have_exact ? 66 : 46);
-    sb_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#1f4e9c\" "
+    llm_strbuf_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#1f4e9c\" "
                "stroke-width=\"2\"/>\n<text x=\"%.2f\" y=\"%.2f\">estimate</text>\n",
            lx + 10, ly + 16, lx + 40, ly + 16, lx + 48, ly + 20);
-    sb_add(&b, "<rect x=\"%.2f\" y=\"%.2f\" width=\"30\" height=\"10\" fill=\"#4c8bd6\" "
+    llm_strbuf_add(&b, "<rect x=\"%.2f\" y=\"%.2f\" width=\"30\" height=\"10\" fill=\"#4c8bd6\" "
                "fill-opacity=\"0.25\"/>\n<text x=\"%.2f\" y=\"%.2f\">95 %% interval</text>\n",
            lx + 10, ly + 31, lx + 48, ly + 40);
     if (c->have_exact) {
         char t[48];
         snprintf(t, sizeof t, "%.10g", c->exact);
-        sb_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#d62728\" "
+        llm_strbuf_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#d62728\" "
                    "stroke-width=\"2\" stroke-dasharray=\"8,5\"/>\n<text x=\"%.2f\" "
                    "y=\"%.2f\">exact = %s</text>\n",
                lx + 10, ly + 56, lx + 40, ly + 56, lx + 48, ly + 60, t);
     }
-    sb_add(&b, "</g>\n</svg>\n");
+    llm_strbuf_add(&b, "</g>\n</svg>\n");
 #undef XP
 #undef YP
     if (b.oom) {
