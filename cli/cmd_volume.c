@@ -305,28 +305,15 @@ int cmd_volume(int argc, char **argv)
 
     double exact = NAN, z = NAN;
     if (want_exact || plot) {
-        if (orient) {
-            if (prob.center_n == 0 || p.center == NULL) {
-                geom_problem g;
-                cli_problem_to_geom(&prob, &g);
-                geom_result gr;
-                if (geom_volume_exact(&g, &gr, err, sizeof err) == 0)
-                    exact = gr.value;
-            } else {
-                int zero = 1;
-                for (int i = 0; i < p.dim; i++)
-                    zero &= p.center[i] == 0;
-                if (zero) {
-                    geom_problem g;
-                    cli_problem_to_geom(&prob, &g);
-                    geom_result gr;
-                    if (geom_volume_exact(&g, &gr, err, sizeof err) == 0)
-                        exact = gr.value;
-                } else if (want_exact) {
-                    fprintf(stderr, "so8t volume: no exact value for an orientation average "
-                                    "with an off-centre ball (only for c = 0)\n");
-                }
-            }
+        /* the orientation average has an exact value only for c = 0, where every rotation
+           gives the unrotated volume; otherwise geom/ answers the problem as given */
+        int centred = 1;
+        for (int i = 0; i < p.dim; i++)
+            centred &= prob.center[i] == 0;
+        if (orient && !centred) {
+            if (want_exact)
+                fprintf(stderr, "so8t volume: no exact value for an orientation average "
+                                "with an off-centre ball (only for c = 0)\n");
         } else {
             geom_problem g;
             cli_problem_to_geom(&prob, &g);
