@@ -166,12 +166,7 @@ static void mc_philox_fill_blocks(const uint32_t key[2], const uint32_t sub[2], 
 
 static void mc_cpu_rng_fill(mc_cpu_rng *g)
 {
-#ifdef MC_HAVE_AVX2_PATH
-    if (mc_cpu_use_avx2())
-        mc_cpu_rng_fill_avx2(g->key, g->sub, g->next_block, g->buf);
-    else
-#endif
-        mc_cpu_rng_fill_scalar(g->key, g->sub, g->next_block, g->buf);
+    mc_philox_fill_blocks(g->key, g->sub, g->next_block, MC_CPU_RNG_BLOCKS, g->buf);
     g->next_block += MC_CPU_RNG_BLOCKS;
     g->pos = 0;
 }
