@@ -1,0 +1,243 @@
+/* sample_fast.h — specialised block evaluators for the hot estimators (`hit`, `cond`),
+ * giving exactly the numbers of mc_block_eval (mc/sample.h) — the same hits, the same sum
+ * bits — in a shape a GPU runs from registers.
+ *
+ * Same stream, drawn without a state: the words of RNG block b are those of
+ * curand_init(seed, b, 0) + curand4, i.e. Philox group g (g = 0, 1, ...) of block b is
+ *     Philox4x32-10(counter = (g, 0, lo32 b, hi32 b), key = (lo32 seed, hi32 seed))
+ * (mc/philox.h; tests/gpu_philox.c checks it against cuRAND's device stream). The round
+ * keys key + r·(W0, W1) are the same for every thread, so they are computed once
+ * (mc_fast_setup) and on the GPU live in constant memory: the key additions cost nothing.
+ *
+ * Same order: words are consumed strictly in stream order, sample after sample, each
+ * sample its coordinates i = 0..m−1 (m = d for hit, d − 1 for cond), so a sample may
+ * straddle two 4-word groups. With S = 4 / gcd(m, 4) samples (G = S·m/4 whole groups) as
+ * one unit, the pattern repeats, and when d is a compile-time constant (the CUDA kernels
+ * instantiate d ∈ {2, 3, 4, 8, ...}) every word index, coordinate index and centre offset
+ * is a constant after unrolling: no buffer indexed at run time, no local memory.
+ *
+ * Same arithmetic: the reference coordinate is a·(2u − 1) with u = (x + 1)·2^-32. Every
+ * step but the last multiplication is exact, and 2u − 1 = (x + 1 − 2^31)·2^-31, so
+ *     a·(2u − 1) = fl(a·2^-31 · (x − (2^31 − 1)))
+ * with x − (2^31 − 1) exact in double (an integer of at most 32 bits) and a·2^-31 exact
+ * whenever it is a normal number: one rounding of the same real product, hence the same
+ * bits — two double operations instead of six. mc_fast_setup refuses (returns 0) when
+ * a·2^-31 is not exact (a < 2^-991 or not finite); the caller then keeps mc_block_eval.
+ * Differences, squares, sums, the chord and the division are the reference's operations
+ * in the reference's order (compiled without FMA contraction on both sides).
+ *
+ * Everything here is SO8T_HD: C11 for the CPU (tests/test_mc_blocks.c compares it with
+ * mc_block_eval for many d, seeds, blocks and centres) and CUDA for mc/mc_cuda.cu.
+ */
+#ifndef SO8T_MC_SAMPLE_FAST_H
+#define SO8T_MC_SAMPLE_FAST_H
+
+#include <stdint.h>
+
+#include "mc/philox.h"
+#include "mc/sample.h"
+#include "so8t_hd.h"
+
+/* Full unrolling where the trip count is a compile-time constant (nvcc); plain loops in C. */
+#if defined(__CUDACC__)
+#define MC_FAST_UNROLL _Pragma("unroll")
+#else
+#define MC_FAST_UNROLL
+#endif
+
+/* Run constants shared by every block: plain data (GPU constant memory). */
+typedef struct {
+    uint32_t rk[20]; /* round keys: rk[2r] = k0 + r·W0, rk[2r+1] = k1 + r·W1 */
+    double a2;       /* a·2^-31, exact */
+    double two_a;    /* 2a, the cond denominator (the reference computes 2.0 * a) */
+} mc_fast_consts;
+
+/* Fills fc for kp. Returns 1 when the fast evaluators reproduce mc_block_eval for this
+ * problem (method hit or cond, not the orientation average, cond needs d >= 2, a·2^-31
+ * exact), 0 otherwise (fc is still filled). */
+SO8T_HD int mc_fast_setup(const mc_kparams *kp, mc_fast_consts *fc)
+{
+    uint32_t k0 = (uint32_t)kp->seed, k1 = (uint32_t)(kp->seed >> 32);
+    for (int r = 0; r < 10; r++) {
+        fc->rk[2 * r] = k0 + (uint32_t)r * MC_PHILOX_W0;
+        fc->rk[2 * r + 1] = k1 + (uint32_t)r * MC_PHILOX_W1;
+    }
+    fc->a2 = kp->a * (1.0 / 2147483648.0);
+    fc->two_a = 2.0 * kp->a;
+    const double dbl_min = 2.2250738585072014e-308;
+    int exact = kp->a == kp->a && fc->a2 >= dbl_min && fc->a2 <= 1e300 &&
+                fc->a2 * 2147483648.0 == kp->a;
+    int method_ok = kp->method == MC_K_HIT || (kp->method == MC_K_COND && kp->dim >= 2);
+    return exact && method_ok && kp->quantity != MC_K_ORIENT && kp->dim >= 1 &&
+           kp->dim <= MC_KMAX_DIM;
+}
+
+/* Philox group g of RNG block (blo, bhi): the four words of curand4 call g. */
+SO8T_HD void mc_fast_philox(const uint32_t *rk, uint32_t g, uint32_t blo, uint32_t bhi,
+                            uint32_t out[4])
+{
+    uint32_t c[4];
+    c[0] = g;
+    c[1] = 0u;
+    c[2] = blo;
+    c[3] = bhi;
+    MC_FAST_UNROLL
+    for (int r = 0; r < 10; r++)
+        mc_philox_round(c, rk[2 * r], rk[2 * r + 1]);
+    out[0] = c[0];
+    out[1] = c[1];
+    out[2] = c[2];
+    out[3] = c[3];
+}
+
+/* The reference's mc_coord(x, a), bit for bit (header comment): a2 = a·2^-31. */
+SO8T_HD double mc_fast_coord(uint32_t x, double a2)
+{
+    return a2 * ((double)x - 2147483647.0);
+}
+
+/* Samples per repeating unit: S = 4 / gcd(m, 4) for m words per sample. */
+SO8T_HD int mc_fast_unit_samples(int m)
+{
+    return (m & 3) == 0 ? 1 : (m & 1) == 0 ? 2 : 4;
+}
+
+/* Samples in RNG block `block` (the last one may be partial). */
+SO8T_HD uint32_t mc_fast_block_samples(const mc_kparams *kp, uint64_t block)
+{
+    uint64_t first = block * (uint64_t)MC_BLOCK_SAMPLES;
+    uint64_t n = kp->samples > first ? kp->samples - first : 0;
+    return n > MC_BLOCK_SAMPLES ? MC_BLOCK_SAMPLES : (uint32_t)n;
+}
+
+/* One word of a hit sample: coordinate i of the current sample; closes the sample after
+ * coordinate d − 1. */
+#define MC_FAST_HIT_WORD(x)                                                            \
+    do {                                                                               \
+        double dx_ = mc_fast_coord((x), fc->a2) - c[i];                                \
+        s += dx_ * dx_;                                                                \
+        if (++i == d) {                                                                \
+            hits += s <= r2;                                                           \
+            s = 0.0;                                                                   \
+            i = 0;                                                                     \
+        }                                                                              \
+    } while (0)
+
+/* The same for the last block's tail: words after its last sample are drawn, unused. */
+#define MC_FAST_HIT_TAIL(x)                                                            \
+    do {                                                                               \
+        if (left) {                                                                    \
+            MC_FAST_HIT_WORD(x);                                                       \
+            if (i == 0)                                                                \
+                left--;                                                                \
+        }                                                                              \
+    } while (0)
+
+/* hit: the number of samples of RNG block `block` inside the ball — mc_block_eval's
+ * acc->hits. d = kp->dim; pass it as a compile-time constant to get the unrolled form. */
+SO8T_HD uint32_t mc_fast_hit_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
+                                   uint64_t block)
+{
+    const double *c = kp->center;
+    const double r2 = kp->r2;
+    const uint32_t blo = (uint32_t)block, bhi = (uint32_t)(block >> 32);
+    const uint32_t n = mc_fast_block_samples(kp, block);
+    const int S = mc_fast_unit_samples(d), G = S * d / 4;
+    const uint32_t units = n / (uint32_t)S;
+    uint32_t hits = 0, g = 0;
+    for (uint32_t u = 0; u < units; u++) {
+        double s = 0.0;
+        int i = 0;
+        MC_FAST_UNROLL
+        for (int q = 0; q < G; q++) {
+            uint32_t w[4];
+            mc_fast_philox(fc->rk, g + (uint32_t)q, blo, bhi, w);
+            MC_FAST_HIT_WORD(w[0]);
+            MC_FAST_HIT_WORD(w[1]);
+            MC_FAST_HIT_WORD(w[2]);
+            MC_FAST_HIT_WORD(w[3]);
+        }
+        g += (uint32_t)G;
+    }
+    /* the last block's n mod S samples (< 4): same order, words after the last sample
+       unused */
+    uint32_t left = n - units * (uint32_t)S;
+    double s = 0.0;
+    int i = 0;
+    while (left) {
+        uint32_t w[4];
+        mc_fast_philox(fc->rk, g++, blo, bhi, w);
+        MC_FAST_HIT_TAIL(w[0]);
+        MC_FAST_HIT_TAIL(w[1]);
+        MC_FAST_HIT_TAIL(w[2]);
+        MC_FAST_HIT_TAIL(w[3]);
+    }
+    return hits;
+}
+
+/* One word of a cond sample (m = d − 1 drawn coordinates, the last one integrated). */
+#define MC_FAST_COND_WORD(x)                                                           \
+    do {                                                                               \
+        double dx_ = mc_fast_coord((x), fc->a2) - c[i];                                \
+        s += dx_ * dx_;                                                                \
+        if (++i == m) {                                                                \
+            double y_ = s >= r2 ? 0.0 : mc_chord(clast, sqrt(r2 - s), a) / fc->two_a;    \
+            sum += y_;                                                                 \
+            sum_sq += y_ * y_;                                                         \
+            s = 0.0;                                                                   \
+            i = 0;                                                                     \
+        }                                                                              \
+    } while (0)
+
+#define MC_FAST_COND_TAIL(x)                                                           \
+    do {                                                                               \
+        if (left) {                                                                    \
+            MC_FAST_COND_WORD(x);                                                      \
+            if (i == 0)                                                                \
+                left--;                                                                \
+        }                                                                              \
+    } while (0)
+
+/* cond: mc_block_eval's acc->sum and acc->sum_sq for RNG block `block` (d >= 2). */
+SO8T_HD void mc_fast_cond_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
+                                uint64_t block, double *sum_out, double *sum_sq_out)
+{
+    const double *c = kp->center;
+    const double r2 = kp->r2, a = kp->a, clast = kp->center[d - 1];
+    const int m = d - 1;
+    const uint32_t blo = (uint32_t)block, bhi = (uint32_t)(block >> 32);
+    const uint32_t n = mc_fast_block_samples(kp, block);
+    const int S = mc_fast_unit_samples(m), G = S * m / 4;
+    const uint32_t units = n / (uint32_t)S;
+    double sum = 0.0, sum_sq = 0.0;
+    uint32_t g = 0;
+    for (uint32_t u = 0; u < units; u++) {
+        double s = 0.0;
+        int i = 0;
+        MC_FAST_UNROLL
+        for (int q = 0; q < G; q++) {
+            uint32_t w[4];
+            mc_fast_philox(fc->rk, g + (uint32_t)q, blo, bhi, w);
+            MC_FAST_COND_WORD(w[0]);
+            MC_FAST_COND_WORD(w[1]);
+            MC_FAST_COND_WORD(w[2]);
+            MC_FAST_COND_WORD(w[3]);
+        }
+        g += (uint32_t)G;
+    }
+    uint32_t left = n - units * (uint32_t)S;
+    double s = 0.0;
+    int i = 0;
+    while (left) {
+        uint32_t w[4];
+        mc_fast_philox(fc->rk, g++, blo, bhi, w);
+        MC_FAST_COND_TAIL(w[0]);
+        MC_FAST_COND_TAIL(w[1]);
+        MC_FAST_COND_TAIL(w[2]);
+        MC_FAST_COND_TAIL(w[3]);
+    }
+    *sum_out = sum;
+    *sum_sq_out = sum_sq;
+}
+
+#endif /* SO8T_MC_SAMPLE_FAST_H */
