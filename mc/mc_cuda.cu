@@ -1,15 +1,27 @@
-/* mc_cuda.cu — the CUDA backend: one thread per RNG block, cuRAND device states, the
- * per-sample math of mc/sample.h, counts reduced with CUB.
+/* mc_cuda.cu — the CUDA backend: one thread per RNG block, the per-sample math of
+ * mc/sample.h (generic) or mc/sample_fast.h (hit, cond), results bit-identical to the
+ * OpenMP backend.
  *
- * Each thread takes block b, calls curand_init(seed, b, 0) on a curandStatePhilox4_32_10_t
- * and draws its words with curand4 — the same stream mc/philox.h reproduces on the CPU —
- * then runs exactly the CPU's per-sample code (compiled with --fmad=false, like gcc's
- * -ffp-contract=off). Count estimators: per-block hit counts are summed on the device with
- * cub::DeviceReduce::Sum (64-bit, exact). Continuous estimators: the per-block sums come
- * back and are folded on the host in block order by the same code as the CPU backend, so
- * the final sum has the same bits on both sides (a tree reduction on the device would not).
- * The problem lives in constant memory; the launch shape comes from the occupancy API.
- * Every CUDA call and launch is checked; errors go to the caller's buffer.
+ * Fast path (hit and cond, volume or surface, a·2^-31 exact — mc_fast_setup): kernels
+ * templated on the dimension (hit d ∈ {2,3,4,5,8,16,32,64}, cond d ∈ {3,4,8,16}, any
+ * other d through the same code with d read at run time) run mc_fast_hit_block /
+ * mc_fast_cond_block: the Philox groups of block b are computed from the counter
+ * (g, 0, lo b, hi b) with the round keys in constant memory (the stream of
+ * curand_init(seed, b, 0) + curand4, checked against cuRAND by tests/gpu_philox.c), four
+ * words at a time into registers, consumed at compile-time indices: no local memory.
+ * Hit counts: per-thread totals, a warp shuffle reduction and one 64-bit atomicAdd per
+ * warp (integer: exact in any order). Cond: per-block sums come back and are folded on
+ * the host in block order (what makes the sums bit-identical to the CPU); chunk k+1 runs
+ * on the GPU while the host folds chunk k.
+ *
+ * Generic path (ball, radial, qmc, tilt, the orientation average): each thread calls
+ * curand_init(seed, b, 0) on a curandStatePhilox4_32_10_t and draws with curand4, then
+ * runs exactly the CPU's mc_block_eval. Count estimators: per-block counts summed with
+ * cub::DeviceReduce::Sum; the others: per-block sums folded on the host in block order.
+ *
+ * Everything is compiled with --fmad=false, like gcc's -ffp-contract=off on the CPU side.
+ * The problem lives in constant memory. Every CUDA call and launch is checked; errors go
+ * to the caller's buffer.
  */
 #include <cub/device/device_reduce.cuh>
 #include <cuda_runtime.h>
@@ -35,9 +47,76 @@ __device__ static inline void mc_curand4_words(curandStatePhilox4_32_10_t *st, u
 #define MC_RNG_NEXT4(st, w) mc_curand4_words((st), (w))
 
 #include "mc/mc_internal.h"
+#include "mc/sample_fast.h"
 
 __constant__ mc_kparams c_kp;
 __constant__ uint32_t c_sobol[MC_KMAX_DIM][32];
+__constant__ mc_fast_consts c_fc;
+
+/* Threads per CUDA block of the fast kernels. */
+#define MC_FAST_THREADS 256
+
+/* hit: adds the hits of RNG blocks [b0, b0 + nblocks) to *total. D > 0: the dimension as a
+ * compile-time constant (fully unrolled); D = 0: c_kp.dim at run time. */
+template <int D>
+__global__ void __launch_bounds__(MC_FAST_THREADS)
+    mc_fast_hit_kernel(uint64_t b0, uint64_t nblocks, unsigned long long *total)
+{
+    const int d = D > 0 ? D : c_kp.dim;
+    const uint64_t stride = (uint64_t)gridDim.x * blockDim.x;
+    unsigned long long h = 0;
+    for (uint64_t i = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; i < nblocks; i += stride)
+        h += mc_fast_hit_block(&c_kp, &c_fc, d, b0 + i);
+    /* every lane reaches this point: reduce the warp, one atomic per warp */
+    for (int off = 16; off > 0; off >>= 1)
+        h += __shfl_down_sync(0xffffffffu, h, off);
+    if ((threadIdx.x & 31u) == 0 && h)
+        atomicAdd(total, h);
+}
+
+/* cond: (sum, sum_sq) of each RNG block of [b0, b0 + nblocks), in block order. */
+template <int D>
+__global__ void __launch_bounds__(MC_FAST_THREADS)
+    mc_fast_cond_kernel(uint64_t b0, uint64_t nblocks, double2 *out)
+{
+    const int d = D > 0 ? D : c_kp.dim;
+    const uint64_t stride = (uint64_t)gridDim.x * blockDim.x;
+    for (uint64_t i = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; i < nblocks;
+         i += stride) {
+        double s, s2;
+        mc_fast_cond_block(&c_kp, &c_fc, d, b0 + i, &s, &s2);
+        out[i] = make_double2(s, s2);
+    }
+}
+
+typedef void (*mc_hit_kernel_fn)(uint64_t, uint64_t, unsigned long long *);
+typedef void (*mc_cond_kernel_fn)(uint64_t, uint64_t, double2 *);
+
+static mc_hit_kernel_fn mc_fast_hit_pick(int d)
+{
+    switch (d) {
+    case 2: return mc_fast_hit_kernel<2>;
+    case 3: return mc_fast_hit_kernel<3>;
+    case 4: return mc_fast_hit_kernel<4>;
+    case 5: return mc_fast_hit_kernel<5>;
+    case 8: return mc_fast_hit_kernel<8>;
+    case 16: return mc_fast_hit_kernel<16>;
+    case 32: return mc_fast_hit_kernel<32>;
+    case 64: return mc_fast_hit_kernel<64>;
+    default: return mc_fast_hit_kernel<0>;
+    }
+}
+
+static mc_cond_kernel_fn mc_fast_cond_pick(int d)
+{
+    switch (d) {
+    case 3: return mc_fast_cond_kernel<3>;
+    case 4: return mc_fast_cond_kernel<4>;
+    case 8: return mc_fast_cond_kernel<8>;
+    case 16: return mc_fast_cond_kernel<16>;
+    default: return mc_fast_cond_kernel<0>;
+    }
+}
 
 __global__ void mc_blocks_kernel(uint64_t b0, uint64_t nblocks, unsigned long long *hits,
                                  double *sum, double *sum_sq)
@@ -109,6 +188,120 @@ extern "C" void mc_cuda_device_describe(int dev, char *buf, size_t buflen)
 
 /* blocks per launch: 2^18 RNG blocks = 268M samples; 24 bytes each of scratch */
 #define MC_CUDA_CHUNK (1ull << 18)
+/* fast hit: no per-block scratch, so big launches (2^22 blocks = 4.3e9 samples) */
+#define MC_FAST_HIT_CHUNK (1ull << 22)
+/* fast cond: 2^17 blocks (16 bytes each) per launch, about one wave of an H100 */
+#define MC_FAST_COND_CHUNK (1ull << 17)
+
+/* Grid for `nblocks` RNG blocks (one per thread): at most what is resident at once, the
+ * rest by the kernels' grid-stride loops. */
+static int mc_fast_grid(const void *kernel, uint64_t nblocks, int sms)
+{
+    int per_sm = 0;
+    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, MC_FAST_THREADS, 0) !=
+            cudaSuccess ||
+        per_sm < 1)
+        per_sm = 1;
+    uint64_t want = (nblocks + MC_FAST_THREADS - 1) / MC_FAST_THREADS;
+    uint64_t cap = (uint64_t)per_sm * (uint64_t)(sms > 0 ? sms : 1);
+    return (int)(want < cap ? (want > 0 ? want : 1) : cap);
+}
+
+/* The fast path for hit / cond (caller checked mc_fast_setup). */
+static int mc_cuda_run_fast(const mc_plan *pl, const mc_fast_consts *fc, uint64_t b0,
+                            uint64_t b1, mc_accum *acc, char *err, size_t errlen)
+{
+    int status = MC_OK;
+    unsigned long long *d_total = NULL;
+    double2 *d_out[2] = {NULL, NULL};
+    double2 *h_out = NULL;
+    cudaStream_t sk = NULL, sc = NULL;
+    cudaEvent_t done[2] = {NULL, NULL};
+    int sms = 0, dev = 0;
+    const int d = pl->kp.dim;
+
+    CU_CHECK(cudaGetDevice(&dev));
+    CU_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+    CU_CHECK(cudaMemcpyToSymbol(c_fc, fc, sizeof *fc));
+
+    if (pl->kp.method == MC_K_HIT) {
+        mc_hit_kernel_fn k = mc_fast_hit_pick(d);
+        CU_CHECK(cudaMalloc(&d_total, sizeof *d_total));
+        for (uint64_t c0 = b0; c0 < b1; c0 += MC_FAST_HIT_CHUNK) {
+            uint64_t n = b1 - c0 < MC_FAST_HIT_CHUNK ? b1 - c0 : MC_FAST_HIT_CHUNK;
+            unsigned long long total = 0;
+            CU_CHECK(cudaMemset(d_total, 0, sizeof *d_total));
+            k<<<mc_fast_grid((const void *)k, n, sms), MC_FAST_THREADS>>>(c0, n, d_total);
+            CU_CHECK(cudaGetLastError());
+            CU_CHECK(cudaMemcpy(&total, d_total, sizeof total, cudaMemcpyDeviceToHost));
+            mc_accum_add_hits(acc, pl, c0, c0 + n, (uint64_t)total);
+        }
+    } else {
+        /* cond: chunk j runs on stream sk while the host copies (stream sc) and folds
+           chunk j − 1; two device buffers, the fold strictly in block order */
+        mc_cond_kernel_fn k = mc_fast_cond_pick(d);
+        uint64_t chunk = b1 - b0 < MC_FAST_COND_CHUNK ? b1 - b0 : MC_FAST_COND_CHUNK;
+        int grid = mc_fast_grid((const void *)k, chunk, sms);
+        /* the constant-memory copies above went through the legacy stream; the
+           non-blocking streams below do not wait for it */
+        CU_CHECK(cudaStreamSynchronize(0));
+        CU_CHECK(cudaStreamCreateWithFlags(&sk, cudaStreamNonBlocking));
+        CU_CHECK(cudaStreamCreateWithFlags(&sc, cudaStreamNonBlocking));
+        CU_CHECK(cudaEventCreateWithFlags(&done[0], cudaEventDisableTiming));
+        CU_CHECK(cudaEventCreateWithFlags(&done[1], cudaEventDisableTiming));
+        CU_CHECK(cudaMalloc(&d_out[0], chunk * sizeof(double2)));
+        CU_CHECK(cudaMalloc(&d_out[1], chunk * sizeof(double2)));
+        h_out = (double2 *)malloc(chunk * sizeof(double2));
+        if (!h_out) {
+            snprintf(err, errlen, "out of host memory");
+            status = MC_ERR_NOMEM;
+            goto cleanup;
+        }
+        uint64_t nchunks = (b1 - b0 + chunk - 1) / chunk;
+        for (uint64_t j = 0; j <= nchunks; j++) {
+            if (j < nchunks) {
+                uint64_t c0 = b0 + j * chunk;
+                uint64_t n = b1 - c0 < chunk ? b1 - c0 : chunk;
+                k<<<grid, MC_FAST_THREADS, 0, sk>>>(c0, n, d_out[j & 1]);
+                CU_CHECK(cudaGetLastError());
+                CU_CHECK(cudaEventRecord(done[j & 1], sk));
+            }
+            if (j > 0) {
+                uint64_t p0 = b0 + (j - 1) * chunk;
+                uint64_t n = b1 - p0 < chunk ? b1 - p0 : chunk;
+                CU_CHECK(cudaStreamWaitEvent(sc, done[(j - 1) & 1], 0));
+                CU_CHECK(cudaMemcpyAsync(h_out, d_out[(j - 1) & 1], n * sizeof(double2),
+                                         cudaMemcpyDeviceToHost, sc));
+                CU_CHECK(cudaStreamSynchronize(sc));
+                for (uint64_t i = 0; i < n; i++) {
+                    mc_block_acc b;
+                    b.hits = 0;
+                    b.sum = h_out[i].x;
+                    b.sum_sq = h_out[i].y;
+                    mc_accum_add(acc, pl, p0 + i, &b);
+                }
+            }
+        }
+    }
+    CU_CHECK(cudaDeviceSynchronize());
+
+cleanup:
+    if (sk)
+        cudaStreamSynchronize(sk);
+    cudaFree(d_total);
+    cudaFree(d_out[0]);
+    cudaFree(d_out[1]);
+    free(h_out);
+    if (done[0])
+        cudaEventDestroy(done[0]);
+    if (done[1])
+        cudaEventDestroy(done[1]);
+    if (sk)
+        cudaStreamDestroy(sk);
+    if (sc)
+        cudaStreamDestroy(sc);
+    return status;
+}
 
 extern "C" int mc_cuda_run(const mc_plan *pl, uint64_t b0, uint64_t b1, int device,
                            mc_accum *acc, char *err, size_t errlen)
@@ -125,6 +318,11 @@ extern "C" int mc_cuda_run(const mc_plan *pl, uint64_t b0, uint64_t b1, int devi
 
     CU_CHECK(cudaSetDevice(device));
     CU_CHECK(cudaMemcpyToSymbol(c_kp, &pl->kp, sizeof(mc_kparams)));
+    {
+        mc_fast_consts fc;
+        if (mc_fast_setup(&pl->kp, &fc) && b1 > b0)
+            return mc_cuda_run_fast(pl, &fc, b0, b1, acc, err, errlen);
+    }
     if (pl->kp.method == MC_K_QMC)
         CU_CHECK(cudaMemcpyToSymbol(c_sobol, pl->sobol, sizeof(pl->sobol)));
     CU_CHECK(cudaOccupancyMaxPotentialBlockSize(&min_grid, &block_size, mc_blocks_kernel, 0, 0));

@@ -50,21 +50,45 @@ typedef struct {
     uint32_t rk[20]; /* round keys: rk[2r] = k0 + r·W0, rk[2r+1] = k1 + r·W1 */
     double a2;       /* a·2^-31, exact */
     double two_a;    /* 2a, the cond denominator (the reference computes 2.0 * a) */
+    double inv_two_a; /* 1/(2a) when that is an exact power of two, else 0 */
 } mc_fast_consts;
+
+/* mc_fast_setup is plain arithmetic, so it is host and device even in a CUDA file that
+ * makes SO8T_HD device-only (mc/mc_cuda.cu calls it on the host). */
+#if defined(__CUDACC__)
+#define MC_FAST_SETUP_QUAL __host__ __device__ static inline
+#else
+#define MC_FAST_SETUP_QUAL static inline
+#endif
 
 /* Fills fc for kp. Returns 1 when the fast evaluators reproduce mc_block_eval for this
  * problem (method hit or cond, not the orientation average, cond needs d >= 2, a·2^-31
  * exact), 0 otherwise (fc is still filled). */
-SO8T_HD int mc_fast_setup(const mc_kparams *kp, mc_fast_consts *fc)
+MC_FAST_SETUP_QUAL int mc_fast_setup(const mc_kparams *kp, mc_fast_consts *fc)
 {
     uint32_t k0 = (uint32_t)kp->seed, k1 = (uint32_t)(kp->seed >> 32);
     for (int r = 0; r < 10; r++) {
         fc->rk[2 * r] = k0 + (uint32_t)r * MC_PHILOX_W0;
         fc->rk[2 * r + 1] = k1 + (uint32_t)r * MC_PHILOX_W1;
     }
+    const double dbl_min = 2.2250738585072014e-308;
     fc->a2 = kp->a * (1.0 / 2147483648.0);
     fc->two_a = 2.0 * kp->a;
-    const double dbl_min = 2.2250738585072014e-308;
+    /* 2a = 2^k: x / 2a and x · 2^-k are the same real number, rounded once — the same
+       bits, without the division (a = 1, the usual cube, is such a case) */
+    fc->inv_two_a = 0.0;
+    {
+        double inv = 1.0 / fc->two_a;
+        if (fc->two_a > 0 && inv >= dbl_min && inv <= 1e300 && inv * fc->two_a == 1.0) {
+            double m = fc->two_a;
+            while (m >= 2.0)
+                m *= 0.5;
+            while (m < 1.0)
+                m *= 2.0;
+            if (m == 1.0)
+                fc->inv_two_a = inv;
+        }
+    }
     int exact = kp->a == kp->a && fc->a2 >= dbl_min && fc->a2 <= 1e300 &&
                 fc->a2 * 2147483648.0 == kp->a;
     int method_ok = kp->method == MC_K_HIT || (kp->method == MC_K_COND && kp->dim >= 2);
@@ -90,10 +114,37 @@ SO8T_HD void mc_fast_philox(const uint32_t *rk, uint32_t g, uint32_t blo, uint32
     out[3] = c[3];
 }
 
+/* x − (2^31 − 1), exact, two ways: a u32 → f64 conversion then a subtraction, or (no
+ * conversion instruction) the double with bits 0x43300000_x, which is 2^52 + x, minus
+ * 2^52 + 2^31 − 1. Both are exact, so both give the same bits. */
+SO8T_HD double mc_fast_centred_cvt(uint32_t x)
+{
+    return (double)x - 2147483647.0;
+}
+
+SO8T_HD double mc_fast_centred_bits(uint32_t x)
+{
+#if defined(__CUDA_ARCH__)
+    return __hiloint2double(0x43300000, (int)x) - 4503601774854143.0;
+#else
+    union {
+        uint64_t u;
+        double f;
+    } v;
+    v.u = 0x4330000000000000ull | (uint64_t)x;
+    return v.f - 4503601774854143.0;
+#endif
+}
+
+/* Which of the two the kernels use (same bits; the choice is only speed). */
+#ifndef MC_FAST_CENTRED
+#define MC_FAST_CENTRED mc_fast_centred_cvt
+#endif
+
 /* The reference's mc_coord(x, a), bit for bit (header comment): a2 = a·2^-31. */
 SO8T_HD double mc_fast_coord(uint32_t x, double a2)
 {
-    return a2 * ((double)x - 2147483647.0);
+    return a2 * MC_FAST_CENTRED(x);
 }
 
 /* Samples per repeating unit: S = 4 / gcd(m, 4) for m words per sample. */
@@ -175,13 +226,19 @@ SO8T_HD uint32_t mc_fast_hit_block(const mc_kparams *kp, const mc_fast_consts *f
     return hits;
 }
 
+/* x / (2a), the reference's division, as a multiplication when 2a is a power of two. */
+SO8T_HD double mc_fast_over_two_a(const mc_fast_consts *fc, double x)
+{
+    return fc->inv_two_a != 0.0 ? x * fc->inv_two_a : x / fc->two_a;
+}
+
 /* One word of a cond sample (m = d − 1 drawn coordinates, the last one integrated). */
 #define MC_FAST_COND_WORD(x)                                                           \
     do {                                                                               \
         double dx_ = mc_fast_coord((x), fc->a2) - c[i];                                \
         s += dx_ * dx_;                                                                \
         if (++i == m) {                                                                \
-            double y_ = s >= r2 ? 0.0 : mc_chord(clast, sqrt(r2 - s), a) / fc->two_a;    \
+            double y_ = s >= r2 ? 0.0 : mc_fast_over_two_a(fc, mc_chord(clast, sqrt(r2 - s), a)); \
             sum += y_;                                                                 \
             sum_sq += y_ * y_;                                                         \
             s = 0.0;                                                                   \

@@ -96,7 +96,7 @@ int main(void)
                         14, 15, 16, 17, 18, 19, 20, 32, 64, 100, 128};
     const int ndims = (int)(sizeof dims / sizeof dims[0]);
     const uint64_t seeds[] = {2026u, 0xfedcba9876543210ull, 1u};
-    const double halves[] = {1.0, 0.75, 3.0};
+    const double halves[] = {1.0, 0.75, 3.0}; /* 2a a power of two (multiplication) or not */
     /* N mod 1024 of the run: the last block's size is 1024 or this */
     const uint64_t tails[] = {0, 1023, 1022, 1021, 3, 1};
 
@@ -144,6 +144,53 @@ int main(void)
     CHECK(n_mismatch == 0);
     /* the comparisons mean something: most blocks are neither all in nor all out */
     CHECK(n_trivial * 10 < n_compared);
+
+    /* the coordinate map: both exact forms of x − (2^31 − 1), times a·2^-31, equal the
+       reference mc_coord bit for bit, at the ends and on a spread of words */
+    {
+        const double as[] = {1.0, 0.75, 3.0, 1e-200, 7.123456789e100};
+        long bad = 0, n = 0;
+        for (int k = 0; k < 5; k++) {
+            mc_kparams kp;
+            memset(&kp, 0, sizeof kp);
+            kp.a = as[k];
+            mc_fast_consts fc;
+            mc_fast_setup(&kp, &fc);
+            uint32_t x = 0;
+            for (long j = 0; j < 200000; j++) {
+                x = j < 8 ? (uint32_t[]){0u, 1u, 2u, 0x7ffffffeu, 0x7fffffffu, 0x80000000u,
+                                         0xfffffffeu, 0xffffffffu}[j]
+                          : x * 2654435761u + 0x9e3779b9u;
+                double ref = mc_coord(x, kp.a);
+                double f1 = fc.a2 * mc_fast_centred_cvt(x);
+                double f2 = fc.a2 * mc_fast_centred_bits(x);
+                bad += !same_bits(f1, ref) || !same_bits(f2, ref) ||
+                       !same_bits(mc_fast_coord(x, fc.a2), ref);
+                n++;
+            }
+        }
+        CHECK(n == 1000000);
+        /* the cond denominator: a multiplication exactly when 2a is a power of two */
+        const double pa[] = {1.0, 0.5, 0.25, 64.0, 0.75, 3.0, 1e-200};
+        const int pow2[] = {1, 1, 1, 1, 0, 0, 0};
+        for (int k = 0; k < 7; k++) {
+            mc_kparams kq;
+            memset(&kq, 0, sizeof kq);
+            kq.a = pa[k];
+            mc_fast_consts fq;
+            mc_fast_setup(&kq, &fq);
+            CHECK((fq.inv_two_a != 0.0) == pow2[k]);
+            double x = 0.123456789 * pa[k];
+            CHECK(same_bits(mc_fast_over_two_a(&fq, x), x / (2.0 * pa[k])));
+        }
+        CHECK(bad == 0);
+        /* companion: a map with a one-unit offset (x − 2^31) is caught */
+        long caught = 0;
+        for (uint32_t x = 1; x < 1000; x++)
+            caught += !same_bits((1.0 / 2147483648.0) * ((double)x - 2147483648.0),
+                                 mc_coord(x, 1.0));
+        CHECK(caught == 999);
+    }
 
     /* where the fast path must refuse */
     {
