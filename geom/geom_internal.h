@@ -24,6 +24,12 @@ void geom_set_err(char *err, size_t errlen, const char *fmt, ...)
 int geom_tf_log(int d, const double *x1, const double *x2, double t, int surface,
                 double *log_out, double *rel_err, char *err, size_t errlen);
 
+/* Tests only: turn the subtraction of singular parts (geom_singular.c) off (0) or on (1, the
+ * default) for the calling thread, to compare the two. */
+void geom_tf_singular_enable(int on);
+/* Tests only: the number of singular parts the calling thread's last transform subtracted. */
+int geom_tf_singular_terms_last(void);
+
 /* 24-point Gauss–Legendre nodes and weights on [-1, 1]. */
 void geom_gl24(double *x, double *w);
 
@@ -32,5 +38,21 @@ void geom_gl24(double *x, double *w);
  * r-derivative, the sphere's area there (surface = 1).  In geom.c. */
 double geom_cap_measure(int d, double t, double h, int surface);
 double geom_pair_cap_measure(int d, double t, double hi, double hj, int surface);
+
+/* Singular parts at break points near t (geom_singular.c): terms of the expansion of L(s)
+ * whose break point X lies within t(1 ± window), each tail h² >= h2min, approximated by a
+ * damped large-s series (damping β = gamma / min h²).  NULL when there is none (or the
+ * contour σ is too far left).  a1 < a2 per coordinate with a1 + a2 <= 0, t already shifted
+ * as in geom_tf_log. */
+typedef struct geom_sing geom_sing;
+geom_sing *geom_sing_create(int d, const double *a1, const double *a2, double t, double sigma,
+                            int surface, double window, double h2min, double gamma);
+void geom_sing_free(geom_sing *g);
+int geom_sing_count(const geom_sing *g);
+/* Σ Φ_J(s) e^{iτt} / e^{lnorm} (times σ/s for the distribution function) */
+double _Complex geom_sing_node(const geom_sing *g, double _Complex s, double lnorm);
+/* exact trapezoid value (period T) of the subtracted part over e^{lnorm}, in the caller's
+ * sign convention (1 - P for σ < 0) */
+double geom_sing_value(const geom_sing *g, double T, double lnorm);
 
 #endif

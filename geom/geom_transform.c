@@ -279,6 +279,12 @@ static double taper(double xk)
     return 0.5 * erfc(13.0 * (xk - 0.5));
 }
 
+static _Thread_local int tf_subtract_singular = 1, tf_singular_terms_last = 0;
+
+void geom_tf_singular_enable(int on) { tf_subtract_singular = on; }
+
+int geom_tf_singular_terms_last(void) { return tf_singular_terms_last; }
+
 #define TF_KMIN 32
 #define TF_KPLAIN 2048
 #define TF_KMAX (1 << 17)
@@ -320,7 +326,8 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
         return GEOM_ERR_INVAL;
     }
     /* group equal intervals (after the reflection u -> -u that makes x1 + x2 <= 0) */
-    double tshift_parts[GEOM_MAX_DIM];
+    double tshift_parts[GEOM_MAX_DIM], ra1[GEOM_MAX_DIM], ra2[GEOM_MAX_DIM];
+    geom_sing *sg = NULL;
     x->ng = 0;
     double tmin = 0, tmax = 0, mu = 0;
     for (int i = 0; i < d; i++) {
@@ -330,6 +337,8 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
             a1 = -a2;
             a2 = tmp;
         }
+        ra1[i] = a1;
+        ra2[i] = a2;
         int g = 0;
         while (g < x->ng && !(x->x1[g] == a1 && x->x2[g] == a2))
             g++;
@@ -395,6 +404,12 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
     }
     /* chernoff: log of an upper bound on the probability of the side we compute */
     double lchern = tf_logL_real(x, sig) + sig * t;
+    /* Break points near t: subtract their singular parts (geom_singular.c) when that cuts
+     * the node count.  Parameters (window 0.3 t, tails h² >= 0.05 t, β = 8/h²_min): the best
+     * of a small grid in bench_geom --near. */
+    if (tf_subtract_singular && fabs(lchern) < 300)
+        sg = geom_sing_create(d, ra1, ra2, t, sig, surface, 0.3, 0.05 * t, 1.0);
+    tf_singular_terms_last = geom_sing_count(sg);
     double asig = fabs(sig);
 
     /* Period T: the near shift (towards the body) must leave the support, the far shift
@@ -461,6 +476,7 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
         double h = 2 * M_PI / T;
         double lsig = tf_logL_real(x, sig);
         double base = lsig + sig * t - (surface ? 0 : log(asig));
+        double sgval = sg ? geom_sing_value(sg, T, base) : 0;
         /* Terms F_k, normalised by the value at k = 0 (F_0 = 1). */
         int K = TF_KMIN, have = 0, done_ok = 0;
         double prev = NAN, prev_diff = INFINITY, est = 0, est_abs = 0, diff = INFINITY;
@@ -471,6 +487,8 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
         int quiet = 0, next_cp = TF_KMIN, early_checked = 0, restart = 0;
         for (int k = 0; k < TF_KMAX && !done_ok; k++) {
             F[k] = tf_node(x, sig, lsig, h, t, surface, k);
+            if (sg)
+                F[k] -= geom_sing_node(sg, sig + I * (k * h), lsig);
             double m = sqrt(norm2(F[k])), wk = k == 0 ? 0.5 : 1;
             p_re += wk * creal(F[k]);
             p_abs += wk * m;
@@ -510,7 +528,7 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
                      * would choose, instead of summing to 1e-13 first. */
                     if (!early_checked && diff <= 1e-3 * fabs(est)) {
                         early_checked = 1;
-                        double vr = (h / M_PI) * est;
+                        double vr = (h / M_PI) * est + sgval;
                         if (corr_log > -INFINITY)
                             vr -= exp(corr_log - base);
                         if (vr > 0) {
@@ -535,7 +553,7 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
         if (restart)
             continue;
         double scale = h / M_PI; /* est holds half the symmetric sum */
-        double val = scale * est; /* value / e^{base} */
+        double val = scale * est + sgval; /* value / e^{base} */
         if (corr_log > -INFINITY)
             val -= exp(corr_log - base);
         if (!(val > 0)) {
@@ -581,6 +599,7 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
     *rel_err = INFINITY;
 done:
     (void)phi;
+    geom_sing_free(sg);
     free(F);
     free(x);
     return status;

@@ -1,0 +1,411 @@
+/* geom_singular.c — the singular parts of P(S <= t) and f_S(t) at break points near t, in
+ * closed form in both the s- and the t-domain, for subtraction from the Laplace inversion of
+ * geom_transform.c (docs/math.md §4.6, "Break points near t: subtracting their singular
+ * parts").
+ *
+ * Each factor p_i(s) = (1/len_i) ∫_{x1}^{x2} e^{-s u²} du splits (Re s > 0) into pieces: the
+ * free line √(π/s) minus the tails E(h) = ∫_h^∞ e^{-su²} du beyond each face (distance h),
+ * or, for a coordinate whose interval misses 0 (near end n, far end f), E(n) - E(f).  Expanding
+ * the product gives one term per choice J of pieces; the term with k tails and m free lines is
+ *
+ *   T_J(s) = K_J e^{-s X_J} s^{-m/2} Π_{f∈J} e^{s h_f²} E(h_f),   X_J = Σ_{f∈J} h_f²,
+ *
+ * and its inverse is singular only at t = X_J.  Watson's lemma on
+ * e^{s h²} E(h) = ∫_0^∞ e^{-sw} dw / (2√(h² + w)) gives the large-s expansion
+ *
+ *   e^{s h²} E(h) ~ Σ_n c_n(h) s^{-n-1},   c_n(h) = (-1)^n (2n-1)!! / (2^{n+1} h^{2n+1}),
+ *
+ * so T_J(s) ~ K_J e^{-sX} Σ_N B_N s^{-(N+q)}, q = k + m/2, whose inverse density is
+ * K_J Σ_N B_N ε₊^{N+q-1}/Γ(N+q), ε = t - X.  The pure powers grow with ε, so their images
+ * under the trapezoid rule's aliasing would be large; we subtract instead the damped
+ *
+ *   φ_J(ε) = e^{-βε} K_J Σ_{N<=N0} B'_N ε₊^{N+q-1}/Γ(N+q),    Φ_J(s) = K_J e^{-sX} Σ B'_N (s+β)^{-(N+q)},
+ *
+ * with B'_N chosen so that φ_J matches the first N0+1 terms of the expansion at X exactly
+ * (B'_N/Γ(N+q) = Σ_j β^j/j! · B_{N-j}/Γ(N-j+q)).  L - Σ Φ_J is then smooth at X_J to order
+ * N0 + q, and the inverse of Σ Φ_J, including every image t + jT of the trapezoid rule, is a
+ * finite sum of incomplete gamma functions.  Valid on any contour Re s = σ > -β.
+ */
+#include "geom/geom_internal.h"
+
+#include <complex.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SG_N0 8       /* orders subtracted per break point (8: best of 8 and 14 in bench) */
+#define SG_NMAX SG_N0
+#define SG_MAXTERMS 48 /* break points handled (the nearest ones) */
+
+typedef struct {
+    double X;            /* break point (shifted frame) */
+    double q;            /* k + m/2 */
+    double logK;         /* log |K_J| */
+    int sign;            /* sign of K_J */
+    double bp[SG_NMAX + 1]; /* B'_N */
+} sg_term;
+
+struct geom_sing {
+    int n, n0;
+    int surface;
+    double beta, sigma, t;
+    sg_term term[SG_MAXTERMS];
+};
+
+/* ---- regularised incomplete gamma P(a, x), Q = 1 - P, a > 0, x >= 0 ---- */
+
+static double sg_gamma_p(double a, double x)
+{
+    if (!(x > 0))
+        return 0;
+    double lpre = a * log(x) - x - lgamma(a + 1);
+    if (x < a + 1) {
+        /* series: P = x^a e^{-x}/Γ(a+1) Σ x^n / ((a+1)…(a+n)) */
+        double term = 1, sum = 1;
+        for (int n = 1; n < 500; n++) {
+            term *= x / (a + n);
+            sum += term;
+            if (term < 1e-17 * sum)
+                break;
+        }
+        return exp(lpre) * sum;
+    }
+    /* Q by its continued fraction (modified Lentz), P = 1 - Q */
+    double b = x + 1 - a, c = 1e300, dd = 1 / b, h = dd;
+    for (int i = 1; i < 500; i++) {
+        double an = -i * (i - a);
+        b += 2;
+        dd = an * dd + b;
+        if (fabs(dd) < 1e-300)
+            dd = 1e-300;
+        c = b + an / c;
+        if (fabs(c) < 1e-300)
+            c = 1e-300;
+        dd = 1 / dd;
+        double del = dd * c;
+        h *= del;
+        if (fabs(del - 1) < 1e-16)
+            break;
+    }
+    double q = exp(a * log(x) - x - lgamma(a)) * h;
+    return 1 - q;
+}
+
+static double sg_gamma_q(double a, double x)
+{
+    if (!(x > 0))
+        return 1;
+    if (x < a + 1)
+        return 1 - sg_gamma_p(a, x);
+    double b = x + 1 - a, c = 1e300, dd = 1 / b, h = dd;
+    for (int i = 1; i < 500; i++) {
+        double an = -i * (i - a);
+        b += 2;
+        dd = an * dd + b;
+        if (fabs(dd) < 1e-300)
+            dd = 1e-300;
+        c = b + an / c;
+        if (fabs(c) < 1e-300)
+            c = 1e-300;
+        dd = 1 / dd;
+        double del = dd * c;
+        h *= del;
+        if (fabs(del - 1) < 1e-16)
+            break;
+    }
+    return exp(a * log(x) - x - lgamma(a)) * h;
+}
+
+/* ---- enumeration of the break points near t ---- */
+
+typedef struct {
+    int d;
+    const double *a1, *a2;
+    double t, lo, hi;  /* window for X */
+    double h2min;      /* smallest admissible h² of a tail in a term */
+    double near_bad;   /* distance to t of the nearest break point we cannot subtract */
+    double near_out;   /* ... of the nearest one left out for lack of room */
+    int nfound;
+    long visits; /* enumeration budget: the break points grow like 3^d */
+    struct cand {
+        double X, h[GEOM_MAX_DIM];
+        int k, m2, sign; /* tails, free half-lines (m2 = 2m: a coordinate with n = 0 gives 1) */
+        double dist;
+    } *c;
+    int cap;
+} sg_enum;
+
+static void sg_dfs(sg_enum *e, int i, double X, int k, int m2, int sign, int bad, double *h)
+{
+    if (X > e->hi || --e->visits < 0)
+        return;
+    if (i == e->d) {
+        if (k == 0)
+            return;
+        double dist = fabs(X - e->t);
+        if (bad) {
+            if (dist < e->near_bad)
+                e->near_bad = dist;
+            return;
+        }
+        if (X < e->lo)
+            return;
+        struct cand cd;
+        cd.X = X;
+        memcpy(cd.h, h, sizeof(double) * (size_t)k);
+        cd.k = k;
+        cd.m2 = m2;
+        cd.sign = sign;
+        cd.dist = dist;
+        if (e->nfound < e->cap) {
+            e->c[e->nfound++] = cd;
+            return;
+        }
+        /* keep the nearest: replace the farthest */
+        int w = 0;
+        for (int j = 1; j < e->nfound; j++)
+            if (e->c[j].dist > e->c[w].dist)
+                w = j;
+        double out = dist;
+        if (e->c[w].dist > dist) {
+            out = e->c[w].dist;
+            e->c[w] = cd;
+        }
+        if (out < e->near_out)
+            e->near_out = out;
+        return;
+    }
+    double x1 = e->a1[i], x2 = e->a2[i];
+    if (x2 > 0) {
+        /* inside: free line, or a tail beyond either face (sign -1) */
+        sg_dfs(e, i + 1, X, k, m2 + 2, sign, bad, h);
+        double hs[2] = {x2, -x1};
+        for (int j = 0; j < 2; j++) {
+            h[k] = hs[j];
+            sg_dfs(e, i + 1, X + hs[j] * hs[j], k + 1, m2, -sign,
+                   bad || hs[j] * hs[j] < e->h2min, h);
+        }
+    } else {
+        /* outside: E(n) - E(f) with n = -x2 (the shift by n² is already made) */
+        double n = -x2, f = -x1;
+        if (n == 0) {
+            sg_dfs(e, i + 1, X, k, m2 + 1, sign, bad, h); /* E(0) = ½√(π/s) */
+        } else {
+            h[k] = n;
+            sg_dfs(e, i + 1, X, k + 1, m2, sign, bad || n * n < e->h2min, h);
+        }
+        h[k] = f;
+        sg_dfs(e, i + 1, X + f * f - n * n, k + 1, m2, -sign, bad || f * f < e->h2min, h);
+    }
+}
+
+geom_sing *geom_sing_create(int d, const double *a1, const double *a2, double t, double sigma,
+                            int surface, double window, double h2min, double gamma)
+{
+    /* Where it pays (bench/bench_geom_singular.c, docs/performance.md): volumes up to d = 5,
+     * surfaces up to d = 7.  Higher dimensions converge fast anyway (the integrand decays like
+     * |s|^{-d/2}) and have many break points: volumes at d = 6, 7, 8 and surfaces at d = 8 came
+     * out 0-25 % slower with it. */
+    if (d > (surface ? 7 : 5) || !(t > 0))
+        return NULL;
+    sg_enum e;
+    e.d = d;
+    e.a1 = a1;
+    e.a2 = a2;
+    e.t = t;
+    e.lo = t * (1 - window);
+    e.hi = t * (1 + window);
+    e.near_bad = e.near_out = INFINITY;
+    e.visits = 20000;
+    e.h2min = h2min;
+    e.nfound = 0;
+    e.cap = SG_MAXTERMS;
+    e.c = malloc(sizeof *e.c * SG_MAXTERMS);
+    if (!e.c)
+        return NULL;
+    double hbuf[GEOM_MAX_DIM];
+    sg_dfs(&e, 0, 0.0, 0, 0, 1, 0, hbuf);
+    if (e.visits < 0) { /* not enumerated in full: the nearest unseen one is unknown */
+        free(e.c);
+        return NULL;
+    }
+    if (e.nfound == 0) {
+        free(e.c);
+        return NULL;
+    }
+    /* Worth it?  The rule needs about 23 T / δ nodes for a break point at distance δ from t
+     * (docs/math.md §4.5); after the subtraction δ is the nearest break point left, and the
+     * damped parts vary on the scale 1/β, which the rule must resolve as well (≈ 2 T β nodes).
+     * Each subtracted term adds about 2 % to the cost of a node. */
+    double near_all = e.near_bad, near_left = e.near_bad < e.near_out ? e.near_bad : e.near_out;
+    if (window * t < near_left)
+        near_left = window * t;
+    double hmin2 = INFINITY;
+    for (int j = 0; j < e.nfound; j++) {
+        if (e.c[j].dist < near_all)
+            near_all = e.c[j].dist;
+        for (int f = 0; f < e.c[j].k; f++)
+            if (e.c[j].h[f] * e.c[j].h[f] < hmin2)
+                hmin2 = e.c[j].h[f] * e.c[j].h[f];
+    }
+    const int n0 = SG_N0;
+    double beta = gamma * n0 / hmin2;
+    double k_old = 23 / near_all, k_new = 23 / near_left;
+    if (2 * beta > k_new)
+        k_new = 2 * beta;
+    k_new *= 1 + 0.02 * e.nfound;
+    if (!(k_new < 0.5 * k_old)) {
+        free(e.c);
+        return NULL;
+    }
+    geom_sing *g = calloc(1, sizeof *g);
+    if (!g) {
+        free(e.c);
+        return NULL;
+    }
+    double lenlog = 0;
+    for (int i = 0; i < d; i++)
+        lenlog += log(a2[i] - a1[i]);
+    g->n0 = n0;
+    g->beta = beta;
+    g->sigma = sigma;
+    g->t = t;
+    g->surface = surface;
+    if (!(sigma > -0.5 * g->beta)) {
+        free(e.c);
+        free(g);
+        return NULL;
+    }
+    for (int j = 0; j < e.nfound; j++) {
+        sg_term *tm = &g->term[g->n++];
+        const struct cand *cd = &e.c[j];
+        tm->X = cd->X;
+        /* m2 counts half-lines: a free line √(π/s) contributes s^{-1/2} and π^{1/2}; E(0)
+         * contributes ½ π^{1/2} s^{-1/2} */
+        int nfull = cd->m2 / 2, nhalf = cd->m2 % 2;
+        tm->q = cd->k + 0.5 * (nfull + nhalf);
+        tm->logK = 0.5 * (nfull + nhalf) * log(M_PI) - nhalf * M_LN2 - lenlog;
+        tm->sign = cd->sign;
+        /* B_N: product of the k series Σ c_n(h) s^{-n-1} (the s^{-1} of each is in q) */
+        double B[SG_NMAX + 1] = {1};
+        for (int f = 0; f < cd->k; f++) {
+            double h = cd->h[f], cn[SG_NMAX + 1], nb[SG_NMAX + 1];
+            cn[0] = 1 / (2 * h);
+            for (int n = 1; n <= g->n0; n++)
+                cn[n] = cn[n - 1] * (-(2.0 * n - 1) / (2 * h * h));
+            for (int N = 0; N <= g->n0; N++) {
+                double s = 0;
+                for (int n = 0; n <= N; n++)
+                    s += cn[n] * B[N - n];
+                nb[N] = s;
+            }
+            memcpy(B, nb, sizeof(double) * (size_t)(g->n0 + 1));
+        }
+        /* B'_N / Γ(N+q) = Σ_j β^j/j! B_{N-j}/Γ(N-j+q) */
+        for (int N = 0; N <= g->n0; N++) {
+            double s = 0, bj = 1;
+            for (int jj = 0; jj <= N; jj++) {
+                if (jj > 0)
+                    bj *= g->beta / jj;
+                s += bj * B[N - jj] * exp(lgamma(N + tm->q) - lgamma(N - jj + tm->q));
+            }
+            tm->bp[N] = s;
+        }
+    }
+    free(e.c);
+    return g;
+}
+
+void geom_sing_free(geom_sing *g) { free(g); }
+
+int geom_sing_count(const geom_sing *g) { return g ? g->n : 0; }
+
+/* Σ_J Φ_J(s) e^{iτ t} / e^{lnorm}, times σ/s for the distribution function (the
+ * normalisation of geom_transform.c's nodes). */
+double complex geom_sing_node(const geom_sing *g, double complex s, double lnorm)
+{
+    double complex sb = s + g->beta, lsb = clog(sb), y = 1 / sb;
+    double tau = cimag(s), sig = creal(s);
+    double complex acc = 0;
+    for (int j = 0; j < g->n; j++) {
+        const sg_term *tm = &g->term[j];
+        double complex p = tm->bp[g->n0];
+        for (int N = g->n0 - 1; N >= 0; N--)
+            p = p * y + tm->bp[N];
+        double complex e = tm->logK - sig * tm->X - lnorm - tm->q * lsb +
+                           I * (tau * (g->t - tm->X));
+        acc += tm->sign * cexp(e) * p;
+    }
+    if (!g->surface)
+        acc *= g->sigma / s;
+    return acc;
+}
+
+/* ψ(x): the inverse of Σ Φ_J (/s) at x — density, or distribution function (σ > 0), or
+ * distribution function minus total mass (σ < 0) — scaled by e^{-lnorm}. */
+static double sg_psi(const geom_sing *g, double x, double lnorm)
+{
+    double acc = 0;
+    for (int j = 0; j < g->n; j++) {
+        const sg_term *tm = &g->term[j];
+        double eps = x - tm->X;
+        double s = 0;
+        if (g->surface) {
+            if (!(eps > 0))
+                continue;
+            for (int N = 0; N <= g->n0; N++)
+                s += tm->bp[N] * exp((N + tm->q - 1) * log(eps) - lgamma(N + tm->q) -
+                                     g->beta * eps + tm->logK - lnorm);
+        } else if (g->sigma > 0) {
+            if (!(eps > 0))
+                continue;
+            for (int N = 0; N <= g->n0; N++)
+                s += tm->bp[N] * exp(-(N + tm->q) * log(g->beta) + tm->logK - lnorm) *
+                     sg_gamma_p(N + tm->q, g->beta * eps);
+        } else {
+            for (int N = 0; N <= g->n0; N++)
+                s -= tm->bp[N] * exp(-(N + tm->q) * log(g->beta) + tm->logK - lnorm) *
+                     sg_gamma_q(N + tm->q, g->beta * (eps > 0 ? eps : 0));
+        }
+        acc += tm->sign * s;
+    }
+    return acc;
+}
+
+/* The exact value of the trapezoid rule with period T applied to Σ Φ_J:
+ * Σ_j e^{-σ jT} ψ(t + jT), over e^{lnorm}, with the sign convention of the caller's value
+ * (for σ < 0 the distribution function's value is 1 - P, so ψ's sign flips). */
+double geom_sing_value(const geom_sing *g, double T, double lnorm)
+{
+    double sig = g->sigma, total = sg_psi(g, g->t, lnorm);
+    double xmin = INFINITY;
+    for (int j = 0; j < g->n; j++)
+        if (g->term[j].X < xmin)
+            xmin = g->term[j].X;
+    /* images below: ψ is 0 (or -M for σ < 0) once t - jT < min X */
+    for (int j = 1; j < 10000; j++) {
+        double x = g->t - j * T, w = exp(sig * j * T);
+        if (x < xmin) {
+            if (!g->surface && sig < 0) {
+                double M = sg_psi(g, xmin, lnorm); /* = -M */
+                double r = exp(-fabs(sig) * T);
+                total += M * r * pow(r, j - 1) / (1 - r);
+            }
+            break;
+        }
+        total += w * sg_psi(g, x, lnorm);
+    }
+    /* images above */
+    double prev = INFINITY;
+    for (int j = 1; j < 10000; j++) {
+        double x = g->t + j * T;
+        double v = exp(-sig * j * T) * sg_psi(g, x, lnorm);
+        total += v;
+        if (fabs(v) < 1e-20 * (fabs(total) + 1e-300) && fabs(prev) < 1e-20 * (fabs(total) + 1e-300))
+            break;
+        prev = v;
+    }
+    if (!g->surface && sig < 0)
+        total = -total;
+    return total;
+}
