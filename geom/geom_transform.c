@@ -108,14 +108,6 @@ static double complex cdiv(double complex a, double complex b)
     return a / b;
 }
 
-/* e^{-s x²} as scaled. */
-static scaled gauss_term(double complex s, double x)
-{
-    double x2 = x * x;
-    scaled r = {-creal(s) * x2, expmi(cimag(s) * x2)};
-    return r;
-}
-
 /* Faddeeva w(ζ) for Im ζ >= 0: the asymptotic series i/(√π ζ) Σ (2n-1)!!/(2ζ²)^n when
  * |ζ| >= 24 (9 terms: truncation below 1e-18), libcerf otherwise. */
 static double complex faddeeva_w(double complex zeta)
@@ -134,15 +126,17 @@ static double complex faddeeva_w(double complex zeta)
     return w_of_z(zeta);
 }
 
-/* J0(x) = ∫_0^x e^{-s u²} du, x >= 0. */
-static scaled j0_int(double complex s, double complex z, double complex pref, double x)
+/* J0(x) = ∫_0^x e^{-s u²} du, x >= 0.  ph: e^{-i Im(s) x²} when the caller has it (the node
+ * loop carries it from node to node), else NULL. */
+static scaled j0_int(double complex s, double complex z, double complex pref, double x,
+                     const double complex *ph, const double *ex)
 {
     double complex q = -s * x * x;
     if (norm2(q) <= 4.0) {
         double complex term = x, sum = x;
         for (int n = 1; n < 80; n++) {
-            term *= q / n;
-            double complex add = term / (2 * n + 1);
+            term *= q * (1.0 / n);
+            double complex add = term * (1.0 / (2 * n + 1));
             sum += add;
             if (norm2(add) < 1e-36 * norm2(sum))
                 break;
@@ -151,11 +145,18 @@ static scaled j0_int(double complex s, double complex z, double complex pref, do
         return r;
     }
     /* erf(zx) = 1 - e^{-s x²} w(i z x);  Im(i z x) = x Re z >= 0, where w is bounded. */
-    scaled g = gauss_term(s, x);
+    scaled g = {-creal(s) * x * x, 0};
+    g.v = ph ? *ph : expmi(cimag(s) * x * x);
     scaled one = {0, pref};
     if (g.k < -45)
         return one; /* e^{-σx²} < 3e-20: erfc part below rounding */
     double complex w = faddeeva_w(I * z * x);
+    if (ex) {
+        /* scaled_add(one, e) with exp(∓σx²) = *ex precomputed by the node loop */
+        scaled r = {g.k <= 0 ? 0 : g.k, 0};
+        r.v = g.k <= 0 ? pref - pref * g.v * w * *ex : pref * *ex - pref * g.v * w;
+        return r;
+    }
     scaled e = {g.k, -pref * g.v * w};
     return scaled_add(one, e);
 }
@@ -163,7 +164,7 @@ static scaled j0_int(double complex s, double complex z, double complex pref, do
 /* e^{s x1²} ∫_{x1}^{x2} e^{-s u²} du, 0 <= x1 < x2.  The factor e^{-s x1²} is left out (the
  * caller shifts t by x1²), so a far-away interval loses no phase accuracy. */
 static scaled band_int(double complex s, double complex z, double complex pref, double x1,
-                       double x2, const gl_rule *gl)
+                       double x2, const gl_rule *gl, const double complex *ph)
 {
     double w2 = (x2 - x1) * (x2 + x1); /* x2² - x1² */
     if (norm2(s) * w2 * w2 <= 4.0) {
@@ -182,7 +183,7 @@ static scaled band_int(double complex s, double complex z, double complex pref, 
     double k2 = -creal(s) * w2;
     if (k2 < -45)
         return a; /* the far end is below rounding */
-    scaled b = {k2, -pref * expmi(cimag(s) * w2) * faddeeva_w(I * z * x2)};
+    scaled b = {k2, -pref * (ph ? *ph : expmi(cimag(s) * w2)) * faddeeva_w(I * z * x2)};
     return scaled_add(a, b);
 }
 
@@ -190,13 +191,14 @@ static scaled band_int(double complex s, double complex z, double complex pref, 
  * e^{s x2²} when x2 < 0 (the interval's nearest point to 0; the caller shifts t by it);
  * z = √s, pref = √π / 2z.  For the cube coordinate with |c| = c: [x1, x2] = [-1-c, 1-c]. */
 static scaled factor(double complex s, double complex z, double complex pref, double x1,
-                     double x2, const gl_rule *gl)
+                     double x2, const gl_rule *gl, const double complex *ph, const double *ex)
 {
     scaled r;
     if (x2 > 0)
-        r = scaled_add(j0_int(s, z, pref, x2), j0_int(s, z, pref, -x1));
+        r = scaled_add(j0_int(s, z, pref, x2, ph, ex),
+                       j0_int(s, z, pref, -x1, ph ? ph + 1 : NULL, ex ? ex + 1 : NULL));
     else
-        r = band_int(s, z, pref, -x2, -x1, gl);
+        r = band_int(s, z, pref, -x2, -x1, gl, ph);
     r.v /= (x2 - x1);
     return r;
 }
@@ -220,7 +222,7 @@ static double complex tf_logL(const tf_ctx *x, double complex s)
     double k = 0;
     double complex v = 1, extra = 0;
     for (int g = 0; g < x->ng; g++) {
-        scaled f = factor(s, z, pref, x->x1[g], x->x2[g], &x->gl);
+        scaled f = factor(s, z, pref, x->x1[g], x->x2[g], &x->gl, NULL, NULL);
         if (x->m[g] == 1) {
             k += f.k;
             v *= f.v;
@@ -289,17 +291,84 @@ int geom_tf_singular_terms_last(void) { return tf_singular_terms_last; }
 #define TF_KPLAIN 2048
 #define TF_KMAX (1 << 17)
 
-/* F_k = L(s_k) e^{i k h t} / L(σ) (× σ / s_k for the distribution function), s_k = σ + ikh. */
-static double complex tf_node(const tf_ctx *x, double sig, double lsig, double h, double t,
-                              int surface, int k)
+/* The phases e^{-iτ_k x²} of every square the factors need (two per interval that contains
+ * 0, one per band) and e^{iτ_k t}, carried from node k to k + 1 by one complex
+ * multiplication each instead of a sincos: nodes are visited in order.  Every 16th node
+ * they are recomputed directly, so the rounding of the recurrence stays below ~1e-15. */
+typedef struct {
+    int n, k;
+    double h;
+    double sq[2 * GEOM_MAX_DIM + 1];
+    double ex[2 * GEOM_MAX_DIM + 1]; /* exp(-|σ sq|): the same at every node */
+    double complex ph[2 * GEOM_MAX_DIM + 1], rot[2 * GEOM_MAX_DIM + 1];
+} tf_phases;
+
+static void tf_phases_init(tf_phases *p, const tf_ctx *x, double sig, double h, double t)
+{
+    p->n = 0;
+    p->k = 0;
+    p->h = h;
+    for (int g = 0; g < x->ng; g++) {
+        if (x->x2[g] > 0) {
+            p->sq[p->n++] = x->x2[g] * x->x2[g];
+            p->sq[p->n++] = x->x1[g] * x->x1[g];
+        } else {
+            double a = -x->x2[g], b = -x->x1[g];
+            p->sq[p->n++] = (b - a) * (b + a);
+        }
+    }
+    p->sq[p->n++] = -t; /* last: e^{+iτt} */
+    for (int i = 0; i < p->n; i++) {
+        p->ph[i] = 1;
+        p->rot[i] = expmi(h * p->sq[i]);
+        p->ex[i] = exp(-fabs(sig * p->sq[i]));
+    }
+}
+
+static void tf_phases_next(tf_phases *p)
+{
+    p->k++;
+    if (p->k % 16 == 0) {
+        double tau = p->k * p->h;
+        for (int i = 0; i < p->n; i++)
+            p->ph[i] = expmi(tau * p->sq[i]);
+    } else {
+        for (int i = 0; i < p->n; i++)
+            p->ph[i] *= p->rot[i];
+    }
+}
+
+/* F_k = L(s_k) e^{i k h t} / L(σ) (× σ / s_k for the distribution function), s_k = σ + ikh;
+ * ph holds the phases of node k. */
+static double complex tf_node(const tf_ctx *x, double sig, double lsig, double h,
+                              const tf_phases *ph, int surface, int k)
 {
     double tau = k * h;
     double complex s = sig + I * tau;
-    double complex lf = tf_logL(x, s) - lsig + I * tau * t;
-    double complex v = creal(lf) < -745 ? 0 : exp(creal(lf)) * expmi(-cimag(lf));
+    double complex z = csqrt(s);
+    double complex pref = cdiv(0.5 * sqrt(M_PI), z);
+    double kk = -lsig;
+    double complex v = 1;
+    int j = 0;
+    for (int g = 0; g < x->ng; g++) {
+        scaled f = factor(s, z, pref, x->x1[g], x->x2[g], &x->gl, ph->ph + j, ph->ex + j);
+        j += x->x2[g] > 0 ? 2 : 1;
+        for (int m = 0; m < x->m[g]; m++) {
+            kk += f.k;
+            v *= f.v;
+        }
+        double mag = fabs(creal(v)) + fabs(cimag(v));
+        if (mag > 1e100 || mag < 1e-100) {
+            if (mag == 0)
+                return 0;
+            kk += log(mag);
+            v /= mag;
+        }
+    }
+    double complex r = kk < -745 ? 0 : exp(kk) * v * ph->ph[ph->n - 1];
     if (!surface)
-        v *= cdiv(sig, s);
-    return v;
+        r *= cdiv(sig, s);
+    return r;
 }
 
 /* Sum of the tapered trapezoid terms F_0/2 + Σ_{k>=1} w(k/K) Re F_k, and of |terms|. */
@@ -485,8 +554,15 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
          * (d small): at checkpoints K = 32, 40, 50, ... (x1.25) compare tapered sums. */
         double p_re = 0, p_abs = 0, run_max = 0;
         int quiet = 0, next_cp = TF_KMIN, early_checked = 0, restart = 0;
-        for (int k = 0; k < TF_KMAX && !done_ok; k++) {
-            F[k] = tf_node(x, sig, lsig, h, t, surface, k);
+        tf_phases *phs = malloc(sizeof *phs);
+        if (!phs) {
+            geom_set_err(err, errlen, "out of memory");
+            status = GEOM_ERR_INVAL;
+            goto done;
+        }
+        tf_phases_init(phs, x, sig, h, t);
+        for (int k = 0; k < TF_KMAX && !done_ok; k++, tf_phases_next(phs)) {
+            F[k] = tf_node(x, sig, lsig, h, phs, surface, k);
             if (sg)
                 F[k] -= geom_sing_node(sg, sig + I * (k * h), lsig);
             double m = sqrt(norm2(F[k])), wk = k == 0 ? 0.5 : 1;
@@ -549,6 +625,7 @@ int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surfa
                 prev = est;
             }
         }
+        free(phs);
         (void)have;
         if (restart)
             continue;
