@@ -30,6 +30,10 @@ void geom_tf_singular_enable(int on);
 /* Tests only: the number of singular parts the calling thread's last transform subtracted. */
 int geom_tf_singular_terms_last(void);
 
+/* Faddeeva w(ζ) = e^{-ζ²} erfc(-iζ) for Im ζ >= 0 (asymptotic series for |ζ| >= 24,
+ * libcerf's w_of_z below). */
+double _Complex geom_faddeeva_w(double _Complex zeta);
+
 /* 24-point Gauss–Legendre nodes and weights on [-1, 1]. */
 void geom_gl24(double *x, double *w);
 
@@ -51,6 +55,10 @@ void geom_sing_free(geom_sing *g);
 int geom_sing_count(const geom_sing *g);
 /* Σ Φ_J(s) e^{iτt} / e^{lnorm} (times σ/s for the distribution function) */
 double _Complex geom_sing_node(const geom_sing *g, double _Complex s, double lnorm);
+/* The same for the nodes s_k = σ + ikh, k = 0, 1, 2, ... in order (phases by recurrence):
+ * begin sets h and lnorm, each next returns node k and moves to k + 1. */
+void geom_sing_begin(geom_sing *g, double h, double lnorm);
+double _Complex geom_sing_next(geom_sing *g);
 /* exact trapezoid value (period T) of the subtracted part over e^{lnorm}, in the caller's
  * sign convention (1 - P for σ < 0) */
 double geom_sing_value(const geom_sing *g, double T, double lnorm);

@@ -50,6 +50,12 @@ struct geom_sing {
     int surface;
     double beta, sigma, t;
     sg_term term[SG_MAXTERMS];
+    /* the node sequence s_k = σ + ikh of geom_sing_next: per term the constant
+     * sign·K_J e^{-σX_J}/e^{lnorm} and the phase e^{iτ_k(t - X_J)}, carried by recurrence */
+    int k;
+    double h;
+    double amp[SG_MAXTERMS];
+    double complex ph[SG_MAXTERMS], rot[SG_MAXTERMS];
 };
 
 /* ---- regularised incomplete gamma P(a, x), Q = 1 - P, a > 0, x >= 0 ---- */
@@ -338,6 +344,56 @@ double complex geom_sing_node(const geom_sing *g, double complex s, double lnorm
     }
     if (!g->surface)
         acc *= g->sigma / s;
+    return acc;
+}
+
+void geom_sing_begin(geom_sing *g, double h, double lnorm)
+{
+    g->k = 0;
+    g->h = h;
+    for (int j = 0; j < g->n; j++) {
+        const sg_term *tm = &g->term[j];
+        g->amp[j] = tm->sign * exp(tm->logK - g->sigma * tm->X - lnorm);
+        g->ph[j] = 1;
+        g->rot[j] = cexp(I * (h * (g->t - tm->X)));
+    }
+}
+
+double complex geom_sing_next(geom_sing *g)
+{
+    double tau = g->k * g->h;
+    double complex s = g->sigma + I * tau, sb = s + g->beta;
+    double complex y = 1 / sb, ry = 1 / csqrt(sb);
+    /* (s+β)^{-q} for q = n or n + ½ (q = k + m/2), from powers of y */
+    double complex ypow[2 * GEOM_MAX_DIM + 2];
+    ypow[0] = 1;
+    int qmax = 0;
+    for (int j = 0; j < g->n; j++)
+        if ((int)g->term[j].q > qmax)
+            qmax = (int)g->term[j].q;
+    for (int i = 1; i <= qmax; i++)
+        ypow[i] = ypow[i - 1] * y;
+    double complex acc = 0;
+    for (int j = 0; j < g->n; j++) {
+        const sg_term *tm = &g->term[j];
+        double complex p = tm->bp[g->n0];
+        for (int N = g->n0 - 1; N >= 0; N--)
+            p = p * y + tm->bp[N];
+        int qi = (int)tm->q;
+        double complex yq = tm->q > qi ? ypow[qi] * ry : ypow[qi];
+        acc += g->amp[j] * g->ph[j] * yq * p;
+    }
+    if (!g->surface)
+        acc *= g->sigma / s;
+    /* advance: exact every 16th node, else one multiplication */
+    g->k++;
+    if (g->k % 16 == 0) {
+        for (int j = 0; j < g->n; j++)
+            g->ph[j] = cexp(I * (g->k * g->h * (g->t - g->term[j].X)));
+    } else {
+        for (int j = 0; j < g->n; j++)
+            g->ph[j] *= g->rot[j];
+    }
     return acc;
 }
 

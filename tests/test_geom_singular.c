@@ -15,6 +15,7 @@
 #include "geom/geom_internal.h"
 #include "tests/test.h"
 
+#include <cerf.h>
 #include <complex.h>
 #include <math.h>
 #include <stdint.h>
@@ -60,6 +61,20 @@ static void test_images(void)
         /* companion: the closed form at a wrong period must not pass */
         double wrong = geom_sing_value(g, 1.05 * cases[k].T, base);
         CHECK_MSG(fabs(wrong - want) > 1e-6 * fabs(want), "case %zu: wrong period not caught", k);
+        /* the sequential nodes (phases by recurrence, as the transform uses them) equal the
+         * direct ones */
+        double h = 2 * M_PI / cases[k].T, dmax = 0, amax = 0;
+        geom_sing_begin(g, h, 0);
+        for (int n = 0; n < 3000; n++) {
+            double complex a = geom_sing_node(g, cases[k].sig + I * (n * h), 0);
+            double complex b = geom_sing_next(g);
+            if (cabs(a - b) > dmax)
+                dmax = cabs(a - b);
+            if (cabs(a) > amax)
+                amax = cabs(a);
+        }
+        CHECK_MSG(dmax <= 1e-13 * amax, "case %zu: sequential nodes off by %.2e of %.2e", k, dmax,
+                  amax);
         geom_sing_free(g);
     }
 }
@@ -121,8 +136,35 @@ static void test_on_off(void)
               total);
 }
 
+/* geom_faddeeva_w's asymptotic branch (|ζ| >= 24) against libcerf's w_of_z, which the
+ * branch replaces there: relative difference at 1e-14 over the upper half-plane annulus,
+ * the real axis included; companion: the series cut after 2 terms is caught. */
+static void test_faddeeva(void)
+{
+    double worst = 0, worst_cut = 0;
+    for (int i = 0; i < 4000; i++) {
+        double rad = 24 + 60 * uniform() * uniform(), th = M_PI * uniform();
+        if (i % 10 == 0)
+            th = i % 20 ? 0 : M_PI; /* the real axis */
+        double complex z = rad * cexp(I * th);
+        double complex ref = w_of_z(z), got = geom_faddeeva_w(z);
+        double rel = cabs(got - ref) / cabs(ref);
+        if (rel > worst)
+            worst = rel;
+        double complex q = 1 / (2 * z * z);
+        double complex cut = I * (1 + q) / (sqrt(M_PI) * z);
+        double relc = cabs(cut - ref) / cabs(ref);
+        if (relc > worst_cut)
+            worst_cut = relc;
+    }
+    printf("faddeeva: asymptotic branch vs libcerf, worst relative difference %.2e\n", worst);
+    CHECK_MSG(worst < 1e-14, "worst %.2e", worst);
+    CHECK_MSG(worst_cut > 1e-10, "a 2-term series should be visibly off (%.2e)", worst_cut);
+}
+
 int main(void)
 {
+    test_faddeeva();
     test_images();
     test_on_off();
     return test_summary();
