@@ -35,7 +35,8 @@
 
 #define SG_N0 8       /* orders subtracted per break point (8: best of 8 and 14 in bench) */
 #define SG_NMAX SG_N0
-#define SG_MAXTERMS 48 /* break points handled (the nearest ones) */
+#define SG_MAXTERMS 24 /* break points handled (the nearest ones) */
+#define SG_CAND 256    /* break points looked at */
 
 typedef struct {
     double X;            /* break point (shifted frame) */
@@ -205,14 +206,20 @@ static void sg_dfs(sg_enum *e, int i, double X, int k, int m2, int sign, int bad
     }
 }
 
+static int sg_cand_cmp(const void *pa, const void *pb)
+{
+    double a = ((const struct cand *)pa)->dist, b = ((const struct cand *)pb)->dist;
+    return (a > b) - (a < b);
+}
+
 geom_sing *geom_sing_create(int d, const double *a1, const double *a2, double t, double sigma,
                             int surface, double window, double h2min, double gamma)
 {
     /* Where it pays (bench/bench_geom_singular.c, docs/performance.md): volumes up to d = 5,
-     * surfaces up to d = 7.  Higher dimensions converge fast anyway (the integrand decays like
-     * |s|^{-d/2}) and have many break points: volumes at d = 6, 7, 8 and surfaces at d = 8 came
-     * out 0-25 % slower with it. */
-    if (d > (surface ? 7 : 5) || !(t > 0))
+     * surfaces up to d = 6.  Higher dimensions converge fast anyway (the integrand decays like
+     * |s|^{-d/2}) and have many break points: volumes at d = 6, 7, 8 and surfaces at d = 7, 8
+     * came out 0-25 % slower with it. */
+    if (d > (surface ? 6 : 5) || !(t > 0))
         return NULL;
     sg_enum e;
     e.d = d;
@@ -223,46 +230,79 @@ geom_sing *geom_sing_create(int d, const double *a1, const double *a2, double t,
     e.hi = t * (1 + window);
     e.near_bad = e.near_out = INFINITY;
     e.visits = 20000;
-    e.h2min = h2min;
+    e.h2min = 0; /* every tail admitted here; the thresholds are tried below */
     e.nfound = 0;
-    e.cap = SG_MAXTERMS;
-    e.c = malloc(sizeof *e.c * SG_MAXTERMS);
+    e.cap = SG_CAND;
+    e.c = malloc(sizeof *e.c * SG_CAND);
     if (!e.c)
         return NULL;
     double hbuf[GEOM_MAX_DIM];
     sg_dfs(&e, 0, 0.0, 0, 0, 1, 0, hbuf);
-    if (e.visits < 0) { /* not enumerated in full: the nearest unseen one is unknown */
+    if (e.visits < 0 || e.nfound == 0) { /* not enumerated in full, or nothing near */
         free(e.c);
         return NULL;
     }
-    if (e.nfound == 0) {
-        free(e.c);
-        return NULL;
+    /* nearest first; hm: the smallest tail h² of each term */
+    qsort(e.c, (size_t)e.nfound, sizeof *e.c, sg_cand_cmp);
+    double hm[SG_CAND];
+    for (int j = 0; j < e.nfound; j++) {
+        hm[j] = INFINITY;
+        for (int f = 0; f < e.c[j].k; f++)
+            if (e.c[j].h[f] * e.c[j].h[f] < hm[j])
+                hm[j] = e.c[j].h[f] * e.c[j].h[f];
     }
     /* Worth it?  The rule needs about 23 T / δ nodes for a break point at distance δ from t
-     * (docs/math.md §4.5); after the subtraction δ is the nearest break point left, and the
-     * damped parts vary on the scale 1/β, which the rule must resolve as well (≈ 2 T β nodes).
-     * Each subtracted term adds about 2 % to the cost of a node. */
-    double near_all = e.near_bad, near_left = e.near_bad < e.near_out ? e.near_bad : e.near_out;
-    if (window * t < near_left)
-        near_left = window * t;
-    double hmin2 = INFINITY;
-    for (int j = 0; j < e.nfound; j++) {
-        if (e.c[j].dist < near_all)
-            near_all = e.c[j].dist;
-        for (int f = 0; f < e.c[j].k; f++)
-            if (e.c[j].h[f] * e.c[j].h[f] < hmin2)
-                hmin2 = e.c[j].h[f] * e.c[j].h[f];
+     * (docs/math.md §4.5).  After the subtraction δ is the nearest break point left, and the
+     * damped parts vary on the scale 1/β, β = N0 / (smallest tail h² subtracted), which the
+     * rule must resolve as well (≈ 2 T β nodes); each subtracted term adds about 2 % to the
+     * cost of a node.  Terms with a tail closer than √θ are left in, for the θ (of h2min,
+     * h2min/5, h2min/25) that gives the fewest nodes. */
+    const int n0 = SG_N0, CAP = SG_MAXTERMS;
+    /* the node count stops growing like 1/δ below δ ≈ 0.005 t: a break point that close
+     * weighs little (measured: K ≈ 23 T / (0.005 t) for δ from 1e-5 t to 5e-3 t) */
+    const double floor_d = 0.005 * t;
+    double near_all = e.near_out < e.c[0].dist ? e.near_out : e.c[0].dist;
+    double k_old = 23 / (near_all > floor_d ? near_all : floor_d), best_k = INFINITY, best_theta = 0, beta = 0;
+    for (int it = 0; it < 3; it++) {
+        double theta = h2min / (it == 0 ? 1 : it == 1 ? 5 : 25);
+        double near_left = window * t < e.near_out ? window * t : e.near_out, hmin = INFINITY;
+        int nsel = 0;
+        for (int j = 0; j < e.nfound && e.c[j].dist < near_left; j++) {
+            if (hm[j] >= theta && nsel < CAP) {
+                nsel++;
+                if (hm[j] < hmin)
+                    hmin = hm[j];
+            } else {
+                near_left = e.c[j].dist;
+            }
+        }
+        if (nsel == 0)
+            continue;
+        double b = gamma * n0 / hmin, kn = 23 / (near_left > floor_d ? near_left : floor_d);
+        if (b > kn)
+            kn = b;
+        kn *= 1 + 0.25 / d * nsel; /* a term costs ~50 ns, a node ~0.2 µs per coordinate */
+        if (kn < best_k) {
+            best_k = kn;
+            best_theta = theta;
+            beta = b;
+        }
     }
-    const int n0 = SG_N0;
-    double beta = gamma * n0 / hmin2;
-    double k_old = 23 / near_all, k_new = 23 / near_left;
-    if (2 * beta > k_new)
-        k_new = 2 * beta;
-    k_new *= 1 + 0.02 * e.nfound;
-    if (!(k_new < 0.5 * k_old)) {
+    if (!(best_k < 0.7 * k_old)) {
         free(e.c);
         return NULL;
+    }
+    /* keep the chosen terms (nearest first, up to SG_MAXTERMS, up to the first one left in) */
+    {
+        int nsel = 0;
+        double near_left = window * t < e.near_out ? window * t : e.near_out;
+        for (int j = 0; j < e.nfound && e.c[j].dist < near_left; j++) {
+            if (hm[j] >= best_theta && nsel < CAP)
+                e.c[nsel++] = e.c[j];
+            else
+                near_left = e.c[j].dist;
+        }
+        e.nfound = nsel;
     }
     geom_sing *g = calloc(1, sizeof *g);
     if (!g) {
