@@ -61,7 +61,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    const int dims[] = {2, 3, 4, 5, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128};
+    const int dims[] = {2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 24, 32, 48, 64, 96, 128};
     const int nd = (int)(sizeof dims / sizeof dims[0]);
     double *ms = malloc(sizeof(double) * (size_t)n);
     char lines[32][160];
