@@ -297,4 +297,404 @@ SO8T_HD void mc_fast_cond_block(const mc_kparams *kp, const mc_fast_consts *fc, 
     *sum_sq_out = sum_sq;
 }
 
+/* ==== ball, radial, tilt and the orientation average ====
+ *
+ * These draw Gaussians (mc/normal.h: one normal pair per four consecutive words of the
+ * stream, mc_words_normal2) and, for ball volumes, tilt and the orientation average, single
+ * words in between, so a normal pair may start at any word of a Philox group. The reader
+ * below keeps the current group in four scalars (never an array indexed at run time) and
+ * the number of its words already used, pos ∈ 1..4 (4: none left). Four words always cost
+ * exactly one new group, whatever pos: words pos..3 of the current group followed by words
+ * 0..pos−1 of the next, which then becomes current, pos unchanged. Where pos is known at
+ * compile time (surface and radial: always 4; ball volume: a unit of 4 samples returns to
+ * 4; orientation average: a unit of S samples), the selects fold away; elsewhere they are a
+ * few SEL instructions, still no local memory.
+ *
+ * The per-sample arithmetic is the reference's (mc_sample_ball, mc_sample_radial,
+ * mc_sample_tilt, mc_random_center + mc_sample_hit / mc_sample_cond) operation for
+ * operation; the only reordering is that the loops the reference runs over a stored
+ * vector g (|g|², the ray/cube slab test, θ·(p − c), the radial exits) run as each
+ * coordinate arrives — each accumulator still sees its terms in the order i = 0..d−1,
+ * so every value has the same bits. */
+
+/* Which specialised evaluator reproduces mc_block_eval for a problem. */
+enum {
+    MC_FAST_NONE = 0,
+    MC_FAST_HIT = 1,
+    MC_FAST_COND = 2,
+    MC_FAST_BALL = 3,        /* volume or surface */
+    MC_FAST_RADIAL = 4,
+    MC_FAST_TILT = 5,
+    MC_FAST_ORIENT_HIT = 6,  /* orientation average, hit */
+    MC_FAST_ORIENT_COND = 7  /* orientation average, cond */
+};
+
+/* Fills fc and returns the MC_FAST_* evaluator for kp, MC_FAST_NONE where only
+ * mc_block_eval applies (qmc; a·2^-31 not exact for the coordinate-drawing methods). */
+MC_FAST_SETUP_QUAL int mc_fast_kind(const mc_kparams *kp, mc_fast_consts *fc)
+{
+    if (mc_fast_setup(kp, fc))
+        return kp->method == MC_K_HIT ? MC_FAST_HIT : MC_FAST_COND;
+    if (kp->dim < 1 || kp->dim > MC_KMAX_DIM)
+        return MC_FAST_NONE;
+    const double dbl_min = 2.2250738585072014e-308;
+    int exact = kp->a == kp->a && fc->a2 >= dbl_min && fc->a2 <= 1e300 &&
+                fc->a2 * 2147483648.0 == kp->a;
+    if (kp->quantity == MC_K_ORIENT) {
+        /* mc_block_eval: hit, otherwise cond, against a random centre */
+        if (!exact)
+            return MC_FAST_NONE;
+        if (kp->method == MC_K_HIT)
+            return MC_FAST_ORIENT_HIT;
+        return kp->method == MC_K_COND ? MC_FAST_ORIENT_COND : MC_FAST_NONE;
+    }
+    switch (kp->method) {
+    case MC_K_BALL:
+        return MC_FAST_BALL;
+    case MC_K_RADIAL:
+        return MC_FAST_RADIAL;
+    case MC_K_TILT:
+        return MC_FAST_TILT;
+    default:
+        return MC_FAST_NONE;
+    }
+}
+
+/* The word stream of one RNG block, from scalars (header comment above). */
+typedef struct {
+    uint32_t c0, c1, c2, c3; /* the current Philox group */
+    uint32_t g;              /* index of the next group */
+    uint32_t blo, bhi;       /* the block: counter words 2, 3 */
+    int pos;                 /* words of the current group used: 1..4 */
+} mc_fast_words;
+
+SO8T_HD void mc_fw_init(mc_fast_words *fw, uint64_t block)
+{
+    fw->c0 = fw->c1 = fw->c2 = fw->c3 = 0u;
+    fw->g = 0u;
+    fw->blo = (uint32_t)block;
+    fw->bhi = (uint32_t)(block >> 32);
+    fw->pos = 4;
+}
+
+/* The next word (mc_words_next). */
+SO8T_HD uint32_t mc_fw_next(mc_fast_words *fw, const uint32_t *rk)
+{
+    if (fw->pos == 4) {
+        uint32_t w[4];
+        mc_fast_philox(rk, fw->g++, fw->blo, fw->bhi, w);
+        fw->c0 = w[0];
+        fw->c1 = w[1];
+        fw->c2 = w[2];
+        fw->c3 = w[3];
+        fw->pos = 0;
+    }
+    int p = fw->pos++;
+    return p == 0 ? fw->c0 : p == 1 ? fw->c1 : p == 2 ? fw->c2 : fw->c3;
+}
+
+/* The next four words (four mc_words_next calls): one new group, pos unchanged. */
+SO8T_HD void mc_fw_next4(mc_fast_words *fw, const uint32_t *rk, uint32_t out[4])
+{
+    uint32_t n[4];
+    mc_fast_philox(rk, fw->g++, fw->blo, fw->bhi, n);
+    const int p = fw->pos;
+    out[0] = p == 1 ? fw->c1 : p == 2 ? fw->c2 : p == 3 ? fw->c3 : n[0];
+    out[1] = p == 1 ? fw->c2 : p == 2 ? fw->c3 : p == 3 ? n[0] : n[1];
+    out[2] = p == 1 ? fw->c3 : p == 2 ? n[0] : p == 3 ? n[1] : n[2];
+    out[3] = p == 1 ? n[0] : p == 2 ? n[1] : p == 3 ? n[2] : n[3];
+    fw->c0 = n[0];
+    fw->c1 = n[1];
+    fw->c2 = n[2];
+    fw->c3 = n[3];
+}
+
+/* Two normals (mc_words_normal2). */
+SO8T_HD void mc_fw_normal2(mc_fast_words *fw, const uint32_t *rk, double z[2])
+{
+    uint32_t w[4];
+    mc_fw_next4(fw, rk, w);
+    mc_normal2_from_bits(w[0], w[1], w[2], w[3], z);
+}
+
+/* One coordinate of mc_ray_cube's slab test, for direction component g at centre c. */
+SO8T_HD void mc_fast_slab(double c, double g, double a, double *lo, double *hi, int *miss)
+{
+    if (g == 0.0) {
+        if (c < -a || c > a)
+            *miss = 1;
+        return;
+    }
+    double inv = 1.0 / g;
+    double t1 = (-a - c) * inv, t2 = (a - c) * inv;
+    if (t1 > t2) {
+        double t = t1;
+        t1 = t2;
+        t2 = t;
+    }
+    if (t1 > *lo)
+        *lo = t1;
+    if (t2 < *hi)
+        *hi = t2;
+}
+
+/* One ball sample (mc_sample_ball). */
+SO8T_HD int mc_fast_ball_sample(const mc_kparams *kp, const uint32_t *rk, int d, int surface,
+                                mc_fast_words *fw)
+{
+    const double *c = kp->center;
+    const double a = kp->a;
+    double n2 = 0.0, lo = 0.0, hi = INFINITY;
+    int miss = 0;
+    for (int i = 0; i < d; i += 2) {
+        double z[2];
+        mc_fw_normal2(fw, rk, z);
+        n2 += z[0] * z[0];
+        mc_fast_slab(c[i], z[0], a, &lo, &hi, &miss);
+        if (i + 1 < d) {
+            n2 += z[1] * z[1];
+            mc_fast_slab(c[i + 1], z[1], a, &lo, &hi, &miss);
+        }
+    }
+    double n = sqrt(n2);
+    if (surface) {
+        if (miss || !(hi >= lo))
+            return 0;
+        return lo * n <= kp->r && kp->r <= hi * n;
+    }
+    double u = mc_uniform_double_from_u32(mc_fw_next(fw, rk));
+    if (miss || !(hi >= lo))
+        return 0;
+    double l = lo * n / kp->r, h = hi * n / kp->r;
+    double plo = mc_ipow(l, d);
+    double phi = h >= 1.0 ? 1.0 : mc_ipow(h, d);
+    return plo <= u && u <= phi;
+}
+
+/* ball: mc_block_eval's acc->hits for RNG block `block` (volume or surface). */
+SO8T_HD uint32_t mc_fast_ball_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
+                                    uint64_t block)
+{
+    const uint32_t n = mc_fast_block_samples(kp, block);
+    mc_fast_words fw;
+    mc_fw_init(&fw, block);
+    uint32_t hits = 0, j = 0;
+    if (kp->quantity == MC_K_SURFACE) {
+        /* 4·⌈d/2⌉ words a sample: every sample starts on a group (pos = 4) */
+        for (; j < n; j++)
+            hits += (uint32_t)mc_fast_ball_sample(kp, fc->rk, d, 1, &fw);
+        return hits;
+    }
+    /* volume: 4·⌈d/2⌉ + 1 words a sample, so 4 samples return to pos = 4 */
+    for (; j + 4 <= n; j += 4) {
+        fw.pos = 4; /* true already; says so to the compiler */
+        MC_FAST_UNROLL
+        for (int k = 0; k < 4; k++)
+            hits += (uint32_t)mc_fast_ball_sample(kp, fc->rk, d, 0, &fw);
+    }
+    for (; j < n; j++)
+        hits += (uint32_t)mc_fast_ball_sample(kp, fc->rk, d, 0, &fw);
+    return hits;
+}
+
+/* One radial sample (mc_sample_radial). */
+SO8T_HD double mc_fast_radial_sample(const mc_kparams *kp, const uint32_t *rk, int d,
+                                     mc_fast_words *fw)
+{
+    const double a = kp->a;
+    double n2 = 0.0, s = INFINITY, bg = 0.0;
+    for (int i = 0; i < d; i += 2) {
+        double z[2];
+        mc_fw_normal2(fw, rk, z);
+        for (int k = 0; k < 2 && i + k < d; k++) {
+            double g = z[k];
+            const double p = kp->point[i + k];
+            n2 += g * g;
+            if (g > 0.0) {
+                double t = (a - p) / g;
+                if (t < s)
+                    s = t;
+            } else if (g < 0.0) {
+                double t = (-a - p) / g;
+                if (t < s)
+                    s = t;
+            }
+            bg += g * (p - kp->center[i + k]);
+        }
+    }
+    double n = sqrt(n2);
+    double rho = s * n;
+    double b = bg / n;
+    double disc = b * b - kp->pc2_minus_r2;
+    double tb = -b + sqrt(disc);
+    if (tb < rho)
+        rho = tb;
+    if (rho < 0.0)
+        rho = 0.0;
+    return mc_ipow(rho / kp->r, d);
+}
+
+/* radial: mc_block_eval's acc->sum and acc->sum_sq for RNG block `block`. */
+SO8T_HD void mc_fast_radial_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
+                                  uint64_t block, double *sum_out, double *sum_sq_out)
+{
+    const uint32_t n = mc_fast_block_samples(kp, block);
+    mc_fast_words fw;
+    mc_fw_init(&fw, block);
+    double sum = 0.0, sum_sq = 0.0;
+    for (uint32_t j = 0; j < n; j++) {
+        double y = mc_fast_radial_sample(kp, fc->rk, d, &fw);
+        sum += y;
+        sum_sq += y * y;
+    }
+    *sum_out = sum;
+    *sum_sq_out = sum_sq;
+}
+
+/* One tilt sample (mc_sample_tilt with mc_tilt_coord): rejection, so the word count is
+ * data-dependent and pos is known only at run time. */
+SO8T_HD double mc_fast_tilt_sample(const mc_kparams *kp, const uint32_t *rk, int d,
+                                   mc_fast_words *fw)
+{
+    const double a = kp->a, theta = kp->tilt_theta, sigma = kp->tilt_sigma;
+    double s = 0.0, z0 = 0.0, z1 = 0.0;
+    int zh = 0;
+    for (int i = 0; i < d; i++) {
+        const double c = kp->center[i];
+        double u;
+        if (kp->tilt_normal[i]) {
+            /* normal proposal N(c, σ²), accepted when inside [−a, a] */
+            for (;;) {
+                if (!zh) {
+                    double z[2];
+                    mc_fw_normal2(fw, rk, z);
+                    z0 = z[0];
+                    z1 = z[1];
+                    zh = 2;
+                }
+                double z = zh == 2 ? z0 : z1;
+                zh--;
+                u = c + sigma * z;
+                if (u >= -a && u <= a)
+                    break;
+            }
+        } else {
+            /* uniform proposal, accepted with probability e^{−θ((u−c)² − min)} */
+            const double msq = kp->tilt_min_sq[i];
+            for (;;) {
+                u = mc_coord(mc_fw_next(fw, rk), a);
+                double v = mc_uniform_double_from_u32(mc_fw_next(fw, rk));
+                double dx = u - c;
+                if (v <= mc_exact_exp(-theta * (dx * dx - msq)))
+                    break;
+            }
+        }
+        double dx = u - c;
+        s += dx * dx;
+    }
+    if (s > kp->r2)
+        return 0.0;
+    return mc_exact_exp(theta * (s - kp->r2));
+}
+
+/* tilt: mc_block_eval's acc->sum and acc->sum_sq for RNG block `block`. */
+SO8T_HD void mc_fast_tilt_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
+                                uint64_t block, double *sum_out, double *sum_sq_out)
+{
+    const uint32_t n = mc_fast_block_samples(kp, block);
+    mc_fast_words fw;
+    mc_fw_init(&fw, block);
+    double sum = 0.0, sum_sq = 0.0;
+    for (uint32_t j = 0; j < n; j++) {
+        double y = mc_fast_tilt_sample(kp, fc->rk, d, &fw);
+        sum += y;
+        sum_sq += y * y;
+    }
+    *sum_out = sum;
+    *sum_sq_out = sum_sq;
+}
+
+/* One orientation-average sample (mc_random_center, then mc_sample_hit or mc_sample_cond
+ * against that centre): returns the hit (0/1) or the cond value. The centre is a vector of
+ * d doubles that must be complete before the first coordinate is tested; with d a
+ * compile-time constant it lives in registers (the CUDA kernels instantiate d ≤ 16). */
+SO8T_HD double mc_fast_orient_sample(const mc_kparams *kp, const mc_fast_consts *fc, int d,
+                                     int cond, mc_fast_words *fw)
+{
+    double cc[MC_KMAX_DIM];
+    double n2 = 0.0;
+    for (int i = 0; i < d; i += 2) {
+        double z[2];
+        mc_fw_normal2(fw, fc->rk, z);
+        cc[i] = z[0];
+        if (i + 1 < d)
+            cc[i + 1] = z[1];
+    }
+    for (int i = 0; i < d; i++)
+        n2 += cc[i] * cc[i];
+    double n = sqrt(n2);
+    for (int i = 0; i < d; i++)
+        cc[i] = kp->center_norm * (cc[i] / n);
+    const int m = cond ? d - 1 : d;
+    double s = 0.0;
+    for (int i = 0; i < m; i++) {
+        double dx = mc_fast_coord(mc_fw_next(fw, fc->rk), fc->a2) - cc[i];
+        s += dx * dx;
+    }
+    if (!cond)
+        return s <= kp->r2 ? 1.0 : 0.0;
+    if (s >= kp->r2)
+        return 0.0;
+    return mc_fast_over_two_a(fc, mc_chord(cc[d - 1], sqrt(kp->r2 - s), kp->a));
+}
+
+/* Orientation average, hit: mc_block_eval's acc->hits. */
+SO8T_HD uint32_t mc_fast_orient_hit_block(const mc_kparams *kp, const mc_fast_consts *fc,
+                                          int d, uint64_t block)
+{
+    const uint32_t n = mc_fast_block_samples(kp, block);
+    const int S = mc_fast_unit_samples(d);
+    mc_fast_words fw;
+    mc_fw_init(&fw, block);
+    uint32_t hits = 0, j = 0;
+    /* a sample uses 4·⌈d/2⌉ + d words: S samples return to pos = 4 */
+    for (; j + (uint32_t)S <= n; j += (uint32_t)S) {
+        fw.pos = 4;
+        MC_FAST_UNROLL
+        for (int k = 0; k < S; k++)
+            hits += mc_fast_orient_sample(kp, fc, d, 0, &fw) != 0.0;
+    }
+    for (; j < n; j++)
+        hits += mc_fast_orient_sample(kp, fc, d, 0, &fw) != 0.0;
+    return hits;
+}
+
+/* Orientation average, cond: mc_block_eval's acc->sum and acc->sum_sq. */
+SO8T_HD void mc_fast_orient_cond_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
+                                       uint64_t block, double *sum_out, double *sum_sq_out)
+{
+    const uint32_t n = mc_fast_block_samples(kp, block);
+    const int S = mc_fast_unit_samples(d - 1);
+    mc_fast_words fw;
+    mc_fw_init(&fw, block);
+    double sum = 0.0, sum_sq = 0.0;
+    uint32_t j = 0;
+    for (; j + (uint32_t)S <= n; j += (uint32_t)S) {
+        fw.pos = 4;
+        MC_FAST_UNROLL
+        for (int k = 0; k < S; k++) {
+            double y = mc_fast_orient_sample(kp, fc, d, 1, &fw);
+            sum += y;
+            sum_sq += y * y;
+        }
+    }
+    for (; j < n; j++) {
+        double y = mc_fast_orient_sample(kp, fc, d, 1, &fw);
+        sum += y;
+        sum_sq += y * y;
+    }
+    *sum_out = sum;
+    *sum_sq_out = sum_sq;
+}
+
 #endif /* SO8T_MC_SAMPLE_FAST_H */
