@@ -5,15 +5,16 @@
 # shared libraries they need. Usage there:  tools/gpu_check.sh DIR [OUTDIR]
 # Steps (each under its own timeout, so one hang cannot eat the lease): the GPU tests,
 # `so8t verify --backend auto` (GPU == CPU counts on every case), bench_mc with its CUDA
-# column, and last a short table of what passed and the headline rates.
+# column, bench_so8 (its GPU column when there is one), and last a short table of what passed
+# and the headline rates.
 set -u
 if [ "${1:-}" = "--pack" ]; then
     dir=${2:?usage: tools/gpu_check.sh --pack DIR}
     b=${BUILD:-build/cuda}
     mkdir -p "$dir/lib"
-    cp bin/so8t "$b"/tests/gpu_* "$b"/bench/bench_mc "$dir"/ || exit 1
+    cp bin/so8t "$b"/tests/gpu_* "$b"/bench/bench_mc "$b"/bench/bench_so8 "$dir"/ || exit 1
     rm -f "$dir"/*.d
-    for f in "$dir"/so8t "$dir"/gpu_* "$dir"/bench_mc; do
+    for f in "$dir"/so8t "$dir"/gpu_* "$dir"/bench_mc "$dir"/bench_so8; do
         ldd "$f" | awk '/=> \//{print $3}'
     done | sort -u | grep -E 'libcerf|libcjson|libgomp|libcurand' | xargs -r -I{} cp -L {} "$dir/lib/"
     ls -la "$dir" "$dir/lib"
@@ -45,6 +46,7 @@ for t in gpu_philox gpu_mc gpu_so8; do
 done
 step verify 90 "$dir/so8t" verify --backend auto
 step bench_mc 240 "$dir/bench_mc" --reps 3 --csv "$out/bench_mc_gpu.csv"
+[ -x "$dir/bench_so8" ] && step bench_so8 90 "$dir/bench_so8"
 echo
 echo "==== summary"
 grep -hE 'GPU|rotations/s|max \|' "$out"/gpu_*.log | head -n 20 >>"$summary"
