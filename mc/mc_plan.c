@@ -438,6 +438,31 @@ void mc_accum_add(mc_accum *acc, const mc_plan *pl, uint64_t block, const mc_blo
     }
 }
 
+void mc_accum_add_sums(mc_accum *acc, const mc_plan *pl, uint64_t b0, uint64_t n,
+                       const double *sum, const double *sum_sq)
+{
+    if (pl->kp.method == MC_K_QMC && acc->nrep > 0) {
+        for (uint64_t i = 0; i < n; i++) {
+            mc_block_acc b = {0, sum[i], sum_sq[i]};
+            mc_accum_add(acc, pl, b0 + i, &b);
+        }
+        return;
+    }
+    /* the same additions in the same order as n calls of mc_accum_add, without the per-block
+     * bookkeeping: the GPU backend folds 2^18 blocks per chunk this way */
+    double s = acc->sum, sc = acc->sum_c, q = acc->sum_sq, qc = acc->sum_sq_c;
+    for (uint64_t i = 0; i < n; i++) {
+        neumaier_add(&s, &sc, sum[i]);
+        neumaier_add(&q, &qc, sum_sq[i]);
+    }
+    acc->sum = s;
+    acc->sum_c = sc;
+    acc->sum_sq = q;
+    acc->sum_sq_c = qc;
+    acc->blocks += n;
+    acc->samples += mc_plan_samples_in(pl, b0, b0 + n);
+}
+
 void mc_accum_add_hits(mc_accum *acc, const mc_plan *pl, uint64_t b0, uint64_t b1,
                        uint64_t hits)
 {
