@@ -56,17 +56,48 @@ __constant__ mc_fast_consts c_fc;
 /* Threads per CUDA block of the fast kernels. */
 #define MC_FAST_THREADS 256
 
-/* hit: adds the hits of RNG blocks [b0, b0 + nblocks) to *total. D > 0: the dimension as a
- * compile-time constant (fully unrolled); D = 0: c_kp.dim at run time. */
-template <int D>
-__global__ void __launch_bounds__(MC_FAST_THREADS)
-    mc_fast_hit_kernel(uint64_t b0, uint64_t nblocks, unsigned long long *total)
+/* One RNG block of a count estimator (hit, ball, orientation-average hit). D > 0: the
+ * dimension as a compile-time constant (unrolled, centre/words at constant indices);
+ * D = 0: c_kp.dim at run time. */
+template <int K, int D>
+__device__ __forceinline__ uint32_t mc_fast_count_one(uint64_t b)
 {
     const int d = D > 0 ? D : c_kp.dim;
+    if constexpr (K == MC_FAST_HIT)
+        return mc_fast_hit_block(&c_kp, &c_fc, d, b);
+    else if constexpr (K == MC_FAST_BALL)
+        return mc_fast_ball_block(&c_kp, &c_fc, d, b);
+    else
+        return mc_fast_orient_hit_block(&c_kp, &c_fc, d, b);
+}
+
+/* (sum, sum_sq) of one RNG block of a sum estimator (cond, radial, tilt, orientation-
+ * average cond). */
+template <int K, int D>
+__device__ __forceinline__ double2 mc_fast_sum_one(uint64_t b)
+{
+    const int d = D > 0 ? D : c_kp.dim;
+    double s, s2;
+    if constexpr (K == MC_FAST_COND)
+        mc_fast_cond_block(&c_kp, &c_fc, d, b, &s, &s2);
+    else if constexpr (K == MC_FAST_RADIAL)
+        mc_fast_radial_block(&c_kp, &c_fc, d, b, &s, &s2);
+    else if constexpr (K == MC_FAST_TILT)
+        mc_fast_tilt_block(&c_kp, &c_fc, d, b, &s, &s2);
+    else
+        mc_fast_orient_cond_block(&c_kp, &c_fc, d, b, &s, &s2);
+    return make_double2(s, s2);
+}
+
+/* Count estimators: adds the hits of RNG blocks [b0, b0 + nblocks) to *total. */
+template <int K, int D>
+__global__ void __launch_bounds__(MC_FAST_THREADS)
+    mc_fast_count_kernel(uint64_t b0, uint64_t nblocks, unsigned long long *total)
+{
     const uint64_t stride = (uint64_t)gridDim.x * blockDim.x;
     unsigned long long h = 0;
     for (uint64_t i = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; i < nblocks; i += stride)
-        h += mc_fast_hit_block(&c_kp, &c_fc, d, b0 + i);
+        h += mc_fast_count_one<K, D>(b0 + i);
     /* every lane reaches this point: reduce the warp, one atomic per warp */
     for (int off = 16; off > 0; off >>= 1)
         h += __shfl_down_sync(0xffffffffu, h, off);
@@ -74,47 +105,85 @@ __global__ void __launch_bounds__(MC_FAST_THREADS)
         atomicAdd(total, h);
 }
 
-/* cond: (sum, sum_sq) of each RNG block of [b0, b0 + nblocks), in block order. */
-template <int D>
+/* Sum estimators: (sum, sum_sq) of each RNG block of [b0, b0 + nblocks), in block order. */
+template <int K, int D>
 __global__ void __launch_bounds__(MC_FAST_THREADS)
-    mc_fast_cond_kernel(uint64_t b0, uint64_t nblocks, double2 *out)
+    mc_fast_sum_kernel(uint64_t b0, uint64_t nblocks, double2 *out)
 {
-    const int d = D > 0 ? D : c_kp.dim;
     const uint64_t stride = (uint64_t)gridDim.x * blockDim.x;
     for (uint64_t i = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; i < nblocks;
-         i += stride) {
-        double s, s2;
-        mc_fast_cond_block(&c_kp, &c_fc, d, b0 + i, &s, &s2);
-        out[i] = make_double2(s, s2);
-    }
+         i += stride)
+        out[i] = mc_fast_sum_one<K, D>(b0 + i);
 }
 
 typedef void (*mc_hit_kernel_fn)(uint64_t, uint64_t, unsigned long long *);
 typedef void (*mc_cond_kernel_fn)(uint64_t, uint64_t, double2 *);
 
-static mc_hit_kernel_fn mc_fast_hit_pick(int d)
+/* The dimensions each estimator is instantiated for (others: D = 0). hit and cond as
+ * measured before; ball and radial stream their Gaussians (no vector kept), so large d
+ * costs no registers; the orientation average keeps the random centre (d doubles) in
+ * registers, so d <= 16; tilt is rejection sampling, a run-time loop whatever d. */
+template <int K>
+static mc_hit_kernel_fn mc_fast_count_pick_k(int d)
 {
     switch (d) {
-    case 2: return mc_fast_hit_kernel<2>;
-    case 3: return mc_fast_hit_kernel<3>;
-    case 4: return mc_fast_hit_kernel<4>;
-    case 5: return mc_fast_hit_kernel<5>;
-    case 8: return mc_fast_hit_kernel<8>;
-    case 16: return mc_fast_hit_kernel<16>;
-    case 32: return mc_fast_hit_kernel<32>;
-    case 64: return mc_fast_hit_kernel<64>;
-    default: return mc_fast_hit_kernel<0>;
+    case 2: return mc_fast_count_kernel<K, 2>;
+    case 3: return mc_fast_count_kernel<K, 3>;
+    case 4: return mc_fast_count_kernel<K, 4>;
+    case 5: return mc_fast_count_kernel<K, 5>;
+    case 8: return mc_fast_count_kernel<K, 8>;
+    case 16: return mc_fast_count_kernel<K, 16>;
+    /* the orientation average keeps d doubles: beyond 16, the run-time-d kernel */
+    case 32: return mc_fast_count_kernel<K, K == MC_FAST_ORIENT_HIT ? 0 : 32>;
+    case 64: return mc_fast_count_kernel<K, K == MC_FAST_ORIENT_HIT ? 0 : 64>;
+    default: return mc_fast_count_kernel<K, 0>;
     }
 }
 
-static mc_cond_kernel_fn mc_fast_cond_pick(int d)
+static mc_hit_kernel_fn mc_fast_count_pick(int kind, int d)
 {
-    switch (d) {
-    case 3: return mc_fast_cond_kernel<3>;
-    case 4: return mc_fast_cond_kernel<4>;
-    case 8: return mc_fast_cond_kernel<8>;
-    case 16: return mc_fast_cond_kernel<16>;
-    default: return mc_fast_cond_kernel<0>;
+    switch (kind) {
+    case MC_FAST_HIT: return mc_fast_count_pick_k<MC_FAST_HIT>(d);
+    case MC_FAST_BALL: return mc_fast_count_pick_k<MC_FAST_BALL>(d);
+    default: return mc_fast_count_pick_k<MC_FAST_ORIENT_HIT>(d);
+    }
+}
+
+static mc_cond_kernel_fn mc_fast_sum_pick(int kind, int d)
+{
+    switch (kind) {
+    case MC_FAST_COND:
+        switch (d) {
+        case 3: return mc_fast_sum_kernel<MC_FAST_COND, 3>;
+        case 4: return mc_fast_sum_kernel<MC_FAST_COND, 4>;
+        case 8: return mc_fast_sum_kernel<MC_FAST_COND, 8>;
+        case 16: return mc_fast_sum_kernel<MC_FAST_COND, 16>;
+        default: return mc_fast_sum_kernel<MC_FAST_COND, 0>;
+        }
+    case MC_FAST_RADIAL:
+        switch (d) {
+        case 2: return mc_fast_sum_kernel<MC_FAST_RADIAL, 2>;
+        case 3: return mc_fast_sum_kernel<MC_FAST_RADIAL, 3>;
+        case 4: return mc_fast_sum_kernel<MC_FAST_RADIAL, 4>;
+        case 5: return mc_fast_sum_kernel<MC_FAST_RADIAL, 5>;
+        case 8: return mc_fast_sum_kernel<MC_FAST_RADIAL, 8>;
+        case 16: return mc_fast_sum_kernel<MC_FAST_RADIAL, 16>;
+        case 32: return mc_fast_sum_kernel<MC_FAST_RADIAL, 32>;
+        case 64: return mc_fast_sum_kernel<MC_FAST_RADIAL, 64>;
+        default: return mc_fast_sum_kernel<MC_FAST_RADIAL, 0>;
+        }
+    case MC_FAST_TILT:
+        return mc_fast_sum_kernel<MC_FAST_TILT, 0>;
+    default:
+        switch (d) {
+        case 2: return mc_fast_sum_kernel<MC_FAST_ORIENT_COND, 2>;
+        case 3: return mc_fast_sum_kernel<MC_FAST_ORIENT_COND, 3>;
+        case 4: return mc_fast_sum_kernel<MC_FAST_ORIENT_COND, 4>;
+        case 5: return mc_fast_sum_kernel<MC_FAST_ORIENT_COND, 5>;
+        case 8: return mc_fast_sum_kernel<MC_FAST_ORIENT_COND, 8>;
+        case 16: return mc_fast_sum_kernel<MC_FAST_ORIENT_COND, 16>;
+        default: return mc_fast_sum_kernel<MC_FAST_ORIENT_COND, 0>;
+        }
     }
 }
 
@@ -190,6 +259,8 @@ extern "C" void mc_cuda_device_describe(int dev, char *buf, size_t buflen)
 #define MC_CUDA_CHUNK (1ull << 18)
 /* fast hit: no per-block scratch, so big launches (2^22 blocks = 4.3e9 samples) */
 #define MC_FAST_HIT_CHUNK (1ull << 22)
+/* the other count estimators cost 3-10x more a sample: 2^20 blocks a launch */
+#define MC_FAST_COUNT_CHUNK (1ull << 20)
 /* fast cond: 2^17 blocks (16 bytes each) per launch, about one wave of an H100 */
 #define MC_FAST_COND_CHUNK (1ull << 17)
 
@@ -207,8 +278,8 @@ static int mc_fast_grid(const void *kernel, uint64_t nblocks, int sms)
     return (int)(want < cap ? (want > 0 ? want : 1) : cap);
 }
 
-/* The fast path for hit / cond (caller checked mc_fast_setup). */
-static int mc_cuda_run_fast(const mc_plan *pl, const mc_fast_consts *fc, uint64_t b0,
+/* The fast path (caller got kind != MC_FAST_NONE from mc_fast_kind). */
+static int mc_cuda_run_fast(const mc_plan *pl, int kind, const mc_fast_consts *fc, uint64_t b0,
                             uint64_t b1, mc_accum *acc, char *err, size_t errlen)
 {
     int status = MC_OK;
@@ -224,11 +295,12 @@ static int mc_cuda_run_fast(const mc_plan *pl, const mc_fast_consts *fc, uint64_
     CU_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
     CU_CHECK(cudaMemcpyToSymbol(c_fc, fc, sizeof *fc));
 
-    if (pl->kp.method == MC_K_HIT) {
-        mc_hit_kernel_fn k = mc_fast_hit_pick(d);
+    if (kind == MC_FAST_HIT || kind == MC_FAST_BALL || kind == MC_FAST_ORIENT_HIT) {
+        mc_hit_kernel_fn k = mc_fast_count_pick(kind, d);
+        const uint64_t cmax = kind == MC_FAST_HIT ? MC_FAST_HIT_CHUNK : MC_FAST_COUNT_CHUNK;
         CU_CHECK(cudaMalloc(&d_total, sizeof *d_total));
-        for (uint64_t c0 = b0; c0 < b1; c0 += MC_FAST_HIT_CHUNK) {
-            uint64_t n = b1 - c0 < MC_FAST_HIT_CHUNK ? b1 - c0 : MC_FAST_HIT_CHUNK;
+        for (uint64_t c0 = b0; c0 < b1; c0 += cmax) {
+            uint64_t n = b1 - c0 < cmax ? b1 - c0 : cmax;
             unsigned long long total = 0;
             CU_CHECK(cudaMemset(d_total, 0, sizeof *d_total));
             k<<<mc_fast_grid((const void *)k, n, sms), MC_FAST_THREADS>>>(c0, n, d_total);
@@ -237,9 +309,9 @@ static int mc_cuda_run_fast(const mc_plan *pl, const mc_fast_consts *fc, uint64_
             mc_accum_add_hits(acc, pl, c0, c0 + n, (uint64_t)total);
         }
     } else {
-        /* cond: chunk j runs on stream sk while the host copies (stream sc) and folds
-           chunk j − 1; two device buffers, the fold strictly in block order */
-        mc_cond_kernel_fn k = mc_fast_cond_pick(d);
+        /* sum estimators: chunk j runs on stream sk while the host copies (stream sc) and
+           folds chunk j − 1; two device buffers, the fold strictly in block order */
+        mc_cond_kernel_fn k = mc_fast_sum_pick(kind, d);
         uint64_t chunk = b1 - b0 < MC_FAST_COND_CHUNK ? b1 - b0 : MC_FAST_COND_CHUNK;
         int grid = mc_fast_grid((const void *)k, chunk, sms);
         /* the constant-memory copies above went through the legacy stream; the
@@ -320,8 +392,9 @@ extern "C" int mc_cuda_run(const mc_plan *pl, uint64_t b0, uint64_t b1, int devi
     CU_CHECK(cudaMemcpyToSymbol(c_kp, &pl->kp, sizeof(mc_kparams)));
     {
         mc_fast_consts fc;
-        if (mc_fast_setup(&pl->kp, &fc) && b1 > b0)
-            return mc_cuda_run_fast(pl, &fc, b0, b1, acc, err, errlen);
+        int kind = mc_fast_kind(&pl->kp, &fc);
+        if (kind != MC_FAST_NONE && b1 > b0)
+            return mc_cuda_run_fast(pl, kind, &fc, b0, b1, acc, err, errlen);
     }
     if (pl->kp.method == MC_K_QMC)
         CU_CHECK(cudaMemcpyToSymbol(c_sobol, pl->sobol, sizeof(pl->sobol)));

@@ -3,14 +3,16 @@
  * and the generic kernel) and every method that applies, identical counts (or identical
  * sum bits) for the same seed and N, N with and without a partial last block, and the
  * GPU result within 5 standard errors of geom/'s exact value. Methods that do not apply to
- * a quantity are skipped silently. Then a throughput section: 2^32-sample GPU runs of
- * hit (d = 3, 8, 16, 64) and cond (d = 8), each checked against the exact value, with
- * samples/s printed (median of 3). Prints "SKIP: no CUDA device" where there is none
+ * a quantity are skipped silently. Extra cases: the orientation average off-centre and tilt
+ * with normal proposals. Then a throughput section: big GPU runs of hit (d = 3, 8, 16,
+ * 64), cond (d = 8), ball, radial, tilt (d = 8, 64), each checked against the exact value,
+ * with samples/s printed (median of 3). Prints "SKIP: no CUDA device" where there is none
  * (after checking that asking for the GPU then fails cleanly). */
 #include "geom/geom.h"
 #include "mc/mc.h"
 #include "tests/test.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +53,14 @@ static void throughput(void)
         mc_method m;
         int d;
         double r;
-    } cases[] = {{MC_METHOD_HIT, 3, 1.2},  {MC_METHOD_HIT, 8, 1.5},  {MC_METHOD_HIT, 16, 2.4},
-                 {MC_METHOD_HIT, 64, 4.6}, {MC_METHOD_COND, 8, 1.5}, {MC_METHOD_BALL, 8, 1.5}};
-    printf("\nGPU throughput, 2^32 samples per run (cube [-1,1]^d, centre 0), median of 3:\n");
+        int log2n;
+    } cases[] = {{MC_METHOD_HIT, 3, 1.2, 32},    {MC_METHOD_HIT, 8, 1.5, 32},
+                 {MC_METHOD_HIT, 16, 2.4, 32},   {MC_METHOD_HIT, 64, 4.6, 32},
+                 {MC_METHOD_COND, 8, 1.5, 32},   {MC_METHOD_BALL, 8, 1.5, 30},
+                 {MC_METHOD_RADIAL, 8, 1.5, 30}, {MC_METHOD_TILT, 8, 0.8, 29},
+                 {MC_METHOD_BALL, 64, 4.6, 28},  {MC_METHOD_RADIAL, 64, 4.6, 28},
+                 {MC_METHOD_TILT, 64, 3.0, 27}};
+    printf("\nGPU throughput (cube [-1,1]^d, centre 0), median of 3:\n");
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         double c[64] = {0};
         geom_problem gp = {cases[k].d, 1.0, cases[k].r, c, NULL};
@@ -62,7 +69,7 @@ static void throughput(void)
         CHECK(geom_volume_exact(&gp, &gr, err, sizeof err) == 0);
         double rate[3];
         mc_result res;
-        uint64_t n = cases[k].m == MC_METHOD_BALL ? 1ull << 30 : 1ull << 32;
+        uint64_t n = 1ull << cases[k].log2n;
         for (int rep = 0; rep < 3; rep++) {
             CHECK(est_n(MC_VOLUME, cases[k].d, cases[k].r, c, cases[k].m, MC_BACKEND_CUDA, n,
                         &res) == 0);
@@ -71,10 +78,60 @@ static void throughput(void)
         qsort(rate, 3, sizeof rate[0], cmp_double);
         CHECK(res.samples == n);
         CHECK_SIGMA(res.estimate, gr.value, res.std_error, 5);
-        printf("GPU %-5s d=%-3d %12.4g samples/s  (%.4f s; estimate %.10g, exact %.10g, z %.2f)\n",
-               mc_method_name(cases[k].m), cases[k].d, rate[1], (double)n / rate[1],
-               res.estimate, gr.value, (res.estimate - gr.value) / res.std_error);
+        printf("GPU %-6s d=%-3d %12.4g samples/s  (2^%d samples, %.4f s; estimate %.10g, exact "
+               "%.10g, z %.2f)\n",
+               mc_method_name(cases[k].m), cases[k].d, rate[1], cases[k].log2n,
+               (double)n / rate[1], res.estimate, gr.value,
+               (res.estimate - gr.value) / res.std_error);
     }
+}
+
+/* Cases the main loop does not reach: the orientation average with |c| > 0 (the random
+ * centre then varies sample to sample) and tilt well below the median (θ large: normal
+ * proposals; the main loop's radii give uniform proposals), in dimensions with a
+ * compile-time kernel (3, 8, 16) and without (7, 64). GPU == CPU bit for bit; tilt also
+ * within 5 se of the exact volume. */
+static int extra_cases(void)
+{
+    const int dims[] = {3, 7, 8, 16, 64};
+    int compared = 0;
+    for (int k = 0; k < 5; k++) {
+        int d = dims[k];
+        double c[64];
+        for (int i = 0; i < d; i++)
+            c[i] = 0.5 / sqrt((double)d) * (i % 2 ? 1.0 : -1.0) + 0.05 * (i % 3);
+        double rmed = sqrt(d / 3.0);
+        for (int j = 0; j < 3; j++) {
+            mc_quantity q = j < 2 ? MC_ORIENT_AVG : MC_VOLUME;
+            mc_method m = j == 0 ? MC_METHOD_HIT : j == 1 ? MC_METHOD_COND : MC_METHOD_TILT;
+            double r = j < 2 ? rmed : 0.5 * rmed;
+            uint64_t n = (1u << 18) + (k % 2 ? 333u : 0u);
+            mc_result rc, rg;
+            int s1 = est_n(q, d, r, c, m, MC_BACKEND_CPU, n, &rc);
+            int s2 = est_n(q, d, r, c, m, MC_BACKEND_CUDA, n, &rg);
+            CHECK(s1 == 0 && s2 == 0);
+            if (s1 || s2)
+                continue;
+            compared++;
+            int same = rc.hits == rg.hits && rc.samples == rg.samples &&
+                       memcmp(&rc.sum, &rg.sum, sizeof rc.sum) == 0 &&
+                       memcmp(&rc.sum_sq, &rg.sum_sq, sizeof rc.sum_sq) == 0;
+            printf("%-4d %-7s %-10s %22.15g %22.15g %10s\n", d,
+                   q == MC_VOLUME ? "volume" : "orient|c|", mc_method_name(m), rc.estimate,
+                   rg.estimate, same ? "yes" : "NO");
+            CHECK_MSG(same, "extra d %d %s: cpu hits %llu sum %.17g, gpu hits %llu sum %.17g", d,
+                      mc_method_name(m), (unsigned long long)rc.hits, rc.sum,
+                      (unsigned long long)rg.hits, rg.sum);
+            if (q == MC_VOLUME) {
+                geom_problem gp = {d, 1.0, r, c, NULL};
+                geom_result gr;
+                char err[256];
+                CHECK(geom_volume_exact(&gp, &gr, err, sizeof err) == 0);
+                CHECK_SIGMA(rg.estimate, gr.value, rg.std_error, 5);
+            }
+        }
+    }
+    return compared;
 }
 
 int main(void)
@@ -141,6 +198,7 @@ int main(void)
     }
     printf("%d GPU/CPU comparisons\n", compared);
     CHECK(compared >= 9 * ndims); /* 6 volume + 1 surface + 2 orientation methods per d */
+    CHECK(extra_cases() == 15);
     throughput();
     return test_summary();
 }
