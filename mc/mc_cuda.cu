@@ -1,23 +1,29 @@
 /* mc_cuda.cu — the CUDA backend: one thread per RNG block, the per-sample math of
- * mc/sample.h (generic) or mc/sample_fast.h (hit, cond), results bit-identical to the
- * OpenMP backend.
+ * mc/sample.h (generic) or mc/sample_fast.h (every estimator but qmc), results
+ * bit-identical to the OpenMP backend.
  *
- * Fast path (hit and cond, volume or surface, a·2^-31 exact — mc_fast_setup): kernels
- * templated on the dimension (hit d ∈ {2,3,4,5,8,16,32,64}, cond d ∈ {3,4,8,16}, any
- * other d through the same code with d read at run time) run mc_fast_hit_block /
- * mc_fast_cond_block: the Philox groups of block b are computed from the counter
- * (g, 0, lo b, hi b) with the round keys in constant memory (the stream of
- * curand_init(seed, b, 0) + curand4, checked against cuRAND by tests/gpu_philox.c), four
- * words at a time into registers, consumed at compile-time indices: no local memory.
- * Hit counts: per-thread totals, a warp shuffle reduction and one 64-bit atomicAdd per
- * warp (integer: exact in any order). Cond: per-block sums come back and are folded on
- * the host in block order (what makes the sums bit-identical to the CPU); chunk k+1 runs
- * on the GPU while the host folds chunk k.
+ * Fast path (mc_fast_kind: hit, cond, ball volume/surface, radial, tilt, orientation-
+ * average hit/cond; not qmc, and for the coordinate-drawing methods only when a·2^-31 is
+ * exact): kernels templated on the estimator and the dimension (hit d ∈ {2,3,4,5,8,16,32,
+ * 64}, cond {3,4,8,16}, ball and radial {2,3,4,5,8,16,32,64}, orientation average
+ * {2,3,4,5,8,16}, tilt run-time d only — its rejection loop is data-dependent anyway; any
+ * other d through the same code with d read at run time) run the mc/sample_fast.h block
+ * evaluators: the Philox groups of block b are computed from the counter (g, 0, lo b,
+ * hi b) with the round keys in constant memory (the stream of curand_init(seed, b, 0) +
+ * curand4, checked against cuRAND by tests/gpu_philox.c), four words at a time into
+ * registers: no curand state, no local memory (except the orientation average at a
+ * run-time d, which keeps its d-vector centre in a local array).
+ * Count estimators (hit, ball, orientation hit): per-thread totals, a warp shuffle
+ * reduction and one 64-bit atomicAdd per warp (integer: exact in any order). Sum
+ * estimators (cond, radial, tilt, orientation cond): per-block sums come back and are
+ * folded on the host in block order (what makes the sums bit-identical to the CPU); chunk
+ * k+1 runs on the GPU while the host folds chunk k.
  *
- * Generic path (ball, radial, qmc, tilt, the orientation average): each thread calls
- * curand_init(seed, b, 0) on a curandStatePhilox4_32_10_t and draws with curand4, then
- * runs exactly the CPU's mc_block_eval. Count estimators: per-block counts summed with
- * cub::DeviceReduce::Sum; the others: per-block sums folded on the host in block order.
+ * Generic path (qmc; hit, cond and the orientation average when a·2^-31 is inexact):
+ * each thread calls curand_init(seed, b, 0) on a curandStatePhilox4_32_10_t and draws with
+ * curand4, then runs exactly the CPU's mc_block_eval. Count estimators: per-block counts
+ * summed with cub::DeviceReduce::Sum; the others: per-block sums folded on the host in
+ * block order.
  *
  * Everything is compiled with --fmad=false, like gcc's -ffp-contract=off on the CPU side.
  * The problem lives in constant memory. Every CUDA call and launch is checked; errors go

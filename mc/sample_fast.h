@@ -1,6 +1,7 @@
-/* sample_fast.h — specialised block evaluators for the hot estimators (`hit`, `cond`),
- * giving exactly the numbers of mc_block_eval (mc/sample.h) — the same hits, the same sum
- * bits — in a shape a GPU runs from registers.
+/* sample_fast.h — specialised block evaluators for `hit`, `cond`, `ball` (volume and
+ * surface), `radial`, `tilt` and the orientation average (hit, cond), giving exactly the
+ * numbers of mc_block_eval (mc/sample.h) — the same hits, the same sum bits — in a shape a
+ * GPU runs from registers (mc_fast_kind says which applies; qmc stays generic).
  *
  * Same stream, drawn without a state: the words of RNG block b are those of
  * curand_init(seed, b, 0) + curand4, i.e. Philox group g (g = 0, 1, ...) of block b is
@@ -26,8 +27,9 @@
  * Differences, squares, sums, the chord and the division are the reference's operations
  * in the reference's order (compiled without FMA contraction on both sides).
  *
- * Everything here is SO8T_HD: C11 for the CPU (tests/test_mc_blocks.c compares it with
- * mc_block_eval for many d, seeds, blocks and centres) and CUDA for mc/mc_cuda.cu.
+ * Everything here is SO8T_HD: C11 for the CPU (tests/test_mc_blocks.c and
+ * tests/test_mc_blocks2.c compare it with mc_block_eval for many d, seeds, blocks and
+ * centres) and CUDA for mc/mc_cuda.cu.
  */
 #ifndef SO8T_MC_SAMPLE_FAST_H
 #define SO8T_MC_SAMPLE_FAST_H
