@@ -30,9 +30,10 @@
 
 /* Generic path: device buffer limit per launch. */
 #define SO8_CUDA_CHUNK_BYTES ((size_t)256 << 20)
-/* Pipelined path: bytes per chunk, and the smallest request that uses it (below it the
- * pinned allocations cost more than they save). */
-#define SO8_PIPE_CHUNK_BYTES ((size_t)16 << 20)
+/* Pipelined path: bytes per chunk (small, because the two pinned buffers are allocated per
+ * call, ~1 ms for 2 × 4 MiB, while a chunk's transfer takes ~0.1 ms), and the smallest
+ * request that uses it (below it the pinned allocations cost more than they save). */
+#define SO8_PIPE_CHUNK_BYTES ((size_t)4 << 20)
 #define SO8_PIPE_MIN_BYTES ((size_t)8 << 20)
 /* Threads per block of the register kernel: 64 × 65 doubles of staging = 33 KB shared. */
 #define SO8_FAST_THREADS 64
@@ -156,7 +157,7 @@ extern "C" int so8_cuda_device_count(void)
  * with the PCIe transfer). */
 static void host_copy(char *dst, const char *src, size_t bytes)
 {
-    const size_t piece = (size_t)1 << 20;
+    const size_t piece = (size_t)256 << 10;
     const long long pieces = (long long)((bytes + piece - 1) / piece);
 #pragma omp parallel for schedule(static) if (pieces > 1)
     for (long long p = 0; p < pieces; p++) {
