@@ -1,25 +1,26 @@
 /* mc_cuda.cu — the CUDA backend: one thread per RNG block, the per-sample math of
- * mc/sample.h (generic) or mc/sample_fast.h (every estimator but qmc), results
- * bit-identical to the OpenMP backend.
+ * mc/sample.h (generic) or mc/sample_fast.h (every estimator), results bit-identical to
+ * the OpenMP backend.
  *
- * Fast path (mc_fast_kind: hit, cond, ball volume/surface, radial, tilt, orientation-
- * average hit/cond; not qmc, and for the coordinate-drawing methods only when a·2^-31 is
- * exact): kernels templated on the estimator and the dimension (hit d ∈ {2,3,4,5,8,16,32,
- * 64}, cond {3,4,8,16}, ball and radial {2,3,4,5,8,16,32,64}, orientation average
- * {2,3,4,5,8,16}, tilt run-time d only — its rejection loop is data-dependent anyway; any
- * other d through the same code with d read at run time) run the mc/sample_fast.h block
- * evaluators: the Philox groups of block b are computed from the counter (g, 0, lo b,
- * hi b) with the round keys in constant memory (the stream of curand_init(seed, b, 0) +
- * curand4, checked against cuRAND by tests/gpu_philox.c), four words at a time into
- * registers: no curand state, no local memory (except the orientation average at a
- * run-time d, which keeps its d-vector centre in a local array).
+ * Fast path (mc_fast_kind: hit, cond, ball volume/surface, radial, tilt, qmc,
+ * orientation-average hit/cond; hit, cond and the orientation average only when a·2^-31
+ * is exact): kernels templated on the estimator and the dimension (hit d ∈ {2,3,4,5,8,16,
+ * 32,64}, cond {3,4,8,16}, ball and radial {2,3,4,5,8,16,32,64}, orientation average
+ * {2,3,4,5,8,16}, qmc {3,4,5,8,16}, tilt run-time d only — its rejection loop is
+ * data-dependent anyway; any other d through the same code with d read at run time) run
+ * the mc/sample_fast.h block evaluators: the Philox groups of block b are computed from
+ * the counter (g, 0, lo b, hi b) with the round keys in constant memory (the stream of
+ * curand_init(seed, b, 0) + curand4, checked against cuRAND by tests/gpu_philox.c), four
+ * words at a time into registers: no curand state, no local memory (except the
+ * orientation average and qmc at a run-time d, which keep a d-vector — the centre, the
+ * shifted point — in a local array).
  * Count estimators (hit, ball, orientation hit): per-thread totals, a warp shuffle
  * reduction and one 64-bit atomicAdd per warp (integer: exact in any order). Sum
- * estimators (cond, radial, tilt, orientation cond): per-block sums come back and are
+ * estimators (cond, radial, tilt, qmc, orientation cond): per-block sums come back and are
  * folded on the host in block order (what makes the sums bit-identical to the CPU); chunk
  * k+1 runs on the GPU while the host folds chunk k.
  *
- * Generic path (qmc; hit, cond and the orientation average when a·2^-31 is inexact):
+ * Generic path (hit, cond and the orientation average when a·2^-31 is inexact):
  * each thread calls curand_init(seed, b, 0) on a curandStatePhilox4_32_10_t and draws with
  * curand4, then runs exactly the CPU's mc_block_eval. Count estimators: per-block counts
  * summed with cub::DeviceReduce::Sum; the others: per-block sums folded on the host in
@@ -77,8 +78,8 @@ __device__ __forceinline__ uint32_t mc_fast_count_one(uint64_t b)
         return mc_fast_orient_hit_block(&c_kp, &c_fc, d, b);
 }
 
-/* (sum, sum_sq) of one RNG block of a sum estimator (cond, radial, tilt, orientation-
- * average cond). */
+/* (sum, sum_sq) of one RNG block of a sum estimator (cond, radial, tilt, qmc,
+ * orientation-average cond). */
 template <int K, int D>
 __device__ __forceinline__ double2 mc_fast_sum_one(uint64_t b)
 {
@@ -90,6 +91,8 @@ __device__ __forceinline__ double2 mc_fast_sum_one(uint64_t b)
         mc_fast_radial_block(&c_kp, &c_fc, d, b, &s, &s2);
     else if constexpr (K == MC_FAST_TILT)
         mc_fast_tilt_block(&c_kp, &c_fc, d, b, &s, &s2);
+    else if constexpr (K == MC_FAST_QMC)
+        mc_fast_qmc_block(&c_kp, c_sobol, d, b, &s, &s2);
     else
         mc_fast_orient_cond_block(&c_kp, &c_fc, d, b, &s, &s2);
     return make_double2(s, s2);
@@ -180,6 +183,15 @@ static mc_cond_kernel_fn mc_fast_sum_pick(int kind, int d)
         }
     case MC_FAST_TILT:
         return mc_fast_sum_kernel<MC_FAST_TILT, 0>;
+    case MC_FAST_QMC:
+        switch (d) {
+        case 3: return mc_fast_sum_kernel<MC_FAST_QMC, 3>;
+        case 4: return mc_fast_sum_kernel<MC_FAST_QMC, 4>;
+        case 5: return mc_fast_sum_kernel<MC_FAST_QMC, 5>;
+        case 8: return mc_fast_sum_kernel<MC_FAST_QMC, 8>;
+        case 16: return mc_fast_sum_kernel<MC_FAST_QMC, 16>;
+        default: return mc_fast_sum_kernel<MC_FAST_QMC, 0>;
+        }
     default:
         switch (d) {
         case 2: return mc_fast_sum_kernel<MC_FAST_ORIENT_COND, 2>;
@@ -396,14 +408,14 @@ extern "C" int mc_cuda_run(const mc_plan *pl, uint64_t b0, uint64_t b1, int devi
 
     CU_CHECK(cudaSetDevice(device));
     CU_CHECK(cudaMemcpyToSymbol(c_kp, &pl->kp, sizeof(mc_kparams)));
+    if (pl->kp.method == MC_K_QMC)
+        CU_CHECK(cudaMemcpyToSymbol(c_sobol, pl->sobol, sizeof(pl->sobol)));
     {
         mc_fast_consts fc;
         int kind = mc_fast_kind(&pl->kp, &fc);
         if (kind != MC_FAST_NONE && b1 > b0)
             return mc_cuda_run_fast(pl, kind, &fc, b0, b1, acc, err, errlen);
     }
-    if (pl->kp.method == MC_K_QMC)
-        CU_CHECK(cudaMemcpyToSymbol(c_sobol, pl->sobol, sizeof(pl->sobol)));
     CU_CHECK(cudaOccupancyMaxPotentialBlockSize(&min_grid, &block_size, mc_blocks_kernel, 0, 0));
     CU_CHECK(cudaMalloc(&d_hits, chunk * sizeof *d_hits));
     CU_CHECK(cudaMalloc(&d_total, sizeof *d_total));

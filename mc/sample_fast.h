@@ -1,7 +1,7 @@
 /* sample_fast.h — specialised block evaluators for `hit`, `cond`, `ball` (volume and
- * surface), `radial`, `tilt` and the orientation average (hit, cond), giving exactly the
- * numbers of mc_block_eval (mc/sample.h) — the same hits, the same sum bits — in a shape a
- * GPU runs from registers (mc_fast_kind says which applies; qmc stays generic).
+ * surface), `radial`, `tilt`, `qmc` and the orientation average (hit, cond), giving
+ * exactly the numbers of mc_block_eval (mc/sample.h) — the same hits, the same sum bits —
+ * in a shape a GPU runs from registers (mc_fast_kind says which applies).
  *
  * Same stream, drawn without a state: the words of RNG block b are those of
  * curand_init(seed, b, 0) + curand4, i.e. Philox group g (g = 0, 1, ...) of block b is
@@ -328,11 +328,13 @@ enum {
     MC_FAST_RADIAL = 4,
     MC_FAST_TILT = 5,
     MC_FAST_ORIENT_HIT = 6,  /* orientation average, hit */
-    MC_FAST_ORIENT_COND = 7  /* orientation average, cond */
+    MC_FAST_ORIENT_COND = 7, /* orientation average, cond */
+    MC_FAST_QMC = 8
 };
 
 /* Fills fc and returns the MC_FAST_* evaluator for kp, MC_FAST_NONE where only
- * mc_block_eval applies (qmc; a·2^-31 not exact for the coordinate-drawing methods). */
+ * mc_block_eval applies (hit, cond and the orientation average when a·2^-31 is not
+ * exact). */
 MC_FAST_SETUP_QUAL int mc_fast_kind(const mc_kparams *kp, mc_fast_consts *fc)
 {
     if (mc_fast_setup(kp, fc))
@@ -357,6 +359,8 @@ MC_FAST_SETUP_QUAL int mc_fast_kind(const mc_kparams *kp, mc_fast_consts *fc)
         return MC_FAST_RADIAL;
     case MC_K_TILT:
         return MC_FAST_TILT;
+    case MC_K_QMC:
+        return kp->qmc_replicates >= 1 ? MC_FAST_QMC : MC_FAST_NONE;
     default:
         return MC_FAST_NONE;
     }
@@ -694,6 +698,67 @@ SO8T_HD void mc_fast_orient_cond_block(const mc_kparams *kp, const mc_fast_const
         double y = mc_fast_orient_sample(kp, fc, d, 1, &fw);
         sum += y;
         sum_sq += y * y;
+    }
+    *sum_out = sum;
+    *sum_sq_out = sum_sq;
+}
+
+/* ==== qmc ====
+ * Block b holds points [j·K, (j+1)·K) of replicate b mod R (j = b / R), shifted by d − 2
+ * words of the stream of (qmc_shift_seed, replicate). The shifted point x moves from point
+ * k to k + 1 by one XOR per coordinate (direction vector of the lowest zero bit of k, read
+ * from the table at a run-time index: on the GPU a constant-memory load, not local
+ * memory); with d a compile-time constant x lives in registers. The per-point arithmetic
+ * is mc_block_eval's, in its order. */
+SO8T_HD void mc_fast_qmc_block(const mc_kparams *kp, const uint32_t (*sobol_v)[32], int d,
+                               uint64_t block, double *sum_out, double *sum_sq_out)
+{
+    const uint64_t R = (uint64_t)kp->qmc_replicates;
+    const uint64_t rep = block % R;
+    const uint64_t k0 = (block / R) * MC_BLOCK_SAMPLES;
+    uint64_t k1 = k0 + MC_BLOCK_SAMPLES;
+    if (k1 > kp->qmc_points)
+        k1 = kp->qmc_points;
+    const double a = kp->a, r2 = kp->r2;
+    const double *c = kp->center;
+    const int nd = d >= 2 ? d - 2 : 0;
+    /* the shifts' round keys (another key than the run's: computed here, 20 additions) */
+    uint32_t rk[20];
+    {
+        uint32_t q0 = (uint32_t)kp->qmc_shift_seed, q1 = (uint32_t)(kp->qmc_shift_seed >> 32);
+        MC_FAST_UNROLL
+        for (int r = 0; r < 10; r++) {
+            rk[2 * r] = q0 + (uint32_t)r * MC_PHILOX_W0;
+            rk[2 * r + 1] = q1 + (uint32_t)r * MC_PHILOX_W1;
+        }
+    }
+    mc_fast_words fw;
+    mc_fw_init(&fw, rep);
+    uint32_t x[MC_KMAX_DIM];
+    for (int i = 0; i < nd; i++) {
+        uint32_t shift = mc_fw_next(&fw, rk);
+        x[i] = mc_sobol_point(sobol_v[i], k0) ^ shift;
+    }
+    double sum = 0.0, sum_sq = 0.0;
+    for (uint64_t k = k0; k < k1; k++) {
+        double s = 0.0;
+        for (int i = 0; i < nd; i++) {
+            double dx = mc_coord(x[i], a) - c[i];
+            s += dx * dx;
+        }
+        double y = 0.0;
+        if (s < r2) {
+            double h = sqrt(r2 - s);
+            if (d >= 2)
+                y = mc_disc_square(c[d - 2], c[d - 1], h, a) / (4.0 * a * a);
+            else
+                y = mc_chord(c[0], h, a) / (2.0 * a);
+        }
+        sum += y;
+        sum_sq += y * y;
+        int j = mc_lowest_zero_bit(k);
+        for (int i = 0; i < nd; i++)
+            x[i] ^= sobol_v[i][j];
     }
     *sum_out = sum;
     *sum_sq_out = sum_sq;

@@ -1,18 +1,20 @@
 /* test_mc_blocks2.c — the specialised block evaluators for ball (volume and surface),
- * radial, tilt and the orientation average (hit, cond) of mc/sample_fast.h — what the CUDA
- * kernels run — against the generic mc_block_eval of mc/sample.h, on the CPU with the
+ * radial, tilt, qmc and the orientation average (hit, cond) of mc/sample_fast.h — what
+ * the CUDA kernels run — against the generic mc_block_eval of mc/sample.h, on the CPU with the
  * plain-C Philox: identical hit counts and identical sum / sum_sq bits for d = 1..20, 32,
  * 64, three seeds (one with a non-zero high word), blocks 0..3 of a small run with a
  * partial last block, blocks past 2^32 (the counter's high word) and the partial last block
  * of a huge run, centres on the origin, off-centre inside and with one coordinate outside
  * the cube, two half-sides (2a a power of two or not), and for tilt two radii (uniform and
- * normal proposals).
+ * normal proposals); qmc on blocks of several replicates and point ranges, including
+ * points past 2^32.
  *
  * Companion checks (the comparison can fail): the same comparison must catch a ball
  * reference whose stream starts one word late, a radial reference with the interior point
  * moved by 1e-9, a tilt evaluator given a different θ, and an orientation evaluator whose
  * reader starts at the wrong word offset; and mc_fast_kind must route each problem to the
- * right evaluator (qmc and inexact a·2^-31 stay generic).
+ * right evaluator (hit, cond and the orientation average with inexact a·2^-31 stay
+ * generic).
  */
 #include "mc/mc_internal.h"
 #include "mc/sample_fast.h"
@@ -38,6 +40,9 @@ static int make_plan(mc_quantity q, int d, double a, double r, const double *c, 
 
 static int same_bits(double x, double y) { return memcmp(&x, &y, sizeof x) == 0; }
 
+/* The direction vectors of the plan being compared (qmc). */
+static const uint32_t (*qmc_sobol)[32];
+
 /* Runs the specialised evaluator of `kind` on one block. */
 static void fast_eval(int kind, const mc_kparams *kp, const mc_fast_consts *fc, uint64_t block,
                       mc_block_acc *out)
@@ -61,6 +66,10 @@ static void fast_eval(int kind, const mc_kparams *kp, const mc_fast_consts *fc, 
     case MC_FAST_ORIENT_COND:
         mc_fast_orient_cond_block(kp, fc, d, block, &out->sum, &out->sum_sq);
         break;
+    case MC_FAST_QMC:
+        mc_fast_qmc_block(kp, (const uint32_t(*)[32])qmc_sobol, d, block, &out->sum,
+                          &out->sum_sq);
+        break;
     default:
         break;
     }
@@ -69,11 +78,11 @@ static void fast_eval(int kind, const mc_kparams *kp, const mc_fast_consts *fc, 
 static const char *kind_name(int kind)
 {
     static const char *names[] = {"none", "hit", "cond", "ball", "radial", "tilt",
-                                  "orient-hit", "orient-cond"};
-    return kind >= 0 && kind <= 7 ? names[kind] : "?";
+                                  "orient-hit", "orient-cond", "qmc"};
+    return kind >= 0 && kind <= 8 ? names[kind] : "?";
 }
 
-static long n_compared[8], n_mismatch, n_trivial[8];
+static long n_compared[9], n_mismatch, n_trivial[9];
 
 static void compare_block(const mc_plan *pl, int want_kind, uint64_t block)
 {
@@ -84,6 +93,7 @@ static void compare_block(const mc_plan *pl, int want_kind, uint64_t block)
         return;
     mc_block_acc ref, got;
     mc_block_eval(&pl->kp, (const uint32_t(*)[32])pl->sobol, block, &ref);
+    qmc_sobol = (const uint32_t(*)[32])pl->sobol;
     fast_eval(kind, &pl->kp, &fc, block, &got);
     uint32_t n = mc_fast_block_samples(&pl->kp, block);
     n_compared[kind]++;
@@ -118,6 +128,23 @@ static void compare_problem(mc_quantity q, int d, double a, double r, const doub
     mc_plan_set_samples(&pl, (far + 1) * 1024 - tail);
     compare_block(&pl, kind, 11 + (uint64_t)salt * 1000);
     compare_block(&pl, kind, far);
+}
+
+/* qmc: whole blocks only; R = 32 replicates interleaved. Blocks of the first and of
+ * later replicates and points, of a run with 4 blocks per replicate, then of one with
+ * 2^36 points per replicate (k0 past 2^32). */
+static void compare_qmc(int d, double a, double r, const double *c, uint64_t seed, int salt)
+{
+    mc_plan pl;
+    if (make_plan(MC_VOLUME, d, a, r, c, MC_METHOD_QMC, seed, 4 * 1024 * 32, &pl)) {
+        CHECK(0);
+        return;
+    }
+    const uint64_t blocks[] = {0, 1, 31, 32, 33 + (uint64_t)(salt % 30), 127};
+    for (int k = 0; k < 6; k++)
+        compare_block(&pl, MC_FAST_QMC, blocks[k]);
+    mc_plan_set_samples(&pl, (1ull << 36) * 32);
+    compare_block(&pl, MC_FAST_QMC, (1ull << 30) + 3 + (uint64_t)salt); /* k0 ≈ 2^35 */
 }
 
 int main(void)
@@ -164,11 +191,12 @@ int main(void)
                             MC_FAST_ORIENT_HIT, salt);
             compare_problem(MC_ORIENT_AVG, d, a, rh, c, MC_METHOD_COND, seeds[(k + 2) % 3],
                             TAIL(0), MC_FAST_ORIENT_COND, salt);
+            compare_qmc(d, a, rh, c, seeds[(k + cc + 1) % 3], salt);
 #undef TAIL
         }
     }
     long total = 0;
-    for (int kind = MC_FAST_BALL; kind <= MC_FAST_ORIENT_COND; kind++) {
+    for (int kind = MC_FAST_BALL; kind <= MC_FAST_QMC; kind++) {
         printf("%-11s compared %4ld blocks, %3ld trivial (all or no samples in / zero sum)\n",
                kind_name(kind), n_compared[kind], n_trivial[kind]);
         total += n_compared[kind];
@@ -210,7 +238,7 @@ int main(void)
         CHECK(make_plan(MC_VOLUME, 8, 1.0, 1.5, c, MC_METHOD_COND, 1, 1024, &pl) == 0);
         CHECK(mc_fast_kind(&pl.kp, &fc) == MC_FAST_COND);
         CHECK(make_plan(MC_VOLUME, 8, 1.0, 1.5, c, MC_METHOD_QMC, 1, 1024, &pl) == 0);
-        CHECK(mc_fast_kind(&pl.kp, &fc) == MC_FAST_NONE);
+        CHECK(mc_fast_kind(&pl.kp, &fc) == MC_FAST_QMC);
         CHECK(make_plan(MC_VOLUME, 8, 1.0, 1.5, c, MC_METHOD_BALL, 1, 1024, &pl) == 0);
         CHECK(mc_fast_kind(&pl.kp, &fc) == MC_FAST_BALL);
         CHECK(mc_fast_setup(&pl.kp, &fc) == 0); /* the hit/cond gate is unchanged */
