@@ -363,13 +363,7 @@ static int mc_cuda_run_fast(const mc_plan *pl, int kind, const mc_fast_consts *f
                 CU_CHECK(cudaMemcpyAsync(h_out, d_out[(j - 1) & 1], n * sizeof(double2),
                                          cudaMemcpyDeviceToHost, sc));
                 CU_CHECK(cudaStreamSynchronize(sc));
-                for (uint64_t i = 0; i < n; i++) {
-                    mc_block_acc b;
-                    b.hits = 0;
-                    b.sum = h_out[i].x;
-                    b.sum_sq = h_out[i].y;
-                    mc_accum_add(acc, pl, p0 + i, &b);
-                }
+                mc_accum_add_sums(acc, pl, p0, n, &h_out[0].x, &h_out[0].y, 2);
             }
         }
     }
@@ -450,13 +444,7 @@ extern "C" int mc_cuda_run(const mc_plan *pl, uint64_t b0, uint64_t b1, int devi
         } else {
             CU_CHECK(cudaMemcpy(h_sum, d_sum, n * sizeof *h_sum, cudaMemcpyDeviceToHost));
             CU_CHECK(cudaMemcpy(h_sum_sq, d_sum_sq, n * sizeof *h_sum_sq, cudaMemcpyDeviceToHost));
-            for (uint64_t i = 0; i < n; i++) {
-                mc_block_acc b;
-                b.hits = 0;
-                b.sum = h_sum[i];
-                b.sum_sq = h_sum_sq[i];
-                mc_accum_add(acc, pl, c0 + i, &b);
-            }
+            mc_accum_add_sums(acc, pl, c0, n, h_sum, h_sum_sq, 1);
         }
     }
     CU_CHECK(cudaDeviceSynchronize());

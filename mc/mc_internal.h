@@ -40,10 +40,10 @@ uint64_t mc_plan_set_samples(mc_plan *plan, uint64_t samples);
 void mc_accum_init(mc_accum *acc, int nrep);
 /* Folds block `block`'s result; blocks must arrive in increasing order. */
 void mc_accum_add(mc_accum *acc, const mc_plan *plan, uint64_t block, const mc_block_acc *b);
-/* n consecutive blocks b0, b0+1, ... with sums only (no hits): the same result, bit for bit, as
- * n calls of mc_accum_add in block order. */
+/* n consecutive blocks b0, b0+1, ... with sums only (no hits), block i's at sum[i·stride] and
+ * sum_sq[i·stride]: the same result, bit for bit, as n calls of mc_accum_add in block order. */
 void mc_accum_add_sums(mc_accum *acc, const mc_plan *plan, uint64_t b0, uint64_t n,
-                       const double *sum, const double *sum_sq);
+                       const double *sum, const double *sum_sq, size_t stride);
 /* Adds a total hit count for blocks [block_begin, block_end) of a count method. */
 void mc_accum_add_hits(mc_accum *acc, const mc_plan *plan, uint64_t block_begin,
                        uint64_t block_end, uint64_t hits);

@@ -439,11 +439,11 @@ void mc_accum_add(mc_accum *acc, const mc_plan *pl, uint64_t block, const mc_blo
 }
 
 void mc_accum_add_sums(mc_accum *acc, const mc_plan *pl, uint64_t b0, uint64_t n,
-                       const double *sum, const double *sum_sq)
+                       const double *sum, const double *sum_sq, size_t stride)
 {
     if (pl->kp.method == MC_K_QMC && acc->nrep > 0) {
         for (uint64_t i = 0; i < n; i++) {
-            mc_block_acc b = {0, sum[i], sum_sq[i]};
+            mc_block_acc b = {0, sum[i * stride], sum_sq[i * stride]};
             mc_accum_add(acc, pl, b0 + i, &b);
         }
         return;
@@ -452,8 +452,8 @@ void mc_accum_add_sums(mc_accum *acc, const mc_plan *pl, uint64_t b0, uint64_t n
      * bookkeeping: the GPU backend folds 2^18 blocks per chunk this way */
     double s = acc->sum, sc = acc->sum_c, q = acc->sum_sq, qc = acc->sum_sq_c;
     for (uint64_t i = 0; i < n; i++) {
-        neumaier_add(&s, &sc, sum[i]);
-        neumaier_add(&q, &qc, sum_sq[i]);
+        neumaier_add(&s, &sc, sum[i * stride]);
+        neumaier_add(&q, &qc, sum_sq[i * stride]);
     }
     acc->sum = s;
     acc->sum_c = sc;

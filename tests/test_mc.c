@@ -337,8 +337,13 @@ static void test_batch_fold(void)
             mc_block_acc rb = {0, sum[NB - 1 - i], sum_sq[NB - 1 - i]};
             mc_accum_add(&r, &pl, 10 + (uint64_t)i, &rb);
         }
-        mc_accum_add_sums(&b, &pl, 10, 1000, sum, sum_sq);
-        mc_accum_add_sums(&b, &pl, 1010, NB - 1000, sum + 1000, sum_sq + 1000);
+        static double inter[2 * NB]; /* the GPU's interleaved (sum, sum_sq) layout */
+        for (int i = 0; i < NB; i++) {
+            inter[2 * i] = sum[i];
+            inter[2 * i + 1] = sum_sq[i];
+        }
+        mc_accum_add_sums(&b, &pl, 10, 1000, sum, sum_sq, 1);
+        mc_accum_add_sums(&b, &pl, 1010, NB - 1000, inter + 2000, inter + 2001, 2);
         CHECK_MSG(memcmp(&a, &b, sizeof a) == 0, "%s: batch fold differs from block-by-block",
                   mc_method_name(ms[k]));
         /* companion: the fold is order-sensitive at the bit level, so the test can see order */
