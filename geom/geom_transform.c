@@ -115,16 +115,25 @@ static double complex cdiv(double complex a, double complex b)
  * tests/test_geom_singular.c. */
 double complex geom_faddeeva_w(double complex zeta)
 {
-    double re = creal(zeta), im = cimag(zeta);
-    if (re * re + im * im >= 576.0) {
-        double complex q = cdiv(1.0, 2.0 * zeta * zeta), term = 1, sum = 1;
-        for (int n = 1; n <= 9; n++) {
-            term *= (2 * n - 1) * q;
-            sum += term;
-            if (norm2(term) < 1e-38) /* |sum| ≈ 1: the rest is below 1e-19 */
+    double re = creal(zeta), im = cimag(zeta), r2 = re * re + im * im;
+    if (r2 >= 576.0) {
+        /* q = 1/(2ζ²) = conj(ζ)²/(2|ζ|⁴) and 1/ζ = conj(ζ)/|ζ|²: no complex division.  The
+         * term count comes from |q| = 1/(2|ζ|²) alone: stop after the first term below 1e-19
+         * (|sum| ≈ 1); then Horner, 1 + q(1 + 3q(1 + 5q(…))). */
+        double complex cz = conj(zeta);
+        double inv = 1.0 / r2, aq = 0.5 * inv, mag = 1;
+        double complex q = cz * cz * (0.5 * inv * inv);
+        int nt = 0;
+        while (nt < 9) {
+            mag *= (2 * nt + 1) * aq;
+            nt++;
+            if (mag < 1e-19)
                 break;
         }
-        return cdiv(I * sum, sqrt(M_PI) * zeta);
+        double complex sum = 1;
+        for (int n = nt; n >= 1; n--)
+            sum = 1 + (2 * n - 1) * q * sum;
+        return I * sum * cz * (inv * 0.56418958354775628695); /* 1/√π */
     }
     return w_of_z(zeta);
 }
