@@ -53,6 +53,8 @@ geom_sing *geom_sing_create(int d, const double *a1, const double *a2, double t,
                             int surface, double window, double h2min, double gamma);
 void geom_sing_free(geom_sing *g);
 int geom_sing_count(const geom_sing *g);
+/* how many of them keep a tail (a face close to the centre) exact */
+int geom_sing_exact_count(const geom_sing *g);
 /* Σ Φ_J(s) e^{iτt} / e^{lnorm} (times σ/s for the distribution function) */
 double _Complex geom_sing_node(const geom_sing *g, double _Complex s, double lnorm);
 /* The same for the nodes s_k = σ + ikh, k = 0, 1, 2, ... in order (phases by recurrence):

@@ -39,11 +39,15 @@
 #define SG_CAND 256    /* break points looked at */
 
 typedef struct {
-    double X;            /* break point (shifted frame) */
-    double q;            /* k + m/2 */
+    double X;            /* break point of the expanded part (shifted frame) */
+    double q;            /* k + m/2 (k: expanded tails) */
     double logK;         /* log |K_J| */
     int sign;            /* sign of K_J */
+    double ex_h;         /* > 0: one more tail, beyond a face at this (small) distance, kept
+                          * exact: E(ex_h; s) multiplies the damped series; the break point is
+                          * X + ex_h² (surfaces, σ > 0 only) */
     double bp[SG_NMAX + 1]; /* B'_N */
+    double lgam[SG_NMAX + 1]; /* lgamma(N + q) */
 } sg_term;
 
 struct geom_sing {
@@ -57,6 +61,7 @@ struct geom_sing {
     double h;
     double amp[SG_MAXTERMS];
     double complex ph[SG_MAXTERMS], rot[SG_MAXTERMS];
+    double glx[24], glw[24]; /* Gauss–Legendre on [-1, 1] for the exact tails */
 };
 
 /* ---- regularised incomplete gamma P(a, x), Q = 1 - P, a > 0, x >= 0 ---- */
@@ -129,7 +134,9 @@ typedef struct {
     int d;
     const double *a1, *a2;
     double t, lo, hi;  /* window for X */
-    double h2min;      /* smallest admissible h² of a tail in a term */
+    double h2min;      /* a tail with h² below this is small: kept exact (one per term, when
+                        * allowed) or, else, the term cannot be subtracted */
+    int allow_exact;
     double near_bad;   /* distance to t of the nearest break point we cannot subtract */
     double near_out;   /* ... of the nearest one left out for lack of room */
     int nfound;
@@ -137,17 +144,19 @@ typedef struct {
     struct cand {
         double X, h[GEOM_MAX_DIM];
         int k, m2, sign; /* tails, free half-lines (m2 = 2m: a coordinate with n = 0 gives 1) */
+        double ex_h;     /* the exact tail's face distance, 0 if none */
         double dist;
     } *c;
     int cap;
 } sg_enum;
 
-static void sg_dfs(sg_enum *e, int i, double X, int k, int m2, int sign, int bad, double *h)
+static void sg_dfs(sg_enum *e, int i, double X, int k, int m2, int sign, int bad, double ex_h,
+                   double *h)
 {
     if (X > e->hi || --e->visits < 0)
         return;
     if (i == e->d) {
-        if (k == 0)
+        if (k == 0 && ex_h == 0)
             return;
         double dist = fabs(X - e->t);
         if (bad) {
@@ -163,6 +172,7 @@ static void sg_dfs(sg_enum *e, int i, double X, int k, int m2, int sign, int bad
         cd.k = k;
         cd.m2 = m2;
         cd.sign = sign;
+        cd.ex_h = ex_h;
         cd.dist = dist;
         if (e->nfound < e->cap) {
             e->c[e->nfound++] = cd;
@@ -184,25 +194,31 @@ static void sg_dfs(sg_enum *e, int i, double X, int k, int m2, int sign, int bad
     }
     double x1 = e->a1[i], x2 = e->a2[i];
     if (x2 > 0) {
-        /* inside: free line, or a tail beyond either face (sign -1) */
-        sg_dfs(e, i + 1, X, k, m2 + 2, sign, bad, h);
+        /* inside: free line, or a tail beyond either face (sign -1); a small one exact */
+        sg_dfs(e, i + 1, X, k, m2 + 2, sign, bad, ex_h, h);
         double hs[2] = {x2, -x1};
         for (int j = 0; j < 2; j++) {
-            h[k] = hs[j];
-            sg_dfs(e, i + 1, X + hs[j] * hs[j], k + 1, m2, -sign,
-                   bad || hs[j] * hs[j] < e->h2min, h);
+            double h2 = hs[j] * hs[j];
+            if (h2 >= e->h2min) {
+                h[k] = hs[j];
+                sg_dfs(e, i + 1, X + h2, k + 1, m2, -sign, bad, ex_h, h);
+            } else if (e->allow_exact && ex_h == 0 && hs[j] > 0) {
+                sg_dfs(e, i + 1, X + h2, k, m2, -sign, bad, hs[j], h);
+            } else {
+                sg_dfs(e, i + 1, X + h2, k, m2, -sign, 1, ex_h, h);
+            }
         }
     } else {
         /* outside: E(n) - E(f) with n = -x2 (the shift by n² is already made) */
         double n = -x2, f = -x1;
         if (n == 0) {
-            sg_dfs(e, i + 1, X, k, m2 + 1, sign, bad, h); /* E(0) = ½√(π/s) */
+            sg_dfs(e, i + 1, X, k, m2 + 1, sign, bad, ex_h, h); /* E(0) = ½√(π/s) */
         } else {
             h[k] = n;
-            sg_dfs(e, i + 1, X, k + 1, m2, sign, bad || n * n < e->h2min, h);
+            sg_dfs(e, i + 1, X, k + 1, m2, sign, bad || n * n < e->h2min, ex_h, h);
         }
         h[k] = f;
-        sg_dfs(e, i + 1, X + f * f - n * n, k + 1, m2, -sign, bad || f * f < e->h2min, h);
+        sg_dfs(e, i + 1, X + f * f - n * n, k + 1, m2, -sign, bad || f * f < e->h2min, ex_h, h);
     }
 }
 
@@ -230,14 +246,17 @@ geom_sing *geom_sing_create(int d, const double *a1, const double *a2, double t,
     e.hi = t * (1 + window);
     e.near_bad = e.near_out = INFINITY;
     e.visits = 20000;
-    e.h2min = 0; /* every tail admitted here; the thresholds are tried below */
+    /* Surfaces (σ > 0): a tail closer than √(h2min/25) is kept exact, one per term.  Else every
+     * tail is expanded, and the thresholds below decide which terms are worth it. */
+    e.allow_exact = surface && sigma > 0;
+    e.h2min = e.allow_exact ? h2min / 25 : 0;
     e.nfound = 0;
     e.cap = SG_CAND;
     e.c = malloc(sizeof *e.c * SG_CAND);
     if (!e.c)
         return NULL;
     double hbuf[GEOM_MAX_DIM];
-    sg_dfs(&e, 0, 0.0, 0, 0, 1, 0, hbuf);
+    sg_dfs(&e, 0, 0.0, 0, 0, 1, 0, 0.0, hbuf);
     if (e.visits < 0 || e.nfound == 0) { /* not enumerated in full, or nothing near */
         free(e.c);
         return NULL;
@@ -262,10 +281,14 @@ geom_sing *geom_sing_create(int d, const double *a1, const double *a2, double t,
      * weighs little (measured: K ≈ 23 T / (0.005 t) for δ from 1e-5 t to 5e-3 t) */
     const double floor_d = 0.005 * t;
     double near_all = e.near_out < e.c[0].dist ? e.near_out : e.c[0].dist;
+    if (e.near_bad < near_all)
+        near_all = e.near_bad;
     double k_old = 23 / (near_all > floor_d ? near_all : floor_d), best_k = INFINITY, best_theta = 0, beta = 0;
     for (int it = 0; it < 3; it++) {
         double theta = h2min / (it == 0 ? 1 : it == 1 ? 5 : 25);
         double near_left = window * t < e.near_out ? window * t : e.near_out, hmin = INFINITY;
+        if (e.near_bad < near_left)
+            near_left = e.near_bad;
         int nsel = 0;
         for (int j = 0; j < e.nfound && e.c[j].dist < near_left; j++) {
             if (hm[j] >= theta && nsel < CAP) {
@@ -278,6 +301,8 @@ geom_sing *geom_sing_create(int d, const double *a1, const double *a2, double t,
         }
         if (nsel == 0)
             continue;
+        if (hmin > t) /* terms without expanded tails still need some damping (images) */
+            hmin = t;
         double b = gamma * n0 / hmin, kn = 23 / (near_left > floor_d ? near_left : floor_d);
         if (b > kn)
             kn = b;
@@ -296,6 +321,8 @@ geom_sing *geom_sing_create(int d, const double *a1, const double *a2, double t,
     {
         int nsel = 0;
         double near_left = window * t < e.near_out ? window * t : e.near_out;
+        if (e.near_bad < near_left)
+            near_left = e.near_bad;
         for (int j = 0; j < e.nfound && e.c[j].dist < near_left; j++) {
             if (hm[j] >= best_theta && nsel < CAP)
                 e.c[nsel++] = e.c[j];
@@ -314,6 +341,7 @@ geom_sing *geom_sing_create(int d, const double *a1, const double *a2, double t,
         lenlog += log(a2[i] - a1[i]);
     g->n0 = n0;
     g->beta = beta;
+    geom_gl24(g->glx, g->glw);
     g->sigma = sigma;
     g->t = t;
     g->surface = surface;
@@ -325,7 +353,8 @@ geom_sing *geom_sing_create(int d, const double *a1, const double *a2, double t,
     for (int j = 0; j < e.nfound; j++) {
         sg_term *tm = &g->term[g->n++];
         const struct cand *cd = &e.c[j];
-        tm->X = cd->X;
+        tm->ex_h = cd->ex_h;
+        tm->X = cd->X - cd->ex_h * cd->ex_h;
         /* m2 counts half-lines: a free line √(π/s) contributes s^{-1/2} and π^{1/2}; E(0)
          * contributes ½ π^{1/2} s^{-1/2} */
         int nfull = cd->m2 / 2, nhalf = cd->m2 % 2;
@@ -356,6 +385,7 @@ geom_sing *geom_sing_create(int d, const double *a1, const double *a2, double t,
                 s += bj * B[N - jj] * exp(lgamma(N + tm->q) - lgamma(N - jj + tm->q));
             }
             tm->bp[N] = s;
+            tm->lgam[N] = lgamma(N + tm->q);
         }
     }
     free(e.c);
@@ -366,8 +396,37 @@ void geom_sing_free(geom_sing *g) { free(g); }
 
 int geom_sing_count(const geom_sing *g) { return g ? g->n : 0; }
 
+int geom_sing_exact_count(const geom_sing *g)
+{
+    int n = 0;
+    for (int j = 0; g && j < g->n; j++)
+        n += g->term[j].ex_h > 0;
+    return n;
+}
+
 /* Σ_J Φ_J(s) e^{iτ t} / e^{lnorm}, times σ/s for the distribution function (the
  * normalisation of geom_transform.c's nodes). */
+/* E(h; s) = ∫_h^∞ e^{-su²} du, Re s > 0: ½√(π/s) minus the Taylor series of ∫_0^h when
+ * |s|h² <= 2, else (√π/2√s) e^{-sh²} w(i√s h) (geom_faddeeva_w; Im(i√s h) >= 0). */
+static double complex sg_tail_exact(double complex s, double h)
+{
+    double complex z = csqrt(s), pref = 0.886226925452758014 / z; /* √π/2 */
+    double complex q = -s * h * h;
+    if (creal(q) * creal(q) + cimag(q) * cimag(q) <= 4.0) {
+        double complex term = h, sum = h;
+        for (int n = 1; n < 80; n++) {
+            term *= q * (1.0 / n);
+            double complex add = term * (1.0 / (2 * n + 1));
+            sum += add;
+            if (creal(add) * creal(add) + cimag(add) * cimag(add) <
+                1e-36 * (creal(sum) * creal(sum) + cimag(sum) * cimag(sum)))
+                break;
+        }
+        return pref - sum;
+    }
+    return pref * cexp(q) * geom_faddeeva_w(I * z * h);
+}
+
 double complex geom_sing_node(const geom_sing *g, double complex s, double lnorm)
 {
     double complex sb = s + g->beta, lsb = clog(sb), y = 1 / sb;
@@ -380,7 +439,10 @@ double complex geom_sing_node(const geom_sing *g, double complex s, double lnorm
             p = p * y + tm->bp[N];
         double complex e = tm->logK - sig * tm->X - lnorm - tm->q * lsb +
                            I * (tau * (g->t - tm->X));
-        acc += tm->sign * cexp(e) * p;
+        double complex v = tm->sign * cexp(e) * p;
+        if (tm->ex_h > 0)
+            v *= sg_tail_exact(s, tm->ex_h);
+        acc += v;
     }
     if (!g->surface)
         acc *= g->sigma / s;
@@ -421,7 +483,10 @@ double complex geom_sing_next(geom_sing *g)
             p = p * y + tm->bp[N];
         int qi = (int)tm->q;
         double complex yq = tm->q > qi ? ypow[qi] * ry : ypow[qi];
-        acc += g->amp[j] * g->ph[j] * yq * p;
+        double complex v = g->amp[j] * g->ph[j] * yq * p;
+        if (tm->ex_h > 0)
+            v *= sg_tail_exact(s, tm->ex_h);
+        acc += v;
     }
     if (!g->surface)
         acc *= g->sigma / s;
@@ -439,6 +504,41 @@ double complex geom_sing_next(geom_sing *g)
 
 /* ψ(x): the inverse of Σ Φ_J (/s) at x — density, or distribution function (σ > 0), or
  * distribution function minus total mass (σ < 0) — scaled by e^{-lnorm}. */
+/* The damped density of term tm at ε (over e^{lnorm}), without its sign. */
+static double sg_phi(const geom_sing *g, const sg_term *tm, double eps, double lnorm)
+{
+    if (!(eps > 0))
+        return 0;
+    double s = 0, le = log(eps);
+    for (int N = 0; N <= g->n0; N++)
+        s += tm->bp[N] * exp((N + tm->q - 1) * le - tm->lgam[N] - g->beta * eps + tm->logK - lnorm);
+    return s;
+}
+
+/* ∫_{h}^{√ε} φ(ε - u²) du: the damped density convolved with the exact tail beyond h.  φ is
+ * negligible beyond ε_c = (N0 + q + 50)/β (e^{-βε} times powers), so only u from
+ * √max(ε - ε_c, h²) to U = √ε counts; with u = U - L w² there, the endpoint power (U - u)^{q-1}
+ * becomes a polynomial in w and e^{-β(U² - u²)} a Gaussian in w of width ~1/√55: two 24-point
+ * Gauss–Legendre panels on w ∈ [0, 1]. */
+static double sg_phi_tail(const geom_sing *g, const sg_term *tm, double eps, double lnorm)
+{
+    double U = sqrt(eps > 0 ? eps : 0);
+    double ec = (g->n0 + tm->q + 50) / g->beta, lo2 = eps - ec;
+    double lo = lo2 > tm->ex_h * tm->ex_h ? sqrt(lo2) : tm->ex_h;
+    double L = U - lo;
+    if (!(L > 0))
+        return 0;
+    double sum = 0;
+    for (int panel = 0; panel < 2; panel++)
+        for (int i = 0; i < 24; i++) {
+            double w = 0.25 + 0.5 * panel + 0.25 * g->glx[i];
+            double lw2 = L * w * w;
+            double e = lw2 * (2 * U - lw2); /* U² - u² */
+            sum += 0.25 * g->glw[i] * 2 * L * w * sg_phi(g, tm, e, lnorm);
+        }
+    return sum;
+}
+
 static double sg_psi(const geom_sing *g, double x, double lnorm)
 {
     double acc = 0;
@@ -446,6 +546,10 @@ static double sg_psi(const geom_sing *g, double x, double lnorm)
         const sg_term *tm = &g->term[j];
         double eps = x - tm->X;
         double s = 0;
+        if (tm->ex_h > 0) { /* surfaces with σ > 0 only */
+            acc += tm->sign * sg_phi_tail(g, tm, eps, lnorm);
+            continue;
+        }
         if (g->surface) {
             if (!(eps > 0))
                 continue;

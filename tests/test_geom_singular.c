@@ -79,6 +79,49 @@ static void test_images(void)
     }
 }
 
+/* A face 0.038 from the centre (a tail kept exact: its series would need β ≈ 6000) and a
+ * centre outside one slab: the closed-form value of the subtracted part, images included,
+ * against the brute-force trapezoid sum of its transform (surfaces, σ > 0). */
+static void test_exact_tail(void)
+{
+    const double c[4] = {-1.411125603300706, -0.32361704727683249, 0.96223331446419236,
+                         -0.28415411469493912};
+    double a1[4], a2[4], shift = 0;
+    for (int i = 0; i < 4; i++) {
+        double x1 = -1 - c[i], x2 = 1 - c[i];
+        if (x1 + x2 > 0) {
+            double tmp = -x1;
+            x1 = -x2;
+            x2 = tmp;
+        }
+        a1[i] = x1;
+        a2[i] = x2;
+        if (x2 < 0)
+            shift += x2 * x2;
+    }
+    const double t = 2.0887555232100548 * 2.0887555232100548 - shift;
+    const double sig[2] = {1.0, 0.5}, T[2] = {5, 8};
+    for (int k = 0; k < 2; k++) {
+        geom_sing *g = geom_sing_create(4, a1, a2, t, sig[k], 1, 0.3, 0.05 * t, 1.0);
+        CHECK_MSG(g && geom_sing_exact_count(g) > 0, "no exact tail in the d = 4 case");
+        if (!g)
+            continue;
+        double want = brute(g, sig[k], T[k], 200000), got = geom_sing_value(g, T[k], sig[k] * t);
+        CHECK_MSG(fabs(got - want) <= 1e-9 * fabs(want), "exact tail, σ = %g: %.15g vs sum %.15g",
+                  sig[k], got, want);
+        geom_sing_free(g);
+    }
+    /* and the whole value, subtraction on and off (d = 4 through the transform directly) */
+    double lon, loff, rel;
+    char err[256];
+    geom_tf_singular_enable(1);
+    CHECK(geom_transform_log(4, 1.0, 2.0887555232100548, c, 1, &lon, &rel, err, sizeof err) == 0);
+    geom_tf_singular_enable(0);
+    CHECK(geom_transform_log(4, 1.0, 2.0887555232100548, c, 1, &loff, &rel, err, sizeof err) == 0);
+    geom_tf_singular_enable(1);
+    CHECK_MSG(fabs(lon - loff) < 1e-12, "d = 4 exact-tail case: on %.17g off %.17g", lon, loff);
+}
+
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static double uniform(void)
 {
@@ -99,6 +142,8 @@ static void test_on_off(void)
             double c[8], H = 0;
             for (int i = 0; i < d; i++)
                 c[i] = 1.6 * uniform() - 0.8;
+            if (j % 3 == 2) /* a face within 0.05 of the centre: exact tails */
+                c[0] = (uniform() < 0.5 ? -1 : 1) * (0.95 + 0.049 * uniform());
             /* r² next to a random face / edge / corner break point */
             for (int i = 0; i < d; i++) {
                 double u = uniform();
@@ -166,6 +211,7 @@ int main(void)
 {
     test_faddeeva();
     test_images();
+    test_exact_tail();
     test_on_off();
     return test_summary();
 }
