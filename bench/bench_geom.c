@@ -12,6 +12,7 @@
  * Prints a Markdown table, then one CSV line per dimension:
  *   csv,quantity,d,n,median_ms,p90_ms,max_ms,over_10ms,noconv
  */
+#include "bench/geom_problems.h"
 #include "geom/geom.h"
 
 #include <math.h>
@@ -99,26 +100,7 @@ int main(int argc, char **argv)
         }
         shown[k] = 1;
         for (int j = 0; j < n; j++) {
-            int mode = j % 3;
-            for (int i = 0; i < d; i++) {
-                double u = uniform();
-                c[i] = mode == 0 ? 2 * u - 1 : mode == 1 ? 3 * u - 1.5 : 0.5 * u;
-            }
-            double r = sqrt(d / 3.0) * (0.3 + 1.4 * uniform());
-            if (near) {
-                double H = 0;
-                for (int i = 0; i < d; i++) {
-                    double u = uniform();
-                    if (u < 0.5) {
-                        double h = u < 0.25 ? 1 - c[i] : 1 + c[i];
-                        H += h * h;
-                    }
-                }
-                if (H == 0)
-                    H = (1 - c[0]) * (1 - c[0]);
-                double off = pow(10, -2 - 4 * uniform()) * (uniform() < 0.5 ? -1 : 1);
-                r = sqrt(H * (1 + off));
-            }
+            double r = bench_geom_problem(d, j, near, uniform, c);
             geom_problem p = {d, 1.0, r, c, NULL};
             geom_result res;
             char err[256];

@@ -8,6 +8,7 @@
  *
  * Usage: bench_geom_singular [N]   (default N = 100 problems per row)
  */
+#include "bench/geom_problems.h"
 #include "geom/geom.h"
 #include "geom/geom_internal.h"
 
@@ -62,26 +63,7 @@ int main(int argc, char **argv)
                 double ta = 0, tb = 0, worst = 0;
                 for (int j = 0; j < n; j++) {
                     double c[8];
-                    int mode = j % 3;
-                    for (int i = 0; i < d; i++) {
-                        double u = uniform();
-                        c[i] = mode == 0 ? 2 * u - 1 : mode == 1 ? 3 * u - 1.5 : 0.5 * u;
-                    }
-                    double r = sqrt(d / 3.0) * (0.3 + 1.4 * uniform());
-                    if (near) {
-                        double H = 0;
-                        for (int i = 0; i < d; i++) {
-                            double u = uniform();
-                            if (u < 0.5) {
-                                double h = u < 0.25 ? 1 - c[i] : 1 + c[i];
-                                H += h * h;
-                            }
-                        }
-                        if (H == 0)
-                            H = (1 - c[0]) * (1 - c[0]);
-                        double off = pow(10, -2 - 4 * uniform()) * (uniform() < 0.5 ? -1 : 1);
-                        r = sqrt(H * (1 + off));
-                    }
+                    double r = bench_geom_problem(d, j, near, uniform, c);
                     geom_problem p = {d, 1.0, r, c, NULL};
                     double la, lb;
                     geom_tf_singular_enable(0);

@@ -66,49 +66,9 @@ struct geom_sing {
 
 /* ---- regularised incomplete gamma P(a, x), Q = 1 - P, a > 0, x >= 0 ---- */
 
-static double sg_gamma_p(double a, double x)
+/* Q(a, x) by its continued fraction (modified Lentz), for x >= a + 1. */
+static double sg_gamma_q_cf(double a, double x)
 {
-    if (!(x > 0))
-        return 0;
-    double lpre = a * log(x) - x - lgamma(a + 1);
-    if (x < a + 1) {
-        /* series: P = x^a e^{-x}/Γ(a+1) Σ x^n / ((a+1)…(a+n)) */
-        double term = 1, sum = 1;
-        for (int n = 1; n < 500; n++) {
-            term *= x / (a + n);
-            sum += term;
-            if (term < 1e-17 * sum)
-                break;
-        }
-        return exp(lpre) * sum;
-    }
-    /* Q by its continued fraction (modified Lentz), P = 1 - Q */
-    double b = x + 1 - a, c = 1e300, dd = 1 / b, h = dd;
-    for (int i = 1; i < 500; i++) {
-        double an = -i * (i - a);
-        b += 2;
-        dd = an * dd + b;
-        if (fabs(dd) < 1e-300)
-            dd = 1e-300;
-        c = b + an / c;
-        if (fabs(c) < 1e-300)
-            c = 1e-300;
-        dd = 1 / dd;
-        double del = dd * c;
-        h *= del;
-        if (fabs(del - 1) < 1e-16)
-            break;
-    }
-    double q = exp(a * log(x) - x - lgamma(a)) * h;
-    return 1 - q;
-}
-
-static double sg_gamma_q(double a, double x)
-{
-    if (!(x > 0))
-        return 1;
-    if (x < a + 1)
-        return 1 - sg_gamma_p(a, x);
     double b = x + 1 - a, c = 1e300, dd = 1 / b, h = dd;
     for (int i = 1; i < 500; i++) {
         double an = -i * (i - a);
@@ -126,6 +86,30 @@ static double sg_gamma_q(double a, double x)
             break;
     }
     return exp(a * log(x) - x - lgamma(a)) * h;
+}
+
+static double sg_gamma_p(double a, double x)
+{
+    if (!(x > 0))
+        return 0;
+    if (x >= a + 1)
+        return 1 - sg_gamma_q_cf(a, x);
+    /* series: P = x^a e^{-x}/Γ(a+1) Σ x^n / ((a+1)…(a+n)) */
+    double term = 1, sum = 1;
+    for (int n = 1; n < 500; n++) {
+        term *= x / (a + n);
+        sum += term;
+        if (term < 1e-17 * sum)
+            break;
+    }
+    return exp(a * log(x) - x - lgamma(a + 1)) * sum;
+}
+
+static double sg_gamma_q(double a, double x)
+{
+    if (!(x > 0))
+        return 1;
+    return x < a + 1 ? 1 - sg_gamma_p(a, x) : sg_gamma_q_cf(a, x);
 }
 
 /* ---- enumeration of the break points near t ---- */

@@ -46,30 +46,13 @@
 #define SO8_UNROLL
 #endif
 
-/* Philox4x32-10 block (p, 0, c2, c3) under key (k0, k1), in registers. */
+/* Philox4x32-10 block (p, 0, c2, c3) under key (k0, k1): mc/philox.h's bijection (inlined
+ * and unrolled, it stays in registers). */
 SO8_HAAR_INLINE SO8T_HD void so8_fast_philox(uint32_t p, uint32_t c2, uint32_t c3,
                                              uint32_t k0, uint32_t k1, uint32_t out[4])
 {
-    uint32_t x = p, y = 0u, z = c2, w = c3;
-    SO8_UNROLL
-    for (int r = 0; r < 10; r++) {
-        uint64_t p0 = (uint64_t)MC_PHILOX_M0 * x;
-        uint64_t p1 = (uint64_t)MC_PHILOX_M1 * z;
-        uint32_t nx = (uint32_t)(p1 >> 32) ^ y ^ k0;
-        uint32_t ny = (uint32_t)p1;
-        uint32_t nz = (uint32_t)(p0 >> 32) ^ w ^ k1;
-        uint32_t nw = (uint32_t)p0;
-        x = nx;
-        y = ny;
-        z = nz;
-        w = nw;
-        k0 += MC_PHILOX_W0;
-        k1 += MC_PHILOX_W1;
-    }
-    out[0] = x;
-    out[1] = y;
-    out[2] = z;
-    out[3] = w;
+    const uint32_t ctr[4] = {p, 0u, c2, c3}, key[2] = {k0, k1};
+    mc_philox4x32_10(ctr, key, out);
 }
 
 /* Rotation `index` of `seed` for SO(n), 1 ≤ n ≤ SO8_MAX_N, into R (n*n row-major): the
