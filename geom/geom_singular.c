@@ -411,6 +411,15 @@ static double complex sg_tail_exact(double complex s, double h)
     return pref * cexp(q) * geom_faddeeva_w(I * z * h);
 }
 
+/* Σ_N B'_N y^N by Horner, y = 1/(s + β). */
+static double complex sg_series(const sg_term *tm, int n0, double complex y)
+{
+    double complex p = tm->bp[n0];
+    for (int N = n0 - 1; N >= 0; N--)
+        p = p * y + tm->bp[N];
+    return p;
+}
+
 double complex geom_sing_node(const geom_sing *g, double complex s, double lnorm)
 {
     double complex sb = s + g->beta, lsb = clog(sb), y = 1 / sb;
@@ -418,9 +427,7 @@ double complex geom_sing_node(const geom_sing *g, double complex s, double lnorm
     double complex acc = 0;
     for (int j = 0; j < g->n; j++) {
         const sg_term *tm = &g->term[j];
-        double complex p = tm->bp[g->n0];
-        for (int N = g->n0 - 1; N >= 0; N--)
-            p = p * y + tm->bp[N];
+        double complex p = sg_series(tm, g->n0, y);
         double complex e = tm->logK - sig * tm->X - lnorm - tm->q * lsb +
                            I * (tau * (g->t - tm->X));
         double complex v = tm->sign * cexp(e) * p;
@@ -462,9 +469,7 @@ double complex geom_sing_next(geom_sing *g)
     double complex acc = 0;
     for (int j = 0; j < g->n; j++) {
         const sg_term *tm = &g->term[j];
-        double complex p = tm->bp[g->n0];
-        for (int N = g->n0 - 1; N >= 0; N--)
-            p = p * y + tm->bp[N];
+        double complex p = sg_series(tm, g->n0, y);
         int qi = (int)tm->q;
         double complex yq = tm->q > qi ? ypow[qi] * ry : ypow[qi];
         double complex v = g->amp[j] * g->ph[j] * yq * p;
