@@ -197,6 +197,7 @@ static inline void mc_cpu_rng_next4(mc_cpu_rng *g, uint32_t w[4])
 #define MC_RNG_NEXT4(st, w) mc_cpu_rng_next4((st), (w))
 
 #include "mc/mc_internal.h"
+#include "mc/normal_avx2.h"
 
 #include <omp.h>
 #include <stdlib.h>
@@ -401,6 +402,95 @@ __attribute__((target("avx2"))) static void soa_hit_block(const mc_kparams *kp,
 }
 #endif
 
+/* ---- the Gaussian estimators (ball, radial) with 4 Box–Muller pairs per instruction ----
+ * Same words and same operations as mc_sample_ball / mc_sample_radial: a sample reads its
+ * normals as (d+1)/2 pairs of 4 words, then (ball volume) one more word; pairs are computed
+ * 4 at a time by mc_normal2_x4 (bit for bit mc_normal2_from_bits), the rest per sample by
+ * the shared mc_ball_test / mc_radial_value. Samples go in groups of GAUSS_GROUP, whose words
+ * start anywhere in a Philox block (ball volume: 4·pairs + 1 words per sample). */
+#if defined(MC_HAVE_AVX2_PATH) && defined(MC_HAVE_NORMAL_AVX2)
+#define MC_HAVE_GAUSS_PATH 1
+#define GAUSS_GROUP 16
+
+__attribute__((target("avx2"))) static void gauss_pairs(const uint32_t *w, int wps, int np_s,
+                                                        int m, double *g)
+{
+    /* pair q of sample j: words w[j·wps + 4q + 0..3]; normals into g[j·2np_s + 2q, +1] */
+    const int total = m * np_s;
+    for (int p0 = 0; p0 < total; p0 += 4) {
+        mc_v4u x0, x1, y0, y1;
+        for (int l = 0; l < 4; l++) {
+            int p = p0 + l < total ? p0 + l : total - 1;
+            const uint32_t *q = w + (p / np_s) * wps + 4 * (p % np_s);
+            x0[l] = q[0];
+            x1[l] = q[1];
+            y0[l] = q[2];
+            y1[l] = q[3];
+        }
+        mc_v4d z0, z1;
+        mc_normal2_x4(x0, x1, y0, y1, &z0, &z1);
+        for (int l = 0; l < 4 && p0 + l < total; l++) {
+            g[2 * (p0 + l)] = z0[l];
+            g[2 * (p0 + l) + 1] = z1[l];
+        }
+    }
+}
+
+static void gauss_block(const mc_kparams *kp, uint64_t block, mc_block_acc *acc)
+{
+    const int d = kp->dim, np_s = (d + 1) / 2;
+    const int ball = kp->method == MC_K_BALL, extra = ball && kp->quantity != MC_K_SURFACE;
+    const int wps = 4 * np_s + extra;
+    /* words of one group plus up to 3 skipped at its start, in whole fills */
+    enum { GMAX_W = GAUSS_GROUP * (4 * ((MC_KMAX_DIM + 1) / 2) + 1) + 3 };
+    static _Thread_local uint32_t w[(GMAX_W / 4 + 1 + MC_CPU_RNG_BLOCKS) * 4];
+    static _Thread_local double g[GAUSS_GROUP * 2 * ((MC_KMAX_DIM + 1) / 2)];
+    uint64_t first = block * (uint64_t)MC_BLOCK_SAMPLES;
+    uint64_t n = kp->samples - first;
+    if (n > MC_BLOCK_SAMPLES)
+        n = MC_BLOCK_SAMPLES;
+    const uint32_t key[2] = {(uint32_t)kp->seed, (uint32_t)(kp->seed >> 32)};
+    const uint32_t sub[2] = {(uint32_t)block, (uint32_t)(block >> 32)};
+    acc->hits = 0;
+    acc->sum = acc->sum_sq = 0.0;
+    for (uint64_t j0 = 0; j0 < n; j0 += GAUSS_GROUP) {
+        int m = (int)(n - j0 < GAUSS_GROUP ? n - j0 : GAUSS_GROUP);
+        uint64_t o = j0 * (uint64_t)wps; /* word offset of the group in the block's stream */
+        int skip = (int)(o % 4), nwords = m * wps + skip;
+        int nblocks = (nwords + 3) / 4;
+        nblocks = (nblocks + MC_CPU_RNG_BLOCKS - 1) / MC_CPU_RNG_BLOCKS * MC_CPU_RNG_BLOCKS;
+        mc_philox_fill_blocks(key, sub, o / 4, nblocks, w);
+        const uint32_t *ws = w + skip;
+        gauss_pairs(ws, wps, np_s, m, g);
+        for (int j = 0; j < m; j++) {
+            const double *gj = g + (size_t)j * 2 * np_s;
+            double n2 = 0;
+            for (int i = 0; i < d; i++)
+                n2 += gj[i] * gj[i];
+            double nrm = sqrt(n2);
+            if (ball) {
+                acc->hits += (uint64_t)mc_ball_test(kp, gj, nrm, extra ? ws[j * wps + 4 * np_s] : 0u);
+            } else {
+                double y = mc_radial_value(kp, gj, nrm);
+                acc->sum += y;
+                acc->sum_sq += y * y;
+            }
+        }
+    }
+}
+#endif
+
+static int gauss_path_applies(const mc_kparams *kp)
+{
+#ifdef MC_HAVE_GAUSS_PATH
+    return mc_cpu_use_avx2() && (kp->method == MC_K_BALL || kp->method == MC_K_RADIAL) &&
+           kp->quantity != MC_K_ORIENT;
+#else
+    (void)kp;
+    return 0;
+#endif
+}
+
 static int soa_hit_applies(const mc_kparams *kp)
 {
 #ifdef MC_HAVE_AVX2_PATH
@@ -432,6 +522,7 @@ int mc_cpu_run(const mc_plan *pl, uint64_t b0, uint64_t b1, int threads, mc_accu
     int nt = threads > 0 ? threads : omp_get_max_threads();
     const int soa = soa_hit_applies(&pl->kp);
     const int fast = !soa && fast_path_applies(&pl->kp);
+    const int gauss = !soa && !fast && gauss_path_applies(&pl->kp);
     double *cpat = NULL;
     if (fast) {
         int nw = pl->kp.method == MC_K_HIT ? pl->kp.dim : pl->kp.dim - 1;
@@ -451,6 +542,11 @@ int mc_cpu_run(const mc_plan *pl, uint64_t b0, uint64_t b1, int threads, mc_accu
 #ifdef MC_HAVE_AVX2_PATH
             if (soa)
                 soa_hit_block(&pl->kp, c0 + (uint64_t)i, &buf[i]);
+            else
+#endif
+#ifdef MC_HAVE_GAUSS_PATH
+            if (gauss)
+                gauss_block(&pl->kp, c0 + (uint64_t)i, &buf[i]);
             else
 #endif
             if (fast)

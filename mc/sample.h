@@ -250,10 +250,11 @@ SO8T_HD double mc_sample_cond(const mc_kparams *kp, const double *c, mc_words *w
     return mc_chord(c[d - 1], sqrt(kp->r2 - s), kp->a) / (2.0 * kp->a);
 }
 
-SO8T_HD int mc_sample_ball(const mc_kparams *kp, mc_words *w, double *g)
+/* ball, given the sample's d normals g, n = |g| and (volume only) the next word uw: the CPU
+ * backend draws the normals in vector lanes and calls this with them. */
+SO8T_HD int mc_ball_test(const mc_kparams *kp, const double *g, double n, uint32_t uw)
 {
     int d = kp->dim;
-    double n = sqrt(mc_words_gaussian_vector(w, d, g));
     double s_in, s_out;
     if (kp->quantity == MC_K_SURFACE) {
         /* the point c + r·g/|g| is in the cube iff s_in ≤ r/|g| ≤ s_out */
@@ -261,7 +262,7 @@ SO8T_HD int mc_sample_ball(const mc_kparams *kp, mc_words *w, double *g)
             return 0;
         return s_in * n <= kp->r && kp->r <= s_out * n;
     }
-    double u = mc_uniform_double_from_u32(mc_words_next(w));
+    double u = mc_uniform_double_from_u32(uw);
     if (!mc_ray_cube(kp->center, g, d, kp->a, &s_in, &s_out))
         return 0;
     /* ρ = r·u^{1/d} along the unit direction; s = ρ/|g| ∈ [s_in, s_out]
@@ -272,10 +273,17 @@ SO8T_HD int mc_sample_ball(const mc_kparams *kp, mc_words *w, double *g)
     return plo <= u && u <= phi;
 }
 
-SO8T_HD double mc_sample_radial(const mc_kparams *kp, mc_words *w, double *g)
+SO8T_HD int mc_sample_ball(const mc_kparams *kp, mc_words *w, double *g)
+{
+    double n = sqrt(mc_words_gaussian_vector(w, kp->dim, g));
+    uint32_t uw = kp->quantity == MC_K_SURFACE ? 0u : mc_words_next(w);
+    return mc_ball_test(kp, g, n, uw);
+}
+
+/* radial, given the sample's d normals g and n = |g| (see mc_ball_test). */
+SO8T_HD double mc_radial_value(const mc_kparams *kp, const double *g, double n)
 {
     int d = kp->dim;
-    double n = sqrt(mc_words_gaussian_vector(w, d, g));
     /* along θ = g/|g| the cube's exit is |g|·min_i (±a − p_i)/g_i: one division per
        coordinate, none for θ itself */
     double s = INFINITY, bg = 0.0;
@@ -301,6 +309,12 @@ SO8T_HD double mc_sample_radial(const mc_kparams *kp, mc_words *w, double *g)
     if (rho < 0.0)
         rho = 0.0;
     return mc_ipow(rho / kp->r, d);
+}
+
+SO8T_HD double mc_sample_radial(const mc_kparams *kp, mc_words *w, double *g)
+{
+    double n = sqrt(mc_words_gaussian_vector(w, kp->dim, g));
+    return mc_radial_value(kp, g, n);
 }
 
 /* One coordinate from q(u) ∝ e^{−θ(u−c)²} on [−a, a], by rejection. */

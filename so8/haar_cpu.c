@@ -87,6 +87,8 @@ typedef int64_t v4i __attribute__((vector_size(32)));
 
 #define V4(x) {(x), (x), (x), (x)}
 
+#include "mc/normal_avx2.h" /* mc_normal2_x4: the Box–Muller pairs, shared with mc/mc_cpu.c */
+
 /* Philox4x32-10 of 4 counters (c0 + l, c1, c2, c3), l = 0..3; words in u64 lanes. */
 __attribute__((target("avx2"))) static inline void philox_x4(uint32_t c0, uint32_t c1,
                                                              uint32_t c2, uint32_t c3,
@@ -118,82 +120,6 @@ __attribute__((target("avx2"))) static inline void philox_x4(uint32_t c0, uint32
     out[3] = w;
 }
 
-/* so8_normal2_from_bits on 4 lanes: words (x0, x1, y0, y1) → z0 = sin·s, z1 = cos·s. */
-__attribute__((target("avx2"))) static inline void normal2_x4(v4u x0, v4u x1, v4u y0, v4u y1,
-                                                              v4d *z0, v4d *z1)
-{
-    const v4u lo = V4(0xffffffffull), magic = V4(0x4330000000000000ull);
-    const v4d two52 = V4(4503599627370496.0), two32 = V4(4294967296.0);
-    v4u xlo = x0 ^ ((x1 << 21) & lo), xhi = x1 >> 11;
-    v4d zx = ((v4d)(magic | xhi) - two52) * two32 + ((v4d)(magic | xlo) - two52);
-    v4d u = zx * MC_2POW53_INV_DOUBLE + (MC_2POW53_INV_DOUBLE / 2.0);
-    v4u ylo = y0 ^ ((y1 << 21) & lo), yhi = y1 >> 11;
-    v4d zy = ((v4d)(magic | yhi) - two52) * two32 + ((v4d)(magic | ylo) - two52);
-    v4d v = zy * (MC_2POW53_INV_DOUBLE * 2.0) + MC_2POW53_INV_DOUBLE;
-    /* log u */
-    v4u b = (v4u)u;
-    v4u mb = (b & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
-    v4u big = (v4u)((v4i)mb > (v4i)V4(0x3ff6a09e667f3bcdll)) & 1u;
-    v4d e = (v4d)(magic | (((b >> 52) & 0x7ffu) + big)) - (4503599627370496.0 + 1023.0);
-    v4d m = (v4d)mb * (v4d)(0x3ff0000000000000ull - (big << 52));
-    v4d t = (m - 1.0) / (m + 1.0);
-    v4d t2 = t * t;
-    v4d p = V4(1.0 / 25.0);
-    p = p * t2 + 1.0 / 23.0;
-    p = p * t2 + 1.0 / 21.0;
-    p = p * t2 + 1.0 / 19.0;
-    p = p * t2 + 1.0 / 17.0;
-    p = p * t2 + 1.0 / 15.0;
-    p = p * t2 + 1.0 / 13.0;
-    p = p * t2 + 1.0 / 11.0;
-    p = p * t2 + 1.0 / 9.0;
-    p = p * t2 + 1.0 / 7.0;
-    p = p * t2 + 1.0 / 5.0;
-    p = p * t2 + 1.0 / 3.0;
-    v4d log_m = 2.0 * t + 2.0 * t * (t2 * p);
-    v4d lg = (e * 6.93147180369123816490e-01 + log_m) + e * 1.90821492927058770002e-10;
-    v4d s = __builtin_ia32_sqrtpd256(-2.0 * lg);
-    /* sin(πv), cos(πv) */
-    v4d tt = v * 2.0;
-    v4i ys = (v4i)(tt + 0.5);
-    v4i cnt = (ys >= 0x3ff0000000000000ll) + (ys >= 0x4000000000000000ll) +
-              (ys >= 0x4008000000000000ll) + (ys >= 0x4010000000000000ll); /* −count */
-    v4u ni = (v4u)(-cnt);
-    v4d nq = (v4d)(magic | ni) - two52;
-    v4d r = (tt - nq) * 0.5;
-    v4d r2 = r * r;
-    v4d sn = V4(-2.2948428997269873e-08);
-    sn = sn * r2 + 7.952054001475513e-07;
-    sn = sn * r2 - 2.1915353447830217e-05;
-    sn = sn * r2 + 0.00046630280576761255;
-    sn = sn * r2 - 0.0073704309457143504;
-    sn = sn * r2 + 0.08214588661112823;
-    sn = sn * r2 - 0.5992645293207921;
-    sn = sn * r2 + 2.5501640398773455;
-    sn = sn * r2 - 5.16771278004997;
-    sn = sn * r2 + 3.141592653589793;
-    sn = sn * r;
-    v4d k = V4(-1.3878952462213771e-07);
-    k = k * r2 + 4.303069587032947e-06;
-    k = k * r2 - 0.0001046381049248457;
-    k = k * r2 + 0.0019295743094039231;
-    k = k * r2 - 0.02580689139001406;
-    k = k * r2 + 0.2353306303588932;
-    k = k * r2 - 1.3352627688545895;
-    k = k * r2 + 4.0587121264167685;
-    k = k * r2 - 4.934802200544679;
-    k = k * r2 + 1.0;
-    v4u q = ni & 3u;
-    v4u odd = (v4u)V4(0) - (q & 1u);
-    v4u sb = (v4u)sn, kb = (v4u)k;
-    v4u ab = (kb & odd) | (sb & ~odd);
-    v4u cb = (sb & odd) | (kb & ~odd);
-    v4u sneg = (q >> 1) << 63;
-    v4u cneg = ((q ^ (q >> 1)) & 1u) << 63;
-    *z0 = (v4d)(ab ^ sneg) * s;
-    *z1 = (v4d)(cb ^ cneg) * s;
-}
-
 /* so8_normals_exact for a fresh, block-aligned state whose low counter word does not wrap
  * within the np + 1 blocks (always true after mc_philox_init(seed, index, 0)); else the
  * header version. Pairs are done 4 at a time; the tail lanes compute unused blocks. */
@@ -210,7 +136,7 @@ __attribute__((target("avx2"))) static void normals_avx2(mc_philox_state *st, in
         v4d z0, z1;
         philox_x4(st->ctr[0] + (uint32_t)p, st->ctr[1], st->ctr[2], st->ctr[3], st->key[0],
                   st->key[1], blk);
-        normal2_x4(blk[0], blk[1], blk[2], blk[3], &z0, &z1);
+        mc_normal2_x4(blk[0], blk[1], blk[2], blk[3], &z0, &z1);
         for (int l = 0; l < 4 && p + l < np; l++) {
             z[2 * (p + l)] = z0[l];
             z[2 * (p + l) + 1] = z1[l];
