@@ -25,6 +25,12 @@
  * (B'_N/Γ(N+q) = Σ_j β^j/j! · B_{N-j}/Γ(N-j+q)).  L - Σ Φ_J is then smooth at X_J to order
  * N0 + q, and the inverse of Σ Φ_J, including every image t + jT of the trapezoid rule, is a
  * finite sum of incomplete gamma functions.  Valid on any contour Re s = σ > -β.
+ *
+ * A tail with a small h would need a steep β.  For densities on σ > 0, one such tail per term
+ * is kept exact instead: Φ_J(s) = (damped series of the rest)·E(h; s), whose inverse is the
+ * damped density convolved with the tail, ∫_h^{√ε} φ(ε - u²) du (Gauss–Legendre).  Which terms
+ * are subtracted, and from which h on a tail counts as small, a node-count model decides per
+ * value (geom_sing_create).
  */
 #include "geom/geom_internal.h"
 
@@ -33,7 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SG_N0 8       /* orders subtracted per break point (8: best of 8 and 14 in bench) */
+#define SG_N0 8       /* orders subtracted per break point (5 and 14 were no better) */
 #define SG_NMAX SG_N0
 #define SG_MAXTERMS 24 /* break points handled (the nearest ones) */
 #define SG_CAND 256    /* break points looked at */
