@@ -43,6 +43,7 @@
 #define SG_NMAX SG_N0
 #define SG_MAXTERMS 24 /* break points handled (the nearest ones) */
 #define SG_CAND 256    /* break points looked at */
+#define SG_MAXD 8      /* dimensions handled (geom_sing_create: d <= 7) */
 
 typedef struct {
     double X;            /* break point of the expanded part (shifted frame) */
@@ -132,7 +133,7 @@ typedef struct {
     int nfound;
     long visits; /* enumeration budget: the break points grow like 3^d */
     struct cand {
-        double X, h[GEOM_MAX_DIM];
+        double X, h[SG_MAXD];
         int k, m2, sign; /* tails, free half-lines (m2 = 2m: a coordinate with n = 0 gives 1) */
         double ex_h;     /* the exact tail's face distance, 0 if none */
         double dist;
@@ -225,7 +226,7 @@ geom_sing *geom_sing_create(int d, const double *a1, const double *a2, double t,
      * surfaces up to d = 6.  Higher dimensions converge fast anyway (the integrand decays like
      * |s|^{-d/2}) and have many break points: volumes at d = 6, 7, 8 and surfaces at d = 7, 8
      * came out 0-25 % slower with it. */
-    if (d > (surface ? 6 : 5) || !(t > 0))
+    if (d > (surface ? 6 : 5) || d >= SG_MAXD || !(t > 0))
         return NULL;
     sg_enum e;
     e.d = d;
@@ -245,7 +246,7 @@ geom_sing *geom_sing_create(int d, const double *a1, const double *a2, double t,
     e.c = malloc(sizeof *e.c * SG_CAND);
     if (!e.c)
         return NULL;
-    double hbuf[GEOM_MAX_DIM];
+    double hbuf[SG_MAXD];
     sg_dfs(&e, 0, 0.0, 0, 0, 1, 0, 0.0, hbuf);
     if (e.visits < 0 || e.nfound == 0) { /* not enumerated in full, or nothing near */
         free(e.c);
@@ -464,7 +465,7 @@ double complex geom_sing_next(geom_sing *g)
     double complex s = g->sigma + I * tau, sb = s + g->beta;
     double complex y = 1 / sb, ry = 1 / csqrt(sb);
     /* (s+β)^{-q} for q = n or n + ½ (q = k + m/2), from powers of y */
-    double complex ypow[2 * GEOM_MAX_DIM + 2];
+    double complex ypow[SG_MAXD + 2];
     ypow[0] = 1;
     int qmax = 0;
     for (int j = 0; j < g->n; j++)
