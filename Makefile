@@ -146,7 +146,7 @@ test-asan-run: $(SO8T_EXE) $(TEST_BIN) $(FUZZ_REPLAY)
 
 # Fuzz targets: tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput. The replay build
 # (replay_main.c) runs every file of tests/fuzz/corpus/NAME/ through it, with no libFuzzer;
-# `make fuzz` builds the libFuzzer binaries (clang) for long runs (docs/testing.md).
+# `make fuzz` builds the libFuzzer binaries (clang) for long runs (docs/llm.md, "Fuzzing").
 $(BUILD)/fuzz/%_replay: tests/fuzz/%.c tests/fuzz/replay_main.c $(BUILD)/libso8t.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -DFUZZ_CORPUS_DIR='"tests/fuzz/corpus/$(patsubst fuzz_%,%,$*)"' -o $@ $< tests/fuzz/replay_main.c $(BUILD)/libso8t.a $(CUDA_LIBS) $(LDLIBS)
