@@ -402,12 +402,14 @@ __attribute__((target("avx2"))) static void soa_hit_block(const mc_kparams *kp,
 }
 #endif
 
-/* ---- the Gaussian estimators (ball, radial) with 4 Box–Muller pairs per instruction ----
- * Same words and same operations as mc_sample_ball / mc_sample_radial: a sample reads its
- * normals as (d+1)/2 pairs of 4 words, then (ball volume) one more word; pairs are computed
- * 4 at a time by mc_normal2_x4 (bit for bit mc_normal2_from_bits), the rest per sample by
- * the shared mc_ball_test / mc_radial_value. Samples go in groups of GAUSS_GROUP, whose words
- * start anywhere in a Philox block (ball volume: 4·pairs + 1 words per sample). */
+/* ---- the Gaussian estimators (ball, radial, orientation average) with 4 Box–Muller pairs
+ * per instruction ----
+ * Same words and same operations as mc_sample_ball / mc_sample_radial / mc_random_center +
+ * mc_sample_hit or mc_sample_cond: a sample reads its normals as (d+1)/2 pairs of 4 words,
+ * then its other words (ball volume 1, orientation d or d − 1); pairs are computed 4 at a time
+ * by mc_normal2_x4 (bit for bit mc_normal2_from_bits), the rest per sample by the shared
+ * mc_ball_test / mc_radial_value or the word-array twins of mc_sample_hit / mc_sample_cond.
+ * Samples go in groups of GAUSS_GROUP, whose words may start anywhere in a Philox block. */
 #if defined(MC_HAVE_AVX2_PATH) && defined(MC_HAVE_NORMAL_AVX2)
 #define MC_HAVE_GAUSS_PATH 1
 #define GAUSS_GROUP 16
@@ -436,15 +438,46 @@ __attribute__((target("avx2"))) static void gauss_pairs(const uint32_t *w, int w
     }
 }
 
+/* The hit / cond test of the orientation average against the random centre cc, reading its
+ * words from an array: the arithmetic of mc_sample_hit / mc_sample_cond (mc/sample.h), which
+ * read the same words from the stream one at a time (tests/test_mc.c compares the two). */
+static int orient_hit_words(const mc_kparams *kp, const double *cc, const uint32_t *w)
+{
+    double s = 0.0;
+    for (int i = 0; i < kp->dim; i++) {
+        double dx = mc_coord(w[i], kp->a) - cc[i];
+        s += dx * dx;
+    }
+    return s <= kp->r2;
+}
+
+static double orient_cond_words(const mc_kparams *kp, const double *cc, const uint32_t *w)
+{
+    int d = kp->dim;
+    double s = 0.0;
+    for (int i = 0; i < d - 1; i++) {
+        double dx = mc_coord(w[i], kp->a) - cc[i];
+        s += dx * dx;
+    }
+    if (s >= kp->r2)
+        return 0.0;
+    return mc_chord(cc[d - 1], sqrt(kp->r2 - s), kp->a) / (2.0 * kp->a);
+}
+
 static void gauss_block(const mc_kparams *kp, uint64_t block, mc_block_acc *acc)
 {
     const int d = kp->dim, np_s = (d + 1) / 2;
-    const int ball = kp->method == MC_K_BALL, extra = ball && kp->quantity != MC_K_SURFACE;
+    const int orient = kp->quantity == MC_K_ORIENT;
+    const int ball = !orient && kp->method == MC_K_BALL;
+    /* words after the normals: ball volume 1 (the radius), orientation hit d, cond d − 1 */
+    const int extra = orient ? (kp->method == MC_K_HIT ? d : d - 1)
+                             : (ball && kp->quantity != MC_K_SURFACE);
     const int wps = 4 * np_s + extra;
     /* words of one group plus up to 3 skipped at its start, in whole fills */
-    enum { GMAX_W = GAUSS_GROUP * (4 * ((MC_KMAX_DIM + 1) / 2) + 1) + 3 };
+    enum { GMAX_W = GAUSS_GROUP * (4 * ((MC_KMAX_DIM + 1) / 2) + MC_KMAX_DIM) + 3 };
     static _Thread_local uint32_t w[(GMAX_W / 4 + 1 + MC_CPU_RNG_BLOCKS) * 4];
     static _Thread_local double g[GAUSS_GROUP * 2 * ((MC_KMAX_DIM + 1) / 2)];
+    double cc[MC_KMAX_DIM];
     uint64_t first = block * (uint64_t)MC_BLOCK_SAMPLES;
     uint64_t n = kp->samples - first;
     if (n > MC_BLOCK_SAMPLES)
@@ -464,12 +497,24 @@ static void gauss_block(const mc_kparams *kp, uint64_t block, mc_block_acc *acc)
         gauss_pairs(ws, wps, np_s, m, g);
         for (int j = 0; j < m; j++) {
             const double *gj = g + (size_t)j * 2 * np_s;
+            const uint32_t *rest = ws + (size_t)j * wps + 4 * np_s; /* words after the normals */
             double n2 = 0;
             for (int i = 0; i < d; i++)
                 n2 += gj[i] * gj[i];
             double nrm = sqrt(n2);
-            if (ball) {
-                acc->hits += (uint64_t)mc_ball_test(kp, gj, nrm, extra ? ws[j * wps + 4 * np_s] : 0u);
+            if (orient) {
+                /* mc_random_center: c' = |c|·g/|g| */
+                for (int i = 0; i < d; i++)
+                    cc[i] = kp->center_norm * (gj[i] / nrm);
+                if (kp->method == MC_K_HIT) {
+                    acc->hits += (uint64_t)orient_hit_words(kp, cc, rest);
+                } else {
+                    double y = orient_cond_words(kp, cc, rest);
+                    acc->sum += y;
+                    acc->sum_sq += y * y;
+                }
+            } else if (ball) {
+                acc->hits += (uint64_t)mc_ball_test(kp, gj, nrm, extra ? rest[0] : 0u);
             } else {
                 double y = mc_radial_value(kp, gj, nrm);
                 acc->sum += y;
@@ -483,8 +528,11 @@ static void gauss_block(const mc_kparams *kp, uint64_t block, mc_block_acc *acc)
 static int gauss_path_applies(const mc_kparams *kp)
 {
 #ifdef MC_HAVE_GAUSS_PATH
-    return mc_cpu_use_avx2() && (kp->method == MC_K_BALL || kp->method == MC_K_RADIAL) &&
-           kp->quantity != MC_K_ORIENT;
+    if (!mc_cpu_use_avx2())
+        return 0;
+    if (kp->quantity == MC_K_ORIENT)
+        return kp->method == MC_K_HIT || (kp->method == MC_K_COND && kp->dim >= 2);
+    return kp->method == MC_K_BALL || kp->method == MC_K_RADIAL;
 #else
     (void)kp;
     return 0;
