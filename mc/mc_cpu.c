@@ -250,10 +250,7 @@ static void fast_block(const mc_kparams *kp, const double *cpat, uint64_t block,
     int fill_blocks = (group_blocks + MC_CPU_RNG_BLOCKS - 1) / MC_CPU_RNG_BLOCKS * MC_CPU_RNG_BLOCKS;
     static _Thread_local uint32_t w[(MC_FAST_SAMPLES * MC_KMAX_DIM / 4 + MC_CPU_RNG_BLOCKS) * 4];
     double s[MC_FAST_SAMPLES];
-    uint64_t first = block * (uint64_t)MC_BLOCK_SAMPLES;
-    uint64_t n = kp->samples - first;
-    if (n > MC_BLOCK_SAMPLES)
-        n = MC_BLOCK_SAMPLES;
+    uint64_t n = mc_block_samples(kp, block);
     const uint32_t key[2] = {(uint32_t)kp->seed, (uint32_t)(kp->seed >> 32)};
     const uint32_t sub[2] = {(uint32_t)block, (uint32_t)(block >> 32)};
     acc->hits = 0;
@@ -333,10 +330,7 @@ __attribute__((target("avx2"))) static void soa_hit_block(const mc_kparams *kp,
         k0 += MC_PHILOX_W0;
         k1 += MC_PHILOX_W1;
     }
-    uint64_t first = block * (uint64_t)MC_BLOCK_SAMPLES;
-    uint64_t n = kp->samples - first;
-    if (n > MC_BLOCK_SAMPLES)
-        n = MC_BLOCK_SAMPLES;
+    uint64_t n = mc_block_samples(kp, block);
     uint64_t hits = 0;
     const __m256i lane_k = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
                                               _mm256_set1_epi32(nq));
@@ -478,10 +472,7 @@ static void gauss_block(const mc_kparams *kp, uint64_t block, mc_block_acc *acc)
     static _Thread_local uint32_t w[(GMAX_W / 4 + 1 + MC_CPU_RNG_BLOCKS) * 4];
     static _Thread_local double g[GAUSS_GROUP * 2 * ((MC_KMAX_DIM + 1) / 2)];
     double cc[MC_KMAX_DIM];
-    uint64_t first = block * (uint64_t)MC_BLOCK_SAMPLES;
-    uint64_t n = kp->samples - first;
-    if (n > MC_BLOCK_SAMPLES)
-        n = MC_BLOCK_SAMPLES;
+    uint64_t n = mc_block_samples(kp, block);
     const uint32_t key[2] = {(uint32_t)kp->seed, (uint32_t)(kp->seed >> 32)};
     const uint32_t sub[2] = {(uint32_t)block, (uint32_t)(block >> 32)};
     acc->hits = 0;

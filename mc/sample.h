@@ -280,6 +280,22 @@ SO8T_HD int mc_sample_ball(const mc_kparams *kp, mc_words *w, double *g)
     return mc_ball_test(kp, g, n, uw);
 }
 
+/* radial's value from the cube exit s·|g| along g, n = |g| and bg = g·(p − c): the exit from
+ * the ball, t² + 2bt + (|p−c|² − r²) = 0 with b = θ·(p − c), the positive root; then
+ * (ρ/r)^d (d = kp->dim; a constant in the templated kernels).  Shared by the per-sample code and the streaming evaluator of sample_fast.h. */
+SO8T_HD double mc_radial_finish(const mc_kparams *kp, double s, double n, double bg, int d)
+{
+    double rho = s * n;
+    double b = bg / n;
+    double disc = b * b - kp->pc2_minus_r2;
+    double tb = -b + sqrt(disc);
+    if (tb < rho)
+        rho = tb;
+    if (rho < 0.0)
+        rho = 0.0;
+    return mc_ipow(rho / kp->r, d);
+}
+
 /* radial, given the sample's d normals g and n = |g| (see mc_ball_test). */
 SO8T_HD double mc_radial_value(const mc_kparams *kp, const double *g, double n)
 {
@@ -299,16 +315,7 @@ SO8T_HD double mc_radial_value(const mc_kparams *kp, const double *g, double n)
         }
         bg += g[i] * (kp->point[i] - kp->center[i]);
     }
-    double rho = s * n;
-    /* exit from the ball: t² + 2bt + (|p−c|² − r²) = 0, b = θ·(p − c), the positive root */
-    double b = bg / n;
-    double disc = b * b - kp->pc2_minus_r2;
-    double tb = -b + sqrt(disc);
-    if (tb < rho)
-        rho = tb;
-    if (rho < 0.0)
-        rho = 0.0;
-    return mc_ipow(rho / kp->r, d);
+    return mc_radial_finish(kp, s, n, bg, d);
 }
 
 SO8T_HD double mc_sample_radial(const mc_kparams *kp, mc_words *w, double *g)
@@ -392,6 +399,14 @@ SO8T_HD int mc_lowest_zero_bit(uint64_t k)
 
 /* ---- one block ---- */
 
+/* Samples in RNG block `block` (the last one may be partial; 0 past the end). */
+SO8T_HD uint32_t mc_block_samples(const mc_kparams *kp, uint64_t block)
+{
+    uint64_t first = block * (uint64_t)MC_BLOCK_SAMPLES;
+    uint64_t n = kp->samples > first ? kp->samples - first : 0;
+    return n > MC_BLOCK_SAMPLES ? MC_BLOCK_SAMPLES : (uint32_t)n;
+}
+
 SO8T_HD void mc_block_eval(const mc_kparams *kp, const uint32_t (*sobol_v)[32],
                            uint64_t block, mc_block_acc *acc)
 {
@@ -440,10 +455,7 @@ SO8T_HD void mc_block_eval(const mc_kparams *kp, const uint32_t (*sobol_v)[32],
         return;
     }
 
-    uint64_t first = block * (uint64_t)MC_BLOCK_SAMPLES;
-    uint64_t n = kp->samples - first;
-    if (n > MC_BLOCK_SAMPLES)
-        n = MC_BLOCK_SAMPLES;
+    uint64_t n = mc_block_samples(kp, block);
     mc_words w;
     mc_words_init(&w, kp->seed, block);
 

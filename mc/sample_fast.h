@@ -155,14 +155,6 @@ SO8T_HD int mc_fast_unit_samples(int m)
     return (m & 3) == 0 ? 1 : (m & 1) == 0 ? 2 : 4;
 }
 
-/* Samples in RNG block `block` (the last one may be partial). */
-SO8T_HD uint32_t mc_fast_block_samples(const mc_kparams *kp, uint64_t block)
-{
-    uint64_t first = block * (uint64_t)MC_BLOCK_SAMPLES;
-    uint64_t n = kp->samples > first ? kp->samples - first : 0;
-    return n > MC_BLOCK_SAMPLES ? MC_BLOCK_SAMPLES : (uint32_t)n;
-}
-
 /* One word of a hit sample: coordinate i of the current sample; closes the sample after
  * coordinate d − 1. */
 #define MC_FAST_HIT_WORD(x)                                                            \
@@ -194,7 +186,7 @@ SO8T_HD uint32_t mc_fast_hit_block(const mc_kparams *kp, const mc_fast_consts *f
     const double *c = kp->center;
     const double r2 = kp->r2;
     const uint32_t blo = (uint32_t)block, bhi = (uint32_t)(block >> 32);
-    const uint32_t n = mc_fast_block_samples(kp, block);
+    const uint32_t n = mc_block_samples(kp, block);
     const int S = mc_fast_unit_samples(d), G = S * d / 4;
     const uint32_t units = n / (uint32_t)S;
     uint32_t hits = 0, g = 0;
@@ -265,7 +257,7 @@ SO8T_HD void mc_fast_cond_block(const mc_kparams *kp, const mc_fast_consts *fc, 
     const double r2 = kp->r2, a = kp->a, clast = kp->center[d - 1];
     const int m = d - 1;
     const uint32_t blo = (uint32_t)block, bhi = (uint32_t)(block >> 32);
-    const uint32_t n = mc_fast_block_samples(kp, block);
+    const uint32_t n = mc_block_samples(kp, block);
     const int S = mc_fast_unit_samples(m), G = S * m / 4;
     const uint32_t units = n / (uint32_t)S;
     double sum = 0.0, sum_sq = 0.0;
@@ -481,7 +473,7 @@ SO8T_HD int mc_fast_ball_sample(const mc_kparams *kp, const uint32_t *rk, int d,
 SO8T_HD uint32_t mc_fast_ball_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
                                     uint64_t block)
 {
-    const uint32_t n = mc_fast_block_samples(kp, block);
+    const uint32_t n = mc_block_samples(kp, block);
     mc_fast_words fw;
     mc_fw_init(&fw, block);
     uint32_t hits = 0, j = 0;
@@ -528,23 +520,14 @@ SO8T_HD double mc_fast_radial_sample(const mc_kparams *kp, const uint32_t *rk, i
             bg += g * (p - kp->center[i + k]);
         }
     }
-    double n = sqrt(n2);
-    double rho = s * n;
-    double b = bg / n;
-    double disc = b * b - kp->pc2_minus_r2;
-    double tb = -b + sqrt(disc);
-    if (tb < rho)
-        rho = tb;
-    if (rho < 0.0)
-        rho = 0.0;
-    return mc_ipow(rho / kp->r, d);
+    return mc_radial_finish(kp, s, sqrt(n2), bg, d);
 }
 
 /* radial: mc_block_eval's acc->sum and acc->sum_sq for RNG block `block`. */
 SO8T_HD void mc_fast_radial_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
                                   uint64_t block, double *sum_out, double *sum_sq_out)
 {
-    const uint32_t n = mc_fast_block_samples(kp, block);
+    const uint32_t n = mc_block_samples(kp, block);
     mc_fast_words fw;
     mc_fw_init(&fw, block);
     double sum = 0.0, sum_sq = 0.0;
@@ -607,7 +590,7 @@ SO8T_HD double mc_fast_tilt_sample(const mc_kparams *kp, const uint32_t *rk, int
 SO8T_HD void mc_fast_tilt_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
                                 uint64_t block, double *sum_out, double *sum_sq_out)
 {
-    const uint32_t n = mc_fast_block_samples(kp, block);
+    const uint32_t n = mc_block_samples(kp, block);
     mc_fast_words fw;
     mc_fw_init(&fw, block);
     double sum = 0.0, sum_sq = 0.0;
@@ -658,7 +641,7 @@ SO8T_HD double mc_fast_orient_sample(const mc_kparams *kp, const mc_fast_consts 
 SO8T_HD uint32_t mc_fast_orient_hit_block(const mc_kparams *kp, const mc_fast_consts *fc,
                                           int d, uint64_t block)
 {
-    const uint32_t n = mc_fast_block_samples(kp, block);
+    const uint32_t n = mc_block_samples(kp, block);
     const int S = mc_fast_unit_samples(d);
     mc_fast_words fw;
     mc_fw_init(&fw, block);
@@ -679,7 +662,7 @@ SO8T_HD uint32_t mc_fast_orient_hit_block(const mc_kparams *kp, const mc_fast_co
 SO8T_HD void mc_fast_orient_cond_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
                                        uint64_t block, double *sum_out, double *sum_sq_out)
 {
-    const uint32_t n = mc_fast_block_samples(kp, block);
+    const uint32_t n = mc_block_samples(kp, block);
     const int S = mc_fast_unit_samples(d - 1);
     mc_fast_words fw;
     mc_fw_init(&fw, block);

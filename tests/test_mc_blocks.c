@@ -61,7 +61,7 @@ static void compare_block(const mc_plan *pl, uint64_t block)
         return;
     mc_block_acc ref;
     mc_block_eval(&pl->kp, pl->sobol, block, &ref);
-    uint32_t n = mc_fast_block_samples(&pl->kp, block);
+    uint32_t n = mc_block_samples(&pl->kp, block);
     int d = pl->kp.dim;
     n_compared++;
     if (pl->kp.method == MC_K_HIT) {

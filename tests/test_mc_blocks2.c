@@ -95,7 +95,7 @@ static void compare_block(const mc_plan *pl, int want_kind, uint64_t block)
     mc_block_eval(&pl->kp, (const uint32_t(*)[32])pl->sobol, block, &ref);
     qmc_sobol = (const uint32_t(*)[32])pl->sobol;
     fast_eval(kind, &pl->kp, &fc, block, &got);
-    uint32_t n = mc_fast_block_samples(&pl->kp, block);
+    uint32_t n = mc_block_samples(&pl->kp, block);
     n_compared[kind]++;
     int counts = kind == MC_FAST_BALL || kind == MC_FAST_ORIENT_HIT;
     if (counts ? (ref.hits == 0 || ref.hits == n) : !(ref.sum > 0 && ref.sum_sq < ref.sum))
