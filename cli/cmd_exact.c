@@ -31,13 +31,6 @@ static void usage(FILE *f)
                "         so8t exact -d 4 -r 1.2 --surface   (the 3-sphere inside the 4-cube)\n");
 }
 
-static const char *method_name(const geom_problem *g, const geom_result *r)
-{
-    if (r->error_bound == 0)
-        return "exact-case"; /* containment, disjoint, r = 0, ball inside cube, d = 1 surface */
-    return g->dim <= 3 ? "closed-form" : "laplace-inversion";
-}
-
 static void print_center(FILE *f, const double *c, int d)
 {
     int all_zero = 1;
@@ -108,7 +101,7 @@ int cmd_exact(int argc, char **argv)
         return cli_usage_error("exact", "%s", err);
     }
     const char *quantity = prob.surface ? "surface" : "volume";
-    const char *method = method_name(&g, &res);
+    const char *method = res.method ? res.method : "none";
     if (json) {
         cli_json j;
         cli_json_init(&j, stdout);

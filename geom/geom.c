@@ -193,8 +193,10 @@ int geom_problem_reduce(const geom_problem *p, double *cred, char *err, size_t e
 }
 
 /* Fills the result from the log of the value and a relative error. */
-static void fill(geom_result *out, int d, double a, double r, int surface, double logv, double rel)
+static void fill(geom_result *out, int d, double a, double r, int surface, double logv, double rel,
+                 const char *method)
 {
+    out->method = method;
     double lcube = d * log(2 * a);
     double lball = surface ? geom_sphere_log_area(d, r) : geom_ball_log_volume(d, r);
     out->log_value = logv;
@@ -365,6 +367,13 @@ static int move_near_faces(int d, const double *c, double t, int surface, double
     return moved;
 }
 
+static _Thread_local int corners_off;
+
+void geom_corners_enable(int on)
+{
+    corners_off = !on;
+}
+
 static int solve(const geom_problem *p, geom_result *out, char *err, size_t errlen, int surface)
 {
     double c[GEOM_MAX_DIM];
@@ -378,6 +387,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
         out->value = out->log_value = out->error_bound = NAN;
         out->fraction_of_cube = out->log_fraction_of_cube = NAN;
         out->fraction_of_ball = out->log_fraction_of_ball = NAN;
+        out->method = "none";
         return st;
     }
     const int d = p->dim;
@@ -394,7 +404,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
 
     if (d == 1 && surface) {
         double v = geom_surface_closed_form_d123(1, 1.0, rs, c);
-        fill(out, d, a, r, surface, log(v), 0);
+        fill(out, d, a, r, surface, log(v), 0, "exact-case");
         if (r == 0) {
             out->fraction_of_ball = v;
             out->log_fraction_of_ball = log(v);
@@ -403,12 +413,12 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
     }
     /* exact cases */
     if (r == 0 || !(t > tmin)) { /* empty ball, or disjoint / touching from outside */
-        fill(out, d, a, r, surface, -INFINITY, 0);
+        fill(out, d, a, r, surface, -INFINITY, 0, "exact-case");
         return GEOM_OK;
     }
     if (rs <= 1 - cmax) { /* ball inside the (closed) cube */
         double lb = surface ? geom_sphere_log_area(d, r) : geom_ball_log_volume(d, r);
-        fill(out, d, a, r, surface, lb, 0);
+        fill(out, d, a, r, surface, lb, 0, "exact-case");
         out->fraction_of_ball = 1;
         out->log_fraction_of_ball = 0;
         return GEOM_OK;
@@ -416,9 +426,9 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
     if (t >= tmax) { /* cube inside the ball */
         if (surface) {
             /* outside the cube, or through its farthest corner only: measure 0 */
-            fill(out, d, a, r, surface, -INFINITY, 0);
+            fill(out, d, a, r, surface, -INFINITY, 0, "exact-case");
         } else {
-            fill(out, d, a, r, surface, d * log(2 * a), 0);
+            fill(out, d, a, r, surface, d * log(2 * a), 0, "exact-case");
             out->value = pow(2 * a, d); /* exact when representable (e.g. 2^d) */
             out->fraction_of_cube = 1;
             out->log_fraction_of_cube = 0;
@@ -432,19 +442,32 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
         double scale = surface ? pow(a, d - 1) : pow(a, d);
         double rel = d == 3 ? 1e-13 : 1e-14;
         if (!(v > 0)) {
-            fill(out, d, a, r, surface, -INFINITY, 0);
+            fill(out, d, a, r, surface, -INFINITY, 0, "closed-form");
             out->error_bound = 1e-15 * scale * (surface ? 2 * M_PI * rs : 8);
             return GEOM_OK;
         }
-        fill(out, d, a, r, surface, log(v) + log(scale), rel);
+        fill(out, d, a, r, surface, log(v) + log(scale), rel, "closed-form");
         return GEOM_OK;
+    }
+    if (d <= GEOM_CORNERS_MAX_DIM && !corners_off) {
+        /* Orthant caps (geom_corners.c): cost ∝ the number of caps the ball reaches, not the
+         * distance to a break point, which is what makes the transform slow for d = 5…8.  The
+         * sum is an inclusion–exclusion; when it cancels too much (error bound above 1e-12, as
+         * for tiny fractions) or too many caps reach the ball, fall through. */
+        double v, rel;
+        if (geom_corner_sum(d, c, rs, surface, GEOM_CORNERS_MAX_TERMS, &v, &rel, NULL) &&
+            rel <= GEOM_CORNERS_MAX_REL) {
+            fill(out, d, a, r, surface, log(v) + (surface ? d - 1 : d) * log(a), rel,
+                 "orthant-caps");
+            return GEOM_OK;
+        }
     }
     if (d == 4) {
         /* 2 + 2 split (geom_closed.c): two closed forms under one 1-D integral, fast and
          * uniform near break points, where the transform is slow */
         double v = geom_measure_d4_split(1.0, rs, c, surface);
         if (v > 0) {
-            fill(out, d, a, r, surface, log(v) + (surface ? 3 : 4) * log(a), 1e-13);
+            fill(out, d, a, r, surface, log(v) + (surface ? 3 : 4) * log(a), 1e-13, "pair-split");
             return GEOM_OK;
         }
         /* v = 0 with t strictly between t_min and t_max cannot happen; fall through */
@@ -493,7 +516,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
         lv = log(v);
     }
     lv += (surface ? d - 1 : d) * log(a);
-    fill(out, d, a, r, surface, lv, rel);
+    fill(out, d, a, r, surface, lv, rel, "laplace-inversion");
     return st;
 }
 

@@ -43,6 +43,27 @@ void geom_gl24(double *x, double *w);
 double geom_cap_measure(int d, double t, double h, int surface);
 double geom_pair_cap_measure(int d, double t, double hi, double hj, int surface);
 
+/* V (surface = 0) or A (1) of [-1, 1]^d ∩ B(c, rs), c_i >= 0 (units a = 1), as a signed sum
+ * of orthant caps inverted on a contour around the branch cut (geom_corners.c).  Returns 1 with
+ * *value and its relative error bound *rel_err, or 0 when it does not apply (d > 10, more than
+ * max_terms caps reach the ball, or no positive sum).  *nterms_out (may be NULL): the number
+ * of caps, -1 for too many. */
+int geom_corner_sum(int d, const double *c, double rs, int surface, int max_terms,
+                    double *value, double *rel_err, int *nterms_out);
+/* Tests only: the contour inversion of one term, (1/2πi) ∫ e^{sε} G(s) ds on the contour of the
+ * bin (eps_hi/2, eps_hi], and the relative error claimed for a term of decay order q2/2. */
+double geom_corner_invert(double _Complex (*G)(double _Complex s, void *ctx), void *ctx, double eps,
+                          double eps_hi);
+double geom_corner_term_rel(int q2);
+/* when geom_volume_exact / geom_surface_exact use it (4 <= d <= 8): at most this many caps
+ * (about 1.5 µs each at d = 8: bench_geom), and its bound at most this */
+#define GEOM_CORNERS_MAX_DIM 8
+#define GEOM_CORNERS_MAX_TERMS 6000
+#define GEOM_CORNERS_MAX_REL 1e-12
+/* Tests only: let geom_volume_exact / geom_surface_exact use the orthant caps (1, the
+ * default) or not (0: the transform for d >= 5, the split for d = 4), for the calling thread. */
+void geom_corners_enable(int on);
+
 /* Singular parts at break points near t (geom_singular.c): terms of the expansion of L(s)
  * whose break point X lies within t(1 ± window), each tail h² >= h2min, approximated by a
  * damped large-s series (damping β = gamma / min h²).  NULL when there is none (or the

@@ -1,0 +1,318 @@
+/* geom_corners.c — V and A as a signed sum of orthant caps, each inverted on a contour around
+ * the branch cut (docs/math.md §4.10).
+ *
+ * Per coordinate (units a = 1, centre distance c_i >= 0), the transform of u² over the slab is
+ *     ∫_{-1-c}^{1-c} e^{-su²} du = √(π/s) − E(1 − c) − E(1 + c)     (c < 1)
+ *                                = E(c − 1) − E(c + 1)               (c >= 1)
+ * with E(h; s) = ∫_h^∞ e^{-su²} du.  Multiplying out the d factors gives terms
+ * ± (π/s)^{m/2} Π_{f∈J} E(h_f; s): the transform of the measure-density of |x|² over the orthant
+ * cap ℝ^m × Π_{f∈J} [h_f, ∞).  It vanishes below X_J = Σ_{f∈J} h_f², and after the factor
+ * e^{-s X_J} is taken out the rest, G_J(s) = (π/s)^{m/2} Π e^{s h_f²} E(h_f; s), is analytic off
+ * (−∞, 0] and decays like a power of 1/s in every direction.  So g_J(ε) (ε = t − X_J > 0) is the
+ * Bromwich integral of e^{sε} G_J(s) on a parabola wrapped around the cut (Talbot's idea; the
+ * parabola and its parameters of Weideman & Trefethen 2007, tuned here), which converges
+ * geometrically in the node count whatever ε is.  That is the point: the transform of
+ * geom_transform.c needs O(1/δ) nodes for a break point X_J at distance δ from t, here such a
+ * term is one more term, evaluated on a contour scaled to its own ε.
+ *
+ *     V = Σ_J ± M_J(t − X_J)  (M_J: the cap's volume, G_J/s),   A = 2r Σ_J ± g_J(t − X_J).
+ *
+ * The sum is an inclusion–exclusion and can cancel; its condition Σ|terms| / |Σ terms| is known
+ * after the fact and enters the error bound, and the caller falls back to the transform when
+ * the bound is poor or there are too many terms.
+ *
+ * Terms are sorted by ε and inverted in bins ε ∈ (ε_hi/2, ε_hi] that share one contour, so the
+ * Faddeeva function is evaluated once per face and node of a bin, not per term. */
+#include "geom/geom_internal.h"
+
+#include <complex.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The contour: s(u) = μ (1 + iu)², u = k·CN_STEP/CN_NODES for k = -CN_NODES..CN_NODES (the
+ * negative half by symmetry, since G(s̄) = conj G(s)), μ = CN_MU·CN_NODES/ε_hi for the bin
+ * (ε_hi/CN_BIN, ε_hi].  Chosen in tests/test_geom_corners.c's scan: with 32 nodes and a bin of
+ * 2 the error stays below 6e-15 for every decay order q >= 2.5 (more nodes only add rounding,
+ * a wider bin loses digits at its lower end). */
+enum {
+    CN_NODES = 32,
+    CN_MAX_DIM = 10,
+    CN_PHASE = 4, /* the phase e^{2iaμu} exact every CN_PHASE nodes, rotations between */
+};
+#define CN_STEP 2.5
+#define CN_MU 0.26
+#define CN_BIN 2.0
+
+/* Relative inversion error of one term, by its decay order q (G_J ~ s^{-q}: q = m/2 + |J|, +1 for
+ * the volume), twice q as the index: the worst measured over ε in a bin, for s^{-q} and for
+ * tails times powers (tests/test_geom_corners.c), with a factor 2 to 5 of room.  d >= 4 has
+ * q >= 2 everywhere, d >= 5 q >= 2.5. */
+double geom_corner_term_rel(int q2)
+{
+    static const double rel[5] = {3e-11, 2e-13, 5e-13, 6e-14, 1e-14}; /* q = ½, 1, 3/2, 2, >= 5/2 */
+    return rel[q2 < 1 ? 0 : q2 > 5 ? 4 : q2 - 1];
+}
+
+typedef struct {
+    double x, xlo; /* break point X_J = x + xlo (double-double: ε = t − X_J keeps its digits when
+                    * the sphere barely reaches the corner, where the value goes like ε^{d/2}) */
+    float sign;    /* ±1 */
+    unsigned char m, nf;
+    unsigned char face[CN_MAX_DIM];
+} cn_term;
+
+typedef struct {
+    int d, nfaces, max_terms, nterms, overflow;
+    double t, tlo, h[2 * CN_MAX_DIM], h2[2 * CN_MAX_DIM], h2lo[2 * CN_MAX_DIM];
+    double minrest[CN_MAX_DIM + 1]; /* smallest X the coordinates i.. can still add */
+    /* per coordinate: pieces (face index or -1 for the free line, sign) */
+    int npieces[CN_MAX_DIM], piece_face[CN_MAX_DIM][3];
+    double piece_sign[CN_MAX_DIM][3];
+    cn_term *terms;
+} cn_ctx;
+
+/* a + b = s + e exactly (Knuth's TwoSum) */
+static double two_sum(double a, double b, double *e)
+{
+    double s = a + b, bb = s - a;
+    *e = (a - (s - bb)) + (b - bb);
+    return s;
+}
+
+static void enumerate(cn_ctx *cx, int i, double x, double xlo, double sign, int m, int nf,
+                      unsigned char *faces)
+{
+    if (cx->overflow || !(x + cx->minrest[i] < cx->t))
+        return;
+    if (i == cx->d) {
+        if (cx->nterms == cx->max_terms) {
+            cx->overflow = 1;
+            return;
+        }
+        cn_term *tm = &cx->terms[cx->nterms++];
+        tm->x = x;
+        tm->xlo = xlo;
+        tm->sign = (float)sign;
+        tm->m = (unsigned char)m;
+        tm->nf = (unsigned char)nf;
+        memcpy(tm->face, faces, (size_t)nf);
+        return;
+    }
+    for (int p = 0; p < cx->npieces[i]; p++) {
+        int f = cx->piece_face[i][p];
+        double s = sign * cx->piece_sign[i][p];
+        if (f < 0) {
+            enumerate(cx, i + 1, x, xlo, s, m + 1, nf, faces);
+        } else {
+            double e, xs = two_sum(x, cx->h2[f], &e);
+            faces[nf] = (unsigned char)f;
+            enumerate(cx, i + 1, xs, xlo + cx->h2lo[f] + e, s, m, nf + 1, faces);
+        }
+    }
+}
+
+static int by_x(const void *a, const void *b)
+{
+    double xa = ((const cn_term *)a)->x, xb = ((const cn_term *)b)->x;
+    return (xa > xb) - (xa < xb);
+}
+
+/* e^{s h²} E(h; s) = (√π / 2√s) w(i √s h) */
+static double complex tail_scaled(double h, double complex s)
+{
+    double complex z = csqrt(s);
+    double complex v = 0.88622692545275801365 / z; /* √π/2 */
+    return h > 0 ? v * geom_faddeeva_w(I * z * h) : v;
+}
+
+/* t − X_J */
+static double eps_of(const cn_ctx *cx, const cn_term *tm)
+{
+    return (cx->t - tm->x) + (cx->tlo - tm->xlo);
+}
+
+/* face distance h = a ± c as hi + lo exactly, and h² as a double-double */
+static void set_face(cn_ctx *cx, int f, double a, double b)
+{
+    double lo, h = two_sum(a, b, &lo);
+    double p = h * h;
+    cx->h[f] = h;
+    cx->h2[f] = p;
+    cx->h2lo[f] = fma(h, h, -p) + 2 * h * lo;
+}
+
+/* The nodes of one bin: s_k and the weights (h μ/π)(1 + iu_k) of the trapezoid rule on
+ * (1/2πi) ∫ e^{sε} G(s) ds, doubled for k > 0 (the mirrored node). */
+typedef struct {
+    double mu;
+    double complex s[CN_NODES + 1], wgt[CN_NODES + 1];
+} cn_contour;
+
+static void contour_for(double eps_hi, cn_contour *ct)
+{
+    const double h = CN_STEP / CN_NODES;
+    ct->mu = CN_MU * CN_NODES / eps_hi;
+    for (int k = 0; k <= CN_NODES; k++) {
+        double u = k * h;
+        ct->s[k] = ct->mu * (1 + I * u) * (1 + I * u);
+        ct->wgt[k] = (k ? 2 : 1) * h * ct->mu / M_PI * (1 + I * u);
+    }
+}
+
+/* Σ_k Re(e^{s_k ε} v_k), v_k = weight × G(s_k); *sabs gets Σ |each real part| (the rounding
+ * scale).  e^{s_k ε} = e^{a(1 − u²)} e^{2iau} with a = με: the phase steps by e^{2iah} from
+ * node to node (a rotation), and is recomputed exactly every CN_PHASE nodes. */
+static double term_sum(const cn_contour *ct, const double complex *v, double eps, double *sabs)
+{
+    const double h = CN_STEP / CN_NODES, a = ct->mu * eps;
+    const double complex rot = cos(2 * a * h) + I * sin(2 * a * h);
+    double complex ph = 1;
+    double sum = 0, sa = 0;
+    for (int k = 0; k <= CN_NODES; k++) {
+        double u = k * h;
+        if (k % CN_PHASE == 0)
+            ph = cos(2 * a * u) + I * sin(2 * a * u);
+        else
+            ph *= rot;
+        double re = exp(a * (1 - u * u)) * creal(ph * v[k]);
+        sum += re;
+        sa += fabs(re);
+    }
+    *sabs = sa;
+    return sum;
+}
+
+double geom_corner_invert(double complex (*G)(double complex s, void *ctx), void *ctx, double eps,
+                          double eps_hi)
+{
+    cn_contour ct;
+    double complex v[CN_NODES + 1];
+    double sabs;
+    contour_for(eps_hi, &ct);
+    for (int k = 0; k <= CN_NODES; k++)
+        v[k] = ct.wgt[k] * G(ct.s[k], ctx);
+    return term_sum(&ct, v, eps, &sabs);
+}
+
+int geom_corner_sum(int d, const double *c, double rs, int surface, int max_terms,
+                    double *value, double *rel_err, int *nterms_out)
+{
+    const double t = rs * rs;
+    *value = NAN;
+    *rel_err = INFINITY;
+    if (nterms_out)
+        *nterms_out = 0;
+    if (d < 1 || d > CN_MAX_DIM || !(rs > 0) || !(t < INFINITY) || max_terms < 1)
+        return 0;
+    cn_ctx cx;
+    memset(&cx, 0, sizeof cx);
+    cx.d = d;
+    cx.t = t;
+    cx.tlo = fma(rs, rs, -t);
+    cx.max_terms = max_terms;
+    for (int i = 0; i < d; i++) {
+        if (c[i] < 1) {
+            cx.npieces[i] = 3;
+            cx.piece_face[i][0] = -1;
+            cx.piece_sign[i][0] = 1;
+            set_face(&cx, 2 * i, 1, -c[i]);
+            set_face(&cx, 2 * i + 1, 1, c[i]);
+            cx.piece_face[i][1] = 2 * i;
+            cx.piece_face[i][2] = 2 * i + 1;
+            cx.piece_sign[i][1] = cx.piece_sign[i][2] = -1;
+        } else {
+            cx.npieces[i] = 2;
+            set_face(&cx, 2 * i, c[i], -1);
+            set_face(&cx, 2 * i + 1, c[i], 1);
+            cx.piece_face[i][0] = 2 * i;
+            cx.piece_face[i][1] = 2 * i + 1;
+            cx.piece_sign[i][0] = 1;
+            cx.piece_sign[i][1] = -1;
+        }
+    }
+    cx.nfaces = 2 * d;
+    cx.minrest[d] = 0;
+    for (int i = d - 1; i >= 0; i--)
+        cx.minrest[i] = cx.minrest[i + 1] + (c[i] < 1 ? 0 : (c[i] - 1) * (c[i] - 1));
+    cx.terms = malloc((size_t)max_terms * sizeof *cx.terms);
+    if (!cx.terms)
+        return 0;
+    unsigned char faces[CN_MAX_DIM];
+    enumerate(&cx, 0, 0, 0, 1, 0, 0, faces);
+    if (nterms_out)
+        *nterms_out = cx.overflow ? -1 : cx.nterms;
+    if (cx.overflow || cx.nterms == 0) {
+        free(cx.terms);
+        return 0;
+    }
+    qsort(cx.terms, (size_t)cx.nterms, sizeof *cx.terms, by_x);
+
+    /* Terms with ε < eps_min are left out; each is at most the measure over all of ℝ^d,
+     * (d/2) V_d ε^{d/2-1} (density) or V_d ε^{d/2} (volume), which goes into the bound. */
+    const double eps_min = 1e-12 * t;
+    const double log_vd = 0.5 * d * log(M_PI) - lgamma(0.5 * d + 1);
+    double total = 0, absum = 0, err = 0;
+    double complex ehf[2 * CN_MAX_DIM][CN_NODES + 1], v[CN_NODES + 1];
+    double complex pw[CN_MAX_DIM + 1][CN_NODES + 1];
+    int have[2 * CN_MAX_DIM];
+    cn_contour ct;
+    int j = 0;
+    while (j < cx.nterms) {
+        double eps_hi = eps_of(&cx, &cx.terms[j]);
+        if (!(eps_hi >= eps_min)) {
+            /* the rest are closer still (sorted by x) */
+            for (; j < cx.nterms; j++) {
+                double e = eps_of(&cx, &cx.terms[j]);
+                if (e > 0)
+                    err += exp(surface ? log(0.5 * d) + log_vd + (0.5 * d - 1) * log(e)
+                                       : log_vd + 0.5 * d * log(e));
+            }
+            break;
+        }
+        /* one bin: its contour, the weights times the free lines' (π/s)^{m/2} (and 1/s for V),
+         * and the tails' factors computed when a term first needs them */
+        contour_for(eps_hi, &ct);
+        for (int k = 0; k <= CN_NODES; k++) {
+            double complex root = csqrt(M_PI / ct.s[k]);
+            pw[0][k] = surface ? ct.wgt[k] : ct.wgt[k] / ct.s[k];
+            for (int m = 1; m <= d; m++)
+                pw[m][k] = pw[m - 1][k] * root;
+        }
+        memset(have, 0, sizeof have);
+        for (; j < cx.nterms; j++) {
+            const cn_term *tm = &cx.terms[j];
+            double eps = eps_of(&cx, tm);
+            if (!(eps > eps_hi / CN_BIN) || !(eps >= eps_min))
+                break;
+            for (int q = 0; q < tm->nf; q++) {
+                int f = tm->face[q];
+                if (!have[f]) {
+                    for (int k = 0; k <= CN_NODES; k++)
+                        ehf[f][k] = tail_scaled(cx.h[f], ct.s[k]);
+                    have[f] = 1;
+                }
+            }
+            for (int k = 0; k <= CN_NODES; k++) {
+                double complex x = pw[tm->m][k];
+                for (int q = 0; q < tm->nf; q++)
+                    x *= ehf[tm->face[q]][k];
+                v[k] = x;
+            }
+            double sabs, sum = term_sum(&ct, v, eps, &sabs);
+            total += tm->sign * sum;
+            absum += fabs(sum);
+            /* inversion error by the term's decay order, and rounding: each node's value
+             * carries a few ulp (libcerf's w, the products, the phase) */
+            err += geom_corner_term_rel(tm->m + 2 * tm->nf + (surface ? 0 : 2)) * fabs(sum) +
+                   4e-16 * sabs;
+        }
+    }
+    free(cx.terms);
+    double scale = surface ? 2 * sqrt(t) : 1;
+    err = (err + 2e-16 * absum * 2) * scale; /* + the rounding of the signed sum */
+    total *= scale;
+    *value = total;
+    *rel_err = total > 0 ? err / total : INFINITY;
+    return total > 0;
+}
