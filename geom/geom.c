@@ -455,7 +455,8 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
          * sum is an inclusion–exclusion; when it cancels too much (error bound above 1e-12, as
          * for tiny fractions) or too many caps reach the ball, fall through. */
         double v, rel;
-        if (geom_corner_sum(d, c, rs, surface, GEOM_CORNERS_MAX_TERMS, &v, &rel, NULL) &&
+        if (geom_corner_sum(d, c, rs, surface, GEOM_CORNERS_MAX_TERMS, GEOM_CORNERS_MAX_REL, &v,
+                            &rel, NULL) &&
             rel <= GEOM_CORNERS_MAX_REL) {
             fill(out, d, a, r, surface, log(v) + (surface ? d - 1 : d) * log(a), rel,
                  "orthant-caps");

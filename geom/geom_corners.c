@@ -30,27 +30,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The contour: s(u) = μ (1 + iu)², u = k·CN_STEP/CN_NODES for k = -CN_NODES..CN_NODES (the
- * negative half by symmetry, since G(s̄) = conj G(s)), μ = CN_MU·CN_NODES/ε_hi for the bin
- * (ε_hi/CN_BIN, ε_hi].  Chosen in tests/test_geom_corners.c's scan: with 32 nodes and a bin of
- * 2 the error stays below 6e-15 for every decay order q >= 2.5 (more nodes only add rounding,
- * a wider bin loses digits at its lower end). */
+/* The contour: s(u) = μ (1 + iu)², u = k·step/n for k = -n..n (the negative half by symmetry,
+ * since G(s̄) = conj G(s)), μ = mu·n/ε_hi for the bin (ε_hi/bin, ε_hi].  The parameters are the
+ * best of a scan (n 28…34, step 2.5…2.8, mu 0.22…0.28, bin 1.8…2) on s^{-q} over a bin; the test
+ * measures both shapes within geom_corner_term_rel's claims: 5e-15 for every decay order
+ * q >= 2.5 (more nodes only add rounding, a larger μ too, a wider bin loses digits at its lower
+ * end).  The second shape (other nodes,
+ * other bins, as accurate) gives a second value whose difference from the first measures the
+ * actual error (geom_corner_sum). */
+typedef struct {
+    int n;
+    double step, mu, bin;
+} cn_shape;
+static const cn_shape CN_SHAPES[2] = {{34, 2.6, 0.24, 2.0}, {32, 2.6, 0.24, 1.8}};
 enum {
-    CN_NODES = 32,
+    CN_NODES_MAX = 34,
     CN_MAX_DIM = 10,
     CN_PHASE = 4, /* the phase e^{2iaμu} exact every CN_PHASE nodes, rotations between */
 };
-#define CN_STEP 2.5
-#define CN_MU 0.26
-#define CN_BIN 2.0
 
 /* Relative inversion error of one term, by its decay order q (G_J ~ s^{-q}: q = m/2 + |J|, +1 for
  * the volume), twice q as the index: the worst measured over ε in a bin, for s^{-q} and for
- * tails times powers (tests/test_geom_corners.c), with a factor 2 to 5 of room.  d >= 4 has
+ * tails times powers, both contour shapes (tests/test_geom_corners.c), with a factor 2.5 of room.  d >= 4 has
  * q >= 2 everywhere, d >= 5 q >= 2.5. */
 double geom_corner_term_rel(int q2)
 {
-    static const double rel[5] = {3e-11, 2e-13, 5e-13, 6e-14, 1e-14}; /* q = ½, 1, 3/2, 2, >= 5/2 */
+    static const double rel[5] = {5e-12, 5e-13, 8e-14, 1.2e-14, 5e-15}; /* q = ½, 1, 3/2, 2, >= 5/2 */
     return rel[q2 < 1 ? 0 : q2 > 5 ? 4 : q2 - 1];
 }
 
@@ -145,18 +150,20 @@ static void set_face(cn_ctx *cx, int f, double a, double b)
 /* The nodes of one bin: s_k and the weights (h μ/π)(1 + iu_k) of the trapezoid rule on
  * (1/2πi) ∫ e^{sε} G(s) ds, doubled for k > 0 (the mirrored node). */
 typedef struct {
-    double mu;
-    double complex s[CN_NODES + 1], wgt[CN_NODES + 1];
+    int n;
+    double mu, h;
+    double complex s[CN_NODES_MAX + 1], wgt[CN_NODES_MAX + 1];
 } cn_contour;
 
-static void contour_for(double eps_hi, cn_contour *ct)
+static void contour_for(const cn_shape *sh, double eps_hi, cn_contour *ct)
 {
-    const double h = CN_STEP / CN_NODES;
-    ct->mu = CN_MU * CN_NODES / eps_hi;
-    for (int k = 0; k <= CN_NODES; k++) {
-        double u = k * h;
+    ct->n = sh->n;
+    ct->h = sh->step / sh->n;
+    ct->mu = sh->mu * sh->n / eps_hi;
+    for (int k = 0; k <= ct->n; k++) {
+        double u = k * ct->h;
         ct->s[k] = ct->mu * (1 + I * u) * (1 + I * u);
-        ct->wgt[k] = (k ? 2 : 1) * h * ct->mu / M_PI * (1 + I * u);
+        ct->wgt[k] = (k ? 2 : 1) * ct->h * ct->mu / M_PI * (1 + I * u);
     }
 }
 
@@ -165,11 +172,11 @@ static void contour_for(double eps_hi, cn_contour *ct)
  * node to node (a rotation), and is recomputed exactly every CN_PHASE nodes. */
 static double term_sum(const cn_contour *ct, const double complex *v, double eps, double *sabs)
 {
-    const double h = CN_STEP / CN_NODES, a = ct->mu * eps;
+    const double h = ct->h, a = ct->mu * eps;
     const double complex rot = cos(2 * a * h) + I * sin(2 * a * h);
     double complex ph = 1;
     double sum = 0, sa = 0;
-    for (int k = 0; k <= CN_NODES; k++) {
+    for (int k = 0; k <= ct->n; k++) {
         double u = k * h;
         if (k % CN_PHASE == 0)
             ph = cos(2 * a * u) + I * sin(2 * a * u);
@@ -184,116 +191,70 @@ static double term_sum(const cn_contour *ct, const double complex *v, double eps
 }
 
 double geom_corner_invert(double complex (*G)(double complex s, void *ctx), void *ctx, double eps,
-                          double eps_hi)
+                          double eps_hi, int shape)
 {
     cn_contour ct;
-    double complex v[CN_NODES + 1];
+    double complex v[CN_NODES_MAX + 1];
     double sabs;
-    contour_for(eps_hi, &ct);
-    for (int k = 0; k <= CN_NODES; k++)
+    contour_for(&CN_SHAPES[shape ? 1 : 0], eps_hi, &ct);
+    for (int k = 0; k <= ct.n; k++)
         v[k] = ct.wgt[k] * G(ct.s[k], ctx);
     return term_sum(&ct, v, eps, &sabs);
 }
 
-int geom_corner_sum(int d, const double *c, double rs, int surface, int max_terms,
-                    double *value, double *rel_err, int *nterms_out)
+/* The signed sum of all terms on contours of one shape: *total, Σ|terms| and the a priori
+ * error (inversion by decay order, rounding, and the terms too close to t to invert). */
+static void sum_terms(const cn_ctx *cx, const cn_shape *sh, int surface, double *total_out,
+                      double *absum_out, double *err_out, double *dropped_out)
 {
-    const double t = rs * rs;
-    *value = NAN;
-    *rel_err = INFINITY;
-    if (nterms_out)
-        *nterms_out = 0;
-    if (d < 1 || d > CN_MAX_DIM || !(rs > 0) || !(t < INFINITY) || max_terms < 1)
-        return 0;
-    cn_ctx cx;
-    memset(&cx, 0, sizeof cx);
-    cx.d = d;
-    cx.t = t;
-    cx.tlo = fma(rs, rs, -t);
-    cx.max_terms = max_terms;
-    for (int i = 0; i < d; i++) {
-        if (c[i] < 1) {
-            cx.npieces[i] = 3;
-            cx.piece_face[i][0] = -1;
-            cx.piece_sign[i][0] = 1;
-            set_face(&cx, 2 * i, 1, -c[i]);
-            set_face(&cx, 2 * i + 1, 1, c[i]);
-            cx.piece_face[i][1] = 2 * i;
-            cx.piece_face[i][2] = 2 * i + 1;
-            cx.piece_sign[i][1] = cx.piece_sign[i][2] = -1;
-        } else {
-            cx.npieces[i] = 2;
-            set_face(&cx, 2 * i, c[i], -1);
-            set_face(&cx, 2 * i + 1, c[i], 1);
-            cx.piece_face[i][0] = 2 * i;
-            cx.piece_face[i][1] = 2 * i + 1;
-            cx.piece_sign[i][0] = 1;
-            cx.piece_sign[i][1] = -1;
-        }
-    }
-    cx.nfaces = 2 * d;
-    cx.minrest[d] = 0;
-    for (int i = d - 1; i >= 0; i--)
-        cx.minrest[i] = cx.minrest[i + 1] + (c[i] < 1 ? 0 : (c[i] - 1) * (c[i] - 1));
-    cx.terms = malloc((size_t)max_terms * sizeof *cx.terms);
-    if (!cx.terms)
-        return 0;
-    unsigned char faces[CN_MAX_DIM];
-    enumerate(&cx, 0, 0, 0, 1, 0, 0, faces);
-    if (nterms_out)
-        *nterms_out = cx.overflow ? -1 : cx.nterms;
-    if (cx.overflow || cx.nterms == 0) {
-        free(cx.terms);
-        return 0;
-    }
-    qsort(cx.terms, (size_t)cx.nterms, sizeof *cx.terms, by_x);
-
+    const int d = cx->d;
+    const double t = cx->t;
     /* Terms with ε < eps_min are left out; each is at most the measure over all of ℝ^d,
      * (d/2) V_d ε^{d/2-1} (density) or V_d ε^{d/2} (volume), which goes into the bound. */
     const double eps_min = 1e-12 * t;
     const double log_vd = 0.5 * d * log(M_PI) - lgamma(0.5 * d + 1);
-    double total = 0, absum = 0, err = 0;
-    double complex ehf[2 * CN_MAX_DIM][CN_NODES + 1], v[CN_NODES + 1];
-    double complex pw[CN_MAX_DIM + 1][CN_NODES + 1];
+    double total = 0, absum = 0, err = 0, dropped = 0;
+    double complex ehf[2 * CN_MAX_DIM][CN_NODES_MAX + 1], v[CN_NODES_MAX + 1];
+    double complex pw[CN_MAX_DIM + 1][CN_NODES_MAX + 1];
     int have[2 * CN_MAX_DIM];
     cn_contour ct;
     int j = 0;
-    while (j < cx.nterms) {
-        double eps_hi = eps_of(&cx, &cx.terms[j]);
+    while (j < cx->nterms) {
+        double eps_hi = eps_of(cx, &cx->terms[j]);
         if (!(eps_hi >= eps_min)) {
             /* the rest are closer still (sorted by x) */
-            for (; j < cx.nterms; j++) {
-                double e = eps_of(&cx, &cx.terms[j]);
+            for (; j < cx->nterms; j++) {
+                double e = eps_of(cx, &cx->terms[j]);
                 if (e > 0)
-                    err += exp(surface ? log(0.5 * d) + log_vd + (0.5 * d - 1) * log(e)
+                    dropped += exp(surface ? log(0.5 * d) + log_vd + (0.5 * d - 1) * log(e)
                                        : log_vd + 0.5 * d * log(e));
             }
             break;
         }
         /* one bin: its contour, the weights times the free lines' (π/s)^{m/2} (and 1/s for V),
          * and the tails' factors computed when a term first needs them */
-        contour_for(eps_hi, &ct);
-        for (int k = 0; k <= CN_NODES; k++) {
+        contour_for(sh, eps_hi, &ct);
+        for (int k = 0; k <= ct.n; k++) {
             double complex root = csqrt(M_PI / ct.s[k]);
             pw[0][k] = surface ? ct.wgt[k] : ct.wgt[k] / ct.s[k];
             for (int m = 1; m <= d; m++)
                 pw[m][k] = pw[m - 1][k] * root;
         }
         memset(have, 0, sizeof have);
-        for (; j < cx.nterms; j++) {
-            const cn_term *tm = &cx.terms[j];
-            double eps = eps_of(&cx, tm);
-            if (!(eps > eps_hi / CN_BIN) || !(eps >= eps_min))
+        for (; j < cx->nterms; j++) {
+            const cn_term *tm = &cx->terms[j];
+            double eps = eps_of(cx, tm);
+            if (!(eps > eps_hi / sh->bin) || !(eps >= eps_min))
                 break;
             for (int q = 0; q < tm->nf; q++) {
                 int f = tm->face[q];
                 if (!have[f]) {
-                    for (int k = 0; k <= CN_NODES; k++)
-                        ehf[f][k] = tail_scaled(cx.h[f], ct.s[k]);
+                    for (int k = 0; k <= ct.n; k++)
+                        ehf[f][k] = tail_scaled(cx->h[f], ct.s[k]);
                     have[f] = 1;
                 }
             }
-            for (int k = 0; k <= CN_NODES; k++) {
+            for (int k = 0; k <= ct.n; k++) {
                 double complex x = pw[tm->m][k];
                 for (int q = 0; q < tm->nf; q++)
                     x *= ehf[tm->face[q]][k];
@@ -308,11 +269,106 @@ int geom_corner_sum(int d, const double *c, double rs, int surface, int max_term
                    4e-16 * sabs;
         }
     }
+    *total_out = total;
+    *absum_out = absum;
+    *dropped_out = dropped;
+    *err_out = err + 4e-16 * absum + dropped; /* + the rounding of the signed sum */
+}
+
+/* Sets up the terms (the caps with X_J < t, sorted by X_J).  0 when none or too many. */
+static int setup(cn_ctx *cx, int d, const double *c, double rs, int max_terms)
+{
+    const double t = rs * rs;
+    memset(cx, 0, sizeof *cx);
+    if (d < 1 || d > CN_MAX_DIM || !(rs > 0) || !(t < INFINITY) || max_terms < 1)
+        return 0;
+    cx->d = d;
+    cx->t = t;
+    cx->tlo = fma(rs, rs, -t);
+    cx->max_terms = max_terms;
+    for (int i = 0; i < d; i++) {
+        if (c[i] < 1) {
+            cx->npieces[i] = 3;
+            cx->piece_face[i][0] = -1;
+            cx->piece_sign[i][0] = 1;
+            set_face(cx, 2 * i, 1, -c[i]);
+            set_face(cx, 2 * i + 1, 1, c[i]);
+            cx->piece_face[i][1] = 2 * i;
+            cx->piece_face[i][2] = 2 * i + 1;
+            cx->piece_sign[i][1] = cx->piece_sign[i][2] = -1;
+        } else {
+            cx->npieces[i] = 2;
+            set_face(cx, 2 * i, c[i], -1);
+            set_face(cx, 2 * i + 1, c[i], 1);
+            cx->piece_face[i][0] = 2 * i;
+            cx->piece_face[i][1] = 2 * i + 1;
+            cx->piece_sign[i][0] = 1;
+            cx->piece_sign[i][1] = -1;
+        }
+    }
+    cx->nfaces = 2 * d;
+    cx->minrest[d] = 0;
+    for (int i = d - 1; i >= 0; i--)
+        cx->minrest[i] = cx->minrest[i + 1] + (c[i] < 1 ? 0 : (c[i] - 1) * (c[i] - 1));
+    cx->terms = malloc((size_t)max_terms * sizeof *cx->terms);
+    if (!cx->terms)
+        return 0;
+    unsigned char faces[CN_MAX_DIM];
+    enumerate(cx, 0, 0, 0, 1, 0, 0, faces);
+    if (cx->overflow || cx->nterms == 0)
+        return 0;
+    qsort(cx->terms, (size_t)cx->nterms, sizeof *cx->terms, by_x);
+    return 1;
+}
+
+int geom_corner_sum_shapes(int d, const double *c, double rs, int surface, int max_terms,
+                           double value[2], double bound[2], int *nterms_out)
+{
+    cn_ctx cx;
+    int ok = setup(&cx, d, c, rs, max_terms);
+    if (nterms_out)
+        *nterms_out = cx.overflow ? -1 : cx.nterms;
+    for (int k = 0; k < 2; k++) {
+        double total = NAN, absum, err = INFINITY, dropped;
+        if (ok)
+            sum_terms(&cx, &CN_SHAPES[k], surface, &total, &absum, &err, &dropped);
+        double scale = surface ? 2 * rs : 1;
+        value[k] = total * scale;
+        bound[k] = total > 0 ? err / total : INFINITY;
+    }
     free(cx.terms);
-    double scale = surface ? 2 * sqrt(t) : 1;
-    err = (err + 2e-16 * absum * 2) * scale; /* + the rounding of the signed sum */
-    total *= scale;
-    *value = total;
-    *rel_err = total > 0 ? err / total : INFINITY;
+    return ok;
+}
+
+int geom_corner_sum(int d, const double *c, double rs, int surface, int max_terms,
+                    double target_rel, double *value, double *rel_err, int *nterms_out)
+{
+    cn_ctx cx;
+    *value = NAN;
+    *rel_err = INFINITY;
+    int ok = setup(&cx, d, c, rs, max_terms);
+    if (nterms_out)
+        *nterms_out = cx.overflow ? -1 : cx.nterms;
+    if (!ok) {
+        free(cx.terms);
+        return 0;
+    }
+    double total, absum, err, dropped;
+    sum_terms(&cx, &CN_SHAPES[0], surface, &total, &absum, &err, &dropped);
+    double rel = total > 0 ? err / total : INFINITY;
+    if (total > 0 && rel > target_rel) {
+        /* The a priori bound adds every term's worst case; the errors are far smaller and of
+         * both signs.  Sum again on the second shape (other nodes, other bins): the difference
+         * of two independent values, times 3, plus a floor for what both share (the terms'
+         * double-double ε, the dropped terms), measures the actual error. */
+        double total1, absum1, err1, dropped1;
+        sum_terms(&cx, &CN_SHAPES[1], surface, &total1, &absum1, &err1, &dropped1);
+        double post = (3 * fabs(total - total1) + 5e-16 * absum + dropped) / total;
+        if (post < rel)
+            rel = post;
+    }
+    free(cx.terms);
+    *value = total * (surface ? 2 * rs : 1);
+    *rel_err = rel;
     return total > 0;
 }

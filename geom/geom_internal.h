@@ -45,16 +45,20 @@ double geom_pair_cap_measure(int d, double t, double hi, double hj, int surface)
 
 /* V (surface = 0) or A (1) of [-1, 1]^d ∩ B(c, rs), c_i >= 0 (units a = 1), as a signed sum
  * of orthant caps inverted on a contour around the branch cut (geom_corners.c).  Returns 1 with
- * *value and its relative error bound *rel_err, or 0 when it does not apply (d > 10, more than
- * max_terms caps reach the ball, or no positive sum).  *nterms_out (may be NULL): the number
- * of caps, -1 for too many. */
+ * *value and its relative error estimate *rel_err, or 0 when it does not apply (d > 10, more
+ * than max_terms caps reach the ball, or no positive sum).  The estimate is an a priori bound;
+ * when that is above target_rel, a second sum on another contour measures the error instead
+ * (the smaller is kept).  *nterms_out (may be NULL): the number of caps, -1 for too many. */
 int geom_corner_sum(int d, const double *c, double rs, int surface, int max_terms,
-                    double *value, double *rel_err, int *nterms_out);
+                    double target_rel, double *value, double *rel_err, int *nterms_out);
 /* Tests only: the contour inversion of one term, (1/2πi) ∫ e^{sε} G(s) ds on the contour of the
- * bin (eps_hi/2, eps_hi], and the relative error claimed for a term of decay order q2/2. */
+ * bin (eps_hi/2, eps_hi] (shape 0; shape 1: the second contour, bin (eps_hi/1.7, eps_hi]), and the relative error claimed for a term of decay order q2/2. */
 double geom_corner_invert(double _Complex (*G)(double _Complex s, void *ctx), void *ctx, double eps,
-                          double eps_hi);
+                          double eps_hi, int shape);
 double geom_corner_term_rel(int q2);
+/* Tests only: the sum on both contour shapes, each value with its a priori bound (relative). */
+int geom_corner_sum_shapes(int d, const double *c, double rs, int surface, int max_terms,
+                           double value[2], double bound[2], int *nterms_out);
 /* when geom_volume_exact / geom_surface_exact use it (4 <= d <= 8): at most this many caps
  * (about 1.5 µs each at d = 8: bench_geom), and its bound at most this */
 #define GEOM_CORNERS_MAX_DIM 8

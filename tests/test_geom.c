@@ -9,6 +9,7 @@
  *   - the surface against a Richardson-extrapolated derivative of the volume in r.
  */
 #include "geom/geom.h"
+#include "geom/geom_internal.h"
 #include "tests/test.h"
 
 #include <math.h>
@@ -723,6 +724,16 @@ int main(void)
     test_reference_table();
     test_d4_quadrature();
     test_near_faces();
+    /* the same with the orthant caps (geom_corners.c) off: the transform and the d = 4 split,
+     * which remain the fallback and must stay right on their own */
+    geom_corners_enable(0);
+    printf("-- orthant caps off --\n");
+    test_rotation();
+    test_surface();
+    test_reference_table();
+    test_d4_quadrature();
+    test_near_faces();
+    geom_corners_enable(1);
     test_d4_split();
     test_speed();
     return test_summary();
