@@ -98,7 +98,8 @@ $(BUILD)/mc/mc_cpu.o: CFLAGS += -O3 -fno-math-errno
 $(BUILD)/so8/haar_cpu.o: CFLAGS += -O3 -fno-math-errno
 # the transform's complex arithmetic: plain (a+bi)(c+di) without C99 Annex G's inf/NaN
 # recovery calls (__muldc3, __divdc3), which its finite operands never need (-8 % instructions)
-$(BUILD)/geom/geom_transform.o $(BUILD)/geom/geom_singular.o: CFLAGS += -fcx-limited-range
+$(BUILD)/geom/geom_transform.o $(BUILD)/geom/geom_singular.o $(BUILD)/geom/geom_corners.o: CFLAGS += -fcx-limited-range
+$(BUILD)/geom/geom_corners.o: CFLAGS += -O3
 
 $(BUILD)/%.cu.o: %.cu
 	@mkdir -p $(dir $@)

@@ -8,7 +8,8 @@
  * H = Σ_{i ∈ S} h_i² over a random set S of faces (each axis in S with probability ½, one of
  * its two faces h = 1 ∓ c_i at random), where the transform converges slowest.
  *
- * Usage: bench_geom [N] [--surface] [--near] [--dims 5,6,8]   (default N = 100, all dims)
+ * Usage: bench_geom [N] [--surface] [--near] [--slow] [--dims 5,6,8]   (default N = 100, all
+ * dims; --slow lists each value over 10 ms with its method and problem on stderr)
  * Prints a Markdown table, then one CSV line per dimension:
  *   csv,quantity,d,n,median_ms,p90_ms,max_ms,over_10ms,noconv
  */
@@ -46,7 +47,7 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    int n = 100, surface = 0, near = 0;
+    int n = 100, surface = 0, near = 0, slow = 0;
     const char *only = NULL; /* comma-separated list of dimensions to run */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--dims") && i + 1 < argc)
@@ -55,10 +56,12 @@ int main(int argc, char **argv)
             surface = 1;
         else if (!strcmp(argv[i], "--near"))
             near = 1;
+        else if (!strcmp(argv[i], "--slow"))
+            slow = 1;
         else if (atoi(argv[i]) > 0)
             n = atoi(argv[i]);
         else {
-            fprintf(stderr, "usage: bench_geom [N] [--surface] [--near] [--dims 5,6,8]\n");
+            fprintf(stderr, "usage: bench_geom [N] [--surface] [--near] [--slow] [--dims 5,6,8]\n");
             return 2;
         }
     }
@@ -110,8 +113,16 @@ int main(int argc, char **argv)
             ms[j] = 1e3 * (cpu_now() - t0);
             if (st != GEOM_OK)
                 noconv++;
-            if (ms[j] > 10)
+            if (ms[j] > 10) {
                 over++;
+                if (slow) { /* the problem and what computed it (stderr) */
+                    fprintf(stderr, "slow: d=%d j=%d %.1f ms %s r=%.17g c=", d, j, ms[j],
+                            res.method, r);
+                    for (int i = 0; i < d; i++)
+                        fprintf(stderr, "%s%.17g", i ? "," : "", c[i]);
+                    fprintf(stderr, "\n");
+                }
+            }
         }
         qsort(ms, (size_t)n, sizeof ms[0], cmp_double);
         double med = ms[n / 2], p90 = ms[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1], mx = ms[n - 1];

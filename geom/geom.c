@@ -452,7 +452,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
     if (d <= GEOM_CORNERS_MAX_DIM && !corners_off) {
         /* Orthant caps (geom_corners.c): cost ∝ the number of caps the ball reaches, not the
          * distance to a break point, which is what makes the transform slow for d = 5…8.  The
-         * sum is an inclusion–exclusion; when it cancels too much (error bound above 1e-12, as
+         * sum is an inclusion–exclusion; when it cancels too much (error estimate above 2e-12, as
          * for tiny fractions) or too many caps reach the ball, fall through. */
         double v, rel;
         if (geom_corner_sum(d, c, rs, surface, GEOM_CORNERS_MAX_TERMS, GEOM_CORNERS_MAX_REL, &v,

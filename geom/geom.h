@@ -11,10 +11,10 @@
  * Method (derivations in docs/math.md, "Exact volumes (geom)"):
  *   d <= 3   closed forms (interval, disc ∩ rectangle, and a 1-D tanh-sinh integral of
  *            the disc ∩ rectangle area / arc angle for d = 3);
- *   4 <= d <= 8  inclusion–exclusion over the orthant caps the ball reaches (one term per
+ *   4 <= d <= 10 inclusion–exclusion over the orthant caps the ball reaches (one term per
  *            choice of faces, each the inverse Laplace transform of a product of Faddeeva
- *            functions on a contour around the branch cut), used when its error bound is
- *            1e-12 or better and at most 6000 caps reach the ball; otherwise
+ *            functions on a contour around the branch cut), used when its error estimate is
+ *            2e-12 or better and at most 2500 caps reach the ball; otherwise
  *   d = 4    S = S_A + S_B over two pairs of axes: one 1-D tanh-sinh integral of the d = 2
  *            arc angle times the d = 2 area (or angle), split at every break point;
  *   d >= 5   inversion of the Laplace transform of S on a vertical line through the

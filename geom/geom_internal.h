@@ -48,7 +48,7 @@ double geom_pair_cap_measure(int d, double t, double hi, double hj, int surface)
  * *value and its relative error estimate *rel_err, or 0 when it does not apply (d > 10, more
  * than max_terms caps reach the ball, or no positive sum).  The estimate is an a priori bound;
  * when that is above target_rel, a second sum on another contour measures the error instead
- * (the smaller is kept).  *nterms_out (may be NULL): the number of caps, -1 for too many. */
+ * (3 × the difference, at least an eighth of the a priori bound).  *nterms_out (may be NULL): the number of caps, -1 for too many. */
 int geom_corner_sum(int d, const double *c, double rs, int surface, int max_terms,
                     double target_rel, double *value, double *rel_err, int *nterms_out);
 /* Tests only: the contour inversion of one term, (1/2πi) ∫ e^{sε} G(s) ds on the contour of the
@@ -59,11 +59,12 @@ double geom_corner_term_rel(int q2);
 /* Tests only: the sum on both contour shapes, each value with its a priori bound (relative). */
 int geom_corner_sum_shapes(int d, const double *c, double rs, int surface, int max_terms,
                            double value[2], double bound[2], int *nterms_out);
-/* when geom_volume_exact / geom_surface_exact use it (4 <= d <= 8): at most this many caps
- * (about 1.5 µs each at d = 8: bench_geom), and its bound at most this */
-#define GEOM_CORNERS_MAX_DIM 8
-#define GEOM_CORNERS_MAX_TERMS 6000
-#define GEOM_CORNERS_MAX_REL 1e-12
+/* When geom_volume_exact / geom_surface_exact use it (4 <= d <= 10): at most this many caps
+ * (each 1.5–2.5 µs per contour at d = 8; beyond ~2500 caps the transform is the faster one,
+ * docs/performance.md), and an error estimate of at most this (relative; ~12 digits). */
+#define GEOM_CORNERS_MAX_DIM 10
+#define GEOM_CORNERS_MAX_TERMS 2500
+#define GEOM_CORNERS_MAX_REL 2e-12
 /* Tests only: let geom_volume_exact / geom_surface_exact use the orthant caps (1, the
  * default) or not (0: the transform for d >= 5, the split for d = 4), for the calling thread. */
 void geom_corners_enable(int on);
