@@ -47,8 +47,8 @@ double geom_pair_cap_measure(int d, double t, double hi, double hj, int surface)
  * of orthant caps inverted on a contour around the branch cut (geom_corners.c).  Returns 1 with
  * *value and its relative error estimate *rel_err, or 0 when it does not apply (d > 10, more
  * than max_terms caps reach the ball, or no positive sum).  The estimate is an a priori bound;
- * when that is above target_rel, a second sum on another contour measures the error instead
- * (3 × the difference, at least an eighth of the a priori bound).  *nterms_out (may be NULL): the number of caps, -1 for too many. */
+ * when that is above target_rel (but not 8 × above), a second sum on another contour measures
+ * the error instead (3 × the difference, at least an eighth of the a priori bound).  *nterms_out (may be NULL): the number of caps, -1 for too many. */
 int geom_corner_sum(int d, const double *c, double rs, int surface, int max_terms,
                     double target_rel, double *value, double *rel_err, int *nterms_out);
 /* Tests only: the contour inversion of one term, (1/2πi) ∫ e^{sε} G(s) ds on the contour of the
