@@ -1,5 +1,5 @@
 /* geom_corners.c — V and A as a signed sum of orthant caps, each inverted on a contour around
- * the branch cut (docs/math.md §4.10).
+ * the branch cut (docs/math.md §4.9).
  *
  * Per coordinate (units a = 1, centre distance c_i >= 0), the transform of u² over the slab is
  *     ∫_{-1-c}^{1-c} e^{-su²} du = √(π/s) − E(1 − c) − E(1 + c)     (c < 1)

@@ -39,6 +39,16 @@ if command -v python3 >/dev/null 2>&1; then
     if last_out | python3 -c 'import json,sys; d=json.load(sys.stdin); assert abs(d["value"]-83.164051417189215) < 1e-9 and len(d["center"]) == 8' 2>/dev/null; then ok; else bad "JSON does not parse or has wrong values"; fi
 fi
 
+# which method answered (docs/math.md): the orthant caps for 4 <= d <= 10, the transform beyond,
+# the closed forms for d <= 3, exact cases without numerics
+expect_grep '"method":"orthant-caps"' out
+expect_rc 0 "$SO8T" exact -d 16 -r 2
+expect_grep '^method +laplace-inversion$' out
+expect_rc 0 "$SO8T" exact -d 3 -r 1.2
+expect_grep '^method +closed-form$' out
+expect_rc 0 "$SO8T" exact -d 8 -r 0.5
+expect_grep '^method +exact-case$' out
+
 # the 3-sphere inside the 4-cube: 2π² r³ - 8 · 2π r³ (θ - sin θ cos θ), cos θ = 1/r, r = 1.2
 expect_rc 0 "$SO8T" exact -d 4 -r 1.2 --surface
 expect_grep '^quantity +surface' out
