@@ -48,15 +48,31 @@ enum {
     CN_MAX_DIM = 10,
     CN_PHASE = 4, /* e^{sε} exact every CN_PHASE nodes, a recurrence between (term_sum) */
 };
+/* rounding of a term: this × Σ |node contributions| (each carries a few ulp: libcerf's w, the
+ * products, the phase recurrence) */
+#define CN_ROUND 4e-16
 
 /* Relative inversion error of one term, by its decay order q (G_J ~ s^{-q}: q = m/2 + |J|, +1 for
- * the volume), twice q as the index: the worst measured over ε in a bin, for s^{-q} and for
- * tails times powers, both contour shapes (tests/test_geom_corners.c), with a factor 2.5 of room.  d >= 4 has
- * q >= 2 everywhere, d >= 5 q >= 2.5. */
+ * the volume; index q2 = 2q): the worst measured over ε in a bin, for s^{-q} and for a tail times
+ * a power, both contour shapes, in tests/test_geom_corners.c, where it must cover the measured
+ * error together with the rounding part (CN_ROUND); with room of 1.5–2.5×.  d >= 4 has q >= 2
+ * (d >= 5: q >= 2.5), d <= 10 q <= 11.  Large q loses to rounding: the contour's values grow like
+ * Γ(q)/(μ₀n)^q against the result. */
 double geom_corner_term_rel(int q2)
 {
-    static const double rel[5] = {5e-12, 5e-13, 8e-14, 1.2e-14, 5e-15}; /* q = ½, 1, 3/2, 2, >= 5/2 */
-    return rel[q2 < 1 ? 0 : q2 > 5 ? 4 : q2 - 1];
+    /* q = ½, 1, 3/2, 2, 5/2 */
+    static const double low[5] = {5e-12, 5e-13, 8e-14, 4e-14, 8e-15};
+    if (q2 < 1)
+        q2 = 1;
+    if (q2 <= 5)
+        return low[q2 - 1];
+    if (q2 <= 19) /* q = 3 … 9.5 */
+        return 5e-15;
+    if (q2 <= 21) /* q = 10, 10.5 */
+        return 1.5e-14;
+    if (q2 == 22) /* q = 11 */
+        return 5e-14;
+    return 2e-12; /* q > 11: not measured (d <= 10 never has it) */
 }
 
 typedef struct {
@@ -195,7 +211,7 @@ static double term_sum(const cn_contour *ct, const double complex *v, double eps
 }
 
 double geom_corner_invert(double complex (*G)(double complex s, void *ctx), void *ctx, double eps,
-                          double eps_hi, int shape)
+                          double eps_hi, int shape, double *round_err)
 {
     cn_contour ct;
     double complex v[CN_NODES_MAX + 1];
@@ -203,7 +219,10 @@ double geom_corner_invert(double complex (*G)(double complex s, void *ctx), void
     contour_for(&CN_SHAPES[shape ? 1 : 0], eps_hi, &ct);
     for (int k = 0; k <= ct.n; k++)
         v[k] = ct.wgt[k] * G(ct.s[k], ctx);
-    return term_sum(&ct, v, eps, &sabs);
+    double g = term_sum(&ct, v, eps, &sabs);
+    if (round_err)
+        *round_err = CN_ROUND * sabs;
+    return g;
 }
 
 /* The signed sum of all terms on contours of one shape: *total, Σ|terms| and the a priori
@@ -271,7 +290,7 @@ static void sum_terms(const cn_ctx *cx, const cn_shape *sh, int surface, double 
             /* inversion error by the term's decay order, and rounding: each node's value
              * carries a few ulp (libcerf's w, the products, the phase) */
             err += geom_corner_term_rel(tm->m + 2 * tm->nf + (surface ? 0 : 2)) * fabs(sum) +
-                   4e-16 * sabs;
+                   CN_ROUND * sabs;
         }
     }
     *total_out = total;

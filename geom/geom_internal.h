@@ -48,13 +48,17 @@ double geom_pair_cap_measure(int d, double t, double hi, double hj, int surface)
  * *value and its relative error estimate *rel_err, or 0 when it does not apply (d > 10, more
  * than max_terms caps reach the ball, or no positive sum).  The estimate is an a priori bound;
  * when that is above target_rel (but not 8 × above), a second sum on another contour measures
- * the error instead (3 × the difference, at least an eighth of the a priori bound).  *nterms_out (may be NULL): the number of caps, -1 for too many. */
+ * the error instead (3 × the difference, at least an eighth of the a priori bound).
+ * *nterms_out (may be NULL): the number of caps, -1 for too many. */
 int geom_corner_sum(int d, const double *c, double rs, int surface, int max_terms,
                     double target_rel, double *value, double *rel_err, int *nterms_out);
 /* Tests only: the contour inversion of one term, (1/2πi) ∫ e^{sε} G(s) ds on the contour of the
- * bin (eps_hi/2, eps_hi] (shape 0; shape 1: the second contour, bin (eps_hi/1.7, eps_hi]), and the relative error claimed for a term of decay order q2/2. */
+ * bin (eps_hi/2, eps_hi] (shape 0; shape 1: the second contour, bin (eps_hi/1.8, eps_hi]), with
+ * the rounding part of its a priori error (*round_err, may be NULL), and the relative error
+ * claimed for the inversion of a term of decay order q2/2; the a priori error of a term g is
+ * geom_corner_term_rel(q2)·|g| + *round_err. */
 double geom_corner_invert(double _Complex (*G)(double _Complex s, void *ctx), void *ctx, double eps,
-                          double eps_hi, int shape);
+                          double eps_hi, int shape, double *round_err);
 double geom_corner_term_rel(int q2);
 /* Tests only: the sum on both contour shapes, each value with its a priori bound (relative). */
 int geom_corner_sum_shapes(int d, const double *c, double rs, int surface, int max_terms,
