@@ -46,7 +46,7 @@ static const cn_shape CN_SHAPES[2] = {{34, 2.6, 0.24, 2.0}, {32, 2.6, 0.24, 1.8}
 enum {
     CN_NODES_MAX = 34,
     CN_MAX_DIM = 10,
-    CN_PHASE = 4, /* e^{sε} exact every CN_PHASE nodes, a recurrence between (term_sum) */
+    CN_PHASE = 8, /* e^{sε} exact every CN_PHASE nodes, a recurrence between (term_sum) */
 };
 /* rounding of a term: this × Σ |node contributions| (each carries a few ulp: libcerf's w, the
  * products, the phase recurrence) */
