@@ -17,6 +17,7 @@
  *     falls back; `method` names what was used.
  * Companions: a radius off by 1e-9 (relative) fails the tolerance of 2, 3, 4 and 5.
  */
+#include "bench/geom_problems.h"
 #include "geom/geom.h"
 #include "geom/geom_internal.h"
 #include "tests/test.h"
@@ -52,28 +53,11 @@ static void reduce(int d, const double *c, double *cs)
     qsort(cs, (size_t)d, sizeof *cs, cmp_double);
 }
 
-/* A random problem: centre in [-1,1]^d, [-1.5,1.5]^d or [0,0.5]^d; radius √(d/3)·[0.3, 1.7], or
- * with `near` r² = H (1 ± 10^-u), u in [2, 6], H = Σ h_i² over a random set of faces. */
+/* random problems as the geom benchmarks draw them (bench/geom_problems.h): centre in [-1,1]^d,
+ * [-1.5,1.5]^d or [0,0.5]^d; radius √(d/3)·[0.3, 1.7], or with `near` next to a break point */
 static double problem(int d, int j, int near, double *c)
 {
-    int mode = j % 3;
-    for (int i = 0; i < d; i++) {
-        double u = uniform();
-        c[i] = mode == 0 ? 2 * u - 1 : mode == 1 ? 3 * u - 1.5 : 0.5 * u;
-    }
-    if (!near)
-        return sqrt(d / 3.0) * (0.3 + 1.4 * uniform());
-    double H = 0;
-    for (int i = 0; i < d; i++) {
-        double u = uniform();
-        if (u < 0.5) {
-            double h = u < 0.25 ? 1 - c[i] : 1 + c[i];
-            H += h * h;
-        }
-    }
-    if (H == 0)
-        H = (1 - c[0]) * (1 - c[0]);
-    return sqrt(H * (1 + pow(10, -2 - 4 * uniform()) * (uniform() < 0.5 ? -1 : 1)));
+    return bench_geom_problem(d, j, near, uniform, c);
 }
 
 static int caps(int d, const double *c, double r, int surface, double *v, double *rel, int *nt)
