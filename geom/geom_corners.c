@@ -33,9 +33,8 @@
 /* The contour: s(u) = μ (1 + iu)², u = k·step/n for k = -n..n (the negative half by symmetry,
  * since G(s̄) = conj G(s)), μ = mu·n/ε_hi for the bin (ε_hi/bin, ε_hi].  The parameters are the
  * best of a scan (n 28…34, step 2.5…2.8, mu 0.22…0.28, bin 1.8…2) on s^{-q} over a bin; the test
- * measures both shapes within geom_corner_term_rel's claims: 5e-15 for every decay order
- * q >= 2.5 (more nodes only add rounding, a larger μ too, a wider bin loses digits at its lower
- * end).  The second shape (other nodes,
+ * measures both shapes within geom_corner_term_rel's claims (more nodes only add rounding, a
+ * larger μ too, a wider bin loses digits at its lower end).  The second shape (other nodes,
  * other bins, as accurate) gives a second value whose difference from the first measures the
  * actual error (geom_corner_sum). */
 typedef struct {
@@ -84,7 +83,7 @@ typedef struct {
 } cn_term;
 
 typedef struct {
-    int d, nfaces, max_terms, nterms, overflow;
+    int d, max_terms, nterms, overflow;
     double t, tlo, h[2 * CN_MAX_DIM], h2[2 * CN_MAX_DIM], h2lo[2 * CN_MAX_DIM];
     double minrest[CN_MAX_DIM + 1]; /* smallest X the coordinates i.. can still add */
     /* per coordinate: pieces (face index or -1 for the free line, sign) */
@@ -235,7 +234,7 @@ static void sum_terms(const cn_ctx *cx, const cn_shape *sh, int surface, double 
     /* Terms with ε < eps_min are left out; each is at most the measure over all of ℝ^d,
      * (d/2) V_d ε^{d/2-1} (density) or V_d ε^{d/2} (volume), which goes into the bound. */
     const double eps_min = 1e-12 * t;
-    const double log_vd = 0.5 * d * log(M_PI) - lgamma(0.5 * d + 1);
+    const double log_vd = geom_ball_log_volume(d, 1.0); /* log V_d */
     double total = 0, absum = 0, err = 0, dropped = 0;
     double complex ehf[2 * CN_MAX_DIM][CN_NODES_MAX + 1], v[CN_NODES_MAX + 1];
     double complex pw[CN_MAX_DIM + 1][CN_NODES_MAX + 1];
@@ -330,7 +329,6 @@ static int setup(cn_ctx *cx, int d, const double *c, double rs, int max_terms)
             cx->piece_sign[i][1] = -1;
         }
     }
-    cx->nfaces = 2 * d;
     cx->minrest[d] = 0;
     for (int i = d - 1; i >= 0; i--)
         cx->minrest[i] = cx->minrest[i + 1] + (c[i] < 1 ? 0 : (c[i] - 1) * (c[i] - 1));
