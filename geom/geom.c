@@ -455,7 +455,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
          * sum is an inclusion–exclusion; when it cancels too much (error estimate above 2e-12, as
          * for tiny fractions) or too many caps reach the ball, fall through. */
         double v, rel;
-        if (geom_corner_sum(d, c, rs, surface, GEOM_CORNERS_MAX_TERMS, GEOM_CORNERS_MAX_REL, &v,
+        if (geom_corner_sum(d, c, rs, surface, GEOM_CORNERS_MAX_TERMS(d), GEOM_CORNERS_MAX_REL, &v,
                             &rel, NULL) &&
             rel <= GEOM_CORNERS_MAX_REL) {
             fill(out, d, a, r, surface, log(v) + (surface ? d - 1 : d) * log(a), rel,

@@ -14,7 +14,8 @@
  *   4 <= d <= 10 inclusion–exclusion over the orthant caps the ball reaches (one term per
  *            choice of faces, each the inverse Laplace transform of a product of Faddeeva
  *            functions on a contour around the branch cut), used when its error estimate is
- *            2e-12 or better and at most 2500 caps reach the ball; otherwise
+ *            2e-12 or better and at most 2500 caps (3600 at d = 9, 10) reach the ball;
+ *            otherwise
  *   d = 4    S = S_A + S_B over two pairs of axes: one 1-D tanh-sinh integral of the d = 2
  *            arc angle times the d = 2 area (or angle), split at every break point;
  *   d >= 5   inversion of the Laplace transform of S on a vertical line through the

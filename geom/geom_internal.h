@@ -64,10 +64,11 @@ double geom_corner_term_rel(int q2);
 int geom_corner_sum_shapes(int d, const double *c, double rs, int surface, int max_terms,
                            double value[2], double bound[2], int *nterms_out);
 /* When geom_volume_exact / geom_surface_exact use it (4 <= d <= 10): at most this many caps
- * (each 1.5–2.5 µs per contour at d = 8; beyond ~2500 caps the transform is the faster one,
- * docs/performance.md), and an error estimate of at most this (relative; ~12 digits). */
+ * (about 1.2 µs each per contour; beyond ~2500 caps at d <= 8 and ~3600 at d = 9, 10 the
+ * transform is the faster one there, while its slow cases lie below: docs/performance.md), and
+ * an error estimate of at most this (relative; ~12 digits). */
 #define GEOM_CORNERS_MAX_DIM 10
-#define GEOM_CORNERS_MAX_TERMS 2500
+#define GEOM_CORNERS_MAX_TERMS(d) ((d) <= 8 ? 2500 : 3600)
 #define GEOM_CORNERS_MAX_REL 2e-12
 /* Tests only: let geom_volume_exact / geom_surface_exact use the orthant caps (1, the
  * default) or not (0: the transform for d >= 5, the split for d = 4), for the calling thread. */
