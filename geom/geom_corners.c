@@ -224,10 +224,10 @@ double geom_corner_invert(double complex (*G)(double complex s, void *ctx), void
     return g;
 }
 
-/* The signed sum of all terms on contours of one shape: *total, Σ|terms| and the a priori
- * error (inversion by decay order, rounding, and the terms too close to t to invert). */
+/* The signed sum of all terms on contours of one shape: *total, the a priori error (inversion by
+ * decay order, rounding, and the terms too close to t to invert) and the last part alone. */
 static void sum_terms(const cn_ctx *cx, const cn_shape *sh, int surface, double *total_out,
-                      double *absum_out, double *err_out, double *dropped_out)
+                      double *err_out, double *dropped_out)
 {
     const int d = cx->d;
     const double t = cx->t;
@@ -293,7 +293,6 @@ static void sum_terms(const cn_ctx *cx, const cn_shape *sh, int surface, double 
         }
     }
     *total_out = total;
-    *absum_out = absum;
     *dropped_out = dropped;
     *err_out = err + 4e-16 * absum + dropped; /* + the rounding of the signed sum */
 }
@@ -351,9 +350,9 @@ int geom_corner_sum_shapes(int d, const double *c, double rs, int surface, int m
     if (nterms_out)
         *nterms_out = cx.overflow ? -1 : cx.nterms;
     for (int k = 0; k < 2; k++) {
-        double total = NAN, absum, err = INFINITY, dropped;
+        double total = NAN, err = INFINITY, dropped;
         if (ok)
-            sum_terms(&cx, &CN_SHAPES[k], surface, &total, &absum, &err, &dropped);
+            sum_terms(&cx, &CN_SHAPES[k], surface, &total, &err, &dropped);
         double scale = surface ? 2 * rs : 1;
         value[k] = total * scale;
         bound[k] = total > 0 ? err / total : INFINITY;
@@ -375,8 +374,8 @@ int geom_corner_sum(int d, const double *c, double rs, int surface, int max_term
         free(cx.terms);
         return 0;
     }
-    double total, absum, err, dropped;
-    sum_terms(&cx, &CN_SHAPES[0], surface, &total, &absum, &err, &dropped);
+    double total, err, dropped;
+    sum_terms(&cx, &CN_SHAPES[0], surface, &total, &err, &dropped);
     double rel = total > 0 ? err / total : INFINITY;
     if (total > 0 && rel > target_rel && rel / 8 <= target_rel) {
         /* The a priori bound adds every term's worst case; the errors are smaller and of both
@@ -385,8 +384,8 @@ int geom_corner_sum(int d, const double *c, double rs, int surface, int max_term
          * a d = 3 sum cancelling 1600-fold: both 1.5e-11 off, 1.2e-12 apart, a priori 2.6e-10),
          * so an eighth of the a priori bound stays as a floor (and when that floor already
          * misses the target, the second sum is not worth its time). */
-        double total1, absum1, err1, dropped1;
-        sum_terms(&cx, &CN_SHAPES[1], surface, &total1, &absum1, &err1, &dropped1);
+        double total1, err1, dropped1;
+        sum_terms(&cx, &CN_SHAPES[1], surface, &total1, &err1, &dropped1);
         double post = (3 * fabs(total - total1) + dropped) / total;
         if (post < rel / 8)
             post = rel / 8;
