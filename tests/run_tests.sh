@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # Runs every test executable and shell test given on the command line, adds up
-# their "N passed, M failed" lines and prints the total as the last line.
+# their "N passed, M failed" lines and prints the total as the last line,
+# "N passed, M failed, K skipped", K = the SKIP lines the tests printed (a part of a test
+# that could not run here: no GPU, no model, ...), each named just above the total.
+# SO8T_TEST_FILTER=REGEX (make test T=REGEX) runs only the tests whose file name matches.
 # Exit status: non-zero if any check failed, any test crashed (exited non-zero
 # or printed no summary), or no check ran at all.
 set -u
 total_pass=0
 total_fail=0
+total_skip=0
+skipped=""
 for t in "$@"; do
+    if [ -n "${SO8T_TEST_FILTER:-}" ] && ! basename "$t" | grep -qE -- "$SO8T_TEST_FILTER"; then
+        continue
+    fi
     log=$(mktemp)
     case "$t" in
         *.sh) bash "$t" >"$log" 2>&1 ;;
@@ -32,9 +40,17 @@ for t in "$@"; do
             grep -E 'FAIL|SKIP|error' "$log" | head -n 40
         fi
         printf '%-40s %s\n' "$(basename "$t")" "$line"
-        grep -E '^SKIP' "$log" | head -n 3 | sed 's/^/    /'
+        while IFS= read -r sk; do
+            total_skip=$((total_skip + 1))
+            skipped="$skipped$(basename "$t"): ${sk#SKIP: }
+"
+        done < <(grep -E '^SKIP' "$log")
     fi
     rm -f "$log"
 done
-echo "$total_pass passed, $total_fail failed"
+if [ "$total_skip" -gt 0 ]; then
+    echo "skipped here:"
+    printf '%s' "$skipped" | sed 's/^/  /'
+fi
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ] && [ "$total_pass" -gt 0 ]

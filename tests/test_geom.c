@@ -4,7 +4,7 @@
  *   - textbook closed forms (disc minus 4 segments, ball minus 6 caps, ball on a vertex),
  *   - the chord-based recursive quadrature (no shared code with the closed forms),
  *   - the transform method against the closed forms for d = 1, 2, 3,
- *   - /work/shared/data/ref_volumes.csv (two high-precision methods; read at test time),
+ *   - tests/fixtures/ref_volumes.csv (two high-precision methods; read at test time),
  *   - rotation invariance with a random rotation built here (Gram–Schmidt, fixed seed),
  *   - the surface against a Richardson-extrapolated derivative of the volume in r.
  */
@@ -436,13 +436,12 @@ static int parse_csv_line(char *line, char **fld, int max)
 
 static void test_reference_table(void)
 {
-    const char *paths[] = {"../shared/data/ref_volumes.csv", "../../shared/data/ref_volumes.csv"};
-    FILE *f = NULL;
-    for (int i = 0; i < 2 && !f; i++)
-        f = fopen(paths[i], "r");
+    /* in the repository (tests/fixtures/README.md says where it comes from); the tests run
+       from the repository root */
+    FILE *f = fopen("tests/fixtures/ref_volumes.csv", "r");
+    CHECK(f != NULL);
     if (!f) {
-        printf("SKIP: ../shared/data/ref_volumes.csv not found (run from the repository root "
-               "with shared/ beside it)\n");
+        printf("FAIL: tests/fixtures/ref_volumes.csv not readable (run from the repository root)\n");
         return;
     }
     static char line[1 << 14];

@@ -1,6 +1,6 @@
 /* test_mc.c — the Monte Carlo engine on the CPU.
  *   - every estimator within 5 standard errors of the exact value (geom/, closed forms,
- *     ../shared/data/ref_volumes.csv) over d in {1,2,3,4,5,8,12,16,32,64}: ball inside,
+ *     tests/fixtures/ref_volumes.csv) over d in {1,2,3,4,5,8,12,16,32,64}: ball inside,
  *     crossing and containing the cube, off-centre, rotated, solid and surface, and the
  *     orientation average; and a deliberately wrong radius is detected;
  *   - identical counts / sums for 1, 2, 4 threads, for rel-err batches vs a fixed N, and
