@@ -4,6 +4,7 @@
 #include "llm/llm.h"
 #include "llm/modelfile.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,11 +46,15 @@ static void usage(FILE *f)
             "  -h, --help              this help\n");
 }
 
+/* Streams a piece; a failed write (full disk, closed pipe) stops the generation: nobody
+ * can read the rest. *user gets the errno. */
 static int stream_cb(const char *piece, void *user)
 {
-    (void)user;
-    fputs(piece, stdout);
-    fflush(stdout);
+    errno = 0;
+    if (fputs(piece, stdout) == EOF || fflush(stdout) != 0) {
+        *(int *)user = errno ? errno : EIO;
+        return 1;
+    }
     return 0;
 }
 
@@ -273,7 +278,9 @@ int cmd_run(int argc, char **argv)
     if (exact)
         llm_model_set_numerics(m, LLM_NUMERICS_EXACT);
     llm_generation g;
-    if (llm_generate(m, prompt, &p, json ? NULL : stream_cb, NULL, &g, err, sizeof err) != LLM_OK) {
+    int write_errno = 0;
+    if (llm_generate(m, prompt, &p, json ? NULL : stream_cb, &write_errno, &g, err,
+                     sizeof err) != LLM_OK) {
         fprintf(stderr, "%sso8t run: %s\n", json ? "" : "\n", err);
         status = CLI_FAIL;
         goto out;
@@ -296,8 +303,19 @@ int cmd_run(int argc, char **argv)
         cli_json_u64(&j, "seed", p.seed);
         cli_json_end_object(&j);
         cli_json_finish(&j);
-    } else {
+    } else if (!write_errno) {
         printf("\n");
+    }
+    if (write_errno) {
+        /* reported here with its reason (main's final check would no longer know it); a
+           reader that went away (EPIPE) is no error to shout about */
+        if (write_errno != EPIPE)
+            fprintf(stderr, "\nso8t run: cannot write to standard output: %s\n",
+                    strerror(write_errno));
+        clearerr(stdout);
+        llm_generation_free(&g);
+        status = CLI_FAIL;
+        goto out;
     }
     fflush(stdout); /* the text before the statistics on stderr */
     fprintf(stderr,
