@@ -2,6 +2,7 @@
  * target's folder, checked writes, fsync, rename; a signal handler removes the temporary
  * file when the process is killed half way. */
 #include "cli/cli_atomic.h"
+#include "cli/cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,6 @@ static struct {
  * reader gone (SIGPIPE), the file size limit (SIGXFSZ, RLIMIT_FSIZE). */
 static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ};
 #define N_SIGNALS (int)(sizeof cleanup_signals / sizeof cleanup_signals[0])
-static int handlers_installed;
 
 static void on_signal(int sig)
 {
@@ -38,18 +38,15 @@ static void on_signal(int sig)
     raise(sig);
 }
 
+/* Checked at every open: a signal at its default action gets the handler. An ignored one
+ * (nohup, a shell's trap '' XFSZ) stays ignored: the write then fails with EPIPE / EFBIG
+ * and commit reports it; someone else's handler is left alone. */
 static void install_handlers(void)
 {
-    if (handlers_installed)
-        return;
-    handlers_installed = 1;
     for (int i = 0; i < N_SIGNALS; i++) {
         struct sigaction old;
-        if (sigaction(cleanup_signals[i], NULL, &old) != 0)
-            continue;
-        /* an ignored signal (nohup, a shell's trap '' XFSZ) stays ignored: the write then
-           fails with EPIPE / EFBIG and commit reports it */
-        if (old.sa_handler == SIG_IGN)
+        if (sigaction(cleanup_signals[i], NULL, &old) != 0 ||
+            (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
             continue;
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
@@ -82,9 +79,48 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The FILE's writes go straight to the descriptor, remembering the first failure's errno:
+ * stdio keeps only an error flag (and glibc drops a buffer it could not write), so commit
+ * could not otherwise say why a write failed long before. */
+static ssize_t cookie_write(void *cookie, const char *buf, size_t n)
+{
+    cli_atomic *a = cookie;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(a->fd, buf + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (!a->write_errno)
+                a->write_errno = w < 0 ? errno : EIO;
+            return done > 0 ? (ssize_t)done : -1;
+        }
+        done += (size_t)w;
+    }
+    return (ssize_t)n;
+}
+
+static int cookie_close(void *cookie)
+{
+    cli_atomic *a = cookie;
+    int rc = close(a->fd);
+    a->fd = -1;
+    return rc;
+}
+
+static FILE *open_cookie(cli_atomic *a, int fd)
+{
+    cookie_io_functions_t io = {NULL, cookie_write, NULL, cookie_close};
+    a->fd = fd;
+    a->write_errno = 0;
+    return fopencookie(a, "wb", io);
+}
+
 static void reset(cli_atomic *a)
 {
     a->f = NULL;
+    a->fd = -1;
+    a->write_errno = 0;
     a->to_stdout = 0;
     a->direct = 0;
     a->slot = -1;
@@ -129,9 +165,12 @@ int cli_atomic_open(cli_atomic *a, const char *path, char *err, size_t errlen)
         }
         if (!S_ISREG(st.st_mode)) {
             /* a FIFO, a device, a socket: nothing to rename over; write in place */
-            a->f = fopen(path, "wb");
-            if (!a->f) {
+            int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+            if (fd < 0 || !(a->f = open_cookie(a, fd))) {
                 set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+                if (fd >= 0)
+                    close(fd);
+                a->fd = -1;
                 return -1;
             }
             a->direct = 1;
@@ -199,7 +238,7 @@ int cli_atomic_open(cli_atomic *a, const char *path, char *err, size_t errlen)
        and the handler does not know it */
     sigset_t old;
     block_signals(&old);
-    int fd = mkstemp(a->temp);
+    int fd = mkostemp(a->temp, O_CLOEXEC);
     int e = errno;
     if (fd >= 0) {
         memcpy(temps[slot].path, a->temp, strlen(a->temp) + 1);
@@ -215,10 +254,11 @@ int cli_atomic_open(cli_atomic *a, const char *path, char *err, size_t errlen)
         a->temp[0] = 0;
         return -1;
     }
-    if (fchmod(fd, mode) != 0 || !(a->f = fdopen(fd, "wb"))) {
+    if (fchmod(fd, mode) != 0 || !(a->f = open_cookie(a, fd))) {
         set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
         if (!a->f)
             close(fd);
+        a->fd = -1;
         cli_atomic_abort(a);
         return -1;
     }
@@ -263,9 +303,9 @@ int cli_atomic_commit(cli_atomic *a, char *err, size_t errlen)
     char quoted[4200];
     snprintf(quoted, sizeof quoted, a->to_stdout ? "%s" : "'%s'", name);
     errno = 0;
-    if (fflush(a->f) != 0 || ferror(a->f)) {
-        /* errno is the failed flush's; an earlier failed write left only ferror */
-        int e = errno;
+    if ((a->to_stdout ? cli_flush(a->f) : fflush(a->f)) != 0 || ferror(a->f)) {
+        /* the first failed write's reason (stdout: the flush's, or main says it) */
+        int e = a->write_errno ? a->write_errno : errno;
         set_err(err, errlen, "cannot write %s: %s", quoted, e ? strerror(e) : "a write failed");
         cli_atomic_abort(a);
         return -1;
@@ -284,7 +324,7 @@ int cli_atomic_commit(cli_atomic *a, char *err, size_t errlen)
         return 0;
     }
     int e = 0;
-    if (fsync(fileno(a->f)) != 0 && errno != EINVAL)
+    if (fsync(a->fd) != 0 && errno != EINVAL)
         e = errno;
     if (fclose(a->f) != 0 && !e)
         e = errno;

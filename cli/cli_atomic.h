@@ -26,11 +26,14 @@ typedef struct {
     int to_stdout;  /* the data goes to the process's standard output */
     int direct;     /* written in place (stdout, FIFO, device): no temporary file */
     int slot;       /* the signal table's entry of the temporary file, -1 when none */
+    int fd;         /* the file descriptor under f (not stdout's) */
+    int write_errno; /* the first failed write's errno, for commit's message */
     char target[4096]; /* the file replaced at commit (symbolic links resolved) */
     char temp[4096];   /* the temporary file ("" when direct) */
 } cli_atomic;
 
-/* Opens an output for `path`. Returns 0, or -1 with a message naming the path and the
+/* Opens an output for `path` (f's writes go through `a`: do not copy or move `a` while
+ * it is open). Returns 0, or -1 with a message naming the path and the
  * reason in err (a missing folder, a directory, no permission, ...): call it before the
  * long work so a bad name is found up front. At most 4 outputs open at once. */
 int cli_atomic_open(cli_atomic *a, const char *path, char *err, size_t errlen);

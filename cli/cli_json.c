@@ -167,5 +167,5 @@ void cli_json_double_array(cli_json *j, const char *key, const double *v, int n)
 void cli_json_finish(cli_json *j)
 {
     fputc('\n', j->f);
-    fflush(j->f);
+    cli_flush(j->f);
 }

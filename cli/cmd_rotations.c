@@ -118,6 +118,16 @@ static int write_chunk(FILE *f, out_format fmt, so8_precision prec, const void *
     return 0;
 }
 
+/* A failed write of the data: stdout's failures are said once, by main (quiet for a closed
+ * pipe); a file's here, with its name. */
+static void report_write_error(const cli_atomic *out, const char *path, int err)
+{
+    if (out->to_stdout)
+        cli_stdout_note_error(err);
+    else
+        fprintf(stderr, "so8t rotations: cannot write '%s': %s\n", path, strerror(err));
+}
+
 static void print_text(FILE *f, const void *buf, so8_precision prec, uint64_t count, int dim,
                        uint64_t first)
 {
@@ -326,7 +336,7 @@ int cmd_rotations(int argc, char **argv)
                  : fmt == FMT_CSV ? write_csv_header(fo, dim)
                                   : 0;
         if (rc) {
-            fprintf(stderr, "so8t rotations: cannot write '%s': %s\n", out_path, strerror(errno));
+            report_write_error(&out, out_path, errno);
             status = CLI_FAIL;
             goto done;
         }
@@ -354,7 +364,7 @@ int cmd_rotations(int argc, char **argv)
         }
         if (fo && write_chunk(fo, fmt, prec, buf, len, dim)) {
             cli_progress_done(&prog);
-            fprintf(stderr, "so8t rotations: cannot write '%s': %s\n", out_path, strerror(errno));
+            report_write_error(&out, out_path, errno);
             status = CLI_FAIL;
             goto done;
         }
@@ -370,8 +380,10 @@ int cmd_rotations(int argc, char **argv)
     if (fo) {
         char cerr[4400];
         fo = NULL;
+        int to_stdout = out.to_stdout;
         if (cli_atomic_commit(&out, cerr, sizeof cerr)) {
-            fprintf(stderr, "so8t rotations: %s\n", cerr);
+            if (!to_stdout) /* else main says it */
+                fprintf(stderr, "so8t rotations: %s\n", cerr);
             status = CLI_FAIL;
             goto done;
         }

@@ -51,7 +51,7 @@ static void usage(FILE *f)
 static int stream_cb(const char *piece, void *user)
 {
     errno = 0;
-    if (fputs(piece, stdout) == EOF || fflush(stdout) != 0) {
+    if (fputs(piece, stdout) == EOF || cli_flush(stdout) != 0) {
         *(int *)user = errno ? errno : EIO;
         return 1;
     }
@@ -306,18 +306,12 @@ int cmd_run(int argc, char **argv)
     } else if (!write_errno) {
         printf("\n");
     }
-    if (write_errno) {
-        /* reported here with its reason (main's final check would no longer know it); a
-           reader that went away (EPIPE) is no error to shout about */
-        if (write_errno != EPIPE)
-            fprintf(stderr, "\nso8t run: cannot write to standard output: %s\n",
-                    strerror(write_errno));
-        clearerr(stdout);
+    if (write_errno) { /* main's final check says why (cli_stdout_close) */
         llm_generation_free(&g);
         status = CLI_FAIL;
         goto out;
     }
-    fflush(stdout); /* the text before the statistics on stderr */
+    cli_flush(stdout); /* the text before the statistics on stderr */
     fprintf(stderr,
             "load %.3f s | prompt %d tokens, %.1f tokens/s | generated %d tokens, %.1f tokens/s (%s)\n",
             g.load_seconds, g.prompt_tokens, g.prompt_tokens_per_second, g.n_tokens,

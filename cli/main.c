@@ -1,7 +1,6 @@
 /* main.c — the so8t front end: one binary, subcommands, each in cli/cmd_NAME.c. */
 #include "cli/cli.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,29 +42,6 @@ static void print_usage(FILE *f)
                "Exit status: 0 ok, 1 a failed check or unreadable input, 2 a usage error.\n");
 }
 
-/* Every command's stdout is checked here, once: a write that failed at any point (a full
- * disk, /dev/full, a file size limit) turns the command's status into 1, with a message.
- * A reader that went away (`so8t … | head -1`) normally ends so8t by SIGPIPE, quietly, as
- * it ends cat; where SIGPIPE is ignored the write fails with EPIPE, and so8t exits 1
- * without a message — the reader chose to stop. */
-static int stdout_close(const char *cmd, int status)
-{
-    errno = 0;
-    int bad = fflush(stdout) != 0;
-    int e = errno;
-    bad |= ferror(stdout) != 0;
-    if (fclose(stdout) != 0 && !bad) {
-        bad = 1;
-        e = errno;
-    }
-    if (!bad)
-        return status;
-    if (e != EPIPE)
-        fprintf(stderr, "so8t%s%s: cannot write to standard output: %s\n", cmd ? " " : "",
-                cmd ? cmd : "", e ? strerror(e) : "a write failed");
-    return status == CLI_OK ? CLI_FAIL : status;
-}
-
 static int run_command(int argc, char **argv)
 {
     if (argc < 2) {
@@ -94,5 +70,5 @@ int main(int argc, char **argv)
     for (size_t i = 0; argc > 1 && i < N_SUBCOMMANDS; i++)
         if (!strcmp(argv[1], subcommands[i].name))
             cmd = subcommands[i].name;
-    return stdout_close(cmd, status);
+    return cli_stdout_close(cmd, status); /* every command's stdout checked here */
 }
