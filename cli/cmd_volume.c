@@ -61,6 +61,7 @@ static void usage(FILE *f)
             "      --exact          also print geom/'s deterministic value and the z-score\n"
             "      --json           one JSON object on stdout (fields in docs/cli.md)\n"
             "      --plot FILE.svg  convergence picture: estimate ± 95%% interval vs samples\n"
+            "                       (replaced only by a complete picture)\n"
             "      --explain        explain the result in plain words (see 'so8t explain')\n"
             "      --model F.gguf   model for --explain (or 'none' for the template)\n"
             "  -h, --help           this help\n"
@@ -283,6 +284,10 @@ int cmd_volume(int argc, char **argv)
         if (cli_atomic_open(&plot_out, plot, err, sizeof err)) {
             cli_problem_free(&prob);
             return cli_usage_error(cmd, "--plot: %s", err);
+        }
+        if (plot_out.to_stdout) { /* the picture and the result would be one stream */
+            cli_problem_free(&prob);
+            return cli_usage_error(cmd, "--plot %s: stdout has the result; give a file", plot);
         }
         o.checkpoint = on_checkpoint;
         o.checkpoint_user = &tr;

@@ -60,7 +60,7 @@ grep -q "r.npy.*File too large" "$T/err" && ok || bad "no 'File too large' messa
 same_file "$D/r.npy" "$T/r.orig" "file size limit (EFBIG)"
 only_files "$D" r.npy
 # SIGXFSZ at its default: so8t dies of it, and still leaves no temporary file
-( (ulimit -f 64; exec "$SO8T" rotations -n 3000 --seed 2 --backend cpu --out "$D/r.npy") ) >/dev/null 2>&1
+{ (ulimit -f 64; exec "$SO8T" rotations -n 3000 --seed 2 --backend cpu --out "$D/r.npy") >/dev/null; } 2>/dev/null
 rc=$?
 [ "$rc" -eq $((128 + 25)) ] && ok || bad "SIGXFSZ: exit $rc, want 153"
 same_file "$D/r.npy" "$T/r.orig" "file size limit (SIGXFSZ)"
@@ -162,6 +162,23 @@ cp "$P/q.svg" "$T/q.orig"
 [ $? -eq 1 ] && ok || bad "--plot under a file size limit should exit 1"
 same_file "$P/q.svg" "$T/q.orig" "--plot under a file size limit"
 only_files "$P" q.svg readme.svg rel.svg
+# SIGINT during the run: the plot's temporary file (created up front) goes, the old plot stays
+set -m
+"$SO8T" volume -d 8 -r 1.5 -n 2^40 --method qmc --plot "$P/q.svg" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 500); do
+    [ -n "$(ls -A "$P" | grep -v -x -e q.svg -e readme.svg -e rel.svg)" ] && break
+    sleep 0.01
+done
+sleep 0.2
+kill -INT "$pid" 2>/dev/null
+{ wait "$pid"; } 2>/dev/null
+rc=$?
+set +m
+[ "$rc" -eq 130 ] && ok || bad "volume --plot, SIGINT: exit $rc, want 130"
+same_file "$P/q.svg" "$T/q.orig" "--plot after SIGINT"
+only_files "$P" q.svg readme.svg rel.svg
+expect_rc 2 "$SO8T" volume -d 8 -r 1.5 -n 1e4 --plot /dev/stdout
 
 # ---- volume --json --explain: one JSON object, the explanation a member of it ----
 expect_rc 0 "$SO8T" volume -d 8 -r 1.5 -n 1e5 --json --explain --model none
