@@ -13,7 +13,10 @@ T=$(mktemp -d /tmp/so8t_output.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export SO8T_MODEL=/nonexistent/so8t-test-model.gguf # never pick up models/ in tests
 export OMP_NUM_THREADS=2
-F=tests/fixtures/explain
+root=$(pwd)
+F="$root/tests/fixtures/explain"
+case $SO8T in /*) ;; *) SO8T="$root/$SO8T" ;; esac
+cd "$T" || exit 1 # a stray file (a broken build writing "-") lands here, not in the repository
 
 # only_files DIR NAME...: DIR holds exactly these names (no temporary file left behind)
 only_files() {
