@@ -75,6 +75,17 @@ void cli_progress_done(cli_progress *p);
 /* The monotonic clock in seconds. */
 double cli_now(void);
 
+/* ---- Write errors on stdout (cli/cli_stdout.c) ---- */
+/* fflush(f); for stdout a failure is remembered with its errno for cli_stdout_close.
+ * Returns 0 or EOF. */
+int cli_flush(FILE *f);
+/* Remembers a failed write to stdout (its errno) for cli_stdout_close to report. */
+void cli_stdout_note_error(int err);
+/* Flushes and closes stdout at the end of a command; on any failed write since the start
+ * prints "so8t CMD: cannot write to standard output: REASON" (nothing for EPIPE: the
+ * reader left) and returns 1 when status was 0, else status. */
+int cli_stdout_close(const char *cmd, int status);
+
 /* Subcommands: each lives in cli/cmd_NAME.c and returns the process exit status. */
 int cmd_volume(int argc, char **argv);
 int cmd_exact(int argc, char **argv);

@@ -1,6 +1,6 @@
-/* cli_explain_glue.c — 'so8t volume --explain' (and verify/exact/rotations): hand the
- * command's own JSON to the explainer and print its text (or, with --json, one more JSON
- * object with the explanation). */
+/* cli_explain_glue.c — 'so8t volume --explain': hand the command's own JSON to the
+ * explainer and print its text, or, with --json, add the explanation to the command's one
+ * JSON object as a member (docs/json.md). */
 #include "cli/cli.h"
 #include "cli/cli_volume.h"
 #include "llm/explain.h"
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int cli_explain_json_text(const char *json_text, const char *model, int json)
+int cli_explain_json_text(const char *json_text, const char *model, cli_json *member)
 {
     llm_explain_options eo;
     llm_explain_options_default(&eo);
@@ -21,23 +21,22 @@ int cli_explain_json_text(const char *json_text, const char *model, int json)
     char err[512];
     if (llm_explain_result_json(json_text, &eo, &ex, err, sizeof err) != 0) {
         fprintf(stderr, "so8t: --explain: %s\n", err);
+        if (member)
+            cli_json_null(member, "explanation");
         return CLI_FAIL;
     }
-    if (json) {
-        cli_json j;
-        cli_json_init(&j, stdout);
-        cli_json_begin_object(&j, NULL);
-        cli_json_string(&j, "text", ex.text);
-        cli_json_string(&j, "model", ex.model);
-        cli_json_bool(&j, "fallback", ex.fallback);
-        cli_json_begin_array(&j, "unverified_numbers");
+    if (member) {
+        cli_json_begin_object(member, "explanation");
+        cli_json_string(member, "text", ex.text);
+        cli_json_string(member, "model", ex.model);
+        cli_json_bool(member, "fallback", ex.fallback);
+        cli_json_begin_array(member, "unverified_numbers");
         for (int i = 0; i < ex.n_unverified; i++)
-            cli_json_string(&j, NULL, ex.unverified[i]);
-        cli_json_end_array(&j);
+            cli_json_string(member, NULL, ex.unverified[i]);
+        cli_json_end_array(member);
         if (ex.reason)
-            cli_json_string(&j, "reason", ex.reason);
-        cli_json_end_object(&j);
-        cli_json_finish(&j);
+            cli_json_string(member, "reason", ex.reason);
+        cli_json_end_object(member);
     } else {
         /* the template says itself that no model was used */
         printf("\n%s\n", ex.text);

@@ -23,6 +23,42 @@ static void key_prefix(cli_json *j, const char *key)
     }
 }
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), or 0 when the bytes there are not one. */
+static int utf8_valid_len(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    int n;
+    unsigned char lo = 0x80, hi = 0xbf; /* the range of the second byte */
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        if (c == 0xe0)
+            lo = 0xa0; /* overlong */
+        else if (c == 0xed)
+            hi = 0x9f; /* surrogates */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        if (c == 0xf0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xf4)
+            hi = 0x8f; /* above U+10FFFF */
+    } else
+        return 0;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (int k = 2; k < n; k++)
+        if (p[k] < 0x80 || p[k] > 0xbf) /* also stops at the terminating NUL */
+            return 0;
+    return n;
+}
+
+/* JSON text must be UTF-8 (RFC 8259 §8.1): a byte that does not start a well-formed
+ * sequence (a model's output cut inside a character, a Latin-1 file name) becomes
+ * U+FFFD, one per byte, so the string stays readable and the document valid. */
 void cli_json_write_escaped(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -34,10 +70,19 @@ void cli_json_write_escaped(FILE *f, const char *s)
         case '\r': fputs("\\r", f); break;
         case '\t': fputs("\\t", f); break;
         default:
-            if (*p < 0x20)
+            if (*p < 0x20) {
                 fprintf(f, "\\u%04x", *p);
-            else
+            } else if (*p < 0x80) {
                 fputc(*p, f);
+            } else {
+                int n = utf8_valid_len(p);
+                if (n == 0) {
+                    fputs("\xef\xbf\xbd", f); /* U+FFFD */
+                } else {
+                    fwrite(p, 1, (size_t)n, f);
+                    p += n - 1;
+                }
+            }
         }
     }
     fputc('"', f);
@@ -122,5 +167,5 @@ void cli_json_double_array(cli_json *j, const char *key, const double *v, int n)
 void cli_json_finish(cli_json *j)
 {
     fputc('\n', j->f);
-    fflush(j->f);
+    cli_flush(j->f);
 }

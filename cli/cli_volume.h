@@ -3,6 +3,7 @@
 #define SO8T_CLI_VOLUME_H
 
 #include "cli/cli.h"
+#include "cli/cli_atomic.h"
 #include "mc/mc.h"
 
 /* {"backend", "method", "samples", "hits", "sum", "estimate", "std_error", "ci95", ...} */
@@ -12,11 +13,17 @@ int cli_mc_identical(const mc_result *a, const mc_result *b);
 /* (a − b) / sqrt(se_a² + se_b²). */
 double cli_mc_agreement_z(const mc_result *a, const mc_result *b);
 
-/* The convergence picture for --plot (cli/cli_plot.c). 0 ok, else message in err. */
-int cli_volume_plot(const char *path, const mc_problem *p, int n, const double *samples,
+/* The convergence picture for --plot (cli/cli_plot.c), written to `out` (opened before the
+ * run, so a bad name is found up front) and committed. Points without a finite estimate
+ * and half-width (qmc's first batch has too few replicates for an error) are left out.
+ * 0 ok, else a message in err and `out` dropped (an existing file stays as it was). */
+int cli_volume_plot(cli_atomic *out, const mc_problem *p, int n, const double *samples,
                     const double *estimate, const double *half_width, double exact, char *err,
                     size_t errlen);
-/* Explains a result JSON (cli/cmd_explain.c): model path, NULL (default) or "none". */
-int cli_explain_json_text(const char *json_text, const char *model, int json);
+/* Explains a result JSON (cli/cli_explain_glue.c): model path, NULL (default) or "none".
+ * member NULL: print the text on stdout; else write "explanation": {text, model, fallback,
+ * unverified_numbers, reason} into that open JSON object (null when it fails). Returns
+ * CLI_OK, or CLI_FAIL with the message on stderr. */
+int cli_explain_json_text(const char *json_text, const char *model, cli_json *member);
 
 #endif /* SO8T_CLI_VOLUME_H */

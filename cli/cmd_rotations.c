@@ -1,6 +1,7 @@
 /* cmd_rotations.c — 'so8t rotations': Haar-random SO(n) rotations in bulk (GPU or CPU),
  * written as .npy / raw binary / CSV, with the statistics that check Haar-ness. */
 #include "cli/cli.h"
+#include "cli/cli_atomic.h"
 #include "so8/so8.h"
 
 #include <errno.h>
@@ -31,7 +32,10 @@ static void usage(FILE *f)
             "                       the CPU), cuda, or cpu (default auto)\n"
             "  --precision P        float or double (default double); float is the double\n"
             "                       result rounded once\n"
-            "  --out FILE           write the rotations, N×D×D row-major\n"
+            "  --out FILE           write the rotations, N×D×D row-major; the file appears\n"
+            "                       only when complete (a temporary file in the same folder,\n"
+            "                       renamed); - or /dev/stdout: standard output, and the\n"
+            "                       summary and --stats table go to stderr\n"
             "  --format F           npy (load with numpy.load), bin (raw little-endian\n"
             "                       values, no header) or csv (header line, one rotation per\n"
             "                       line); default from FILE's extension, else bin\n"
@@ -117,45 +121,55 @@ static int write_chunk(FILE *f, out_format fmt, so8_precision prec, const void *
     return 0;
 }
 
-static void print_text(const void *buf, so8_precision prec, uint64_t count, int dim,
+/* A failed write of the data: stdout's failures are said once, by main (quiet for a closed
+ * pipe); a file's here, with its name. */
+static void report_write_error(const cli_atomic *out, const char *path, int err)
+{
+    if (out->to_stdout)
+        cli_stdout_note_error(err);
+    else
+        fprintf(stderr, "so8t rotations: cannot write '%s': %s\n", path, strerror(err));
+}
+
+static void print_text(FILE *f, const void *buf, so8_precision prec, uint64_t count, int dim,
                        uint64_t first)
 {
     size_t nn = (size_t)dim * dim;
     for (uint64_t r = 0; r < count; r++) {
-        printf("rotation %llu:\n", (unsigned long long)(first + r));
+        fprintf(f, "rotation %llu:\n", (unsigned long long)(first + r));
         for (int i = 0; i < dim; i++) {
             for (int j = 0; j < dim; j++) {
                 size_t k = r * nn + (size_t)i * dim + j;
                 double v = prec == SO8_DOUBLE ? ((const double *)buf)[k]
                                               : (double)((const float *)buf)[k];
-                printf("%s% .6f", j ? " " : "  ", v);
+                fprintf(f, "%s% .6f", j ? " " : "  ", v);
             }
-            printf("\n");
+            fputc('\n', f);
         }
     }
 }
 
-static void print_table(const so8_stats_report *rep, uint64_t seed, const char *backend,
-                        const char *prec)
+static void print_table(FILE *f, const so8_stats_report *rep, uint64_t seed,
+                        const char *backend, const char *prec)
 {
-    printf("Haar statistics for SO(%d): %llu rotations, seed %llu, backend %s, %s\n", rep->dim,
-           (unsigned long long)rep->samples, (unsigned long long)seed, backend, prec);
-    printf("max orthogonality error %.3g (tolerance %.3g); det in [%.17g, %.17g]\n",
-           rep->max_orthogonality_error, rep->orth_tolerance, rep->min_det, rep->max_det);
-    printf("%-18s %14s %14s %11s %9s  %s\n", "test", "expected", "value", "std_error", "z",
-           "pass");
+    fprintf(f, "Haar statistics for SO(%d): %llu rotations, seed %llu, backend %s, %s\n",
+            rep->dim, (unsigned long long)rep->samples, (unsigned long long)seed, backend, prec);
+    fprintf(f, "max orthogonality error %.3g (tolerance %.3g); det in [%.17g, %.17g]\n",
+            rep->max_orthogonality_error, rep->orth_tolerance, rep->min_det, rep->max_det);
+    fprintf(f, "%-18s %14s %14s %11s %9s  %s\n", "test", "expected", "value", "std_error", "z",
+            "pass");
     int failed = 0;
     for (int i = 0; i < rep->n_tests; i++) {
         const so8_test *t = &rep->tests[i];
-        printf("%-18s %14.8g %14.8g %11.3g %9.2f  %s\n", t->name, t->expected, t->value,
-               t->std_error, t->z, t->pass ? "yes" : "NO");
+        fprintf(f, "%-18s %14.8g %14.8g %11.3g %9.2f  %s\n", t->name, t->expected, t->value,
+                t->std_error, t->z, t->pass ? "yes" : "NO");
         failed += !t->pass;
     }
     if (failed)
-        printf("FAILED: %d of %d statistics (|z| > %.0f or outside tolerance)\n", failed,
-               rep->n_tests, SO8_Z_THRESHOLD);
+        fprintf(f, "FAILED: %d of %d statistics (|z| > %.0f or outside tolerance)\n", failed,
+                rep->n_tests, SO8_Z_THRESHOLD);
     else
-        printf("all %d statistics pass (|z| <= %.0f)\n", rep->n_tests, SO8_Z_THRESHOLD);
+        fprintf(f, "all %d statistics pass (|z| <= %.0f)\n", rep->n_tests, SO8_Z_THRESHOLD);
 }
 
 int cmd_rotations(int argc, char **argv)
@@ -289,6 +303,8 @@ int cmd_rotations(int argc, char **argv)
     void *buf = malloc(chunk * nn * esz);
     so8_stats *st = NULL;
     FILE *fo = NULL;
+    cli_atomic out = {0};
+    out.slot = -1;
     int status = CLI_OK;
     if (!buf) {
         fprintf(stderr, "so8t rotations: out of memory\n");
@@ -299,19 +315,31 @@ int cmd_rotations(int argc, char **argv)
         free(buf);
         return CLI_FAIL;
     }
+    /* the table, the summary and --json go to stdout, unless the data does */
+    FILE *report = stdout;
     if (out_path) {
-        fo = fopen(out_path, "wb");
-        if (!fo) {
-            fprintf(stderr, "so8t rotations: cannot open '%s' for writing: %s\n", out_path,
-                    strerror(errno));
-            status = CLI_FAIL;
+        char oerr[4400];
+        /* opened before the work: a bad name is a usage error found up front */
+        if (cli_atomic_open(&out, out_path, oerr, sizeof oerr)) {
+            fprintf(stderr, "so8t rotations: --out: %s\n", oerr);
+            status = CLI_USAGE;
             goto done;
+        }
+        fo = out.f;
+        if (out.to_stdout) {
+            if (json) {
+                fprintf(stderr, "so8t rotations: --json and --out %s both need standard "
+                                "output; write the rotations to a file\n", out_path);
+                status = CLI_USAGE;
+                goto done;
+            }
+            report = stderr;
         }
         int rc = fmt == FMT_NPY ? write_npy_header(fo, prec, count, dim)
                  : fmt == FMT_CSV ? write_csv_header(fo, dim)
                                   : 0;
         if (rc) {
-            fprintf(stderr, "so8t rotations: cannot write '%s': %s\n", out_path, strerror(errno));
+            report_write_error(&out, out_path, errno);
             status = CLI_FAIL;
             goto done;
         }
@@ -339,25 +367,26 @@ int cmd_rotations(int argc, char **argv)
         }
         if (fo && write_chunk(fo, fmt, prec, buf, len, dim)) {
             cli_progress_done(&prog);
-            fprintf(stderr, "so8t rotations: cannot write '%s': %s\n", out_path, strerror(errno));
+            report_write_error(&out, out_path, errno);
             status = CLI_FAIL;
             goto done;
         }
         if (st)
             so8_stats_add(st, buf, prec, len, threads);
         else if (!fo && !json && count <= 16)
-            print_text(buf, prec, len, dim, first + done_n);
+            print_text(stdout, buf, prec, len, dim, first + done_n);
         done_n += len;
         cli_progress_update(&prog, (double)done_n / (double)count);
     }
     cli_progress_done(&prog);
     double seconds = cli_now() - t0;
     if (fo) {
-        int bad = fflush(fo) != 0 || ferror(fo);
-        bad |= fclose(fo) != 0;
+        char cerr[4400];
         fo = NULL;
-        if (bad) {
-            fprintf(stderr, "so8t rotations: cannot write '%s': %s\n", out_path, strerror(errno));
+        int to_stdout = out.to_stdout;
+        if (cli_atomic_commit(&out, cerr, sizeof cerr)) {
+            if (!to_stdout) /* else main says it */
+                fprintf(stderr, "so8t rotations: %s\n", cerr);
             status = CLI_FAIL;
             goto done;
         }
@@ -409,16 +438,16 @@ int cmd_rotations(int argc, char **argv)
         cli_json_finish(&j);
     } else {
         if (have_rep)
-            print_table(&rep, seed, backend, prec_name);
-        printf("%llu rotations of SO(%d) (%s, %s) in %.3f s: %.4g rotations/s generated%s%s\n",
-               (unsigned long long)count, dim, backend, prec_name, seconds, rate,
-               out_path ? ", written to " : "", out_path ? out_path : "");
+            print_table(report, &rep, seed, backend, prec_name);
+        fprintf(report,
+                "%llu rotations of SO(%d) (%s, %s) in %.3f s: %.4g rotations/s generated%s%s\n",
+                (unsigned long long)count, dim, backend, prec_name, seconds, rate,
+                out_path ? ", written to " : "", out_path ? out_path : "");
     }
     if (have_rep && !rep.pass)
         status = CLI_FAIL;
 done:
-    if (fo)
-        fclose(fo);
+    cli_atomic_abort(&out); /* a failed run leaves no partial file */
     so8_stats_free(st);
     free(buf);
     return status;

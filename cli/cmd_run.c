@@ -4,6 +4,7 @@
 #include "llm/llm.h"
 #include "llm/modelfile.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,11 +46,15 @@ static void usage(FILE *f)
             "  -h, --help              this help\n");
 }
 
+/* Streams a piece; a failed write (full disk, closed pipe) stops the generation: nobody
+ * can read the rest. *user gets the errno. */
 static int stream_cb(const char *piece, void *user)
 {
-    (void)user;
-    fputs(piece, stdout);
-    fflush(stdout);
+    errno = 0;
+    if (fputs(piece, stdout) == EOF || cli_flush(stdout) != 0) {
+        *(int *)user = errno ? errno : EIO;
+        return 1;
+    }
     return 0;
 }
 
@@ -273,7 +278,9 @@ int cmd_run(int argc, char **argv)
     if (exact)
         llm_model_set_numerics(m, LLM_NUMERICS_EXACT);
     llm_generation g;
-    if (llm_generate(m, prompt, &p, json ? NULL : stream_cb, NULL, &g, err, sizeof err) != LLM_OK) {
+    int write_errno = 0;
+    if (llm_generate(m, prompt, &p, json ? NULL : stream_cb, &write_errno, &g, err,
+                     sizeof err) != LLM_OK) {
         fprintf(stderr, "%sso8t run: %s\n", json ? "" : "\n", err);
         status = CLI_FAIL;
         goto out;
@@ -296,10 +303,15 @@ int cmd_run(int argc, char **argv)
         cli_json_u64(&j, "seed", p.seed);
         cli_json_end_object(&j);
         cli_json_finish(&j);
-    } else {
+    } else if (!write_errno) {
         printf("\n");
     }
-    fflush(stdout); /* the text before the statistics on stderr */
+    if (write_errno) { /* main's final check says why (cli_stdout_close) */
+        llm_generation_free(&g);
+        status = CLI_FAIL;
+        goto out;
+    }
+    cli_flush(stdout); /* the text before the statistics on stderr */
     fprintf(stderr,
             "load %.3f s | prompt %d tokens, %.1f tokens/s | generated %d tokens, %.1f tokens/s (%s)\n",
             g.load_seconds, g.prompt_tokens, g.prompt_tokens_per_second, g.n_tokens,

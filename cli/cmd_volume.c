@@ -61,6 +61,7 @@ static void usage(FILE *f)
             "      --exact          also print geom/'s deterministic value and the z-score\n"
             "      --json           one JSON object on stdout (fields in docs/cli.md)\n"
             "      --plot FILE.svg  convergence picture: estimate ± 95%% interval vs samples\n"
+            "                       (replaced only by a complete picture)\n"
             "      --explain        explain the result in plain words (see 'so8t explain')\n"
             "      --model F.gguf   model for --explain (or 'none' for the template)\n"
             "  -h, --help           this help\n"
@@ -275,7 +276,19 @@ int cmd_volume(int argc, char **argv)
     o.progress = on_progress;
     o.progress_user = &pc;
     trace tr = {0, 0, NULL, NULL, NULL};
+    cli_atomic plot_out = {0};
+    plot_out.slot = -1;
     if (plot) {
+        /* the file is created now (a temporary name, renamed when the plot is complete):
+           a missing folder or a directory is a usage error found before the run */
+        if (cli_atomic_open(&plot_out, plot, err, sizeof err)) {
+            cli_problem_free(&prob);
+            return cli_usage_error(cmd, "--plot: %s", err);
+        }
+        if (plot_out.to_stdout) { /* the picture and the result would be one stream */
+            cli_problem_free(&prob);
+            return cli_usage_error(cmd, "--plot %s: stdout has the result; give a file", plot);
+        }
         o.checkpoint = on_checkpoint;
         o.checkpoint_user = &tr;
     }
@@ -295,6 +308,7 @@ int cmd_volume(int argc, char **argv)
     }
     if (st != MC_OK) {
         cli_problem_free(&prob);
+        cli_atomic_abort(&plot_out);
         free(tr.samples), free(tr.estimate), free(tr.half);
         if (st == MC_ERR_INVAL || st == MC_ERR_UNSUPPORTED)
             return cli_usage_error(cmd, "%s", err);
@@ -333,8 +347,8 @@ int cmd_volume(int argc, char **argv)
     double agree_z = have_gpu ? cli_mc_agreement_z(&res, &gpu) : 0;
 
     if (plot) {
-        char perr[256];
-        if (cli_volume_plot(plot, &p, tr.n, tr.samples, tr.estimate, tr.half, exact, perr,
+        char perr[4400];
+        if (cli_volume_plot(&plot_out, &p, tr.n, tr.samples, tr.estimate, tr.half, exact, perr,
                             sizeof perr) != 0) {
             fprintf(stderr, "so8t volume: --plot: %s\n", perr);
             rc = CLI_FAIL;
@@ -350,6 +364,7 @@ int cmd_volume(int argc, char **argv)
     FILE *jf = open_memstream(&jtext, &jlen);
     if (!jf) {
         cli_problem_free(&prob);
+        cli_atomic_abort(&plot_out);
         fprintf(stderr, "so8t volume: out of memory\n");
         return CLI_FAIL;
     }
@@ -401,6 +416,23 @@ int cmd_volume(int argc, char **argv)
             cli_json_string(&j, "gpu_unavailable", why);
         }
     }
+    if (explain && json) {
+        /* one JSON object: the explainer reads the result so far (closed here), and its
+           answer becomes the member "explanation" */
+        int bad = fflush(jf) != 0;
+        char *whole = bad ? NULL : malloc(jlen + 2);
+        if (whole) {
+            memcpy(whole, jtext, jlen);
+            memcpy(whole + jlen, "}", 2);
+            if (cli_explain_json_text(whole, model, &j) == CLI_FAIL)
+                rc = CLI_FAIL;
+            free(whole);
+        } else {
+            fprintf(stderr, "so8t volume: --explain: out of memory\n");
+            cli_json_null(&j, "explanation");
+            rc = CLI_FAIL;
+        }
+    }
     cli_json_end_object(&j);
     cli_json_finish(&j);
     fclose(jf);
@@ -437,8 +469,8 @@ int cmd_volume(int argc, char **argv)
             printf("  %-14s %.15g   z = %.2f%s\n", "exact", exact, z,
                    fabs(z) <= 5 ? "" : "  (more than 5 se away!)");
     }
-    if (explain)
-        rc = cli_explain_json_text(jtext, model, json);
+    if (explain && !json && cli_explain_json_text(jtext, model, NULL) == CLI_FAIL)
+        rc = CLI_FAIL;
     free(jtext);
     cli_problem_free(&prob);
     if (verify && have_gpu && (!identical || fabs(agree_z) > 5))

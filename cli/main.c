@@ -42,7 +42,7 @@ static void print_usage(FILE *f)
                "Exit status: 0 ok, 1 a failed check or unreadable input, 2 a usage error.\n");
 }
 
-int main(int argc, char **argv)
+static int run_command(int argc, char **argv)
 {
     if (argc < 2) {
         print_usage(stderr);
@@ -61,4 +61,14 @@ int main(int argc, char **argv)
         if (!strcmp(name, subcommands[i].name))
             return subcommands[i].run(argc - 1, argv + 1);
     return cli_usage_error(NULL, "unknown command '%s'", name);
+}
+
+int main(int argc, char **argv)
+{
+    int status = run_command(argc, argv);
+    const char *cmd = NULL;
+    for (size_t i = 0; argc > 1 && i < N_SUBCOMMANDS; i++)
+        if (!strcmp(argv[1], subcommands[i].name))
+            cmd = subcommands[i].name;
+    return cli_stdout_close(cmd, status); /* every command's stdout checked here */
 }

@@ -77,7 +77,8 @@ typedef struct {
     void *progress_user;
     /* checkpoints (for convergence plots): when set, a fixed-N run proceeds in batches of
        1, 2, 4, ... blocks and calls this with the running result after each (the final
-       result is unchanged: batches never change the numbers). May be NULL. */
+       result is unchanged: batches never change the numbers); a rel_err run calls it after
+       each of its batches. May be NULL. */
     void (*checkpoint)(void *user, const struct mc_result_s *partial);
     void *checkpoint_user;
 } mc_options;

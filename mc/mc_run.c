@@ -166,6 +166,10 @@ int mc_estimate(const mc_problem *p, const mc_options *o, mc_result *out, char *
                 return st;
             done_blocks = nb;
             mc_finalize(&pl, &acc, out);
+            if (o->checkpoint) { /* --plot: the running result after each batch */
+                out->backend = be;
+                o->checkpoint(o->checkpoint_user, out);
+            }
             double hw = 1.959963984540054 * out->rel_error;
             if ((out->estimate > 0 && hw <= o->rel_err) || pl.kp.samples >= cap)
                 break;

@@ -74,7 +74,7 @@ if grep -q '<svg' "$svg" && grep -q 'exact' "$svg"; then ok; else bad "--plot wr
 if command -v rsvg-convert >/dev/null; then
     if rsvg-convert "$svg" -o "$png" && [ -s "$png" ]; then ok; else bad "rsvg-convert could not render the plot"; fi
 fi
-expect_rc 1 "$SO8T" volume -d 3 -n 1e4 --plot /nonexistent-dir/x.svg
+expect_rc 2 "$SO8T" volume -d 3 -n 1e4 --plot /nonexistent-dir/x.svg  # found before the run
 rm -f "$svg" "$png"
 
 # so8t run --modelfile: a bad Modelfile is a usage error naming the line, a missing one exit 1

@@ -110,6 +110,7 @@ if "$SO8T" info 2>/dev/null | grep -q "not compiled in"; then
     expect_rc 1 "$SO8T" rotations -n 10 --backend cuda
     expect_grep "without CUDA" err
 fi
-expect_rc 1 "$SO8T" rotations -n 10 --backend cpu --out "$tmp/no/such/dir/x.bin"
-expect_grep "cannot open" err
+# a bad output name is a usage error, found before any rotation is made
+expect_rc 2 "$SO8T" rotations -n 10 --backend cpu --out "$tmp/no/such/dir/x.bin"
+expect_grep "cannot write .*x.bin.*folder does not exist" err
 summary
