@@ -16,6 +16,7 @@
 #include "llm/internal.h" /* sampler and model internals: explain is part of llm/ */
 #include "llm/llm.h"
 #include "llm/numcheck.h"
+#include "llm/result_check.h"
 
 #include <omp.h>
 
@@ -170,6 +171,16 @@ static void fmt_pm(char *b, size_t n, double est, double se)
     }
 }
 
+/* v alone, rounded as fmt_pm would round it next to the standard error se (any se: 0,
+ * inf and NaN included). */
+static void fmt_at(char *b, size_t n, double v, double se)
+{
+    fmt_pm(b, n, v, se);
+    char *pm = strstr(b, " ± ");
+    if (pm)
+        *pm = '\0';
+}
+
 /* Keeps only [A-Za-z0-9_.-], at most 31 bytes: JSON strings are hostile. */
 static void clean_word(char *b, size_t n, const char *s)
 {
@@ -235,7 +246,7 @@ typedef struct {
     char method[32], backend[32];
     double samples, est, se, lo, hi, rel;
     int have_ci, have_rel;
-    int have_exact;
+    int have_exact, agrees; /* agrees: within 5 se, or (se = 0) equal up to rounding */
     double exact, z;
     int have_cpu, have_gpu, have_identical, identical;
     char gpu_why[128]; /* why the GPU did not run (from "gpu_unavailable"), or "" */
@@ -262,7 +273,7 @@ static void derive_geometry(result_info *ri)
 {
     double d = ri->dim, a = ri->a, r = ri->r;
     ri->have_cube = ri->have_ball = 0;
-    if (!ri->have_geom || !(d >= 1) || d > 100000 || !(a > 0) || !(r > 0))
+    if (!ri->have_geom || !(d >= 1) || d > 100000 || !(a > 0) || !(r >= 0))
         return;
     double lcube = d * log(2 * a);
     if (fabs(lcube) < 690) {
@@ -271,7 +282,7 @@ static void derive_geometry(result_info *ri)
     }
     double lball = (d / 2) * log(M_PI) + d * log(r) - lgamma(d / 2 + 1);
     double lsph = log(2.0) + (d / 2) * log(M_PI) + (d - 1) * log(r) - lgamma(d / 2);
-    if (fabs(lball) < 690 && fabs(lsph) < 690) {
+    if (r > 0 && fabs(lball) < 690 && fabs(lsph) < 690) { /* r = 0: no ball to compare with */
         ri->ball_vol = exp(lball);
         ri->sphere_area = exp(lsph);
         ri->have_ball = 1;
@@ -295,7 +306,7 @@ static int read_volume_like(const cJSON *o, result_info *ri, char *err, size_t e
     if (!jnum(o, "half_side", &ri->a))
         ri->a = 1;
     if (ri->have_geom && (ri->dim < 1 || ri->dim > 100000 || ri->dim != floor(ri->dim) ||
-                          !(ri->r > 0) || !(ri->a > 0)))
+                          !(ri->r >= 0) || !(ri->a > 0)))
         ri->have_geom = 0;
     ri->centred = 1;
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "center");
@@ -347,7 +358,15 @@ static int read_volume(const cJSON *o, result_info *ri, char *err, size_t errlen
     ri->have_rel = jnum(o, "rel_error", &ri->rel);
     ri->have_exact = jnum(o, "exact", &ri->exact);
     if (ri->have_exact && !jnum(o, "z", &ri->z))
-        ri->z = ri->se > 0 ? (ri->est - ri->exact) / ri->se : NAN;
+        ri->z = ri->se > 0 ? (ri->est - ri->exact) / ri->se : ri->est == ri->exact ? 0 : NAN;
+    if (ri->have_exact && isfinite(ri->z)) {
+        ri->agrees = fabs(ri->z) <= Z_AGREE;
+    } else if (ri->have_exact) {
+        /* std_error 0 and a difference: only rounding of the sums can excuse it */
+        double diff = fabs(ri->est - ri->exact);
+        ri->agrees = (ri->have_ci && ri->lo <= ri->exact && ri->exact <= ri->hi) ||
+                     diff <= 1e-9 * fmax(fabs(ri->est), fabs(ri->exact));
+    }
     const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(o, "cpu");
     const cJSON *gpu = cJSON_GetObjectItemCaseSensitive(o, "gpu");
     ri->have_cpu = cJSON_IsObject(cpu);
@@ -383,7 +402,7 @@ static int read_volume(const cJSON *o, result_info *ri, char *err, size_t errlen
         ri->frac_cube = NAN;
     ri->frac_ball = ri->have_ball && !strcmp(ri->quantity, "volume") ? ri->est / ri->ball_vol
                                                                      : NAN;
-    ri->yn.exact_agrees = ri->have_exact && isfinite(ri->z) ? fabs(ri->z) <= Z_AGREE : -1;
+    ri->yn.exact_agrees = ri->have_exact ? ri->agrees : -1;
     ri->yn.backends_identical = ri->have_identical && ri->have_gpu ? ri->identical : -1;
     ri->yn.tests_pass = -1;
     return LLM_OK;
@@ -536,6 +555,8 @@ static int read_result(const char *json_text, cJSON **root, result_info *ri, cha
                 "field)");
         rc = LLM_ERR_FORMAT;
     }
+    if (!rc)
+        rc = llm_result_check(o, err, errlen); /* possible numbers only, see result_check.h */
     if (rc) {
         cJSON_Delete(o);
         return rc;
@@ -612,7 +633,8 @@ static void build_facts(llm_strbuf *f, const result_info *ri)
             llm_strbuf_add(f, "%s", ri->quantity);
         llm_strbuf_add(f, "\n");
         fmt_count(x, sizeof x, ri->samples);
-        llm_strbuf_add(f, "- samples: %s\n", x);
+        if (isfinite(ri->samples))
+            llm_strbuf_add(f, "- samples: %s\n", x);
         fmt_pm(x, sizeof x, ri->est, ri->se);
         llm_strbuf_add(f, "- estimate: %s\n", x);
         if (ri->have_gpu && ri->have_cpu && ri->have_identical) {
@@ -626,8 +648,10 @@ static void build_facts(llm_strbuf *f, const result_info *ri)
         if (ri->have_exact) {
             fmt_g(x, sizeof x, ri->exact, 8);
             fmt_sig(y, sizeof y, fabs(ri->z), 2);
-            llm_strbuf_add(f, "- exact value: %s\n- standard errors away: %s\n- agrees: %s\n", x, y,
-                   fabs(ri->z) <= Z_AGREE ? "yes" : "no");
+            llm_strbuf_add(f, "- exact value: %s\n", x);
+            if (isfinite(ri->z))
+                llm_strbuf_add(f, "- standard errors away: %s\n", y);
+            llm_strbuf_add(f, "- agrees: %s\n", ri->agrees ? "yes" : "no");
         }
         if (isfinite(ri->frac_cube)) {
             fmt_sig(x, sizeof x, 100 * ri->frac_cube, 3);
@@ -664,6 +688,8 @@ static void build_facts(llm_strbuf *f, const result_info *ri)
         break;
     case LLM_RESULT_ROTATIONS:
         fmt_count(x, sizeof x, ri->samples);
+        if (!isfinite(ri->samples)) /* not in the result */
+            snprintf(x, sizeof x, "some");
         if (isfinite(ri->dim))
             llm_strbuf_add(f, "- task: %s random rotations in %d dimensions, SO(%d)\n", x, (int)ri->dim,
                    (int)ri->dim);
@@ -705,6 +731,12 @@ static void geometry_sentence(llm_strbuf *t, const result_info *ri, double frac)
     char a[32], r[32], c[32], p[32], n[32];
     if (!ri->have_geom || !isfinite(frac))
         return;
+    if (ri->r == 0) {
+        llm_strbuf_add(t, " A ball of radius 0 is a single point, so the overlap has no %s: "
+                          "the value is exactly 0.",
+                       !strcmp(ri->quantity, "surface") ? "area" : "volume");
+        return;
+    }
     int d = (int)ri->dim;
     fmt_g(a, sizeof a, ri->a, 6);
     fmt_g(r, sizeof r, ri->r, 6);
@@ -756,15 +788,24 @@ static void build_template(llm_strbuf *t, const result_info *ri)
             describe_body(t, ri);
         else
             llm_strbuf_add(t, "a %s", ri->quantity);
-        llm_strbuf_add(t, " from %s random samples (method %s, backend %s).", x, ri->method,
-               ri->backend);
+        if (ri->samples == 0) /* known without sampling (e.g. disjoint bodies) */
+            llm_strbuf_add(t, " without random samples, because the value is known exactly "
+                              "(method %s, backend %s).",
+                           ri->method, ri->backend);
+        else if (isfinite(ri->samples))
+            llm_strbuf_add(t, " from %s random samples (method %s, backend %s).", x,
+                           ri->method, ri->backend);
+        else
+            llm_strbuf_add(t, " by random sampling (method %s, backend %s).", ri->method,
+                           ri->backend);
         fmt_pm(x, sizeof x, ri->est, ri->se);
-        llm_strbuf_add(t, " The estimate is %s, where ± is one standard error", x);
+        if (ri->se > 0)
+            llm_strbuf_add(t, " The estimate is %s, where ± is one standard error", x);
+        else
+            llm_strbuf_add(t, " The estimate is %s, with a standard error of 0", x);
         if (ri->have_ci) {
-            fmt_pm(y, sizeof y, ri->lo, ri->se);
-            fmt_pm(z, sizeof z, ri->hi, ri->se);
-            *strchr(y, ' ') = '\0';
-            *strchr(z, ' ') = '\0';
+            fmt_at(y, sizeof y, ri->lo, ri->se);
+            fmt_at(z, sizeof z, ri->hi, ri->se);
             llm_strbuf_add(t, "; the 95%% interval runs from %s to %s", y, z);
         }
         llm_strbuf_add(t, ".");
@@ -787,7 +828,16 @@ static void build_template(llm_strbuf *t, const result_info *ri)
         if (ri->have_exact) {
             fmt_g(x, sizeof x, ri->exact, 8);
             fmt_sig(y, sizeof y, fabs(ri->z), 2);
-            if (fabs(ri->z) <= Z_AGREE)
+            fmt_sig(z, sizeof z, fabs(ri->est - ri->exact), 2);
+            if (!isfinite(ri->z) && ri->agrees)
+                llm_strbuf_add(t, " The exact value is %s; the estimate, with a standard error of "
+                                  "0, equals it up to the rounding of its sums, so they agree.",
+                               x);
+            else if (!isfinite(ri->z))
+                llm_strbuf_add(t, " The exact value is %s, and the estimate, with a standard error "
+                                  "of 0, differs from it by %s, so it does not agree with it.",
+                               x, z);
+            else if (ri->agrees)
                 llm_strbuf_add(t, " The exact value is %s, %s standard errors away, so the estimate "
                           "agrees with it (the check allows 5).",
                        x, y);
@@ -827,6 +877,8 @@ static void build_template(llm_strbuf *t, const result_info *ri)
         break;
     case LLM_RESULT_ROTATIONS:
         fmt_count(x, sizeof x, ri->samples);
+        if (!isfinite(ri->samples)) /* not in the result */
+            snprintf(x, sizeof x, "some");
         if (isfinite(ri->dim))
             llm_strbuf_add(t, "so8t drew %s uniformly random (Haar) rotations of SO(%d) on the %s "
                       "backend.",
