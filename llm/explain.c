@@ -20,6 +20,8 @@
 
 #include <omp.h>
 
+#include "so8t_threads.h"
+
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <math.h>
@@ -1422,8 +1424,7 @@ static int model_generate(void *user, const char *prompt, uint64_t seed, char **
     llm_model *m = g->model;
     llm_params p = g->params;
     p.seed = seed;
-    if (p.num_thread > 0)
-        omp_set_num_threads(p.num_thread);
+    omp_set_num_threads(so8t_threads_resolve(p.num_thread)); /* OMP_NUM_THREADS capped */
     const int n_vocab = llm_model_n_vocab(m), n_ctx = llm_model_n_ctx(m);
     int max_gen = p.num_predict > 0 ? p.num_predict : 160;
     int rc;
