@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #define MAX_INPUT (16u << 20)
 
@@ -183,6 +184,12 @@ int cmd_explain(int argc, char **argv)
         in = fopen(input, "rb");
         if (!in) {
             fprintf(stderr, "so8t explain: cannot open %s: %s\n", input, strerror(errno));
+            return CLI_FAIL;
+        }
+        struct stat st;
+        if (fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen opens folders */
+            fclose(in);
+            fprintf(stderr, "so8t explain: %s is a directory, not a result (JSON) file\n", input);
             return CLI_FAIL;
         }
     }

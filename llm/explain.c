@@ -1731,10 +1731,16 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
             snprintf(reason, sizeof reason,
                      "no model given; use --model F.gguf, set SO8T_MODEL or run 'make model'");
         } else if (!file_exists(path)) {
-            snprintf(reason, sizeof reason, "the model file %.900s does not exist%s", path,
-                     mf ? " (Modelfile FROM must name a GGUF file; Ollama model names are not "
-                          "supported)"
-                        : " (run 'make model' to fetch the default one)");
+            struct stat st;
+            int there = stat(path, &st) == 0;
+            snprintf(reason, sizeof reason, "the model file %.800s %s%s", path,
+                     !there               ? "does not exist"
+                     : S_ISDIR(st.st_mode) ? "is a directory, not a GGUF file"
+                                           : "is not a regular file",
+                     mf    ? " (Modelfile FROM must name a GGUF file; Ollama model names are not "
+                             "supported)"
+                     : !there ? " (run 'make model' to fetch the default one)"
+                              : "");
         } else {
             char lerr[512] = "";
             llm_params_default(&mg.params);

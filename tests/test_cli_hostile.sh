@@ -76,4 +76,27 @@ if ! (command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q GP
     expect_grep 'backend cuda' err
 fi
 
+# ---- a folder where a file belongs: say so (was "does not exist" or "read error") ----
+mkdir -p "$T/models.d"
+expect_rc 1 "$SO8T" run -m "$T/models.d" -p hi
+expect_grep 'is a directory, not a GGUF file' err
+expect_rc 1 "$SO8T" info "$T/models.d"
+expect_grep 'is a directory, not a GGUF file' err
+expect_rc 0 "$SO8T" explain tests/fixtures/explain/volume_d8.json --model "$T/models.d"
+expect_grep 'is a directory, not a GGUF file' out
+printf 'FROM %s\n' "$T/models.d" >"$T/Modelfile"
+expect_rc 0 "$SO8T" explain tests/fixtures/explain/volume_d8.json --modelfile "$T/Modelfile"
+expect_grep 'is a directory, not a GGUF file' out
+expect_rc 1 "$SO8T" explain tests/fixtures/explain/volume_d8.json --modelfile "$T/models.d"
+expect_grep 'is a directory, not a Modelfile' err
+expect_rc 1 "$SO8T" explain "$T/models.d"
+expect_grep 'is a directory' err
+expect_rc 1 "$SO8T" volume -d 3 -n 10 --rotation "$T/models.d"
+expect_grep 'is a directory' err
+expect_rc 1 "$SO8T" run -m "$T/no-such.gguf" -p hi
+expect_grep 'does not exist' err
+mkfifo "$T/fifo.gguf"
+expect_rc 1 timeout 10 "$SO8T" info "$T/fifo.gguf" # a FIFO must not hang the open
+expect_grep 'not a regular file' err
+
 summary
