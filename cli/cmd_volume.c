@@ -327,7 +327,10 @@ int cmd_volume(int argc, char **argv)
             if (gs == 0)
                 exact = gr.value;
             else
-                fprintf(stderr, "so8t volume: exact value unavailable: %s\n", err);
+                /* a warning with exit 0: the estimate does not depend on it */
+                fprintf(stderr, "so8t volume: warning: no exact value to compare with (%s); "
+                                "the estimate stands\n",
+                        err);
         }
         if (isfinite(exact))
             z = main_res->std_error > 0 ? (main_res->estimate - exact) / main_res->std_error

@@ -99,4 +99,24 @@ mkfifo "$T/fifo.gguf"
 expect_rc 1 timeout 10 "$SO8T" info "$T/fifo.gguf" # a FIFO must not hang the open
 expect_grep 'not a regular file' err
 
+# ---- an exact failure: "error" with exit 1 in 'exact' (was "warning" with exit 1); in
+# 'volume --exact' a warning with exit 0 (the estimate stands). d = 128, r = 11.3 failed
+# to converge when this was written; whatever fails, the label must match the status. ----
+for args in "-d 128 -r 11.3" "-d 128 -r 11.31" "-d 8 -r 1.5"; do
+    # shellcheck disable=SC2086
+    "$SO8T" exact $args >/dev/null 2>"$T/err"
+    rc=$?
+    if [ $rc -eq 1 ]; then
+        grep -q '^so8t exact: error: ' "$T/err" && ok || bad "exact $args: exit 1 without 'error:'"
+    fi
+    grep -q 'warning' "$T/err" && bad "exact $args: a 'warning' from exact (exit $rc)" || ok
+    # shellcheck disable=SC2086
+    "$SO8T" volume $args -n 1e4 --exact >/dev/null 2>"$T/err"
+    rc=$?
+    [ $rc -eq 0 ] && ok || bad "volume $args --exact: exit $rc"
+    if grep -q 'exact' "$T/err"; then
+        grep -q '^so8t volume: warning: no exact value' "$T/err" && ok || bad "volume $args: unlabelled"
+    fi
+done
+
 summary
