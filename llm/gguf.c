@@ -697,10 +697,7 @@ int llm_gguf_open(const char *path, llm_gguf **out, char *err, size_t errlen)
     /* O_NONBLOCK: a FIFO given as the model must not hang the open (it is refused below) */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
-        if (errno == ENOENT)
-            set_err(err, errlen, "'%s' does not exist", path);
-        else
-            set_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        set_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
         return LLM_ERR_IO;
     }
     struct stat st;

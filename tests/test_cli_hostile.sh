@@ -94,7 +94,7 @@ expect_grep 'is a directory' err
 expect_rc 1 "$SO8T" volume -d 3 -n 10 --rotation "$T/models.d"
 expect_grep 'is a directory' err
 expect_rc 1 "$SO8T" run -m "$T/no-such.gguf" -p hi
-expect_grep 'does not exist' err
+expect_grep 'No such file or directory' err
 mkfifo "$T/fifo.gguf"
 expect_rc 1 timeout 10 "$SO8T" info "$T/fifo.gguf" # a FIFO must not hang the open
 expect_grep 'not a regular file' err
