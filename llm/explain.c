@@ -746,11 +746,12 @@ static void geometry_sentence(llm_strbuf *t, const result_info *ri, double frac)
     fmt_sig(p, sizeof p, 100 * frac, 3);
     if (!strcmp(ri->quantity, "surface")) {
         fmt_count(n, sizeof n, ri->n_faces);
+        /* "Only" when under half of the sphere is inside (near r = a most of it is) */
         if (ri->centred && ri->r > ri->a && ri->r < ri->corner)
-            llm_strbuf_add(t, " Only %s%% of the sphere's surface lies inside the cube: a sphere of "
+            llm_strbuf_add(t, " %s%s%% of the sphere's surface lies inside the cube: a sphere of "
                       "radius %s pokes out through all %s faces of the cube (at distance %s) "
                       "while staying short of its corners (at distance %s).",
-                   p, r, n, a, c);
+                   frac < 0.5 ? "Only " : "", p, r, n, a, c);
         else
             llm_strbuf_add(t, " %s%% of the sphere's surface lies inside the cube.", p);
         return;
@@ -759,7 +760,16 @@ static void geometry_sentence(llm_strbuf *t, const result_info *ri, double frac)
         llm_strbuf_add(t, " The overlap fills %s%% of the cube.", p);
         return;
     }
-    if (ri->r <= ri->a)
+    /* The corner sentences state the high-dimensional effect; they are true only where it
+     * is there: the inscribed ball fills under half the cube from d = 4 on (52 % at d = 3,
+     * 79 % at d = 2, all of it at d = 1), and a bigger ball leaves "much" outside only while
+     * it fills under half. Elsewhere a plain sentence. */
+    double lin = (d / 2.0) * log(M_PI) - lgamma(d / 2.0 + 1) - d * log(2.0);
+    if (ri->r <= ri->a && !(lin < log(0.5)))
+        llm_strbuf_add(t, " The ball fits inside the cube, so the overlap is the whole ball: %s%% of "
+                          "the cube.",
+                       p);
+    else if (ri->r <= ri->a)
         llm_strbuf_add(t, " The ball fits inside the cube, so the overlap is the whole ball, yet it fills "
                   "only %s%% of the cube: in %d dimensions most of a cube's volume sits out "
                   "towards its corners (at distance %s), far from the centre.",
@@ -770,9 +780,13 @@ static void geometry_sentence(llm_strbuf *t, const result_info *ri, double frac)
         else
             snprintf(n, sizeof n, "2^%d", d);
         llm_strbuf_add(t, " The overlap fills %s%% of the cube: the ball reaches past the cube's faces "
-                  "(at distance %s) but not its %s corners (at distance %s), and in %d "
-                  "dimensions much of a cube's volume lies out in those corners.",
-               p, a, n, c, d);
+                  "(at distance %s) but not its %s corners (at distance %s)",
+               p, a, n, c);
+        if (frac < 0.5)
+            llm_strbuf_add(t, ", and in %d dimensions much of a cube's volume lies out in those "
+                              "corners",
+                           d);
+        llm_strbuf_add(t, ".");
     } else
         llm_strbuf_add(t, " The ball contains the whole cube (its corners are at distance %s), so the "
                   "overlap is the cube itself: %s%% of it.",

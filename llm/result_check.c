@@ -126,7 +126,21 @@ static int over_limit(double v, double slack, double llimit)
     return v > exp(llimit) * (1 + REL_TOL) + slack;
 }
 
-/* `frac` (given as key) must be v / exp(llimit), within [0, 1 + slack / limit]. */
+/* The log of a value that may have underflowed to 0: log(v), else the result's own log
+ * field ("log_estimate" / "log_value") when it has one, else -inf. */
+static double value_log(const cJSON *o, double v)
+{
+    double l;
+    if (v > 0)
+        return log(v);
+    if (get_num(o, "log_estimate", &l) == 1 || get_num(o, "log_value", &l) == 1)
+        return l;
+    return -INFINITY;
+}
+
+/* `frac` (given as key) must be v / exp(llimit), within [0, 1 + slack / limit]. Compared in
+ * logs; a fraction below the double range is 0 (r = 1e150 in 8 dimensions: 256 of a ball
+ * of 1e1200), which is fine. */
 static int check_fraction(const ctx *c, const cJSON *o, const char *key, double v, double slack,
                           double llimit, int bounded)
 {
@@ -141,12 +155,14 @@ static int check_fraction(const ctx *c, const cJSON *o, const char *key, double 
     double lslack = slack > 0 ? log(slack) - llimit : -INFINITY;
     if (bounded && f > 1 + REL_TOL + (lslack > -700 ? exp(fmin(lslack, 700)) : 0))
         return fail(c, "'%s' is %.17g; it cannot exceed 1", key, f);
-    if (f > 1e-300 && v > 1e-300) {
-        double want = log(v) - llimit;
+    double want = value_log(o, v) - llimit; /* log of the fraction the value gives */
+    if (f > 1e-300 && want > -690) {
         if (fabs(log(f) - want) > REL_TOL)
             return fail(c, "'%s' is %.17g but the value / limit is %.17g", key, f, exp(want));
-    } else if ((f == 0) != (v == 0) && fabs(log(fmax(f, v))) < 690 && v > 1e-300) {
-        return fail(c, "'%s' is %.17g but the value is %.17g", key, f, v);
+    } else if (f == 0 && want > -690) {
+        return fail(c, "'%s' is 0 but the value / limit is %.6g", key, exp(want));
+    } else if (f > 1e-300 && want == -INFINITY) {
+        return fail(c, "'%s' is %.17g but the value is 0", key, f);
     }
     return 0;
 }

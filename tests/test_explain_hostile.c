@@ -335,11 +335,52 @@ static void test_sweep(void)
     printf("sweep: %d explained, %d refused\n", n_ok, n_refused);
 }
 
+/* The geometry sentences are true at the extremes: the corner story ("most of a cube's
+ * volume sits out towards its corners") only where it holds, never for d = 1 or 2; a ball
+ * of radius 1e150 contains the cube (no "tiny" anything). */
+static void test_sentences(void)
+{
+    static const struct {
+        const char *json, *must, *must_not;
+    } cases[] = {
+        {"{\"quantity\":\"volume\",\"dim\":1,\"half_side\":1,\"radius\":0.5,\"value\":1}",
+         "the whole ball: 50.0% of the cube.", "corners"},
+        {"{\"quantity\":\"volume\",\"dim\":2,\"half_side\":1,\"radius\":0.9,"
+         "\"value\":2.544690049}",
+         "the whole ball: 63.6% of the cube.", "most of a cube"},
+        {"{\"quantity\":\"volume\",\"dim\":2,\"half_side\":1,\"radius\":1.3,"
+         "\"value\":3.946180155}",
+         "not its 4 corners (at distance 1.41).", "much of a cube"},
+        {"{\"quantity\":\"volume\",\"dim\":8,\"half_side\":1,\"radius\":0.9,"
+         "\"value\":1.747142485}",
+         "most of a cube's volume sits out towards its corners", NULL},
+        {"{\"quantity\":\"volume\",\"dim\":8,\"half_side\":1,\"radius\":1.5,"
+         "\"value\":83.16405142}",
+         "much of a cube's volume lies out in those corners", NULL},
+        {"{\"quantity\":\"volume\",\"dim\":8,\"half_side\":1,\"radius\":1e150,"
+         "\"value\":256,\"fraction_of_cube\":1,\"fraction_of_ball\":0}",
+         "The ball contains the whole cube", "tiny"},
+        {"{\"quantity\":\"surface\",\"dim\":2,\"half_side\":1,\"radius\":1.05,"
+         "\"value\":3.994649599}",
+         "60.5% of the sphere's surface lies inside", "Only"},
+    };
+    char err[512], *text;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = llm_explain_template(cases[i].json, &text, NULL, err, sizeof err);
+        CHECK_MSG(rc == 0 && text && strstr(text, cases[i].must) &&
+                      (!cases[i].must_not || !strstr(text, cases[i].must_not)),
+                  "sentence case %zu: rc %d (%s): %s", i, rc, err, rc == 0 ? text : "");
+        if (rc == 0)
+            free(text);
+    }
+}
+
 int main(void)
 {
     test_table();
     test_zero_se();
     test_kinds();
     test_sweep();
+    test_sentences();
     return test_summary();
 }
