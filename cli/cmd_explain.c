@@ -42,7 +42,9 @@ static void usage(FILE *f)
             "  -h, --help           this help\n"
             "\n"
             "Exit status: 0 an explanation was printed (model or template), 1 the input is\n"
-            "unreadable or not a so8t result, 2 a usage error (bad option, bad Modelfile).\n");
+            "unreadable, not a so8t result, or contradicts itself (an impossible estimate,\n"
+            "a z that does not follow from it; the message names the field), 2 a usage\n"
+            "error (bad option, bad Modelfile).\n");
 }
 
 static char *read_all(FILE *f, size_t *n_out, int *too_big)
