@@ -278,24 +278,34 @@ static int check_estimate(const ctx *c, const cJSON *o, const limits *g, int top
     if (hz && !hex)
         return fail(c, "'z' is given without the 'exact' value it compares with");
     if (hz) {
-        /* z = (estimate − exact) / std_error (docs/json.md). With std_error 0 that is ±inf
-         * (null in JSON); a finite z there may only say what the numbers say: agreement
-         * when the interval holds the exact value or they differ by rounding alone. */
-        double diff = est - ex;
-        if (se > 0) {
-            double want = diff / se;
-            if (fabs(z - want) > REL_TOL * (1 + fabs(want)))
-                return fail(c, "'z' is %.17g but (estimate − exact) / std_error is %.17g", z,
-                            want);
-        } else {
-            int agree = diff == 0 || (have_ci && l <= ex && ex <= h) ||
-                        fabs(diff) <= 1e-9 * fmax(fabs(est), fabs(ex));
-            int sign_ok = z == 0 ? agree : diff > 0 ? z > 0 : z < 0;
-            if ((diff == 0 && z != 0) || !sign_ok || (fabs(z) <= SE_ALLOW) != agree)
-                return fail(c, "'z' is %.17g but the estimate %.17g (standard error 0) %s the "
-                               "exact value %.17g",
-                            z, est, agree ? "equals" : "differs from", ex);
-        }
+        /* z = (estimate − exact) / std_error (docs/json.md), or a z from the interval's
+         * own statistics (binomial tails for counts, Student t, a rounding allowance):
+         * then |z| <= 1.96 exactly when ci95 holds the exact value. Either form is taken;
+         * a z that follows from neither, has the wrong sign, or says "agrees" (|z| <= 5)
+         * where the exact value lies beyond 5 standard errors and 6 of the interval's
+         * half-widths (the 5-sigma bound of a rare count is up to 5 of them) is refused. */
+        double dev = est - ex, slack = 1e-9 * fmax(fabs(est), fabs(ex));
+        int in_ci = have_ci && l - slack <= ex && ex <= h + slack;
+        int strict = se > 0 && fabs(z - dev / se) <= REL_TOL * (1 + fabs(dev / se));
+        int by_ci = have_ci && (in_ci ? fabs(z) <= 1.96 * (1 + REL_TOL) + 1e-9
+                                      : fabs(z) >= 1.96 * (1 - REL_TOL));
+        int sign_ok = z == 0 || (z > 0) == (dev > 0);
+        double hw = dev > 0 ? est - l : h - est; /* the half-width towards the exact value */
+        int near = fabs(dev) <= SE_ALLOW * se * (1 + REL_TOL) + slack ||
+                   (have_ci && fabs(dev) <= 6 * hw + slack);
+        if (!strict && !by_ci)
+            return fail(c, "'z' is %.17g but (estimate − exact) / std_error is %.17g%s", z,
+                        se > 0 ? dev / se : copysign(INFINITY, dev),
+                        !have_ci ? ""
+                        : in_ci  ? " and ci95 holds the exact value (|z| <= 1.96)"
+                                 : " and ci95 does not hold the exact value (|z| > 1.96)");
+        if (!sign_ok)
+            return fail(c, "'z' is %.17g but the estimate %.17g is %s the exact value %.17g", z,
+                        est, dev > 0 ? "above" : "below", ex);
+        if (fabs(z) <= SE_ALLOW && !near)
+            return fail(c, "'z' is %.17g (agreement) but the estimate %.17g ± %.3g is %.3g away "
+                           "from the exact value %.17g",
+                        z, est, se, fabs(dev), ex);
     }
     return 0;
 }

@@ -9,7 +9,9 @@
  *     sphere's area) plus 5 standard errors; std_error >= 0; samples a whole number, >= 1
  *     unless the value needed no sampling (std_error 0); 0 <= hits <= samples; ci95 = [lo, hi]
  *     with lo <= estimate <= hi; rel_error = std_error / estimate; z = (estimate − exact) /
- *     std_error as docs/json.md defines it; fractions in [0, 1] (plus the 5-se allowance)
+ *     std_error as docs/json.md defines it, or a z from ci95's own statistics (|z| <= 1.96
+ *     exactly when ci95 holds the exact value), with the right sign, and |z| <= 5 only when
+ *     the exact value is within 5 se or 6 half-widths; fractions in [0, 1] (plus the 5-se allowance)
  *     and equal to estimate / cube volume; "identical": true only with equal hit counts;
  *   - exact: value >= 0 and at most min(cube, ball) plus its error_bound; error_bound >= 0;
  *     fractions in [0, 1];
