@@ -243,6 +243,11 @@ static int check_estimate(const ctx *c, const cJSON *o, const limits *g, int top
     if ((rc = check_counts(c, o, se)))
         return rc;
     const cJSON *ci = cJSON_GetObjectItemCaseSensitive(o, "ci95");
+    if (!ci) { /* a verify case: its estimate and z are the GPU's when it ran, else the CPU's */
+        const cJSON *gpu = cJSON_GetObjectItemCaseSensitive(o, "gpu");
+        const cJSON *part = cJSON_IsObject(gpu) ? gpu : cJSON_GetObjectItemCaseSensitive(o, "cpu");
+        ci = cJSON_IsObject(part) ? cJSON_GetObjectItemCaseSensitive(part, "ci95") : NULL;
+    }
     double l = 0, h = 0;
     int have_ci = 0;
     if (ci && !cJSON_IsNull(ci)) {

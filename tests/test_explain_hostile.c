@@ -260,6 +260,13 @@ static void test_kinds(void)
     CHECK(explain("{\"cases\":[{\"estimate\":-5,\"std_error\":0.1,\"exact\":83,\"z\":0.1}]}",
                   &text, err, sizeof err) == LLM_ERR_FORMAT &&
           strstr(err, "cases[0].") && strstr(err, "'estimate'"));
+    /* a verify case keeps ci95 in its cpu/gpu part; its z may come from that interval */
+    CHECK(explain("{\"cases\":[{\"estimate\":83.71484375,\"std_error\":0.469,\"exact\":83.164,"
+                  "\"z\":1.1717,\"cpu\":{\"hits\":21431,\"samples\":65536,\"estimate\":83.71484375,"
+                  "\"std_error\":0.469,\"ci95\":[82.79,84.63]},\"gpu\":null,\"pass\":true}],"
+                  "\"pass\":true}",
+                  &text, err, sizeof err) == 0);
+    free(text);
     CHECK(explain("{\"tests\":[],\"min_det\":1.1,\"max_det\":0.9}", &text, err, sizeof err) ==
               LLM_ERR_FORMAT &&
           strstr(err, "'min_det'"));
