@@ -765,7 +765,7 @@ static void geometry_sentence(llm_strbuf *t, const result_info *ri, double frac)
      * 79 % at d = 2, all of it at d = 1), and a bigger ball leaves "much" outside only while
      * it fills under half. Elsewhere a plain sentence. */
     double lin = (d / 2.0) * log(M_PI) - lgamma(d / 2.0 + 1) - d * log(2.0);
-    if (ri->r <= ri->a && !(lin < log(0.5)))
+    if (ri->r <= ri->a && (!(lin < log(0.5)) || ri->r < 0.5 * ri->a)) /* a small ball is small */
         llm_strbuf_add(t, " The ball fits inside the cube, so the overlap is the whole ball: %s%% of "
                           "the cube.",
                        p);
@@ -882,7 +882,11 @@ static void build_template(llm_strbuf *t, const result_info *ri)
                   "uncertainty; Monte Carlo runs are checked against it.");
         if (ri->have_fb && !strcmp(ri->quantity, "volume")) {
             fmt_sig(x, sizeof x, 100 * ri->fraction_ball_json, 3);
-            llm_strbuf_add(t, " It contains %s%% of the ball's volume.", x);
+            if (ri->fraction_ball_json == 0 && ri->value > 0) /* below the double range */
+                llm_strbuf_add(t, " It is a vanishing part of the ball's volume (less than "
+                                  "1e-300 of it).");
+            else
+                llm_strbuf_add(t, " It contains %s%% of the ball's volume.", x);
         }
         if (!strcmp(ri->quantity, "surface"))
             geometry_sentence(t, ri, ri->have_ball ? ri->value / ri->sphere_area : NAN);

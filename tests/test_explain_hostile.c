@@ -384,6 +384,12 @@ static void test_sentences(void)
         {"{\"quantity\":\"volume\",\"dim\":8,\"half_side\":1,\"radius\":1e150,"
          "\"value\":256,\"fraction_of_cube\":1,\"fraction_of_ball\":0}",
          "The ball contains the whole cube", "tiny"},
+        {"{\"quantity\":\"volume\",\"dim\":8,\"half_side\":1,\"radius\":1e150,"
+         "\"value\":256,\"fraction_of_cube\":1,\"fraction_of_ball\":0}",
+         "a vanishing part of the ball's volume", "0% of the ball"},
+        {"{\"quantity\":\"volume\",\"dim\":8,\"half_side\":1,\"radius\":0.1,"
+         "\"value\":4.058712126e-8}",
+         "the whole ball: 1.59e-8% of the cube.", "corners"},
         {"{\"quantity\":\"surface\",\"dim\":2,\"half_side\":1,\"radius\":1.05,"
          "\"value\":3.994649599}",
          "60.5% of the sphere's surface lies inside", "Only"},
