@@ -22,10 +22,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
  * the bad text on stderr and returns CLI_USAGE. They reject NaN, inf, empty strings,
  * trailing garbage and out-of-range values. */
 
-/* A count: "1000", "1e9", "2^30", "1.5e6" (must be a whole number), >= min_value. */
+/* A count: "1000", "1e9", "2^30", "1.5e6" (must be a whole number), >= min_value, read
+ * exactly up to 2^64 - 1 (never through a double, which rounds above 2^53). */
 int cli_parse_count(const char *cmd, const char *opt, const char *s, uint64_t min_value,
                     uint64_t *out);
-/* A 64-bit seed: decimal or 0x-hex, any value. */
+/* A 64-bit seed: decimal ("010" is ten, not octal eight) or 0x-hex, any value. */
 int cli_parse_seed(const char *cmd, const char *opt, const char *s, uint64_t *out);
 /* A finite double in [lo, hi]; lo_open / hi_open make that end exclusive. */
 int cli_parse_double(const char *cmd, const char *opt, const char *s, double lo, int lo_open,

@@ -34,38 +34,140 @@ static int parse_finite(const char *s, double *out)
     return 0;
 }
 
+/* a * b and a + b in uint64_t; 0 on overflow. */
+static int mul_u64(uint64_t a, uint64_t b, uint64_t *out)
+{
+    if (a != 0 && b > UINT64_MAX / a)
+        return 0;
+    *out = a * b;
+    return 1;
+}
+
+/* Plain decimal digits (at least one) into *out, exactly: 1 ok, 0 not digits, -1 too large. */
+static int digits_u64(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+        if (!mul_u64(v, 10, &v) || v > UINT64_MAX - (uint64_t)(s[i] - '0'))
+            return -1;
+        v += (uint64_t)(s[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+/* A count, exactly (no detour through a double, which rounds above 2^53):
+ *   digits            1000000
+ *   digits^digits     2^30
+ *   decimal[e[+]E]    1e6, 1.5e6, 2.5E3 (the whole number it names; 1.5 is not one)
+ * Returns 1 and *out, 0 when s has none of these forms, -1 when it is larger than
+ * UINT64_MAX, -2 when it is not a whole number. */
+static int count_exact(const char *s, uint64_t *out)
+{
+    size_t n = strlen(s);
+    const char *caret = strchr(s, '^');
+    if (caret) {
+        uint64_t base, ex, v = 1;
+        int a = digits_u64(s, (size_t)(caret - s), &base);
+        int b = digits_u64(caret + 1, strlen(caret + 1), &ex);
+        if (a == 0 || b == 0)
+            return 0;
+        if (a < 0 || b < 0)
+            return -1;
+        for (uint64_t i = 0; i < ex; i++) {
+            if (!mul_u64(v, base, &v))
+                return -1;
+            if (v <= 1)
+                break; /* 0^n, 1^n */
+        }
+        *out = ex == 0 ? 1 : v;
+        return 1;
+    }
+    /* mantissa digits (without the point) and the position of the point */
+    char mant[64];
+    size_t nm = 0, frac = 0, i = 0;
+    int point = 0, any = 0;
+    for (; i < n && (isdigit((unsigned char)s[i]) || (s[i] == '.' && !point)); i++) {
+        if (s[i] == '.') {
+            point = 1;
+            continue;
+        }
+        any = 1;
+        if (nm == 0 && s[i] == '0' && !point)
+            continue; /* leading zeros */
+        if (nm + 1 >= sizeof mant)
+            return -1;
+        mant[nm++] = s[i];
+        frac += point;
+    }
+    if (!any)
+        return 0;
+    long ex = 0;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && s[i] == '+')
+            i++;
+        int neg = i < n && s[i] == '-';
+        i += (size_t)neg;
+        if (i == n)
+            return 0;
+        for (; i < n; i++) {
+            if (!isdigit((unsigned char)s[i]))
+                return 0;
+            if (ex < 100000)
+                ex = ex * 10 + (s[i] - '0');
+        }
+        ex = neg ? -ex : ex;
+    }
+    if (i != n)
+        return 0;
+    /* value = mant × 10^(ex − frac); trailing zeros of the mantissa move into the power */
+    long p = ex - (long)frac;
+    while (nm > 0 && mant[nm - 1] == '0') {
+        nm--;
+        p++;
+    }
+    uint64_t v = 0;
+    if (nm == 0) {
+        *out = 0;
+        return 1;
+    }
+    if (p < 0)
+        return -2;
+    int d = digits_u64(mant, nm, &v);
+    if (d < 0)
+        return -1;
+    for (long k = 0; k < p; k++)
+        if (!mul_u64(v, 10, &v))
+            return -1;
+    *out = v;
+    return 1;
+}
+
 int cli_parse_count(const char *cmd, const char *opt, const char *s, uint64_t min_value,
                     uint64_t *out)
 {
-    const char *caret = s ? strchr(s, '^') : NULL;
-    double v;
-    if (caret) {
-        /* base^exponent, both plain non-negative integers, e.g. 2^30 */
-        char base_txt[32];
-        size_t n = (size_t)(caret - s);
-        double base, ex;
-        if (n == 0 || n >= sizeof base_txt)
-            goto bad;
-        memcpy(base_txt, s, n);
-        base_txt[n] = '\0';
-        if (parse_finite(base_txt, &base) || parse_finite(caret + 1, &ex))
-            goto bad;
-        if (base < 0 || ex < 0 || base != floor(base) || ex != floor(ex) || ex > 64)
-            goto bad;
-        v = pow(base, ex);
-    } else if (parse_finite(s, &v)) {
+    uint64_t v = 0;
+    if (!s || !*s)
         goto bad;
-    }
-    if (s[0] == '-' || v < 0)
+    if (s[0] == '-')
         return cli_usage_error(cmd, "%s must not be negative (got '%s')", opt, s);
-    if (v != floor(v))
+    int rc = count_exact(s[0] == '+' ? s + 1 : s, &v);
+    if (rc == 0)
+        goto bad;
+    if (rc == -2)
         return cli_usage_error(cmd, "%s must be a whole number (got '%s')", opt, s);
-    if (v >= 18446744073709551616.0)
-        return cli_usage_error(cmd, "%s is too large (got '%s')", opt, s);
-    if ((uint64_t)v < min_value)
+    if (rc == -1)
+        return cli_usage_error(cmd, "%s is too large: at most %llu (2^64 - 1) (got '%s')", opt,
+                               (unsigned long long)UINT64_MAX, s);
+    if (v < min_value)
         return cli_usage_error(cmd, "%s must be at least %llu (got '%s')", opt,
                                (unsigned long long)min_value, s);
-    *out = (uint64_t)v;
+    *out = v;
     return 0;
 bad:
     return cli_usage_error(cmd, "%s needs a count like 1000000, 1e6 or 2^20 (got '%s')", opt,
@@ -75,13 +177,18 @@ bad:
 int cli_parse_seed(const char *cmd, const char *opt, const char *s, uint64_t *out)
 {
     char *end;
-    if (!s || !*s || s[0] == '-' || isspace((unsigned char)*s))
+    if (!s || !*s || s[0] == '-' || s[0] == '+' || isspace((unsigned char)*s))
         return cli_usage_error(cmd, "%s needs a non-negative integer seed (got '%s')", opt,
                                s ? s : "");
+    /* decimal, or hex with 0x; never octal (strtoull's base 0 reads "010" as 8) */
+    int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
     errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (*end != '\0' || errno == ERANGE)
-        return cli_usage_error(cmd, "%s needs a non-negative integer seed (got '%s')", opt, s);
+    unsigned long long v = strtoull(hex ? s + 2 : s, &end, hex ? 16 : 10);
+    if (*end != '\0' || end == (hex ? s + 2 : s) || errno == ERANGE ||
+        (hex && !isxdigit((unsigned char)s[2])))
+        return cli_usage_error(cmd, "%s needs a non-negative integer seed, decimal or 0x hex, "
+                                    "at most 2^64 - 1 (got '%s')",
+                               opt, s);
     *out = (uint64_t)v;
     return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void cli_problem_init(cli_problem *p)
 {
@@ -86,6 +87,13 @@ static int read_matrix(const char *cmd, const char *path, double *out, int n)
     FILE *f = fopen(path, "r");
     if (!f) {
         fprintf(stderr, "so8t %s: --rotation: cannot open '%s': %s\n", cmd, path, strerror(errno));
+        return CLI_FAIL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen opens folders */
+        fclose(f);
+        fprintf(stderr, "so8t %s: --rotation: '%s' is a directory, not a matrix file\n", cmd,
+                path);
         return CLI_FAIL;
     }
     int count = 0, c, line = 1;

@@ -6,6 +6,8 @@
 
 #include <getopt.h>
 #include <omp.h>
+
+#include "so8t_threads.h"
 #include <string.h>
 
 static void usage(FILE *f)
@@ -71,12 +73,12 @@ int cmd_bench(int argc, char **argv)
         cli_json_begin_object(&j, NULL);
         cli_json_i64(&j, "dim", d);
         cli_json_double(&j, "radius", r);
-        cli_json_i64(&j, "threads", omp_get_max_threads());
+        cli_json_i64(&j, "threads", so8t_threads_default());
         cli_json_double(&j, "baseline_samples_per_second", base);
         cli_json_begin_array(&j, "results");
     } else {
         printf("so8t bench: [-1,1]^%d ∩ B(0, %g), %d CPU threads, %d GPU(s)\n", d, r,
-               omp_get_max_threads(), gpus);
+               so8t_threads_default(), gpus);
         printf("  %-8s %-5s %14s %10s\n", "method", "where", "samples/s", "x baseline");
         printf("  %-8s %-5s %14.4g %10s\n", "baseline", "cpu-1", base, "1");
     }

@@ -31,7 +31,10 @@ static void usage(FILE *f)
                "  -h, --help           this help\n"
                "\n"
                "Example: so8t exact -d 8 -r 1.5        (the classic 8-cube ∩ ball)\n"
-               "         so8t exact -d 4 -r 1.2 --surface   (the 3-sphere inside the 4-cube)\n");
+               "         so8t exact -d 4 -r 1.2 --surface   (the 3-sphere inside the 4-cube)\n"
+               "\n"
+               "Exit status: 0 the value is within its error_bound, 1 error: the method did not\n"
+               "converge (what it got is printed, JSON \"converged\": false), 2 usage error.\n");
 }
 
 static void print_center(FILE *f, const double *c, int d)
@@ -153,7 +156,8 @@ int cmd_exact(int argc, char **argv)
     }
     cli_problem_free(&prob);
     if (st != GEOM_OK) {
-        fprintf(stderr, "so8t exact: warning: %s\n", err);
+        /* not a warning: the value printed is not known to its bound (it may be NaN) */
+        fprintf(stderr, "so8t exact: error: %s\n", err);
         return CLI_FAIL;
     }
     return CLI_OK;

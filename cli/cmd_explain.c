@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #define MAX_INPUT (16u << 20)
 
@@ -41,7 +42,9 @@ static void usage(FILE *f)
             "  -h, --help           this help\n"
             "\n"
             "Exit status: 0 an explanation was printed (model or template), 1 the input is\n"
-            "unreadable or not a so8t result, 2 a usage error (bad option, bad Modelfile).\n");
+            "unreadable, not a so8t result, or contradicts itself (an impossible estimate,\n"
+            "a z that does not follow from it; the message names the field), 2 a usage\n"
+            "error (bad option, bad Modelfile).\n");
 }
 
 static char *read_all(FILE *f, size_t *n_out, int *too_big)
@@ -183,6 +186,12 @@ int cmd_explain(int argc, char **argv)
         in = fopen(input, "rb");
         if (!in) {
             fprintf(stderr, "so8t explain: cannot open %s: %s\n", input, strerror(errno));
+            return CLI_FAIL;
+        }
+        struct stat st;
+        if (fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen opens folders */
+            fclose(in);
+            fprintf(stderr, "so8t explain: %s is a directory, not a result (JSON) file\n", input);
             return CLI_FAIL;
         }
     }

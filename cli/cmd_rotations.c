@@ -275,14 +275,11 @@ int cmd_rotations(int argc, char **argv)
         if (sampler != SO8_SAMPLER_HAAR)
             return cli_usage_error(CMD, "--sampler %s runs on the CPU only; use --backend cpu",
                                    sampler == SO8_SAMPLER_TORUS ? "torus" : "nosignfix");
-        if (!so8_cuda_compiled()) {
-            fprintf(stderr, "so8t rotations: --backend cuda: this so8t was built without CUDA\n");
-            return CLI_FAIL;
-        }
-        if (so8_cuda_device_count() == 0) {
-            fprintf(stderr, "so8t rotations: --backend cuda: no CUDA device found\n");
-            return CLI_FAIL;
-        }
+        /* a backend that is not there is a usage error (exit 2), as in volume and verify */
+        if (!so8_cuda_compiled())
+            return cli_usage_error(CMD, "--backend cuda: this so8t was built without CUDA");
+        if (so8_cuda_device_count() == 0)
+            return cli_usage_error(CMD, "--backend cuda: no usable CUDA device");
         use_cuda = 1;
     } else if (!strcmp(backend_opt, "auto") && sampler == SO8_SAMPLER_HAAR &&
                so8_cuda_compiled()) {

@@ -1,5 +1,6 @@
 /* main.c — the so8t front end: one binary, subcommands, each in cli/cmd_NAME.c. */
 #include "cli/cli.h"
+#include "so8t_threads.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -48,6 +49,7 @@ static int run_command(int argc, char **argv)
         print_usage(stderr);
         return CLI_USAGE;
     }
+    so8t_threads_cap_default(); /* OMP_NUM_THREADS=100000 crashed libgomp */
     const char *name = argv[1];
     if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help")) {
         print_usage(stdout);

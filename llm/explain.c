@@ -16,8 +16,11 @@
 #include "llm/internal.h" /* sampler and model internals: explain is part of llm/ */
 #include "llm/llm.h"
 #include "llm/numcheck.h"
+#include "llm/result_check.h"
 
 #include <omp.h>
+
+#include "so8t_threads.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -170,6 +173,16 @@ static void fmt_pm(char *b, size_t n, double est, double se)
     }
 }
 
+/* v alone, rounded as fmt_pm would round it next to the standard error se (any se: 0,
+ * inf and NaN included). */
+static void fmt_at(char *b, size_t n, double v, double se)
+{
+    fmt_pm(b, n, v, se);
+    char *pm = strstr(b, " ± ");
+    if (pm)
+        *pm = '\0';
+}
+
 /* Keeps only [A-Za-z0-9_.-], at most 31 bytes: JSON strings are hostile. */
 static void clean_word(char *b, size_t n, const char *s)
 {
@@ -235,7 +248,7 @@ typedef struct {
     char method[32], backend[32];
     double samples, est, se, lo, hi, rel;
     int have_ci, have_rel;
-    int have_exact;
+    int have_exact, agrees; /* agrees: within 5 se, or (se = 0) equal up to rounding */
     double exact, z;
     int have_cpu, have_gpu, have_identical, identical;
     char gpu_why[128]; /* why the GPU did not run (from "gpu_unavailable"), or "" */
@@ -262,7 +275,7 @@ static void derive_geometry(result_info *ri)
 {
     double d = ri->dim, a = ri->a, r = ri->r;
     ri->have_cube = ri->have_ball = 0;
-    if (!ri->have_geom || !(d >= 1) || d > 100000 || !(a > 0) || !(r > 0))
+    if (!ri->have_geom || !(d >= 1) || d > 100000 || !(a > 0) || !(r >= 0))
         return;
     double lcube = d * log(2 * a);
     if (fabs(lcube) < 690) {
@@ -271,7 +284,7 @@ static void derive_geometry(result_info *ri)
     }
     double lball = (d / 2) * log(M_PI) + d * log(r) - lgamma(d / 2 + 1);
     double lsph = log(2.0) + (d / 2) * log(M_PI) + (d - 1) * log(r) - lgamma(d / 2);
-    if (fabs(lball) < 690 && fabs(lsph) < 690) {
+    if (r > 0 && fabs(lball) < 690 && fabs(lsph) < 690) { /* r = 0: no ball to compare with */
         ri->ball_vol = exp(lball);
         ri->sphere_area = exp(lsph);
         ri->have_ball = 1;
@@ -295,7 +308,7 @@ static int read_volume_like(const cJSON *o, result_info *ri, char *err, size_t e
     if (!jnum(o, "half_side", &ri->a))
         ri->a = 1;
     if (ri->have_geom && (ri->dim < 1 || ri->dim > 100000 || ri->dim != floor(ri->dim) ||
-                          !(ri->r > 0) || !(ri->a > 0)))
+                          !(ri->r >= 0) || !(ri->a > 0)))
         ri->have_geom = 0;
     ri->centred = 1;
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "center");
@@ -347,7 +360,15 @@ static int read_volume(const cJSON *o, result_info *ri, char *err, size_t errlen
     ri->have_rel = jnum(o, "rel_error", &ri->rel);
     ri->have_exact = jnum(o, "exact", &ri->exact);
     if (ri->have_exact && !jnum(o, "z", &ri->z))
-        ri->z = ri->se > 0 ? (ri->est - ri->exact) / ri->se : NAN;
+        ri->z = ri->se > 0 ? (ri->est - ri->exact) / ri->se : ri->est == ri->exact ? 0 : NAN;
+    if (ri->have_exact && isfinite(ri->z)) {
+        ri->agrees = fabs(ri->z) <= Z_AGREE;
+    } else if (ri->have_exact) {
+        /* std_error 0 and a difference: only rounding of the sums can excuse it */
+        double diff = fabs(ri->est - ri->exact);
+        ri->agrees = (ri->have_ci && ri->lo <= ri->exact && ri->exact <= ri->hi) ||
+                     diff <= 1e-9 * fmax(fabs(ri->est), fabs(ri->exact));
+    }
     const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(o, "cpu");
     const cJSON *gpu = cJSON_GetObjectItemCaseSensitive(o, "gpu");
     ri->have_cpu = cJSON_IsObject(cpu);
@@ -383,7 +404,7 @@ static int read_volume(const cJSON *o, result_info *ri, char *err, size_t errlen
         ri->frac_cube = NAN;
     ri->frac_ball = ri->have_ball && !strcmp(ri->quantity, "volume") ? ri->est / ri->ball_vol
                                                                      : NAN;
-    ri->yn.exact_agrees = ri->have_exact && isfinite(ri->z) ? fabs(ri->z) <= Z_AGREE : -1;
+    ri->yn.exact_agrees = ri->have_exact ? ri->agrees : -1;
     ri->yn.backends_identical = ri->have_identical && ri->have_gpu ? ri->identical : -1;
     ri->yn.tests_pass = -1;
     return LLM_OK;
@@ -536,6 +557,8 @@ static int read_result(const char *json_text, cJSON **root, result_info *ri, cha
                 "field)");
         rc = LLM_ERR_FORMAT;
     }
+    if (!rc)
+        rc = llm_result_check(o, err, errlen); /* possible numbers only, see result_check.h */
     if (rc) {
         cJSON_Delete(o);
         return rc;
@@ -612,7 +635,8 @@ static void build_facts(llm_strbuf *f, const result_info *ri)
             llm_strbuf_add(f, "%s", ri->quantity);
         llm_strbuf_add(f, "\n");
         fmt_count(x, sizeof x, ri->samples);
-        llm_strbuf_add(f, "- samples: %s\n", x);
+        if (isfinite(ri->samples))
+            llm_strbuf_add(f, "- samples: %s\n", x);
         fmt_pm(x, sizeof x, ri->est, ri->se);
         llm_strbuf_add(f, "- estimate: %s\n", x);
         if (ri->have_gpu && ri->have_cpu && ri->have_identical) {
@@ -626,8 +650,10 @@ static void build_facts(llm_strbuf *f, const result_info *ri)
         if (ri->have_exact) {
             fmt_g(x, sizeof x, ri->exact, 8);
             fmt_sig(y, sizeof y, fabs(ri->z), 2);
-            llm_strbuf_add(f, "- exact value: %s\n- standard errors away: %s\n- agrees: %s\n", x, y,
-                   fabs(ri->z) <= Z_AGREE ? "yes" : "no");
+            llm_strbuf_add(f, "- exact value: %s\n", x);
+            if (isfinite(ri->z))
+                llm_strbuf_add(f, "- standard errors away: %s\n", y);
+            llm_strbuf_add(f, "- agrees: %s\n", ri->agrees ? "yes" : "no");
         }
         if (isfinite(ri->frac_cube)) {
             fmt_sig(x, sizeof x, 100 * ri->frac_cube, 3);
@@ -664,6 +690,8 @@ static void build_facts(llm_strbuf *f, const result_info *ri)
         break;
     case LLM_RESULT_ROTATIONS:
         fmt_count(x, sizeof x, ri->samples);
+        if (!isfinite(ri->samples)) /* not in the result */
+            snprintf(x, sizeof x, "some");
         if (isfinite(ri->dim))
             llm_strbuf_add(f, "- task: %s random rotations in %d dimensions, SO(%d)\n", x, (int)ri->dim,
                    (int)ri->dim);
@@ -705,6 +733,12 @@ static void geometry_sentence(llm_strbuf *t, const result_info *ri, double frac)
     char a[32], r[32], c[32], p[32], n[32];
     if (!ri->have_geom || !isfinite(frac))
         return;
+    if (ri->r == 0) {
+        llm_strbuf_add(t, " A ball of radius 0 is a single point, so the overlap has no %s: "
+                          "the value is exactly 0.",
+                       !strcmp(ri->quantity, "surface") ? "area" : "volume");
+        return;
+    }
     int d = (int)ri->dim;
     fmt_g(a, sizeof a, ri->a, 6);
     fmt_g(r, sizeof r, ri->r, 6);
@@ -712,11 +746,12 @@ static void geometry_sentence(llm_strbuf *t, const result_info *ri, double frac)
     fmt_sig(p, sizeof p, 100 * frac, 3);
     if (!strcmp(ri->quantity, "surface")) {
         fmt_count(n, sizeof n, ri->n_faces);
+        /* "Only" when under half of the sphere is inside (near r = a most of it is) */
         if (ri->centred && ri->r > ri->a && ri->r < ri->corner)
-            llm_strbuf_add(t, " Only %s%% of the sphere's surface lies inside the cube: a sphere of "
+            llm_strbuf_add(t, " %s%s%% of the sphere's surface lies inside the cube: a sphere of "
                       "radius %s pokes out through all %s faces of the cube (at distance %s) "
                       "while staying short of its corners (at distance %s).",
-                   p, r, n, a, c);
+                   frac < 0.5 ? "Only " : "", p, r, n, a, c);
         else
             llm_strbuf_add(t, " %s%% of the sphere's surface lies inside the cube.", p);
         return;
@@ -725,7 +760,16 @@ static void geometry_sentence(llm_strbuf *t, const result_info *ri, double frac)
         llm_strbuf_add(t, " The overlap fills %s%% of the cube.", p);
         return;
     }
-    if (ri->r <= ri->a)
+    /* The corner sentences state the high-dimensional effect; they are true only where it
+     * is there: the inscribed ball fills under half the cube from d = 4 on (52 % at d = 3,
+     * 79 % at d = 2, all of it at d = 1), and a bigger ball leaves "much" outside only while
+     * it fills under half. Elsewhere a plain sentence. */
+    double lin = (d / 2.0) * log(M_PI) - lgamma(d / 2.0 + 1) - d * log(2.0);
+    if (ri->r <= ri->a && (!(lin < log(0.5)) || ri->r < 0.5 * ri->a)) /* a small ball is small */
+        llm_strbuf_add(t, " The ball fits inside the cube, so the overlap is the whole ball: %s%% of "
+                          "the cube.",
+                       p);
+    else if (ri->r <= ri->a)
         llm_strbuf_add(t, " The ball fits inside the cube, so the overlap is the whole ball, yet it fills "
                   "only %s%% of the cube: in %d dimensions most of a cube's volume sits out "
                   "towards its corners (at distance %s), far from the centre.",
@@ -736,9 +780,13 @@ static void geometry_sentence(llm_strbuf *t, const result_info *ri, double frac)
         else
             snprintf(n, sizeof n, "2^%d", d);
         llm_strbuf_add(t, " The overlap fills %s%% of the cube: the ball reaches past the cube's faces "
-                  "(at distance %s) but not its %s corners (at distance %s), and in %d "
-                  "dimensions much of a cube's volume lies out in those corners.",
-               p, a, n, c, d);
+                  "(at distance %s) but not its %s corners (at distance %s)",
+               p, a, n, c);
+        if (frac < 0.5)
+            llm_strbuf_add(t, ", and in %d dimensions much of a cube's volume lies out in those "
+                              "corners",
+                           d);
+        llm_strbuf_add(t, ".");
     } else
         llm_strbuf_add(t, " The ball contains the whole cube (its corners are at distance %s), so the "
                   "overlap is the cube itself: %s%% of it.",
@@ -756,15 +804,24 @@ static void build_template(llm_strbuf *t, const result_info *ri)
             describe_body(t, ri);
         else
             llm_strbuf_add(t, "a %s", ri->quantity);
-        llm_strbuf_add(t, " from %s random samples (method %s, backend %s).", x, ri->method,
-               ri->backend);
+        if (ri->samples == 0) /* known without sampling (e.g. disjoint bodies) */
+            llm_strbuf_add(t, " without random samples, because the value is known exactly "
+                              "(method %s, backend %s).",
+                           ri->method, ri->backend);
+        else if (isfinite(ri->samples))
+            llm_strbuf_add(t, " from %s random samples (method %s, backend %s).", x,
+                           ri->method, ri->backend);
+        else
+            llm_strbuf_add(t, " by random sampling (method %s, backend %s).", ri->method,
+                           ri->backend);
         fmt_pm(x, sizeof x, ri->est, ri->se);
-        llm_strbuf_add(t, " The estimate is %s, where ± is one standard error", x);
+        if (ri->se > 0)
+            llm_strbuf_add(t, " The estimate is %s, where ± is one standard error", x);
+        else
+            llm_strbuf_add(t, " The estimate is %s, with a standard error of 0", x);
         if (ri->have_ci) {
-            fmt_pm(y, sizeof y, ri->lo, ri->se);
-            fmt_pm(z, sizeof z, ri->hi, ri->se);
-            *strchr(y, ' ') = '\0';
-            *strchr(z, ' ') = '\0';
+            fmt_at(y, sizeof y, ri->lo, ri->se);
+            fmt_at(z, sizeof z, ri->hi, ri->se);
             llm_strbuf_add(t, "; the 95%% interval runs from %s to %s", y, z);
         }
         llm_strbuf_add(t, ".");
@@ -787,7 +844,16 @@ static void build_template(llm_strbuf *t, const result_info *ri)
         if (ri->have_exact) {
             fmt_g(x, sizeof x, ri->exact, 8);
             fmt_sig(y, sizeof y, fabs(ri->z), 2);
-            if (fabs(ri->z) <= Z_AGREE)
+            fmt_sig(z, sizeof z, fabs(ri->est - ri->exact), 2);
+            if (!isfinite(ri->z) && ri->agrees)
+                llm_strbuf_add(t, " The exact value is %s; the estimate, with a standard error of "
+                                  "0, equals it up to the rounding of its sums, so they agree.",
+                               x);
+            else if (!isfinite(ri->z))
+                llm_strbuf_add(t, " The exact value is %s, and the estimate, with a standard error "
+                                  "of 0, differs from it by %s, so it does not agree with it.",
+                               x, z);
+            else if (ri->agrees)
                 llm_strbuf_add(t, " The exact value is %s, %s standard errors away, so the estimate "
                           "agrees with it (the check allows 5).",
                        x, y);
@@ -816,7 +882,11 @@ static void build_template(llm_strbuf *t, const result_info *ri)
                   "uncertainty; Monte Carlo runs are checked against it.");
         if (ri->have_fb && !strcmp(ri->quantity, "volume")) {
             fmt_sig(x, sizeof x, 100 * ri->fraction_ball_json, 3);
-            llm_strbuf_add(t, " It contains %s%% of the ball's volume.", x);
+            if (ri->fraction_ball_json == 0 && ri->value > 0) /* below the double range */
+                llm_strbuf_add(t, " It is a vanishing part of the ball's volume (less than "
+                                  "1e-300 of it).");
+            else
+                llm_strbuf_add(t, " It contains %s%% of the ball's volume.", x);
         }
         if (!strcmp(ri->quantity, "surface"))
             geometry_sentence(t, ri, ri->have_ball ? ri->value / ri->sphere_area : NAN);
@@ -827,6 +897,8 @@ static void build_template(llm_strbuf *t, const result_info *ri)
         break;
     case LLM_RESULT_ROTATIONS:
         fmt_count(x, sizeof x, ri->samples);
+        if (!isfinite(ri->samples)) /* not in the result */
+            snprintf(x, sizeof x, "some");
         if (isfinite(ri->dim))
             llm_strbuf_add(t, "so8t drew %s uniformly random (Haar) rotations of SO(%d) on the %s "
                       "backend.",
@@ -1370,8 +1442,7 @@ static int model_generate(void *user, const char *prompt, uint64_t seed, char **
     llm_model *m = g->model;
     llm_params p = g->params;
     p.seed = seed;
-    if (p.num_thread > 0)
-        omp_set_num_threads(p.num_thread);
+    omp_set_num_threads(so8t_threads_resolve(p.num_thread)); /* OMP_NUM_THREADS capped */
     const int n_vocab = llm_model_n_vocab(m), n_ctx = llm_model_n_ctx(m);
     int max_gen = p.num_predict > 0 ? p.num_predict : 160;
     int rc;
@@ -1678,10 +1749,16 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
             snprintf(reason, sizeof reason,
                      "no model given; use --model F.gguf, set SO8T_MODEL or run 'make model'");
         } else if (!file_exists(path)) {
-            snprintf(reason, sizeof reason, "the model file %.900s does not exist%s", path,
-                     mf ? " (Modelfile FROM must name a GGUF file; Ollama model names are not "
-                          "supported)"
-                        : " (run 'make model' to fetch the default one)");
+            struct stat st;
+            int there = stat(path, &st) == 0;
+            snprintf(reason, sizeof reason, "the model file %.800s %s%s", path,
+                     !there               ? "does not exist"
+                     : S_ISDIR(st.st_mode) ? "is a directory, not a GGUF file"
+                                           : "is not a regular file",
+                     mf    ? " (Modelfile FROM must name a GGUF file; Ollama model names are not "
+                             "supported)"
+                     : !there ? " (run 'make model' to fetch the default one)"
+                              : "");
         } else {
             char lerr[512] = "";
             llm_params_default(&mg.params);

@@ -6,6 +6,8 @@
 #include "llm/internal.h"
 
 #include <omp.h>
+
+#include "so8t_threads.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -113,7 +115,7 @@ int llm_generate(llm_model *m, const char *prompt, const llm_params *pin, llm_te
             llm_set_err(err, errlen, "llm_generate: stop string %d is empty", i);
             return LLM_ERR_INVAL;
         }
-    omp_set_num_threads(p.num_thread > 0 ? p.num_thread : llm_default_threads());
+    omp_set_num_threads(so8t_threads_resolve(p.num_thread > 0 ? p.num_thread : llm_default_threads()));
     out->load_seconds = m->load_seconds;
     const int n_ctx = m->n_ctx;
     int n = llm_tokenize(m, prompt, -1, 1, NULL, 0);

@@ -694,14 +694,18 @@ int llm_gguf_open(const char *path, llm_gguf **out, char *err, size_t errlen)
         return LLM_ERR_INVAL;
     }
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO given as the model must not hang the open (it is refused below) */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         set_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
         return LLM_ERR_IO;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        set_err(err, errlen, "'%s' is not a regular file", path);
+        if (S_ISDIR(st.st_mode))
+            set_err(err, errlen, "'%s' is a directory, not a GGUF file", path);
+        else
+            set_err(err, errlen, "'%s' is not a regular file (a GGUF model must be one)", path);
         close(fd);
         return LLM_ERR_IO;
     }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #define MF_MAX_BYTES (1u << 20)
 
@@ -754,6 +755,12 @@ int llm_modelfile_load(const char *path, llm_modelfile *mf, char *err, size_t er
     FILE *f = fopen(path, "rb");
     if (!f) {
         set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return LLM_MF_ERR_IO;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen opens folders too */
+        fclose(f);
+        set_err(err, errlen, "%s: is a directory, not a Modelfile", path);
         return LLM_MF_ERR_IO;
     }
     char *buf = malloc(MF_MAX_BYTES + 1);

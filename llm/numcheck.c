@@ -295,6 +295,10 @@ static int close_to(double x, double tol, double v)
 
 int llm_number_matches(const llm_number *x, const double *allowed, int n)
 {
+    /* "1e400" or "10^999" reads as inf with an infinite tolerance, which would match
+     * anything; a number too large for a double matches nothing. */
+    if (!isfinite(x->value) || !isfinite(x->tol))
+        return 0;
     for (int i = 0; i < n; i++) {
         if (!isfinite(allowed[i]))
             continue;

@@ -264,6 +264,54 @@ int llm_dequant_row(int type, const void *src, float *dst, int64_t n)
     }
 }
 
+/* fp16 / bf16 with an all-ones exponent: inf or NaN */
+static inline int f16_bad(const uint8_t *p) { return (p[1] & 0x7C) == 0x7C; }
+static inline int bf16_bad(const uint8_t *p) { return (p[1] & 0x7F) == 0x7F && (p[0] & 0x80); }
+
+int64_t llm_quant_find_nonfinite(int type, const void *src, int64_t n)
+{
+    const uint8_t *p = src;
+    /* block formats: bytes per block, elements per block, offsets of the fp16 scales */
+    static const struct {
+        int type, bytes, elems, off0, off1;
+    } blk[] = {
+        {LLM_TYPE_Q8_0, 34, QK, 0, -1},    {LLM_TYPE_Q4_0, 18, QK, 0, -1},
+        {LLM_TYPE_Q5_0, 22, QK, 0, -1},    {LLM_TYPE_Q4_K, 144, QKK, 0, 2},
+        {LLM_TYPE_Q6_K, 210, QKK, 208, -1},
+    };
+    for (size_t k = 0; k < sizeof blk / sizeof blk[0]; k++) {
+        if (blk[k].type != type)
+            continue;
+        int64_t nb = n / blk[k].elems;
+        for (int64_t b = 0; b < nb; b++, p += blk[k].bytes)
+            if (f16_bad(p + blk[k].off0) || (blk[k].off1 >= 0 && f16_bad(p + blk[k].off1)))
+                return b * blk[k].elems;
+        return -1;
+    }
+    switch (type) {
+    case LLM_TYPE_F32:
+        for (int64_t i = 0; i < n; i++) {
+            float f;
+            memcpy(&f, p + 4 * i, 4);
+            if (!isfinite(f))
+                return i;
+        }
+        return -1;
+    case LLM_TYPE_F16:
+        for (int64_t i = 0; i < n; i++)
+            if (f16_bad(p + 2 * i))
+                return i;
+        return -1;
+    case LLM_TYPE_BF16:
+        for (int64_t i = 0; i < n; i++)
+            if (bf16_bad(p + 2 * i))
+                return i;
+        return -1;
+    default:
+        return -1;
+    }
+}
+
 /* ---- activation quantization (ggml quantize_row_q8_0_ref / q8_K_ref semantics) ---------- */
 
 static inline int nearest_int(float f)

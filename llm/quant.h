@@ -20,6 +20,13 @@ size_t llm_row_bytes(int type, int64_t n);
 /* Dequantize n elements (a multiple of the block size). Returns 0, or LLM_ERR_UNSUPPORTED. */
 int llm_dequant_row(int type, const void *src, float *dst, int64_t n);
 
+/* First non-finite (NaN or inf) scale of n elements of `type` at src: the block's element
+ * index for the block formats (Q8_0, Q4_0, Q5_0: d; Q4_K: d, dmin; Q6_K: d), the element
+ * for F32/F16/BF16; -1 when every one is finite. A corrupt scale turns its whole block into
+ * NaN, and the forward pass spreads it to every logit. Reads only the scales (fp16 bit tests),
+ * so it costs a pass over the memory, not a dequantization. */
+int64_t llm_quant_find_nonfinite(int type, const void *src, int64_t n);
+
 /* The activation format a weight type is dotted against in the llama.cpp-compatible path:
  * LLM_TYPE_Q8_0 for Q4_0/Q5_0/Q8_0, LLM_TYPE_Q8_K for Q4_K/Q6_K, LLM_TYPE_F32 otherwise. */
 int llm_vec_dot_partner(int type);

@@ -200,6 +200,8 @@ static inline void mc_cpu_rng_next4(mc_cpu_rng *g, uint32_t w[4])
 #include "mc/normal_avx2.h"
 
 #include <omp.h>
+
+#include "so8t_threads.h"
 #include <stdlib.h>
 
 /* ---- fast paths for the uniform-coordinate estimators (hit, cond) ----
@@ -558,7 +560,7 @@ int mc_cpu_run(const mc_plan *pl, uint64_t b0, uint64_t b1, int threads, mc_accu
     mc_block_acc *buf = malloc(sizeof *buf * MC_CPU_CHUNK_BLOCKS);
     if (!buf)
         return MC_ERR_NOMEM;
-    int nt = threads > 0 ? threads : omp_get_max_threads();
+    int nt = so8t_threads_resolve(threads); /* OMP_NUM_THREADS capped */
     const int soa = soa_hit_applies(&pl->kp);
     const int fast = !soa && fast_path_applies(&pl->kp);
     const int gauss = !soa && !fast && gauss_path_applies(&pl->kp);

@@ -13,6 +13,8 @@
 #include "so8/so8.h"
 
 #include <omp.h>
+
+#include "so8t_threads.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,7 +296,7 @@ int so8_sample_batch_cpu(so8_sampler sampler, int n, uint64_t seed, uint64_t fir
     if (!out || count > SIZE_MAX / ((size_t)n * (size_t)n * esz) || count > (uint64_t)INT64_MAX)
         return SO8_ERR_INVAL;
     const int64_t m = (int64_t)count;
-    int nt = threads > 0 ? threads : omp_get_max_threads();
+    int nt = so8t_threads_resolve(threads); /* OMP_NUM_THREADS capped */
     if ((int64_t)nt > m)
         nt = (int)m;
     const int fast = use_fast_path();

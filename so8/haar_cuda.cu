@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "so8/haar_fast.h"
+#include "so8t_threads.h"
 #include "so8/so8.h"
 
 /* Generic path: device buffer limit per launch. */
@@ -159,7 +160,8 @@ static void host_copy(char *dst, const char *src, size_t bytes)
 {
     const size_t piece = (size_t)256 << 10;
     const long long pieces = (long long)((bytes + piece - 1) / piece);
-#pragma omp parallel for schedule(static) if (pieces > 1)
+    const int nt = so8t_threads_default(); /* OMP_NUM_THREADS capped, as everywhere */
+#pragma omp parallel for schedule(static) if (pieces > 1) num_threads(nt)
     for (long long p = 0; p < pieces; p++) {
         size_t off = (size_t)p * piece;
         size_t len = bytes - off < piece ? bytes - off : piece;

@@ -25,6 +25,8 @@
 #include <float.h>
 #include <math.h>
 #include <omp.h>
+
+#include "so8t_threads.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,7 +359,7 @@ int so8_stats_add(so8_stats *s, const void *R, so8_precision prec, uint64_t coun
         return SO8_ERR_INVAL;
     const int n = s->n, m = n / 2;
     const size_t nn = (size_t)n * (size_t)n;
-    int nt = threads > 0 ? threads : omp_get_max_threads();
+    int nt = so8t_threads_resolve(threads); /* OMP_NUM_THREADS capped */
     for (uint64_t base = 0; base < count; base += CHUNK) {
         int len = (int)(count - base < CHUNK ? count - base : CHUNK);
         double *feat = s->feat;

@@ -124,6 +124,12 @@ static void test_matching(void)
     const double inf_only[] = {INFINITY, NAN};
     CHECK(!passes("1", inf_only, 2));
     CHECK(!passes("0", NULL, 0));
+    /* Numbers too large for a double read as inf with an infinite tolerance: they must match
+     * nothing (they matched every value before). */
+    const char *huge[] = {"The estimate is 1e400.", "It is 10^999.", "About 10⁹⁹⁹.",
+                          "2^5000 samples.", "0e400 hits."};
+    for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++)
+        CHECK_MSG(!passes(huge[i], res, nr), "'%s' passed the check", huge[i]);
 }
 
 static int contradictions(const char *text, int exact, int ident, int tests)

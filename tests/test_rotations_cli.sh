@@ -107,7 +107,7 @@ last_out | grep -q '"pass":false}$' && ok || bad "JSON pass should be false"
 
 # backends and files
 if "$SO8T" info 2>/dev/null | grep -q "not compiled in"; then
-    expect_rc 1 "$SO8T" rotations -n 10 --backend cuda
+    expect_rc 2 "$SO8T" rotations -n 10 --backend cuda
     expect_grep "without CUDA" err
 fi
 # a bad output name is a usage error, found before any rotation is made
