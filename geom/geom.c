@@ -221,6 +221,15 @@ void geom_fill(geom_result *out, int d, double a, double r, int kind, double log
     out->method = method;
     double lcube = log_cube(d, a);
     double lball = surface ? geom_sphere_log_area(d, r) : geom_ball_log_volume(d, r);
+    if (isnan(logv)) {
+        /* no value: say so, with no bound to rely on (the caller returns NOCONV) */
+        out->method = method;
+        out->value = out->log_value = NAN;
+        out->error_bound = out->rel_error_bound = INFINITY;
+        out->fraction_of_cube = out->log_fraction_of_cube = NAN;
+        out->fraction_of_ball = out->log_fraction_of_ball = NAN;
+        return;
+    }
     double relb = isfinite(logv) ? rel + geom_round_rel(d, a, logv, lsum) : 0;
     /* limits, in logs (the values themselves may overflow) */
     double lim = surface ? lball : comp ? lcube : (lcube < lball ? lcube : lball);

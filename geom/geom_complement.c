@@ -264,6 +264,21 @@ int geom_complement_exact(const geom_problem *p, geom_result *out, char *err, si
             memcpy(derr, verr, sizeof derr);
         }
     }
+    if (lv == -INFINITY || isnan(lv) || !(rel < INFINITY)) {
+        /* neither method has a value with a finite relative bound (the volume rounds to the
+         * cube, the direct method failed): what is known is 0 <= complement <= (2a)^d - V(1 -
+         * rel_V), reported as that interval's midpoint and half-width, log from it */
+        double cube = exp(lcube), hi = cube - vol.value * (1 - vol.rel_error_bound);
+        if (!(hi >= 0))
+            hi = 0;
+        geom_fill(out, d, a, r, GEOM_Q_COMPLEMENT, hi > 0 ? log(hi / 2) : -INFINITY, 0, 0,
+                  "one-minus-volume");
+        out->error_bound = hi / 2;
+        out->rel_error_bound = hi > 0 ? 1 : 0;
+        geom_set_err(err, errlen, "complement: %s; only 0 <= value <= %.3g is known",
+                     derr[0] ? derr : "the methods did not reach their accuracy target", hi);
+        return GEOM_ERR_NOCONV;
+    }
     geom_fill(out, d, a, r, GEOM_Q_COMPLEMENT, lv, rel, 2 * d * (M_LN2 + fabs(la)), method);
     if (dst != GEOM_OK || !(out->rel_error_bound <= 1e-9)) {
         geom_set_err(err, errlen, "complement: %s (relative error bound %.1e)",
