@@ -203,6 +203,11 @@ double geom_round_rel(int d, double a, double logv, double lsum)
                           2 * d * (M_LN2 + fabs(log(a))));
 }
 
+double geom_rs_rel(double r, double a, double rs)
+{
+    return fma(rs, a, -r) == 0 ? 0 : DBL_EPSILON / 2;
+}
+
 /* log (2a)^d, finite for every finite a > 0 (2a may overflow) */
 static double log_cube(int d, double a)
 {
@@ -537,12 +542,16 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
         }
         return GEOM_OK;
     }
+    /* rs = r / a rounds unless exact: V moves by |d log V / d log r| <= d times that for a
+     * centre inside the cube (V / r^d does not increase); 2d is added to the closed forms',
+     * the caps' and the split's bounds (the series and the transform count it themselves) */
+    const double rs_cond = 2 * d * geom_rs_rel(r, a, rs);
     if (d <= 3) {
         /* closed forms in units a = 1, scaled back */
         double v = surface ? geom_surface_closed_form_d123(d, 1.0, rs, c)
                            : geom_volume_closed_form_d123(d, 1.0, rs, c);
         double lscale = (surface ? d - 1 : d) * la;
-        double rel = d == 3 ? 1e-13 : 1e-14;
+        double rel = (d == 3 ? 1e-13 : 1e-14) + rs_cond;
         if (!(v > 0)) {
             fill(out, d, a, r, surface, -INFINITY, 0, "closed-form");
             out->error_bound = 1e-15 * exp(lscale) * (surface ? 2 * M_PI * rs : 8);
@@ -560,7 +569,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
         if (geom_corner_sum(d, c, rs, surface, GEOM_CORNERS_MAX_TERMS(d), GEOM_CORNERS_MAX_REL, &v,
                             &rel, NULL) &&
             rel <= GEOM_CORNERS_MAX_REL) {
-            fill(out, d, a, r, surface, log(v) + (surface ? d - 1 : d) * la, rel,
+            fill(out, d, a, r, surface, log(v) + (surface ? d - 1 : d) * la, rel + rs_cond,
                  "orthant-caps");
             return GEOM_OK;
         }
@@ -570,7 +579,8 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
          * uniform near break points, where the transform is slow */
         double v = geom_measure_d4_split(1.0, rs, c, surface);
         if (v > 0) {
-            fill(out, d, a, r, surface, log(v) + (surface ? 3 : 4) * la, 1e-13, "pair-split");
+            fill(out, d, a, r, surface, log(v) + (surface ? 3 : 4) * la, 1e-13 + rs_cond,
+                 "pair-split");
             return GEOM_OK;
         }
         /* v = 0 with t strictly between t_min and t_max cannot happen; fall through */
@@ -579,7 +589,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
         /* near the farthest corner: the exact positive series of the tail (geom_series.c),
          * where the transform's period choice is at its hardest (d = 128: no stable period) */
         double lq, relq;
-        if (geom_corner_series(d, c, rs, surface, &lq, &relq)) {
+        if (geom_corner_series(d, c, rs, geom_rs_rel(r, a, rs), surface, &lq, &relq)) {
             double lv, rel;
             if (surface) {
                 lv = d * M_LN2 + log(2 * rs) + lq;

@@ -218,7 +218,7 @@ int geom_complement_exact(const geom_problem *p, geom_result *out, char *err, si
     }
     {
         double lq, relq;
-        if (geom_corner_series(d, c, rs, 0, &lq, &relq)) {
+        if (geom_corner_series(d, c, rs, geom_rs_rel(r, a, rs), 0, &lq, &relq)) {
             geom_fill(out, d, a, r, GEOM_Q_COMPLEMENT, lq + lcube, relq, 0, "corner-series");
             return GEOM_OK;
         }
@@ -243,6 +243,9 @@ int geom_complement_exact(const geom_problem *p, geom_result *out, char *err, si
     int dst = GEOM_OK;
     if (d <= 3) {
         double v = comp_d23(d, c, rs, &rel);
+        double rsr = geom_rs_rel(r, a, rs);
+        if (rsr > 0 && v > 0) /* rs = r / a rounded: the value moves by rs·A / v times that */
+            rel += rsr * rs * geom_surface_closed_form_d123(d, 1.0, rs, c) / v;
         lv = v > 0 ? log(v) + d * la : -INFINITY;
         method = "complement-closed-form";
     } else {

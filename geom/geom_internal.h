@@ -26,6 +26,9 @@ typedef struct {
 } geom_case;
 geom_case geom_exact_case(int d, const double *c, double rs);
 
+/* The relative error of rs = r / a as computed: 0 when the division was exact. */
+double geom_rs_rel(double r, double a, double rs);
+
 /* Relative rounding allowance of a value computed as exp(log): see geom.c. */
 double geom_round_rel(int d, double a, double logv, double lsum);
 
@@ -52,9 +55,10 @@ int geom_tf_log_tail(int d, const double *x1, const double *x2, double t, double
 
 /* Near the farthest corner (s = Σ (1 + c_i)² - rs² <= 0.75 min L_i, see geom_series.c):
  * *log_out = log P(S > rs²) (surface = 0) or log f_S(rs²) (1), units a = 1, c sorted >= 0,
- * *rel_out its relative error bound.  Returns 0 (nothing written) where it does not apply. */
-int geom_corner_series(int d, const double *c, double rs, int surface, double *log_out,
-                       double *rel_out);
+ * *rel_out its relative error bound (rs_rel: the relative error rs already carries, from
+ * r / a).  Returns 0 (nothing written) where it does not apply. */
+int geom_corner_series(int d, const double *c, double rs, double rs_rel, int surface,
+                       double *log_out, double *rel_out);
 
 /* ∫_A^B f(x) dx by tanh-sinh to rel_tol (geom_closed.c); *err_out (may be NULL) gets the last
  * level difference. */

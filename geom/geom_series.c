@@ -33,8 +33,8 @@ static void poly_mul(const long double *p, const long double *q, long double *ou
     }
 }
 
-int geom_corner_series(int d, const double *c, double rs, int surface, double *log_out,
-                       double *rel_out)
+int geom_corner_series(int d, const double *c, double rs, double rs_rel, int surface,
+                       double *log_out, double *rel_out)
 {
     long double sumA = 0, lim = INFINITY;
     for (int i = 0; i < d; i++) {
@@ -110,8 +110,9 @@ int geom_corner_series(int d, const double *c, double rs, int surface, double *l
     /* log P = lead + D log s - lgamma(D + 1) + log Σ */
     long double lp = lead + D * logl(s) - lgammal((long double)D + 1) + logl(sum);
     /* rounding: the long double sums (~n·(log2 d + 2) ulp each) and s = ΣA - t: an absolute
-     * error δs (a few ulp of ΣA and of t) moves log P by about D δs / s */
-    double ds = (double)(4 * LDBL_EPSILON * (sumA + t) * (d + 2));
+     * error δs (a few ulp of ΣA and of t, and 2 rs_rel t from the rounding of rs = r / a
+     * itself) moves log P by about D δs / s */
+    double ds = (double)(4 * LDBL_EPSILON * (sumA + t) * (d + 2) + 2 * rs_rel * t);
     double rel = trunc + (double)(LDBL_EPSILON * n * 40) + (D + n) * ds / (double)s;
     *log_out = (double)lp;
     *rel_out = rel;

@@ -43,6 +43,9 @@ Laplace contour, closed forms):
     Checked against the series on every case where both apply (cross-check rows below,
     agreement to 22 digits asserted; seen: 25 (d = 16, against the ball) to 52) and against the ball formula.
 
+Every reference is for the doubles nearest to the decimal a, r and centre strings (what the C
+code reads), converted exactly.
+
 Columns: quantity,d,a,r,center,method,value,log_value.  center is "v:n;v:n" (value v for n
 coordinates, in the order given; the C side expands it); value and log_value have 25
 significant digits (value may be far outside double range: the C test then uses log_value).
@@ -189,9 +192,12 @@ def bromwich(d, c, t, quantity):
 
 # ------------------------------------------------------------------------- the cases
 def reference(quantity, d, a, r, center, method):
-    a = mp.mpf(a)
-    r = mp.mpf(r)
-    c = expand(center)
+    # the problem the C code gets is the one of the doubles nearest to the decimal strings
+    # (strtod and float() both round correctly): near the corner at d = 8, r = sqrt(8)(1 - 1e-8),
+    # one ulp of r moves the tail by 1e-7 relative, so the reference must be for those doubles
+    a = mp.mpf(float(a))
+    r = mp.mpf(float(r))
+    c = [mp.mpf(float(v)) for v in expand(center)]
     assert len(c) == d
     rs = r / a
     t = rs * rs
