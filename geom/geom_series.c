@@ -37,15 +37,22 @@ int geom_corner_series(int d, const double *c, double rs, double rs_rel, int sur
                        double *log_out, double *rel_out)
 {
     long double sumA = 0, lim = INFINITY;
+    int all_zero = 1;
     for (int i = 0; i < d; i++) {
+        if (c[i] != 0)
+            all_zero = 0;
         long double ci = c[i];
         sumA += (1 + ci) * (1 + ci);
         long double L = c[i] == 0 ? 1.0L : 4 * ci;
         if (L < lim)
             lim = L;
     }
-    long double t = (long double)rs * rs; /* rounds at 2^-64 (counted in ds below) */
-    long double s = sumA - t;
+    /* s = ΣA - rs² with rs² split exactly into two doubles (fma): near the corner ΣA - t_hi
+     * is exact (Sterbenz), so s keeps its relative accuracy however small it is (at d = 8,
+     * s = 1.6e-7: a rounded rs² in long double alone would cost 2e-11) */
+    double t_hi = rs * rs, t_lo = fma(rs, rs, -t_hi);
+    long double t = (long double)t_hi + t_lo;
+    long double s = (sumA - t_hi) - t_lo;
     if (!(s > 0) || !(s <= 0.75L * lim) || d < 1 || d > GEOM_MAX_DIM)
         return 0;
     double q = (double)(s / lim);
@@ -110,9 +117,10 @@ int geom_corner_series(int d, const double *c, double rs, double rs_rel, int sur
     /* log P = lead + D log s - lgamma(D + 1) + log Σ */
     long double lp = lead + D * logl(s) - lgammal((long double)D + 1) + logl(sum);
     /* rounding: the long double sums (~n·(log2 d + 2) ulp each) and s = ΣA - t: an absolute
-     * error δs (a few ulp of ΣA and of t, and 2 rs_rel t from the rounding of rs = r / a
-     * itself) moves log P by about D δs / s */
-    double ds = (double)(4 * LDBL_EPSILON * (sumA + t) * (d + 2) + 2 * rs_rel * t);
+     * error δs (an ulp of s; d + 1 ulp of ΣA unless every A_i = 1 is exact; 2 rs_rel t from
+     * the rounding of rs = r / a itself) moves log P by about (D + n) δs / s */
+    double ds = (double)(LDBL_EPSILON * (2 * s + (all_zero ? 0 : 2 * (d + 1) * sumA)) +
+                         2 * rs_rel * t);
     double rel = trunc + (double)(LDBL_EPSILON * n * 40) + (D + n) * ds / (double)s;
     *log_out = (double)lp;
     *rel_out = rel;

@@ -98,6 +98,45 @@ expect_grep '"rotation":"haar"' out
 expect_rc 2 "$SO8T" exact -d 20 --rotation haar
 expect_grep '--rotation haar' err
 
+# issue 16: tiny radii keep the log (the ball is inside: log vol B_8(1e-170) = -3130.1148607588525
+# by mpmath), huge cubes keep the ball's volume (pi^4/24 1.5^8 = 104.0203525836735)
+fieldnear() { # field reference relative-tolerance
+    awk -v f="$1" -v ref="$2" -v tol="$3" '$1 == f { d = $2 - ref; if (d < 0) d = -d; r = ref < 0 ? -ref : ref
+        ok = d <= tol * r } END { exit ok ? 0 : 1 }' /tmp/so8t_t_out.$$
+}
+expect_rc 0 "$SO8T" exact -d 8 -r 1e-170
+if fieldnear log_value -3130.1148607588525 1e-14; then ok; else bad "log_value of -r 1e-170 lost"; fi
+expect_grep '^fraction_of_ball +1$' out
+expect_rc 0 "$SO8T" exact -a 1e200 -d 8 -r 1.5
+if fieldnear value 104.0203525836735 1e-13; then ok; else bad "-a 1e200 -r 1.5 is not the ball"; fi
+# near the corner: never above the cube (d = 100: 2^100 = 1.2676506002282294e30), fraction <= 1,
+# and a bound of at least a few ulp × |log_value|
+expect_rc 0 "$SO8T" exact -d 100 -r 9.99 --json
+if command -v python3 >/dev/null 2>&1; then
+    if last_out | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["value"] <= 2.0**100 and d["fraction_of_cube"] <= 1 and d["fraction_of_ball"] <= 1 and d["rel_error_bound"] >= 1e-14' 2>/dev/null; then ok; else bad "d = 100 near the corner breaks a limit or claims too much"; fi
+fi
+# d = 128 near the corner answered (was: no stable period, NaN, exit 1)
+expect_rc 0 "$SO8T" exact -d 128 -r 11.3
+expect_grep '^method +corner-series$' out
+
+# the complement: the cube outside the ball, with relative accuracy (d = 64, r = 6:
+# 4.04025151267099473485264e+10 = 2.19e-9 of the cube, by mpmath in tests/fixtures/exact_refs.csv)
+expect_rc 0 "$SO8T" exact -d 64 -r 6 --complement
+expect_grep '^quantity +complement$' out
+if fieldnear value 4.04025151267099473485264e+10 1e-11; then ok; else bad "complement d=64 r=6 is off"; fi
+if last_out | grep -q fraction_of_ball; then bad "complement prints a fraction of the ball"; else ok; fi
+expect_rc 0 "$SO8T" exact -d 64 -r 6 --complement --json
+expect_grep '"quantity":"complement"' out
+expect_grep '"rel_error_bound":' out
+if last_out | grep -q fraction_of_ball; then bad "complement JSON has fraction_of_ball"; else ok; fi
+expect_rc 2 "$SO8T" exact -d 4 -r 1 --complement --surface
+expect_grep 'complement' err
+# exact cases: disjoint gives the whole cube, a covered cube gives 0
+expect_rc 0 "$SO8T" exact -d 2 -r 0.5 --center 5,5 --complement
+expect_grep '^value +4$' out
+expect_rc 0 "$SO8T" exact -d 3 -r 2 --complement
+expect_grep '^value +0$' out
+
 # bad input: exit 2, the message names the option
 expect_rc 2 "$SO8T" exact -r -1
 expect_grep '-r/--radius' err
