@@ -1,6 +1,7 @@
 /* geom.c — public entry points: input checks, reduction to an axis-aligned unit cube,
- * exact edge cases, dispatch to the closed forms (d <= 3), the 2 + 2 split (d = 4) or the
- * transform method (d >= 5).
+ * exact edge cases, dispatch to the closed forms (d <= 3), the orthant caps (4 <= d <= 10),
+ * the corner series (near the farthest corner), the 2 + 2 split (d = 4) or the transform
+ * method; the rounding allowance and the limits every result gets (geom_fill).
  *
  * Reduction: x ∈ R·[-a,a]^d  <=>  Rᵀx ∈ [-a,a]^d, and Rᵀ maps B(c, r) onto B(Rᵀc, r), so
  * V = vol([-a,a]^d ∩ B(Rᵀc, r)); the reflections u_i -> -u_i and permutations of the axes

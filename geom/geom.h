@@ -16,13 +16,16 @@
  *            functions on a contour around the branch cut), used when its error estimate is
  *            2e-12 or better and at most 2500 caps (3600 at d = 9, 10) reach the ball;
  *            otherwise
+ *   d >= 4   near the farthest corner (Σ(1 + c_i)² - r² <= 0.75 min L_i, geom_series.c) an
+ *            exact power series of the tail with positive terms; otherwise
  *   d = 4    S = S_A + S_B over two pairs of axes: one 1-D tanh-sinh integral of the d = 2
  *            arc angle times the d = 2 area (or angle), split at every break point;
  *   d >= 5   inversion of the Laplace transform of S on a vertical line through the
  *            saddle point (trapezoid rule; aliasing removed exactly; factors through the
  *            Faddeeva function of libcerf), which keeps ~12-14 digits for probabilities
  *            down to 1e-300 and below (through log_value).
- * Containment, disjointness and r = 0 are answered exactly before either method.
+ * Containment (also with faces through the centre), disjointness and r = 0 are answered
+ * exactly before any method, from distances (r/a and r² may underflow).
  * Thread-safe: no global state; errors go to the caller's buffer.
  */
 #ifndef SO8T_GEOM_H
