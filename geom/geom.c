@@ -295,11 +295,25 @@ static void fill(geom_result *out, int d, double a, double r, int surface, doubl
 /* Volume (surface = 0) or area (1) of the part of B_d(√t) beyond a hyperplane at distance h,
  * 0 <= h < √t: V_{d-1}(1) ∫_h^r (r² - y²)^{(d-1)/2} dy and its r-derivative, with
  * y = r - (r - h) v² so that the Gauss–Legendre integrand is smooth. */
+static double cap_core(int d, double r, double e, int surface);
+
 double geom_cap_measure(int d, double t, double h, int surface)
+{
+    double r = sqrt(t);
+    return cap_core(d, r, (t - h * h) / (r + h) /* r - h without cancellation */, surface);
+}
+
+/* The same from r itself: r - h is exact when h <= r <= 2h (Sterbenz), where t = r² would
+ * have rounded away the digits of a thin cap (r = 1 + 1e-8, h = 1: 5e-9 relative). */
+static double cap_measure_r(int d, double r, double h, int surface)
+{
+    return cap_core(d, r, r - h, surface);
+}
+
+static double cap_core(int d, double r, double e, int surface)
 {
     double gx[24], gw[24];
     geom_gl24(gx, gw);
-    double r = sqrt(t), e = (t - h * h) / (r + h); /* r - h without cancellation */
     double sum = 0;
     for (int k = 0; k < 24; k++) {
         double v = 0.5 * (gx[k] + 1), q = 2 * r - e * v * v;
@@ -554,16 +568,60 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
         }
         return GEOM_OK;
     }
-    /* rs = r / a rounds unless exact: V moves by |d log V / d log r| <= d times that for a
-     * centre inside the cube (V / r^d does not increase); 2d is added to the closed forms',
-     * the caps' and the split's bounds (the series and the transform count it themselves) */
-    const double rs_cond = 2 * d * geom_rs_rel(r, a, rs);
+    {
+        /* near the farthest corner: the exact positive series of the tail (geom_series.c),
+         * where the transform's period choice is at its hardest (d = 128: no stable period)
+         * and the closed forms' angle differences cancel (d = 2, 3 surface: 1e-4 off) */
+        double lq, relq;
+        if (geom_corner_series(d, c, rs, geom_rs_rel(r, a, rs), surface, &lq, &relq)) {
+            double lv, rel;
+            if (surface) {
+                lv = d * M_LN2 + log(2 * rs) + lq;
+                rel = relq;
+            } else {
+                double q = exp(lq);
+                lv = d * M_LN2 + log1p(-q);
+                rel = relq * q / (1 - q) + DBL_EPSILON;
+            }
+            lv += (surface ? d - 1 : d) * la;
+            geom_fill(out, d, a, r, surface ? GEOM_Q_SURFACE : GEOM_Q_VOLUME, lv, rel, 0,
+                      "corner-series");
+            return GEOM_OK;
+        }
+    }
+    if (d <= 3) {
+        /* a single cap from outside: the centre beyond one face (c_i >= 1), the cap of the
+         * ball on the cube's side inside every other slab and short of the opposite face.
+         * Its measure by the smooth Gauss–Legendre rule of geom_cap_measure keeps its
+         * relative accuracy; the closed forms' angle differences do not (r = 1 + 1e-8 from
+         * (2, 0): 3e-8 off, and 1e-4 for the surface near a corner) */
+        const int i = d - 1; /* c sorted: only the largest can be beyond its face */
+        const double h = c[i] - 1;
+        int single = h >= 0 && rs > h && c[i] - rs >= -1;
+        double rho = single ? sqrt((rs - h) * (rs + h)) : 0;
+        for (int j = 0; j < i && single; j++)
+            if (!(c[j] + rho <= 1))
+                single = 0;
+        if (single) {
+            double v = cap_measure_r(d, rs, h, surface);
+            if (v > 0) {
+                fill(out, d, a, r, surface, log(v) + (surface ? d - 1 : d) * la, 1e-14,
+                     "single-cap");
+                return GEOM_OK;
+            }
+        }
+    }
     if (d <= 3) {
         /* closed forms in units a = 1, scaled back */
         double v = surface ? geom_surface_closed_form_d123(d, 1.0, rs, c)
                            : geom_volume_closed_form_d123(d, 1.0, rs, c);
         double lscale = (surface ? d - 1 : d) * la;
-        double rel = (d == 3 ? 1e-13 : 1e-14) + rs_cond;
+        double rel = (d == 3 ? 1e-13 : 1e-14);
+        /* their arcsines and angle differences round at the scale of the whole ball (sphere):
+         * 8 ulp of that, relative to the value, for what is small after cancellation */
+        double lscale_ball = surface ? geom_sphere_log_area(d, rs) : geom_ball_log_volume(d, rs);
+        if (v > 0)
+            rel += 8 * DBL_EPSILON * exp(lscale_ball - log(v));
         if (!(v > 0)) {
             fill(out, d, a, r, surface, -INFINITY, 0, "closed-form");
             out->error_bound = 1e-15 * exp(lscale) * (surface ? 2 * M_PI * rs : 8);
@@ -581,7 +639,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
         if (geom_corner_sum(d, c, rs, surface, GEOM_CORNERS_MAX_TERMS(d), GEOM_CORNERS_MAX_REL, &v,
                             &rel, NULL) &&
             rel <= GEOM_CORNERS_MAX_REL) {
-            fill(out, d, a, r, surface, log(v) + (surface ? d - 1 : d) * la, rel + rs_cond,
+            fill(out, d, a, r, surface, log(v) + (surface ? d - 1 : d) * la, rel,
                  "orthant-caps");
             return GEOM_OK;
         }
@@ -591,31 +649,11 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
          * uniform near break points, where the transform is slow */
         double v = geom_measure_d4_split(1.0, rs, c, surface);
         if (v > 0) {
-            fill(out, d, a, r, surface, log(v) + (surface ? 3 : 4) * la, 1e-13 + rs_cond,
+            fill(out, d, a, r, surface, log(v) + (surface ? 3 : 4) * la, 1e-13,
                  "pair-split");
             return GEOM_OK;
         }
         /* v = 0 with t strictly between t_min and t_max cannot happen; fall through */
-    }
-    {
-        /* near the farthest corner: the exact positive series of the tail (geom_series.c),
-         * where the transform's period choice is at its hardest (d = 128: no stable period) */
-        double lq, relq;
-        if (geom_corner_series(d, c, rs, geom_rs_rel(r, a, rs), surface, &lq, &relq)) {
-            double lv, rel;
-            if (surface) {
-                lv = d * M_LN2 + log(2 * rs) + lq;
-                rel = relq;
-            } else {
-                double q = exp(lq);
-                lv = d * M_LN2 + log1p(-q);
-                rel = relq * q / (1 - q) + DBL_EPSILON;
-            }
-            lv += (surface ? d - 1 : d) * la;
-            geom_fill(out, d, a, r, surface ? GEOM_Q_SURFACE : GEOM_Q_VOLUME, lv, rel, 0,
-                      "corner-series");
-            return GEOM_OK;
-        }
     }
     /* d >= 4: the transform, on a box whose faces near the sphere were moved away (below) */
     double x1[GEOM_MAX_DIM], x2[GEOM_MAX_DIM];
@@ -668,14 +706,46 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
     return st;
 }
 
+/* rs = r / a rounds unless the division is exact, and every method works from rs: the value
+ * moves by (d log V / d log r) times that relative error, which is large for a thin cap from
+ * outside or near the far corner (r = 1.00000001e100 at a = 1e100, centre 2e100: 2e-8).  The
+ * log-derivative is measured by a second solve at r (1 + 2^-26) (methods' errors ~1e-13 cost
+ * ~1e-5 of it, harmless) and twice its product with the rounding is added to the bound. */
+static void widen_for_rs(const geom_problem *p, geom_result *out, int surface)
+{
+    if (!p || !out || !isfinite(out->log_value) || !strcmp(out->method, "exact-case"))
+        return;
+    double rs = p->radius / p->half_side, rel = geom_rs_rel(p->radius, p->half_side, rs);
+    if (rel == 0)
+        return;
+    geom_problem q = *p;
+    geom_result o2;
+    q.radius = p->radius * (1 + 0x1p-26);
+    solve(&q, &o2, NULL, 0, surface);
+    double cond = fabs(o2.log_value - out->log_value) / 0x1p-26;
+    double add = isfinite(cond) ? 2 * cond * rel : 1;
+    if (add > 1)
+        add = 1;
+    if (add > 0) {
+        out->rel_error_bound += add;
+        out->error_bound += out->value * add;
+    }
+}
+
 int geom_volume_exact(const geom_problem *p, geom_result *out, char *err, size_t errlen)
 {
-    return solve(p, out, err, errlen, 0);
+    int st = solve(p, out, err, errlen, 0);
+    if (st != GEOM_ERR_INVAL)
+        widen_for_rs(p, out, 0);
+    return st;
 }
 
 int geom_surface_exact(const geom_problem *p, geom_result *out, char *err, size_t errlen)
 {
-    return solve(p, out, err, errlen, 1);
+    int st = solve(p, out, err, errlen, 1);
+    if (st != GEOM_ERR_INVAL)
+        widen_for_rs(p, out, 1);
+    return st;
 }
 
 int geom_transform_log(int d, double a, double r, const double *c, int surface,

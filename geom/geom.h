@@ -57,8 +57,9 @@ typedef struct {
                           * 0 only for exactly known values (0, counts) */
     double fraction_of_cube, log_fraction_of_cube; /* value / (2a)^d */
     double fraction_of_ball, log_fraction_of_ball; /* value / vol(ball) (volume) or / area(sphere) (surface) */
-    const char *method;  /* what computed it: "exact-case", "closed-form", "pair-split",
-                          * "orthant-caps" or "laplace-inversion" (static string); the
+    const char *method;  /* what computed it: "exact-case", "closed-form", "single-cap"
+                          * (d <= 3, one thin cap from outside), "corner-series",
+                          * "pair-split", "orthant-caps" or "laplace-inversion" (static); the
                           * complement adds "complement-closed-form", "complement-transform"
                           * and "one-minus-volume" */
     double rel_error_bound; /* error_bound / value, kept when value under- or overflows; it

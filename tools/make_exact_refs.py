@@ -16,6 +16,9 @@ and a problem at scale a is a^d (a^(d-1) for the surface) times the problem at a
 Three methods, none of them the C code's (orthant caps, trapezoid/taper/aliasing on a
 Laplace contour, closed forms):
 
+ 0. "cap" (d = 2, 3): one cap of the ball beyond a face, from a centre outside the cube, every
+    other face out of reach: the classical segment / cap formulas.
+
  1. "ball": the ball inside the cube: the volume pi^(d/2) r^d / Gamma(d/2 + 1) (surface:
     2 pi^(d/2) r^(d-1) / Gamma(d/2)) -- exact, evaluated at 60 digits.
 
@@ -208,6 +211,20 @@ def reference(quantity, d, a, r, center, method):
         v = ball(d, rs, quantity == "surface")
         if quantity == "complement":
             v = cube - v
+    elif method == "cap":
+        # one thin cap from outside (d = 2, 3): the centre at distance h beyond one face,
+        # every other face out of reach: segment area r^2 acos(h/r) - h sqrt(r^2 - h^2),
+        # arc 2 r acos(h/r); cap volume pi (r - h)^2 (2r + h) / 3, area 2 pi r (r - h)
+        h = max(c) - 1
+        assert h >= 0 and d in (2, 3)
+        if d == 2:
+            v = 2 * rs * mp.acos(h / rs) if quantity == "surface" else \
+                rs ** 2 * mp.acos(h / rs) - h * mp.sqrt(rs ** 2 - h ** 2)
+        else:
+            v = 2 * mp.pi * rs * (rs - h) if quantity == "surface" else \
+                mp.pi * (rs - h) ** 2 * (2 * rs + h) / 3
+        if quantity == "complement":
+            v = cube - v
     elif method == "series":
         if quantity == "surface":
             v = cube * 2 * rs * series_tail(d, c, t, True)
@@ -256,6 +273,16 @@ for q in ("volume", "complement", "surface"):
     case(q, 8, "1e200", "2.8e200", [("0", 8)], "series")
     case(q, 8, "1e-200", "2.8e-200", [("0", 8)], "series")
     case(q, 20, "1e150", near_corner(20, "1e-5") + "e150", [("0", 20)], "series")
+# d = 2, 3 near the corner (the closed forms' angle differences cancel there) and one thin cap
+# from outside (likewise), also at a huge scale
+for d, eps in [(2, "1e-4"), (2, "1e-10"), (3, "1e-4"), (3, "1e-10")]:
+    for q in ("volume", "complement", "surface"):
+        case(q, d, "1", near_corner(d, eps), [("0", d)], "series")
+for q in ("volume", "complement", "surface"):
+    case(q, 2, "1", "1.00000001", [("2", 1), ("0", 1)], "cap")
+    case(q, 2, "1", "1.1", [("2", 1), ("0.3", 1)], "cap")
+    case(q, 3, "1", "1.0001", [("2", 1), ("0", 2)], "cap")
+    case(q, 3, "1e100", "1.00000001e100", [("2", 1), ("0.5", 2)], "cap")
 # the ball inside the cube: tiny radii, huge cubes
 for q in ("volume", "surface", "complement"):
     case(q, 8, "1", "1e-170", [("0", 8)], "ball")
