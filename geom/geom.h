@@ -16,13 +16,16 @@
  *            functions on a contour around the branch cut), used when its error estimate is
  *            2e-12 or better and at most 2500 caps (3600 at d = 9, 10) reach the ball;
  *            otherwise
+ *   d >= 4   near the farthest corner (Σ(1 + c_i)² - r² <= 0.75 min L_i, geom_series.c) an
+ *            exact power series of the tail with positive terms; otherwise
  *   d = 4    S = S_A + S_B over two pairs of axes: one 1-D tanh-sinh integral of the d = 2
  *            arc angle times the d = 2 area (or angle), split at every break point;
  *   d >= 5   inversion of the Laplace transform of S on a vertical line through the
  *            saddle point (trapezoid rule; aliasing removed exactly; factors through the
  *            Faddeeva function of libcerf), which keeps ~12-14 digits for probabilities
  *            down to 1e-300 and below (through log_value).
- * Containment, disjointness and r = 0 are answered exactly before either method.
+ * Containment (also with faces through the centre), disjointness and r = 0 are answered
+ * exactly before any method, from distances (r/a and r² may underflow).
  * Thread-safe: no global state; errors go to the caller's buffer.
  */
 #ifndef SO8T_GEOM_H
@@ -49,12 +52,23 @@ typedef struct {
 typedef struct {
     double value;        /* may underflow to 0 / overflow to inf at huge d: use log_value */
     double log_value;    /* natural log of value (-INFINITY when value is exactly 0) */
-    double error_bound;  /* absolute bound on |value - true| (estimated, conservative) */
+    double error_bound;  /* absolute bound on |value - true|: the method's error and every
+                          * rounding (including that of the log route, ~|log_value| ulp);
+                          * 0 only for exactly known values (0, counts) */
     double fraction_of_cube, log_fraction_of_cube; /* value / (2a)^d */
     double fraction_of_ball, log_fraction_of_ball; /* value / vol(ball) (volume) or / area(sphere) (surface) */
-    const char *method;  /* what computed it: "exact-case", "closed-form", "pair-split",
-                          * "orthant-caps" or "laplace-inversion" (static string) */
+    const char *method;  /* what computed it: "exact-case", "closed-form", "single-cap"
+                          * (d <= 3, one thin cap from outside), "corner-series",
+                          * "pair-split", "orthant-caps" or "laplace-inversion" (static); the
+                          * complement adds "complement-closed-form", "complement-transform"
+                          * and "one-minus-volume" */
+    double rel_error_bound; /* error_bound / value, kept when value under- or overflows; it
+                             * also bounds |log_value - log(true)| to within a factor
+                             * 1 / (1 - rel_error_bound) */
 } geom_result;
+/* Limits: 0 <= value <= min((2a)^d, vol(ball)) (surface: <= the sphere's area; complement:
+ * <= (2a)^d) and fractions in [0, 1]; a computed value beyond a limit is set to it and its
+ * bound widened by the distance moved. */
 
 /* Volume of R·[-a,a]^d ∩ B(c, r).  Returns GEOM_OK, GEOM_ERR_INVAL (bad input; a message
  * naming the problem goes to err, which may be NULL) or GEOM_ERR_NOCONV (the method could
@@ -65,6 +79,14 @@ int geom_volume_exact(const geom_problem *p, geom_result *out, char *err, size_t
  * 0-measure is the number of the two points c ± r that lie in [-a, a]; for r = 0 it is 0
  * (d >= 2).  On a face of the cube the sphere counts as inside (a closed cube). */
 int geom_surface_exact(const geom_problem *p, geom_result *out, char *err, size_t errlen);
+
+/* Volume of the cube outside the ball, vol(R·[-a,a]^d \ B(c, r)) = (2a)^d P(S > r²), with
+ * RELATIVE accuracy (not by subtracting the volume from the cube where that would lose
+ * digits): the upper tail of the transform directly (contour left of the pole at 0), closed
+ * forms of the outside part for d <= 3, and (2a)^d - V only where that is well conditioned
+ * (V <= half the cube).  log_value keeps the tiniest values.  fraction_of_ball and its log
+ * are NAN.  Same status conventions as geom_volume_exact. */
+int geom_complement_exact(const geom_problem *p, geom_result *out, char *err, size_t errlen);
 
 const char *geom_strerror(int status);
 

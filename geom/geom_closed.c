@@ -30,9 +30,30 @@ typedef double (*ts_fn)(double x, void *ctx);
 
 /* ∫_A^B f by tanh-sinh, halving the step until two levels (from level 3 on) agree to
  * rel_tol relative or abs_tol absolute. */
+static double ts_integrate_tol_d(ts_fn f, void *ctx, double A, double B, double rel_tol,
+                                 double abs_tol, int max_level, double *diff_out);
+
 static double ts_integrate_tol(ts_fn f, void *ctx, double A, double B, double rel_tol,
                                double abs_tol, int max_level)
 {
+    return ts_integrate_tol_d(f, ctx, A, B, rel_tol, abs_tol, max_level, NULL);
+}
+
+double geom_ts_integrate(double (*f)(double x, void *ctx), void *ctx, double A, double B,
+                         double rel_tol, double *err_out)
+{
+    double diff = 0;
+    double v = ts_integrate_tol_d(f, ctx, A, B, rel_tol, 0, 8, &diff);
+    if (err_out)
+        *err_out = diff;
+    return v;
+}
+
+static double ts_integrate_tol_d(ts_fn f, void *ctx, double A, double B, double rel_tol,
+                                 double abs_tol, int max_level, double *diff_out)
+{
+    if (diff_out)
+        *diff_out = 0;
     if (!(B > A))
         return 0;
     const double half = 0.5 * (B - A), mid = 0.5 * (A + B);
@@ -69,6 +90,8 @@ static double ts_integrate_tol(ts_fn f, void *ctx, double A, double B, double re
         double nest = sum * h * half;
         double diff = fabs(nest - est);
         est = nest;
+        if (diff_out)
+            *diff_out = diff;
         if (level >= 3 && (diff <= rel_tol * fabs(est) || diff <= abs_tol))
             break;
     }

@@ -13,6 +13,30 @@
 #define M_LN2 0.69314718055994530942
 #endif
 
+/* What is computed: the volume of cube ∩ ball, the sphere's measure inside the cube, or the
+ * volume of the cube outside the ball. */
+enum { GEOM_Q_VOLUME = 0, GEOM_Q_SURFACE = 1, GEOM_Q_COMPLEMENT = 2 };
+
+/* The exact cases, from distances only (units a = 1, c sorted, >= 0): the ball misses the
+ * cube (or r = 0), lies inside it (faces: the number of faces through its centre, each
+ * halving it), or contains it. */
+enum { GEOM_CASE_NONE = 0, GEOM_CASE_DISJOINT, GEOM_CASE_BALL_INSIDE, GEOM_CASE_CUBE_INSIDE };
+typedef struct {
+    int kind, faces;
+} geom_case;
+geom_case geom_exact_case(int d, const double *c, double rs);
+
+/* The relative error of rs = r / a as computed: 0 when the division was exact. */
+double geom_rs_rel(double r, double a, double rs);
+
+/* Relative rounding allowance of a value computed as exp(log): see geom.c. */
+double geom_round_rel(int d, double a, double logv, double lsum);
+
+/* Fills *out from the log of the value (kind: GEOM_Q_*), the method's relative error and the
+ * rounding allowance lsum, and enforces the limits (geom.c). */
+void geom_fill(geom_result *out, int d, double a, double r, int kind, double logv, double rel,
+               double lsum, const char *method);
+
 /* snprintf into err (when err is non-NULL and errlen > 0). */
 void geom_set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -23,6 +47,23 @@ void geom_set_err(char *err, size_t errlen, const char *fmt, ...)
  * GEOM_OK, or GEOM_ERR_NOCONV with the best estimate. */
 int geom_tf_log(int d, const double *x1, const double *x2, double t, int surface,
                 double *log_out, double *rel_err, char *err, size_t errlen);
+
+/* The same for the upper tail: *log_out = log P(S > t), with relative accuracy (the contour
+ * left of the pole at 0 gives it without 1 - P whenever the tail is the smaller side). */
+int geom_tf_log_tail(int d, const double *x1, const double *x2, double t, double *log_out,
+                     double *rel_err, char *err, size_t errlen);
+
+/* Near the farthest corner (s = Σ (1 + c_i)² - rs² <= 0.75 min L_i, see geom_series.c):
+ * *log_out = log P(S > rs²) (surface = 0) or log f_S(rs²) (1), units a = 1, c sorted >= 0,
+ * *rel_out its relative error bound (rs_rel: the relative error rs already carries, from
+ * r / a).  Returns 0 (nothing written) where it does not apply. */
+int geom_corner_series(int d, const double *c, double rs, double rs_rel, int surface,
+                       double *log_out, double *rel_out);
+
+/* ∫_A^B f(x) dx by tanh-sinh to rel_tol (geom_closed.c); *err_out (may be NULL) gets the last
+ * level difference. */
+double geom_ts_integrate(double (*f)(double x, void *ctx), void *ctx, double A, double B,
+                         double rel_tol, double *err_out);
 
 /* Tests only: turn the subtraction of singular parts (geom_singular.c) off (0) or on (1, the
  * default) for the calling thread, to compare the two. */
