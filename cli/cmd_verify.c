@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "cli/cli_backend.h"
 #include "cli/cli_volume.h"
+#include "cli/verify_cases.h"
 #include "geom/geom.h"
 #include "mc/mc.h"
 #include "so8/so8.h"
@@ -14,40 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    const char *name;
-    mc_quantity q;
-    int dim;
-    double a, r;
-    double center_all;  /* every coordinate */
-    double center_first; /* overrides coordinate 1 when not NAN */
-    int rotated;        /* a fixed rotation: Haar rotation 0 of seed 12345 (so8/) */
-    int quick;          /* part of --quick */
-    int methods;        /* bit mask over mc_method; 0 = all applicable */
-} verify_case;
-
-#define ALL 0
-#define BIT(m) (1 << (m))
-static const verify_case cases[] = {
-    {"8-cube, ball r=1.5 (classic)", MC_VOLUME, 8, 1, 1.5, 0, NAN, 0, 1, ALL},
-    {"3-sphere r=1.2 in 4-cube", MC_SURFACE, 4, 1, 1.2, 0, NAN, 0, 1, ALL},
-    {"square, disc r=1.2", MC_VOLUME, 2, 1, 1.2, 0, NAN, 0, 0, ALL},
-    {"3-cube cap, centre outside", MC_VOLUME, 3, 1, 0.8, 0, 1.5, 0, 0, ALL},
-    {"5-cube, ball r=1.7", MC_VOLUME, 5, 1, 1.7, 0, NAN, 0, 0, ALL},
-    {"8-cube, ball r=2 (corners cut)", MC_VOLUME, 8, 1, 2.0, 0, NAN, 0, 0, ALL},
-    {"8-cube, off-centre, rotated", MC_VOLUME, 8, 1, 1.6, 0.2, -0.5, 1, 1, ALL},
-    {"12-cube, off-centre", MC_VOLUME, 12, 1, 2.0, 0.3, NAN, 0, 0, ALL},
-    {"16-cube, r=1.2: 7e-5 of the cube", MC_VOLUME, 16, 1, 1.2, 0, NAN, 0, 1,
-     BIT(MC_METHOD_BALL) | BIT(MC_METHOD_RADIAL) | BIT(MC_METHOD_TILT)},
-    {"32-cube, ball r=3.3", MC_VOLUME, 32, 1, 3.3, 0, NAN, 0, 0, ALL},
-    {"64-cube, r=3: 3.8e-9 of the cube", MC_VOLUME, 64, 1, 3.0, 0, NAN, 0, 1,
-     BIT(MC_METHOD_TILT)},
-    {"64-cube, r=2 on a vertex: 1.7e-39", MC_VOLUME, 64, 1, 2.0, 1.0, NAN, 0, 0,
-     BIT(MC_METHOD_TILT)},
-    {"sphere r=2 in 8-cube", MC_SURFACE, 8, 1, 2.0, 0, NAN, 0, 0, ALL},
-    {"orientation average, c=0 (= volume)", MC_ORIENT_AVG, 8, 1, 1.5, 0, NAN, 0, 1, ALL},
-};
-#define N_CASES (sizeof cases / sizeof cases[0])
 
 static void usage(FILE *f)
 {
@@ -135,18 +102,14 @@ int cmd_verify(int argc, char **argv)
     cli_progress_init(&bar, "so8t verify");
     int all_pass = 1, rows = 0, done = 0, total = 0;
     for (size_t k = 0; k < N_CASES; k++)
-        if (!quick || cases[k].quick)
+        if (!quick || verify_cases[k].quick)
             total++;
     for (size_t k = 0; k < N_CASES; k++) {
-        const verify_case *vc = &cases[k];
+        const verify_case *vc = &verify_cases[k];
         if (quick && !vc->quick)
             continue;
         double center[128], R[16 * 16];
-        for (int i = 0; i < vc->dim; i++)
-            center[i] = vc->center_all;
-        if (!isnan(vc->center_first))
-            center[0] = vc->center_first;
-        if (vc->rotated && so8_haar_double(vc->dim, 12345, 0, R) != 0) {
+        if (verify_case_setup(vc, center, R) != 0) {
             fprintf(stderr, "so8t verify: could not draw the fixed rotation\n");
             return CLI_FAIL;
         }

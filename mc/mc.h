@@ -111,6 +111,10 @@ typedef struct mc_result_s {
                                 -1 without a target */
     double rel_half_width;   /* the larger side of ci95 around estimate / |estimate| (what
                                 rel_err targets; inf when the estimate is 0) */
+    const char *ci_method;   /* how ci95 was made: "clopper-pearson" (counts),
+                                "effective-count", "student-t" (qmc), "rule-of-three"
+                                (nothing or no spread seen), "rounding-only" (no random
+                                input), "exact" (known without sampling) */
 } mc_result;
 
 void mc_options_default(mc_options *o);

@@ -4,7 +4,12 @@
  *
  *   counts (hit, ball)   Clopper–Pearson for k of n (mc_stats.c); k = 0 or k = n: the
  *                        one-sided rule-of-three bound 1 − 0.05^{1/n} ≈ 3/n;
- *   continuous           mean ± 1.96 se; qmc: ± t_{0.975, R−1} se (R replicates);
+ *   continuous           the effective count k = (Σy)²/Σy² of weight w = Σy²/Σy: the
+ *                        Clopper–Pearson interval of k of n, times w. It has the sample's
+ *                        mean and variance exactly and a binomial's skew, so a run where
+ *                        few samples contribute (a vertex, a thin cap) is not judged by a
+ *                        normal it does not follow; for many contributors it is mean ± 1.96 se;
+ *   qmc                  ± t_{0.975, R−1} se (R replicates, Student t);
  *     zero spread        when the observed relative variance is below that of one unseen
  *                        outcome (p_u = 1 − 0.025^{1/n} ≈ 3.7/n), the variance is taken as
  *                        p_u · R², R the largest possible deviation of a per-sample value from
@@ -21,6 +26,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 #define Z95 1.959963984540054
 #define U (DBL_EPSILON / 2)
@@ -102,11 +108,13 @@ void mc_finalize(const mc_plan *pl, const mc_accum *acc, mc_result *out)
     out->se_floored = 0;
     out->ci_one_sided = 0;
     out->target_met = -1;
+    out->ci_method = pl->count_based ? "clopper-pearson" : "effective-count";
     if (pl->trivial) {
         out->sum = out->sum_sq = 0;
         out->estimate = pl->trivial_value;
         out->std_error = out->rounding_bound = 0;
         out->ci95[0] = out->ci95[1] = pl->trivial_value;
+        out->ci_method = "exact";
         out->log_estimate = pl->trivial_value > 0 ? log(pl->trivial_value) : -INFINITY;
         out->log_scale = 0;
         out->rel_error = out->rel_half_width = pl->trivial_value != 0 ? 0.0 : INFINITY;
@@ -158,18 +166,28 @@ void mc_finalize(const mc_plan *pl, const mc_accum *acc, mc_result *out)
         if (plan_deterministic(pl)) {
             se = 0;
             out->dof = INFINITY;
+            out->ci_method = "rounding-only";
         } else if (mean == 0 && sum_sq == 0) {
             out->ci_one_sided = 1;
+            out->ci_method = "rule-of-three";
         } else if (rel_var < p_u) {
             double range = fmax(mean, vmax - mean);
             se = range * sqrt(p_u / n);
             out->se_floored = 1;
             out->dof = INFINITY;
+            out->ci_method = "rule-of-three";
+        } else if (pl->kp.method == MC_K_QMC) {
+            out->ci_method = "student-t";
         }
         if (out->ci_one_sided) {
             lo = 0;
             hi = n > 0 ? vmax * -expm1(log(0.05) / n) : vmax;
             se = 0;
+        } else if (!strcmp(out->ci_method, "effective-count") && sum > 0) {
+            double keff = fmin(sum * sum / sum_sq, n), w = sum_sq / sum;
+            mc_stat_binom_interval_real(keff, n, 0.05, &lo, &hi);
+            lo *= w;
+            hi *= w;
         } else {
             double q = isinf(out->dof) ? Z95 : mc_stat_student_quantile(0.05, out->dof);
             lo = mean - q * se;
@@ -216,6 +234,12 @@ double mc_result_z(const mc_result *r, double exact, double exact_err)
     }
     if (r->std_error == 0)
         return sign * INFINITY;
+    if (r->ci_method && !strcmp(r->ci_method, "effective-count") && r->sum > 0 && r->sum_sq > 0) {
+        /* k = (Σy)²/Σy² effective samples of weight w = Σy²/Σy: its binomial tail */
+        double keff = fmin(r->sum * r->sum / r->sum_sq, (double)r->samples);
+        double w = scaled(r->log_scale, r->sum_sq / r->sum);
+        return mc_stat_binom_z_real(keff, (double)r->samples, (exact + sign * allow) / w);
+    }
     double t = sign * (fabs(dev) - allow) / r->std_error;
     return isinf(r->dof) ? t : mc_stat_student_z(t, r->dof);
 }

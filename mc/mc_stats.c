@@ -65,20 +65,32 @@ double mc_stat_log_ibeta(double x, double y, double a, double b)
     return lc >= 0 ? -INFINITY : log1p(-exp(lc));
 }
 
-double mc_stat_binom_log_upper(uint64_t k, uint64_t n, double p, double q)
+/* the tails for real k and n (the incomplete beta's continuous extension: the effective
+   counts of mc_finalize.c are not integers) */
+static double log_upper(double k, double n, double p, double q)
 {
-    if (k == 0)
+    if (k <= 0)
         return 0.0;
     if (k > n)
         return -INFINITY;
-    return mc_stat_log_ibeta(p, q, (double)k, (double)(n - k) + 1.0);
+    return mc_stat_log_ibeta(p, q, k, n - k + 1.0);
+}
+
+static double log_lower(double k, double n, double p, double q)
+{
+    if (k >= n)
+        return 0.0;
+    return mc_stat_log_ibeta(q, p, n - k, k + 1.0);
+}
+
+double mc_stat_binom_log_upper(uint64_t k, uint64_t n, double p, double q)
+{
+    return log_upper((double)k, (double)n, p, q);
 }
 
 double mc_stat_binom_log_lower(uint64_t k, uint64_t n, double p, double q)
 {
-    if (k >= n)
-        return 0.0;
-    return mc_stat_log_ibeta(q, p, (double)(n - k), (double)k + 1.0);
+    return log_lower((double)k, (double)n, p, q);
 }
 
 /* log Φ(−z) for z >= 0 */
@@ -114,18 +126,23 @@ double mc_stat_z_from_log_tail(double lp)
     return z;
 }
 
-double mc_stat_binom_z(uint64_t k, uint64_t n, double p0)
+double mc_stat_binom_z_real(double k, double n, double p0)
 {
-    if (n == 0 || isnan(p0))
+    if (!(n > 0) || isnan(p0) || isnan(k))
         return NAN;
     if (p0 <= 0)
-        return k == 0 ? 0.0 : INFINITY;
+        return k <= 0 ? 0.0 : INFINITY;
     if (p0 >= 1)
-        return k == n ? 0.0 : -INFINITY;
+        return k >= n ? 0.0 : -INFINITY;
     double q0 = 1.0 - p0;
-    double lu = mc_stat_binom_log_upper(k, n, p0, q0);
-    double ll = mc_stat_binom_log_lower(k, n, p0, q0);
+    double lu = log_upper(k, n, p0, q0);
+    double ll = log_lower(k, n, p0, q0);
     return lu < ll ? mc_stat_z_from_log_tail(lu) : -mc_stat_z_from_log_tail(ll);
+}
+
+double mc_stat_binom_z(uint64_t k, uint64_t n, double p0)
+{
+    return mc_stat_binom_z_real((double)k, (double)n, p0);
 }
 
 /* p and 1 − p from the log-odds t, each with full relative accuracy */
@@ -144,9 +161,9 @@ static void logit_pq(double t, double *p, double *q)
 
 /* Bisection on the log-odds for the p where the tail (upper: P(X >= k), increasing in p;
    lower: P(X <= k), decreasing) equals e^target. */
-static double cp_solve(uint64_t k, uint64_t n, double target, int upper, double *q_out)
+static double cp_solve(double k, double n, double target, int upper, double *q_out)
 {
-    double phat = (double)k / (double)n;
+    double phat = k / n;
     double t0 = log(phat) - log1p(-phat);
     double lo = upper ? -745.0 : t0, hi = upper ? t0 : 745.0;
     double p = phat, q = 1 - phat;
@@ -155,7 +172,7 @@ static double cp_solve(uint64_t k, uint64_t n, double target, int upper, double 
         if (mid == lo || mid == hi)
             break;
         logit_pq(mid, &p, &q);
-        double f = upper ? mc_stat_binom_log_upper(k, n, p, q) : mc_stat_binom_log_lower(k, n, p, q);
+        double f = upper ? log_upper(k, n, p, q) : log_lower(k, n, p, q);
         int above = f > target; /* tail too big */
         if (upper == above)
             hi = mid;
@@ -170,13 +187,18 @@ static double cp_solve(uint64_t k, uint64_t n, double target, int upper, double 
 
 void mc_stat_binom_interval(uint64_t k, uint64_t n, double alpha, double *lo, double *hi)
 {
-    if (n == 0) {
+    mc_stat_binom_interval_real((double)k, (double)n, alpha, lo, hi);
+}
+
+void mc_stat_binom_interval_real(double k, double n, double alpha, double *lo, double *hi)
+{
+    if (!(n > 0)) {
         *lo = 0;
         *hi = 1;
         return;
     }
-    double nn = (double)n;
-    if (k == 0) {
+    double nn = n;
+    if (k <= 0) {
         *lo = 0;
         *hi = -expm1(log(alpha) / nn);
         return;
@@ -186,10 +208,10 @@ void mc_stat_binom_interval(uint64_t k, uint64_t n, double alpha, double *lo, do
         *hi = 1;
         return;
     }
-    uint64_t m = k < n - k ? k : n - k;
+    double m = fmin(k, n - k);
     if (m > MC_STAT_CP_MAX) {
         double z = mc_stat_z_from_log_tail(log(0.5 * alpha));
-        double p = (double)k / nn;
+        double p = k / nn;
         double den = 1 + z * z / nn;
         double mid = (p + z * z / (2 * nn)) / den;
         double half = z * sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / den;

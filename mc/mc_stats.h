@@ -28,12 +28,16 @@ double mc_stat_binom_log_lower(uint64_t k, uint64_t n, double p, double q);
  * (one-sided, the rule of three at alpha = 0.05) and likewise k = n. */
 #define MC_STAT_CP_MAX 100000u
 void mc_stat_binom_interval(uint64_t k, uint64_t n, double alpha, double *lo, double *hi);
+/* The same for real k and n (the incomplete beta's continuous extension of the tails), for
+ * the effective counts of a weighted sum (mc_finalize.c). */
+void mc_stat_binom_interval_real(double k, double n, double alpha, double *lo, double *hi);
 /* z >= 0 with Φ(−z) = exp(log_tail); 0 for tails >= 1/2, +inf when log_tail = −inf. */
 double mc_stat_z_from_log_tail(double log_tail);
 /* Signed z-equivalent of observing k of n when the proportion is p0 (exact binomial
  * tails, the smaller side): |z| > 1.96 exactly when p0 is outside the Clopper–Pearson
  * 95 % interval. */
 double mc_stat_binom_z(uint64_t k, uint64_t n, double p0);
+double mc_stat_binom_z_real(double k, double n, double p0);
 /* log P(T > t) for Student's t with nu degrees of freedom (t >= 0). */
 double mc_stat_student_log_tail(double t, double nu);
 /* The t with P(|T| > t) = alpha (two-sided quantile); 1.959964 as nu → ∞. */
