@@ -125,6 +125,7 @@ void cli_mc_result_json(cli_json *j, const char *key, const mc_result *r)
     cli_json_double(j, "std_error", r->std_error);
     cli_json_double_array(j, "ci95", r->ci95, 2);
     cli_json_double(j, "rounding_bound", r->rounding_bound);
+    cli_json_string(j, "ci_method", r->ci_method ? r->ci_method : "");
     cli_json_double(j, "seconds", r->seconds);
     cli_json_double(j, "samples_per_second", r->samples_per_second);
     cli_json_end_object(j);
@@ -408,6 +409,7 @@ int cmd_volume(int argc, char **argv)
     cli_json_double(&j, "std_error", main_res->std_error);
     cli_json_double_array(&j, "ci95", main_res->ci95, 2);
     cli_json_bool(&j, "ci_one_sided", main_res->ci_one_sided);
+    cli_json_string(&j, "ci_method", main_res->ci_method ? main_res->ci_method : "");
     cli_json_double(&j, "rounding_bound", main_res->rounding_bound);
     cli_json_double(&j, "rel_error", main_res->rel_error);
     cli_json_double(&j, "rel_half_width", main_res->rel_half_width);
