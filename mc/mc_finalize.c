@@ -60,7 +60,9 @@ static int plan_deterministic(const mc_plan *pl)
  * G = 1 + (|c| + r)/a: the operands of cond's chord endpoints c ± h and of qmc's corner
  * areas reach |c| + r + a, so their errors are absolute (a tiny chord keeps the error of its
  * endpoints): cond <= (4d + 32)·u·G (measured worst 0.4·u·G, tests/test_mc_rounding.c);
- * qmc's signed corner areas cancel: 2e4·u·G² (measured worst 4.9e3·u·G²). radial raises a
+ * qmc's signed corner areas cancel (2e4·u·G²), and near a tangency (t/h → 1) asin's slope
+ * turns the rounding u of t/h into up to √(2u) per strip: 8 strips of h²/2 over the 4a² of
+ * the square give √(2u)·(r/a)² (measured worst 1.5e-9 at r/a = 1.3, bound 2.5e-8). radial raises a
  * ratio to the d-th power, tilt exponentiates θ(S − r²): relative errors (4d + 32)·u·G ×d
  * resp. × (1 + 2θr²). Counts: a token (4d + 32)·u relative for the points within rounding
  * of the boundary (their effect is statistical, far below se for any reachable N). */
@@ -78,7 +80,14 @@ static void plan_sample_allowance(const mc_plan *pl, double *rel, double *abs_y)
     *abs_y = 0;
     switch (pl->method) {
     case MC_METHOD_COND: *abs_y = k * g; break;
-    case MC_METHOD_QMC: *abs_y = kp->dim == 1 ? k * g : 2e4 * U * g * g; break; /* d = 1: a chord */
+    case MC_METHOD_QMC:
+        if (kp->dim == 1) { /* a chord, as cond */
+            *abs_y = k * g;
+        } else {
+            double t = fmin(kp->r / kp->a, g);
+            *abs_y = 2e4 * U * g * g + sqrt(2 * U) * t * t;
+        }
+        break;
     case MC_METHOD_RADIAL: *rel = k * g * kp->dim; break;
     case MC_METHOD_TILT: *rel = k * g * (1 + 2 * kp->tilt_theta * kp->r2); break;
     default: *rel = k; break;

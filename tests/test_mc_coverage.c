@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SEEDS 40
+#define SEEDS 80
 #define N_SAMPLES 4096u
 
 typedef struct {
@@ -39,6 +39,8 @@ static const cell_problem problems[] = {
     {MC_VOLUME, 2, 1.2, 0.0, NAN},
     {MC_VOLUME, 2, 0.8, 0.5, NAN},
     {MC_VOLUME, 2, 0.7, 0.0, 1.5},
+    /* the disc tangent to the face x = 1: qmc's asin(t/h) near 1 errs by 1.5e-9 */
+    {MC_VOLUME, 2, 1.3355784881094372, 0.0060297434711966691, -0.33557848810943697},
     {MC_VOLUME, 3, 0.8, 0.0, 1.5},     /* a cap, centre outside */
     {MC_VOLUME, 3, 1.5, 0.2, NAN},
     {MC_VOLUME, 3, 1.74, 0.0, NAN},    /* contains all but the corners: rare misses */
@@ -97,6 +99,7 @@ int main(void)
                 o.method = (mc_method)m;
                 o.backend = MC_BACKEND_CPU;
                 o.samples = N_SAMPLES;
+                o.threads = 1; /* small runs: a parallel region costs more than it saves */
                 o.seed = 1000 * k + seed;
                 mc_result r;
                 int st = mc_estimate(&p, &o, &r, err, sizeof err);

@@ -17,10 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* seeds 1..30 and those where the Wald rule failed verify --quick (see docs/coverage.md) */
+/* seeds 1..30 and those where the Wald rule failed verify --quick among seeds 1..400 (17,
+   55, 96: the ball in the 16-cube with no miss in 2^16 samples, z = 5.56; docs/coverage.md) */
 static const uint64_t default_seeds[] = {
     1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
-    21, 22, 23, 24, 25, 26, 27, 28, 29, 30};
+    21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 55, 96};
 
 /* P(X >= k) for X ~ Binomial(n, p) */
 static double binom_sf(uint64_t k, uint64_t n, double p)
@@ -71,6 +72,7 @@ int main(void)
                 o.method = (mc_method)m;
                 o.backend = MC_BACKEND_CPU;
                 o.samples = 1u << 16;
+                o.threads = 1; /* small runs: a parallel region costs more than it saves */
                 o.seed = seed;
                 mc_result r;
                 char err[256];
