@@ -5,8 +5,8 @@
  * 2Φ(−5) = 5.7e-7; the tail counts |z| > 3, > 4 are checked against their normal rates.
  *
  * The seed list includes seeds where the Wald standard error failed healthy rows (a count
- * of rare misses of the ball in the 16-cube). SO8T_FALSE_ALARM_SEEDS=N runs seeds 1..N
- * instead (docs/coverage.md records the numbers for N = 2000).
+ * of rare misses of the ball in the 16-cube). SO8T_FALSE_ALARM_SEEDS=N (or A-B) runs seeds
+ * 1..N (A..B) instead (docs/coverage.md records the numbers for seeds 1..2000).
  */
 #include "cli/verify_cases.h"
 #include "geom/geom.h"
@@ -31,11 +31,17 @@ static double binom_sf(uint64_t k, uint64_t n, double p)
 
 int main(void)
 {
-    uint64_t nseeds = sizeof default_seeds / sizeof default_seeds[0];
-    const char *env = getenv("SO8T_FALSE_ALARM_SEEDS");
+    uint64_t nseeds = sizeof default_seeds / sizeof default_seeds[0], first = 1;
+    const char *env = getenv("SO8T_FALSE_ALARM_SEEDS"); /* "N" (1..N) or "A-B" */
     int from_env = env && atoll(env) > 0;
-    if (from_env)
+    if (from_env) {
+        const char *dash = strchr(env, '-');
         nseeds = (uint64_t)atoll(env);
+        if (dash && atoll(dash + 1) >= atoll(env)) {
+            first = (uint64_t)atoll(env);
+            nseeds = (uint64_t)atoll(dash + 1) - first + 1;
+        }
+    }
     double exact[N_CASES], exact_err[N_CASES];
     for (size_t k = 0; k < N_CASES; k++) {
         const verify_case *vc = &verify_cases[k];
@@ -56,7 +62,7 @@ int main(void)
     uint64_t checks = 0, over3 = 0, over4 = 0, over5 = 0, miss95 = 0;
     double worst = 0;
     for (uint64_t si = 0; si < nseeds; si++) {
-        uint64_t seed = from_env ? si + 1 : default_seeds[si];
+        uint64_t seed = from_env ? first + si : default_seeds[si];
         for (size_t k = 0; k < N_CASES; k++) {
             const verify_case *vc = &verify_cases[k];
             if (!vc->quick)
