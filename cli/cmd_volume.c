@@ -125,6 +125,8 @@ void cli_mc_result_json(cli_json *j, const char *key, const mc_result *r)
     cli_json_double(j, "estimate", r->estimate);
     cli_json_double(j, "std_error", r->std_error);
     cli_json_double_array(j, "ci95", r->ci95, 2);
+    cli_json_double(j, "rounding_bound", r->rounding_bound);
+    cli_json_string(j, "ci_method", r->ci_method ? r->ci_method : "");
     cli_json_double(j, "seconds", r->seconds);
     cli_json_double(j, "samples_per_second", r->samples_per_second);
     cli_json_end_object(j);
@@ -136,24 +138,54 @@ int cli_mc_identical(const mc_result *a, const mc_result *b)
            memcmp(&a->sum, &b->sum, sizeof a->sum) == 0;
 }
 
-/* |difference| within 5 combined standard errors (or equal) */
+/* the difference beyond both rounding bounds, in combined standard errors (0 within the
+   bounds; inf when neither has a sampling error and the bounds do not explain it) */
 double cli_mc_agreement_z(const mc_result *a, const mc_result *b)
 {
     double s = sqrt(a->std_error * a->std_error + b->std_error * b->std_error);
+    double d = a->estimate - b->estimate;
+    double excess = fabs(d) - a->rounding_bound - b->rounding_bound;
+    if (!(excess > 0))
+        return excess <= 0 ? 0.0 : NAN;
     if (s == 0)
-        return a->estimate == b->estimate ? 0.0 : INFINITY;
-    return (a->estimate - b->estimate) / s;
+        return copysign(INFINITY, d);
+    return copysign(excess / s, d);
 }
 
 static void print_result(const char *label, const mc_result *r)
 {
-    printf("  %-14s %.12g ± %.3g (se)   95%% CI [%.10g, %.10g]\n", label, r->estimate,
-           r->std_error, r->ci95[0], r->ci95[1]);
+    printf("  %-14s %.12g ± %.3g (se)   95%% CI [%.10g, %.10g]%s\n", label, r->estimate,
+           r->std_error, r->ci95[0], r->ci95[1],
+           r->ci_one_sided ? (r->estimate == 0 ? " (one-sided: no sample contributed)"
+                                               : " (one-sided: every sample hit)")
+                           : "");
+    if (r->rounding_bound > 0.01 * r->std_error)
+        printf("  %-14s rounding may move the estimate by up to %.3g (included in the interval)\n",
+               "", r->rounding_bound);
+    if (r->se_floored)
+        printf("  %-14s no spread seen: se is the rule-of-three bound on a value not seen\n", "");
     printf("  %-14s %s on %s: %llu samples", "", mc_method_name(r->method),
            mc_backend_name(r->backend), (unsigned long long)r->samples);
     if (r->count_based)
         printf(", %llu hits", (unsigned long long)r->hits);
     printf(", %.3g s, %.3g samples/s\n", r->seconds, r->samples_per_second);
+}
+
+/* --rel-err not reached within -n: say so, with what it would take */
+static void rel_err_warn(const mc_result *r, double target)
+{
+    if (!(r->estimate > 0) || !isfinite(r->rel_half_width)) {
+        fprintf(stderr, "so8t volume: warning: --rel-err %g not met: no sample contributed in %llu "
+                        "samples (the relative error is undefined); raise -n or use --method tilt\n",
+                target, (unsigned long long)r->samples);
+        return;
+    }
+    double ratio = r->rel_half_width / target;
+    double need = (double)r->samples * ratio * ratio;
+    fprintf(stderr, "so8t volume: warning: --rel-err %g not met: the 95%% half-width is %.3g of "
+                    "the estimate after %llu samples; about %.2g samples would reach the target "
+                    "(N·(achieved/target)²; raise -n)\n",
+            target, r->rel_half_width, (unsigned long long)r->samples, need);
 }
 
 int cmd_volume(int argc, char **argv)
@@ -321,7 +353,7 @@ int cmd_volume(int argc, char **argv)
     }
     const mc_result *main_res = have_gpu ? &gpu : &res;
 
-    double exact = NAN, z = NAN;
+    double exact = NAN, exact_err = 0, z = NAN;
     if (want_exact || plot) {
         /* the orientation average has an exact value only for c = 0, where every rotation
            gives the unrotated volume; otherwise geom/ answers the problem as given */
@@ -338,8 +370,10 @@ int cmd_volume(int argc, char **argv)
             geom_result gr;
             int gs = prob.surface ? geom_surface_exact(&g, &gr, err, sizeof err)
                                   : geom_volume_exact(&g, &gr, err, sizeof err);
-            if (gs == 0)
+            if (gs == 0) {
                 exact = gr.value;
+                exact_err = gr.error_bound;
+            }
             else
                 /* a warning with exit 0: the estimate does not depend on it */
                 fprintf(stderr, "so8t volume: warning: no exact value to compare with (%s); "
@@ -347,8 +381,7 @@ int cmd_volume(int argc, char **argv)
                         err);
         }
         if (isfinite(exact))
-            z = main_res->std_error > 0 ? (main_res->estimate - exact) / main_res->std_error
-                                        : (main_res->estimate == exact ? 0.0 : INFINITY);
+            z = mc_result_z(main_res, exact, exact_err);
     }
     int identical = have_gpu && cli_mc_identical(&res, &gpu);
     double agree_z = have_gpu ? cli_mc_agreement_z(&res, &gpu) : 0;
@@ -397,17 +430,25 @@ int cmd_volume(int argc, char **argv)
     cli_json_double(&j, "estimate", main_res->estimate);
     cli_json_double(&j, "std_error", main_res->std_error);
     cli_json_double_array(&j, "ci95", main_res->ci95, 2);
+    cli_json_bool(&j, "ci_one_sided", main_res->ci_one_sided);
+    cli_json_string(&j, "ci_method", main_res->ci_method ? main_res->ci_method : "");
+    cli_json_double(&j, "rounding_bound", main_res->rounding_bound);
     cli_json_double(&j, "rel_error", main_res->rel_error);
+    cli_json_double(&j, "rel_half_width", main_res->rel_half_width);
     cli_json_double(&j, "log_estimate", main_res->log_estimate);
     cli_json_double(&j, "fraction_of_cube", main_res->fraction_of_cube);
     cli_json_double(&j, "fraction_of_ball", main_res->fraction_of_ball);
     cli_json_double(&j, "seconds", main_res->seconds);
     cli_json_double(&j, "samples_per_second", main_res->samples_per_second);
-    if (o.rel_err > 0)
+    if (o.rel_err > 0) {
         cli_json_double(&j, "rel_err_target", o.rel_err);
+        cli_json_bool(&j, "target_met", main_res->target_met == 1);
+    }
     if (isfinite(exact)) {
         cli_json_double(&j, "exact", exact);
-        cli_json_double(&j, "z", z);
+        cli_json_double(&j, "z", z); /* null when ±inf: see exact_in_ci95 */
+        cli_json_bool(&j, "exact_in_ci95", main_res->ci95[0] <= exact + exact_err &&
+                                               exact - exact_err <= main_res->ci95[1]);
     }
     if (verify) {
         cli_mc_result_json(&j, "cpu", &res);
@@ -472,10 +513,19 @@ int cmd_volume(int argc, char **argv)
         printf("  %-14s %.3g (se / estimate)\n", "rel. error", main_res->rel_error);
         printf("  %-14s %.6g of the cube, %.6g of the %s\n", "fraction", main_res->fraction_of_cube,
                main_res->fraction_of_ball, p.quantity == MC_SURFACE ? "sphere" : "ball");
-        if (isfinite(exact))
-            printf("  %-14s %.15g   z = %.2f%s\n", "exact", exact, z,
-                   fabs(z) <= 5 ? "" : "  (more than 5 se away!)");
+        if (isfinite(exact)) {
+            if (isinf(z))
+                printf("  %-14s %.15g   z = %sinf  (outside the rounding bound of a value with "
+                       "no sampling error!)\n", "exact", exact, z < 0 ? "-" : "");
+            else
+                printf("  %-14s %.15g   z = %.2f%s\n", "exact", exact, z,
+                       fabs(z) <= 5 ? (main_res->std_error == 0 ? "  (within the rounding bound)"
+                                                                : "")
+                                    : "  (more than 5 se away!)");
+        }
     }
+    if (o.rel_err > 0 && main_res->target_met == 0)
+        rel_err_warn(main_res, o.rel_err);
     if (explain && !json && cli_explain_json_text(jtext, model, NULL) == CLI_FAIL)
         rc = CLI_FAIL;
     free(jtext);

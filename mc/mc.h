@@ -97,6 +97,25 @@ typedef struct mc_result_s {
     double fraction_of_cube, fraction_of_ball;
     double seconds, samples_per_second;
     char auto_reason[256];   /* why auto chose this method ("" otherwise) */
+    /* the statistics behind ci95 (docs/math.md, "Intervals and z-scores") */
+    double rounding_bound;   /* bound on the floating-point error of estimate (absolute);
+                                ci95 includes it */
+    double log_scale;        /* estimate = exp(log_scale) · mean per-sample value */
+    double value_max;        /* the largest possible per-sample value (count methods 1) */
+    double dof;              /* degrees of freedom of std_error: INFINITY (normal) or, for
+                                qmc, replicates − 1 (Student t) */
+    int se_floored;          /* 1: the observed spread was below one unseen outcome's worth,
+                                so std_error is the rule-of-three bound (see docs/math.md) */
+    int ci_one_sided;        /* 1: no sample contributed (or, counts, all did): the interval
+                                is the one-sided 95 % bound of the rule of three */
+    int target_met;          /* with rel_err > 0: 1 when rel_half_width <= rel_err, else 0;
+                                -1 without a target */
+    double rel_half_width;   /* the larger side of ci95 around estimate / |estimate| (what
+                                rel_err targets; inf when the estimate is 0) */
+    const char *ci_method;   /* how ci95 was made: "clopper-pearson" (counts),
+                                "effective-count", "student-t" (qmc), "rule-of-three"
+                                (nothing or no spread seen), "rounding-only" (no random
+                                input), "exact" (known without sampling) */
 } mc_result;
 
 void mc_options_default(mc_options *o);
@@ -113,6 +132,17 @@ int mc_problem_check(const mc_problem *p, char *err, size_t errlen);
  * else CPU. Returns MC_OK or a negative status with a message in err. */
 int mc_estimate(const mc_problem *p, const mc_options *o, mc_result *out, char *err,
                 size_t errlen);
+
+/* The z-score of a result against a reference value `exact` known to within exact_err
+ * (absolute, >= 0), on the scale of a standard normal: the deviation first shrinks by
+ * rounding_bound + exact_err (rounding is not noise); counts use the exact binomial tail
+ * (consistent with the Clopper–Pearson ci95), qmc the Student t with `dof`, the others
+ * the normal. A run where no sample contributed is tested like a count of 0. Then
+ * |z| <= 1.96 exactly when exact lies in ci95 (up to exact_err), and |z| > 5 has the
+ * probability 5.7e-7 of a normal. Returns 0 inside the rounding bound, +-INFINITY when
+ * std_error is 0 (no sampling error) and the deviation exceeds the bound, NAN when exact
+ * is not finite. */
+double mc_result_z(const mc_result *r, double exact, double exact_err);
 
 /* Benchmark baseline (not an estimator): n hit-or-miss samples of [-1,1]^d ∩ B(0, r) with
  * drand48_r, scalar, one thread — the loop a user writes first. Returns the hits. */

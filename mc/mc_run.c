@@ -48,8 +48,13 @@ static double method_cost(mc_method m, int d)
     }
 }
 
-/* auto: a short pilot of every applicable method (CPU, its own seed), ranked by relative
- * variance per sample × cost. */
+/* auto: a short pilot of every applicable method (CPU, its own seed), ranked by the
+ * variance per sample × cost. The variance is an upper confidence bound, never the bare
+ * observed one: (95 % half-width / 1.96)² · n, where the interval (mc_finalize.c) of a pilot
+ * that saw no spread — no miss of hit-or-miss when the ball covers nearly all of the cube,
+ * a conditional value that was always 1 — is the rule of three on the outcome nobody saw
+ * (p <= 3/n). So the estimators that are (nearly) exact for the problem win instead of
+ * being dropped; a pilot whose estimate is 0 (nothing seen) ranks nothing. */
 static int choose_method(const mc_problem *p, const mc_options *o, mc_method *out,
                          char *reason, size_t rlen, char *err, size_t errlen)
 {
@@ -66,7 +71,7 @@ static int choose_method(const mc_problem *p, const mc_options *o, mc_method *ou
     const uint64_t pilot = 64u * MC_BLOCK_SAMPLES;
     double best = INFINITY;
     mc_method best_m = MC_METHOD_TILT;
-    char line[160] = "";
+    char line[200] = "";
     int any_nonzero = 0;
     for (int i = 0; i < ncand; i++) {
         mc_plan pl;
@@ -88,21 +93,33 @@ static int choose_method(const mc_problem *p, const mc_options *o, mc_method *ou
             snprintf(reason, rlen, "the value is exactly 0 (the bodies do not overlap)");
             return MC_OK;
         }
-        if (!(r.estimate > 0) || r.std_error == 0)
-            continue; /* no information (no hits, or a degenerate case) */
+        if (!(r.estimate > 0) || !isfinite(r.rel_half_width))
+            continue; /* nothing seen: no information */
         any_nonzero = 1;
-        double rv = (r.std_error / r.estimate) * (r.std_error / r.estimate) * (double)r.samples;
+        double hw = r.rel_half_width / 1.959963984540054;
+        double rv = hw * hw * (double)r.samples;
         double eff = rv * method_cost(cand[i], p->dim);
         if (eff < best) {
             best = eff;
             best_m = cand[i];
-            snprintf(line, sizeof line, "relative variance per sample %.3g, cost %.0f",
-                     rv, method_cost(cand[i], p->dim));
+            const char *why = "";
+            if (r.count_based && r.ci_one_sided)
+                why = r.hits ? ": no sample missed, bounded by the rule of three (p_miss <= 3/n)"
+                             : "";
+            else if (r.se_floored)
+                why = ": no spread seen, bounded by the rule of three on an unseen value";
+            else if (r.std_error == 0)
+                why = ": no random input, rounding only";
+            snprintf(line, sizeof line, "%s: relative variance per sample <= %.3g%s, cost %.0f",
+                     mc_method_name(cand[i]), rv, why, method_cost(cand[i], p->dim));
         }
     }
     *out = best_m;
     if (!any_nonzero)
-        snprintf(reason, rlen, "no pilot method saw the intersection (a tiny fraction): tilt");
+        snprintf(reason, rlen,
+                 "no %llu-sample pilot saw the intersection (every estimate was 0, which ranks "
+                 "nothing): tilt, which samples toward the ball",
+                 (unsigned long long)pilot);
     else
         snprintf(reason, rlen, "lowest variance x cost in a %llu-sample pilot (%s)",
                  (unsigned long long)pilot, line);
@@ -170,7 +187,7 @@ int mc_estimate(const mc_problem *p, const mc_options *o, mc_result *out, char *
                 out->backend = be;
                 o->checkpoint(o->checkpoint_user, out);
             }
-            double hw = 1.959963984540054 * out->rel_error;
+            double hw = out->rel_half_width; /* the 95 % interval, rounding included */
             if ((out->estimate > 0 && hw <= o->rel_err) || pl.kp.samples >= cap)
                 break;
             /* the half-width falls like N^-1/2 for MC and roughly N^-0.65 for RQMC with
@@ -213,6 +230,8 @@ int mc_estimate(const mc_problem *p, const mc_options *o, mc_result *out, char *
     }
     mc_finalize(&pl, &acc, out);
     out->backend = be;
+    if (o->rel_err > 0)
+        out->target_met = pl.trivial || (out->estimate > 0 && out->rel_half_width <= o->rel_err);
     out->seconds = now_seconds() - t0;
     out->samples_per_second = out->seconds > 0 ? (double)out->samples / out->seconds : 0;
     return MC_OK;
