@@ -8,6 +8,7 @@
 #include "geom/geom.h"
 #include "mc/mc.h"
 
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -37,18 +38,20 @@ static void usage(FILE *f)
             "\n"
             "Monte Carlo estimate of the volume of the cube R·[-a,a]^d intersected with the\n"
             "ball B(c, r) (or, with --surface, the measure of the sphere inside the cube; with\n"
-            "--orient-avg, the average over Haar-random orientations of the cube), with its\n"
-            "standard error and 95%% interval. The same seed and sample count give the same\n"
-            "counts on the GPU and the CPU.\n"
+            "--orient-avg, the average over Haar-random orientations of the cube; with\n"
+            "--complement, the part of the cube outside the ball), with its standard error\n"
+            "and 95%% interval. The same seed and sample count give the same counts on the\n"
+            "GPU and the CPU.\n"
             "\n"
-            "Problem:\n" CLI_PROBLEM_HELP
+            "Problem:\n" CLI_PROBLEM_HELP CLI_PROBLEM_COMPLEMENT_HELP
             "      --orient-avg     average the volume over Haar-random rotations of the cube\n"
             "\n"
             "Sampling:\n"
             "  -n, --samples N      samples (1e6, 2^24, ...; default 2^24); a cap with --rel-err\n"
             "      --rel-err X      run until the 95%% half-width / estimate <= X\n"
             "      --method M       auto|hit|ball|cond|radial|qmc|tilt (default auto: a short\n"
-            "                       pilot picks the lowest variance x cost)\n"
+            "                       pilot picks the lowest variance x cost); the complement\n"
+            "                       takes hit, cond or tilt (tilted towards the corners)\n"
             "      --replicates R   independent random shifts for qmc (default 32)\n"
             "      --seed S         Philox seed (default 1)\n"
             "      --backend B      auto|cuda|cpu (default auto: the GPU when there is one)\n"
@@ -109,7 +112,10 @@ static void on_checkpoint(void *user, const mc_result *r)
 
 static const char *quantity_name(mc_quantity q)
 {
-    return q == MC_SURFACE ? "surface" : q == MC_ORIENT_AVG ? "orient_avg" : "volume";
+    return q == MC_SURFACE      ? "surface"
+           : q == MC_ORIENT_AVG ? "orient_avg"
+           : q == MC_COMPLEMENT ? "complement"
+                                : "volume";
 }
 
 void cli_mc_result_json(cli_json *j, const char *key, const mc_result *r)
@@ -144,6 +150,26 @@ double cli_mc_agreement_z(const mc_result *a, const mc_result *b)
     return (a->estimate - b->estimate) / s;
 }
 
+/* --exact for the complement: (2a)^d − vol(Q ∩ B), only where that subtraction keeps its
+ * digits (the volume's error bound plus the rounding stay under 1e-9 of the difference);
+ * otherwise unavailable, never a value without digits. */
+static int complement_from_volume(const geom_problem *g, geom_result *gr, char *err,
+                                  size_t errlen)
+{
+    double cube = pow(2.0 * g->half_side, g->dim);
+    double diff = cube - gr->value;
+    double bound = gr->error_bound + 4 * DBL_EPSILON * cube;
+    if (!isfinite(cube) || !(diff > 0) || !(bound <= 1e-9 * diff)) {
+        snprintf(err, errlen, "the complement as cube − volume would lose its digits here "
+                              "(cube %.17g, volume %.17g ± %.3g)", cube, gr->value,
+                 gr->error_bound);
+        return -1;
+    }
+    gr->value = diff;
+    gr->error_bound = bound;
+    return 0;
+}
+
 static void print_result(const char *label, const mc_result *r)
 {
     printf("  %-14s %.12g ± %.3g (se)   95%% CI [%.10g, %.10g]\n", label, r->estimate,
@@ -159,6 +185,7 @@ int cmd_volume(int argc, char **argv)
 {
     static const struct option opts[] = {
         CLI_PROBLEM_LONGOPTS,
+        CLI_PROBLEM_COMPLEMENT_LONGOPT,
         {"samples", required_argument, NULL, 'n'},
         {"rel-err", required_argument, NULL, OPT_REL_ERR},
         {"method", required_argument, NULL, OPT_METHOD},
@@ -252,11 +279,16 @@ int cmd_volume(int argc, char **argv)
         cli_problem_free(&prob);
         return cli_usage_error(cmd, "--orient-avg and --surface cannot be combined");
     }
+    if (orient && prob.complement) {
+        cli_problem_free(&prob);
+        return cli_usage_error(cmd, "--orient-avg and --complement cannot be combined");
+    }
     if (orient && prob.rotation) {
         cli_problem_free(&prob);
         return cli_usage_error(cmd, "--orient-avg averages over all rotations; drop --rotation");
     }
-    mc_problem p = {orient ? MC_ORIENT_AVG : prob.surface ? MC_SURFACE : MC_VOLUME, prob.dim,
+    mc_problem p = {orient ? MC_ORIENT_AVG : prob.surface ? MC_SURFACE
+                                          : prob.complement ? MC_COMPLEMENT : MC_VOLUME, prob.dim,
                     prob.half_side, prob.radius, prob.center, prob.rotation};
     char err[512];
     if (mc_problem_check(&p, err, sizeof err)) {
@@ -320,6 +352,8 @@ int cmd_volume(int argc, char **argv)
             geom_result gr;
             int gs = prob.surface ? geom_surface_exact(&g, &gr, err, sizeof err)
                                   : geom_volume_exact(&g, &gr, err, sizeof err);
+            if (gs == 0 && prob.complement)
+                gs = complement_from_volume(&g, &gr, err, sizeof err);
             if (gs == 0)
                 exact = gr.value;
             else
@@ -378,7 +412,8 @@ int cmd_volume(int argc, char **argv)
     cli_json_double(&j, "rel_error", main_res->rel_error);
     cli_json_double(&j, "log_estimate", main_res->log_estimate);
     cli_json_double(&j, "fraction_of_cube", main_res->fraction_of_cube);
-    cli_json_double(&j, "fraction_of_ball", main_res->fraction_of_ball);
+    if (p.quantity != MC_COMPLEMENT) /* the complement lies outside the ball */
+        cli_json_double(&j, "fraction_of_ball", main_res->fraction_of_ball);
     cli_json_double(&j, "seconds", main_res->seconds);
     cli_json_double(&j, "samples_per_second", main_res->samples_per_second);
     if (o.rel_err > 0)
@@ -409,8 +444,9 @@ int cmd_volume(int argc, char **argv)
         fputs(jtext, stdout);
     } else {
         printf("so8t volume: %s of [-%g,%g]^%d%s ∩ B(c, %g)%s\n",
-               p.quantity == MC_SURFACE ? "surface measure of the sphere inside"
+               p.quantity == MC_SURFACE      ? "surface measure of the sphere inside"
                : p.quantity == MC_ORIENT_AVG ? "orientation-averaged volume"
+               : p.quantity == MC_COMPLEMENT ? "complement (the part outside the ball)"
                                              : "volume",
                p.half_side, p.half_side, p.dim, prob.rotation ? " (rotated)" : "", p.radius,
                prob.center_n ? "" : ", c = 0");
@@ -431,8 +467,13 @@ int cmd_volume(int argc, char **argv)
             }
         }
         printf("  %-14s %.3g (se / estimate)\n", "rel. error", main_res->rel_error);
-        printf("  %-14s %.6g of the cube, %.6g of the %s\n", "fraction", main_res->fraction_of_cube,
-               main_res->fraction_of_ball, p.quantity == MC_SURFACE ? "sphere" : "ball");
+        if (p.quantity == MC_COMPLEMENT)
+            printf("  %-14s %.6g of the cube (log %.10g)\n", "fraction",
+                   main_res->fraction_of_cube, main_res->log_estimate);
+        else
+            printf("  %-14s %.6g of the cube, %.6g of the %s\n", "fraction",
+                   main_res->fraction_of_cube, main_res->fraction_of_ball,
+                   p.quantity == MC_SURFACE ? "sphere" : "ball");
         if (isfinite(exact))
             printf("  %-14s %.15g   z = %.2f%s\n", "exact", exact, z,
                    fabs(z) <= 5 ? "" : "  (more than 5 se away!)");

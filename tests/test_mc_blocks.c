@@ -205,8 +205,9 @@ int main(void)
         CHECK(mc_fast_setup(&pl.kp, &fc) == 0);
         CHECK(make_plan(MC_VOLUME, 8, 1.0, 1.5, c, MC_METHOD_RADIAL, 1, 1024, &pl) == 0);
         CHECK(mc_fast_setup(&pl.kp, &fc) == 0);
-        /* a·2^-31 subnormal: not exact, keep the generic path */
-        CHECK(make_plan(MC_VOLUME, 8, 1e-300, 1.5e-300, c, MC_METHOD_HIT, 1, 1024, &pl) == 0);
+        /* a·2^-31 subnormal: not exact, keep the generic path (an ordinary radius: a tiny
+           one would make the plan scale every length by 2^-ilogb(r)) */
+        CHECK(make_plan(MC_VOLUME, 8, 1e-300, 1.0, c, MC_METHOD_HIT, 1, 1024, &pl) == 0);
         CHECK(mc_fast_setup(&pl.kp, &fc) == 0);
         /* a tiny but still exact: the fast path applies and agrees */
         CHECK(make_plan(MC_VOLUME, 3, 1e-200, 1.1e-200, c, MC_METHOD_HIT, 9, 3000, &pl) == 0);

@@ -242,14 +242,14 @@ int main(void)
         CHECK(make_plan(MC_VOLUME, 8, 1.0, 1.5, c, MC_METHOD_BALL, 1, 1024, &pl) == 0);
         CHECK(mc_fast_kind(&pl.kp, &fc) == MC_FAST_BALL);
         CHECK(mc_fast_setup(&pl.kp, &fc) == 0); /* the hit/cond gate is unchanged */
-        /* a·2^-31 subnormal: ball does not use it (fast), the orientation average does */
-        CHECK(make_plan(MC_VOLUME, 3, 1e-300, 1.5e-300, c, MC_METHOD_BALL, 1, 1024, &pl) == 0);
+        /* a·2^-31 subnormal: ball does not use it (fast), the orientation average does.
+           (An ordinary radius: with r tiny too, the plan would scale both by 2^-ilogb(r).) */
+        CHECK(make_plan(MC_VOLUME, 3, 1e-300, 1.0, c, MC_METHOD_BALL, 1, 1024, &pl) == 0);
         CHECK(mc_fast_kind(&pl.kp, &fc) == MC_FAST_BALL);
-        CHECK(make_plan(MC_ORIENT_AVG, 3, 1e-300, 1.5e-300, c, MC_METHOD_HIT, 1, 1024, &pl) ==
-              0);
+        CHECK(make_plan(MC_ORIENT_AVG, 3, 1e-300, 1.0, c, MC_METHOD_HIT, 1, 1024, &pl) == 0);
         CHECK(mc_fast_kind(&pl.kp, &fc) == MC_FAST_NONE);
         /* ... and the fast ball agrees there too */
-        CHECK(make_plan(MC_VOLUME, 3, 1e-300, 1.5e-300, c, MC_METHOD_BALL, 1, 3000, &pl) == 0);
+        CHECK(make_plan(MC_VOLUME, 3, 1e-300, 1.0, c, MC_METHOD_BALL, 1, 3000, &pl) == 0);
         long before = n_mismatch;
         for (uint64_t b = 0; b < 3; b++)
             compare_block(&pl, MC_FAST_BALL, b);
