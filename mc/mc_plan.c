@@ -194,8 +194,13 @@ static void tilt_moments_corner(double lam, double l, double h, double *log_z, d
     }
     double big = fmax(l * l, h * h), small = (l < 0 && h > 0) ? 0.0 : fmin(l * l, h * h);
     if (lam * (big - small) < 1.0) {
-        double x[24], w[24], z = 0, z2 = 0;
-        gauss_legendre(24, x, w);
+        static _Thread_local double x[24], w[24];
+        static _Thread_local int have_rule;
+        double z = 0, z2 = 0;
+        if (!have_rule) { /* once per thread: the bisection calls this d·200 times */
+            gauss_legendre(24, x, w);
+            have_rule = 1;
+        }
         double mid = 0.5 * (h + l), half = 0.5 * (h - l);
         for (int i = 0; i < 24; i++) {
             double t = mid + half * x[i], f = w[i] * exp(lam * (t * t - big));
