@@ -159,7 +159,9 @@ static int complement_from_volume(const geom_problem *g, geom_result *gr, char *
     double cube = pow(2.0 * g->half_side, g->dim);
     double diff = cube - gr->value;
     double bound = gr->error_bound + 4 * DBL_EPSILON * cube;
-    if (!isfinite(cube) || !(diff > 0) || !(bound <= 1e-9 * diff)) {
+    if (diff == 0 && gr->error_bound == 0) /* the cube inside the ball, exactly */
+        bound = 0;
+    else if (!isfinite(cube) || !(diff > 0) || !(bound <= 1e-9 * diff)) {
         snprintf(err, errlen, "the complement as cube − volume would lose its digits here "
                               "(cube %.17g, volume %.17g ± %.3g)", cube, gr->value,
                  gr->error_bound);

@@ -318,11 +318,38 @@ static int tilt_setup(mc_plan *pl, char *err, size_t errlen)
         double lzi, m2;
         tilt_moments(theta, l, h, &lzi, &m2);
         if (theta < 0) {
-            /* uniform proposals accepted with e^{λ(t² − max t²)}: rate Z / ((h − l) e^{λ max}) */
-            double mx = fmax(l * l, h * h);
+            /* a weak tilt (λ max t² < 1/2): uniform proposals accepted with
+               e^{λ(t² − max t²)}, rate Z / ((h − l) e^{λ max}) >= e^{-1/2}; a strong one:
+               the chord envelope of each side (mc_tilt_corner_try), rate about 1/2 or more */
+            double mx = fmax(l * l, h * h), lam = -theta, acc;
             kp->tilt_min_sq[i] = mx;
             kp->tilt_normal[i] = 0;
-            double acc = exp(lzi + theta * mx) / (h - l);
+            kp->tilt_dlo[i] = l;
+            kp->tilt_dhi[i] = h;
+            if (lam * mx < 0.5) {
+                acc = exp(lzi + theta * mx) / (h - l);
+            } else {
+                /* the two sides [p, q] (mirrored for t <= 0) and their envelopes'
+                   masses: a side is drawn in proportion to its envelope (not its own
+                   mass: a rejected try draws the side again), so what is accepted
+                   follows e^{λt²} on both sides together */
+                double env[2] = {0, 0}, e[2] = {1, 1};
+                for (int sd = 0; sd < 2; sd++) {
+                    double pp = sd == 0 ? fmax(l, 0.0) : fmax(-h, 0.0);
+                    double qq = sd == 0 ? h : -l;
+                    if (!(qq > pp))
+                        continue;
+                    double kappa = lam * (pp + qq);
+                    e[sd] = exp(-kappa * (qq - pp));
+                    /* ∫_p^q e^{κt − λpq} dt = e^{λq²}(1 − e^{−κ(q−p)})/κ, relative to Z */
+                    env[sd] = exp(lam * qq * qq - lzi) * (-expm1(-kappa * (qq - pp))) / kappa;
+                }
+                kp->tilt_normal[i] = 3;
+                kp->tilt_pplus[i] = env[0] / (env[0] + env[1]);
+                kp->tilt_eplus[i] = e[0];
+                kp->tilt_eminus[i] = e[1];
+                acc = 1.0 / (env[0] + env[1]);
+            }
             if (!(acc >= 1e-3)) {
                 snprintf(err, errlen,
                          "the corner tilt would accept under 1 in 1000 proposals here (the "

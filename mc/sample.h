@@ -91,8 +91,11 @@ typedef struct {
     double tilt_sigma;         /* 1/sqrt(2θ) */
     double tilt_min_sq[MC_KMAX_DIM]; /* min over [−a,a] of (u − c_i)² */
     int tilt_normal[MC_KMAX_DIM];    /* 1: truncated normal by normal proposals; 2: the
-                                        same, offsets tested against tilt_dlo/dhi */
-    double tilt_dlo[MC_KMAX_DIM], tilt_dhi[MC_KMAX_DIM]; /* −a − c_i, a − c_i (mode 2) */
+                                        same, offsets tested against tilt_dlo/dhi; 3: the
+                                        corner proposal (mc_tilt_corner_try) */
+    double tilt_dlo[MC_KMAX_DIM], tilt_dhi[MC_KMAX_DIM]; /* −a − c_i, a − c_i (modes 2, 3) */
+    /* mode 3 (θ < 0, the corner proposal): P(the side t ≥ 0), and per side e^{−κ(q − p)} */
+    double tilt_pplus[MC_KMAX_DIM], tilt_eplus[MC_KMAX_DIM], tilt_eminus[MC_KMAX_DIM];
 } mc_kparams;
 
 /* One block's contribution: counts for the count estimators, ordered sums otherwise. */
@@ -362,6 +365,31 @@ SO8T_HD int mc_tilt_accept(double v, double theta, double dx2, double m)
     return theta == 0.0 || v <= mc_exact_exp(-theta * (dx2 - m));
 }
 
+/* One proposal of the corner tilt (θ = −λ < 0, tilt_normal = 3) from three words: t = u − c
+ * lies in [l, h] (tilt_dlo/dhi) with density ∝ e^{λt²}. A side (t ≥ 0 with probability
+ * tilt_pplus, the share of its envelope's mass, else t ≤ 0, mirrored), on it t ∈ [p, q]
+ * (0 <= p < q); the chord bounds
+ * t² <= (p + q)t − pq, so e^{κt}, κ = λ(p + q), is an envelope: t by its inverse CDF
+ * t = q + log(v + (1 − v)e^{−κ(q−p)})/κ, accepted with e^{λ(t − p)(t − q)} <= 1 (at least
+ * about half the proposals). Returns 1 and the offset in *dx when accepted. */
+SO8T_HD int mc_tilt_corner_try(const mc_kparams *kp, int i, uint32_t w_side, uint32_t w_v,
+                               uint32_t w_acc, double *dx)
+{
+    const double l = kp->tilt_dlo[i], h = kp->tilt_dhi[i], lam = -kp->tilt_theta;
+    const int plus = mc_uniform_double_from_u32(w_side) <= kp->tilt_pplus[i];
+    const double p = plus ? (l > 0.0 ? l : 0.0) : (h < 0.0 ? -h : 0.0);
+    const double q = plus ? h : -l;
+    const double e = plus ? kp->tilt_eplus[i] : kp->tilt_eminus[i];
+    const double v = mc_uniform_double_from_u32(w_v);
+    double t = q + mc_exact_log(v + (1.0 - v) * e) / (lam * (p + q));
+    if (t < p)
+        t = p; /* rounding */
+    if (!(mc_uniform_double_from_u32(w_acc) <= mc_exact_exp(lam * ((t - p) * (t - q)))))
+        return 0;
+    *dx = plus ? t : -t;
+    return 1;
+}
+
 /* The offset u − c of one coordinate u ~ q(u) ∝ e^{−θ(u−c)²} on [−a, a], by rejection.
  * tilt_normal[i] = 2 (a centre far out on a huge cube, |c_i| > 2^20 σ, where c + σz would
  * round away the digits of σz): the normal proposal's offset σz is tested against the
@@ -371,7 +399,12 @@ SO8T_HD double mc_tilt_dx(const mc_kparams *kp, int i, mc_words *w, double *z_ca
 {
     double c = kp->center[i];
     for (;;) {
-        if (kp->tilt_normal[i]) {
+        if (kp->tilt_normal[i] == 3) {
+            uint32_t w0 = mc_words_next(w), w1 = mc_words_next(w), w2 = mc_words_next(w);
+            double dx;
+            if (mc_tilt_corner_try(kp, i, w0, w1, w2, &dx))
+                return dx;
+        } else if (kp->tilt_normal[i]) {
             /* normal proposal N(c, σ²), accepted when inside [−a, a] */
             if (!*z_have) {
                 mc_words_normal2(w, z_cache);

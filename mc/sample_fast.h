@@ -554,7 +554,14 @@ SO8T_HD double mc_fast_tilt_sample(const mc_kparams *kp, const uint32_t *rk, int
     for (int i = 0; i < d; i++) {
         const double c = kp->center[i];
         double u, dxr;
-        if (kp->tilt_normal[i]) {
+        if (kp->tilt_normal[i] == 3) {
+            /* the corner proposal (mc_tilt_corner_try), three words a try */
+            for (;;) {
+                uint32_t w0 = mc_fw_next(fw, rk), w1 = mc_fw_next(fw, rk), w2 = mc_fw_next(fw, rk);
+                if (mc_tilt_corner_try(kp, i, w0, w1, w2, &dxr))
+                    break;
+            }
+        } else if (kp->tilt_normal[i]) {
             /* normal proposal N(c, σ²), accepted when inside [−a, a] */
             for (;;) {
                 if (!zh) {

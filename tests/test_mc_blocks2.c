@@ -247,7 +247,7 @@ int main(void)
     /* the tilt's offset form (tilt_normal = 2: a centre 2^24 σ out, on the face of a huge
        cube, where c + σz would lose σz's digits) and the corner tilt's θ < 0 */
     {
-        int seen_offsets = 0, seen_corner = 0;
+        int seen_offsets = 0, seen_corner = 0, seen_weak = 0;
         long before = n_mismatch;
         for (int d = 1; d <= 9; d += 4) {
             double c[16] = {0};
@@ -258,12 +258,17 @@ int main(void)
                 for (uint64_t b = 0; b < 4; b++)
                     compare_block(&pl, MC_FAST_TILT, b);
             }
+            /* the corner tilt strong (chord-envelope proposals, tilt_normal = 3) and weak
+               (uniform proposals) */
             double c0[16] = {0};
             if (make_plan(MC_COMPLEMENT, d, 1.0, 1.2 * sqrt(d / 3.0), c0, MC_METHOD_TILT, 5,
                           1024, &pl) == 0)
-                seen_corner |= pl.kp.tilt_theta < 0;
+                seen_corner |= pl.kp.tilt_theta < 0 && pl.kp.tilt_normal[0] == 3;
+            if (make_plan(MC_COMPLEMENT, d, 1.0, 1.01 * sqrt(d / 3.0), c0, MC_METHOD_TILT, 5,
+                          1024, &pl) == 0)
+                seen_weak |= pl.kp.tilt_theta < 0 && pl.kp.tilt_normal[0] == 0;
         }
-        CHECK(seen_offsets && seen_corner);
+        CHECK(seen_offsets && seen_corner && seen_weak);
         CHECK(n_mismatch == before);
     }
 
