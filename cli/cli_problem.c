@@ -75,6 +75,9 @@ int cli_problem_parse_option(cli_problem *p, const char *cmd, int opt, const cha
     case CLI_PROBLEM_OPT_SURFACE:
         p->surface = 1;
         return 0;
+    case CLI_PROBLEM_OPT_COMPLEMENT:
+        p->complement = 1;
+        return 0;
     default:
         return -1;
     }
@@ -150,6 +153,9 @@ static int read_matrix(const char *cmd, const char *path, double *out, int n)
 int cli_problem_finish(cli_problem *p, const char *cmd)
 {
     const int d = p->dim;
+    if (p->complement && p->surface)
+        return cli_usage_error(cmd, "--complement and --surface cannot be combined (the "
+                                    "complement is a volume)");
     if (p->center_n == 0) {
         for (int i = 0; i < d; i++)
             p->center[i] = 0;

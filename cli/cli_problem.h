@@ -37,7 +37,8 @@
 enum {
     CLI_PROBLEM_OPT_CENTER = 0x1100,
     CLI_PROBLEM_OPT_ROTATION,
-    CLI_PROBLEM_OPT_SURFACE
+    CLI_PROBLEM_OPT_SURFACE,
+    CLI_PROBLEM_OPT_COMPLEMENT
 };
 
 #define CLI_PROBLEM_SHORTOPTS "d:a:r:"
@@ -47,6 +48,14 @@ enum {
         {"center", required_argument, NULL, CLI_PROBLEM_OPT_CENTER},                           \
         {"rotation", required_argument, NULL, CLI_PROBLEM_OPT_ROTATION},                       \
         {"surface", no_argument, NULL, CLI_PROBLEM_OPT_SURFACE}
+
+/* --complement (the part of the cube outside the ball): a command that measures it adds
+ * this to its option table and CLI_PROBLEM_COMPLEMENT_HELP to its help; parsed into
+ * `complement` by cli_problem_parse_option (cannot be combined with --surface). */
+#define CLI_PROBLEM_COMPLEMENT_LONGOPT {"complement", no_argument, NULL, CLI_PROBLEM_OPT_COMPLEMENT}
+#define CLI_PROBLEM_COMPLEMENT_HELP                                                            \
+    "      --complement     the part of the cube outside the ball, vol(Q \\ B), with\n"        \
+    "                       relative accuracy when it is tiny\n"
 
 /* Help text for the options above (for a command's --help). */
 #define CLI_PROBLEM_HELP                                                                       \
@@ -74,6 +83,7 @@ typedef struct {
     uint64_t rotation_seed;    /* for haar; default 1 (set by the caller before finish) */
     double *rotation;          /* after finish: d*d row-major, or NULL; owned, see _free */
     int surface;
+    int complement; /* --complement: vol(Q \ B) */
 } cli_problem;
 
 void cli_problem_init(cli_problem *p);

@@ -8,6 +8,7 @@
 #include "geom/geom.h"
 #include "mc/mc.h"
 
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -37,18 +38,20 @@ static void usage(FILE *f)
             "\n"
             "Monte Carlo estimate of the volume of the cube R·[-a,a]^d intersected with the\n"
             "ball B(c, r) (or, with --surface, the measure of the sphere inside the cube; with\n"
-            "--orient-avg, the average over Haar-random orientations of the cube), with its\n"
-            "standard error and 95%% interval. The same seed and sample count give the same\n"
-            "counts on the GPU and the CPU.\n"
+            "--orient-avg, the average over Haar-random orientations of the cube; with\n"
+            "--complement, the part of the cube outside the ball), with its standard error\n"
+            "and 95%% interval. The same seed and sample count give the same counts on the\n"
+            "GPU and the CPU.\n"
             "\n"
-            "Problem:\n" CLI_PROBLEM_HELP
+            "Problem:\n" CLI_PROBLEM_HELP CLI_PROBLEM_COMPLEMENT_HELP
             "      --orient-avg     average the volume over Haar-random rotations of the cube\n"
             "\n"
             "Sampling:\n"
             "  -n, --samples N      samples (1e6, 2^24, ...; default 2^24); a cap with --rel-err\n"
             "      --rel-err X      run until the 95%% half-width / estimate <= X\n"
             "      --method M       auto|hit|ball|cond|radial|qmc|tilt (default auto: a short\n"
-            "                       pilot picks the lowest variance x cost)\n"
+            "                       pilot picks the lowest variance x cost); the complement\n"
+            "                       takes hit, cond or tilt (tilted towards the corners)\n"
             "      --replicates R   independent random shifts for qmc (default 32)\n"
             "      --seed S         Philox seed (default 1)\n"
             "      --backend B      auto|cuda|cpu (default auto: the GPU when there is one)\n"
@@ -110,7 +113,10 @@ static void on_checkpoint(void *user, const mc_result *r)
 
 static const char *quantity_name(mc_quantity q)
 {
-    return q == MC_SURFACE ? "surface" : q == MC_ORIENT_AVG ? "orient_avg" : "volume";
+    return q == MC_SURFACE      ? "surface"
+           : q == MC_ORIENT_AVG ? "orient_avg"
+           : q == MC_COMPLEMENT ? "complement"
+                                : "volume";
 }
 
 void cli_mc_result_json(cli_json *j, const char *key, const mc_result *r)
@@ -192,6 +198,7 @@ int cmd_volume(int argc, char **argv)
 {
     static const struct option opts[] = {
         CLI_PROBLEM_LONGOPTS,
+        CLI_PROBLEM_COMPLEMENT_LONGOPT,
         {"samples", required_argument, NULL, 'n'},
         {"rel-err", required_argument, NULL, OPT_REL_ERR},
         {"method", required_argument, NULL, OPT_METHOD},
@@ -285,11 +292,16 @@ int cmd_volume(int argc, char **argv)
         cli_problem_free(&prob);
         return cli_usage_error(cmd, "--orient-avg and --surface cannot be combined");
     }
+    if (orient && prob.complement) {
+        cli_problem_free(&prob);
+        return cli_usage_error(cmd, "--orient-avg and --complement cannot be combined");
+    }
     if (orient && prob.rotation) {
         cli_problem_free(&prob);
         return cli_usage_error(cmd, "--orient-avg averages over all rotations; drop --rotation");
     }
-    mc_problem p = {orient ? MC_ORIENT_AVG : prob.surface ? MC_SURFACE : MC_VOLUME, prob.dim,
+    mc_problem p = {orient ? MC_ORIENT_AVG : prob.surface ? MC_SURFACE
+                                          : prob.complement ? MC_COMPLEMENT : MC_VOLUME, prob.dim,
                     prob.half_side, prob.radius, prob.center, prob.rotation};
     char err[512];
     if (mc_problem_check(&p, err, sizeof err)) {
@@ -368,8 +380,9 @@ int cmd_volume(int argc, char **argv)
             geom_problem g;
             cli_problem_to_geom(&prob, &g);
             geom_result gr;
-            int gs = prob.surface ? geom_surface_exact(&g, &gr, err, sizeof err)
-                                  : geom_volume_exact(&g, &gr, err, sizeof err);
+            int gs = prob.complement ? geom_complement_exact(&g, &gr, err, sizeof err)
+                     : prob.surface  ? geom_surface_exact(&g, &gr, err, sizeof err)
+                                     : geom_volume_exact(&g, &gr, err, sizeof err);
             if (gs == 0) {
                 exact = gr.value;
                 exact_err = gr.error_bound;
@@ -437,7 +450,8 @@ int cmd_volume(int argc, char **argv)
     cli_json_double(&j, "rel_half_width", main_res->rel_half_width);
     cli_json_double(&j, "log_estimate", main_res->log_estimate);
     cli_json_double(&j, "fraction_of_cube", main_res->fraction_of_cube);
-    cli_json_double(&j, "fraction_of_ball", main_res->fraction_of_ball);
+    if (p.quantity != MC_COMPLEMENT) /* the complement lies outside the ball */
+        cli_json_double(&j, "fraction_of_ball", main_res->fraction_of_ball);
     cli_json_double(&j, "seconds", main_res->seconds);
     cli_json_double(&j, "samples_per_second", main_res->samples_per_second);
     if (o.rel_err > 0) {
@@ -489,8 +503,9 @@ int cmd_volume(int argc, char **argv)
         fputs(jtext, stdout);
     } else {
         printf("so8t volume: %s of [-%g,%g]^%d%s ∩ B(c, %g)%s\n",
-               p.quantity == MC_SURFACE ? "surface measure of the sphere inside"
+               p.quantity == MC_SURFACE      ? "surface measure of the sphere inside"
                : p.quantity == MC_ORIENT_AVG ? "orientation-averaged volume"
+               : p.quantity == MC_COMPLEMENT ? "complement (the part outside the ball)"
                                              : "volume",
                p.half_side, p.half_side, p.dim, prob.rotation ? " (rotated)" : "", p.radius,
                prob.center_n ? "" : ", c = 0");
@@ -511,8 +526,13 @@ int cmd_volume(int argc, char **argv)
             }
         }
         printf("  %-14s %.3g (se / estimate)\n", "rel. error", main_res->rel_error);
-        printf("  %-14s %.6g of the cube, %.6g of the %s\n", "fraction", main_res->fraction_of_cube,
-               main_res->fraction_of_ball, p.quantity == MC_SURFACE ? "sphere" : "ball");
+        if (p.quantity == MC_COMPLEMENT)
+            printf("  %-14s %.6g of the cube (log %.10g)\n", "fraction",
+                   main_res->fraction_of_cube, main_res->log_estimate);
+        else
+            printf("  %-14s %.6g of the cube, %.6g of the %s\n", "fraction",
+                   main_res->fraction_of_cube, main_res->fraction_of_ball,
+                   p.quantity == MC_SURFACE ? "sphere" : "ball");
         if (isfinite(exact)) {
             if (isinf(z))
                 printf("  %-14s %.15g   z = %sinf  (outside the rounding bound of a value with "

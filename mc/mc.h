@@ -36,7 +36,10 @@ typedef enum {
     MC_ERR_UNSUPPORTED = -5 /* method does not apply to this quantity */
 } mc_status;
 
-typedef enum { MC_VOLUME = 0, MC_SURFACE = 1, MC_ORIENT_AVG = 2 } mc_quantity;
+/* MC_COMPLEMENT: vol(RQ \ B), the part of the cube outside the ball, with relative
+ * accuracy when it is tiny (methods hit: counts the samples outside; cond: the two outside
+ * pieces of each line; tilt: importance sampling towards the corners). */
+typedef enum { MC_VOLUME = 0, MC_SURFACE = 1, MC_ORIENT_AVG = 2, MC_COMPLEMENT = 3 } mc_quantity;
 
 typedef enum {
     MC_METHOD_AUTO = 0,

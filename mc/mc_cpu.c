@@ -270,9 +270,14 @@ static void fast_block(const mc_kparams *kp, const double *cpat, uint64_t block,
             acc->hits += h;
         } else {
             int d = kp->dim;
+            const int comp = kp->quantity == MC_K_COMPLEMENT; /* outside pieces (sample.h) */
             for (int j = 0; j < m; j++) {
                 double y = 0.0;
-                if (s[j] < kp->r2)
+                if (comp)
+                    y = s[j] >= kp->r2 ? 1.0
+                                       : mc_chord_out(kp->center[d - 1], sqrt(kp->r2 - s[j]), kp->a) /
+                                             (2.0 * kp->a);
+                else if (s[j] < kp->r2)
                     y = mc_chord(kp->center[d - 1], sqrt(kp->r2 - s[j]), kp->a) / (2.0 * kp->a);
                 acc->sum += y;
                 acc->sum_sq += y * y;
@@ -535,7 +540,10 @@ static int gauss_path_applies(const mc_kparams *kp)
 static int soa_hit_applies(const mc_kparams *kp)
 {
 #ifdef MC_HAVE_AVX2_PATH
-    return mc_cpu_use_avx2() && kp->quantity == MC_K_VOLUME && kp->method == MC_K_HIT &&
+    /* the complement's hit counts the same inside samples (mc_accum_add turns them round) */
+    return mc_cpu_use_avx2() &&
+           (kp->quantity == MC_K_VOLUME || kp->quantity == MC_K_COMPLEMENT) &&
+           kp->method == MC_K_HIT &&
            kp->dim % 4 == 0 && kp->a >= 0x1p-960;
 #else
     (void)kp;
@@ -548,7 +556,8 @@ static int soa_hit_applies(const mc_kparams *kp)
 static int fast_path_applies(const mc_kparams *kp)
 {
     /* a ≥ 2^-960 keeps a·2^-31 a normal number, so the scaling in fast_sums is exact */
-    return kp->quantity == MC_K_VOLUME && kp->a >= 0x1p-960 &&
+    return (kp->quantity == MC_K_VOLUME || kp->quantity == MC_K_COMPLEMENT) &&
+           kp->a >= 0x1p-960 &&
            (kp->method == MC_K_HIT || (kp->method == MC_K_COND && kp->dim >= 2));
 }
 

@@ -103,6 +103,15 @@ static double scaled(double log_scale, double m)
     return isfinite(s) && s > 0 ? s * m : copysign(exp(log_scale + log(fabs(m))), m);
 }
 
+/* estimate / vol(ball) (or area of the sphere); NaN for the complement, which lies outside
+ * the ball (the CLI omits it there) */
+static double ball_fraction(const mc_plan *pl, double log_estimate)
+{
+    if (pl->quantity == MC_COMPLEMENT)
+        return NAN;
+    return pl->kp.r > 0 ? exp(log_estimate - pl->log_ball) : 0.0;
+}
+
 void mc_finalize(const mc_plan *pl, const mc_accum *acc, mc_result *out)
 {
     double ls = pl->log_scale;
@@ -124,11 +133,11 @@ void mc_finalize(const mc_plan *pl, const mc_accum *acc, mc_result *out)
         out->std_error = out->rounding_bound = 0;
         out->ci95[0] = out->ci95[1] = pl->trivial_value;
         out->ci_method = "exact";
-        out->log_estimate = pl->trivial_value > 0 ? log(pl->trivial_value) : -INFINITY;
+        out->log_estimate = pl->trivial_log; /* keeps its digits when the value underflows */
         out->log_scale = 0;
         out->rel_error = out->rel_half_width = pl->trivial_value != 0 ? 0.0 : INFINITY;
         out->fraction_of_cube = exp(out->log_estimate - pl->log_cube);
-        out->fraction_of_ball = pl->kp.r > 0 ? exp(out->log_estimate - pl->log_ball) : 0.0;
+        out->fraction_of_ball = ball_fraction(pl, out->log_estimate);
         return;
     }
     double mean = 0, se = 0, lo, hi, sum_err = 0;
@@ -219,7 +228,7 @@ void mc_finalize(const mc_plan *pl, const mc_accum *acc, mc_result *out)
     out->rel_half_width =
         est != 0 ? fmax(out->ci95[1] - est, est - out->ci95[0]) / fabs(est) : INFINITY;
     out->fraction_of_cube = exp(out->log_estimate - pl->log_cube);
-    out->fraction_of_ball = pl->kp.r > 0 ? exp(out->log_estimate - pl->log_ball) : 0.0;
+    out->fraction_of_ball = ball_fraction(pl, out->log_estimate);
 }
 
 double mc_result_z(const mc_result *r, double exact, double exact_err)

@@ -17,8 +17,11 @@ typedef struct {
     double log_cube;                 /* log (2a)^d */
     double log_ball;                 /* log |B_d(r)| (or sphere area for the surface) */
     int count_based;
-    int trivial;                     /* 1: value known without sampling (disjoint, r = 0) */
-    double trivial_value;
+    int trivial;                     /* 1: value known without sampling (disjoint, r = 0,
+                                        or a containment at an extreme scale) */
+    double trivial_value;            /* exp(trivial_log): 0 when it underflows */
+    double trivial_log;              /* its natural log (keeps the digits of tiny values) */
+    const char *trivial_reason;      /* why (a static string) */
     mc_method method;
     mc_quantity quantity;
 } mc_plan;

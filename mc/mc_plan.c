@@ -70,7 +70,8 @@ int mc_problem_check(const mc_problem *p, char *err, size_t errlen)
         snprintf(err, errlen, "radius r must be a finite number >= 0 (got %g)", p->radius);
         return MC_ERR_INVAL;
     }
-    if (p->quantity != MC_VOLUME && p->quantity != MC_SURFACE && p->quantity != MC_ORIENT_AVG) {
+    if (p->quantity != MC_VOLUME && p->quantity != MC_SURFACE && p->quantity != MC_ORIENT_AVG &&
+        p->quantity != MC_COMPLEMENT) {
         snprintf(err, errlen, "unknown quantity %d", (int)p->quantity);
         return MC_ERR_INVAL;
     }
@@ -154,12 +155,84 @@ static double log_sphere_area(int d, double r)
 
 /* ---- tilt: moments of t ~ e^{−θt²} on [l, h] ---- */
 
+/* n-point Gauss–Legendre nodes and weights on [−1, 1] (Newton on P_n; n <= 32). */
+static void gauss_legendre(int n, double *x, double *w)
+{
+    for (int i = 0; i < (n + 1) / 2; i++) {
+        double z = cos(M_PI * (i + 0.75) / (n + 0.5)), dp = 1;
+        for (int it = 0; it < 100; it++) {
+            double p0 = 1, p1 = z;
+            for (int k = 2; k <= n; k++) {
+                double p2 = ((2.0 * k - 1) * z * p1 - (k - 1.0) * p0) / k;
+                p0 = p1;
+                p1 = p2;
+            }
+            dp = n * (z * p1 - p0) / (z * z - 1);
+            double dz = p1 / dp;
+            z -= dz;
+            if (fabs(dz) < 1e-16)
+                break;
+        }
+        x[i] = -z;
+        x[n - 1 - i] = z;
+        w[i] = w[n - 1 - i] = 2.0 / ((1 - z * z) * dp * dp);
+    }
+}
+
+/* The corner tilt (the complement): t ~ e^{+λt²} on [l, h], λ > 0. With M = max t² on
+ * [l, h] and w(t) = e^{λ(t² − M)} <= 1: log Z = λM + log ∫ w, and integrating t·(2λt w)
+ * by parts, E[t²] = (h w(h) − l w(l)) / (2λ ∫w) − 1/(2λ). ∫_0^x e^{λt²} dt =
+ * e^{λx²} D(√λ x)/√λ with Dawson's D. Where w varies by less than a factor e on [l, h]
+ * both integrals come from a 24-point Gauss–Legendre rule instead (the Dawson form
+ * cancels there, for small λ or a thin interval away from 0). */
+static void tilt_moments_corner(double lam, double l, double h, double *log_z, double *m2)
+{
+    if (h <= 0) { /* mirror to [−h, −l] */
+        double t = l;
+        l = -h;
+        h = -t;
+    }
+    double big = fmax(l * l, h * h), small = (l < 0 && h > 0) ? 0.0 : fmin(l * l, h * h);
+    if (lam * (big - small) < 1.0) {
+        static _Thread_local double x[24], w[24];
+        static _Thread_local int have_rule;
+        double z = 0, z2 = 0;
+        if (!have_rule) { /* once per thread: the bisection calls this d·200 times */
+            gauss_legendre(24, x, w);
+            have_rule = 1;
+        }
+        double mid = 0.5 * (h + l), half = 0.5 * (h - l);
+        for (int i = 0; i < 24; i++) {
+            double t = mid + half * x[i], f = w[i] * exp(lam * (t * t - big));
+            z += f;
+            z2 += f * t * t;
+        }
+        *log_z = lam * big + log(half * z);
+        *m2 = z2 / z;
+        return;
+    }
+    double s = sqrt(lam), z;
+    double wh = exp(lam * (h * h - big)), wl = exp(lam * (l * l - big));
+    if (l < 0) /* two pieces from 0 */
+        z = (dawson(s * h) * wh + dawson(-s * l) * wl) / s;
+    else
+        z = (dawson(s * h) * wh - dawson(s * l) * wl) / s;
+    *log_z = lam * big + log(z);
+    *m2 = (h * wh - l * wl) / (2.0 * lam * z) - 1.0 / (2.0 * lam);
+}
+
 /* log ∫_l^h e^{−θt²} dt and E[t²] under the normalised weight. */
 static void tilt_moments(double theta, double l, double h, double *log_z, double *m2)
 {
-    if (theta <= 0) {
+    if (theta == 0) {
         *log_z = log(h - l);
         *m2 = (h * h + h * l + l * l) / 3.0;
+        if (!isfinite(*m2)) /* h² overflowed (a huge cube): the mean is beyond any r² */
+            *m2 = INFINITY;
+        return;
+    }
+    if (theta < 0) {
+        tilt_moments_corner(-theta, l, h, log_z, m2);
         return;
     }
     if (h <= 0) { /* mirror to [−h, −l] */
@@ -200,11 +273,17 @@ static double tilt_mean_s(const mc_plan *pl, double theta, double *log_z_sum)
     return m;
 }
 
-static void tilt_setup(mc_plan *pl)
+/* The tilt's parameter by the saddle-point rule E_θ[S] = r². The volume (θ > 0, towards
+ * the centre) needs it when the uniform mean of S exceeds r²; the complement (θ < 0,
+ * towards the corners: E_θ[S] increases as θ falls) when the uniform mean is below r².
+ * E_θ[S] is monotone in θ, so bisect on log |θ|. Returns 0, or MC_ERR_UNSUPPORTED with a
+ * message when the corner tilt's rejection step would accept under 1 in 1000 proposals. */
+static int tilt_setup(mc_plan *pl, char *err, size_t errlen)
 {
     mc_kparams *kp = &pl->kp;
+    const int comp = kp->quantity == MC_K_COMPLEMENT;
     double theta = 0;
-    if (tilt_mean_s(pl, 0, NULL) > kp->r2) {
+    if (!comp && tilt_mean_s(pl, 0, NULL) > kp->r2) {
         /* the saddle point: E_θ[S] = r², E decreasing in θ — bisect on log θ */
         double lo = log(1e-8), hi = log(1e8);
         for (int it = 0; it < 200; it++) {
@@ -215,6 +294,20 @@ static void tilt_setup(mc_plan *pl)
                 hi = mid;
         }
         theta = exp(0.5 * (lo + hi));
+    } else if (comp && tilt_mean_s(pl, 0, NULL) < kp->r2) {
+        /* λ = −θ in units of the widest coordinate range's square, 1e-8 .. 1e8 */
+        double m = 0;
+        for (int i = 0; i < kp->dim; i++)
+            m = fmax(m, fabs(kp->center[i]) + kp->a);
+        double lo = log(1e-8 / (m * m)), hi = log(1e8 / (m * m));
+        for (int it = 0; it < 200; it++) {
+            double mid = 0.5 * (lo + hi);
+            if (tilt_mean_s(pl, -exp(mid), NULL) < kp->r2)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        theta = -exp(0.5 * (lo + hi));
     }
     double log_z;
     tilt_mean_s(pl, theta, &log_z);
@@ -222,19 +315,116 @@ static void tilt_setup(mc_plan *pl)
     kp->tilt_sigma = theta > 0 ? 1.0 / sqrt(2.0 * theta) : 0.0;
     for (int i = 0; i < kp->dim; i++) {
         double l = -kp->a - kp->center[i], h = kp->a - kp->center[i];
-        double mn = (l <= 0 && h >= 0) ? 0.0 : fmin(l * l, h * h);
-        kp->tilt_min_sq[i] = mn;
         double lzi, m2;
         tilt_moments(theta, l, h, &lzi, &m2);
+        if (theta < 0) {
+            /* a weak tilt (λ max t² < 1/2): uniform proposals accepted with
+               e^{λ(t² − max t²)}, rate Z / ((h − l) e^{λ max}) >= e^{-1/2}; a strong one:
+               the chord envelope of each side (mc_tilt_corner_try), rate about 1/2 or more */
+            double mx = fmax(l * l, h * h), lam = -theta, acc;
+            kp->tilt_min_sq[i] = mx;
+            kp->tilt_normal[i] = 0;
+            kp->tilt_dlo[i] = l;
+            kp->tilt_dhi[i] = h;
+            if (lam * mx < 0.5) {
+                acc = exp(lzi + theta * mx) / (h - l);
+            } else {
+                /* the two sides [p, q] (mirrored for t <= 0) and their envelopes'
+                   masses: a side is drawn in proportion to its envelope (not its own
+                   mass: a rejected try draws the side again), so what is accepted
+                   follows e^{λt²} on both sides together */
+                double env[2] = {0, 0}, e[2] = {1, 1};
+                for (int sd = 0; sd < 2; sd++) {
+                    double pp = sd == 0 ? fmax(l, 0.0) : fmax(-h, 0.0);
+                    double qq = sd == 0 ? h : -l;
+                    if (!(qq > pp))
+                        continue;
+                    double kappa = lam * (pp + qq);
+                    e[sd] = exp(-kappa * (qq - pp));
+                    /* ∫_p^q e^{κt − λpq} dt = e^{λq²}(1 − e^{−κ(q−p)})/κ, relative to Z */
+                    env[sd] = exp(lam * qq * qq - lzi) * (-expm1(-kappa * (qq - pp))) / kappa;
+                }
+                kp->tilt_normal[i] = 3;
+                kp->tilt_pplus[i] = env[0] / (env[0] + env[1]);
+                kp->tilt_eplus[i] = e[0];
+                kp->tilt_eminus[i] = e[1];
+                acc = 1.0 / (env[0] + env[1]);
+            }
+            if (!(acc >= 1e-3)) {
+                snprintf(err, errlen,
+                         "the corner tilt would accept under 1 in 1000 proposals here (the "
+                         "outside of the ball is only the tips of the corners); use hit or cond");
+                return MC_ERR_UNSUPPORTED;
+            }
+            continue;
+        }
+        double mn = (l <= 0 && h >= 0) ? 0.0 : fmin(l * l, h * h);
+        kp->tilt_min_sq[i] = mn;
         double acc_uniform = exp(lzi + theta * mn) / (h - l);
         double acc_normal = theta > 0 ? exp(lzi) * sqrt(theta / M_PI) : 0.0;
         kp->tilt_normal[i] = acc_normal > acc_uniform;
+        if (kp->tilt_normal[i] && fabs(kp->center[i]) > 0x1p20 * kp->tilt_sigma) {
+            kp->tilt_normal[i] = 2; /* offsets, not c + σz (sample.h, mc_tilt_dx) */
+            kp->tilt_dlo[i] = l;
+            kp->tilt_dhi[i] = h;
+        }
     }
     /* V = (2a)^d · P = Π Z_i · e^{θr²} · E[y] */
     pl->log_scale = log_z + theta * kp->r2;
+    return MC_OK;
 }
 
 /* ---- the plan ---- */
+
+/* log(DBL_MAX): a scale or value at or above it has no double. */
+#define MC_LOG_DBL_MAX 709.782712893384
+
+static const char *quantity_noun(mc_quantity q)
+{
+    return q == MC_SURFACE ? "surface measure" : q == MC_ORIENT_AVG ? "orientation average"
+                                           : q == MC_COMPLEMENT ? "complement" : "volume";
+}
+
+/* Cases whose value is known without sampling, from the cube-frame (scaled) lengths:
+ * sets pl->trivial_log and the reason, returns 1. `contain`: also the containments
+ * (ball inside the cube, cube inside the ball), used where sampling cannot work (extreme
+ * scales, a scale beyond the double range). log_cube and log_ball are unscaled. */
+static int plan_trivial(mc_plan *pl, double dist2, int contain)
+{
+    const mc_kparams *kp = &pl->kp;
+    const int d = kp->dim, comp = pl->quantity == MC_COMPLEMENT;
+    if (pl->quantity == MC_ORIENT_AVG)
+        return 0;
+    /* r <= a − |c_i| for every i, and Σ (|c_i| + a)² <= r² (inf when it overflows: no) */
+    int ball_in = 1;
+    double far2 = 0;
+    for (int i = 0; i < d; i++) {
+        ball_in &= kp->r <= kp->a - fabs(kp->center[i]); /* not |c_i| + r: it may round down */
+        double e = fabs(kp->center[i]) + kp->a;
+        far2 += e * e;
+    }
+    int cube_in = far2 <= kp->r2;
+    if (kp->r == 0 || dist2 >= kp->r2) {
+        pl->trivial_log = comp ? pl->log_cube : -INFINITY;
+        pl->trivial_reason = kp->r == 0 ? "the ball has radius 0"
+                                        : "the bodies do not overlap";
+    } else if (contain && cube_in) {
+        pl->trivial_log = pl->quantity == MC_VOLUME ? pl->log_cube : -INFINITY;
+        pl->trivial_reason = pl->quantity == MC_SURFACE ? "the cube lies inside the sphere"
+                                                        : "the cube lies inside the ball";
+    } else if (contain && ball_in) {
+        /* the complement (2a)^d − |B| with its digits: the ball fills at most π/4 of it */
+        pl->trivial_log = comp ? pl->log_cube + log1p(-exp(pl->log_ball - pl->log_cube))
+                               : pl->log_ball;
+        pl->trivial_reason = pl->quantity == MC_SURFACE ? "the sphere lies inside the cube"
+                                                        : "the ball lies inside the cube";
+    } else {
+        return 0;
+    }
+    pl->trivial = 1;
+    pl->trivial_value = exp(pl->trivial_log);
+    return 1;
+}
 
 int mc_plan_build(const mc_problem *p, mc_method method, uint64_t seed, int qmc_replicates,
                   mc_plan *pl, char *err, size_t errlen)
@@ -248,22 +438,30 @@ int mc_plan_build(const mc_problem *p, mc_method method, uint64_t seed, int qmc_
     pl->method = method;
     pl->quantity = p->quantity;
     kp->method = (int)method;
-    kp->quantity = p->quantity == MC_SURFACE ? MC_K_SURFACE
-                   : p->quantity == MC_ORIENT_AVG ? MC_K_ORIENT : MC_K_VOLUME;
+    kp->quantity = p->quantity == MC_SURFACE      ? MC_K_SURFACE
+                   : p->quantity == MC_ORIENT_AVG ? MC_K_ORIENT
+                   : p->quantity == MC_COMPLEMENT ? MC_K_COMPLEMENT
+                                                  : MC_K_VOLUME;
     kp->dim = d;
     kp->seed = seed;
-    kp->a = p->half_side;
-    kp->r = p->radius;
-    kp->r2 = p->radius * p->radius;
+    /* Units: a radius outside [2^-200, 2^200] would make r² underflow or overflow, so
+       the kernels then see every length divided by 2^e, e = ilogb(r): r in [1, 2). A power
+       of two scales every sample's arithmetic exactly, and ordinary radii keep e = 0 —
+       the same numbers as before, bit for bit. Volumes are scaled back in log space. */
+    int e = (p->radius > 0 && (p->radius < 0x1p-200 || p->radius > 0x1p200)) ? ilogb(p->radius)
+                                                                             : 0;
+    kp->a = ldexp(p->half_side, -e);
+    kp->r = ldexp(p->radius, -e);
+    kp->r2 = kp->r * kp->r;
     /* c' = Rᵀc: the cube's frame (the ball is rotation invariant) */
     for (int i = 0; i < d; i++) {
         double s = 0;
         if (p->center) {
             if (p->rotation)
                 for (int k = 0; k < d; k++)
-                    s += p->rotation[k * d + i] * p->center[k];
+                    s += p->rotation[k * d + i] * ldexp(p->center[k], -e);
             else
-                s = p->center[i];
+                s = ldexp(p->center[i], -e);
         }
         kp->center[i] = s;
     }
@@ -271,34 +469,58 @@ int mc_plan_build(const mc_problem *p, mc_method method, uint64_t seed, int qmc_
     for (int i = 0; i < d; i++)
         cn += kp->center[i] * kp->center[i];
     kp->center_norm = sqrt(cn);
+    if (!isfinite(kp->center_norm)) { /* Σ c_i² overflowed (scaled units): by the largest */
+        double m = 0, q = 0;
+        for (int i = 0; i < d; i++)
+            m = fmax(m, fabs(kp->center[i]));
+        for (int i = 0; i < d; i++)
+            q += (kp->center[i] / m) * (kp->center[i] / m);
+        kp->center_norm = m * sqrt(q);
+    }
 
-    pl->log_cube = d * log(2.0 * kp->a);
-    pl->log_ball = p->quantity == MC_SURFACE ? log_sphere_area(d, kp->r) : log_ball_volume(d, kp->r);
+    /* (2a)^d in logs, with 2a formed only where it is finite */
+    pl->log_cube = isfinite(2.0 * p->half_side) ? d * log(2.0 * p->half_side)
+                                                : d * (M_LN2 + log(p->half_side));
+    pl->log_ball = p->quantity == MC_SURFACE ? log_sphere_area(d, p->radius)
+                                             : log_ball_volume(d, p->radius);
 
     static const int ok_volume[MC_METHOD_COUNT_] = {0, 1, 1, 1, 1, 1, 1};
     static const int ok_surface[MC_METHOD_COUNT_] = {0, 0, 1, 0, 0, 0, 0};
     static const int ok_orient[MC_METHOD_COUNT_] = {0, 1, 0, 1, 0, 0, 0};
-    const int *ok = p->quantity == MC_SURFACE ? ok_surface
-                    : p->quantity == MC_ORIENT_AVG ? ok_orient : ok_volume;
+    static const int ok_complement[MC_METHOD_COUNT_] = {0, 1, 0, 1, 0, 0, 1};
+    const int *ok = p->quantity == MC_SURFACE      ? ok_surface
+                    : p->quantity == MC_ORIENT_AVG ? ok_orient
+                    : p->quantity == MC_COMPLEMENT ? ok_complement
+                                                   : ok_volume;
     if (method <= MC_METHOD_AUTO || method >= MC_METHOD_COUNT_ || !ok[method]) {
         snprintf(err, errlen, "method '%s' does not apply to the %s; use %s", mc_method_name(method),
-                 p->quantity == MC_SURFACE ? "surface measure" : p->quantity == MC_ORIENT_AVG
-                                                                    ? "orientation average"
-                                                                    : "volume",
-                 p->quantity == MC_SURFACE ? "ball" : p->quantity == MC_ORIENT_AVG
-                                                          ? "hit or cond"
-                                                          : "hit, ball, cond, radial, qmc or tilt");
+                 quantity_noun(p->quantity),
+                 p->quantity == MC_SURFACE      ? "ball"
+                 : p->quantity == MC_ORIENT_AVG ? "hit or cond"
+                 : p->quantity == MC_COMPLEMENT ? "hit, cond or tilt (the corner tilt)"
+                                                : "hit, ball, cond, radial, qmc or tilt");
         return MC_ERR_UNSUPPORTED;
     }
     pl->count_based = mc_method_counts(kp->method, kp->quantity);
+    int finite = isfinite(kp->a) && (p->quantity != MC_ORIENT_AVG || isfinite(kp->center_norm));
+    for (int i = 0; i < d; i++)
+        finite &= isfinite(kp->center[i]) != 0;
+    if (!finite) {
+        /* a/r or |c|/r beyond the double range: only the containments can answer */
+        if (plan_trivial(pl, 0.0, 1) && pl->trivial_log < MC_LOG_DBL_MAX)
+            return MC_OK;
+        snprintf(err, errlen, "the cube (a = %g) and the ball (r = %g) differ in size by more "
+                              "than the double range; no estimator applies", p->half_side, p->radius);
+        return MC_ERR_UNSUPPORTED;
+    }
 
     /* distance from the centre to the cube: zero or disjoint cases need no sampling for
        the estimators that would divide by it */
     double dist2 = 0;
     for (int i = 0; i < d; i++) {
-        double e = fabs(kp->center[i]) - kp->a;
-        if (e > 0)
-            dist2 += e * e;
+        double ex = fabs(kp->center[i]) - kp->a;
+        if (ex > 0)
+            dist2 += ex * ex;
     }
     int disjoint = p->quantity != MC_ORIENT_AVG && (kp->r == 0 || dist2 >= kp->r2);
     if (p->quantity == MC_ORIENT_AVG && kp->r == 0)
@@ -341,8 +563,8 @@ int mc_plan_build(const mc_problem *p, mc_method method, uint64_t seed, int qmc_
             for (double lam = 0.5; lam > 1e-6; lam *= 0.5) {
                 double s = 0;
                 for (int i = 0; i < d; i++) {
-                    double e = q[i] * (1 - lam) - kp->center[i];
-                    s += e * e;
+                    double ex = q[i] * (1 - lam) - kp->center[i];
+                    s += ex * ex;
                 }
                 if (s < 0.81 * kp->r2) {
                     lambda = lam;
@@ -353,8 +575,8 @@ int mc_plan_build(const mc_problem *p, mc_method method, uint64_t seed, int qmc_
         double s = 0;
         for (int i = 0; i < d; i++) {
             kp->point[i] = q[i] * (1 - lambda);
-            double e = kp->point[i] - kp->center[i];
-            s += e * e;
+            double ex = kp->point[i] - kp->center[i];
+            s += ex * ex;
         }
         kp->pc2_minus_r2 = s - kp->r2;
         if (!(kp->pc2_minus_r2 < 0))
@@ -362,17 +584,46 @@ int mc_plan_build(const mc_problem *p, mc_method method, uint64_t seed, int qmc_
         break;
     }
     case MC_METHOD_TILT:
-        if (!disjoint)
-            tilt_setup(pl);
-        else
-            pl->log_scale = pl->log_cube;
+        pl->log_scale = pl->log_cube;
+        if (!disjoint && !(pl->quantity == MC_COMPLEMENT && plan_trivial(pl, dist2, 1))) {
+            st = tilt_setup(pl, err, errlen);
+            if (st)
+                return st;
+            pl->log_scale += d * e * M_LN2; /* Z_i were in units of 2^e */
+        }
         break;
     default:
         break;
     }
-    if (disjoint && (method == MC_METHOD_RADIAL || method == MC_METHOD_TILT || kp->r == 0)) {
-        pl->trivial = 1;
-        pl->trivial_value = 0.0;
+    /* extreme scales (or a method's scale beyond the double range): the containments
+       are the answer where they hold, and nothing else is sampled that cannot be */
+    int extreme = e != 0 || !(p->half_side >= 0x1p-200 && p->half_side <= 0x1p200);
+    int overflow = !(pl->log_scale < MC_LOG_DBL_MAX);
+    if (pl->trivial) {
+        /* set by the complement's tilt above */
+    } else if (disjoint && (method == MC_METHOD_RADIAL || method == MC_METHOD_TILT || kp->r == 0)) {
+        plan_trivial(pl, dist2, 0);
+    } else if (extreme || overflow) {
+        plan_trivial(pl, dist2, 1);
+    }
+    if (pl->trivial && !(pl->trivial_log < MC_LOG_DBL_MAX)) {
+        snprintf(err, errlen, "the %s is e^%.6g, beyond the largest double (about e^709.78)",
+                 quantity_noun(p->quantity), pl->trivial_log);
+        return MC_ERR_UNSUPPORTED;
+    }
+    if (!pl->trivial && overflow) {
+        snprintf(err, errlen,
+                 "%s gives the %s as a multiple of %s = e^%.6g, beyond the largest double "
+                 "(about e^709.78); %s",
+                 mc_method_name(method), quantity_noun(p->quantity),
+                 pl->log_scale == pl->log_cube ? "the cube's volume (2a)^d"
+                 : pl->log_scale == pl->log_ball ? "the ball's measure"
+                                                 : "the tilt's normaliser",
+                 pl->log_scale,
+                 p->quantity == MC_VOLUME && pl->log_ball < MC_LOG_DBL_MAX
+                     ? "try --method ball or radial"
+                     : "the value itself may be beyond the double range");
+        return MC_ERR_UNSUPPORTED;
     }
     return MC_OK;
 }
@@ -426,9 +677,10 @@ static void neumaier_add(double *sum, double *comp, double x)
 
 void mc_accum_add(mc_accum *acc, const mc_plan *pl, uint64_t block, const mc_block_acc *b)
 {
+    uint64_t ns = mc_plan_samples_in(pl, block, block + 1);
     acc->blocks++;
-    acc->hits += b->hits;
-    acc->samples += mc_plan_samples_in(pl, block, block + 1);
+    acc->hits += pl->quantity == MC_COMPLEMENT && pl->count_based ? ns - b->hits : b->hits;
+    acc->samples += ns;
     neumaier_add(&acc->sum, &acc->sum_c, b->sum);
     neumaier_add(&acc->sum_sq, &acc->sum_sq_c, b->sum_sq);
     if (pl->kp.method == MC_K_QMC && acc->nrep > 0) {
@@ -466,9 +718,11 @@ void mc_accum_add_sums(mc_accum *acc, const mc_plan *pl, uint64_t b0, uint64_t n
 void mc_accum_add_hits(mc_accum *acc, const mc_plan *pl, uint64_t b0, uint64_t b1,
                        uint64_t hits)
 {
+    uint64_t ns = mc_plan_samples_in(pl, b0, b1);
     acc->blocks += b1 - b0;
-    acc->hits += hits;
-    acc->samples += mc_plan_samples_in(pl, b0, b1);
+    /* the kernels count the samples inside; the complement's statistic is those outside */
+    acc->hits += pl->quantity == MC_COMPLEMENT && pl->count_based ? ns - hits : hits;
+    acc->samples += ns;
 }
 
 /* mc_finalize: mc/mc_finalize.c */

@@ -66,8 +66,10 @@ static int choose_method(const mc_problem *p, const mc_options *o, mc_method *ou
     static const mc_method vol[] = {MC_METHOD_HIT,    MC_METHOD_BALL, MC_METHOD_COND,
                                     MC_METHOD_RADIAL, MC_METHOD_QMC,  MC_METHOD_TILT};
     static const mc_method orient[] = {MC_METHOD_HIT, MC_METHOD_COND};
-    const mc_method *cand = p->quantity == MC_ORIENT_AVG ? orient : vol;
-    int ncand = p->quantity == MC_ORIENT_AVG ? 2 : 6;
+    static const mc_method comp[] = {MC_METHOD_HIT, MC_METHOD_COND, MC_METHOD_TILT};
+    const mc_method *cand = p->quantity == MC_ORIENT_AVG ? orient
+                            : p->quantity == MC_COMPLEMENT ? comp : vol;
+    int ncand = p->quantity == MC_ORIENT_AVG ? 2 : p->quantity == MC_COMPLEMENT ? 3 : 6;
     const uint64_t pilot = 64u * MC_BLOCK_SAMPLES;
     double best = INFINITY;
     mc_method best_m = MC_METHOD_TILT;
@@ -77,6 +79,8 @@ static int choose_method(const mc_problem *p, const mc_options *o, mc_method *ou
         mc_plan pl;
         int st = mc_plan_build(p, cand[i], o->seed ^ 0x9e3779b97f4a7c15ull,
                                o->qmc_replicates > 1 ? o->qmc_replicates : 32, &pl, err, errlen);
+        if (st == MC_ERR_UNSUPPORTED)
+            continue; /* this method cannot take the problem (e.g. its scale overflows) */
         if (st)
             return st;
         uint64_t nb = mc_plan_set_samples(&pl, pilot);
@@ -90,7 +94,8 @@ static int choose_method(const mc_problem *p, const mc_options *o, mc_method *ou
         mc_finalize(&pl, &acc, &r);
         if (pl.trivial) {
             *out = cand[i];
-            snprintf(reason, rlen, "the value is exactly 0 (the bodies do not overlap)");
+            snprintf(reason, rlen, "the value is known exactly (%s)",
+                     pl.trivial_reason ? pl.trivial_reason : "no sampling needed");
             return MC_OK;
         }
         if (!(r.estimate > 0) || !isfinite(r.rel_half_width))

@@ -31,6 +31,15 @@
  *   tilt    U_i ∝ e^{−θ(u−c_i)²} on [−a,a]; y = 1{S ≤ r²} e^{θ(S − r²)}
  *                                              V = Π Z_i · e^{θ r²} · E[y]
  *   orient  c' = |c|·θ, θ uniform on the sphere (= Rᵀc for Haar R), then hit or cond.
+ *
+ * The complement C = vol(Q \ B) (quantity MC_K_COMPLEMENT) reuses three of them:
+ *   hit     the same test; the host counts the samples outside (block size − hits)
+ *   cond    y = |[−a, a] \ [c_d − h, c_d + h]| / 2a, the two outside pieces added
+ *           directly (not 2a − chord, which loses the digits of a tiny remainder); y = 1
+ *           when the ball misses the line (s ≥ r²)                  C = (2a)^d · E[y]
+ *   tilt    θ < 0: U_i ∝ e^{|θ|(u−c_i)²}, towards the corners; tilt_min_sq holds the
+ *           maximum of (u − c_i)² so the same rejection step accepts with e^{−θ((u−c)² − max)}
+ *           ≤ 1; y = 1{S > r²} e^{θ(S − r²)} ≤ 1     C = Π Z_i · e^{θ r²} · E[y]
  */
 #ifndef SO8T_MC_SAMPLE_H
 #define SO8T_MC_SAMPLE_H
@@ -63,7 +72,7 @@ enum {
     MC_K_QMC = 5,
     MC_K_TILT = 6
 };
-enum { MC_K_VOLUME = 0, MC_K_SURFACE = 1, MC_K_ORIENT = 2 };
+enum { MC_K_VOLUME = 0, MC_K_SURFACE = 1, MC_K_ORIENT = 2, MC_K_COMPLEMENT = 3 };
 
 /* Everything a block needs: plain data, copied to the GPU's constant memory as is. */
 typedef struct {
@@ -81,7 +90,12 @@ typedef struct {
     double tilt_theta;
     double tilt_sigma;         /* 1/sqrt(2θ) */
     double tilt_min_sq[MC_KMAX_DIM]; /* min over [−a,a] of (u − c_i)² */
-    int tilt_normal[MC_KMAX_DIM];    /* 1: truncated normal by normal proposals */
+    int tilt_normal[MC_KMAX_DIM];    /* 1: truncated normal by normal proposals; 2: the
+                                        same, offsets tested against tilt_dlo/dhi; 3: the
+                                        corner proposal (mc_tilt_corner_try) */
+    double tilt_dlo[MC_KMAX_DIM], tilt_dhi[MC_KMAX_DIM]; /* −a − c_i, a − c_i (modes 2, 3) */
+    /* mode 3 (θ < 0, the corner proposal): P(the side t ≥ 0), and per side e^{−κ(q − p)} */
+    double tilt_pplus[MC_KMAX_DIM], tilt_eplus[MC_KMAX_DIM], tilt_eminus[MC_KMAX_DIM];
 } mc_kparams;
 
 /* One block's contribution: counts for the count estimators, ordered sums otherwise. */
@@ -141,6 +155,23 @@ SO8T_HD double mc_words_gaussian_vector(mc_words *w, int d, double *g)
     for (int i = 0; i < d; i++)
         n2 += g[i] * g[i];
     return n2;
+}
+
+/* Length of [−a, a] outside [c − h, c + h]: the piece left of c − h plus the piece right
+ * of c + h, each computed from its own end (no cancellation against 2a). */
+SO8T_HD double mc_chord_out(double c, double h, double a)
+{
+    double left = c - h, right = c + h;
+    if (left > a)
+        left = a;
+    if (right < -a)
+        right = -a;
+    double out = 0.0;
+    if (left > -a)
+        out += left + a;
+    if (right < a)
+        out += a - right;
+    return out;
 }
 
 /* Length of [c − h, c + h] ∩ [−a, a]. */
@@ -245,6 +276,8 @@ SO8T_HD double mc_sample_cond(const mc_kparams *kp, const double *c, mc_words *w
         double dx = mc_coord(mc_words_next(w), kp->a) - c[i];
         s += dx * dx;
     }
+    if (kp->quantity == MC_K_COMPLEMENT)
+        return s >= kp->r2 ? 1.0 : mc_chord_out(c[d - 1], sqrt(kp->r2 - s), kp->a) / (2.0 * kp->a);
     if (s >= kp->r2)
         return 0.0;
     return mc_chord(c[d - 1], sqrt(kp->r2 - s), kp->a) / (2.0 * kp->a);
@@ -324,13 +357,54 @@ SO8T_HD double mc_sample_radial(const mc_kparams *kp, mc_words *w, double *g)
     return mc_radial_value(kp, g, n);
 }
 
-/* One coordinate from q(u) ∝ e^{−θ(u−c)²} on [−a, a], by rejection. */
-SO8T_HD double mc_tilt_coord(const mc_kparams *kp, int i, mc_words *w, double *z_cache,
-                             int *z_have)
+/* The tilt's rejection step: accept with probability e^{−θ(dx² − m)} (m the minimum of
+ * dx² for θ > 0, the maximum for θ < 0, so the exponent is ≤ 0). θ = 0 accepts all: the
+ * product 0·dx² is not formed, as it is NaN when dx² overflows (huge cubes). */
+SO8T_HD int mc_tilt_accept(double v, double theta, double dx2, double m)
+{
+    return theta == 0.0 || v <= mc_exact_exp(-theta * (dx2 - m));
+}
+
+/* One proposal of the corner tilt (θ = −λ < 0, tilt_normal = 3) from three words: t = u − c
+ * lies in [l, h] (tilt_dlo/dhi) with density ∝ e^{λt²}. A side (t ≥ 0 with probability
+ * tilt_pplus, the share of its envelope's mass, else t ≤ 0, mirrored), on it t ∈ [p, q]
+ * (0 <= p < q); the chord bounds
+ * t² <= (p + q)t − pq, so e^{κt}, κ = λ(p + q), is an envelope: t by its inverse CDF
+ * t = q + log(v + (1 − v)e^{−κ(q−p)})/κ, accepted with e^{λ(t − p)(t − q)} <= 1 (at least
+ * about half the proposals). Returns 1 and the offset in *dx when accepted. */
+SO8T_HD int mc_tilt_corner_try(const mc_kparams *kp, int i, uint32_t w_side, uint32_t w_v,
+                               uint32_t w_acc, double *dx)
+{
+    const double l = kp->tilt_dlo[i], h = kp->tilt_dhi[i], lam = -kp->tilt_theta;
+    const int plus = mc_uniform_double_from_u32(w_side) <= kp->tilt_pplus[i];
+    const double p = plus ? (l > 0.0 ? l : 0.0) : (h < 0.0 ? -h : 0.0);
+    const double q = plus ? h : -l;
+    const double e = plus ? kp->tilt_eplus[i] : kp->tilt_eminus[i];
+    const double v = mc_uniform_double_from_u32(w_v);
+    double t = q + mc_exact_log(v + (1.0 - v) * e) / (lam * (p + q));
+    if (t < p)
+        t = p; /* rounding */
+    if (!(mc_uniform_double_from_u32(w_acc) <= mc_exact_exp(lam * ((t - p) * (t - q)))))
+        return 0;
+    *dx = plus ? t : -t;
+    return 1;
+}
+
+/* The offset u − c of one coordinate u ~ q(u) ∝ e^{−θ(u−c)²} on [−a, a], by rejection.
+ * tilt_normal[i] = 2 (a centre far out on a huge cube, |c_i| > 2^20 σ, where c + σz would
+ * round away the digits of σz): the normal proposal's offset σz is tested against the
+ * interval's own ends tilt_dlo/tilt_dhi = −a − c, a − c instead. */
+SO8T_HD double mc_tilt_dx(const mc_kparams *kp, int i, mc_words *w, double *z_cache,
+                          int *z_have)
 {
     double c = kp->center[i];
     for (;;) {
-        if (kp->tilt_normal[i]) {
+        if (kp->tilt_normal[i] == 3) {
+            uint32_t w0 = mc_words_next(w), w1 = mc_words_next(w), w2 = mc_words_next(w);
+            double dx;
+            if (mc_tilt_corner_try(kp, i, w0, w1, w2, &dx))
+                return dx;
+        } else if (kp->tilt_normal[i]) {
             /* normal proposal N(c, σ²), accepted when inside [−a, a] */
             if (!*z_have) {
                 mc_words_normal2(w, z_cache);
@@ -338,18 +412,33 @@ SO8T_HD double mc_tilt_coord(const mc_kparams *kp, int i, mc_words *w, double *z
             }
             double z = z_cache[2 - *z_have];
             (*z_have)--;
+            if (kp->tilt_normal[i] == 2) {
+                double dz = kp->tilt_sigma * z;
+                if (dz >= kp->tilt_dlo[i] && dz <= kp->tilt_dhi[i])
+                    return dz;
+                continue;
+            }
             double u = c + kp->tilt_sigma * z;
             if (u >= -kp->a && u <= kp->a)
-                return u;
+                return u - c;
         } else {
             /* uniform proposal, accepted with probability e^{−θ((u−c)² − min)} */
             double u = mc_coord(mc_words_next(w), kp->a);
             double v = mc_uniform_double_from_u32(mc_words_next(w));
             double dx = u - c;
-            if (v <= mc_exact_exp(-kp->tilt_theta * (dx * dx - kp->tilt_min_sq[i])))
-                return u;
+            if (mc_tilt_accept(v, kp->tilt_theta, dx * dx, kp->tilt_min_sq[i]))
+                return dx;
         }
     }
+}
+
+/* The tilt's weight for a sample with S = s: the volume keeps S ≤ r², the complement
+ * S > r² (θ < 0 there, so the weight is ≤ 1 in both). */
+SO8T_HD double mc_tilt_weight(const mc_kparams *kp, double s)
+{
+    if (kp->quantity == MC_K_COMPLEMENT ? s <= kp->r2 : s > kp->r2)
+        return 0.0;
+    return kp->tilt_theta == 0.0 ? 1.0 : mc_exact_exp(kp->tilt_theta * (s - kp->r2));
 }
 
 SO8T_HD double mc_sample_tilt(const mc_kparams *kp, mc_words *w)
@@ -357,12 +446,10 @@ SO8T_HD double mc_sample_tilt(const mc_kparams *kp, mc_words *w)
     double s = 0.0, zc[2] = {0.0, 0.0};
     int zh = 0;
     for (int i = 0; i < kp->dim; i++) {
-        double dx = mc_tilt_coord(kp, i, w, zc, &zh) - kp->center[i];
+        double dx = mc_tilt_dx(kp, i, w, zc, &zh);
         s += dx * dx;
     }
-    if (s > kp->r2)
-        return 0.0;
-    return mc_exact_exp(kp->tilt_theta * (s - kp->r2));
+    return mc_tilt_weight(kp, s);
 }
 
 /* Orientation average: the centre seen from a Haar-rotated cube, Rᵀc, is uniform on the

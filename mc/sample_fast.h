@@ -232,7 +232,8 @@ SO8T_HD double mc_fast_over_two_a(const mc_fast_consts *fc, double x)
         double dx_ = mc_fast_coord((x), fc->a2) - c[i];                                \
         s += dx_ * dx_;                                                                \
         if (++i == m) {                                                                \
-            double y_ = s >= r2 ? 0.0 : mc_fast_over_two_a(fc, mc_chord(clast, sqrt(r2 - s), a)); \
+            double y_ = comp ? (s >= r2 ? 1.0 : mc_fast_over_two_a(fc, mc_chord_out(clast, sqrt(r2 - s), a))) \
+                        : s >= r2 ? 0.0 : mc_fast_over_two_a(fc, mc_chord(clast, sqrt(r2 - s), a)); \
             sum += y_;                                                                 \
             sum_sq += y_ * y_;                                                         \
             s = 0.0;                                                                   \
@@ -249,13 +250,15 @@ SO8T_HD double mc_fast_over_two_a(const mc_fast_consts *fc, double x)
         }                                                                              \
     } while (0)
 
-/* cond: mc_block_eval's acc->sum and acc->sum_sq for RNG block `block` (d >= 2). */
+/* cond: mc_block_eval's acc->sum and acc->sum_sq for RNG block `block` (d >= 2); the
+ * volume's chord or the complement's outside pieces, as kp->quantity says. */
 SO8T_HD void mc_fast_cond_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
                                 uint64_t block, double *sum_out, double *sum_sq_out)
 {
     const double *c = kp->center;
     const double r2 = kp->r2, a = kp->a, clast = kp->center[d - 1];
     const int m = d - 1;
+    const int comp = kp->quantity == MC_K_COMPLEMENT; /* the outside pieces (sample.h) */
     const uint32_t blo = (uint32_t)block, bhi = (uint32_t)(block >> 32);
     const uint32_t n = mc_block_samples(kp, block);
     const int S = mc_fast_unit_samples(m), G = S * m / 4;
@@ -540,7 +543,7 @@ SO8T_HD void mc_fast_radial_block(const mc_kparams *kp, const mc_fast_consts *fc
     *sum_sq_out = sum_sq;
 }
 
-/* One tilt sample (mc_sample_tilt with mc_tilt_coord): rejection, so the word count is
+/* One tilt sample (mc_sample_tilt with mc_tilt_dx): rejection, so the word count is
  * data-dependent and pos is known only at run time. */
 SO8T_HD double mc_fast_tilt_sample(const mc_kparams *kp, const uint32_t *rk, int d,
                                    mc_fast_words *fw)
@@ -550,8 +553,15 @@ SO8T_HD double mc_fast_tilt_sample(const mc_kparams *kp, const uint32_t *rk, int
     int zh = 0;
     for (int i = 0; i < d; i++) {
         const double c = kp->center[i];
-        double u;
-        if (kp->tilt_normal[i]) {
+        double u, dxr;
+        if (kp->tilt_normal[i] == 3) {
+            /* the corner proposal (mc_tilt_corner_try), three words a try */
+            for (;;) {
+                uint32_t w0 = mc_fw_next(fw, rk), w1 = mc_fw_next(fw, rk), w2 = mc_fw_next(fw, rk);
+                if (mc_tilt_corner_try(kp, i, w0, w1, w2, &dxr))
+                    break;
+            }
+        } else if (kp->tilt_normal[i]) {
             /* normal proposal N(c, σ²), accepted when inside [−a, a] */
             for (;;) {
                 if (!zh) {
@@ -563,9 +573,17 @@ SO8T_HD double mc_fast_tilt_sample(const mc_kparams *kp, const uint32_t *rk, int
                 }
                 double z = zh == 2 ? z0 : z1;
                 zh--;
+                if (kp->tilt_normal[i] == 2) { /* offsets (mc_tilt_dx) */
+                    dxr = sigma * z;
+                    if (dxr >= kp->tilt_dlo[i] && dxr <= kp->tilt_dhi[i])
+                        break;
+                    continue;
+                }
                 u = c + sigma * z;
-                if (u >= -a && u <= a)
+                if (u >= -a && u <= a) {
+                    dxr = u - c;
                     break;
+                }
             }
         } else {
             /* uniform proposal, accepted with probability e^{−θ((u−c)² − min)} */
@@ -573,17 +591,14 @@ SO8T_HD double mc_fast_tilt_sample(const mc_kparams *kp, const uint32_t *rk, int
             for (;;) {
                 u = mc_coord(mc_fw_next(fw, rk), a);
                 double v = mc_uniform_double_from_u32(mc_fw_next(fw, rk));
-                double dx = u - c;
-                if (v <= mc_exact_exp(-theta * (dx * dx - msq)))
+                dxr = u - c;
+                if (mc_tilt_accept(v, theta, dxr * dxr, msq))
                     break;
             }
         }
-        double dx = u - c;
-        s += dx * dx;
+        s += dxr * dxr;
     }
-    if (s > kp->r2)
-        return 0.0;
-    return mc_exact_exp(theta * (s - kp->r2));
+    return mc_tilt_weight(kp, s);
 }
 
 /* tilt: mc_block_eval's acc->sum and acc->sum_sq for RNG block `block`. */

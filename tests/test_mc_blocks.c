@@ -4,7 +4,7 @@
  * 100, 128, several seeds (including ones with a non-zero high word), block indices
  * (including ones past 2^32, where the counter's high word matters), centres on and off
  * the origin, several half-sides, and partial last blocks (N mod 1024 = 1023, 1022, 1021,
- * 3, 1). Companion checks: a reference that is one word out of step, and a centre 1e-9
+ * 3, 1), for the volume and for the complement's cond (the outside pieces). Companion checks: a reference that is one word out of step, and a centre 1e-9
  * off, must both be caught by the same comparison.
  */
 #include "mc/mc_internal.h"
@@ -114,7 +114,8 @@ int main(void)
             }
             /* a radius near the median of |x − c|: about half the samples inside */
             double r = sqrt(d * a * a / 3.0 + c2);
-            for (int m = 0; m < 2; m++) {
+            /* m = 2: the complement's cond (the two outside pieces of each line) */
+            for (int m = 0; m < 3; m++) {
                 mc_method meth = m ? MC_METHOD_COND : MC_METHOD_HIT;
                 if (meth == MC_METHOD_COND && d < 2)
                     continue;
@@ -122,8 +123,8 @@ int main(void)
                 const uint64_t tail = tails[(k + 2 * cc + m) % 6];
                 /* a small run: blocks 0..3, the last one partial */
                 mc_plan pl;
-                if (make_plan(MC_VOLUME, d, a, r, c, meth, seed, 4 * 1024 - (tail ? 1024 - tail : 0),
-                              &pl)) {
+                if (make_plan(m == 2 ? MC_COMPLEMENT : MC_VOLUME, d, a, r, c, meth, seed,
+                              4 * 1024 - (tail ? 1024 - tail : 0), &pl)) {
                     CHECK(0);
                     continue;
                 }
@@ -205,8 +206,9 @@ int main(void)
         CHECK(mc_fast_setup(&pl.kp, &fc) == 0);
         CHECK(make_plan(MC_VOLUME, 8, 1.0, 1.5, c, MC_METHOD_RADIAL, 1, 1024, &pl) == 0);
         CHECK(mc_fast_setup(&pl.kp, &fc) == 0);
-        /* a·2^-31 subnormal: not exact, keep the generic path */
-        CHECK(make_plan(MC_VOLUME, 8, 1e-300, 1.5e-300, c, MC_METHOD_HIT, 1, 1024, &pl) == 0);
+        /* a·2^-31 subnormal: not exact, keep the generic path (an ordinary radius: a tiny
+           one would make the plan scale every length by 2^-ilogb(r)) */
+        CHECK(make_plan(MC_VOLUME, 8, 1e-300, 1.0, c, MC_METHOD_HIT, 1, 1024, &pl) == 0);
         CHECK(mc_fast_setup(&pl.kp, &fc) == 0);
         /* a tiny but still exact: the fast path applies and agrees */
         CHECK(make_plan(MC_VOLUME, 3, 1e-200, 1.1e-200, c, MC_METHOD_HIT, 9, 3000, &pl) == 0);

@@ -6,7 +6,8 @@
  * partial last block, blocks past 2^32 (the counter's high word) and the partial last block
  * of a huge run, centres on the origin, off-centre inside and with one coordinate outside
  * the cube, two half-sides (2a a power of two or not), and for tilt two radii (uniform and
- * normal proposals); qmc on blocks of several replicates and point ranges, including
+ * normal proposals), the complement's corner tilt (θ < 0) at two radii and the tilt's offset
+ * form (a centre far out on a huge cube); qmc on blocks of several replicates and point ranges, including
  * points past 2^32.
  *
  * Companion checks (the comparison can fail): the same comparison must catch a ball
@@ -186,6 +187,21 @@ int main(void)
                             MC_FAST_TILT, salt);
             compare_problem(MC_VOLUME, d, a, 0.4 * rh, c, MC_METHOD_TILT, seeds[(k + 1) % 3],
                             TAIL(4), MC_FAST_TILT, salt);
+            /* the complement's corner tilt (θ < 0, uniform proposals accepted with
+               e^{|θ|(dx² − max)}, weight 1{S > r²}): just above the median and well above
+               (d <= 20, two blocks: a rejection sampler with several proposals per
+               coordinate) */
+            if (d <= 20 && k % 2 == 0) {
+                mc_plan pl;
+                uint64_t far = (1ull << 32) + 7 + (uint64_t)salt;
+                if (make_plan(MC_COMPLEMENT, d, a, (cc == 1 ? 1.3 : 1.05) * rh, c, MC_METHOD_TILT,
+                              seeds[(k + 2) % 3], (far + 1) * 1024 - TAIL(5), &pl) == 0) {
+                    compare_block(&pl, MC_FAST_TILT, 3 + (uint64_t)salt);
+                    compare_block(&pl, MC_FAST_TILT, far);
+                } else {
+                    CHECK(0);
+                }
+            }
             /* orientation average: |c| as the centre's norm (the origin for cc = 0) */
             compare_problem(MC_ORIENT_AVG, d, a, rh, c, MC_METHOD_HIT, seed, TAIL(5),
                             MC_FAST_ORIENT_HIT, salt);
@@ -228,6 +244,34 @@ int main(void)
         CHECK(seen_normal && seen_uniform);
     }
 
+    /* the tilt's offset form (tilt_normal = 2: a centre 2^24 σ out, on the face of a huge
+       cube, where c + σz would lose σz's digits) and the corner tilt's θ < 0 */
+    {
+        int seen_offsets = 0, seen_corner = 0, seen_weak = 0;
+        long before = n_mismatch;
+        for (int d = 1; d <= 9; d += 4) {
+            double c[16] = {0};
+            c[0] = 0x1p24;
+            mc_plan pl;
+            if (make_plan(MC_VOLUME, d, 0x1p24, 1.5, c, MC_METHOD_TILT, 5, 4096, &pl) == 0) {
+                seen_offsets |= pl.kp.tilt_normal[0] == 2;
+                for (uint64_t b = 0; b < 4; b++)
+                    compare_block(&pl, MC_FAST_TILT, b);
+            }
+            /* the corner tilt strong (chord-envelope proposals, tilt_normal = 3) and weak
+               (uniform proposals) */
+            double c0[16] = {0};
+            if (make_plan(MC_COMPLEMENT, d, 1.0, 1.2 * sqrt(d / 3.0), c0, MC_METHOD_TILT, 5,
+                          1024, &pl) == 0)
+                seen_corner |= pl.kp.tilt_theta < 0 && pl.kp.tilt_normal[0] == 3;
+            if (make_plan(MC_COMPLEMENT, d, 1.0, 1.01 * sqrt(d / 3.0), c0, MC_METHOD_TILT, 5,
+                          1024, &pl) == 0)
+                seen_weak |= pl.kp.tilt_theta < 0 && pl.kp.tilt_normal[0] == 0;
+        }
+        CHECK(seen_offsets && seen_corner && seen_weak);
+        CHECK(n_mismatch == before);
+    }
+
     /* routing: which problems take which evaluator */
     {
         mc_plan pl;
@@ -242,14 +286,14 @@ int main(void)
         CHECK(make_plan(MC_VOLUME, 8, 1.0, 1.5, c, MC_METHOD_BALL, 1, 1024, &pl) == 0);
         CHECK(mc_fast_kind(&pl.kp, &fc) == MC_FAST_BALL);
         CHECK(mc_fast_setup(&pl.kp, &fc) == 0); /* the hit/cond gate is unchanged */
-        /* a·2^-31 subnormal: ball does not use it (fast), the orientation average does */
-        CHECK(make_plan(MC_VOLUME, 3, 1e-300, 1.5e-300, c, MC_METHOD_BALL, 1, 1024, &pl) == 0);
+        /* a·2^-31 subnormal: ball does not use it (fast), the orientation average does.
+           (An ordinary radius: with r tiny too, the plan would scale both by 2^-ilogb(r).) */
+        CHECK(make_plan(MC_VOLUME, 3, 1e-300, 1.0, c, MC_METHOD_BALL, 1, 1024, &pl) == 0);
         CHECK(mc_fast_kind(&pl.kp, &fc) == MC_FAST_BALL);
-        CHECK(make_plan(MC_ORIENT_AVG, 3, 1e-300, 1.5e-300, c, MC_METHOD_HIT, 1, 1024, &pl) ==
-              0);
+        CHECK(make_plan(MC_ORIENT_AVG, 3, 1e-300, 1.0, c, MC_METHOD_HIT, 1, 1024, &pl) == 0);
         CHECK(mc_fast_kind(&pl.kp, &fc) == MC_FAST_NONE);
         /* ... and the fast ball agrees there too */
-        CHECK(make_plan(MC_VOLUME, 3, 1e-300, 1.5e-300, c, MC_METHOD_BALL, 1, 3000, &pl) == 0);
+        CHECK(make_plan(MC_VOLUME, 3, 1e-300, 1.0, c, MC_METHOD_BALL, 1, 3000, &pl) == 0);
         long before = n_mismatch;
         for (uint64_t b = 0; b < 3; b++)
             compare_block(&pl, MC_FAST_BALL, b);
