@@ -269,7 +269,9 @@ void geom_fill(geom_result *out, int d, double a, double r, int kind, double log
         out->error_bound = 0;
     }
     out->log_fraction_of_cube = logv - lcube;
-    if (out->log_fraction_of_cube > 0)
+    /* a volume's share of the cube is at most 1; a surface measure / (2a)^d is no share
+       (it has the units of 1/length) and is reported as it is */
+    if (!surface && out->log_fraction_of_cube > 0)
         out->log_fraction_of_cube = 0;
     out->fraction_of_cube = exp(out->log_fraction_of_cube);
     if (comp) {

@@ -845,7 +845,7 @@ static void build_template(llm_strbuf *t, const result_info *ri)
             fmt_g(x, sizeof x, ri->exact, 8);
             fmt_sig(y, sizeof y, fabs(ri->z), 2);
             fmt_sig(z, sizeof z, fabs(ri->est - ri->exact), 2);
-            if (!isfinite(ri->z) && ri->agrees)
+            if ((!isfinite(ri->z) || ri->se == 0) && ri->agrees)
                 llm_strbuf_add(t, " The exact value is %s; the estimate, with a standard error of "
                                   "0, equals it up to the rounding of its sums, so they agree.",
                                x);

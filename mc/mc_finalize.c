@@ -130,8 +130,14 @@ void mc_finalize(const mc_plan *pl, const mc_accum *acc, mc_result *out)
     if (pl->trivial) {
         out->sum = out->sum_sq = 0;
         out->estimate = pl->trivial_value;
-        out->std_error = out->rounding_bound = 0;
-        out->ci95[0] = out->ci95[1] = pl->trivial_value;
+        out->std_error = 0;
+        /* known exactly, but computed as e^{log}: the rounding of the log (|log| ulp) and of
+           exp (a few ulp) is what the interval must still allow */
+        out->rounding_bound = pl->trivial_value > 0
+                                  ? pl->trivial_value * DBL_EPSILON * (4 + fabs(pl->trivial_log))
+                                  : 0.0; /* an exact 0 (disjoint, r = 0) has no rounding */
+        out->ci95[0] = fmax(0.0, pl->trivial_value - out->rounding_bound);
+        out->ci95[1] = pl->trivial_value + out->rounding_bound;
         out->ci_method = "exact";
         out->log_estimate = pl->trivial_log; /* keeps its digits when the value underflows */
         out->log_scale = 0;

@@ -119,4 +119,13 @@ for args in "-d 128 -r 11.3" "-d 128 -r 11.31" "-d 8 -r 1.5"; do
     fi
 done
 
+# ---- extremes called by their name: a ball containing the cube is the cube (was "tiny fraction") ----
+for m in auto hit ball cond tilt; do
+    expect_rc 0 "$SO8T" volume -d 8 -r 1e150 --method $m --exact --json
+    last_out | grep -q 'tiny' && bad "1e150 ($m): tiny" || ok
+    last_out | grep -q '"fraction_of_cube":1[,}]' && ok || bad "1e150 ($m) is not the whole cube"
+    # known exactly but computed through its log: the interval still holds 2^8 (it was [256-6e-14, 256-6e-14])
+    last_out | grep -q '"exact_in_ci95":true' && ok || bad "1e150 ($m): the exact 256 outside ci95"
+done
+
 summary

@@ -87,8 +87,14 @@ static void check_row(const char *q, int d, double a, double r, const double *c,
     if (strcmp(q, "complement"))
         CHECK_MSG(o.log_value <= lball, "line %d %s: log_value %.17g above the ball's %.17g", line,
                   q, o.log_value, lball);
-    CHECK_MSG(o.fraction_of_cube >= 0 && o.fraction_of_cube <= 1 && o.log_fraction_of_cube <= 0,
-              "line %d %s: fraction_of_cube %.17g", line, q, o.fraction_of_cube);
+    if (strcmp(q, "surface")) /* a share of the cube; a surface / (2a)^d is no share */
+        CHECK_MSG(o.fraction_of_cube >= 0 && o.fraction_of_cube <= 1 &&
+                      o.log_fraction_of_cube <= 0,
+                  "line %d %s: fraction_of_cube %.17g", line, q, o.fraction_of_cube);
+    else
+        CHECK_MSG(fabs(o.log_fraction_of_cube - (o.log_value - lcube)) <= 1e-12 * (1 + fabs(lcube)),
+                  "line %d surface: log_fraction_of_cube %.17g is not log(value / (2a)^d)", line,
+                  o.log_fraction_of_cube);
     if (strcmp(q, "complement"))
         CHECK_MSG(o.fraction_of_ball >= 0 && o.fraction_of_ball <= 1 &&
                       o.log_fraction_of_ball <= 0,
