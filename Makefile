@@ -162,8 +162,8 @@ bench: $(SO8T_EXE) $(BENCH_BIN)
 demo: $(SO8T_EXE)
 	bash tools/demo.sh
 
-model:
-	bash tools/fetch_model.sh
+model: $(SO8T_EXE)
+	SO8T=$(SO8T_EXE) bash tools/fetch_model.sh
 
 clean:
 	rm -rf build bin

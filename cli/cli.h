@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "llm/modelfile.h"
+
 #define SO8T_VERSION "0.1.0"
 
 /* Exit statuses: 0 ok, 1 a run-time failure (a check failed, a file is broken),
@@ -96,5 +98,17 @@ int cmd_info(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_cp(int argc, char **argv);
+
+/* A model argument ('run -m', 'explain --model') that names no existing file but a model
+ * of the local store (cli/cmd_store.c): returns 1 with *mf filled from its manifest (GGUF
+ * path, parameters, template, system; free with llm_modelfile_free), 0 when `arg` is to be
+ * used as a path (an existing file, or not a valid model name), or -CLI_FAIL after printing
+ * why on stderr ("so8t CMD: model 'x' not found ..."). */
+int cli_store_lookup(const char *cmd, const char *arg, llm_modelfile *mf);
 
 #endif /* SO8T_CLI_H */

@@ -27,9 +27,11 @@ static void usage(FILE *f)
             "deterministic template that says why. Without a model the template is used.\n"
             "\n"
             "Options:\n"
-            "  --model F.gguf|none  the model (default: $SO8T_MODEL, else\n"
+            "  --model F.gguf|NAME|none  the model (default: $SO8T_MODEL, else\n"
             "                       models/gemma-3-270m-q4_k_m.gguf if present; 'none' forces\n"
-            "                       the template). Overrides a Modelfile's FROM.\n"
+            "                       the template). Overrides a Modelfile's FROM. A NAME[:TAG]\n"
+            "                       that is no file is a model of the local store ('so8t list'),\n"
+            "                       used with its PARAMETERs, SYSTEM and TEMPLATE.\n"
             "  --modelfile F        an Ollama-style Modelfile: FROM, PARAMETER, SYSTEM, TEMPLATE\n"
             "  --seed S             first sampling seed (default 1); attempt k uses S + k\n"
             "  --attempts N         model texts tried before the template (default 3)\n"
@@ -212,14 +214,29 @@ int cmd_explain(int argc, char **argv)
     }
 
     /* The Modelfile, if any. */
-    llm_modelfile mf;
+    llm_modelfile mf, smf;
     memset(&mf, 0, sizeof mf);
+    memset(&smf, 0, sizeof smf);
     char err[1024];
+    /* --model NAME: a model of the local store when no such file exists */
+    int from_store = model && strcmp(model, "none") ? cli_store_lookup("explain", model, &smf) : 0;
+    if (from_store < 0) {
+        free(text);
+        return -from_store;
+    }
+    if (from_store && modelfile) {
+        model = smf.model_path; /* the Modelfile's settings, the store model's GGUF */
+    } else if (from_store) {
+        mf = smf; /* the store model's settings, as if from a Modelfile */
+        memset(&smf, 0, sizeof smf);
+        model = NULL;
+    }
     if (modelfile) {
         int rc = llm_modelfile_load(modelfile, &mf, err, sizeof err);
         if (rc) {
             fprintf(stderr, "so8t explain: %s\n", err);
             free(text);
+            llm_modelfile_free(&smf);
             return rc == LLM_MF_ERR_IO || rc == LLM_MF_ERR_NOMEM ? CLI_FAIL : CLI_USAGE;
         }
         for (int i = 0; i < mf.n_warnings; i++)
@@ -244,7 +261,7 @@ int cmd_explain(int argc, char **argv)
     llm_explain_options o;
     llm_explain_options_default(&o);
     o.model_path = model;
-    o.modelfile = modelfile ? &mf : NULL;
+    o.modelfile = modelfile || from_store ? &mf : NULL;
     o.seed = seed;
     o.max_attempts = attempts;
     o.num_predict = max_tokens;
@@ -255,6 +272,7 @@ int cmd_explain(int argc, char **argv)
     if (rc) {
         fprintf(stderr, "so8t explain: %s: %s\n", !strcmp(input, "-") ? "stdin" : input, err);
         llm_modelfile_free(&mf);
+        llm_modelfile_free(&smf);
         return CLI_FAIL;
     }
     if (verbose) {
@@ -307,5 +325,6 @@ int cmd_explain(int argc, char **argv)
     }
     llm_explanation_free(&e);
     llm_modelfile_free(&mf);
+    llm_modelfile_free(&smf);
     return CLI_OK;
 }

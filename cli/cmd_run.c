@@ -11,7 +11,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: so8t run -m FILE.gguf -p PROMPT [OPTIONS]\n"
+            "Usage: so8t run -m FILE.gguf|NAME[:TAG] -p PROMPT [OPTIONS]\n"
             "\n"
             "Generate a continuation of PROMPT with a GGUF model (architecture gemma3; the\n"
             "default model is fetched by 'make model' into models/gemma-3-270m-q4_k_m.gguf, a\n"
@@ -20,7 +20,9 @@ static void usage(FILE *f)
             "Control tokens written in the prompt (e.g. <start_of_turn>) are recognised.\n"
             "\n"
             "Options:\n"
-            "  -m, --model FILE        the GGUF model\n"
+            "  -m, --model FILE|NAME   the GGUF model, or when no such file exists a model of\n"
+            "                          the local store ('so8t list'): its GGUF, PARAMETERs,\n"
+            "                          SYSTEM and TEMPLATE apply as with --modelfile\n"
             "  -p, --prompt TEXT       the prompt\n"
             "  -n, --num-predict N     at most N new tokens (default: until EOS or the context is full)\n"
             "      --temperature T     0 = greedy (default 0.8)\n"
@@ -201,8 +203,22 @@ int cmd_run(int argc, char **argv)
     llm_modelfile mf;
     memset(&mf, 0, sizeof mf);
     char *rendered = NULL;
-    if (modelfile) {
-        int mrc = llm_modelfile_load(modelfile, &mf, err, sizeof err);
+    /* -m NAME: a model of the local store when no such file exists */
+    char store_path[4096];
+    int from_store = cli_store_lookup("run", model, &mf);
+    if (from_store < 0)
+        return -from_store;
+    if (from_store && modelfile) {
+        /* --modelfile gives the settings; the store model only its GGUF */
+        snprintf(store_path, sizeof store_path, "%s", mf.model_path);
+        model = store_path;
+        llm_modelfile_free(&mf);
+        from_store = 0;
+    } else if (from_store) {
+        model = NULL; /* mf.model_path below */
+    }
+    if (modelfile || from_store) {
+        int mrc = from_store ? 0 : llm_modelfile_load(modelfile, &mf, err, sizeof err);
         if (mrc != 0) {
             /* a bad Modelfile is a usage error (exit 2), like in 'so8t explain'; an
                unreadable one or no memory is a run-time failure (exit 1) */
@@ -213,7 +229,8 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "so8t run: %s\n", mf.warnings[i]);
         char note[256] = "";
         if (llm_modelfile_apply(&mf, &p, note, sizeof note) != 0) {
-            fprintf(stderr, "so8t run: out of memory applying %s\n", modelfile);
+            fprintf(stderr, "so8t run: out of memory applying %s\n",
+                    modelfile ? modelfile : "the store model");
             llm_modelfile_free(&mf);
             return CLI_FAIL;
         }

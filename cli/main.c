@@ -20,6 +20,11 @@ static const subcommand subcommands[] = {
     {"run", cmd_run, "run a GGUF language model on a prompt"},
     {"explain", cmd_explain, "explain a result (JSON) in plain words"},
     {"bench", cmd_bench, "quick throughput benchmark"},
+    {"create", cmd_create, "record a model in the local store from a Modelfile"},
+    {"list", cmd_list, "list the models in the local store"},
+    {"show", cmd_show, "describe a model of the local store"},
+    {"rm", cmd_rm, "remove models from the local store"},
+    {"cp", cmd_cp, "copy a model of the local store under a new name"},
 };
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
 

@@ -399,6 +399,16 @@ static int add_param(llm_modelfile *mf, const char *src, int line, const char *n
     return LLM_MF_OK;
 }
 
+int llm_modelfile_param_add(llm_modelfile *mf, const char *source, int line, const char *name,
+                            const char *value, char *err, size_t errlen)
+{
+    if (!mf || !name || !value) {
+        set_err(err, errlen, "%s: no parameter", source ? source : "Modelfile");
+        return LLM_MF_ERR_PARAM;
+    }
+    return add_param(mf, source ? source : "Modelfile", line, name, value, err, errlen);
+}
+
 /* ---- the lexer ---- */
 
 typedef struct {

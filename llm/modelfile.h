@@ -109,6 +109,12 @@ const llm_modelfile_param *llm_modelfile_param_find(const llm_modelfile *mf, con
  * compatibility), 0 when it is known and used, -1 when unknown. */
 int llm_modelfile_param_is_ignored(const char *name);
 
+/* Adds one PARAMETER as the parser does (name checked against the table, value parsed
+ * and range-checked, a note in mf->warnings for a parameter without effect); errors read
+ * "SOURCE:LINE: ...". Used to rebuild a Modelfile from a store manifest. */
+int llm_modelfile_param_add(llm_modelfile *mf, const char *source, int line, const char *name,
+                            const char *value, char *err, size_t errlen);
+
 /* Applies the PARAMETERs to *p (start from llm_params_default): num_ctx, num_thread, seed,
  * num_predict, top_k, top_p, min_p, typical_p, repeat_last_n, temperature, repeat_penalty,
  * presence_penalty, frequency_penalty, mirostat, mirostat_tau, mirostat_eta and stop take

