@@ -299,8 +299,8 @@ static int read_volume_like(const cJSON *o, result_info *ri, char *err, size_t e
     const char *q = jstr(o, "quantity");
     clean_word(ri->quantity, sizeof ri->quantity, q ? q : "volume");
     if (strcmp(ri->quantity, "volume") && strcmp(ri->quantity, "surface") &&
-        strcmp(ri->quantity, "orient_avg")) {
-        set_err(err, errlen, "unknown quantity '%s' (expected volume, surface or orient_avg)",
+        strcmp(ri->quantity, "orient_avg") && strcmp(ri->quantity, "complement")) {
+        set_err(err, errlen, "unknown quantity '%s' (expected volume, surface, orient_avg or complement)",
                 ri->quantity);
         return LLM_ERR_FORMAT;
     }
@@ -396,7 +396,8 @@ static int read_volume(const cJSON *o, result_info *ri, char *err, size_t errlen
         if (plain)
             snprintf(ri->gpu_why, sizeof ri->gpu_why, "%s", why);
     }
-    if (ri->have_geom && ri->have_cube && !strcmp(ri->quantity, "volume"))
+    if (ri->have_geom && ri->have_cube &&
+        (!strcmp(ri->quantity, "volume") || !strcmp(ri->quantity, "complement")))
         ri->frac_cube = ri->est / ri->cube_vol;
     else if (ri->have_geom && ri->have_ball && !strcmp(ri->quantity, "surface"))
         ri->frac_cube = ri->est / ri->sphere_area; /* fraction of the sphere inside */
@@ -586,9 +587,9 @@ static void describe_body(llm_strbuf *b, const result_info *ri)
                   "%s, averaged over uniform (Haar) rotations",
                a, a, d, r);
     else
-        llm_strbuf_add(b, "the volume of the part of the cube [-%s, %s]^%d inside the ball of radius %s "
+        llm_strbuf_add(b, "the volume of the part of the cube [-%s, %s]^%d %s the ball of radius %s "
                   "(%s)",
-               a, a, d, r, centre);
+               a, a, d, !strcmp(ri->quantity, "complement") ? "outside" : "inside", r, centre);
 }
 
 /* "task: ..." without "the part of" wording: short, so the prompt stays small. */
@@ -607,8 +608,8 @@ static void describe_short(llm_strbuf *b, const result_info *ri)
                   "random rotations of the cube",
                a, a, d, r);
     else
-        llm_strbuf_add(b, "volume of the cube [-%s, %s]^%d inside the ball of radius %s%s", a, a, d, r,
-               centre);
+        llm_strbuf_add(b, "volume of the cube [-%s, %s]^%d %s the ball of radius %s%s", a, a, d,
+                       !strcmp(ri->quantity, "complement") ? "outside" : "inside", r, centre);
 }
 
 static void add_corner_fact(llm_strbuf *f, const result_info *ri)
@@ -744,6 +745,20 @@ static void geometry_sentence(llm_strbuf *t, const result_info *ri, double frac)
     fmt_g(r, sizeof r, ri->r, 6);
     fmt_g(c, sizeof c, ri->corner, 3);
     fmt_sig(p, sizeof p, 100 * frac, 3);
+    if (!strcmp(ri->quantity, "complement")) { /* the part of the cube outside the ball */
+        if (ri->centred && ri->r >= ri->corner)
+            llm_strbuf_add(t, " The ball contains the whole cube (its corners are at distance "
+                              "%s), so no part of the cube lies outside it.",
+                           c);
+        else if (ri->centred && ri->r > ri->a)
+            llm_strbuf_add(t, " The part outside the ball is %s%% of the cube: it lies out in "
+                              "the corners, beyond distance %s from the centre (the corners "
+                              "are at distance %s).",
+                           p, r, c);
+        else
+            llm_strbuf_add(t, " The part outside the ball is %s%% of the cube.", p);
+        return;
+    }
     if (!strcmp(ri->quantity, "surface")) {
         fmt_count(n, sizeof n, ri->n_faces);
         /* "Only" when under half of the sphere is inside (near r = a most of it is) */

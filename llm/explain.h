@@ -24,7 +24,8 @@ extern "C" {
 #endif
 
 typedef enum {
-    LLM_RESULT_VOLUME = 0,  /* so8t volume --json (quantity volume | surface | orient_avg) */
+    LLM_RESULT_VOLUME = 0,  /* so8t volume --json (quantity volume | surface | orient_avg |
+                               complement) */
     LLM_RESULT_EXACT = 1,   /* so8t exact --json */
     LLM_RESULT_ROTATIONS = 2, /* so8t rotations --stats --json */
     LLM_RESULT_VERIFY = 3   /* so8t verify --json */

@@ -390,6 +390,12 @@ static void test_sentences(void)
         {"{\"quantity\":\"volume\",\"dim\":8,\"half_side\":1,\"radius\":0.1,"
          "\"value\":4.058712126e-8}",
          "the whole ball: 1.59e-8% of the cube.", "corners"},
+        /* the complement (quantity "complement", the part of the cube outside the ball) */
+        {"{\"quantity\":\"complement\",\"dim\":8,\"half_side\":1,\"radius\":1.5,"
+         "\"value\":172.835948583}",
+         "part of the cube [-1, 1]^8 outside the ball", "inside the ball"},
+        {"{\"quantity\":\"complement\",\"dim\":8,\"half_side\":1,\"radius\":3,\"value\":0}",
+         "no part of the cube lies outside it", NULL},
         {"{\"quantity\":\"surface\",\"dim\":2,\"half_side\":1,\"radius\":1.05,"
          "\"value\":3.994649599}",
          "60.5% of the sphere's surface lies inside", "Only"},

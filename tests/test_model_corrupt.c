@@ -3,6 +3,7 @@
  * with exit 0), through the library and through 'so8t run' / 'so8t explain' ($SO8T).
  * Tiny random gemma3 models from llm_test_model_write, one scale overwritten in the file. */
 #include "llm/llm.h"
+#include "llm/quant.h"
 #include "tests/test.h"
 
 #include <stdint.h>
@@ -66,6 +67,29 @@ static void test_overflow(void)
     llm_model_free(m);
 }
 
+/* The scan itself: the largest finite values pass, the first bad block is found. */
+static void test_scan(void)
+{
+    uint8_t q[8 * 34];
+    memset(q, 0, sizeof q);
+    for (int b = 0; b < 8; b++) {
+        q[b * 34] = 0xFF; /* 0x7BFF = 65504, the largest finite fp16 */
+        q[b * 34 + 1] = 0x7B;
+    }
+    CHECK(llm_quant_find_nonfinite(LLM_TYPE_Q8_0, q, 8 * 32) == -1);
+    q[5 * 34 + 1] = 0x7C; /* 0x7CFF: NaN */
+    CHECK(llm_quant_find_nonfinite(LLM_TYPE_Q8_0, q, 8 * 32) == 5 * 32);
+    q[5 * 34 + 2] = 0x7C; /* a quant byte with an inf-like pattern is not a scale */
+    q[5 * 34 + 1] = 0x7B;
+    CHECK(llm_quant_find_nonfinite(LLM_TYPE_Q8_0, q, 8 * 32) == -1);
+    uint16_t bf[4] = {0x7F7F /* the largest finite bf16 */, 0xFF7F, 0x0001, 0x7F80 /* inf */};
+    CHECK(llm_quant_find_nonfinite(LLM_TYPE_BF16, bf, 3) == -1);
+    CHECK(llm_quant_find_nonfinite(LLM_TYPE_BF16, bf, 4) == 3);
+    float f[3] = {3.4e38f, -3.4e38f, NAN};
+    CHECK(llm_quant_find_nonfinite(LLM_TYPE_F32, f, 2) == -1);
+    CHECK(llm_quant_find_nonfinite(LLM_TYPE_F32, f, 3) == 2);
+}
+
 static int run_status(const char *cmd)
 {
     int st = system(cmd);
@@ -88,11 +112,14 @@ static void test_types(void)
         {LLM_TYPE_F16, 2, 0, "blk.4.attn_k.weight"},      /* a plain value */
         {LLM_TYPE_Q4_K, 144, 0, "token_embd.weight"},     /* tied output: at the eval */
         {LLM_TYPE_Q8_0, 34, 0, "token_embd.weight"},
+        {LLM_TYPE_BF16, 2, 0, "blk.2.ffn_up.weight"},     /* bf16 patterns below */
     };
-    static const uint16_t bad[] = {0x7E00 /* NaN */, 0x7C00 /* +inf */, 0xFC00 /* -inf */};
+    static const uint16_t bad_f16[] = {0x7E00 /* NaN */, 0x7C00 /* +inf */, 0xFC00 /* -inf */};
+    static const uint16_t bad_bf16[] = {0x7FC0 /* NaN */, 0x7F80 /* +inf */, 0xFF80 /* -inf */};
     char path[128], err[512];
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        for (size_t v = 0; v < sizeof bad / sizeof bad[0]; v++) {
+        const uint16_t *bad = cases[c].type == LLM_TYPE_BF16 ? bad_bf16 : bad_f16;
+        for (size_t v = 0; v < 3; v++) {
             snprintf(path, sizeof path, "%s/m%zu_%zu.gguf", dir, c, v);
             int rc = llm_test_model_write(path, "gemma3", cases[c].type, 7, err, sizeof err);
             CHECK_MSG(rc == 0, "write: %s", err);
@@ -164,6 +191,7 @@ int main(void)
         CHECK_MSG(0, "mkdtemp failed");
         return test_summary();
     }
+    test_scan();
     test_types();
     test_overflow();
     test_cli();
