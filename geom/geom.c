@@ -249,9 +249,9 @@ void geom_fill(geom_result *out, int d, double a, double r, int kind, double log
     out->value = exp(logv);
     /* the same limits on the value itself: exp of a log rounded up can pass them (d = 100,
      * log 2^100 = 69.314718055994533 gives 1.2676506002282317e30 > 2^100) */
-    if (!surface && out->value > 0) {
+    if (out->value > 0) {
         double cube = pow(2 * a, d), ball = exp(lball);
-        double vlim = comp || cube < ball ? cube : ball;
+        double vlim = surface ? ball : comp || cube < ball ? cube : ball;
         if (isfinite(vlim) && out->value > vlim) {
             double moved = (out->value - vlim) / out->value;
             relb = (relb + moved) / (1 - moved);
