@@ -221,7 +221,7 @@ static double log_cube(int d, double a)
  * sphere's area; complement: <= cube): a value beyond a limit is set to the limit and its
  * bound widened by the distance moved, so the interval still holds all it held. */
 void geom_fill(geom_result *out, int d, double a, double r, int kind, double logv, double rel,
-                   double lsum, const char *method)
+               double lsum, const char *method)
 {
     const int surface = kind == GEOM_Q_SURFACE, comp = kind == GEOM_Q_COMPLEMENT;
     out->method = method;
@@ -229,7 +229,6 @@ void geom_fill(geom_result *out, int d, double a, double r, int kind, double log
     double lball = surface ? geom_sphere_log_area(d, r) : geom_ball_log_volume(d, r);
     if (isnan(logv)) {
         /* no value: say so, with no bound to rely on (the caller returns NOCONV) */
-        out->method = method;
         out->value = out->log_value = NAN;
         out->error_bound = out->rel_error_bound = INFINITY;
         out->fraction_of_cube = out->log_fraction_of_cube = NAN;
@@ -621,7 +620,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
         double v = surface ? geom_surface_closed_form_d123(d, 1.0, rs, c)
                            : geom_volume_closed_form_d123(d, 1.0, rs, c);
         double lscale = (surface ? d - 1 : d) * la;
-        double rel = (d == 3 ? 1e-13 : 1e-14);
+        double rel = d == 3 ? 1e-13 : 1e-14;
         /* their arcsines and angle differences round at the scale of the whole ball (sphere):
          * 8 ulp of that, relative to the value, for what is small after cancellation */
         double lscale_ball = surface ? geom_sphere_log_area(d, rs) : geom_ball_log_volume(d, rs);
@@ -654,8 +653,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
          * uniform near break points, where the transform is slow */
         double v = geom_measure_d4_split(1.0, rs, c, surface);
         if (v > 0) {
-            fill(out, d, a, r, surface, log(v) + (surface ? 3 : 4) * la, 1e-13,
-                 "pair-split");
+            fill(out, d, a, r, surface, log(v) + (surface ? 3 : 4) * la, 1e-13, "pair-split");
             return GEOM_OK;
         }
         /* v = 0 with t strictly between t_min and t_max cannot happen; fall through */
@@ -707,7 +705,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
     }
     lv += (surface ? d - 1 : d) * la;
     geom_fill(out, d, a, r, surface ? GEOM_Q_SURFACE : GEOM_Q_VOLUME, lv, rel, lsum,
-           "laplace-inversion");
+              "laplace-inversion");
     return st;
 }
 
