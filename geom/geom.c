@@ -221,7 +221,7 @@ static double log_cube(int d, double a)
  * sphere's area; complement: <= cube): a value beyond a limit is set to the limit and its
  * bound widened by the distance moved, so the interval still holds all it held. */
 void geom_fill(geom_result *out, int d, double a, double r, int kind, double logv, double rel,
-                   double lsum, const char *method)
+               double lsum, const char *method)
 {
     const int surface = kind == GEOM_Q_SURFACE, comp = kind == GEOM_Q_COMPLEMENT;
     out->method = method;
@@ -229,7 +229,6 @@ void geom_fill(geom_result *out, int d, double a, double r, int kind, double log
     double lball = surface ? geom_sphere_log_area(d, r) : geom_ball_log_volume(d, r);
     if (isnan(logv)) {
         /* no value: say so, with no bound to rely on (the caller returns NOCONV) */
-        out->method = method;
         out->value = out->log_value = NAN;
         out->error_bound = out->rel_error_bound = INFINITY;
         out->fraction_of_cube = out->log_fraction_of_cube = NAN;
@@ -249,9 +248,9 @@ void geom_fill(geom_result *out, int d, double a, double r, int kind, double log
     out->value = exp(logv);
     /* the same limits on the value itself: exp of a log rounded up can pass them (d = 100,
      * log 2^100 = 69.314718055994533 gives 1.2676506002282317e30 > 2^100) */
-    if (!surface && out->value > 0) {
+    if (out->value > 0) {
         double cube = pow(2 * a, d), ball = exp(lball);
-        double vlim = comp || cube < ball ? cube : ball;
+        double vlim = surface ? ball : comp || cube < ball ? cube : ball;
         if (isfinite(vlim) && out->value > vlim) {
             double moved = (out->value - vlim) / out->value;
             relb = (relb + moved) / (1 - moved);
@@ -495,6 +494,8 @@ geom_case geom_exact_case(int d, const double *c, double rs)
     return ec;
 }
 
+#define GEOM_SINGLE_CAP_MAX_DIM 32
+
 static _Thread_local int corners_off;
 
 void geom_corners_enable(int on)
@@ -591,12 +592,15 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
             return GEOM_OK;
         }
     }
-    if (d <= 3) {
+    if (d <= GEOM_SINGLE_CAP_MAX_DIM) {
         /* a single cap from outside: the centre beyond one face (c_i >= 1), the cap of the
          * ball on the cube's side inside every other slab and short of the opposite face.
          * Its measure by the smooth Gauss–Legendre rule of geom_cap_measure keeps its
          * relative accuracy; the closed forms' angle differences do not (r = 1 + 1e-8 from
-         * (2, 0): 3e-8 off, and 1e-4 for the surface near a corner) */
+         * (2, 0): 3e-8 off, and 1e-4 for the surface near a corner); the transform works
+         * from t = r², which rounds away the cap's depth (d = 20, r = 1 + 1e-8: 5e-8 off,
+         * within its bound of 2e-5; this rule: 1e-15).  Up to d = 32 the integrand (degree
+         * ~d in v, smooth in q) is within GL24's reach (checked against mpmath at d = 32). */
         const int i = d - 1; /* c sorted: only the largest can be beyond its face */
         const double h = c[i] - 1;
         int single = h >= 0 && rs > h && c[i] - rs >= -1;
@@ -618,7 +622,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
         double v = surface ? geom_surface_closed_form_d123(d, 1.0, rs, c)
                            : geom_volume_closed_form_d123(d, 1.0, rs, c);
         double lscale = (surface ? d - 1 : d) * la;
-        double rel = (d == 3 ? 1e-13 : 1e-14);
+        double rel = d == 3 ? 1e-13 : 1e-14;
         /* their arcsines and angle differences round at the scale of the whole ball (sphere):
          * 8 ulp of that, relative to the value, for what is small after cancellation */
         double lscale_ball = surface ? geom_sphere_log_area(d, rs) : geom_ball_log_volume(d, rs);
@@ -651,8 +655,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
          * uniform near break points, where the transform is slow */
         double v = geom_measure_d4_split(1.0, rs, c, surface);
         if (v > 0) {
-            fill(out, d, a, r, surface, log(v) + (surface ? 3 : 4) * la, 1e-13,
-                 "pair-split");
+            fill(out, d, a, r, surface, log(v) + (surface ? 3 : 4) * la, 1e-13, "pair-split");
             return GEOM_OK;
         }
         /* v = 0 with t strictly between t_min and t_max cannot happen; fall through */
@@ -704,7 +707,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
     }
     lv += (surface ? d - 1 : d) * la;
     geom_fill(out, d, a, r, surface ? GEOM_Q_SURFACE : GEOM_Q_VOLUME, lv, rel, lsum,
-           "laplace-inversion");
+              "laplace-inversion");
     return st;
 }
 

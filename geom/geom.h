@@ -82,9 +82,9 @@ int geom_surface_exact(const geom_problem *p, geom_result *out, char *err, size_
 
 /* Volume of the cube outside the ball, vol(R·[-a,a]^d \ B(c, r)) = (2a)^d P(S > r²), with
  * RELATIVE accuracy (not by subtracting the volume from the cube where that would lose
- * digits): the upper tail of the transform directly (contour left of the pole at 0), closed
- * forms of the outside part for d <= 3, and (2a)^d - V only where that is well conditioned
- * (V <= half the cube).  log_value keeps the tiniest values.  fraction_of_ball and its log
+ * digits): the exact corner series near the farthest corner, the upper tail of the transform
+ * directly (contour left of the pole at 0), closed forms of the outside part for d <= 3, and
+ * (2a)^d - V only where that is well conditioned (V <= half the cube).  log_value keeps the tiniest values.  fraction_of_ball and its log
  * are NAN.  Same status conventions as geom_volume_exact. */
 int geom_complement_exact(const geom_problem *p, geom_result *out, char *err, size_t errlen);
 

@@ -209,7 +209,10 @@ static void check_complement_cases(void)
     double c2[2] = {5, 5};
     geom_problem p = {2, 1.0, 0.5, c2, NULL};
     CHECK(geom_complement_exact(&p, &o, NULL, 0) == GEOM_OK);
-    CHECK(o.value == 4 && o.log_fraction_of_cube == 0);
+    CHECK(o.value == 4 && o.log_fraction_of_cube == 0 && o.error_bound == 0);
+    geom_problem p0 = {8, 1.0, 0.0, NULL, NULL}; /* r = 0: the whole cube, 2^8 exactly */
+    CHECK(geom_complement_exact(&p0, &o, NULL, 0) == GEOM_OK);
+    CHECK(o.value == 256 && o.fraction_of_cube == 1);
     /* cube inside the ball: 0 */
     geom_problem p2 = {3, 1.0, 2.0, NULL, NULL};
     CHECK(geom_complement_exact(&p2, &o, NULL, 0) == GEOM_OK);

@@ -16,8 +16,10 @@ and a problem at scale a is a^d (a^(d-1) for the surface) times the problem at a
 Three methods, none of them the C code's (orthant caps, trapezoid/taper/aliasing on a
 Laplace contour, closed forms):
 
- 0. "cap" (d = 2, 3): one cap of the ball beyond a face, from a centre outside the cube, every
-    other face out of reach: the classical segment / cap formulas.
+ 0. "cap": one cap of the ball beyond a face, from a centre outside the cube, every other face
+    out of reach: the classical segment / cap formulas for d = 2, 3; for d > 3
+    V_{d-1}(1) int_h^r (r^2 - y^2)^((d-1)/2) dy by mpmath's quad after y = r - (r - h) w
+    (unscaled, quad's absolute tolerance gave 1e-7 wrong answers for thin caps).
 
  1. "ball": the ball inside the cube: the volume pi^(d/2) r^d / Gamma(d/2 + 1) (surface:
     2 pi^(d/2) r^(d-1) / Gamma(d/2)) -- exact, evaluated at 60 digits.
@@ -216,8 +218,20 @@ def reference(quantity, d, a, r, center, method):
         # every other face out of reach: segment area r^2 acos(h/r) - h sqrt(r^2 - h^2),
         # arc 2 r acos(h/r); cap volume pi (r - h)^2 (2r + h) / 3, area 2 pi r (r - h)
         h = max(c) - 1
-        assert h >= 0 and d in (2, 3)
-        if d == 2:
+        assert h >= 0
+        if d > 3:
+            # V_{d-1}(1) int_h^r (r^2 - y^2)^k dy, k = (d - 1)/2, with y = r - e w (e = r - h),
+            # so that the integrand is O(1) on [0, 1] (quad's tolerance is absolute)
+            k = mp.mpf(d - 1) / 2
+            e = rs - h
+            vol = lambda rr, ee: mp.pi ** k / mp.gamma(k + 1) * ee ** (k + 1) * \
+                mp.quad(lambda w: (w * (2 * rr - ee * w)) ** k, [0, 1])
+            if quantity == "surface":  # d/dr, by the same rule (Leibniz: the end term is 0)
+                v = mp.pi ** k / mp.gamma(k + 1) * 2 * rs * k * e ** k * \
+                    mp.quad(lambda w: (w * (2 * rs - e * w)) ** (k - 1), [0, 1])
+            else:
+                v = vol(rs, e)
+        elif d == 2:
             v = 2 * rs * mp.acos(h / rs) if quantity == "surface" else \
                 rs ** 2 * mp.acos(h / rs) - h * mp.sqrt(rs ** 2 - h ** 2)
         else:
@@ -283,6 +297,8 @@ for q in ("volume", "complement", "surface"):
     case(q, 2, "1", "1.1", [("2", 1), ("0.3", 1)], "cap")
     case(q, 3, "1", "1.0001", [("2", 1), ("0", 2)], "cap")
     case(q, 3, "1e100", "1.00000001e100", [("2", 1), ("0.5", 2)], "cap")
+    case(q, 8, "1", "1.00000001", [("2", 1), ("0", 7)], "cap")
+    case(q, 20, "1", "0.5001", [("1.5", 1), ("0.2", 19)], "cap")
 # the ball inside the cube: tiny radii, huge cubes
 for q in ("volume", "surface", "complement"):
     case(q, 8, "1", "1e-170", [("0", 8)], "ball")
