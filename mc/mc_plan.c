@@ -747,7 +747,12 @@ void mc_finalize(const mc_plan *pl, const mc_accum *acc, mc_result *out)
     out->hits = pl->count_based ? acc->hits : 0;
     if (pl->trivial) {
         out->sum = out->sum_sq = 0;
-        mean = lo_mean = hi_mean = pl->trivial_value; /* exact: the interval is the value */
+        /* known without sampling, but through exp/log/lgamma: the interval is the value
+           widened by their rounding, a few ulps of the log carried into the value */
+        double tol = pl->trivial_value > 0 ? 4 * DBL_EPSILON * (fabs(pl->trivial_log) + 8) : 0;
+        mean = pl->trivial_value;
+        lo_mean = mean * (1 - tol);
+        hi_mean = mean * (1 + tol);
         se_mean = 0;
         scale_log = 0;
     } else if (pl->count_based) {
