@@ -43,6 +43,7 @@ int cli_volume_plot(cli_atomic *out, const mc_problem *p, int n, const double *s
     snprintf(title, sizeof title, "%s, d = %d, a = %g, r = %g",
              p->quantity == MC_SURFACE ? "sphere inside the cube"
              : p->quantity == MC_ORIENT_AVG ? "orientation-averaged cube ∩ ball"
+             : p->quantity == MC_COMPLEMENT ? "cube outside the ball"
                                             : "cube ∩ ball volume",
              p->dim, p->half_side, p->radius);
     llm_svgplot_convergence c = {keep, keep + n, keep + 2 * n, m, isfinite(exact), exact,

@@ -292,6 +292,11 @@ int cmd_volume(int argc, char **argv)
         cli_problem_free(&prob);
         return cli_usage_error(cmd, "--orient-avg and --surface cannot be combined");
     }
+    if (explain && prob.complement) {
+        cli_problem_free(&prob);
+        return cli_usage_error(cmd, "--explain does not cover the complement (the explainer "
+                                    "knows volume, surface and orient_avg results)");
+    }
     if (orient && prob.complement) {
         cli_problem_free(&prob);
         return cli_usage_error(cmd, "--orient-avg and --complement cannot be combined");

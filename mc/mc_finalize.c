@@ -131,11 +131,12 @@ void mc_finalize(const mc_plan *pl, const mc_accum *acc, mc_result *out)
         out->sum = out->sum_sq = 0;
         out->estimate = pl->trivial_value;
         out->std_error = 0;
-        /* known exactly, but computed as e^{log}: the rounding of the log (|log| ulp) and of
-           exp (a few ulp) is what the interval must still allow */
-        out->rounding_bound = pl->trivial_value > 0
-                                  ? pl->trivial_value * DBL_EPSILON * (4 + fabs(pl->trivial_log))
-                                  : 0.0; /* an exact 0 (disjoint, r = 0) has no rounding */
+        /* known without sampling, but through exp/log/lgamma: the interval is the value
+           widened by their rounding, a few ulps of the log carried into the value (an exact
+           0 — disjoint, r = 0 — has none) */
+        out->rounding_bound = pl->trivial_value > 0 ? pl->trivial_value * 4 * DBL_EPSILON *
+                                                          (fabs(pl->trivial_log) + 8)
+                                                    : 0.0;
         out->ci95[0] = fmax(0.0, pl->trivial_value - out->rounding_bound);
         out->ci95[1] = pl->trivial_value + out->rounding_bound;
         out->ci_method = "exact";

@@ -40,6 +40,7 @@ expect_rc 2 "$SO8T" volume --complement --method ball -n 1000 --backend cpu
 expect_grep 'does not apply to the complement' err
 expect_rc 2 "$SO8T" volume --complement --surface -n 1000
 expect_rc 2 "$SO8T" volume --complement --orient-avg -n 1000
+expect_rc 2 "$SO8T" volume --complement --explain --model none -n 1000
 # the tiny complement of d = 64, r = 6 (2.19e-9 of the cube): auto takes the corner tilt
 expect_rc 0 "$SO8T" volume --complement -d 64 -r 6 -n 20000 --backend cpu --json
 expect_grep '"method":"tilt"' out
