@@ -40,6 +40,7 @@ static int parse_center(const char *spec, double a, double *c, int d)
 
 static int rows_checked, rows_loose;
 static double worst_ratio; /* largest real error / bound seen (must stay <= 1) */
+static int worst_line;
 
 static void check_row(const char *q, int d, double a, double r, const double *c, double ref,
                       double lref, int line)
@@ -65,8 +66,10 @@ static void check_row(const char *q, int d, double a, double r, const double *c,
     double lallow = rel / (1 - rel) + fabs(lref) * DBL_EPSILON + DBL_TRUE_MIN;
     CHECK_MSG(ldiff <= lallow, "line %d %s d=%d a=%g r=%.17g (%s): log %.17g vs %.17g (%.3g > %.3g)",
               line, q, d, a, r, o.method, o.log_value, lref, ldiff, lallow);
-    if (rel > 0 && ldiff / rel > worst_ratio)
+    if (rel > 0 && ldiff / rel > worst_ratio) {
         worst_ratio = ldiff / rel;
+        worst_line = line;
+    }
     /* not absurdly loose */
     int loose = !(rel <= 1e-10 || rel <= 1e4 * ldiff);
     rows_loose += loose;
@@ -165,9 +168,9 @@ static void check_fixture(void)
     }
     fclose(f);
     CHECK_MSG(rows >= 60, "only %d reference rows", rows);
-    printf("fixture: %d rows checked, %d with a loose bound, worst real error / bound %.3g; "
-           "transform tail on %d\n",
-           rows, rows_loose, worst_ratio, tail_checked);
+    printf("fixture: %d rows checked, %d with a loose bound, worst real error / bound %.3g "
+           "(line %d); transform tail on %d\n",
+           rows, rows_loose, worst_ratio, worst_line, tail_checked);
     CHECK(tail_checked >= 10);
 }
 
