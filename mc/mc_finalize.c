@@ -35,6 +35,12 @@
 static double plan_value_max(const mc_plan *pl)
 {
     const mc_kparams *kp = &pl->kp;
+    if (pl->quantity != MC_VOLUME && pl->quantity != MC_SURFACE && pl->quantity != MC_ORIENT_AVG)
+        /* another quantity (the complement): counts and a fraction of a line or square stay
+           in [0, 1]; no bound is claimed for its other estimators' weights */
+        return pl->count_based || pl->method == MC_METHOD_COND || pl->method == MC_METHOD_QMC
+                   ? 1.0
+                   : INFINITY;
     switch (pl->method) {
     case MC_METHOD_COND: return fmin(1.0, kp->r / kp->a); /* chord <= min(2a, 2h) over 2a */
     case MC_METHOD_RADIAL: {
