@@ -35,6 +35,12 @@
 static double plan_value_max(const mc_plan *pl)
 {
     const mc_kparams *kp = &pl->kp;
+    if (pl->quantity != MC_VOLUME && pl->quantity != MC_SURFACE && pl->quantity != MC_ORIENT_AVG)
+        /* another quantity (the complement): counts and a fraction of a line or square stay
+           in [0, 1]; no bound is claimed for its other estimators' weights */
+        return pl->count_based || pl->method == MC_METHOD_COND || pl->method == MC_METHOD_QMC
+                   ? 1.0
+                   : INFINITY;
     switch (pl->method) {
     case MC_METHOD_COND: return fmin(1.0, kp->r / kp->a); /* chord <= min(2a, 2h) over 2a */
     case MC_METHOD_RADIAL: {
@@ -92,6 +98,26 @@ static void plan_sample_allowance(const mc_plan *pl, double *rel, double *abs_y)
     case MC_METHOD_TILT: *rel = k * g * (1 + 2 * kp->tilt_theta * kp->r2); break;
     default: *rel = k; break;
     }
+}
+
+/* The effective count of the rarer side: the values themselves when the mean is below
+ * value_max / 2 (few contributors), else the deficits M − y (few shortfalls: radial or cond
+ * where the ball nearly covers the cube, whose rare low values skew the mean downwards).
+ * k = (Σd)²/Σd² of weight w = Σd²/Σd; returns 0 when degenerate. */
+static int effective_count(double n, double sum, double sum_sq, double vmax, int *deficit,
+                           double *k, double *w)
+{
+    double s = sum, s2 = sum_sq;
+    *deficit = isfinite(vmax) && sum > 0.5 * n * vmax;
+    if (*deficit) {
+        s = n * vmax - sum;
+        s2 = n * vmax * vmax - 2 * vmax * sum + sum_sq;
+    }
+    if (!(s > 0) || !(s2 > 0))
+        return 0;
+    *k = fmin(s * s / s2, n);
+    *w = s2 / s;
+    return 1;
 }
 
 /* scale · m without the overflow of scale alone (a = 1e39 at d = 8 has (2a)^d = inf) */
@@ -187,6 +213,8 @@ void mc_finalize(const mc_plan *pl, const mc_accum *acc, mc_result *out)
             se = sqrt(fmax(var, 0.0) / n);
             rel_var = mean != 0 ? fmax(var, 0.0) / (mean * mean) : INFINITY;
         }
+        int deficit = 0;
+        double keff = 0, w = 0;
         double p_u = n > 0 ? -expm1(log(0.025) / n) : 1; /* one unseen outcome, 97.5 % */
         if (plan_deterministic(pl)) {
             se = 0;
@@ -208,11 +236,17 @@ void mc_finalize(const mc_plan *pl, const mc_accum *acc, mc_result *out)
             lo = 0;
             hi = n > 0 ? vmax * -expm1(log(0.05) / n) : vmax;
             se = 0;
-        } else if (!strcmp(out->ci_method, "effective-count") && sum > 0) {
-            double keff = fmin(sum * sum / sum_sq, n), w = sum_sq / sum;
+        } else if (!strcmp(out->ci_method, "effective-count") &&
+                   effective_count(n, sum, sum_sq, vmax, &deficit, &keff, &w)) {
             mc_stat_binom_interval_real(keff, n, 0.05, &lo, &hi);
-            lo *= w;
-            hi *= w;
+            if (deficit) {
+                double t = lo;
+                lo = vmax - hi * w;
+                hi = vmax - t * w;
+            } else {
+                lo *= w;
+                hi *= w;
+            }
         } else {
             double q = isinf(out->dof) ? Z95 : mc_stat_student_quantile(0.05, out->dof);
             lo = mean - q * se;
@@ -259,11 +293,16 @@ double mc_result_z(const mc_result *r, double exact, double exact_err)
     }
     if (r->std_error == 0)
         return sign * INFINITY;
-    if (r->ci_method && !strcmp(r->ci_method, "effective-count") && r->sum > 0 && r->sum_sq > 0) {
-        /* k = (Σy)²/Σy² effective samples of weight w = Σy²/Σy: its binomial tail */
-        double keff = fmin(r->sum * r->sum / r->sum_sq, (double)r->samples);
-        double w = scaled(r->log_scale, r->sum_sq / r->sum);
-        return mc_stat_binom_z_real(keff, (double)r->samples, (exact + sign * allow) / w);
+    int deficit;
+    double keff, w, n = (double)r->samples;
+    if (r->ci_method && !strcmp(r->ci_method, "effective-count") &&
+        effective_count(n, r->sum, r->sum_sq, r->value_max, &deficit, &keff, &w)) {
+        /* k effective samples (or shortfalls) of weight w: their binomial tail */
+        double ref = exact + sign * allow; /* the reference moved toward the estimate */
+        if (!deficit)
+            return mc_stat_binom_z_real(keff, n, ref / scaled(r->log_scale, w));
+        double top = scaled(r->log_scale, r->value_max);
+        return -mc_stat_binom_z_real(keff, n, (top - ref) / scaled(r->log_scale, w));
     }
     double t = sign * (fabs(dev) - allow) / r->std_error;
     return isinf(r->dof) ? t : mc_stat_student_z(t, r->dof);
