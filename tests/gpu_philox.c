@@ -26,7 +26,7 @@ int main(void)
         printf("SKIP: no CUDA device (%s)\n", err);
         return test_summary();
     }
-    /* the triples of ../shared/notes/philox_curand.md §8 and a few more */
+    /* the triples of the project notes on cuRAND (philox_curand.md §8, not in this repository) and a few more */
     const uint64_t trip[][3] = {{0, 0, 0},   {1234, 0, 0},        {0x123456789ABCDEF0ull, 3, 10},
                                 {7, 1, 1},   {42, 1000000, 4097}, {0xffffffffffffffffull, 5, 3}};
     double max_nf = 0, max_nd = 0;

@@ -497,7 +497,7 @@ static void test_sobol_vectors(void)
     printf("SKIP: cuRAND host library not linked; Sobol' vectors not compared with it\n");
 #endif
     /* RQMC + conditioning beats plain MC by a wide margin at the same N (d = 8, r = 1.5:
-       ../shared/notes/mc_methods.md measured ~700x in variance) */
+       the project notes (mc_methods.md) measured ~700x in variance) */
     double c[8] = {0};
     mc_result q, h;
     CHECK(run(MC_VOLUME, 8, 1, 1.5, c, NULL, MC_METHOD_QMC, 1u << 18, 4, 0, &q) == 0);

@@ -2,7 +2,7 @@
  *   1. Random123's published known answers (kat_vectors) and Debian's librandom123-dev
  *      implementation on a million random (counter, key) pairs;
  *   2. stream values from an independent model of cuRAND's device API
- *      (../shared/notes/philox_curand.md §8);
+ *      (the project notes on cuRAND (philox_curand.md §8, not in this repository));
  *   3. the real cuRAND library on the CPU (curandCreateGeneratorHost, PHILOX4_32_10):
  *      its output interleaves 4-word blocks of subsequences 0..65535 of the seed, so
  *      block j is block j/65536 of subsequence j%65536 — words and uniforms must match
@@ -73,7 +73,7 @@ static void test_random123_agreement(void)
 
 static void test_stream_reference_values(void)
 {
-    /* ../shared/notes/philox_curand.md §8 (independent Python model of the device API) */
+    /* the project notes on cuRAND (philox_curand.md §8, not in this repository) (independent Python model of the device API) */
     static const uint32_t s0[8] = {0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8,
                                    0xf8e4cca4, 0x5cb200db, 0xb1a574eb, 0x097eff67};
     static const uint32_t s1234[8] = {0x2090b348, 0xda7cf0ab, 0x4401906f, 0xcbca470e,
