@@ -132,10 +132,10 @@ check-cuda: $(if $(filter 1,$(CUDA)),$(LIB_CU:%.cu=$(BUILD)/%.cu.o))
 	@echo "check-cuda: $(if $(filter 1,$(CUDA)),compiled $(words $(LIB_CU)) CUDA files with $(NVCC),nvcc not found or CUDA=0: nothing to compile)"
 
 test: $(if $(filter 1,$(CUDA)),check-cuda) $(SO8T_EXE) $(TEST_BIN) $(GPU_BIN) $(FUZZ_REPLAY)
-	@SO8T=$(CURDIR)/$(SO8T_EXE) SO8T_TEST_FILTER='$(T)' tests/run_tests.sh $(TEST_BIN) $(TEST_SH) $(GPU_BIN) $(FUZZ_REPLAY)
+	@SO8T=$(CURDIR)/$(SO8T_EXE) SO8T_TEST_FILTER='$(value T)' tests/run_tests.sh $(TEST_BIN) $(TEST_SH) $(GPU_BIN) $(FUZZ_REPLAY)
 
 gpu-check: $(SO8T_EXE) $(GPU_BIN)
-	@SO8T=$(CURDIR)/$(SO8T_EXE) SO8T_TEST_FILTER='$(T)' tests/run_tests.sh $(GPU_BIN)
+	@SO8T=$(CURDIR)/$(SO8T_EXE) SO8T_TEST_FILTER='$(value T)' tests/run_tests.sh $(GPU_BIN)
 
 # Sanitizer build: CPU-only, its own build folder, so it never mixes with the normal objects.
 asan:
@@ -144,7 +144,7 @@ asan:
 
 test-asan-run: $(SO8T_EXE) $(TEST_BIN) $(FUZZ_REPLAY)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    SO8T=$(CURDIR)/$(SO8T_EXE) SO8T_TEST_FILTER='$(T)' tests/run_tests.sh $(TEST_BIN) $(TEST_SH) $(FUZZ_REPLAY)
+	    SO8T=$(CURDIR)/$(SO8T_EXE) SO8T_TEST_FILTER='$(value T)' tests/run_tests.sh $(TEST_BIN) $(TEST_SH) $(FUZZ_REPLAY)
 
 # Fuzz targets: tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput. The replay build
 # (replay_main.c) runs every file of tests/fuzz/corpus/NAME/ through it, with no libFuzzer;
