@@ -2,6 +2,7 @@
  * target's folder, checked writes, fsync, rename; a signal handler removes the temporary
  * file when the process is killed half way. */
 #include "cli/cli_atomic.h"
+#include "so8t_err.h"
 #include "cli/cli.h"
 
 #include <errno.h>
@@ -65,18 +66,6 @@ static void block_signals(sigset_t *old)
     for (int i = 0; i < N_SIGNALS; i++)
         sigaddset(&set, cleanup_signals[i]);
     sigprocmask(SIG_BLOCK, &set, old);
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 /* The FILE's writes go straight to the descriptor, remembering the first failure's errno:
@@ -149,7 +138,7 @@ int cli_atomic_open(cli_atomic *a, const char *path, char *err, size_t errlen)
 {
     reset(a);
     if (!path || !*path) {
-        set_err(err, errlen, "no file name");
+        so8t_err_set(err, errlen, "no file name");
         return -1;
     }
     if (!strcmp(path, "-"))
@@ -160,14 +149,14 @@ int cli_atomic_open(cli_atomic *a, const char *path, char *err, size_t errlen)
         if (fstat(STDOUT_FILENO, &so) == 0 && st.st_dev == so.st_dev && st.st_ino == so.st_ino)
             return open_stdout(a);
         if (S_ISDIR(st.st_mode)) {
-            set_err(err, errlen, "cannot write '%s': it is a directory", path);
+            so8t_err_set(err, errlen, "cannot write '%s': it is a directory", path);
             return -1;
         }
         if (!S_ISREG(st.st_mode)) {
             /* a FIFO, a device, a socket: nothing to rename over; write in place */
             int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
             if (fd < 0 || !(a->f = open_cookie(a, fd))) {
-                set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+                so8t_err_set(err, errlen, "cannot write '%s': %s", path, strerror(errno));
                 if (fd >= 0)
                     close(fd);
                 a->fd = -1;
@@ -178,17 +167,17 @@ int cli_atomic_open(cli_atomic *a, const char *path, char *err, size_t errlen)
             return 0;
         }
         if (access(path, W_OK) != 0) { /* what fopen would refuse, refused here too */
-            set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+            so8t_err_set(err, errlen, "cannot write '%s': %s", path, strerror(errno));
             return -1;
         }
         /* replace the file a symbolic link points to, not the link */
         char real[PATH_MAX];
         if (!realpath(path, real)) {
-            set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+            so8t_err_set(err, errlen, "cannot write '%s': %s", path, strerror(errno));
             return -1;
         }
         if (strlen(real) >= sizeof a->target) {
-            set_err(err, errlen, "cannot write '%s': the name is too long", path);
+            so8t_err_set(err, errlen, "cannot write '%s': the name is too long", path);
             return -1;
         }
         strcpy(a->target, real);
@@ -197,15 +186,15 @@ int cli_atomic_open(cli_atomic *a, const char *path, char *err, size_t errlen)
         int e = errno;
         struct stat ls;
         if (e == ENOENT && lstat(path, &ls) == 0 && S_ISLNK(ls.st_mode)) {
-            set_err(err, errlen, "cannot write '%s': a symbolic link to a missing file", path);
+            so8t_err_set(err, errlen, "cannot write '%s': a symbolic link to a missing file", path);
             return -1;
         }
         if (e != ENOENT) {
-            set_err(err, errlen, "cannot write '%s': %s", path, strerror(e));
+            so8t_err_set(err, errlen, "cannot write '%s': %s", path, strerror(e));
             return -1;
         }
         if (strlen(path) >= sizeof a->target) {
-            set_err(err, errlen, "cannot write '%s': the name is too long", path);
+            so8t_err_set(err, errlen, "cannot write '%s': the name is too long", path);
             return -1;
         }
         strcpy(a->target, path);
@@ -218,7 +207,7 @@ int cli_atomic_open(cli_atomic *a, const char *path, char *err, size_t errlen)
     int dirlen = slash ? (int)(slash - a->target) + 1 : 0;
     int n = snprintf(a->temp, sizeof a->temp, "%.*s.%.200s.XXXXXX", dirlen, a->target, base);
     if (n < 0 || (size_t)n >= sizeof a->temp) {
-        set_err(err, errlen, "cannot write '%s': the name is too long", path);
+        so8t_err_set(err, errlen, "cannot write '%s': the name is too long", path);
         a->temp[0] = 0;
         return -1;
     }
@@ -229,7 +218,7 @@ int cli_atomic_open(cli_atomic *a, const char *path, char *err, size_t errlen)
             break;
         }
     if (slot < 0) {
-        set_err(err, errlen, "cannot write '%s': too many output files open", path);
+        so8t_err_set(err, errlen, "cannot write '%s': too many output files open", path);
         a->temp[0] = 0;
         return -1;
     }
@@ -248,14 +237,14 @@ int cli_atomic_open(cli_atomic *a, const char *path, char *err, size_t errlen)
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (fd < 0) {
         if (e == ENOENT || e == ENOTDIR)
-            set_err(err, errlen, "cannot write '%s': the folder does not exist", path);
+            so8t_err_set(err, errlen, "cannot write '%s': the folder does not exist", path);
         else
-            set_err(err, errlen, "cannot write '%s': %s", path, strerror(e));
+            so8t_err_set(err, errlen, "cannot write '%s': %s", path, strerror(e));
         a->temp[0] = 0;
         return -1;
     }
     if (fchmod(fd, mode) != 0 || !(a->f = open_cookie(a, fd))) {
-        set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        so8t_err_set(err, errlen, "cannot write '%s': %s", path, strerror(errno));
         if (!a->f)
             close(fd);
         a->fd = -1;
@@ -296,7 +285,7 @@ void cli_atomic_abort(cli_atomic *a)
 int cli_atomic_commit(cli_atomic *a, char *err, size_t errlen)
 {
     if (!a->f) {
-        set_err(err, errlen, "output already closed");
+        so8t_err_set(err, errlen, "output already closed");
         return -1;
     }
     const char *name = a->target;
@@ -306,7 +295,7 @@ int cli_atomic_commit(cli_atomic *a, char *err, size_t errlen)
     if ((a->to_stdout ? cli_flush(a->f) : fflush(a->f)) != 0 || ferror(a->f)) {
         /* the first failed write's reason (stdout: the flush's, or main says it) */
         int e = a->write_errno ? a->write_errno : errno;
-        set_err(err, errlen, "cannot write %s: %s", quoted, e ? strerror(e) : "a write failed");
+        so8t_err_set(err, errlen, "cannot write %s: %s", quoted, e ? strerror(e) : "a write failed");
         cli_atomic_abort(a);
         return -1;
     }
@@ -318,7 +307,7 @@ int cli_atomic_commit(cli_atomic *a, char *err, size_t errlen)
         int bad = fclose(a->f) != 0;
         a->f = NULL;
         if (bad) {
-            set_err(err, errlen, "cannot write %s: %s", quoted, strerror(errno));
+            so8t_err_set(err, errlen, "cannot write %s: %s", quoted, strerror(errno));
             return -1;
         }
         return 0;
@@ -332,7 +321,7 @@ int cli_atomic_commit(cli_atomic *a, char *err, size_t errlen)
     if (!e && rename(a->temp, a->target) != 0)
         e = errno;
     if (e) {
-        set_err(err, errlen, "cannot write %s: %s", quoted, strerror(e));
+        so8t_err_set(err, errlen, "cannot write %s: %s", quoted, strerror(e));
         unlink(a->temp);
         forget_temp(a);
         a->temp[0] = 0;

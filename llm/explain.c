@@ -11,6 +11,7 @@
  *   volume lies (a uniform point of Q has E|x|² = d a²/3, so |x| ≈ a√(d/3)).
  */
 #include "llm/explain.h"
+#include "so8t_err.h"
 #include "llm/strbuf.h"
 
 #include "llm/internal.h" /* sampler and model internals: explain is part of llm/ */
@@ -39,18 +40,6 @@
 /* ------------------------------------------------------------------------------------------
  * small utilities
  * ------------------------------------------------------------------------------------------ */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 
 static char *dup_str(const char *s)
@@ -300,7 +289,7 @@ static int read_volume_like(const cJSON *o, result_info *ri, char *err, size_t e
     clean_word(ri->quantity, sizeof ri->quantity, q ? q : "volume");
     if (strcmp(ri->quantity, "volume") && strcmp(ri->quantity, "surface") &&
         strcmp(ri->quantity, "orient_avg") && strcmp(ri->quantity, "complement")) {
-        set_err(err, errlen, "unknown quantity '%s' (expected volume, surface, orient_avg or complement)",
+        so8t_err_set(err, errlen, "unknown quantity '%s' (expected volume, surface, orient_avg or complement)",
                 ri->quantity);
         return LLM_ERR_FORMAT;
     }
@@ -337,11 +326,11 @@ static int read_volume(const cJSON *o, result_info *ri, char *err, size_t errlen
     if (rc)
         return rc;
     if (!jnum(o, "estimate", &ri->est)) {
-        set_err(err, errlen, "volume result: 'estimate' is missing or not a finite number");
+        so8t_err_set(err, errlen, "volume result: 'estimate' is missing or not a finite number");
         return LLM_ERR_FORMAT;
     }
     if (!jnum(o, "std_error", &ri->se) || ri->se < 0) {
-        set_err(err, errlen, "volume result: 'std_error' is missing or not a number >= 0");
+        so8t_err_set(err, errlen, "volume result: 'std_error' is missing or not a number >= 0");
         return LLM_ERR_FORMAT;
     }
     if (!jnum(o, "samples", &ri->samples) || ri->samples < 0)
@@ -417,7 +406,7 @@ static int read_exact(const cJSON *o, result_info *ri, char *err, size_t errlen)
     if (rc)
         return rc;
     if (!jnum(o, "value", &ri->value)) {
-        set_err(err, errlen, "exact result: 'value' is missing or not a finite number");
+        so8t_err_set(err, errlen, "exact result: 'value' is missing or not a finite number");
         return LLM_ERR_FORMAT;
     }
     ri->have_error_bound = jnum(o, "error_bound", &ri->error_bound);
@@ -440,7 +429,7 @@ static int read_rotations(const cJSON *o, result_info *ri, char *err, size_t err
     ri->have_det = jnum(o, "min_det", &ri->min_det) && jnum(o, "max_det", &ri->max_det);
     const cJSON *tests = cJSON_GetObjectItemCaseSensitive(o, "tests");
     if (!cJSON_IsArray(tests)) {
-        set_err(err, errlen, "rotations result: 'tests' is not an array");
+        so8t_err_set(err, errlen, "rotations result: 'tests' is not an array");
         return LLM_ERR_FORMAT;
     }
     ri->worst_z = -1;
@@ -475,7 +464,7 @@ static int read_verify(const cJSON *o, result_info *ri, char *err, size_t errlen
 {
     const cJSON *cases = cJSON_GetObjectItemCaseSensitive(o, "cases");
     if (!cJSON_IsArray(cases)) {
-        set_err(err, errlen, "verify result: 'cases' is not an array");
+        so8t_err_set(err, errlen, "verify result: 'cases' is not an array");
         return LLM_ERR_FORMAT;
     }
     ri->verify_worst_z = -1;
@@ -517,24 +506,24 @@ static int read_result(const char *json_text, cJSON **root, result_info *ri, cha
     *root = NULL;
     memset(ri, 0, sizeof *ri);
     if (!json_text) {
-        set_err(err, errlen, "no result text");
+        so8t_err_set(err, errlen, "no result text");
         return LLM_ERR_INVAL;
     }
     size_t len = strnlen(json_text, MAX_JSON_BYTES + 1);
     if (len > MAX_JSON_BYTES) {
-        set_err(err, errlen, "result JSON is larger than %u bytes", MAX_JSON_BYTES);
+        so8t_err_set(err, errlen, "result JSON is larger than %u bytes", MAX_JSON_BYTES);
         return LLM_ERR_FORMAT;
     }
     const char *end = NULL;
     cJSON *o = cJSON_ParseWithLengthOpts(json_text, len + 1, &end, 1); /* + 1: the NUL */
     if (!o) {
         size_t off = end && end >= json_text ? (size_t)(end - json_text) : 0;
-        set_err(err, errlen, "the result is not valid JSON (error near byte %zu)", off);
+        so8t_err_set(err, errlen, "the result is not valid JSON (error near byte %zu)", off);
         return LLM_ERR_FORMAT;
     }
     if (!cJSON_IsObject(o)) {
         cJSON_Delete(o);
-        set_err(err, errlen, "the result must be a JSON object (the output of a so8t command "
+        so8t_err_set(err, errlen, "the result must be a JSON object (the output of a so8t command "
                              "with --json)");
         return LLM_ERR_FORMAT;
     }
@@ -552,7 +541,7 @@ static int read_result(const char *json_text, cJSON **root, result_info *ri, cha
         ri->kind = LLM_RESULT_EXACT;
         rc = read_exact(o, ri, err, errlen);
     } else {
-        set_err(err, errlen,
+        so8t_err_set(err, errlen,
                 "not a so8t result: expected the --json output of 'so8t volume', 'exact', "
                 "'rotations --stats' or 'verify' (no 'estimate', 'value', 'tests' or 'cases' "
                 "field)");
@@ -1471,11 +1460,11 @@ static int model_generate(void *user, const char *prompt, uint64_t seed, char **
         g->logits0 = NULL;
         int n = llm_tokenize(m, prompt, -1, 1, NULL, 0);
         if (n <= 0) {
-            set_err(err, errlen, "the prompt could not be tokenized");
+            so8t_err_set(err, errlen, "the prompt could not be tokenized");
             return n < 0 ? n : LLM_ERR_INVAL;
         }
         if (n + 8 >= n_ctx) {
-            set_err(err, errlen, "the prompt has %d tokens; the context holds %d", n, n_ctx);
+            so8t_err_set(err, errlen, "the prompt has %d tokens; the context holds %d", n, n_ctx);
             return LLM_ERR_CTX;
         }
         g->toks = malloc((size_t)n * sizeof *g->toks);
@@ -1664,7 +1653,7 @@ int llm_explain_template(const char *json_text, char **text, char **facts, char 
     result_info ri;
     char *f = NULL, *t = NULL;
     if (!text) {
-        set_err(err, errlen, "no output pointer");
+        so8t_err_set(err, errlen, "no output pointer");
         return LLM_ERR_INVAL;
     }
     *text = NULL;
@@ -1713,7 +1702,7 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
                             llm_explanation *out, char *err, size_t errlen)
 {
     if (!out) {
-        set_err(err, errlen, "no output struct");
+        so8t_err_set(err, errlen, "no output struct");
         return LLM_ERR_INVAL;
     }
     memset(out, 0, sizeof *out);

@@ -9,6 +9,7 @@
  * its byte offset in every error.
  */
 #include "llm/llm.h"
+#include "so8t_err.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -141,18 +142,6 @@ struct llm_gguf {
     uint64_t t_hash_n;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static uint64_t hash_bytes(const char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ull;
@@ -191,7 +180,7 @@ typedef struct {
 static int rd_need(rd *r, uint64_t n, const char *what)
 {
     if (n > r->size - r->pos) {
-        set_err(r->err, r->errlen,
+        so8t_err_set(r->err, r->errlen,
                 "gguf: %s at byte offset %zu: needs %llu bytes but only %zu remain in the file "
                 "(truncated or corrupt)",
                 what, r->pos, (unsigned long long)n, r->size - r->pos);
@@ -240,7 +229,7 @@ static int rd_str(rd *r, const char **s, uint64_t *len, const char *what)
     if (rc)
         return rc;
     if (n > GGUF_MAX_STRING || n > r->size - r->pos) {
-        set_err(r->err, r->errlen,
+        so8t_err_set(r->err, r->errlen,
                 "gguf: %s at byte offset %zu: string length %llu exceeds the %zu bytes left in "
                 "the file",
                 what, at, (unsigned long long)n, r->size - r->pos);
@@ -279,7 +268,7 @@ static int parse_value(rd *r, gguf_kv *kv)
         if (rc)
             return rc;
         if ((int32_t)et < 0 || (int32_t)et >= LLM_GGUF_TYPE_COUNT || et == LLM_GGUF_ARRAY) {
-            set_err(r->err, r->errlen,
+            so8t_err_set(r->err, r->errlen,
                     "gguf: key '%.64s' at byte offset %zu: invalid array element type %d%s", key,
                     at, (int32_t)et, et == LLM_GGUF_ARRAY ? " (nested arrays are not supported)" : "");
             return LLM_ERR_FORMAT;
@@ -292,7 +281,7 @@ static int parse_value(rd *r, gguf_kv *kv)
         uint64_t left = r->size - r->pos;
         uint64_t min_elem = et == LLM_GGUF_STRING ? 8 : (uint64_t)gguf_scalar_size((int)et);
         if (n > GGUF_MAX_ARRAY || n > left / min_elem) {
-            set_err(r->err, r->errlen,
+            so8t_err_set(r->err, r->errlen,
                     "gguf: key '%.64s' array length at byte offset %zu: %llu elements of %s do "
                     "not fit in the %llu bytes left in the file",
                     key, cnt_at, (unsigned long long)n, llm_gguf_type_name((int)et),
@@ -305,7 +294,7 @@ static int parse_value(rd *r, gguf_kv *kv)
         if (et == LLM_GGUF_STRING) {
             kv->str_offs = malloc((n ? n : 1) * sizeof *kv->str_offs);
             if (!kv->str_offs) {
-                set_err(r->err, r->errlen, "gguf: out of memory for key '%.64s'", key);
+                so8t_err_set(r->err, r->errlen, "gguf: out of memory for key '%.64s'", key);
                 return LLM_ERR_NOMEM;
             }
             for (uint64_t i = 0; i < n; i++) {
@@ -324,7 +313,7 @@ static int parse_value(rd *r, gguf_kv *kv)
             for (uint64_t i = 0; i < n; i++) {
                 uint8_t b = r->p[r->pos + i];
                 if (b > 1) {
-                    set_err(r->err, r->errlen,
+                    so8t_err_set(r->err, r->errlen,
                             "gguf: key '%.64s' element %llu at byte offset %zu: bool value %u is "
                             "not 0 or 1",
                             key, (unsigned long long)i, r->pos + (size_t)i, b);
@@ -342,7 +331,7 @@ static int parse_value(rd *r, gguf_kv *kv)
     if (rc)
         return rc;
     if (kv->type == LLM_GGUF_BOOL && r->p[r->pos] > 1) {
-        set_err(r->err, r->errlen, "gguf: key '%.64s' at byte offset %zu: bool value %u is not 0 or 1",
+        so8t_err_set(r->err, r->errlen, "gguf: key '%.64s' at byte offset %zu: bool value %u is not 0 or 1",
                 key, r->pos, r->p[r->pos]);
         return LLM_ERR_FORMAT;
     }
@@ -400,7 +389,7 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
         char m[5] = {0};
         for (size_t i = 0; i < 4 && i < g->size; i++)
             m[i] = (g->base[i] >= 32 && g->base[i] < 127) ? (char)g->base[i] : '?';
-        set_err(err, errlen, "gguf: bad magic at byte offset 0: '%s', expected 'GGUF' (not a GGUF file)",
+        so8t_err_set(err, errlen, "gguf: bad magic at byte offset 0: '%s', expected 'GGUF' (not a GGUF file)",
                 m);
         return LLM_ERR_FORMAT;
     }
@@ -409,22 +398,22 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
     if ((rc = rd_u32(&r, &ver, "header version")))
         return rc;
     if (ver == 0) {
-        set_err(err, errlen, "gguf: header version at byte offset 4: bad GGUF version 0");
+        so8t_err_set(err, errlen, "gguf: header version at byte offset 4: bad GGUF version 0");
         return LLM_ERR_FORMAT;
     }
     if ((ver & 0xFFFFu) == 0) {
-        set_err(err, errlen,
+        so8t_err_set(err, errlen,
                 "gguf: header version at byte offset 4: version %u is extremely large; is the file "
                 "big-endian (byte-swapped)? Only little-endian GGUF is supported",
                 ver);
         return LLM_ERR_UNSUPPORTED;
     }
     if (ver == 1) {
-        set_err(err, errlen, "gguf: header version at byte offset 4: GGUF v1 is no longer supported");
+        so8t_err_set(err, errlen, "gguf: header version at byte offset 4: GGUF v1 is no longer supported");
         return LLM_ERR_UNSUPPORTED;
     }
     if (ver > 3) {
-        set_err(err, errlen,
+        so8t_err_set(err, errlen,
                 "gguf: header version at byte offset 4: version %u is newer than supported (2 and 3)",
                 ver);
         return LLM_ERR_UNSUPPORTED;
@@ -439,14 +428,14 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
      * is 8 + 1 + 4 + 8 + 4 + 8 bytes. Counts that cannot fit are rejected before allocating. */
     uint64_t left = g->size - r.pos;
     if (nkv > (uint64_t)INT64_MAX || nkv > left / 14) {
-        set_err(err, errlen,
+        so8t_err_set(err, errlen,
                 "gguf: header metadata count at byte offset 16: %llu key/value pairs cannot fit in "
                 "the %llu bytes left in the file",
                 (unsigned long long)nkv, (unsigned long long)left);
         return LLM_ERR_FORMAT;
     }
     if (nt > (uint64_t)INT64_MAX || nt > left / 33) {
-        set_err(err, errlen,
+        so8t_err_set(err, errlen,
                 "gguf: header tensor count at byte offset 8: %llu tensors cannot fit in the %llu "
                 "bytes left in the file",
                 (unsigned long long)nt, (unsigned long long)left);
@@ -457,7 +446,7 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
     g->kv_hash = hash_new(nkv, &g->kv_hash_n);
     g->t_hash = hash_new(nt, &g->t_hash_n);
     if (!g->kv || !g->t || !g->kv_hash || !g->t_hash) {
-        set_err(err, errlen, "gguf: out of memory");
+        so8t_err_set(err, errlen, "gguf: out of memory");
         return LLM_ERR_NOMEM;
     }
     g->alignment = GGUF_DEFAULT_ALIGNMENT;
@@ -471,25 +460,25 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
         if ((rc = rd_str(&r, &k, &klen, what)))
             return rc;
         if (klen == 0) {
-            set_err(err, errlen, "gguf: metadata entry %llu at byte offset %zu: empty key",
+            so8t_err_set(err, errlen, "gguf: metadata entry %llu at byte offset %zu: empty key",
                     (unsigned long long)i, at);
             return LLM_ERR_FORMAT;
         }
         if (memchr(k, 0, (size_t)klen)) {
-            set_err(err, errlen, "gguf: metadata entry %llu at byte offset %zu: key contains a NUL byte",
+            so8t_err_set(err, errlen, "gguf: metadata entry %llu at byte offset %zu: key contains a NUL byte",
                     (unsigned long long)i, at);
             return LLM_ERR_FORMAT;
         }
         uint64_t slot;
         int64_t dup = hash_find(g->kv_hash, g->kv_hash_n, k, (size_t)klen, kv_name_of, g, &slot);
         if (dup >= 0) {
-            set_err(err, errlen, "gguf: metadata entry %llu at byte offset %zu: duplicate key '%.64s'",
+            so8t_err_set(err, errlen, "gguf: metadata entry %llu at byte offset %zu: duplicate key '%.64s'",
                     (unsigned long long)i, at, g->kv[dup].key);
             return LLM_ERR_FORMAT;
         }
         kv->key = malloc((size_t)klen + 1);
         if (!kv->key) {
-            set_err(err, errlen, "gguf: out of memory");
+            so8t_err_set(err, errlen, "gguf: out of memory");
             return LLM_ERR_NOMEM;
         }
         memcpy(kv->key, k, (size_t)klen);
@@ -503,7 +492,7 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
         if ((rc = rd_u32(&r, &type, what)))
             return rc;
         if ((int32_t)type < 0 || (int32_t)type >= LLM_GGUF_TYPE_COUNT) {
-            set_err(err, errlen, "gguf: key '%.64s' at byte offset %zu: invalid value type %d", kv->key,
+            so8t_err_set(err, errlen, "gguf: key '%.64s' at byte offset %zu: invalid value type %d", kv->key,
                     type_at, (int32_t)type);
             return LLM_ERR_FORMAT;
         }
@@ -512,14 +501,14 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
             return rc;
         if (!strcmp(kv->key, "general.alignment")) {
             if (kv->type != LLM_GGUF_UINT32) {
-                set_err(err, errlen,
+                so8t_err_set(err, errlen,
                         "gguf: key 'general.alignment' at byte offset %zu: type %s, must be uint32",
                         at, llm_gguf_type_name(kv->type));
                 return LLM_ERR_FORMAT;
             }
             uint32_t a = ld_u32(g->base + kv->val_off);
             if (a == 0 || (a & (a - 1)) != 0 || a > LLM_GGUF_MAX_ALIGNMENT) {
-                set_err(err, errlen,
+                so8t_err_set(err, errlen,
                         "gguf: key 'general.alignment' at byte offset %zu: %u is not a power of two "
                         "in [1, %u]",
                         at, a, LLM_GGUF_MAX_ALIGNMENT);
@@ -538,7 +527,7 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
         if ((rc = rd_str(&r, &nm, &nlen, what)))
             return rc;
         if (nlen == 0 || nlen >= LLM_GGUF_MAX_NAME || memchr(nm, 0, (size_t)nlen)) {
-            set_err(err, errlen,
+            so8t_err_set(err, errlen,
                     "gguf: tensor %llu name at byte offset %zu: length %llu (must be 1..%d bytes "
                     "without NUL)",
                     (unsigned long long)i, at, (unsigned long long)nlen, LLM_GGUF_MAX_NAME - 1);
@@ -547,7 +536,7 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
         uint64_t slot;
         int64_t dup = hash_find(g->t_hash, g->t_hash_n, nm, (size_t)nlen, t_name_of, g, &slot);
         if (dup >= 0) {
-            set_err(err, errlen, "gguf: tensor %llu at byte offset %zu: duplicate tensor name '%s'",
+            so8t_err_set(err, errlen, "gguf: tensor %llu at byte offset %zu: duplicate tensor name '%s'",
                     (unsigned long long)i, at, g->t[dup].name);
             return LLM_ERR_FORMAT;
         }
@@ -562,7 +551,7 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
         if ((rc = rd_u32(&r, &nd, what)))
             return rc;
         if (nd == 0 || nd > LLM_GGUF_MAX_DIMS) {
-            set_err(err, errlen, "gguf: tensor '%s' n_dims at byte offset %zu: %u (must be 1..%d)",
+            so8t_err_set(err, errlen, "gguf: tensor '%s' n_dims at byte offset %zu: %u (must be 1..%d)",
                     t->name, nd_at, nd, LLM_GGUF_MAX_DIMS);
             return LLM_ERR_FORMAT;
         }
@@ -577,13 +566,13 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
             if ((rc = rd_u64(&r, &v, what)))
                 return rc;
             if ((int64_t)v <= 0) {
-                set_err(err, errlen,
+                so8t_err_set(err, errlen,
                         "gguf: tensor '%s' ne[%u] at byte offset %zu: %lld (dimensions must be >= 1)",
                         t->name, d, ne_at, (long long)(int64_t)v);
                 return LLM_ERR_FORMAT;
             }
             if ((int64_t)v > INT64_MAX / nel) {
-                set_err(err, errlen,
+                so8t_err_set(err, errlen,
                         "gguf: tensor '%s' ne[%u] at byte offset %zu: element count overflows int64",
                         t->name, d, ne_at);
                 return LLM_ERR_FORMAT;
@@ -598,13 +587,13 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
             return rc;
         int blck = llm_type_block_size((int32_t)ty);
         if (blck == 0) {
-            set_err(err, errlen, "gguf: tensor '%s' type at byte offset %zu: invalid or removed type %d",
+            so8t_err_set(err, errlen, "gguf: tensor '%s' type at byte offset %zu: invalid or removed type %d",
                     t->name, ty_at, (int32_t)ty);
             return LLM_ERR_FORMAT;
         }
         t->type = (int)ty;
         if (t->ne[0] % blck != 0) {
-            set_err(err, errlen,
+            so8t_err_set(err, errlen,
                     "gguf: tensor '%s' at byte offset %zu: row length ne[0] = %lld is not a multiple "
                     "of the %s block size %d",
                     t->name, at, (long long)t->ne[0], llm_type_name(t->type), blck);
@@ -613,7 +602,7 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
         uint64_t nblocks = (uint64_t)nel / (uint64_t)blck;
         uint64_t tsz = (uint64_t)llm_type_size(t->type);
         if (nblocks > UINT64_MAX / tsz || nblocks * tsz > (uint64_t)g->size) {
-            set_err(err, errlen,
+            so8t_err_set(err, errlen,
                     "gguf: tensor '%s' at byte offset %zu: its %lld elements of %s need more bytes "
                     "than the whole file (%zu)",
                     t->name, at, (long long)nel, llm_type_name(t->type), g->size);
@@ -629,7 +618,7 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
     uint64_t pos = r.pos;
     uint64_t data_off = nt > 0 ? (pos + a - 1) / a * a : pos;
     if (data_off > g->size) {
-        set_err(err, errlen,
+        so8t_err_set(err, errlen,
                 "gguf: data section at byte offset %llu: starts past the end of the file (%zu bytes)",
                 (unsigned long long)data_off, g->size);
         return LLM_ERR_FORMAT;
@@ -640,7 +629,7 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
     for (uint64_t i = 0; i < nt; i++) {
         gguf_tensor *t = &g->t[i];
         if (t->offset != expect) {
-            set_err(err, errlen,
+            so8t_err_set(err, errlen,
                     "gguf: tensor '%s' (info at byte offset %llu): data offset %llu, expected %llu "
                     "(tensors must be stored in order, each padded to %u bytes)",
                     t->name, (unsigned long long)t->info_off, (unsigned long long)t->offset,
@@ -648,7 +637,7 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
             return LLM_ERR_FORMAT;
         }
         if (t->nbytes > avail || t->offset > avail - t->nbytes) {
-            set_err(err, errlen,
+            so8t_err_set(err, errlen,
                     "gguf: tensor '%s' (info at byte offset %llu): data [%llu, %llu) lies outside "
                     "the file (data section holds %llu bytes; truncated file?)",
                     t->name, (unsigned long long)t->info_off,
@@ -666,13 +655,13 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
 int llm_gguf_open_memory(const void *data, size_t size, llm_gguf **out, char *err, size_t errlen)
 {
     if (!out || (!data && size)) {
-        set_err(err, errlen, "gguf: invalid argument");
+        so8t_err_set(err, errlen, "gguf: invalid argument");
         return LLM_ERR_INVAL;
     }
     *out = NULL;
     llm_gguf *g = calloc(1, sizeof *g);
     if (!g) {
-        set_err(err, errlen, "gguf: out of memory");
+        so8t_err_set(err, errlen, "gguf: out of memory");
         return LLM_ERR_NOMEM;
     }
     static const uint8_t empty[1] = {0};
@@ -690,41 +679,41 @@ int llm_gguf_open_memory(const void *data, size_t size, llm_gguf **out, char *er
 int llm_gguf_open(const char *path, llm_gguf **out, char *err, size_t errlen)
 {
     if (!path || !out) {
-        set_err(err, errlen, "gguf: invalid argument");
+        so8t_err_set(err, errlen, "gguf: invalid argument");
         return LLM_ERR_INVAL;
     }
     *out = NULL;
     /* O_NONBLOCK: a FIFO given as the model must not hang the open (it is refused below) */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
-        set_err(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        so8t_err_set(err, errlen, "cannot open '%s': %s", path, strerror(errno));
         return LLM_ERR_IO;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         if (S_ISDIR(st.st_mode))
-            set_err(err, errlen, "'%s' is a directory, not a GGUF file", path);
+            so8t_err_set(err, errlen, "'%s' is a directory, not a GGUF file", path);
         else
-            set_err(err, errlen, "'%s' is not a regular file (a GGUF model must be one)", path);
+            so8t_err_set(err, errlen, "'%s' is not a regular file (a GGUF model must be one)", path);
         close(fd);
         return LLM_ERR_IO;
     }
     if (st.st_size == 0) {
         close(fd);
-        set_err(err, errlen, "gguf: '%s' is empty (0 bytes), not a GGUF file", path);
+        so8t_err_set(err, errlen, "gguf: '%s' is empty (0 bytes), not a GGUF file", path);
         return LLM_ERR_FORMAT;
     }
     size_t size = (size_t)st.st_size;
     void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (p == MAP_FAILED) {
-        set_err(err, errlen, "cannot map '%s': %s", path, strerror(errno));
+        so8t_err_set(err, errlen, "cannot map '%s': %s", path, strerror(errno));
         return LLM_ERR_IO;
     }
     llm_gguf *g = calloc(1, sizeof *g);
     if (!g) {
         munmap(p, size);
-        set_err(err, errlen, "gguf: out of memory");
+        so8t_err_set(err, errlen, "gguf: out of memory");
         return LLM_ERR_NOMEM;
     }
     g->base = p;
@@ -736,7 +725,7 @@ int llm_gguf_open(const char *path, llm_gguf **out, char *err, size_t errlen)
         if (err && errlen) {
             char tmp[512];
             snprintf(tmp, sizeof tmp, "%s", err);
-            set_err(err, errlen, "%s: %s", path, tmp);
+            so8t_err_set(err, errlen, "%s: %s", path, tmp);
         }
         llm_gguf_close(g);
         return rc;
@@ -802,7 +791,7 @@ static int get_kv(const llm_gguf *g, const char *key, const gguf_kv **kv, char *
 {
     int64_t i = llm_gguf_find_key(g, key);
     if (i < 0) {
-        set_err(err, errlen, "missing metadata key '%s'", key);
+        so8t_err_set(err, errlen, "missing metadata key '%s'", key);
         return LLM_ERR_FORMAT;
     }
     *kv = &g->kv[i];
@@ -829,13 +818,13 @@ int llm_gguf_get_uint(const llm_gguf *g, const char *key, uint64_t *out, char *e
     case LLM_GGUF_INT32: sv = (int32_t)ld_u32(p); is_signed = 1; break;
     case LLM_GGUF_INT64: sv = (int64_t)ld_u64(p); is_signed = 1; break;
     default:
-        set_err(err, errlen, "metadata key '%s' has type %s, expected an integer", key,
+        so8t_err_set(err, errlen, "metadata key '%s' has type %s, expected an integer", key,
                 llm_gguf_type_name(kv->type));
         return LLM_ERR_FORMAT;
     }
     if (is_signed) {
         if (sv < 0) {
-            set_err(err, errlen, "metadata key '%s' is negative (%lld)", key, (long long)sv);
+            so8t_err_set(err, errlen, "metadata key '%s' is negative (%lld)", key, (long long)sv);
             return LLM_ERR_FORMAT;
         }
         uv = (uint64_t)sv;
@@ -862,7 +851,7 @@ int llm_gguf_get_float(const llm_gguf *g, const char *key, double *out, char *er
     } else {
         uint64_t u;
         if (llm_gguf_get_uint(g, key, &u, NULL, 0) != LLM_OK) {
-            set_err(err, errlen, "metadata key '%s' has type %s, expected a number", key,
+            so8t_err_set(err, errlen, "metadata key '%s' has type %s, expected a number", key,
                     llm_gguf_type_name(kv->type));
             return LLM_ERR_FORMAT;
         }
@@ -878,7 +867,7 @@ int llm_gguf_get_bool(const llm_gguf *g, const char *key, int *out, char *err, s
     if (rc)
         return rc;
     if (kv->type != LLM_GGUF_BOOL) {
-        set_err(err, errlen, "metadata key '%s' has type %s, expected bool", key,
+        so8t_err_set(err, errlen, "metadata key '%s' has type %s, expected bool", key,
                 llm_gguf_type_name(kv->type));
         return LLM_ERR_FORMAT;
     }
@@ -894,7 +883,7 @@ int llm_gguf_get_str(const llm_gguf *g, const char *key, const char **s, uint64_
     if (rc)
         return rc;
     if (kv->type != LLM_GGUF_STRING) {
-        set_err(err, errlen, "metadata key '%s' has type %s, expected string", key,
+        so8t_err_set(err, errlen, "metadata key '%s' has type %s, expected string", key,
                 llm_gguf_type_name(kv->type));
         return LLM_ERR_FORMAT;
     }
@@ -1246,12 +1235,12 @@ int llm_gguf_writer_save(const llm_gguf_writer *w, const char *path, char *err, 
     size_t n;
     int rc = llm_gguf_writer_to_memory(w, &p, &n);
     if (rc) {
-        set_err(err, errlen, "gguf writer: %s", llm_strerror(rc));
+        so8t_err_set(err, errlen, "gguf writer: %s", llm_strerror(rc));
         return rc;
     }
     FILE *f = fopen(path, "wb");
     if (!f) {
-        set_err(err, errlen, "cannot create '%s': %s", path, strerror(errno));
+        so8t_err_set(err, errlen, "cannot create '%s': %s", path, strerror(errno));
         free(p);
         return LLM_ERR_IO;
     }
@@ -1259,7 +1248,7 @@ int llm_gguf_writer_save(const llm_gguf_writer *w, const char *path, char *err, 
     int cl = fclose(f);
     free(p);
     if (wr != n || cl != 0) {
-        set_err(err, errlen, "cannot write '%s'", path);
+        so8t_err_set(err, errlen, "cannot write '%s'", path);
         return LLM_ERR_IO;
     }
     return LLM_OK;

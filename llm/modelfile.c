@@ -4,6 +4,7 @@
  * [A-Za-z0-9_]+ and matched exactly, values are the trimmed rest of the line unless they
  * start with a quote. Every error names the source and line. */
 #include "llm/modelfile.h"
+#include "so8t_err.h"
 #include "llm/strbuf.h"
 
 #include <ctype.h>
@@ -91,18 +92,6 @@ int llm_modelfile_param_is_ignored(const char *name)
 }
 
 /* ---- small helpers ---- */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static char *dup_n(const char *s, size_t n)
 {
@@ -318,11 +307,11 @@ static int add_param(llm_modelfile *mf, const char *src, int line, const char *n
         /* Ollama matches parameter names exactly; say so when only the case differs. */
         for (size_t i = 0; i < N_PARAM_SPECS; i++)
             if (!strcasecmp(param_specs[i].name, name)) {
-                set_err(err, errlen, "%s:%d: unknown parameter '%s' (did you mean '%s'?)", src,
+                so8t_err_set(err, errlen, "%s:%d: unknown parameter '%s' (did you mean '%s'?)", src,
                         line, name, param_specs[i].name);
                 return LLM_MF_ERR_PARAM;
             }
-        set_err(err, errlen, "%s:%d: unknown parameter '%s'", src, line, name);
+        so8t_err_set(err, errlen, "%s:%d: unknown parameter '%s'", src, line, name);
         return LLM_MF_ERR_PARAM;
     }
     llm_modelfile_param p;
@@ -334,38 +323,38 @@ static int add_param(llm_modelfile *mf, const char *src, int line, const char *n
     switch (sp->type) {
     case LLM_MF_INT:
         if (parse_int64(value, &p.i)) {
-            set_err(err, errlen, "%s:%d: PARAMETER %s: invalid int value '%s'", src, line,
+            so8t_err_set(err, errlen, "%s:%d: PARAMETER %s: invalid int value '%s'", src, line,
                     sp->name, ex);
             return LLM_MF_ERR_PARAM;
         }
         if ((double)p.i < sp->lo || (double)p.i > sp->hi) {
-            set_err(err, errlen, "%s:%d: PARAMETER %s: %s is out of range [%.0f, %.0f]", src,
+            so8t_err_set(err, errlen, "%s:%d: PARAMETER %s: %s is out of range [%.0f, %.0f]", src,
                     line, sp->name, ex, sp->lo, sp->hi);
             return LLM_MF_ERR_PARAM;
         }
         break;
     case LLM_MF_FLOAT:
         if (parse_double(value, &p.f)) {
-            set_err(err, errlen, "%s:%d: PARAMETER %s: invalid float value '%s'", src, line,
+            so8t_err_set(err, errlen, "%s:%d: PARAMETER %s: invalid float value '%s'", src, line,
                     sp->name, ex);
             return LLM_MF_ERR_PARAM;
         }
         if (p.f < sp->lo || p.f > sp->hi) {
-            set_err(err, errlen, "%s:%d: PARAMETER %s: %s is out of range [%g, %g]", src, line,
+            so8t_err_set(err, errlen, "%s:%d: PARAMETER %s: %s is out of range [%g, %g]", src, line,
                     sp->name, ex, sp->lo, sp->hi);
             return LLM_MF_ERR_PARAM;
         }
         break;
     case LLM_MF_BOOL:
         if (parse_bool_go(value, &p.b)) {
-            set_err(err, errlen, "%s:%d: PARAMETER %s: invalid bool value '%s' (use true or false)",
+            so8t_err_set(err, errlen, "%s:%d: PARAMETER %s: invalid bool value '%s' (use true or false)",
                     src, line, sp->name, ex);
             return LLM_MF_ERR_PARAM;
         }
         break;
     case LLM_MF_STRING:
         if (!*value) {
-            set_err(err, errlen, "%s:%d: PARAMETER %s: empty value", src, line, sp->name);
+            so8t_err_set(err, errlen, "%s:%d: PARAMETER %s: empty value", src, line, sp->name);
             return LLM_MF_ERR_PARAM;
         }
         p.s = dup_n(value, strlen(value));
@@ -403,7 +392,7 @@ int llm_modelfile_param_add(llm_modelfile *mf, const char *source, int line, con
                             const char *value, char *err, size_t errlen)
 {
     if (!mf || !name || !value) {
-        set_err(err, errlen, "%s: no parameter", source ? source : "Modelfile");
+        so8t_err_set(err, errlen, "%s: no parameter", source ? source : "Modelfile");
         return LLM_MF_ERR_PARAM;
     }
     return add_param(mf, source ? source : "Modelfile", line, name, value, err, errlen);
@@ -443,7 +432,7 @@ static int read_value(lexer *lx, const char *src, const char *what, char **out, 
         size_t b = lx->i;
         for (;;) {
             if (at_end(lx)) {
-                set_err(err, errlen, "%s:%d: %s: unterminated \"\"\" (no closing \"\"\")", src,
+                so8t_err_set(err, errlen, "%s:%d: %s: unterminated \"\"\" (no closing \"\"\")", src,
                         start_line, what);
                 return LLM_MF_ERR_SYNTAX;
             }
@@ -460,7 +449,7 @@ static int read_value(lexer *lx, const char *src, const char *what, char **out, 
         while (!at_end(lx) && is_sp(lx->s[lx->i]))
             lx->i++;
         if (!at_end(lx) && !is_nl(lx->s[lx->i])) {
-            set_err(err, errlen, "%s:%d: %s: text after the closing \"\"\"", src, lx->line, what);
+            so8t_err_set(err, errlen, "%s:%d: %s: text after the closing \"\"\"", src, lx->line, what);
             return LLM_MF_ERR_SYNTAX;
         }
         *out = dup_n(lx->s + b, e - b);
@@ -473,7 +462,7 @@ static int read_value(lexer *lx, const char *src, const char *what, char **out, 
         size_t b = lx->i;
         for (;;) {
             if (at_end(lx)) {
-                set_err(err, errlen, "%s:%d: %s: unterminated \" (no closing quote at a line end)",
+                so8t_err_set(err, errlen, "%s:%d: %s: unterminated \" (no closing quote at a line end)",
                         src, start_line, what);
                 return LLM_MF_ERR_SYNTAX;
             }
@@ -502,7 +491,7 @@ static int read_value(lexer *lx, const char *src, const char *what, char **out, 
     while (e > b && is_sp(lx->s[e - 1]))
         e--;
     if (e == b) {
-        set_err(err, errlen, "%s:%d: %s needs a value", src, start_line, what);
+        so8t_err_set(err, errlen, "%s:%d: %s needs a value", src, start_line, what);
         return LLM_MF_ERR_SYNTAX;
     }
     *out = dup_n(lx->s + b, e - b);
@@ -576,10 +565,10 @@ static int parse_body(lexer *lx, const char *src, const char *base_dir, llm_mode
         int k = read_word(lx, 0, word, sizeof word);
         if (k == 0 || at_end(lx) || !is_sp(lx->s[lx->i])) {
             if (k > 0 && (at_end(lx) || is_nl(lx->s[lx->i]))) {
-                set_err(err, errlen, "%s:%d: %s needs a value", src, line, word);
+                so8t_err_set(err, errlen, "%s:%d: %s needs a value", src, line, word);
                 return LLM_MF_ERR_SYNTAX;
             }
-            set_err(err, errlen,
+            so8t_err_set(err, errlen,
                     "%s:%d: command must be one of \"from\", \"license\", \"template\", "
                     "\"system\", \"adapter\", \"parameter\", or \"message\"",
                     src, line);
@@ -595,14 +584,14 @@ static int parse_body(lexer *lx, const char *src, const char *base_dir, llm_mode
                 lx->i++;
             int pk = read_word(lx, 1, pname, sizeof pname);
             if (pk == 0) {
-                set_err(err, errlen, "%s:%d: PARAMETER needs a name and a value", src, line);
+                so8t_err_set(err, errlen, "%s:%d: PARAMETER needs a name and a value", src, line);
                 return LLM_MF_ERR_SYNTAX;
             }
             if (at_end(lx) || !is_sp(lx->s[lx->i])) {
                 if (at_end(lx) || is_nl(lx->s[lx->i]))
-                    set_err(err, errlen, "%s:%d: PARAMETER %s needs a value", src, line, pname);
+                    so8t_err_set(err, errlen, "%s:%d: PARAMETER %s needs a value", src, line, pname);
                 else
-                    set_err(err, errlen, "%s:%d: PARAMETER: bad character after '%s'", src,
+                    so8t_err_set(err, errlen, "%s:%d: PARAMETER: bad character after '%s'", src,
                             line, pname);
                 return LLM_MF_ERR_SYNTAX;
             }
@@ -619,14 +608,14 @@ static int parse_body(lexer *lx, const char *src, const char *base_dir, llm_mode
             int rk = read_word(lx, 0, pname, sizeof pname);
             if (rk == 0 || (strcmp(pname, "system") && strcmp(pname, "user") &&
                             strcmp(pname, "assistant"))) {
-                set_err(err, errlen,
+                so8t_err_set(err, errlen,
                         "%s:%d: message role must be one of \"system\", \"user\", or "
                         "\"assistant\"",
                         src, line);
                 return LLM_MF_ERR_SYNTAX;
             }
             if (at_end(lx) || !is_sp(lx->s[lx->i])) {
-                set_err(err, errlen, "%s:%d: MESSAGE %s needs a text", src, line, pname);
+                so8t_err_set(err, errlen, "%s:%d: MESSAGE %s needs a text", src, line, pname);
                 return LLM_MF_ERR_SYNTAX;
             }
             rc = read_value(lx, src, "MESSAGE", &val, err, errlen);
@@ -662,7 +651,7 @@ static int parse_body(lexer *lx, const char *src, const char *base_dir, llm_mode
                 return rc;
             if (!strcmp(word, "from")) {
                 if (mf->from) {
-                    set_err(err, errlen,
+                    so8t_err_set(err, errlen,
                             "%s:%d: a second FROM (first on line %d); so8t runs one model", src,
                             line, mf->from_line);
                     free(val);
@@ -680,7 +669,7 @@ static int parse_body(lexer *lx, const char *src, const char *base_dir, llm_mode
                 char terr[256];
                 rc = llm_template_check(val, terr, sizeof terr);
                 if (rc) {
-                    set_err(err, errlen, "%s:%d: %s", src, line, terr);
+                    so8t_err_set(err, errlen, "%s:%d: %s", src, line, terr);
                     free(val);
                     return rc;
                 }
@@ -693,7 +682,7 @@ static int parse_body(lexer *lx, const char *src, const char *base_dir, llm_mode
                     return LLM_MF_ERR_NOMEM;
                 }
             } else if (!strcmp(word, "adapter") || !strcmp(word, "draft")) {
-                set_err(err, errlen,
+                so8t_err_set(err, errlen,
                         "%s:%d: %s is not supported by so8t (LoRA adapters and draft models "
                         "are not implemented); remove the line or merge the adapter first",
                         src, line, upper);
@@ -708,7 +697,7 @@ static int parse_body(lexer *lx, const char *src, const char *base_dir, llm_mode
                     return rc;
             }
         } else {
-            set_err(err, errlen,
+            so8t_err_set(err, errlen,
                     "%s:%d: command must be one of \"from\", \"license\", \"template\", "
                     "\"system\", \"adapter\", \"parameter\", or \"message\" (got '%s')",
                     src, line, word);
@@ -716,7 +705,7 @@ static int parse_body(lexer *lx, const char *src, const char *base_dir, llm_mode
         }
     }
     if (!mf->from) {
-        set_err(err, errlen, "%s: no FROM line (a Modelfile must name its model: FROM path.gguf)",
+        so8t_err_set(err, errlen, "%s: no FROM line (a Modelfile must name its model: FROM path.gguf)",
                 src);
         return LLM_MF_ERR_SYNTAX;
     }
@@ -728,21 +717,21 @@ int llm_modelfile_parse(const char *text, size_t len, const char *source, const 
 {
     const char *src = source ? source : "Modelfile";
     if (!mf) {
-        set_err(err, errlen, "%s: no output struct", src);
+        so8t_err_set(err, errlen, "%s: no output struct", src);
         return LLM_MF_ERR_SYNTAX;
     }
     memset(mf, 0, sizeof *mf);
     if (!text) {
-        set_err(err, errlen, "%s: no text", src);
+        so8t_err_set(err, errlen, "%s: no text", src);
         return LLM_MF_ERR_SYNTAX;
     }
     if (len > MF_MAX_BYTES) {
-        set_err(err, errlen, "%s: %zu bytes is too large for a Modelfile (limit %u)", src, len,
+        so8t_err_set(err, errlen, "%s: %zu bytes is too large for a Modelfile (limit %u)", src, len,
                 MF_MAX_BYTES);
         return LLM_MF_ERR_SYNTAX;
     }
     if (memchr(text, '\0', len)) {
-        set_err(err, errlen, "%s: contains a NUL byte (not a text file?)", src);
+        so8t_err_set(err, errlen, "%s: contains a NUL byte (not a text file?)", src);
         return LLM_MF_ERR_SYNTAX;
     }
     lexer lx = {text, len, 0, 1};
@@ -759,18 +748,18 @@ int llm_modelfile_load(const char *path, llm_modelfile *mf, char *err, size_t er
     if (mf)
         memset(mf, 0, sizeof *mf);
     if (!path || !mf) {
-        set_err(err, errlen, "no Modelfile path");
+        so8t_err_set(err, errlen, "no Modelfile path");
         return LLM_MF_ERR_IO;
     }
     FILE *f = fopen(path, "rb");
     if (!f) {
-        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        so8t_err_set(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return LLM_MF_ERR_IO;
     }
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen opens folders too */
         fclose(f);
-        set_err(err, errlen, "%s: is a directory, not a Modelfile", path);
+        so8t_err_set(err, errlen, "%s: is a directory, not a Modelfile", path);
         return LLM_MF_ERR_IO;
     }
     char *buf = malloc(MF_MAX_BYTES + 1);
@@ -782,7 +771,7 @@ int llm_modelfile_load(const char *path, llm_modelfile *mf, char *err, size_t er
     int bad = ferror(f);
     fclose(f);
     if (bad) {
-        set_err(err, errlen, "%s: read error (is it a directory?)", path);
+        so8t_err_set(err, errlen, "%s: read error (is it a directory?)", path);
         free(buf);
         return LLM_MF_ERR_IO;
     }
@@ -860,7 +849,7 @@ static int template_lex(const char *t, tnode **out, int *nout, char *err, size_t
             break;
         const char *close = strstr(t + ab, "}}");
         if (!close) {
-            set_err(err, errlen, "TEMPLATE line %d: '{{' without a closing '}}'", line);
+            so8t_err_set(err, errlen, "TEMPLATE line %d: '{{' without a closing '}}'", line);
             free(nodes);
             return LLM_MF_ERR_SYNTAX;
         }
@@ -924,7 +913,7 @@ static int template_lex(const char *t, tnode **out, int *nout, char *err, size_t
         i = (size_t)(close - t) + 2;
         continue;
     unsupported:
-        set_err(err, errlen,
+        so8t_err_set(err, errlen,
                 "TEMPLATE line %d: '{{ %s }}' is not supported by so8t's template engine "
                 "(supported: {{ .System }}, {{ .Prompt }}, {{ .Response }}, "
                 "{{ if .X }} ... {{ else }} ... {{ end }}); write the template with those, or "
@@ -940,7 +929,7 @@ static int template_lex(const char *t, tnode **out, int *nout, char *err, size_t
         switch (nodes[k].kind) {
         case T_IF:
             if (depth >= 63) {
-                set_err(err, errlen, "TEMPLATE line %d: 'if' nested too deeply", nodes[k].line);
+                so8t_err_set(err, errlen, "TEMPLATE line %d: 'if' nested too deeply", nodes[k].line);
                 free(nodes);
                 return LLM_MF_ERR_SYNTAX;
             }
@@ -949,7 +938,7 @@ static int template_lex(const char *t, tnode **out, int *nout, char *err, size_t
         case T_ELSEIF:
         case T_ELSE:
             if (depth == 0 || else_seen[depth]) {
-                set_err(err, errlen, "TEMPLATE line %d: 'else' without a matching 'if'",
+                so8t_err_set(err, errlen, "TEMPLATE line %d: 'else' without a matching 'if'",
                         nodes[k].line);
                 free(nodes);
                 return LLM_MF_ERR_SYNTAX;
@@ -959,7 +948,7 @@ static int template_lex(const char *t, tnode **out, int *nout, char *err, size_t
             break;
         case T_END:
             if (depth == 0) {
-                set_err(err, errlen, "TEMPLATE line %d: 'end' without a matching 'if'",
+                so8t_err_set(err, errlen, "TEMPLATE line %d: 'end' without a matching 'if'",
                         nodes[k].line);
                 free(nodes);
                 return LLM_MF_ERR_SYNTAX;
@@ -971,7 +960,7 @@ static int template_lex(const char *t, tnode **out, int *nout, char *err, size_t
         }
     }
     if (depth != 0) {
-        set_err(err, errlen, "TEMPLATE: an 'if' has no matching {{ end }}");
+        so8t_err_set(err, errlen, "TEMPLATE: an 'if' has no matching {{ end }}");
         free(nodes);
         return LLM_MF_ERR_SYNTAX;
     }
@@ -985,7 +974,7 @@ int llm_template_check(const char *tmpl, char *err, size_t errlen)
     tnode *nodes = NULL;
     int n = 0;
     if (!tmpl) {
-        set_err(err, errlen, "TEMPLATE: no text");
+        so8t_err_set(err, errlen, "TEMPLATE: no text");
         return LLM_MF_ERR_SYNTAX;
     }
     int rc = template_lex(tmpl, &nodes, &n, err, errlen);
@@ -999,14 +988,14 @@ int llm_template_render(const char *tmpl, const char *system, const char *prompt
                         size_t errlen)
 {
     if (!out) {
-        set_err(err, errlen, "TEMPLATE: no output pointer");
+        so8t_err_set(err, errlen, "TEMPLATE: no output pointer");
         return LLM_MF_ERR_SYNTAX;
     }
     *out = NULL;
     tnode *nodes = NULL;
     int n = 0;
     if (!tmpl) {
-        set_err(err, errlen, "TEMPLATE: no text");
+        so8t_err_set(err, errlen, "TEMPLATE: no text");
         return LLM_MF_ERR_SYNTAX;
     }
     int rc = template_lex(tmpl, &nodes, &n, err, errlen);
@@ -1063,6 +1052,6 @@ done:
 nomem:
     free(nodes);
     free(b.p);
-    set_err(err, errlen, "TEMPLATE: out of memory");
+    so8t_err_set(err, errlen, "TEMPLATE: out of memory");
     return LLM_MF_ERR_NOMEM;
 }

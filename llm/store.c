@@ -4,6 +4,7 @@
  * field's type and length checked, parameters and template run through the Modelfile
  * checks; any failure is a message naming the file. Writes go through write_atomic. */
 #include "llm/store.h"
+#include "so8t_err.h"
 #include "llm/strbuf.h"
 
 #include <cjson/cJSON.h>
@@ -47,18 +48,6 @@ const char *llm_store_strerror(int status)
 }
 
 /* ---- helpers ---- */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static char *xstrdup(const char *s)
 {
@@ -114,11 +103,11 @@ static int part_check(const char *p, size_t n, const char *what, const char *tex
     char ex[64];
     excerpt(text, ex, sizeof ex);
     if (n == 0) {
-        set_err(err, errlen, "invalid model name '%s': the %s is empty", ex, what);
+        so8t_err_set(err, errlen, "invalid model name '%s': the %s is empty", ex, what);
         return LLM_STORE_ERR_INVAL;
     }
     if (n > LLM_STORE_PART_MAX) {
-        set_err(err, errlen, "invalid model name '%s': the %s is %zu bytes (at most %d)", ex,
+        so8t_err_set(err, errlen, "invalid model name '%s': the %s is %zu bytes (at most %d)", ex,
                 what, n, LLM_STORE_PART_MAX);
         return LLM_STORE_ERR_INVAL;
     }
@@ -130,7 +119,7 @@ static int part_check(const char *p, size_t n, const char *what, const char *tex
                 snprintf(shown, sizeof shown, "'%c'", c);
             else
                 snprintf(shown, sizeof shown, "0x%02x", c);
-            set_err(err, errlen,
+            so8t_err_set(err, errlen,
                     "invalid model name '%s': %s %s in the %s (allowed: letters, digits, '_', "
                     "and after the first character '-' and '.')",
                     ex, i == 0 ? "may not start with" : "has", shown, what);
@@ -142,7 +131,7 @@ static int part_check(const char *p, size_t n, const char *what, const char *tex
 int llm_store_name_parse(const char *text, llm_store_name *out, char *err, size_t errlen)
 {
     if (!text || !out) {
-        set_err(err, errlen, "no model name");
+        so8t_err_set(err, errlen, "no model name");
         return LLM_STORE_ERR_INVAL;
     }
     memset(out, 0, sizeof *out);
@@ -150,12 +139,12 @@ int llm_store_name_parse(const char *text, llm_store_name *out, char *err, size_
     excerpt(text, ex, sizeof ex);
     size_t len = strnlen(text, 4 * LLM_STORE_PART_MAX);
     if (len >= 4 * LLM_STORE_PART_MAX) {
-        set_err(err, errlen, "invalid model name '%s': too long (MODEL and TAG are at most %d "
+        so8t_err_set(err, errlen, "invalid model name '%s': too long (MODEL and TAG are at most %d "
                              "bytes each)", ex, LLM_STORE_PART_MAX);
         return LLM_STORE_ERR_INVAL;
     }
     if (memchr(text, '/', len) || memchr(text, '\\', len)) {
-        set_err(err, errlen,
+        so8t_err_set(err, errlen,
                 "invalid model name '%s': so8t's store has no registries or namespaces, so a "
                 "name may not contain '/' (use MODEL[:TAG])", ex);
         return LLM_STORE_ERR_INVAL;
@@ -171,7 +160,7 @@ int llm_store_name_parse(const char *text, llm_store_name *out, char *err, size_
         tag = colon + 1;
         tl = len - ml - 1;
         if (memchr(tag, ':', tl)) {
-            set_err(err, errlen, "invalid model name '%s': more than one ':' (use MODEL[:TAG])",
+            so8t_err_set(err, errlen, "invalid model name '%s': more than one ':' (use MODEL[:TAG])",
                     ex);
             return LLM_STORE_ERR_INVAL;
         }
@@ -218,31 +207,31 @@ int llm_store_default_dir(char *buf, size_t len)
 int llm_store_open(const char *dir, llm_store **out, char *err, size_t errlen)
 {
     if (!out) {
-        set_err(err, errlen, "llm_store_open: no output pointer");
+        so8t_err_set(err, errlen, "llm_store_open: no output pointer");
         return LLM_STORE_ERR_INVAL;
     }
     *out = NULL;
     char def[PATH_MAX_LEN + 1];
     if (!dir) {
         if (llm_store_default_dir(def, sizeof def)) {
-            set_err(err, errlen, "no model store folder: set SO8T_MODELS or HOME");
+            so8t_err_set(err, errlen, "no model store folder: set SO8T_MODELS or HOME");
             return LLM_STORE_ERR_INVAL;
         }
         dir = def;
     }
     if (!*dir || strlen(dir) > PATH_MAX_LEN - 300) {
-        set_err(err, errlen, "model store folder: %s", *dir ? "path too long" : "empty path");
+        so8t_err_set(err, errlen, "model store folder: %s", *dir ? "path too long" : "empty path");
         return LLM_STORE_ERR_INVAL;
     }
     struct stat st;
     if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
-        set_err(err, errlen, "model store %s: not a folder", dir);
+        so8t_err_set(err, errlen, "model store %s: not a folder", dir);
         return LLM_STORE_ERR_IO;
     }
     llm_store *s = calloc(1, sizeof *s);
     if (!s || !(s->dir = xstrdup(dir))) {
         free(s);
-        set_err(err, errlen, "out of memory");
+        so8t_err_set(err, errlen, "out of memory");
         return LLM_STORE_ERR_NOMEM;
     }
     /* strip trailing slashes (not the root's) so messages show clean paths */
@@ -276,13 +265,13 @@ static int make_dirs(const char *path, char *err, size_t errlen)
             char c = *q;
             *q = '\0';
             if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-                set_err(err, errlen, "cannot create the folder %s: %s", p, strerror(errno));
+                so8t_err_set(err, errlen, "cannot create the folder %s: %s", p, strerror(errno));
                 free(p);
                 return LLM_STORE_ERR_IO;
             }
             struct stat st;
             if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
-                set_err(err, errlen, "%s: not a folder", p);
+                so8t_err_set(err, errlen, "%s: not a folder", p);
                 free(p);
                 return LLM_STORE_ERR_IO;
             }
@@ -334,7 +323,7 @@ static int write_atomic(const char *dir, const char *target, const char *data, s
         return LLM_STORE_ERR_NOMEM;
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        set_err(err, errlen, "cannot write in %s: %s", dir, strerror(errno));
+        so8t_err_set(err, errlen, "cannot write in %s: %s", dir, strerror(errno));
         free(tmp);
         return LLM_STORE_ERR_IO;
     }
@@ -343,7 +332,7 @@ static int write_atomic(const char *dir, const char *target, const char *data, s
         int e = errno;
         close(fd);
         unlink(tmp);
-        set_err(err, errlen, "cannot %s %s: %s (the old file, if any, is unchanged)",
+        so8t_err_set(err, errlen, "cannot %s %s: %s (the old file, if any, is unchanged)",
                 what, target, strerror(e));
         free(tmp);
         return LLM_STORE_ERR_IO;
@@ -351,7 +340,7 @@ static int write_atomic(const char *dir, const char *target, const char *data, s
     if (close(fd) != 0 || rename(tmp, target) != 0) {
         int e = errno;
         unlink(tmp);
-        set_err(err, errlen, "cannot write %s: %s (the old file, if any, is unchanged)", target,
+        so8t_err_set(err, errlen, "cannot write %s: %s (the old file, if any, is unchanged)", target,
                 strerror(e));
         free(tmp);
         return LLM_STORE_ERR_IO;
@@ -483,7 +472,7 @@ typedef struct {
     do {                                                                                 \
         char m_[1024];                                                                   \
         snprintf(m_, sizeof m_, __VA_ARGS__);                                            \
-        set_err((r)->err, (r)->errlen, "corrupt manifest %s: %s", (r)->file, m_);        \
+        so8t_err_set((r)->err, (r)->errlen, "corrupt manifest %s: %s", (r)->file, m_);        \
         return LLM_STORE_ERR_CORRUPT;                                                    \
     } while (0)
 
@@ -775,7 +764,7 @@ static int read_manifest(const llm_store *s, const char *path, const llm_store_n
     if (fd < 0) {
         if (errno == ENOENT)
             return LLM_STORE_ERR_NOTFOUND;
-        set_err(err, errlen, "cannot read manifest %s: %s", path, strerror(errno));
+        so8t_err_set(err, errlen, "cannot read manifest %s: %s", path, strerror(errno));
         return LLM_STORE_ERR_IO;
     }
     struct stat st;
@@ -802,7 +791,7 @@ static int read_manifest(const llm_store *s, const char *path, const llm_store_n
             int e2 = errno;
             close(fd);
             free(buf);
-            set_err(err, errlen, "cannot read manifest %s: %s", path, strerror(e2));
+            so8t_err_set(err, errlen, "cannot read manifest %s: %s", path, strerror(e2));
             return LLM_STORE_ERR_IO;
         }
         if (k == 0)
@@ -837,7 +826,7 @@ static int read_manifest(const llm_store *s, const char *path, const llm_store_n
         cJSON_Delete(j);
         llm_store_entry_free(e);
         if (rc == LLM_STORE_ERR_NOMEM)
-            set_err(err, errlen, "out of memory reading %s", path);
+            so8t_err_set(err, errlen, "out of memory reading %s", path);
         return rc;
     }
     e->manifest_path = xstrdup(path);
@@ -866,7 +855,7 @@ static int get_locked(llm_store *s, const char *name, llm_store_entry *out, cJSO
     rc = read_manifest(s, path, &nm, out, json, err, errlen);
     free(path);
     if (rc == LLM_STORE_ERR_NOTFOUND)
-        set_err(err, errlen, "model '%s' not found", name);
+        so8t_err_set(err, errlen, "model '%s' not found", name);
     return rc;
 }
 
@@ -874,7 +863,7 @@ int llm_store_get(llm_store *s, const char *name, llm_store_entry *out, char *er
                   size_t errlen)
 {
     if (!s || !out) {
-        set_err(err, errlen, "llm_store_get: no store or output");
+        so8t_err_set(err, errlen, "llm_store_get: no store or output");
         return LLM_STORE_ERR_INVAL;
     }
     memset(out, 0, sizeof *out);
@@ -927,7 +916,7 @@ static int add_problem(llm_store_listing *l, const char *file, const char *msg)
 int llm_store_list(llm_store *s, llm_store_listing *out, char *err, size_t errlen)
 {
     if (!s || !out) {
-        set_err(err, errlen, "llm_store_list: no store or output");
+        so8t_err_set(err, errlen, "llm_store_list: no store or output");
         return LLM_STORE_ERR_INVAL;
     }
     memset(out, 0, sizeof *out);
@@ -941,7 +930,7 @@ int llm_store_list(llm_store *s, llm_store_listing *out, char *err, size_t errle
             free(mdir);
             return LLM_STORE_OK; /* an empty store */
         }
-        set_err(err, errlen, "cannot read the model store %s: %s", mdir, strerror(e));
+        so8t_err_set(err, errlen, "cannot read the model store %s: %s", mdir, strerror(e));
         free(mdir);
         return LLM_STORE_ERR_IO;
     }
@@ -993,14 +982,14 @@ int llm_store_list(llm_store *s, llm_store_listing *out, char *err, size_t errle
         free(path);
     }
     if (rc == LLM_STORE_OK && errno != 0 && !de) {
-        set_err(err, errlen, "cannot read the model store %s: %s", mdir, strerror(errno));
+        so8t_err_set(err, errlen, "cannot read the model store %s: %s", mdir, strerror(errno));
         rc = LLM_STORE_ERR_IO;
     }
     closedir(dp);
     free(mdir);
     if (rc) {
         if (rc == LLM_STORE_ERR_NOMEM)
-            set_err(err, errlen, "out of memory listing the model store");
+            so8t_err_set(err, errlen, "out of memory listing the model store");
         llm_store_listing_free(out);
         return rc;
     }
@@ -1174,12 +1163,12 @@ static int copy_blob(llm_store *s, const char *src, char hex[65], uint64_t *size
     if (!tmp || !buf || in < 0) {
         rc = !tmp || !buf ? LLM_STORE_ERR_NOMEM : LLM_STORE_ERR_IO;
         if (in < 0)
-            set_err(err, errlen, "%s: cannot open: %s", src, strerror(errno));
+            so8t_err_set(err, errlen, "%s: cannot open: %s", src, strerror(errno));
         goto out;
     }
     out = mkstemp(tmp);
     if (out < 0) {
-        set_err(err, errlen, "cannot write in %s: %s", bdir, strerror(errno));
+        so8t_err_set(err, errlen, "cannot write in %s: %s", bdir, strerror(errno));
         rc = LLM_STORE_ERR_IO;
         goto out;
     }
@@ -1191,7 +1180,7 @@ static int copy_blob(llm_store *s, const char *src, char hex[65], uint64_t *size
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0) {
-            set_err(err, errlen, "%s: read error: %s", src, strerror(errno));
+            so8t_err_set(err, errlen, "%s: read error: %s", src, strerror(errno));
             rc = LLM_STORE_ERR_IO;
             goto out;
         }
@@ -1200,13 +1189,13 @@ static int copy_blob(llm_store *s, const char *src, char hex[65], uint64_t *size
         llm_sha256_update(&h, buf, (size_t)k);
         total += (uint64_t)k;
         if (write_all(out, buf, (size_t)k) != 0) {
-            set_err(err, errlen, "cannot copy the model into %s: %s", bdir, strerror(errno));
+            so8t_err_set(err, errlen, "cannot copy the model into %s: %s", bdir, strerror(errno));
             rc = LLM_STORE_ERR_IO;
             goto out;
         }
     }
     if (fchmod(out, 0644) != 0 || fsync(out) != 0) {
-        set_err(err, errlen, "cannot copy the model into %s: %s", bdir, strerror(errno));
+        so8t_err_set(err, errlen, "cannot copy the model into %s: %s", bdir, strerror(errno));
         rc = LLM_STORE_ERR_IO;
         goto out;
     }
@@ -1223,7 +1212,7 @@ static int copy_blob(llm_store *s, const char *src, char hex[65], uint64_t *size
         int c = close(out);
         out = -1;
         if (c != 0 || rename(tmp, target) != 0) {
-            set_err(err, errlen, "cannot write %s: %s", target, strerror(errno));
+            so8t_err_set(err, errlen, "cannot write %s: %s", target, strerror(errno));
             rc = LLM_STORE_ERR_IO;
         }
         free(target);
@@ -1249,7 +1238,7 @@ int llm_store_create(llm_store *s, const char *name, const llm_modelfile *mf, in
     if (out)
         memset(out, 0, sizeof *out);
     if (!s || !mf || !mf->model_path || !mf->from) {
-        set_err(err, errlen, "llm_store_create: no store or no Modelfile with FROM");
+        so8t_err_set(err, errlen, "llm_store_create: no store or no Modelfile with FROM");
         return LLM_STORE_ERR_INVAL;
     }
     llm_store_name nm;
@@ -1285,18 +1274,18 @@ int llm_store_create(llm_store *s, const char *name, const llm_modelfile *mf, in
     excerpt(mf->from, ex, sizeof ex);
     if (stat(mf->model_path, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
-            set_err(err, errlen, "FROM %s: %s is a folder, not a GGUF file", ex, mf->model_path);
+            so8t_err_set(err, errlen, "FROM %s: %s is a folder, not a GGUF file", ex, mf->model_path);
             rc = LLM_STORE_ERR_MODEL;
             goto done;
         }
         if (!S_ISREG(st.st_mode)) {
-            set_err(err, errlen, "FROM %s: %s is not a regular file", ex, mf->model_path);
+            so8t_err_set(err, errlen, "FROM %s: %s is not a regular file", ex, mf->model_path);
             rc = LLM_STORE_ERR_MODEL;
             goto done;
         }
         gguf_abs = realpath(mf->model_path, NULL);
         if (!gguf_abs) {
-            set_err(err, errlen, "FROM %s: %s: %s", ex, mf->model_path, strerror(errno));
+            so8t_err_set(err, errlen, "FROM %s: %s: %s", ex, mf->model_path, strerror(errno));
             rc = LLM_STORE_ERR_MODEL;
             goto done;
         }
@@ -1304,7 +1293,7 @@ int llm_store_create(llm_store *s, const char *name, const llm_modelfile *mf, in
         llm_model *m = NULL;
         char lerr[768];
         if (llm_model_load(gguf_abs, 64, &m, lerr, sizeof lerr) != LLM_OK) {
-            set_err(err, errlen, "FROM %s: not a usable model: %s", ex, lerr);
+            so8t_err_set(err, errlen, "FROM %s: not a usable model: %s", ex, lerr);
             rc = LLM_STORE_ERR_MODEL;
             goto done;
         }
@@ -1331,21 +1320,21 @@ int llm_store_create(llm_store *s, const char *name, const llm_modelfile *mf, in
                          : LLM_STORE_ERR_NOTFOUND;
         if (brc == LLM_STORE_ERR_NOTFOUND) {
             if (isname)
-                set_err(err, errlen, "FROM %s: no such file (%s) and no model '%s' in the store",
+                so8t_err_set(err, errlen, "FROM %s: no such file (%s) and no model '%s' in the store",
                         ex, mf->model_path, ex);
             else
-                set_err(err, errlen, "FROM %s: %s: %s", ex, mf->model_path, strerror(e));
+                so8t_err_set(err, errlen, "FROM %s: %s: %s", ex, mf->model_path, strerror(e));
             rc = LLM_STORE_ERR_MODEL;
             goto done;
         }
         if (brc) {
-            set_err(err, errlen, "FROM %s: %s", ex, berr);
+            so8t_err_set(err, errlen, "FROM %s: %s", ex, berr);
             rc = brc;
             goto done;
         }
         rc = llm_store_entry_to_modelfile(&base, &base_mf, berr, sizeof berr);
         if (rc) {
-            set_err(err, errlen, "FROM %s: %s", ex, berr);
+            so8t_err_set(err, errlen, "FROM %s: %s", ex, berr);
             goto done;
         }
         gguf_abs = xstrdup(base.gguf_path);
@@ -1445,11 +1434,11 @@ int llm_store_create(llm_store *s, const char *name, const llm_modelfile *mf, in
     if (!rc && out) {
         rc = read_manifest(s, mpath, &nm, out, NULL, err, errlen);
         if (rc == LLM_STORE_ERR_NOTFOUND)
-            set_err(err, errlen, "%s vanished right after it was written", mpath);
+            so8t_err_set(err, errlen, "%s vanished right after it was written", mpath);
     }
 done:
     if (rc == LLM_STORE_ERR_NOMEM)
-        set_err(err, errlen, "out of memory");
+        so8t_err_set(err, errlen, "out of memory");
     pthread_mutex_unlock(&s->lock);
     cJSON_Delete(root);
     cJSON_Delete(details);
@@ -1467,7 +1456,7 @@ done:
 int llm_store_delete(llm_store *s, const char *name, char *err, size_t errlen)
 {
     if (!s) {
-        set_err(err, errlen, "llm_store_delete: no store");
+        so8t_err_set(err, errlen, "llm_store_delete: no store");
         return LLM_STORE_ERR_INVAL;
     }
     llm_store_name nm;
@@ -1486,12 +1475,12 @@ int llm_store_delete(llm_store *s, const char *name, char *err, size_t errlen)
     char rerr[512];
     int r = read_manifest(s, mpath, &nm, &e, NULL, rerr, sizeof rerr);
     if (r == LLM_STORE_ERR_NOTFOUND) {
-        set_err(err, errlen, "model '%s' not found", name);
+        so8t_err_set(err, errlen, "model '%s' not found", name);
         rc = r;
         goto out;
     }
     if (unlink(mpath) != 0) {
-        set_err(err, errlen, "cannot remove %s: %s", mpath, strerror(errno));
+        so8t_err_set(err, errlen, "cannot remove %s: %s", mpath, strerror(errno));
         rc = LLM_STORE_ERR_IO;
         if (r == LLM_STORE_OK)
             llm_store_entry_free(&e);
@@ -1522,7 +1511,7 @@ out:
 int llm_store_copy(llm_store *s, const char *src, const char *dst, char *err, size_t errlen)
 {
     if (!s) {
-        set_err(err, errlen, "llm_store_copy: no store");
+        so8t_err_set(err, errlen, "llm_store_copy: no store");
         return LLM_STORE_ERR_INVAL;
     }
     llm_store_name dn;
@@ -1569,7 +1558,7 @@ out:
     pthread_mutex_unlock(&s->lock);
 free_all:
     if (rc == LLM_STORE_ERR_NOMEM)
-        set_err(err, errlen, "out of memory");
+        so8t_err_set(err, errlen, "out of memory");
     cJSON_Delete(j);
     free(text);
     free(created);
@@ -1666,19 +1655,19 @@ int llm_store_entry_to_modelfile(const llm_store_entry *e, llm_modelfile *mf, ch
                                  size_t errlen)
 {
     if (!mf || !e || !e->gguf_path) {
-        set_err(err, errlen, "llm_store_entry_to_modelfile: no entry");
+        so8t_err_set(err, errlen, "llm_store_entry_to_modelfile: no entry");
         return LLM_STORE_ERR_INVAL;
     }
     memset(mf, 0, sizeof *mf);
     struct stat st;
     if (stat(e->gguf_path, &st) != 0) {
-        set_err(err, errlen,
+        so8t_err_set(err, errlen,
                 "model '%s': its GGUF %s is gone (%s) since 'so8t create'; create the model "
                 "again", e->name, e->gguf_path, strerror(errno));
         return LLM_STORE_ERR_MODEL;
     }
     if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e->size) {
-        set_err(err, errlen,
+        so8t_err_set(err, errlen,
                 "model '%s': its GGUF %s has changed since 'so8t create' (%lld bytes, "
                 "recorded %llu); create the model again", e->name, e->gguf_path,
                 (long long)st.st_size, (unsigned long long)e->size);
@@ -1701,7 +1690,7 @@ int llm_store_entry_to_modelfile(const llm_store_entry *e, llm_modelfile *mf, ch
         if (r == LLM_MF_ERR_NOMEM)
             goto nomem;
         if (r) {
-            set_err(err, errlen, "%s", perr);
+            so8t_err_set(err, errlen, "%s", perr);
             rc = LLM_STORE_ERR_CORRUPT;
             goto fail;
         }
@@ -1735,7 +1724,7 @@ int llm_store_entry_to_modelfile(const llm_store_entry *e, llm_modelfile *mf, ch
     }
     return LLM_STORE_OK;
 nomem:
-    set_err(err, errlen, "out of memory");
+    so8t_err_set(err, errlen, "out of memory");
     rc = LLM_STORE_ERR_NOMEM;
 fail:
     llm_modelfile_free(mf);

@@ -1,6 +1,7 @@
 /* svgplot.c — convergence plot as SVG (see svgplot.h). x: log10(samples) with decade ticks;
  * y: linear with 1-2-5 ticks covering every interval and the exact value. */
 #include "llm/svgplot.h"
+#include "so8t_err.h"
 #include "llm/strbuf.h"
 
 #include "llm/llm.h"
@@ -11,18 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* XML text: escapes markup characters and drops control bytes (invalid in XML 1.0). */
 static void sb_text(llm_strbuf *b, const char *s, size_t max)
@@ -66,34 +55,34 @@ int llm_svgplot_convergence_render(const llm_svgplot_convergence *c, char **svg,
                                    size_t errlen)
 {
     if (!svg) {
-        set_err(err, errlen, "plot: no output pointer");
+        so8t_err_set(err, errlen, "plot: no output pointer");
         return LLM_ERR_INVAL;
     }
     *svg = NULL;
     if (!c || !c->samples || !c->estimate || !c->half_width) {
-        set_err(err, errlen, "plot: no data");
+        so8t_err_set(err, errlen, "plot: no data");
         return LLM_ERR_INVAL;
     }
     if (c->n < 1 || c->n > 100000) {
-        set_err(err, errlen, "plot: %d points (need 1 to 100000)", c->n);
+        so8t_err_set(err, errlen, "plot: %d points (need 1 to 100000)", c->n);
         return LLM_ERR_INVAL;
     }
     for (int i = 0; i < c->n; i++) {
         if (!isfinite(c->samples[i]) || !(c->samples[i] > 0) ||
             (i > 0 && !(c->samples[i] > c->samples[i - 1]))) {
-            set_err(err, errlen,
+            so8t_err_set(err, errlen,
                     "plot: sample counts must be positive and increasing (point %d: %g)", i,
                     c->samples[i]);
             return LLM_ERR_INVAL;
         }
         if (!isfinite(c->estimate[i]) || !isfinite(c->half_width[i]) || c->half_width[i] < 0) {
-            set_err(err, errlen, "plot: point %d has a non-finite estimate or a bad half-width",
+            so8t_err_set(err, errlen, "plot: point %d has a non-finite estimate or a bad half-width",
                     i);
             return LLM_ERR_INVAL;
         }
     }
     if (c->have_exact && !isfinite(c->exact)) {
-        set_err(err, errlen, "plot: the exact value is not finite");
+        so8t_err_set(err, errlen, "plot: the exact value is not finite");
         return LLM_ERR_INVAL;
     }
     int W = c->width > 0 ? c->width : 720, H = c->height > 0 ? c->height : 450;
@@ -235,7 +224,7 @@ int llm_svgplot_convergence_render(const llm_svgplot_convergence *c, char **svg,
 #undef YP
     if (b.oom) {
         free(b.p);
-        set_err(err, errlen, "plot: out of memory");
+        so8t_err_set(err, errlen, "plot: out of memory");
         return LLM_ERR_NOMEM;
     }
     *svg = b.p;
@@ -251,12 +240,12 @@ int llm_svgplot_convergence_write(const llm_svgplot_convergence *c, const char *
         return rc;
     if (!path || !*path) {
         free(svg);
-        set_err(err, errlen, "plot: no file name");
+        so8t_err_set(err, errlen, "plot: no file name");
         return LLM_ERR_INVAL;
     }
     FILE *f = fopen(path, "wb");
     if (!f) {
-        set_err(err, errlen, "plot: cannot write %s: %s", path, strerror(errno));
+        so8t_err_set(err, errlen, "plot: cannot write %s: %s", path, strerror(errno));
         free(svg);
         return LLM_ERR_IO;
     }
@@ -265,7 +254,7 @@ int llm_svgplot_convergence_write(const llm_svgplot_convergence *c, const char *
     bad |= fclose(f) != 0;
     free(svg);
     if (bad) {
-        set_err(err, errlen, "plot: cannot write %s (disk full?)", path);
+        so8t_err_set(err, errlen, "plot: cannot write %s (disk full?)", path);
         return LLM_ERR_IO;
     }
     return 0;
