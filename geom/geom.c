@@ -503,6 +503,14 @@ void geom_corners_enable(int on)
     corners_off = !on;
 }
 
+void geom_result_set_none(geom_result *out)
+{
+    out->value = out->log_value = out->error_bound = out->rel_error_bound = NAN;
+    out->fraction_of_cube = out->log_fraction_of_cube = NAN;
+    out->fraction_of_ball = out->log_fraction_of_ball = NAN;
+    out->method = "none";
+}
+
 static int solve(const geom_problem *p, geom_result *out, char *err, size_t errlen, int surface)
 {
     double c[GEOM_MAX_DIM];
@@ -513,10 +521,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
     memset(out, 0, sizeof *out);
     int st = geom_problem_reduce(p, c, err, errlen);
     if (st != GEOM_OK) {
-        out->value = out->log_value = out->error_bound = NAN;
-        out->fraction_of_cube = out->log_fraction_of_cube = NAN;
-        out->fraction_of_ball = out->log_fraction_of_ball = NAN;
-        out->method = "none";
+        geom_result_set_none(out);
         return st;
     }
     const int d = p->dim;

@@ -163,14 +163,6 @@ static double comp_d23(int d, const double *c, double rs, double *rel)
 
 /* --------------------------------------------------------------- the entry ---- */
 
-static void set_none(geom_result *out)
-{
-    out->value = out->log_value = out->error_bound = out->rel_error_bound = NAN;
-    out->fraction_of_cube = out->log_fraction_of_cube = NAN;
-    out->fraction_of_ball = out->log_fraction_of_ball = NAN;
-    out->method = "none";
-}
-
 int geom_complement_exact(const geom_problem *p, geom_result *out, char *err, size_t errlen)
 {
     double c[GEOM_MAX_DIM];
@@ -181,7 +173,7 @@ int geom_complement_exact(const geom_problem *p, geom_result *out, char *err, si
     memset(out, 0, sizeof *out);
     int st = geom_problem_reduce(p, c, err, errlen);
     if (st != GEOM_OK) {
-        set_none(out);
+        geom_result_set_none(out);
         return st;
     }
     if (err && errlen)

@@ -40,6 +40,8 @@ void geom_fill(geom_result *out, int d, double a, double r, int kind, double log
 /* snprintf into err (when err is non-NULL and errlen > 0). */
 void geom_set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Every number of *out NaN, method "none": the result of a problem that was refused. */
+void geom_result_set_none(geom_result *out);
 
 /* Transform method for S = Σ U_i², U_i uniform on [x1_i, x2_i] (x1_i < x2_i; for the cube in
  * units a = 1 with centre c: [-1 - c_i, 1 - c_i]), t = r².
