@@ -11,7 +11,7 @@
 #define N_SAMPLES 100000
 
 /* E[tr^j], j = 0..16, from sources independent of the code under test:
- *  SO(8): ../shared/notes/haar_so8.md (exact rational computation, cross-checked);
+ *  SO(8): the project notes on Haar SO(8) (haar_so8.md, not in this repository; exact rational computation, cross-checked);
  *  SO(3): Riordan numbers (OEIS A005043): tr = 1 + 2cos θ, the spin-1 character;
  *  SO(4): SO(4) = SU(2)×SU(2)/±1 and tr = χ(a)χ(b), so E[tr^{2k}] = Catalan(k)²;
  *  SO(2): E[(2cos θ)^{2k}] = C(2k, k);
