@@ -32,7 +32,7 @@ BUILD  ?= build/$(if $(filter 1,$(CUDA)),cuda,cpu)
 BIN    ?= bin
 SO8T_EXE := $(BIN)/so8t
 PREFIX ?= /usr/local
-COMPONENTS := mc geom so8 llm
+COMPONENTS := mc geom so8 llm explain
 
 WARN    := -Wall -Wextra -Wpedantic -Wshadow
 ifeq ($(WERROR),1)
@@ -54,8 +54,8 @@ NVFLAGS := -O2 -std=c++17 --fmad=false -Iinclude -I. \
            -gencode arch=compute_90,code=compute_90 \
            -Xcompiler -fopenmp,-Wall,-ffp-contract=off
 
-LIB_C  := $(foreach c,$(COMPONENTS),$(wildcard $(c)/*.c))
-LIB_CU := $(foreach c,$(COMPONENTS),$(wildcard $(c)/*.cu))
+LIB_C  := $(foreach c,$(COMPONENTS),$(wildcard $(c)/*.c $(c)/*/*.c))
+LIB_CU := $(foreach c,$(COMPONENTS),$(wildcard $(c)/*.cu $(c)/*/*.cu))
 ifeq ($(CUDA),1)
   LIB_C   := $(filter-out %_nocuda.c,$(LIB_C))
   LIB_OBJ := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CU:%.cu=$(BUILD)/%.cu.o)

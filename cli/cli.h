@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "llm/modelfile.h"
+#include "llm/modelfile/modelfile.h"
 
 #define SO8T_VERSION "0.1.0"
 

@@ -3,7 +3,7 @@
  * JSON object as a member (docs/json.md). */
 #include "cli/cli.h"
 #include "cli/cli_volume.h"
-#include "llm/explain.h"
+#include "explain/explain.h"
 
 #include <stdio.h>
 #include <string.h>

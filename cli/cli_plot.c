@@ -1,7 +1,7 @@
 /* cli_plot.c — 'so8t volume --plot FILE.svg': the running estimate ± 95 % interval against
- * samples on a log axis, with the exact value as a line (llm/svgplot.h draws it). */
+ * samples on a log axis, with the exact value as a line (explain/svgplot.h draws it). */
 #include "cli/cli_volume.h"
-#include "llm/svgplot.h"
+#include "explain/svgplot.h"
 
 #include <errno.h>
 #include <math.h>

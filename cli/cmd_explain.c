@@ -1,9 +1,9 @@
 /* cmd_explain.c — 'so8t explain': a result (JSON) in plain words, from a local model when
  * one is available, checked number by number against the result; otherwise a template. */
 #include "cli/cli.h"
-#include "llm/explain.h"
+#include "explain/explain.h"
 #include "llm/llm.h"
-#include "llm/modelfile.h"
+#include "llm/modelfile/modelfile.h"
 
 #include <errno.h>
 #include <stdlib.h>

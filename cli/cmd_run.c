@@ -2,7 +2,7 @@
  * streaming the text; statistics on stderr; --json prints one object (DESIGN.md). */
 #include "cli/cli.h"
 #include "llm/llm.h"
-#include "llm/modelfile.h"
+#include "llm/modelfile/modelfile.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -199,7 +199,7 @@ int cmd_run(int argc, char **argv)
     char err[1024];
     llm_params p;
     llm_params_default(&p);
-    /* ---- Modelfile (llm/modelfile.h, owned by the explain component) ---- */
+    /* ---- Modelfile (llm/modelfile/modelfile.h, owned by the explain component) ---- */
     llm_modelfile mf;
     memset(&mf, 0, sizeof mf);
     char *rendered = NULL;

@@ -1,8 +1,8 @@
-/* cmd_store.c — the local model store on the command line (llm/store.h): 'so8t create',
+/* cmd_store.c — the local model store on the command line (llm/store/store.h): 'so8t create',
  * 'list', 'show', 'rm', 'cp', and the lookup that lets 'run -m' and 'explain --model' take
  * a store name where a file is expected. */
 #include "cli/cli.h"
-#include "llm/store.h"
+#include "llm/store/store.h"
 
 #include <errno.h>
 #include <stdlib.h>

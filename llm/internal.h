@@ -3,7 +3,7 @@
 #define SO8T_LLM_INTERNAL_H
 
 #include "llm/llm.h"
-#include "llm/quant.h"
+#include "llm/quant/quant.h"
 
 #include <stdarg.h>
 #include <stdio.h>

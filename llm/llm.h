@@ -2,9 +2,9 @@
  *
  * What is here:
  *   - a hardened GGUF v2/v3 reader (mmap; every size, count and offset validated before use)
- *     and a small GGUF writer (tests build fixtures with it);             llm/gguf.c
- *   - dequantization and dot products for F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K; llm/quant.c
- *   - the gemma3 forward pass, SentencePiece ("llama") tokenizer, sampler; llm/model.c ...
+ *     and a small GGUF writer (tests build fixtures with it);             llm/gguf/gguf.c
+ *   - dequantization and dot products for F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K; llm/quant/quant.c
+ *   - the gemma3 forward pass, SentencePiece ("llama") tokenizer, sampler; llm/model/model.c ...
  *
  * GGUF layout (little-endian, no padding between fields):
  *   "GGUF" u32 version (2 or 3) | i64 n_tensors | i64 n_kv

@@ -2,9 +2,9 @@
  * check/retry/fallback pipeline (with scripted generators), hostile result JSON, and the
  * whole path with a tiny random GGUF model. Fixtures: tests/fixtures/explain/ (values
  * written out by hand in the expectations below). */
-#include "llm/explain.h"
+#include "explain/explain.h"
 #include "llm/llm.h"
-#include "llm/numcheck.h"
+#include "explain/numcheck.h"
 #include "tests/test.h"
 
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * Two parts: a table of hand-made mutations with the expected outcome, and a sweep that
  * sets every field of every fixture to each hostile value (zero, negative, huge, tiny,
  * wrong type, null, absent). Run under `make asan` as well. */
-#include "llm/explain.h"
+#include "explain/explain.h"
 #include "llm/llm.h"
 #include "tests/test.h"
 

@@ -18,7 +18,7 @@
  *  and requires the reference comparison to fail.
  */
 #include "llm/llm.h"
-#include "llm/quant.h"
+#include "llm/quant/quant.h"
 #include "tests/test.h"
 
 #include <math.h>

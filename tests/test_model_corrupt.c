@@ -3,7 +3,7 @@
  * with exit 0), through the library and through 'so8t run' / 'so8t explain' ($SO8T).
  * Tiny random gemma3 models from llm_test_model_write, one scale overwritten in the file. */
 #include "llm/llm.h"
-#include "llm/quant.h"
+#include "llm/quant/quant.h"
 #include "tests/test.h"
 
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* test_modelfile.c — the Ollama-compatible Modelfile parser and the template subset. */
-#include "llm/modelfile.h"
+#include "llm/modelfile/modelfile.h"
 #include "tests/test.h"
 
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* test_numcheck.c — the explanation checker: number reading, rounding-aware matching,
  * planted wrong numbers, yes/no contradictions. Expected values are written by hand. */
-#include "llm/numcheck.h"
+#include "explain/numcheck.h"
 #include "tests/test.h"
 
 #include <stdlib.h>

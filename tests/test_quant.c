@@ -5,7 +5,7 @@
  * (AVX2 and scalar) against a float64 dot of the dequantized operands, and matvec thread
  * invariance. */
 #include "llm/llm.h"
-#include "llm/quant.h"
+#include "llm/quant/quant.h"
 #include "tests/test.h"
 
 #include <math.h>

@@ -1,11 +1,11 @@
-/* test_store.c — the local model store's C API (llm/store.h) and its SHA-256: FIPS 180-2
+/* test_store.c — the local model store's C API (llm/store/store.h) and its SHA-256: FIPS 180-2
  * vectors and sha256sum, Ollama name rules, create/get/list/copy/delete on tiny GGUF models
  * written here, FROM a store name, hostile manifests (each reported as corrupt with its
  * file, never skipped or overwritten), atomic writes under RLIMIT_FSIZE, and threads.
  *
  * `test_store --write-model PATH` only writes the tiny gemma3 model (tests/test_store_cli.sh
  * uses it). */
-#include "llm/store.h"
+#include "llm/store/store.h"
 #include "tests/test.h"
 
 #include <dirent.h>

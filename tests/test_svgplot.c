@@ -2,7 +2,7 @@
  * and that a real renderer (rsvg-convert, Debian librsvg2-bin) turns it into a PNG of the
  * requested size while rejecting a broken SVG. */
 #include "llm/llm.h"
-#include "llm/svgplot.h"
+#include "explain/svgplot.h"
 #include "tests/test.h"
 
 #include <stdint.h>

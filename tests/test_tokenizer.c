@@ -11,7 +11,7 @@
 static char err[512];
 static llm_model *M;
 
-/* ids in the test vocabulary (llm/testmodel.c): 0..6 specials, 7 + b = <0xbb>, 263 + i = piece i */
+/* ids in the test vocabulary (llm/model/testmodel.c): 0..6 specials, 7 + b = <0xbb>, 263 + i = piece i */
 enum { BOS = 2, START_TURN = 4, MASK = 6, PIECE0 = 263 };
 #define BYTE(b) (7 + (b))
 

@@ -15,7 +15,7 @@ fi
 mkdir -p "$OUT/corpus"
 "$CLANG" -g -O1 -std=c11 -D_GNU_SOURCE -I. -Iinclude \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    tests/fuzz/fuzz_gguf.c llm/gguf.c -o "$OUT/fuzz_gguf"
+    tests/fuzz/fuzz_gguf.c llm/gguf/gguf.c -o "$OUT/fuzz_gguf"
 cp -n tests/fuzz/corpus/gguf/* "$OUT/corpus/" 2>/dev/null || true
 limit=(-max_total_time="${FUZZ_SECONDS:-600}")
 if [ -n "${FUZZ_RUNS:-}" ]; then limit=(-runs="$FUZZ_RUNS"); fi

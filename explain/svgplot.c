@@ -1,6 +1,6 @@
 /* svgplot.c — convergence plot as SVG (see svgplot.h). x: log10(samples) with decade ticks;
  * y: linear with 1-2-5 ticks covering every interval and the exact value. */
-#include "llm/svgplot.h"
+#include "explain/svgplot.h"
 #include "so8t_err.h"
 #include "llm/strbuf.h"
 

@@ -6,7 +6,7 @@
  * The message is padded with 0x80, zeros and its bit length (big-endian, 64 bits).
  * Checked in tests/test_store.c against the FIPS 180-2 appendix B vectors and sha256sum.
  * Written here so the store needs no crypto library (none is a dependency of so8t). */
-#include "llm/store.h"
+#include "llm/store/store.h"
 
 #include <errno.h>
 #include <fcntl.h>

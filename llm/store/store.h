@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "llm/modelfile.h"
+#include "llm/modelfile/modelfile.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -173,7 +173,7 @@ int llm_store_entry_to_modelfile(const llm_store_entry *e, llm_modelfile *mf, ch
 /* Ollama's human size ("241 MB", "1.2 GB"; decimal units) into buf. */
 void llm_store_human_size(uint64_t bytes, char *buf, size_t len);
 
-/* ---- SHA-256 (FIPS 180-4), llm/sha256.c ---- */
+/* ---- SHA-256 (FIPS 180-4), llm/store/sha256.c ---- */
 typedef struct {
     uint32_t h[8];
     uint64_t len;

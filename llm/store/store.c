@@ -3,7 +3,7 @@
  * Every manifest read is treated as hostile: size cap, no NUL bytes, one JSON object, each
  * field's type and length checked, parameters and template run through the Modelfile
  * checks; any failure is a message naming the file. Writes go through write_atomic. */
-#include "llm/store.h"
+#include "llm/store/store.h"
 #include "so8t_err.h"
 #include "llm/strbuf.h"
 
@@ -1595,7 +1595,7 @@ char *llm_store_entry_parameters_text(const llm_store_entry *e)
     return llm_strbuf_take(&b);
 }
 
-/* A Modelfile value that llm/modelfile.c reads back as `s` (it has no escapes): bare when
+/* A Modelfile value that llm/modelfile/modelfile.c reads back as `s` (it has no escapes): bare when
  * it is one line without outer blanks; else """triple-quoted""" when it holds no """ and
  * does not end in a quote; else "quoted" when no quote in it ends a line (the parser ends a
  * quoted value at a quote followed by the line end); else it cannot be written. */

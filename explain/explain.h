@@ -6,7 +6,7 @@
  * distance, |z|) → a grounded prompt (completion-style few-shot with one worked example for
  * a base model; the model's chat format when the GGUF carries a chat template; a Modelfile
  * TEMPLATE when one is given) → generate → check every number and every agree/pass claim
- * against the facts (llm/numcheck.h) → accept, or retry with the next seed, and after
+ * against the facts (explain/numcheck.h) → accept, or retry with the next seed, and after
  * `max_attempts` rejected texts fall back to the deterministic template and say why.
  * Without a model (none given, missing or broken file) the template is used directly, with
  * one line saying that no model was used.
@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "llm/modelfile.h"
+#include "llm/modelfile/modelfile.h"
 
 #ifdef __cplusplus
 extern "C" {

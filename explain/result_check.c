@@ -6,7 +6,7 @@
  *   0 <= area(∂B ∩ Q) <= 2 π^(d/2) r^(d−1) / Γ(d/2).
  * They are compared in logs, so that d = 128 or a = 1e300 cannot overflow. An unbiased
  * Monte Carlo estimate may exceed a limit by chance, so it gets 5 standard errors. */
-#include "llm/result_check.h"
+#include "explain/result_check.h"
 
 #include "llm/llm.h"
 

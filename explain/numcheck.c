@@ -1,7 +1,7 @@
 /* numcheck.c — reads the numbers and yes/no claims of a generated explanation and checks
  * them against the result (rules in numcheck.h). Pure text processing, no allocation
  * beyond the report; every read is bounded by the NUL terminator. */
-#include "llm/numcheck.h"
+#include "explain/numcheck.h"
 
 #include <ctype.h>
 #include <math.h>

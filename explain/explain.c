@@ -10,14 +10,14 @@
  *   through the 2d faces but misses the 2^d corners, where most of a high-dimensional cube's
  *   volume lies (a uniform point of Q has E|x|² = d a²/3, so |x| ≈ a√(d/3)).
  */
-#include "llm/explain.h"
+#include "explain/explain.h"
 #include "so8t_err.h"
 #include "llm/strbuf.h"
 
 #include "llm/internal.h" /* sampler and model internals: explain is part of llm/ */
 #include "llm/llm.h"
-#include "llm/numcheck.h"
-#include "llm/result_check.h"
+#include "explain/numcheck.h"
+#include "explain/result_check.h"
 
 #include <omp.h>
 

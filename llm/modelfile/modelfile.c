@@ -3,7 +3,7 @@
  * instruction names are letters only and case-insensitive, parameter names are
  * [A-Za-z0-9_]+ and matched exactly, values are the trimmed rest of the line unless they
  * start with a quote. Every error names the source and line. */
-#include "llm/modelfile.h"
+#include "llm/modelfile/modelfile.h"
 #include "so8t_err.h"
 #include "llm/strbuf.h"
 

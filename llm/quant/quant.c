@@ -13,7 +13,7 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O3")
 #endif
-#include "llm/quant.h"
+#include "llm/quant/quant.h"
 #include "llm/llm.h"
 
 #include <math.h>
