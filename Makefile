@@ -32,7 +32,7 @@ BUILD  ?= build/$(if $(filter 1,$(CUDA)),cuda,cpu)
 BIN    ?= bin
 SO8T_EXE := $(BIN)/so8t
 PREFIX ?= /usr/local
-COMPONENTS := mc geom so8 llm explain
+COMPONENTS := mc geom so8 llm explain serve
 
 WARN    := -Wall -Wextra -Wpedantic -Wshadow
 ifeq ($(WERROR),1)
@@ -42,7 +42,7 @@ endif
 # same contraction rule as nvcc --fmad=false (see docs/design.md).
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 $(WARN) -fopenmp -ffp-contract=off -D_GNU_SOURCE -Iinclude -I.
-LDLIBS  := -lcerf -lcjson -lm
+LDLIBS  := -lcerf -lcjson -lmicrohttpd -lm
 SAN     :=
 
 # The real cuRAND host library, used only by the Philox comparison test.

@@ -103,6 +103,7 @@ int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* A model argument ('run -m', 'explain --model') that names no existing file but a model
  * of the local store (cli/cmd_store.c): returns 1 with *mf filled from its manifest (GGUF

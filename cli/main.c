@@ -25,6 +25,7 @@ static const subcommand subcommands[] = {
     {"show", cmd_show, "describe a model of the local store"},
     {"rm", cmd_rm, "remove models from the local store"},
     {"cp", cmd_cp, "copy a model of the local store under a new name"},
+    {"serve", cmd_serve, "serve the store's models over Ollama's and OpenAI's HTTP APIs"},
 };
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
 

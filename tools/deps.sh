@@ -3,7 +3,7 @@
 # Called by make (once, stamp in build/) and by .ci/run. Needs root (or sudo) when
 # something is missing; says exactly what to run otherwise.
 set -eu
-pkgs="librandom123-dev libcerf-dev libcjson-dev librsvg2-bin python3-venv"
+pkgs="librandom123-dev libcerf-dev libcjson-dev libmicrohttpd-dev librsvg2-bin python3-venv curl"
 missing=""
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
