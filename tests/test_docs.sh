@@ -12,7 +12,7 @@ else
 fi
 rm -f "$tmp"
 # every subcommand in the top-level help has a section
-for c in volume exact rotations verify info run explain bench create list show rm cp; do
+for c in volume exact rotations verify info run explain bench create list show rm cp serve; do
     grep -q "^## so8t $c\$" "$root/docs/cli.md" && ok || bad "no section for $c"
 done
 summary

@@ -12,7 +12,7 @@ echo
 echo '```'
 "$so8t" --help
 echo '```'
-for c in volume exact rotations verify info run explain bench create list show rm cp; do
+for c in volume exact rotations verify info run explain bench create list show rm cp serve; do
     echo
     echo "## so8t $c"
     echo
