@@ -124,6 +124,23 @@ try:
         print("median %s: %.1f requests/s, p50 %.1f ms, p99 %.1f ms" % (
             kind, statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows),
             statistics.median(r[2] for r in rows)))
+    # peer: the same generation without the server (so8t run, same model, options, threads):
+    # the ratio of generated tokens/s is what serving costs per token
+    peer, served = [], []
+    for _ in range(A.reps):
+        p = subprocess.run([A.so8t, "run", "-m", "m", "-p", "The cube in high dimensions", "--json",
+                            "-n", "32", "--temperature", "0", "--threads", str(A.threads)],
+                           env=env, capture_output=True, text=True, timeout=600)
+        peer.append(json.loads(p.stdout)["generated_tokens_per_second"])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        conn.request("POST", "/api/generate", json.dumps({"model": "m", "prompt": "The cube in high dimensions",
+                     "stream": False, "options": {"num_predict": 32, "temperature": 0}}))
+        o = json.loads(conn.getresponse().read())
+        conn.close()
+        served.append(o["eval_count"] / (o["eval_duration"] / 1e9))
+    print("generated tokens/s, one request at a time (32 tokens, median of %d): so8t serve %.1f, "
+          "so8t run (peer) %.1f, ratio %.2f" % (A.reps, statistics.median(served),
+          statistics.median(peer), statistics.median(served) / statistics.median(peer)))
     rss1 = rss_kib()
     print("server RSS: %.1f MiB after warm-up, %.1f MiB at the end (%+.1f MiB)" % (
         rss0 / 1024, rss1 / 1024, (rss1 - rss0) / 1024))

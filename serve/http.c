@@ -136,6 +136,19 @@ static void json_position(const char *s, size_t at, int *line, int *col)
     }
 }
 
+/* 1 when a JSON string holds the escape \u0000: cJSON's C strings would end there, and
+ * "tiny\u0000x" would silently become the model "tiny". */
+static int has_nul_escape(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (s[i] == '\\') {
+            if (s[i + 1] == 'u' && i + 5 < n && !memcmp(s + i + 2, "0000", 4))
+                return 1;
+            i++; /* the escaped character (a backslash too) */
+        }
+    return 0;
+}
+
 static enum MHD_Result dispatch(serve_req *r)
 {
     serve_server *srv = r->srv;
@@ -174,6 +187,9 @@ static enum MHD_Result dispatch(serve_req *r)
             return serve_reply_error(r, 400, "missing request body");
         if (memchr(r->body, '\0', r->body_len))
             return serve_reply_error(r, 400, "invalid JSON: the body contains a NUL byte");
+        if (has_nul_escape(r->body, r->body_len))
+            return serve_reply_error(r, 400, "invalid JSON: a string holds \\u0000, which "
+                                             "so8t does not accept");
         const char *end = NULL;
         r->json = cJSON_ParseWithOpts(r->body, &end, 1);
         if (!r->json) {

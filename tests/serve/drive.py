@@ -158,6 +158,23 @@ check(curl(MAIN + "/api/tags", "-H", "Host: localhost:1")[0] == 200, "Host local
 big = b'{"model":"tiny","prompt":"' + b"a" * (8 << 20) + b'"}'
 expect_err(post(MAIN, "/api/generate", big), 413, "too large", "oversize body (Content-Length)")
 expect_err(post(MAIN, "/api/generate", big, "-H", "Transfer-Encoding: chunked"), 413, "too large", "oversize chunked body")
+# hostile bodies: each a 4xx with a JSON error, and the server stays up
+hostile = [b"[" * 100000, b'{"model": "tiny\u0000x", "prompt": "x"}', b'{"model": "tiny", "prompt": "x\x00"}',
+           b'{"model": "\xff\xfe", "prompt": "x"}', b'{"model": "tiny", "prompt": "x", "options": {"num_ctx": 1e999}}',
+           b'{"model": "tiny", "prompt": "x", "options": []}', b'{"model": "tiny", "prompt": 5}',
+           b'{"model": "tiny", "prompt": "x", "options": {"num_predict": -5}}',
+           b'{"model": "tiny", "prompt": "x", "options": {"stop": [1]}}', b'{"model": "tiny", "prompt": "x"} trailing',
+           b'{"model": "' + b"a/" * 5000 + b'", "prompt": "x"}', b'{"model": "tiny", "context": [999999999], "prompt": "x"}',
+           b'{"model": 7}', b'{"model": "tiny", "messages": {}}', b'{"model": "tiny", "messages": [{"role": 1}]}',
+           b'{"model": "tiny", "messages": [{"role": "user", "content": 5}]}', b"\xff\xfe\x00garbage"]
+for i, body in enumerate(hostile):
+    path = "/api/chat" if b"messages" in body else "/api/generate"
+    st, h, b = post(MAIN, path, body.replace(b"\\x", b"\\x"))
+    ok = 400 <= st < 500 and "error" in json.loads(b)
+    check(ok, "hostile body %d: %d %r" % (i, st, b[:200]))
+st, h, b = post(MAIN, "/api/generate", {"model": M, "prompt": "x" * 5000, "stream": False})
+check(st == 400 and "context" in err_of(b), "a prompt longer than the context: 400 (%d %r)" % (st, b[:200]))
+check(curl(MAIN + "/")[0] == 200, "alive after the hostile bodies")
 # removed Ollama options are accepted and ignored
 st, h, b = post(MAIN, "/api/generate", {"model": M, "prompt": "x", "stream": False,
                "options": {"numa": True, "low_vram": False, "mirostat_eta": 0.1, "tfs_z": 1,
