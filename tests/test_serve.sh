@@ -76,8 +76,29 @@ start_server slow --token-delay-ms 40 --max-queue 1 --api-key sekret --timeout 2
     --main "$(cat "$tmp/main.port")" --main-log "$tmp/main.log" --main-pid "$(cat "$tmp/main.pid")" \
     --slow "$(cat "$tmp/slow.port")" --slow-log "$tmp/slow.log" --slow-pid "$(cat "$tmp/slow.pid")"
 rc=$?
-if [ $rc -ne 0 ]; then
+# stop the main server the normal way too; under ASan both exits run LeakSanitizer, and any
+# sanitizer report in a server log fails the test
+main_pid=$(cat "$tmp/main.pid")
+kill -TERM "$main_pid" 2>/dev/null
+for _ in $(seq 100); do kill -0 "$main_pid" 2>/dev/null || break; sleep 0.1; done
+wait "$main_pid" 2>/dev/null
+main_rc=$?
+slow_pid=$(cat "$tmp/slow.pid")
+wait "$slow_pid" 2>/dev/null
+slow_rc=$?
+pids=""
+extra=0
+if [ "$main_rc" -ne 0 ] || [ "$slow_rc" -ne 0 ]; then
+    echo "FAIL: the servers exit with $main_rc and $slow_rc after SIGTERM (want 0)"; extra=1
+fi
+if grep -lE 'Sanitizer|runtime error:' "$tmp/main.log" "$tmp/slow.log"; then
+    echo "FAIL: a sanitizer report in a server log"; extra=1
+    grep -hE -A12 'Sanitizer|runtime error:' "$tmp/main.log" "$tmp/slow.log" | head -60
+fi
+if [ $rc -ne 0 ] || [ $extra -ne 0 ]; then
     echo "--- main server log (tail)"; tail -n 30 "$tmp/main.log"
     echo "--- slow server log (tail)"; tail -n 30 "$tmp/slow.log"
+    echo "0 passed, 1 failed"
+    exit 1
 fi
-exit $rc
+exit 0
