@@ -22,7 +22,12 @@ struct serve_slot {
     double expires;    /* monotonic time of unloading when idle; < 0: never */
     double expires_unix;
     double last_used;
+    struct waiter *queue;  /* first come, first served (a broadcast wakes them all) */
     struct serve_slot *next;
+};
+
+struct waiter {
+    struct waiter *next;
 };
 
 struct serve_slots {
@@ -154,8 +159,12 @@ int serve_slot_acquire(serve_slots *s, const llm_store_entry *e, int num_ctx, in
         return SERVE_SLOT_BUSY;
     }
     sl->waiting++;
+    struct waiter me = {NULL}, **tail = &sl->queue;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = &me;
     int rc = SERVE_SLOT_OK;
-    while (sl->busy && sl->state != SLOT_FAILED) {
+    while ((sl->busy || sl->queue != &me) && sl->state != SLOT_FAILED) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 100 * 1000000L;
@@ -171,6 +180,12 @@ int serve_slot_acquire(serve_slots *s, const llm_store_entry *e, int num_ctx, in
         }
     }
     sl->waiting--;
+    for (struct waiter **pp = &sl->queue; *pp; pp = &(*pp)->next)
+        if (*pp == &me) {
+            *pp = me.next;
+            break;
+        }
+    pthread_cond_broadcast(&s->cv); /* the next in line may be free to go now */
     if (rc == SERVE_SLOT_OK && sl->state == SLOT_FAILED) {
         snprintf(err, errlen, "%s", sl->load_err);
         rc = SERVE_SLOT_LOAD;
