@@ -55,6 +55,10 @@ int serve_gen_prepare(serve_gen *g, serve_req *r, const char *model, const cJSON
         *res = serve_reply_error(r, 400, "%s", err);
         return -1;
     }
+    /* the loader clamps to the trained context: clamp here too, so 4096 and 8192 on a
+       2048-token model share one loaded copy */
+    if (g->entry.context_length > 0 && (uint64_t)g->num_ctx > g->entry.context_length)
+        g->num_ctx = (int)g->entry.context_length;
     g->p.num_ctx = g->num_ctx;
     g->keep_alive_s = r->srv->cfg.keep_alive_s;
     if (keep_alive && !cJSON_IsNull(keep_alive) &&
@@ -103,14 +107,40 @@ static int piece_cb(const char *piece, void *user)
     return 0;
 }
 
+int serve_gen_check(serve_gen *g, enum MHD_Result *res)
+{
+    llm_model *m = serve_slot_model(g->slot);
+    int n = llm_tokenize(m, g->prompt, -1, 1, NULL, 0);
+    int n_ctx = llm_model_n_ctx(m);
+    const char *why = NULL;
+    if (n <= 0)
+        why = "the prompt is empty and the model adds no BOS token";
+    else if (n >= n_ctx)
+        why = "too long";
+    if (!why) {
+        free(g->prompt_tokens);
+        g->prompt_tokens = malloc((size_t)n * sizeof(int));
+        if (g->prompt_tokens && llm_tokenize(m, g->prompt, -1, 1, g->prompt_tokens, n) == n) {
+            g->n_prompt_tokens = n;
+            return 0;
+        }
+        why = "out of memory";
+    }
+    serve_slot_release(g->srv->slots, g->slot, g->keep_alive_s);
+    g->slot = NULL;
+    if (!strcmp(why, "too long"))
+        *res = serve_reply_error(g->req, 400, "the prompt has %d tokens; the context holds %d "
+                                              "(raise options.num_ctx; this model's limit is %d)",
+                                 n, n_ctx, (int)g->entry.context_length);
+    else
+        *res = serve_reply_error(g->req, strcmp(why, "out of memory") ? 400 : 500, "%s", why);
+    return -1;
+}
+
 int serve_gen_run(serve_gen *g)
 {
     llm_model *m = serve_slot_model(g->slot);
     g->t_start = serve_now();
-    int n = llm_tokenize(m, g->prompt, -1, 1, NULL, 0);
-    if (n > 0 && (g->prompt_tokens = malloc((size_t)n * sizeof(int))) != NULL &&
-        llm_tokenize(m, g->prompt, -1, 1, g->prompt_tokens, n) == n)
-        g->n_prompt_tokens = n;
     int rc = llm_generate(m, g->prompt, &g->p, piece_cb, g, &g->out, g->err, sizeof g->err);
     g->llm_rc = rc;
     g->t_end = serve_now();

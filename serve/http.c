@@ -252,11 +252,15 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         if (r->replied)
             return MHD_YES; /* the 413 is queued; the rest is dropped */
         if (r->body_too_big || r->body_len + n > srv->cfg.max_body) {
-            r->body_too_big = 1; /* chunked and too long: keep reading, answer 413 */
-            free(r->body);
-            r->body = NULL;
-            r->body_len = 0;
-            return MHD_YES;
+            /* chunked and too long: read on and answer 413 at the end (a client still
+               sending would not see an early answer); past 4x the limit, hang up */
+            if (!r->body_too_big) {
+                free(r->body);
+                r->body = NULL;
+            }
+            r->body_too_big = 1;
+            r->body_len += n; /* counts what was dropped */
+            return r->body_len > 4 * srv->cfg.max_body ? MHD_NO : MHD_YES;
         }
         char *b = realloc(r->body, r->body_len + n + 1);
         if (!b)

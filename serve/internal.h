@@ -172,6 +172,9 @@ int serve_gen_prepare(serve_gen *g, serve_req *r, const char *model, const cJSON
                       const cJSON *keep_alive, enum MHD_Result *res);
 /* Acquires the slot (500 naming the file / 503 + Retry-After replies on failure). */
 int serve_gen_acquire(serve_gen *g, enum MHD_Result *res);
+/* After the slot is acquired and g->prompt is set: the prompt's tokens (for `context`),
+ * and a 400 reply when it does not fit the context (the slot is then released). */
+int serve_gen_check(serve_gen *g, enum MHD_Result *res);
 /* Runs the generation (the slot is released at the end). 0, or -1 with g->err. */
 int serve_gen_run(serve_gen *g);
 void serve_gen_free(serve_gen *g);

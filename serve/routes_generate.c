@@ -167,6 +167,13 @@ static enum MHD_Result run_and_reply(serve_req *r, serve_gen *g, int kind, int r
     c->kind = kind;
     c->raw = raw;
     g->user = c;
+    enum MHD_Result res;
+    if (serve_gen_check(g, &res)) {
+        free(c);
+        serve_gen_free(g);
+        free(g);
+        return res;
+    }
     if (stream) {
         g->stream = serve_stream_open(r, "application/x-ndjson");
         if (!g->stream) {
@@ -186,7 +193,6 @@ static enum MHD_Result run_and_reply(serve_req *r, serve_gen *g, int kind, int r
         return MHD_YES;
     }
     g->on_piece = on_piece_collect;
-    enum MHD_Result res;
     if (serve_gen_run(g)) {
         res = serve_reply_error(r, g->llm_rc == LLM_ERR_CTX ? 400 : 500, "%s", g->err);
     } else if (g->cancelled) {

@@ -275,7 +275,7 @@ static enum MHD_Result oai_run(serve_req *r, int kind)
     }
     free(mv);
     mv = NULL;
-    if (serve_gen_acquire(g, &res))
+    if (serve_gen_acquire(g, &res) || serve_gen_check(g, &res))
         goto fail;
     c->kind = kind;
     c->include_usage = include_usage;

@@ -173,7 +173,9 @@ for i, body in enumerate(hostile):
     ok = 400 <= st < 500 and "error" in json.loads(b)
     check(ok, "hostile body %d: %d %r" % (i, st, b[:200]))
 st, h, b = post(MAIN, "/api/generate", {"model": M, "prompt": "x" * 5000, "stream": False})
-check(st == 400 and "context" in err_of(b), "a prompt longer than the context: 400 (%d %r)" % (st, b[:200]))
+check(st == 400 and "context holds 64" in err_of(b), "a prompt longer than the context: 400 (%d %r)" % (st, b[:200]))
+st, h, b = post(MAIN, "/v1/chat/completions", {"model": M, "stream": True, "messages": [{"role": "user", "content": "x" * 5000}]})
+check(st == 400 and "context holds 64" in err_of(b), "... and before a stream starts: 400 (%d %r)" % (st, b[:200]))
 check(curl(MAIN + "/")[0] == 200, "alive after the hostile bodies")
 # removed Ollama options are accepted and ignored
 st, h, b = post(MAIN, "/api/generate", {"model": M, "prompt": "x", "stream": False,
