@@ -44,17 +44,19 @@ void serve_time_rfc3339(char *buf, size_t len, double t)
 void serve_log(serve_server *srv, const char *fmt, ...)
 {
     FILE *f = srv->cfg.log ? srv->cfg.log : stderr;
-    char ts[64];
+    char ts[64], msg[2048];
     serve_time_rfc3339(ts, sizeof ts, serve_unix_now());
     ts[23] = 'Z'; /* milliseconds are enough in a log */
     ts[24] = '\0';
-    pthread_mutex_lock(&srv->log_mu);
-    fprintf(f, "%s so8t serve: ", ts);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', f);
+    for (char *p = msg; *p; p++) /* a URL or a name with a newline cannot forge log lines */
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    pthread_mutex_lock(&srv->log_mu);
+    fprintf(f, "%s so8t serve: %s\n", ts, msg);
     fflush(f);
     pthread_mutex_unlock(&srv->log_mu);
 }
