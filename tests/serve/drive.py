@@ -177,6 +177,11 @@ check(st == 400 and "context holds 64" in err_of(b), "a prompt longer than the c
 st, h, b = post(MAIN, "/v1/chat/completions", {"model": M, "stream": True, "messages": [{"role": "user", "content": "x" * 5000}]})
 check(st == 400 and "context holds 64" in err_of(b), "... and before a stream starts: 400 (%d %r)" % (st, b[:200]))
 check(curl(MAIN + "/")[0] == 200, "alive after the hostile bodies")
+# a chunked body past 4x the limit: the server hangs up instead of reading on, and lives
+huge = b'{"model":"tiny","prompt":"' + b"a" * (33 << 20)
+st, h, b = post(MAIN, "/api/generate", huge, "-H", "Transfer-Encoding: chunked")
+check(st in (0, 413), "a 33 MiB chunked body is cut off (%d)" % st)
+check(curl(MAIN + "/")[0] == 200, "alive after the 33 MiB body")
 # removed Ollama options are accepted and ignored
 st, h, b = post(MAIN, "/api/generate", {"model": M, "prompt": "x", "stream": False,
                "options": {"numa": True, "low_vram": False, "mirostat_eta": 0.1, "tfs_z": 1,
