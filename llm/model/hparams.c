@@ -205,10 +205,15 @@ int llm_hparams_load(llm_model *m, int num_ctx, char *err, size_t errlen)
         return rc;
     const uint64_t present = blocks_present(m->g);
     if (n_layer != present) {
-        llm_set_err(err, errlen,
-                    "model: %s.block_count = %llu, but the file's tensors describe %llu blocks "
-                    "(blk.0 .. blk.%lld)",
-                    a, (unsigned long long)n_layer, (unsigned long long)present, (long long)present - 1);
+        if (present == 0)
+            llm_set_err(err, errlen, "model: %s.block_count = %llu, but the file has no blk.N tensors",
+                        a, (unsigned long long)n_layer);
+        else
+            llm_set_err(err, errlen,
+                        "model: %s.block_count = %llu, but the file's tensors describe %llu blocks "
+                        "(blk.0 .. blk.%lld)",
+                        a, (unsigned long long)n_layer, (unsigned long long)present,
+                        (long long)present - 1);
         return LLM_ERR_FORMAT;
     }
     if ((rc = check_range(m, "block_count", n_layer, 1, LLM_MAX_LAYERS, err, errlen)) ||
@@ -249,9 +254,13 @@ int llm_hparams_load(llm_model *m, int num_ctx, char *err, size_t errlen)
     if ((rc = get_u(m, "rope.dimension_count", 0, kl, &n_rot, err, errlen)))
         return rc;
     if (n_rot == 0 || n_rot % 2 || n_rot > kl || ((A->flags & LLM_ARCH_ROT_EQ_HEAD) && n_rot != kl)) {
-        llm_set_err(err, errlen, "model: %s.rope.dimension_count = %llu (supported: even, 2..%s%llu)", a,
-                    (unsigned long long)n_rot, (A->flags & LLM_ARCH_ROT_EQ_HEAD) ? "exactly " : "",
-                    (unsigned long long)kl);
+        if (A->flags & LLM_ARCH_ROT_EQ_HEAD)
+            llm_set_err(err, errlen, "model: %s.rope.dimension_count = %llu (%s rotates the whole head: "
+                        "supported only %llu = key_length)", a, (unsigned long long)n_rot, a,
+                        (unsigned long long)kl);
+        else
+            llm_set_err(err, errlen, "model: %s.rope.dimension_count = %llu (supported: even, 2..%llu)",
+                        a, (unsigned long long)n_rot, (unsigned long long)kl);
         return LLM_ERR_FORMAT;
     }
     if ((rc = get_u(m, "attention.sliding_window", 0, 0, &swa, err, errlen)))
