@@ -20,7 +20,7 @@ typedef struct {
     const llm_gguf *g;
     char arch[16];
     int E, H, HK, D, F, L, V, n_ctx;
-    double eps, base;
+    double eps, base, mscale;
     uint64_t orig_ctx;
 } ar_model;
 
@@ -86,6 +86,10 @@ static void ar_init(ar_model *rm, const llm_gguf *g, int n_ctx)
     llm_gguf_get_float(g, key, &rm->eps, NULL, 0);
     snprintf(key, sizeof key, "%s.rope.freq_base", rm->arch);
     llm_gguf_get_float(g, key, &rm->base, NULL, 0);
+    rm->mscale = 1;
+    snprintf(key, sizeof key, "%s.rope.scaling.attn_factor", rm->arch);
+    if (llm_gguf_find_key(g, key) >= 0)
+        llm_gguf_get_float(g, key, &rm->mscale, NULL, 0);
     llm_gguf_kv_info ki;
     llm_gguf_kv(g, llm_gguf_find_key(g, "tokenizer.ggml.tokens"), &ki);
     rm->V = (int)ki.arr_n;
@@ -112,20 +116,21 @@ static void ar_matvec(double *y, const double *W, const double *b, const double 
     }
 }
 
-/* neox = 0: pairs (2i, 2i+1) (llama); 1: (i, i + d/2). ff: θ_i / ff[i]. */
-static void ar_rope(double *v, int d, int pos, double base, int neox, const double *ff)
+/* neox = 0: pairs (2i, 2i+1) (llama); 1: (i, i + d/2). ff: θ_i / ff[i]; the rotation is
+ * scaled by ms (rope.scaling.attn_factor). */
+static void ar_rope(double *v, int d, int pos, double base, int neox, const double *ff, double ms)
 {
     for (int i = 0; i < d / 2; i++) {
         double th = pos * pow(base, -2.0 * i / d) / (ff ? ff[i] : 1.0);
         int a = neox ? i : 2 * i, b = neox ? i + d / 2 : 2 * i + 1;
         double x0 = v[a], x1 = v[b];
-        v[a] = x0 * cos(th) - x1 * sin(th);
-        v[b] = x0 * sin(th) + x1 * cos(th);
+        v[a] = ms * (x0 * cos(th) - x1 * sin(th));
+        v[b] = ms * (x0 * sin(th) + x1 * cos(th));
     }
 }
 
-/* break_mode for the companion checks: 0 correct, 1 NORM/NEOX pairing swapped, 2 biases and
- * RoPE factors ignored. Returns n × V logits (caller frees). */
+/* break_mode for the companion checks: 0 correct, 1 NORM/NEOX pairing swapped, 2 biases,
+ * RoPE factors and attn_factor ignored. Returns n × V logits (caller frees). */
 static double *ar_logits(const ar_model *rm, const int *toks, int n, int break_mode)
 {
     const int E = rm->E, H = rm->H, HK = rm->HK, D = rm->D, F = rm->F, V = rm->V;
@@ -192,12 +197,12 @@ static double *ar_logits(const ar_model *rm, const int *toks, int n, int break_m
             for (int hh = 0; hh < H; hh++) {
                 if (n_q)
                     ar_rmsnorm(qt + hh * D, qt + hh * D, n_q, D, rm->eps);
-                ar_rope(qt + hh * D, D, t, rm->base, neox, ff);
+                ar_rope(qt + hh * D, D, t, rm->base, neox, ff, break_mode == 2 ? 1.0 : rm->mscale);
             }
             for (int hh = 0; hh < HK; hh++) {
                 if (n_k)
                     ar_rmsnorm(kt + hh * D, kt + hh * D, n_k, D, rm->eps);
-                ar_rope(kt + hh * D, D, t, rm->base, neox, ff);
+                ar_rope(kt + hh * D, D, t, rm->base, neox, ff, break_mode == 2 ? 1.0 : rm->mscale);
             }
         }
         for (int t = 0; t < n; t++) {

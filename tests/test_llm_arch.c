@@ -21,14 +21,16 @@
  *    fail, so the test can see each of those features.
  *
  * Tolerances against llama.cpp, relative to the largest |logit| of the case (measured on this
- * machine, AVX-512; greedy tokens were identical in all 36 cases, with no near-tie):
+ * machine, AVX-512). Greedy tokens: identical in 35 of 36 cases; phi3_Q4_0 picks another
+ * token at step 8, where llama.cpp's own top-2 margin is 0.089 on logits of ~28 (a near-tie,
+ * inside the quantized tolerance below; printed, not failed):
  *  - F32 5e-4 (measured <= 1.2e-4): the reference build sums with AVX-512 lanes while so8t
  *    reproduces the AVX2 orders (docs/llm.md, "Numerics"): last-bit differences, grown by
  *    the f16 rounding of K, V and q in attention.
- *  - F16 2e-3 (measured <= 5.1e-4): llama.cpp also rounds the activations to f16 for an F16
+ *  - F16 2e-3 (measured <= 7.1e-4): llama.cpp also rounds the activations to f16 for an F16
  *    weight (its vec_dot_type), which so8t's F16 product does not; the difference is that
  *    rounding (2^-11 relative) carried through two layers.
- *  - quantized 1e-2 (measured <= 3.8e-3; 0 to 1e-6 for most llama/qwen2 cases): activations
+ *  - quantized 1e-2 (measured <= 4.4e-3; <= 4e-7 for the llama/qwen2/qwen2vl ones): activations
  *    are rounded to 8 bits per block, so a last-bit difference upstream can move one
  *    activation by a whole quantization step (up to 0.4 % of its block's maximum).
  *
@@ -201,8 +203,11 @@ static double test_llamacpp(llm_model *m, const cJSON *c, const char *name, int 
             if (lg[i] > lg[best])
                 best = i;
         if (best != want) {
-            if (margin < tol)
+            if (margin < tol) {
                 (*n_near)++;
+                printf("%s step %d: so8t picks %d, llama.cpp %d at a near-tie (llama.cpp margin %.3g < %.3g)\n",
+                       name, s, best, want, margin, tol);
+            }
             CHECK_MSG(margin < tol, "%s step %d: so8t picks %d, llama.cpp %d (llama.cpp margin %.3g)",
                       name, s, best, want, margin);
         }

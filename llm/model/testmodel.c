@@ -7,8 +7,8 @@
  * 2 layers, untied output and rope_freqs; qwen2 q/k/v biases, tied output; qwen2vl the same
  * with M-RoPE sections and rms epsilon 0 (llama.cpp 0.3.36 ignores the key: 0 is what it
  * computes with); qwen3 head size 128 != 256/4 with Q/K norms; phi3 fused QKV and up,
- * LongRoPE factors (original context 32 < 64: the long set is used) and a sliding_window
- * key that phi3 ignores. general.name never names the architecture: llama.cpp sets token
+ * LongRoPE factors (original context 32 < 64: the long set is used) with attn_factor 1.19
+ * (it scales cos and sin) and a sliding_window key that phi3 ignores. general.name never names the architecture: llama.cpp sets token
  * attributes by name ("phi3" in it makes llama.cpp look up "</s>", "<s>", ... and fail).
  */
 #include "llm/internal.h"
@@ -144,8 +144,10 @@ int llm_test_model_write(const char *path, const char *arch, int tensor_type, ui
         const int32_t sec[4] = {D / 8, 3 * D / 16, 3 * D / 16, 0}; /* sum D/2, as Qwen2-VL */
         llm_gguf_writer_add_arr(w, KEY("rope.dimension_sections"), LLM_GGUF_INT32, sec, 4);
     }
-    if (sh->what & TM_LONGROPE)
+    if (sh->what & TM_LONGROPE) {
         llm_gguf_writer_add_u32(w, KEY("rope.scaling.original_context_length"), TM_CTX / 2);
+        llm_gguf_writer_add_f32(w, KEY("rope.scaling.attn_factor"), 1.19f); /* as Phi-4-mini */
+    }
 #undef KEY
     llm_gguf_writer_add_str(w, "tokenizer.ggml.model", "llama");
     llm_gguf_writer_add_arr_str(w, "tokenizer.ggml.tokens", tok, (uint64_t)n_vocab);
