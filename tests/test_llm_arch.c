@@ -228,6 +228,60 @@ static double test_llamacpp(llm_model *m, const cJSON *c, const char *name, int 
     return worst / scale;
 }
 
+/* qwen2vl's rms epsilon is read from its key (llama.cpp 0.3.36 ignores it, so the fixtures
+ * hold 0): the F32 model rewritten with epsilon 0.5 must match the float64 reference, which
+ * reads the key, and must differ from the epsilon-0 model. */
+static void test_qwen2vl_eps(const char *dir)
+{
+    char src[600], dst[600];
+    snprintf(src, sizeof src, "%s/q2vl.gguf", dir);
+    snprintf(dst, sizeof dst, "%s/q2vl_eps.gguf", dir);
+    CHECK(llm_test_model_write(src, "qwen2vl", LLM_TYPE_F32, 5, err, sizeof err) == 0);
+    llm_gguf *g = NULL;
+    CHECK(llm_gguf_open(src, &g, err, sizeof err) == 0);
+    if (!g)
+        return;
+    llm_gguf_writer *w = llm_gguf_writer_new(3, 32);
+    for (int64_t i = 0; i < llm_gguf_n_kv(g); i++) {
+        llm_gguf_kv_info ki;
+        const void *raw;
+        uint64_t rs;
+        llm_gguf_kv(g, i, &ki);
+        if (!strcmp(ki.key, "qwen2vl.attention.layer_norm_rms_epsilon"))
+            continue;
+        llm_gguf_kv_raw(g, i, &raw, &rs);
+        llm_gguf_writer_add_encoded(w, ki.key, ki.type, raw, rs);
+    }
+    llm_gguf_writer_add_f32(w, "qwen2vl.attention.layer_norm_rms_epsilon", 0.5f);
+    for (int64_t i = 0; i < llm_gguf_n_tensors(g); i++) {
+        llm_gguf_tensor_info t;
+        llm_gguf_tensor(g, i, &t);
+        llm_gguf_writer_add_tensor(w, t.name, t.type, t.n_dims, t.ne, t.data);
+    }
+    CHECK(llm_gguf_writer_save(w, dst, err, sizeof err) == 0);
+    llm_gguf_writer_free(w);
+    llm_gguf_close(g);
+    llm_model *m0 = NULL, *m1 = NULL;
+    CHECK(llm_model_load(src, N_CTX, &m0, err, sizeof err) == 0);
+    CHECK(llm_model_load(dst, N_CTX, &m1, err, sizeof err) == 0);
+    if (m0 && m1) {
+        ar_model rm;
+        ar_init(&rm, llm_model_gguf(m1), N_CTX);
+        CHECK(rm.eps == 0.5);
+        double *ref = ar_logits(&rm, k_prompt, 10, 0);
+        llm_model_set_numerics(m1, LLM_NUMERICS_EXACT);
+        double e1 = compare_ref(m1, ref, k_prompt, 10, rm.V);
+        llm_model_set_numerics(m0, LLM_NUMERICS_EXACT);
+        double e0 = compare_ref(m0, ref, k_prompt, 10, rm.V);
+        CHECK_MSG(e1 <= 1e-5 && e0 > 1e-3, "qwen2vl epsilon 0.5: rel err %.3g (eps-0 model: %.3g)", e1, e0);
+        free(ref);
+    }
+    llm_model_free(m0);
+    llm_model_free(m1);
+    remove(src);
+    remove(dst);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "--write"))
@@ -287,6 +341,7 @@ int main(int argc, char **argv)
                "quantized %.1e; %d argmax differences at near-ties\n",
                k_archs[a], worst_f, worst_h, worst_q, near);
     }
+    test_qwen2vl_eps(dir);
     cJSON_Delete(fx);
     rmdir(dir);
     return test_summary();
