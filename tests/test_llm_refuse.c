@@ -162,11 +162,11 @@ static const refusal k_cases[] = {
     {"qwen3", "qwen3.context_length", NULL, e_ctx0, LLM_ERR_FORMAT, "qwen3.context_length = 0", "supported: 1.."},
 };
 
-/* `so8t info FILE` exit status and output (stdout + stderr). */
-static int run_info(const char *so8t, const char *path, char *out, size_t n)
+/* `so8t info [--json] FILE` exit status and output (stdout + stderr). */
+static int run_info(const char *so8t, const char *path, int json, char *out, size_t n)
 {
     char cmd[1200];
-    snprintf(cmd, sizeof cmd, "'%s' info --no-tensors '%s' 2>&1", so8t, path);
+    snprintf(cmd, sizeof cmd, "'%s' info --no-tensors %s '%s' 2>&1", so8t, json ? "--json" : "", path);
     FILE *p = popen(cmd, "r");
     if (!p)
         return -1;
@@ -211,9 +211,13 @@ int main(void)
         if (so8t && access(so8t, X_OK) == 0) {
             /* info: an inconsistent model exits 1, an unsupported one 0; both name the value */
             static char out[8192];
-            int st = run_info(so8t, dst, out, sizeof out);
+            int st = run_info(so8t, dst, 0, out, sizeof out);
             CHECK_MSG(st == (c->status == LLM_ERR_UNSUPPORTED ? 0 : 1) && strstr(out, c->needle1),
                       "case %zu: so8t info exit %d, output '%s'", i, st, out);
+            st = run_info(so8t, dst, 1, out, sizeof out);
+            CHECK_MSG(strstr(out, c->status == LLM_ERR_UNSUPPORTED ? "\"model_check\":\"unsupported\""
+                                                                    : "\"model_check\":\"invalid\""),
+                      "case %zu: so8t info --json: '%s'", i, out);
         }
     }
     /* image input to the text-only qwen2vl: rename <mask> (id 6) to <|image_pad|> */
