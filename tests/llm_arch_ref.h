@@ -19,8 +19,9 @@
 typedef struct {
     const llm_gguf *g;
     char arch[16];
-    int E, H, HK, D, F, L, V, n_ctx;
-    double eps, base, mscale;
+    int E, H, HK, D, F, L, V, n_ctx, n_rot;
+    int sec_e, sec_sum; /* M-RoPE: pairs i with i % sec_sum >= sec_e rotate by 0 */
+    double eps, base, mscale, freq_scale;
     uint64_t orig_ctx;
 } ar_model;
 
@@ -90,6 +91,19 @@ static void ar_init(ar_model *rm, const llm_gguf *g, int n_ctx)
     snprintf(key, sizeof key, "%s.rope.scaling.attn_factor", rm->arch);
     if (llm_gguf_find_key(g, key) >= 0)
         llm_gguf_get_float(g, key, &rm->mscale, NULL, 0);
+    rm->freq_scale = 1;
+    double factor = 0;
+    snprintf(key, sizeof key, "%s.rope.scaling.factor", rm->arch);
+    if (llm_gguf_find_key(g, key) >= 0 && llm_gguf_get_float(g, key, &factor, NULL, 0) == 0 && factor > 0)
+        rm->freq_scale = 1 / factor;
+    rm->n_rot = (int)ar_u(rm, "rope.dimension_count");
+    snprintf(key, sizeof key, "%s.rope.dimension_sections", rm->arch);
+    int64_t ks = llm_gguf_find_key(g, key);
+    if (ks >= 0) {
+        const int32_t *sec = llm_gguf_arr_data(g, ks);
+        rm->sec_e = sec[0] + sec[1] + sec[2];
+        rm->sec_sum = rm->sec_e + sec[3];
+    }
     llm_gguf_kv_info ki;
     llm_gguf_kv(g, llm_gguf_find_key(g, "tokenizer.ggml.tokens"), &ki);
     rm->V = (int)ki.arr_n;
@@ -116,12 +130,15 @@ static void ar_matvec(double *y, const double *W, const double *b, const double 
     }
 }
 
-/* neox = 0: pairs (2i, 2i+1) (llama); 1: (i, i + d/2). ff: θ_i / ff[i]; the rotation is
+/* The first d dims of v: neox = 0: pairs (2i, 2i+1) (llama); 1: (i, i + d/2). θ_i =
+ * fs · p · base^(-2i/d) / ff[i], 0 for M-RoPE pairs past the 3rd section; the rotation is
  * scaled by ms (rope.scaling.attn_factor). */
-static void ar_rope(double *v, int d, int pos, double base, int neox, const double *ff, double ms)
+static void ar_rope(const ar_model *rm, double *v, int d, int pos, int neox, const double *ff, double ms)
 {
     for (int i = 0; i < d / 2; i++) {
-        double th = pos * pow(base, -2.0 * i / d) / (ff ? ff[i] : 1.0);
+        double th = rm->freq_scale * pos * pow(rm->base, -2.0 * i / d) / (ff ? ff[i] : 1.0);
+        if (rm->sec_sum > 0 && i % rm->sec_sum >= rm->sec_e)
+            th = 0;
         int a = neox ? i : 2 * i, b = neox ? i + d / 2 : 2 * i + 1;
         double x0 = v[a], x1 = v[b];
         v[a] = ms * (x0 * cos(th) - x1 * sin(th));
@@ -136,13 +153,15 @@ static double *ar_logits(const ar_model *rm, const int *toks, int n, int break_m
     const int E = rm->E, H = rm->H, HK = rm->HK, D = rm->D, F = rm->F, V = rm->V;
     const int QD = H * D, KD = HK * D;
     const int is_llama = !strcmp(rm->arch, "llama"), is_phi3 = !strcmp(rm->arch, "phi3");
-    const int is_qwen3 = !strcmp(rm->arch, "qwen3");
+    const int is_qwen3 = !strcmp(rm->arch, "qwen3"), is_qwen2 = !strcmp(rm->arch, "qwen2");
     int neox = !is_llama;
     if (break_mode == 1)
         neox = !neox;
     double *emb = ar_tensor(rm->g, "token_embd.weight", NULL, NULL);
     double *out = ar_tensor(rm->g, "output.weight", NULL, NULL);
     double *onorm = ar_tensor(rm->g, "output_norm.weight", NULL, NULL);
+    /* llama.cpp adds output.bias for qwen2 only (qwen2vl loads it and leaves it out) */
+    double *out_b = is_qwen2 && break_mode != 2 ? ar_tensor(rm->g, "output.bias", NULL, NULL) : NULL;
     double *ff = NULL;
     if (break_mode != 2) {
         ff = ar_tensor(rm->g, "rope_freqs.weight", NULL, NULL);
@@ -161,20 +180,25 @@ static double *ar_logits(const ar_model *rm, const int *toks, int n, int break_m
     double *o = malloc((size_t)QD * sizeof(double)), *g1 = malloc((size_t)2 * F * sizeof(double));
     double *u1 = malloc((size_t)F * sizeof(double)), *qkv = malloc((size_t)(QD + 2 * KD) * sizeof(double));
     for (int il = 0; il < rm->L; il++) {
-        double *wq = NULL, *wk = NULL, *wv = NULL, *wqkv = NULL, *wg = NULL;
-        double *bq = NULL, *bk = NULL, *bv = NULL;
-        if (is_phi3) {
-            wqkv = ar_blk(rm, il, "attn_qkv.weight");
-        } else {
+        double *wq = NULL, *wk = NULL, *wv = NULL, *wg = NULL, *bqkv = NULL;
+        double *bq = NULL, *bk = NULL, *bv = NULL, *bo = NULL, *bg = NULL, *bu = NULL, *bd = NULL;
+        double *wqkv = ar_blk(rm, il, "attn_qkv.weight");
+        if (!wqkv) {
             wq = ar_blk(rm, il, "attn_q.weight");
             wk = ar_blk(rm, il, "attn_k.weight");
             wv = ar_blk(rm, il, "attn_v.weight");
-            if (break_mode != 2) {
-                bq = ar_blk(rm, il, "attn_q.bias");
-                bk = ar_blk(rm, il, "attn_k.bias");
-                bv = ar_blk(rm, il, "attn_v.bias");
-            }
+        }
+        if (!is_phi3)
             wg = ar_blk(rm, il, "ffn_gate.weight");
+        if (break_mode != 2) {
+            bq = ar_blk(rm, il, "attn_q.bias");
+            bk = ar_blk(rm, il, "attn_k.bias");
+            bv = ar_blk(rm, il, "attn_v.bias");
+            bqkv = ar_blk(rm, il, "attn_qkv.bias");
+            bo = ar_blk(rm, il, "attn_output.bias");
+            bg = ar_blk(rm, il, "ffn_gate.bias");
+            bu = ar_blk(rm, il, "ffn_up.bias");
+            bd = ar_blk(rm, il, "ffn_down.bias");
         }
         double *wo = ar_blk(rm, il, "attn_output.weight"), *wu = ar_blk(rm, il, "ffn_up.weight");
         double *wd = ar_blk(rm, il, "ffn_down.weight"), *n_at = ar_blk(rm, il, "attn_norm.weight");
@@ -184,8 +208,8 @@ static double *ar_logits(const ar_model *rm, const int *toks, int n, int break_m
         for (int t = 0; t < n; t++) {
             ar_rmsnorm(h, x + (size_t)t * E, n_at, E, rm->eps);
             double *qt = q + (size_t)t * QD, *kt = k + (size_t)t * KD, *vt = v + (size_t)t * KD;
-            if (wqkv) { /* phi3: rows Q, K, V of one matrix */
-                ar_matvec(qkv, wqkv, NULL, h, QD + 2 * KD, E);
+            if (wqkv) { /* rows Q, K, V of one matrix */
+                ar_matvec(qkv, wqkv, bqkv, h, QD + 2 * KD, E);
                 memcpy(qt, qkv, (size_t)QD * sizeof(double));
                 memcpy(kt, qkv + QD, (size_t)KD * sizeof(double));
                 memcpy(vt, qkv + QD + KD, (size_t)KD * sizeof(double));
@@ -197,12 +221,12 @@ static double *ar_logits(const ar_model *rm, const int *toks, int n, int break_m
             for (int hh = 0; hh < H; hh++) {
                 if (n_q)
                     ar_rmsnorm(qt + hh * D, qt + hh * D, n_q, D, rm->eps);
-                ar_rope(qt + hh * D, D, t, rm->base, neox, ff, break_mode == 2 ? 1.0 : rm->mscale);
+                ar_rope(rm, qt + hh * D, rm->n_rot, t, neox, ff, break_mode == 2 ? 1.0 : rm->mscale);
             }
             for (int hh = 0; hh < HK; hh++) {
                 if (n_k)
                     ar_rmsnorm(kt + hh * D, kt + hh * D, n_k, D, rm->eps);
-                ar_rope(kt + hh * D, D, t, rm->base, neox, ff, break_mode == 2 ? 1.0 : rm->mscale);
+                ar_rope(rm, kt + hh * D, rm->n_rot, t, neox, ff, break_mode == 2 ? 1.0 : rm->mscale);
             }
         }
         for (int t = 0; t < n; t++) {
@@ -228,32 +252,33 @@ static double *ar_logits(const ar_model *rm, const int *toks, int n, int break_m
                     o[hh * D + i] = acc;
                 }
             }
-            ar_matvec(tmp, wo, NULL, o, E, QD);
+            ar_matvec(tmp, wo, bo, o, E, QD);
             for (int i = 0; i < E; i++)
                 x[(size_t)t * E + i] += tmp[i];
             ar_rmsnorm(h, x + (size_t)t * E, n_f, E, rm->eps);
             if (wg) {
-                ar_matvec(g1, wg, NULL, h, F, E);
-                ar_matvec(u1, wu, NULL, h, F, E);
+                ar_matvec(g1, wg, bg, h, F, E);
+                ar_matvec(u1, wu, bu, h, F, E);
             } else { /* phi3: ffn_up holds gate (first F rows) and up */
                 ar_matvec(g1, wu, NULL, h, 2 * F, E);
                 memcpy(u1, g1 + F, (size_t)F * sizeof(double));
             }
             for (int i = 0; i < F; i++)
                 g1[i] = g1[i] / (1 + exp(-g1[i])) * u1[i];
-            ar_matvec(tmp, wd, NULL, g1, E, F);
+            ar_matvec(tmp, wd, bd, g1, E, F);
             for (int i = 0; i < E; i++)
                 x[(size_t)t * E + i] += tmp[i];
         }
         free(wq); free(wk); free(wv); free(wqkv); free(wg); free(bq); free(bk); free(bv);
+        free(bqkv); free(bo); free(bg); free(bu); free(bd);
         free(wo); free(wu); free(wd); free(n_at); free(n_f); free(n_q); free(n_k);
     }
     double *logits = malloc((size_t)n * V * sizeof(double));
     for (int t = 0; t < n; t++) {
         ar_rmsnorm(h, x + (size_t)t * E, onorm, E, rm->eps);
-        ar_matvec(logits + (size_t)t * V, out ? out : emb, NULL, h, V, E);
+        ar_matvec(logits + (size_t)t * V, out ? out : emb, out_b, h, V, E);
     }
-    free(emb); free(out); free(onorm); free(ff); free(x); free(h); free(tmp); free(q); free(k);
+    free(emb); free(out); free(onorm); free(out_b); free(ff); free(x); free(h); free(tmp); free(q); free(k);
     free(v); free(att); free(o); free(g1); free(u1); free(qkv);
     return logits;
 }

@@ -97,6 +97,7 @@ static void e_extra(llm_gguf_writer *w)
     llm_gguf_writer_add_tensor(w, "mystery.weight", LLM_TYPE_F32, 1, ne, z_f32);
 }
 static void e_rot(llm_gguf_writer *w) { llm_gguf_writer_add_u32(w, "llama.rope.dimension_count", 32); }
+static void e_rot_q2(llm_gguf_writer *w) { llm_gguf_writer_add_u32(w, "qwen2.rope.dimension_count", 32); }
 static void e_kl(llm_gguf_writer *w)
 {
     llm_gguf_writer_add_u32(w, "qwen2.attention.key_length", 32);
@@ -146,6 +147,8 @@ static const refusal k_cases[] = {
     {"qwen2", NULL, "output_norm.weight", e_norm_type, LLM_ERR_UNSUPPORTED, "unsupported quant type F64", "supported:"},
     {"llama", NULL, NULL, e_extra, LLM_ERR_FORMAT, "tensor 'mystery.weight' is not part of a 2-layer llama model", NULL},
     {"llama", "llama.rope.dimension_count", NULL, e_rot, LLM_ERR_FORMAT, "llama.rope.dimension_count = 32",
+     "supported only 64"},
+    {"qwen2", "qwen2.rope.dimension_count", NULL, e_rot_q2, LLM_ERR_FORMAT, "qwen2.rope.dimension_count = 32",
      "supported only 64"},
     {"qwen2", "qwen2.attention.key_length,qwen2.attention.value_length", NULL, e_kl, LLM_ERR_FORMAT, "qwen2.attention.key_length = 32",
      "n_embd/n_head = 256/4"},

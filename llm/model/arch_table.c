@@ -1,7 +1,9 @@
 /* arch_table.c — the architectures the runner supports, one row each (see arch.h).
  * Facts per row: llama.cpp 0.3.36 src/models/{gemma3,llama,qwen2,qwen2vl,qwen3,phi3}.cpp and
  * llama-model.cpp (notes llm_breadth.md §2, gguf.md §3); each row is checked against
- * llama.cpp's logits by tests/test_llm_arch.c. */
+ * llama.cpp's logits by tests/test_llm_arch.c. ROT_EQ_HEAD: llama.cpp asserts (aborts) on a
+ * rope.dimension_count other than the head size for these graphs (seen for qwen2); so8t
+ * refuses such a file with a message instead. */
 #include "llm/model/arch.h"
 
 #include <string.h>
@@ -19,20 +21,22 @@ static const llm_arch k_arch[] = {
      LLM_ARCH_OPT_BIAS | LLM_ARCH_ROPE_FREQS | LLM_ARCH_FUSED_QKV_OPT | LLM_ARCH_ROT_EQ_HEAD,
      LLM_ROPE_NORM, LLM_FFN_SILU, LLM_SCALE_HEAD_DIM, LLM_SWA_NONE, 0, 0, 10000.0, -1},
     /* Qwen2: q/k/v biases, NEOX RoPE, optional output bias. */
-    {"qwen2", LLM_ARCH_QKV_BIAS | LLM_ARCH_OUTPUT_BIAS | LLM_ARCH_FUSED_QKV_OPT,
+    {"qwen2", LLM_ARCH_QKV_BIAS | LLM_ARCH_OUTPUT_BIAS | LLM_ARCH_FUSED_QKV_OPT | LLM_ARCH_ROT_EQ_HEAD,
      LLM_ROPE_NEOX, LLM_FFN_SILU, LLM_SCALE_HEAD_DIM, LLM_SWA_NONE, 0, 0, 10000.0, -1},
     /* Qwen2-VL, text only: qwen2 with M-RoPE sections (text positions (p, p, p, 0)); its
      * output.bias is loaded but not added by llama.cpp, so it is not read here. */
     {"qwen2vl",
      LLM_ARCH_QKV_BIAS | LLM_ARCH_MROPE_SECTIONS | LLM_ARCH_FUSED_QKV_OPT | LLM_ARCH_NO_IMAGES |
-         LLM_ARCH_OUTPUT_BIAS_UNUSED,
+         LLM_ARCH_OUTPUT_BIAS_UNUSED | LLM_ARCH_ROT_EQ_HEAD,
      LLM_ROPE_MROPE, LLM_FFN_SILU, LLM_SCALE_HEAD_DIM, LLM_SWA_NONE, 0, 0, 10000.0, -1},
     /* Qwen3: per-head Q/K RMSNorm before RoPE, key_length may differ from n_embd/n_head. */
-    {"qwen3", LLM_ARCH_QK_NORM | LLM_ARCH_HEAD_DIM_FREE | LLM_ARCH_FUSED_QKV_OPT,
+    {"qwen3", LLM_ARCH_QK_NORM | LLM_ARCH_HEAD_DIM_FREE | LLM_ARCH_FUSED_QKV_OPT | LLM_ARCH_ROT_EQ_HEAD,
      LLM_ROPE_NEOX, LLM_FFN_SILU, LLM_SCALE_HEAD_DIM, LLM_SWA_NONE, 0, 0, 10000.0, -1},
     /* Phi-3: fused QKV and up, Q pre-scaled, LongRoPE factors; the sliding_window key is read
      * and then not used (llama.cpp 0.3.36 disables SWA for phi3). */
-    {"phi3", LLM_ARCH_FUSED_QKV_OPT | LLM_ARCH_FUSED_UP | LLM_ARCH_Q_PRESCALE | LLM_ARCH_LONGROPE,
+    {"phi3",
+     LLM_ARCH_FUSED_QKV_OPT | LLM_ARCH_FUSED_UP | LLM_ARCH_Q_PRESCALE | LLM_ARCH_LONGROPE |
+         LLM_ARCH_ROT_EQ_HEAD,
      LLM_ROPE_NEOX, LLM_FFN_SILU, LLM_SCALE_HEAD_DIM, LLM_SWA_NONE, 0, 0, 10000.0, -1},
 };
 

@@ -8,8 +8,10 @@
  * with M-RoPE sections and rms epsilon 0 (llama.cpp 0.3.36 ignores the key: 0 is what it
  * computes with); qwen3 head size 128 != 256/4 with Q/K norms; phi3 fused QKV and up,
  * LongRoPE factors (original context 32 < 64: the long set is used) with attn_factor 1.19
- * (it scales cos and sin) and a sliding_window key that phi3 ignores. general.name never names the architecture: llama.cpp sets token
- * attributes by name ("phi3" in it makes llama.cpp look up "</s>", "<s>", ... and fail).
+ * (it scales cos and sin) and a sliding_window key that phi3 ignores. Variants
+ * ("llama-bias", "qwen2-fused", "qwen2vl-sec4" in k_shapes) exercise the optional pieces.
+ * general.name never names the architecture: llama.cpp sets token attributes by name
+ * ("phi3" in it makes llama.cpp look up "</s>", "<s>", ... and fail).
  */
 #include "llm/internal.h"
 
@@ -25,23 +27,30 @@
 
 enum {
     TM_POST = 1, TM_QKNORM = 2, TM_QKV_BIAS = 4, TM_UNTIED = 8, TM_ROPE_FREQS = 16,
-    TM_SECTIONS = 32, TM_FUSED = 64, TM_LONGROPE = 128, TM_EPS0 = 256
+    TM_SECTIONS = 32, TM_FUSED_QKV = 64, TM_LONGROPE = 128, TM_EPS0 = 256, TM_FUSED_UP = 512,
+    TM_OPT_BIAS = 1024, TM_LINEAR = 2048, TM_OUT_BIAS = 4096, TM_SEC4 = 8192
 };
 
 typedef struct {
-    const char *arch;
+    const char *name;          /* what llm_test_model_write's arch argument selects */
+    const char *arch;          /* general.architecture written */
     int layers, head_dim, swa; /* swa: sliding_window key (0: none) */
     double base;
     unsigned what;             /* TM_* */
 } tm_shape;
 
 static const tm_shape k_shapes[] = {
-    {"gemma3", 6, 64, 4, 1000.0, TM_POST | TM_QKNORM},
-    {"llama", 2, 64, 0, 10000.0, TM_UNTIED | TM_ROPE_FREQS},
-    {"qwen2", 2, 64, 0, 10000.0, TM_QKV_BIAS},
-    {"qwen2vl", 2, 64, 0, 10000.0, TM_QKV_BIAS | TM_SECTIONS | TM_EPS0},
-    {"qwen3", 2, 128, 0, 10000.0, TM_QKNORM},
-    {"phi3", 2, 64, 4, 10000.0, TM_FUSED | TM_LONGROPE},
+    {"gemma3", "gemma3", 6, 64, 4, 1000.0, TM_POST | TM_QKNORM},
+    {"llama", "llama", 2, 64, 0, 10000.0, TM_UNTIED | TM_ROPE_FREQS},
+    {"qwen2", "qwen2", 2, 64, 0, 10000.0, TM_QKV_BIAS},
+    {"qwen2vl", "qwen2vl", 2, 64, 0, 10000.0, TM_QKV_BIAS | TM_SECTIONS | TM_EPS0},
+    {"qwen3", "qwen3", 2, 128, 0, 10000.0, TM_QKNORM},
+    {"phi3", "phi3", 2, 64, 4, 10000.0, TM_FUSED_QKV | TM_FUSED_UP | TM_LONGROPE},
+    /* variants exercising the optional pieces: llama with every optional bias and linear
+     * RoPE scaling (factor 2); qwen2 with a fused attn_qkv (+ bias) and an output bias; qwen2vl with a 4th M-RoPE section (its pairs rotate by θ = 0) */
+    {"llama-bias", "llama", 2, 64, 0, 10000.0, TM_OPT_BIAS | TM_LINEAR},
+    {"qwen2-fused", "qwen2", 2, 64, 0, 10000.0, TM_QKV_BIAS | TM_FUSED_QKV | TM_OUT_BIAS},
+    {"qwen2vl-sec4", "qwen2vl", 2, 64, 0, 10000.0, TM_QKV_BIAS | TM_SECTIONS | TM_SEC4 | TM_EPS0},
 };
 
 static uint64_t tm_next(uint64_t *s)
@@ -74,7 +83,7 @@ int llm_test_model_write(const char *path, const char *arch, int tensor_type, ui
 {
     const tm_shape *sh = NULL;
     for (size_t i = 0; arch && i < sizeof k_shapes / sizeof k_shapes[0]; i++)
-        if (!strcmp(arch, k_shapes[i].arch))
+        if (!strcmp(arch, k_shapes[i].name))
             sh = &k_shapes[i];
     if (!path || !sh) {
         llm_set_err(err, errlen, "llm_test_model_write: unknown arch '%s' (supported: %s)",
@@ -142,7 +151,13 @@ int llm_test_model_write(const char *path, const char *arch, int tensor_type, ui
         llm_gguf_writer_add_u32(w, KEY("attention.sliding_window"), (uint32_t)sh->swa);
     if (sh->what & TM_SECTIONS) {
         const int32_t sec[4] = {D / 8, 3 * D / 16, 3 * D / 16, 0}; /* sum D/2, as Qwen2-VL */
-        llm_gguf_writer_add_arr(w, KEY("rope.dimension_sections"), LLM_GGUF_INT32, sec, 4);
+        const int32_t sec4[4] = {D / 8, D / 8, D / 8, D / 8};
+        llm_gguf_writer_add_arr(w, KEY("rope.dimension_sections"), LLM_GGUF_INT32,
+                                (sh->what & TM_SEC4) ? sec4 : sec, 4);
+    }
+    if (sh->what & TM_LINEAR) {
+        llm_gguf_writer_add_str(w, KEY("rope.scaling.type"), "linear");
+        llm_gguf_writer_add_f32(w, KEY("rope.scaling.factor"), 2.0f);
     }
     if (sh->what & TM_LONGROPE) {
         llm_gguf_writer_add_u32(w, KEY("rope.scaling.original_context_length"), TM_CTX / 2);
@@ -196,6 +211,8 @@ int llm_test_model_write(const char *path, const char *arch, int tensor_type, ui
     ADD_NORM("output_norm.weight", TM_EMBD);
     if (sh->what & TM_UNTIED)
         ADD_MAT("output.weight", TM_EMBD, n_vocab, 0.1f);
+    if (sh->what & TM_OUT_BIAS)
+        ADD_VEC("output.bias", n_vocab, 0.0f, 1.0f);
     if (sh->what & TM_ROPE_FREQS)
         ADD_VEC("rope_freqs.weight", D / 2, 2.0f, 1.0f); /* factors in (1, 3) */
     if (sh->what & TM_LONGROPE) {
@@ -206,14 +223,16 @@ int llm_test_model_write(const char *path, const char *arch, int tensor_type, ui
     const float aq = 1.7f / sqrtf((float)QD);
     for (int il = 0; il < L; il++) {
         ADD_NORM(BLK("attn_norm.weight"), TM_EMBD);
-        if (sh->what & TM_FUSED) {
+        if (sh->what & TM_FUSED_QKV) {
             ADD_MAT(BLK("attn_qkv.weight"), TM_EMBD, QD + 2 * KD, ain);
+            if (sh->what & TM_QKV_BIAS)
+                ADD_VEC(BLK("attn_qkv.bias"), QD + 2 * KD, 0.0f, 0.2f);
         } else {
             ADD_MAT(BLK("attn_q.weight"), TM_EMBD, QD, ain);
             ADD_MAT(BLK("attn_k.weight"), TM_EMBD, KD, ain);
             ADD_MAT(BLK("attn_v.weight"), TM_EMBD, KD, ain);
         }
-        if (sh->what & TM_QKV_BIAS) {
+        if ((sh->what & (TM_QKV_BIAS | TM_OPT_BIAS)) && !(sh->what & TM_FUSED_QKV)) {
             ADD_VEC(BLK("attn_q.bias"), QD, 0.0f, 0.2f);
             ADD_VEC(BLK("attn_k.bias"), KD, 0.0f, 0.2f);
             ADD_VEC(BLK("attn_v.bias"), KD, 0.0f, 0.2f);
@@ -223,16 +242,23 @@ int llm_test_model_write(const char *path, const char *arch, int tensor_type, ui
             ADD_NORM(BLK("attn_k_norm.weight"), D);
         }
         ADD_MAT(BLK("attn_output.weight"), QD, TM_EMBD, aq);
+        if (sh->what & TM_OPT_BIAS)
+            ADD_VEC(BLK("attn_output.bias"), TM_EMBD, 0.0f, 0.2f);
         if (sh->what & TM_POST)
             ADD_NORM(BLK("post_attention_norm.weight"), TM_EMBD);
         ADD_NORM(BLK("ffn_norm.weight"), TM_EMBD);
-        if (sh->what & TM_FUSED) {
+        if (sh->what & TM_FUSED_UP) {
             ADD_MAT(BLK("ffn_up.weight"), TM_EMBD, 2 * TM_FF, ain);
         } else {
             ADD_MAT(BLK("ffn_gate.weight"), TM_EMBD, TM_FF, ain);
             ADD_MAT(BLK("ffn_up.weight"), TM_EMBD, TM_FF, ain);
         }
         ADD_MAT(BLK("ffn_down.weight"), TM_FF, TM_EMBD, aff);
+        if (sh->what & TM_OPT_BIAS) {
+            ADD_VEC(BLK("ffn_gate.bias"), TM_FF, 0.0f, 0.2f);
+            ADD_VEC(BLK("ffn_up.bias"), TM_FF, 0.0f, 0.2f);
+            ADD_VEC(BLK("ffn_down.bias"), TM_EMBD, 0.0f, 0.2f);
+        }
         if (sh->what & TM_POST)
             ADD_NORM(BLK("post_ffw_norm.weight"), TM_EMBD);
     }
