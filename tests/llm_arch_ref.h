@@ -100,7 +100,8 @@ static void ar_init(ar_model *rm, const llm_gguf *g, int n_ctx)
     snprintf(key, sizeof key, "%s.rope.dimension_sections", rm->arch);
     int64_t ks = llm_gguf_find_key(g, key);
     if (ks >= 0) {
-        const int32_t *sec = llm_gguf_arr_data(g, ks);
+        int32_t sec[4]; /* the mapping holds it unaligned */
+        memcpy(sec, llm_gguf_arr_data(g, ks), sizeof sec);
         rm->sec_e = sec[0] + sec[1] + sec[2];
         rm->sec_sum = rm->sec_e + sec[3];
     }
