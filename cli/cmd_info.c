@@ -16,6 +16,11 @@ static void usage(FILE *f)
             "tensor types with counts, tokenizer and vocabulary size, whether it has a chat\n"
             "template, and a table of tensors (name, type, shape, bytes). The file is fully\n"
             "validated first; a malformed file is reported with the field and byte offset.\n"
+            "A model file (one with general.architecture) is then checked as the runner\n"
+            "would load it: hyperparameters against the architecture and the tensors present,\n"
+            "every tensor's presence, type and shape. An inconsistent model exits 1 with a\n"
+            "message naming the offending value; a valid one this runner cannot run (unknown\n"
+            "architecture, unsupported tensor type) is reported as such and exits 0.\n"
             "With no FILE, print build information.\n"
             "\n"
             "Options:\n"
@@ -52,14 +57,14 @@ static int build_info(int json)
         cli_json_begin_object(&j, NULL);
         cli_json_string(&j, "version", SO8T_VERSION);
         cli_json_bool(&j, "cuda_compiled", cuda);
-        cli_json_string(&j, "llm_architectures", "gemma3");
+        cli_json_string(&j, "llm_architectures", llm_architectures());
         cli_json_string(&j, "llm_tensor_types", "F32 F16 BF16 Q8_0 Q4_0 Q5_0 Q4_K Q6_K");
         cli_json_end_object(&j);
         cli_json_finish(&j);
     } else {
         printf("so8t %s\n", SO8T_VERSION);
         printf("CUDA: %s\n", cuda ? "compiled in" : "not compiled in (CPU-only build)");
-        printf("LLM architectures: gemma3\n");
+        printf("LLM architectures: %s\n", llm_architectures());
         printf("LLM tensor types: F32 F16 BF16 Q8_0 Q4_0 Q5_0 Q4_K Q6_K\n");
     }
     return CLI_OK;
@@ -114,6 +119,13 @@ int cmd_info(int argc, char **argv)
         snprintf(key, sizeof key, "%s.context_length", arch);
         has_ctx = llm_gguf_find_key(g, key) >= 0 && llm_gguf_get_uint(g, key, &ctx, NULL, 0) == LLM_OK;
     }
+    /* a model is checked as the loader would check it (no tokenizer-only or data files) */
+    char model_err[512] = "";
+    int model_rc = arch ? llm_model_check(path, model_err, sizeof model_err) : LLM_OK;
+    const char *model_status = !arch ? NULL
+                               : model_rc == LLM_OK ? "ok"
+                               : model_rc == LLM_ERR_UNSUPPORTED ? "unsupported"
+                                                                 : "invalid";
     uint64_t params = 0, counts[LLM_TYPE_COUNT] = {0}, tensor_bytes = 0;
     for (int64_t i = 0; i < nt; i++) {
         llm_gguf_tensor_info t;
@@ -147,6 +159,11 @@ int cmd_info(int argc, char **argv)
             if (counts[t])
                 cli_json_u64(&j, llm_type_name(t), counts[t]);
         cli_json_end_object(&j);
+        cli_json_string(&j, "model_check", model_status);
+        if (model_rc != LLM_OK)
+            cli_json_string(&j, "model_error", model_err);
+        else
+            cli_json_null(&j, "model_error");
         cli_json_string(&j, "tokenizer_model", tok_model);
         cli_json_u64(&j, "vocab_size", vocab);
         cli_json_bool(&j, "chat_template", has_template);
@@ -198,6 +215,9 @@ int cmd_info(int argc, char **argv)
         else
             printf("tokenizer:      (none)\n");
         printf("chat template:  %s\n", has_template ? "yes" : "no");
+        if (model_status)
+            printf("model check:    %s%s%s\n", model_status, model_rc ? ": " : "",
+                   model_rc ? model_err : "");
         printf("metadata:       %lld keys\n", (long long)nkv);
         printf("tensors:        %lld (%.1f MiB)\n", (long long)nt, (double)tensor_bytes / 1048576.0);
         if (tensors && nt > 0) {
@@ -219,5 +239,9 @@ int cmd_info(int argc, char **argv)
     free(name);
     free(tok_model);
     llm_gguf_close(g);
+    if (model_rc != LLM_OK && model_rc != LLM_ERR_UNSUPPORTED) {
+        fprintf(stderr, "so8t info: %s\n", model_err);
+        return CLI_FAIL;
+    }
     return CLI_OK;
 }

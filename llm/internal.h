@@ -3,6 +3,7 @@
 #define SO8T_LLM_INTERNAL_H
 
 #include "llm/llm.h"
+#include "llm/model/arch.h"
 #include "llm/quant/quant.h"
 
 #include <stdarg.h>
@@ -35,11 +36,13 @@ typedef struct {
 } llm_vocab;
 
 typedef struct {
-    llm_mat wq, wk, wv, wo, gate, up, down;
+    llm_mat wq, wk, wv, wo, gate, up, down; /* fused tensors become row views of one matrix */
     float *attn_norm, *q_norm, *k_norm, *post_attn_norm, *ffn_norm, *post_ffw_norm;
+    float *bq, *bk, *bv, *bo, *b_gate, *b_up, *b_down; /* biases, NULL when absent */
     int swa;           /* 1: sliding-window (local) layer */
     float rope_base;
     float rope_scale;  /* multiplies positions (1/factor of linear scaling) */
+    const float *rope_ff; /* n_rot/2 frequency factors (θ / f), NULL for none */
     int kv_cap;        /* slots in this layer's cache (ring buffer for SWA layers) */
     float *kc, *vc;    /* kv_cap × n_head_kv × head_dim */
 } llm_layer;
@@ -47,16 +50,26 @@ typedef struct {
 struct llm_model {
     llm_gguf *g;
     char arch[32];
+    const llm_arch *desc; /* the architecture's row (arch_table.c) */
     int n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff, n_ctx_train, n_ctx, n_swa;
+    int n_rot;            /* rotated dims per head (rope.dimension_count), even, <= head_dim */
+    int mrope_sec[4];     /* M-RoPE sections (LLM_ROPE_MROPE) */
     float eps, attn_scale, softcap;
+    float rope_mscale;    /* rope.scaling.attn_factor: multiplies cos and sin */
+    float rope_base_global, rope_scale_global; /* rope.freq_base, 1/rope.scaling.factor */
+    int rope_long;        /* LongRoPE: n_ctx > rope.scaling.original_context_length */
     llm_mat tok_embd, output;
-    float *output_norm;
+    float *output_norm, *output_b;
+    int img_tok[8];       /* NO_IMAGES: ids of the image/video placeholder tokens */
+    int n_img_tok;
+    float **owned;        /* every dequantized vector (norms, biases, factors) */
+    int n_owned, cap_owned;
+    uint8_t *tensor_used; /* per file tensor: bound by the loader (all must be) */
     llm_layer *layers;
     llm_vocab vocab;
     char *chat_template;
     int numerics;
     double load_seconds;
-    float *norms;  /* one allocation for every norm weight (dequantized) */
     float *kv_mem;
     /* debugging: called with named intermediate tensors (names as in llama.cpp's graph) */
     void (*dump)(const char *name, int il, const float *data, size_t n, void *user);
@@ -69,7 +82,15 @@ struct llm_model {
 void llm_set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* model.c: install a dump callback for intermediate values (NULL to remove) */
+/* hparams.c: reads and checks every hyperparameter of m->desc from the file (m->g). */
+int llm_hparams_load(llm_model *m, int num_ctx, char *err, size_t errlen);
+/* forward.c: runs nb (<= LLM_BATCH) tokens (see llm_model_eval). */
+void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want_logits,
+                       int n_total, int first);
+/* load.c: the first non-finite scale of a matrix as an error naming it, or LLM_OK. */
+int llm_mat_check_finite(const llm_mat *w, char *err, size_t errlen);
+
+/* load.c: install a dump callback for intermediate values (NULL to remove) */
 void llm_model_set_dump(llm_model *m, void (*dump)(const char *, int, const float *, size_t, void *),
                         void *user);
 

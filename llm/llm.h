@@ -4,7 +4,8 @@
  *   - a hardened GGUF v2/v3 reader (mmap; every size, count and offset validated before use)
  *     and a small GGUF writer (tests build fixtures with it);             llm/gguf/gguf.c
  *   - dequantization and dot products for F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K; llm/quant/quant.c
- *   - the gemma3 forward pass, SentencePiece ("llama") tokenizer, sampler; llm/model/model.c ...
+ *   - the forward pass of gemma3, llama, qwen2, qwen2vl (text), qwen3, phi3 from one
+ *     architecture table (llm/model/arch_table.c); SentencePiece tokenizer; sampler ...
  *
  * GGUF layout (little-endian, no padding between fields):
  *   "GGUF" u32 version (2 or 3) | i64 n_tensors | i64 n_kv
@@ -188,10 +189,17 @@ void llm_params_default(llm_params *p);
 /* One thread per idle core: the processor count minus the 1-minute load average, at least 1. */
 int llm_default_threads(void);
 
-/* Loads a model: validates the GGUF, the architecture (supported: gemma3), hyperparameters,
- * every required tensor's type and shape and the tokenizer. num_ctx <= 0 means 2048; it is
- * clamped to the model's trained context. */
+/* Loads a model: validates the GGUF, the architecture (llm_architectures()), every
+ * hyperparameter against the architecture and the tensors present, every tensor's presence,
+ * type, shape and finite scales (a tensor the architecture does not use is refused too) and
+ * the tokenizer. num_ctx <= 0 means 2048; it is clamped to the model's trained context. */
 int llm_model_load(const char *path, int num_ctx, llm_model **out, char *err, size_t errlen);
+/* The same checks without keeping the model (for `so8t info`): LLM_OK when the file would
+ * load; LLM_ERR_UNSUPPORTED for a valid file this runner cannot run; LLM_ERR_FORMAT when the
+ * metadata and tensors are inconsistent. The message names the offending value. */
+int llm_model_check(const char *path, char *err, size_t errlen);
+/* The architectures the runner supports, e.g. "gemma3, llama, qwen2, ..." (static). */
+const char *llm_architectures(void);
 void llm_model_free(llm_model *m);
 const char *llm_model_chat_template(const llm_model *m); /* NULL if none (NUL-terminated copy) */
 const char *llm_model_arch(const llm_model *m);
@@ -242,10 +250,11 @@ int llm_generate(llm_model *m, const char *prompt, const llm_params *p, llm_text
                  void *user, llm_generation *out, char *err, size_t errlen);
 void llm_generation_free(llm_generation *g);
 
-/* A GGUF writer for tests: build a tiny random gemma3 model file of a given tensor type
- * (the matrices; norms stay F32). arch must be "gemma3". The vocabulary is a small
- * SentencePiece-style one: <pad> <eos> <bos> <unk>, control tokens, 256 byte tokens and
- * a few merges. */
+/* A GGUF writer for tests: build a tiny random model file of architecture `arch` (any of
+ * llm_architectures(); shapes in llm/model/testmodel.c) with matrices of a given tensor type
+ * (norms, biases and RoPE factors stay F32). The vocabulary is a small SentencePiece-style
+ * one: <pad> <eos> <bos> <unk>, control tokens, 256 byte tokens and a few merges. The file is
+ * a deterministic function of (arch, type, seed). */
 int llm_test_model_write(const char *path, const char *arch, int tensor_type, uint64_t seed,
                          char *err, size_t errlen);
 

@@ -375,7 +375,7 @@ static void e_blocks_huge(llm_gguf_writer *w) { llm_gguf_writer_add_u32(w, "gemm
 static void e_heads0(llm_gguf_writer *w) { llm_gguf_writer_add_u32(w, "gemma3.attention.head_count", 0); }
 static void e_heads3(llm_gguf_writer *w) { llm_gguf_writer_add_u32(w, "gemma3.attention.head_count", 3); }
 static void e_embd(llm_gguf_writer *w) { llm_gguf_writer_add_u32(w, "gemma3.embedding_length", 128); }
-static void e_arch(llm_gguf_writer *w) { llm_gguf_writer_add_str(w, "general.architecture", "phi3"); }
+static void e_arch(llm_gguf_writer *w) { llm_gguf_writer_add_str(w, "general.architecture", "mamba"); }
 static void e_bos(llm_gguf_writer *w) { llm_gguf_writer_add_u32(w, "tokenizer.ggml.bos_token_id", 99999); }
 static void e_scores_u8(llm_gguf_writer *w)
 {
@@ -421,7 +421,7 @@ static void test_model_checks(void)
         {NULL, "blk.3.ffn_down.weight", NULL, "'blk.3.ffn_down.weight' is missing"},
         {NULL, "blk.0.attn_q.weight", e_q_shape, "'blk.0.attn_q.weight' has shape [256, 200"},
         {NULL, "blk.0.attn_q.weight", e_q_type, "unsupported quant type Q2_K in tensor 'blk.0.attn_q.weight'"},
-        {"general.architecture", NULL, e_arch, "unsupported architecture 'phi3' (supported: gemma3)"},
+        {"general.architecture", NULL, e_arch, "unsupported architecture 'mamba' (supported: gemma3, llama, qwen2, qwen2vl (text), qwen3, phi3)"},
         {"tokenizer.ggml.bos_token_id", NULL, e_bos, "bos_token_id = 99999 is not below the vocabulary size"},
         {"tokenizer.ggml.scores", NULL, e_scores_u8, "'tokenizer.ggml.scores' must be an array of 335 float32"},
         {"tokenizer.ggml.token_type", NULL, e_types_short, "token_type' must be an array of 335 int32"},

@@ -1,4 +1,5 @@
-/* gguf.c — a hardened GGUF v2/v3 reader (mmap) and a small writer.
+/* gguf.c — a hardened GGUF v2/v3 reader (mmap): type tables, parsing, open/close
+ * (accessors: gguf_access.c; writer: gguf_write.c).
  *
  * Format: see the comment at the top of llm/llm.h (and ggml's docs/gguf.md).
  * Why so many checks: every count, length, dimension and offset in a GGUF file comes from
@@ -8,7 +9,7 @@
  * it, never allocates more than a small multiple of the file size, and names the field and
  * its byte offset in every error.
  */
-#include "llm/llm.h"
+#include "llm/gguf/gguf_impl.h"
 #include "so8t_err.h"
 
 #include <errno.h>
@@ -20,10 +21,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define GGUF_MAX_STRING (1ull << 30)
-#define GGUF_MAX_ARRAY (1ull << 30)
-#define GGUF_DEFAULT_ALIGNMENT 32u
 
 const char *llm_strerror(int status)
 {
@@ -90,7 +87,7 @@ const char *llm_gguf_type_name(int type)
     return (type >= 0 && type < LLM_GGUF_TYPE_COUNT) ? names[type] : "invalid";
 }
 
-static int gguf_scalar_size(int type)
+int llm_gguf_scalar_size(int type)
 {
     switch (type) {
     case LLM_GGUF_UINT8: case LLM_GGUF_INT8: case LLM_GGUF_BOOL: return 1;
@@ -100,47 +97,6 @@ static int gguf_scalar_size(int type)
     default: return 0;
     }
 }
-
-/* ---- the handle -------------------------------------------------------------------------- */
-
-typedef struct {
-    char *key;
-    int type;
-    int arr_type;
-    uint64_t arr_n;
-    uint64_t key_off;
-    uint64_t val_off;   /* scalar value / string length field / first array element */
-    uint64_t str_len;   /* STRING */
-    uint64_t *str_offs; /* ARRAY of STRING: offset of each element's length field */
-} gguf_kv;
-
-typedef struct {
-    char name[LLM_GGUF_MAX_NAME];
-    int type;
-    int n_dims;
-    int64_t ne[LLM_GGUF_MAX_DIMS];
-    uint64_t offset;
-    uint64_t nbytes;
-    uint64_t info_off;
-} gguf_tensor;
-
-struct llm_gguf {
-    const uint8_t *base;
-    size_t size;
-    int mapped;
-    uint32_t version;
-    uint32_t alignment;
-    uint64_t data_off;
-    int64_t n_kv;
-    int64_t n_tensors;
-    gguf_kv *kv;
-    gguf_tensor *t;
-    /* hash tables of key / tensor-name indices (open addressing, -1 = empty) */
-    int64_t *kv_hash;
-    uint64_t kv_hash_n;
-    int64_t *t_hash;
-    uint64_t t_hash_n;
-};
 
 static uint64_t hash_bytes(const char *s, size_t n)
 {
@@ -187,16 +143,6 @@ static int rd_need(rd *r, uint64_t n, const char *what)
         return LLM_ERR_FORMAT;
     }
     return LLM_OK;
-}
-
-static uint32_t ld_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t ld_u64(const uint8_t *p)
-{
-    return (uint64_t)ld_u32(p) | (uint64_t)ld_u32(p + 4) << 32;
 }
 
 static int rd_u32(rd *r, uint32_t *v, const char *what)
@@ -279,7 +225,7 @@ static int parse_value(rd *r, gguf_kv *kv)
         if (rc)
             return rc;
         uint64_t left = r->size - r->pos;
-        uint64_t min_elem = et == LLM_GGUF_STRING ? 8 : (uint64_t)gguf_scalar_size((int)et);
+        uint64_t min_elem = et == LLM_GGUF_STRING ? 8 : (uint64_t)llm_gguf_scalar_size((int)et);
         if (n > GGUF_MAX_ARRAY || n > left / min_elem) {
             so8t_err_set(r->err, r->errlen,
                     "gguf: key '%.64s' array length at byte offset %zu: %llu elements of %s do "
@@ -324,7 +270,7 @@ static int parse_value(rd *r, gguf_kv *kv)
         r->pos += (size_t)(n * min_elem);
         return LLM_OK;
     }
-    int sz = gguf_scalar_size(kv->type);
+    int sz = llm_gguf_scalar_size(kv->type);
     char what[160];
     snprintf(what, sizeof what, "value of key '%.64s'", key);
     int rc = rd_need(r, (uint64_t)sz, what);
@@ -339,9 +285,9 @@ static int parse_value(rd *r, gguf_kv *kv)
     return LLM_OK;
 }
 
-static int64_t hash_find(const int64_t *tab, uint64_t cap, const char *s, size_t n,
-                         const char *(*name_of)(const llm_gguf *, int64_t), const llm_gguf *g,
-                         uint64_t *slot)
+int64_t llm_gguf_hash_find(const int64_t *tab, uint64_t cap, const char *s, size_t n,
+                           const char *(*name_of)(const llm_gguf *, int64_t), const llm_gguf *g,
+                           uint64_t *slot)
 {
     uint64_t h = hash_bytes(s, n) & (cap - 1);
     for (;;) {
@@ -359,8 +305,8 @@ static int64_t hash_find(const int64_t *tab, uint64_t cap, const char *s, size_t
     }
 }
 
-static const char *kv_name_of(const llm_gguf *g, int64_t i) { return g->kv[i].key; }
-static const char *t_name_of(const llm_gguf *g, int64_t i) { return g->t[i].name; }
+const char *llm_gguf_kv_name_of(const llm_gguf *g, int64_t i) { return g->kv[i].key; }
+const char *llm_gguf_t_name_of(const llm_gguf *g, int64_t i) { return g->t[i].name; }
 
 void llm_gguf_close(llm_gguf *g)
 {
@@ -470,7 +416,7 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
             return LLM_ERR_FORMAT;
         }
         uint64_t slot;
-        int64_t dup = hash_find(g->kv_hash, g->kv_hash_n, k, (size_t)klen, kv_name_of, g, &slot);
+        int64_t dup = llm_gguf_hash_find(g->kv_hash, g->kv_hash_n, k, (size_t)klen, llm_gguf_kv_name_of, g, &slot);
         if (dup >= 0) {
             so8t_err_set(err, errlen, "gguf: metadata entry %llu at byte offset %zu: duplicate key '%.64s'",
                     (unsigned long long)i, at, g->kv[dup].key);
@@ -534,7 +480,7 @@ static int gguf_parse(llm_gguf *g, char *err, size_t errlen)
             return LLM_ERR_FORMAT;
         }
         uint64_t slot;
-        int64_t dup = hash_find(g->t_hash, g->t_hash_n, nm, (size_t)nlen, t_name_of, g, &slot);
+        int64_t dup = llm_gguf_hash_find(g->t_hash, g->t_hash_n, nm, (size_t)nlen, llm_gguf_t_name_of, g, &slot);
         if (dup >= 0) {
             so8t_err_set(err, errlen, "gguf: tensor %llu at byte offset %zu: duplicate tensor name '%s'",
                     (unsigned long long)i, at, g->t[dup].name);
@@ -734,522 +680,3 @@ int llm_gguf_open(const char *path, llm_gguf **out, char *err, size_t errlen)
     return LLM_OK;
 }
 
-/* ---- accessors --------------------------------------------------------------------------- */
-
-uint32_t llm_gguf_version(const llm_gguf *g) { return g->version; }
-uint64_t llm_gguf_file_size(const llm_gguf *g) { return g->size; }
-uint32_t llm_gguf_alignment(const llm_gguf *g) { return g->alignment; }
-uint64_t llm_gguf_data_offset(const llm_gguf *g) { return g->data_off; }
-int64_t llm_gguf_n_kv(const llm_gguf *g) { return g->n_kv; }
-int64_t llm_gguf_n_tensors(const llm_gguf *g) { return g->n_tensors; }
-
-int llm_gguf_kv(const llm_gguf *g, int64_t i, llm_gguf_kv_info *out)
-{
-    if (!g || i < 0 || i >= g->n_kv || !out)
-        return LLM_ERR_INVAL;
-    const gguf_kv *kv = &g->kv[i];
-    out->key = kv->key;
-    out->type = kv->type;
-    out->arr_type = kv->arr_type;
-    out->arr_n = kv->arr_n;
-    out->offset = kv->key_off;
-    return LLM_OK;
-}
-
-int llm_gguf_tensor(const llm_gguf *g, int64_t i, llm_gguf_tensor_info *out)
-{
-    if (!g || i < 0 || i >= g->n_tensors || !out)
-        return LLM_ERR_INVAL;
-    const gguf_tensor *t = &g->t[i];
-    out->name = t->name;
-    out->type = t->type;
-    out->n_dims = t->n_dims;
-    memcpy(out->ne, t->ne, sizeof t->ne);
-    out->offset = t->offset;
-    out->nbytes = t->nbytes;
-    out->data = g->base + g->data_off + t->offset;
-    return LLM_OK;
-}
-
-int64_t llm_gguf_find_key(const llm_gguf *g, const char *key)
-{
-    if (!g || !key)
-        return -1;
-    uint64_t slot;
-    return hash_find(g->kv_hash, g->kv_hash_n, key, strlen(key), kv_name_of, g, &slot);
-}
-
-int64_t llm_gguf_find_tensor(const llm_gguf *g, const char *name)
-{
-    if (!g || !name)
-        return -1;
-    uint64_t slot;
-    return hash_find(g->t_hash, g->t_hash_n, name, strlen(name), t_name_of, g, &slot);
-}
-
-static int get_kv(const llm_gguf *g, const char *key, const gguf_kv **kv, char *err, size_t errlen)
-{
-    int64_t i = llm_gguf_find_key(g, key);
-    if (i < 0) {
-        so8t_err_set(err, errlen, "missing metadata key '%s'", key);
-        return LLM_ERR_FORMAT;
-    }
-    *kv = &g->kv[i];
-    return LLM_OK;
-}
-
-int llm_gguf_get_uint(const llm_gguf *g, const char *key, uint64_t *out, char *err, size_t errlen)
-{
-    const gguf_kv *kv;
-    int rc = get_kv(g, key, &kv, err, errlen);
-    if (rc)
-        return rc;
-    const uint8_t *p = g->base + kv->val_off;
-    int64_t sv = 0;
-    uint64_t uv = 0;
-    int is_signed = 0;
-    switch (kv->type) {
-    case LLM_GGUF_UINT8: uv = p[0]; break;
-    case LLM_GGUF_UINT16: uv = (uint64_t)p[0] | (uint64_t)p[1] << 8; break;
-    case LLM_GGUF_UINT32: uv = ld_u32(p); break;
-    case LLM_GGUF_UINT64: uv = ld_u64(p); break;
-    case LLM_GGUF_INT8: sv = (int8_t)p[0]; is_signed = 1; break;
-    case LLM_GGUF_INT16: sv = (int16_t)(uint16_t)((uint16_t)p[0] | (uint16_t)p[1] << 8); is_signed = 1; break;
-    case LLM_GGUF_INT32: sv = (int32_t)ld_u32(p); is_signed = 1; break;
-    case LLM_GGUF_INT64: sv = (int64_t)ld_u64(p); is_signed = 1; break;
-    default:
-        so8t_err_set(err, errlen, "metadata key '%s' has type %s, expected an integer", key,
-                llm_gguf_type_name(kv->type));
-        return LLM_ERR_FORMAT;
-    }
-    if (is_signed) {
-        if (sv < 0) {
-            so8t_err_set(err, errlen, "metadata key '%s' is negative (%lld)", key, (long long)sv);
-            return LLM_ERR_FORMAT;
-        }
-        uv = (uint64_t)sv;
-    }
-    *out = uv;
-    return LLM_OK;
-}
-
-int llm_gguf_get_float(const llm_gguf *g, const char *key, double *out, char *err, size_t errlen)
-{
-    const gguf_kv *kv;
-    int rc = get_kv(g, key, &kv, err, errlen);
-    if (rc)
-        return rc;
-    const uint8_t *p = g->base + kv->val_off;
-    if (kv->type == LLM_GGUF_FLOAT32) {
-        uint32_t u = ld_u32(p);
-        float f;
-        memcpy(&f, &u, 4);
-        *out = f;
-    } else if (kv->type == LLM_GGUF_FLOAT64) {
-        uint64_t u = ld_u64(p);
-        memcpy(out, &u, 8);
-    } else {
-        uint64_t u;
-        if (llm_gguf_get_uint(g, key, &u, NULL, 0) != LLM_OK) {
-            so8t_err_set(err, errlen, "metadata key '%s' has type %s, expected a number", key,
-                    llm_gguf_type_name(kv->type));
-            return LLM_ERR_FORMAT;
-        }
-        *out = (double)u;
-    }
-    return LLM_OK;
-}
-
-int llm_gguf_get_bool(const llm_gguf *g, const char *key, int *out, char *err, size_t errlen)
-{
-    const gguf_kv *kv;
-    int rc = get_kv(g, key, &kv, err, errlen);
-    if (rc)
-        return rc;
-    if (kv->type != LLM_GGUF_BOOL) {
-        so8t_err_set(err, errlen, "metadata key '%s' has type %s, expected bool", key,
-                llm_gguf_type_name(kv->type));
-        return LLM_ERR_FORMAT;
-    }
-    *out = g->base[kv->val_off] != 0;
-    return LLM_OK;
-}
-
-int llm_gguf_get_str(const llm_gguf *g, const char *key, const char **s, uint64_t *len, char *err,
-                     size_t errlen)
-{
-    const gguf_kv *kv;
-    int rc = get_kv(g, key, &kv, err, errlen);
-    if (rc)
-        return rc;
-    if (kv->type != LLM_GGUF_STRING) {
-        so8t_err_set(err, errlen, "metadata key '%s' has type %s, expected string", key,
-                llm_gguf_type_name(kv->type));
-        return LLM_ERR_FORMAT;
-    }
-    *s = (const char *)g->base + kv->val_off + 8;
-    *len = kv->str_len;
-    return LLM_OK;
-}
-
-int llm_gguf_kv_raw(const llm_gguf *g, int64_t i, const void **data, uint64_t *size)
-{
-    if (!g || i < 0 || i >= g->n_kv || !data || !size)
-        return LLM_ERR_INVAL;
-    const gguf_kv *kv = &g->kv[i];
-    /* the value ends where the next key starts (or where the tensor infos start) */
-    uint64_t start = kv->type == LLM_GGUF_ARRAY ? kv->val_off - 12 : kv->val_off;
-    uint64_t end;
-    if (kv->type == LLM_GGUF_ARRAY || kv->type == LLM_GGUF_STRING) {
-        if (i + 1 < g->n_kv)
-            end = g->kv[i + 1].key_off;
-        else
-            end = g->n_tensors > 0 ? g->t[0].info_off : g->data_off;
-        if (g->n_tensors == 0 && i + 1 == g->n_kv) {
-            /* no tensors: compute the end from the value itself */
-            if (kv->type == LLM_GGUF_STRING)
-                end = kv->val_off + 8 + kv->str_len;
-            else if (kv->arr_type == LLM_GGUF_STRING)
-                end = kv->arr_n ? kv->str_offs[kv->arr_n - 1] + 8 +
-                                      ld_u64(g->base + kv->str_offs[kv->arr_n - 1])
-                                : kv->val_off;
-            else
-                end = kv->val_off + kv->arr_n * (uint64_t)gguf_scalar_size(kv->arr_type);
-        }
-    } else {
-        end = start + (uint64_t)gguf_scalar_size(kv->type);
-    }
-    *data = g->base + start;
-    *size = end - start;
-    return LLM_OK;
-}
-
-int llm_gguf_arr_str(const llm_gguf *g, int64_t kvi, uint64_t i, const char **s, uint64_t *len)
-{
-    if (!g || kvi < 0 || kvi >= g->n_kv)
-        return LLM_ERR_INVAL;
-    const gguf_kv *kv = &g->kv[kvi];
-    if (kv->type != LLM_GGUF_ARRAY || kv->arr_type != LLM_GGUF_STRING || i >= kv->arr_n)
-        return LLM_ERR_INVAL;
-    uint64_t off = kv->str_offs[i];
-    *len = ld_u64(g->base + off);
-    *s = (const char *)g->base + off + 8;
-    return LLM_OK;
-}
-
-const void *llm_gguf_arr_data(const llm_gguf *g, int64_t kvi)
-{
-    if (!g || kvi < 0 || kvi >= g->n_kv)
-        return NULL;
-    const gguf_kv *kv = &g->kv[kvi];
-    if (kv->type != LLM_GGUF_ARRAY || kv->arr_type == LLM_GGUF_STRING)
-        return NULL;
-    return g->base + kv->val_off;
-}
-
-/* ---- writer ------------------------------------------------------------------------------ */
-
-typedef struct {
-    uint8_t *p;
-    size_t n, cap;
-    int oom;
-} buf;
-
-static void buf_put(buf *b, const void *src, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->n + n > b->cap) {
-        size_t c = b->cap ? b->cap : 256;
-        while (c < b->n + n)
-            c *= 2;
-        uint8_t *q = realloc(b->p, c);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = c;
-    }
-    if (n)
-        memcpy(b->p + b->n, src, n);
-    b->n += n;
-}
-
-static void buf_u32(buf *b, uint32_t v)
-{
-    uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    buf_put(b, x, 4);
-}
-
-static void buf_u64(buf *b, uint64_t v)
-{
-    buf_u32(b, (uint32_t)v);
-    buf_u32(b, (uint32_t)(v >> 32));
-}
-
-static void buf_str(buf *b, const char *s)
-{
-    size_t n = strlen(s);
-    buf_u64(b, n);
-    buf_put(b, s, n);
-}
-
-typedef struct {
-    char *name;
-    int type;
-    int n_dims;
-    int64_t ne[4];
-    uint8_t *data;
-    uint64_t nbytes;
-} w_tensor;
-
-struct llm_gguf_writer {
-    uint32_t version;
-    uint32_t alignment;
-    uint64_t n_kv;
-    buf kvs;
-    w_tensor *t;
-    size_t n_t, cap_t;
-};
-
-llm_gguf_writer *llm_gguf_writer_new(uint32_t version, uint32_t alignment)
-{
-    llm_gguf_writer *w = calloc(1, sizeof *w);
-    if (!w)
-        return NULL;
-    w->version = version ? version : 3;
-    w->alignment = alignment ? alignment : GGUF_DEFAULT_ALIGNMENT;
-    if (w->alignment != GGUF_DEFAULT_ALIGNMENT)
-        llm_gguf_writer_add_u32(w, "general.alignment", w->alignment);
-    return w;
-}
-
-void llm_gguf_writer_free(llm_gguf_writer *w)
-{
-    if (!w)
-        return;
-    free(w->kvs.p);
-    for (size_t i = 0; i < w->n_t; i++) {
-        free(w->t[i].name);
-        free(w->t[i].data);
-    }
-    free(w->t);
-    free(w);
-}
-
-static int w_key(llm_gguf_writer *w, const char *key, int type)
-{
-    if (!w || !key)
-        return LLM_ERR_INVAL;
-    buf_str(&w->kvs, key);
-    buf_u32(&w->kvs, (uint32_t)type);
-    w->n_kv++;
-    return w->kvs.oom ? LLM_ERR_NOMEM : LLM_OK;
-}
-
-int llm_gguf_writer_add_raw(llm_gguf_writer *w, const char *key, int type, const void *v)
-{
-    int sz = gguf_scalar_size(type);
-    if (sz == 0 || !v)
-        return LLM_ERR_INVAL;
-    int rc = w_key(w, key, type);
-    if (rc)
-        return rc;
-    buf_put(&w->kvs, v, (size_t)sz); /* host is little-endian (x86-64 / aarch64) */
-    return w->kvs.oom ? LLM_ERR_NOMEM : LLM_OK;
-}
-
-int llm_gguf_writer_add_encoded(llm_gguf_writer *w, const char *key, int type, const void *enc,
-                                size_t size)
-{
-    if (!enc && size)
-        return LLM_ERR_INVAL;
-    int rc = w_key(w, key, type);
-    if (rc)
-        return rc;
-    buf_put(&w->kvs, enc, size);
-    return w->kvs.oom ? LLM_ERR_NOMEM : LLM_OK;
-}
-
-int llm_gguf_writer_add_u32(llm_gguf_writer *w, const char *key, uint32_t v)
-{
-    return llm_gguf_writer_add_raw(w, key, LLM_GGUF_UINT32, &v);
-}
-
-int llm_gguf_writer_add_i32(llm_gguf_writer *w, const char *key, int32_t v)
-{
-    return llm_gguf_writer_add_raw(w, key, LLM_GGUF_INT32, &v);
-}
-
-int llm_gguf_writer_add_u64(llm_gguf_writer *w, const char *key, uint64_t v)
-{
-    return llm_gguf_writer_add_raw(w, key, LLM_GGUF_UINT64, &v);
-}
-
-int llm_gguf_writer_add_f32(llm_gguf_writer *w, const char *key, float v)
-{
-    return llm_gguf_writer_add_raw(w, key, LLM_GGUF_FLOAT32, &v);
-}
-
-int llm_gguf_writer_add_bool(llm_gguf_writer *w, const char *key, int v)
-{
-    uint8_t b = v ? 1 : 0;
-    return llm_gguf_writer_add_raw(w, key, LLM_GGUF_BOOL, &b);
-}
-
-int llm_gguf_writer_add_str(llm_gguf_writer *w, const char *key, const char *v)
-{
-    if (!v)
-        return LLM_ERR_INVAL;
-    int rc = w_key(w, key, LLM_GGUF_STRING);
-    if (rc)
-        return rc;
-    buf_str(&w->kvs, v);
-    return w->kvs.oom ? LLM_ERR_NOMEM : LLM_OK;
-}
-
-int llm_gguf_writer_add_arr(llm_gguf_writer *w, const char *key, int elem_type, const void *data,
-                            uint64_t n)
-{
-    int sz = gguf_scalar_size(elem_type);
-    if (sz == 0 || (!data && n))
-        return LLM_ERR_INVAL;
-    int rc = w_key(w, key, LLM_GGUF_ARRAY);
-    if (rc)
-        return rc;
-    buf_u32(&w->kvs, (uint32_t)elem_type);
-    buf_u64(&w->kvs, n);
-    buf_put(&w->kvs, data, (size_t)(n * (uint64_t)sz));
-    return w->kvs.oom ? LLM_ERR_NOMEM : LLM_OK;
-}
-
-int llm_gguf_writer_add_arr_str(llm_gguf_writer *w, const char *key, const char *const *v,
-                                uint64_t n)
-{
-    if (!v && n)
-        return LLM_ERR_INVAL;
-    int rc = w_key(w, key, LLM_GGUF_ARRAY);
-    if (rc)
-        return rc;
-    buf_u32(&w->kvs, LLM_GGUF_STRING);
-    buf_u64(&w->kvs, n);
-    for (uint64_t i = 0; i < n; i++)
-        buf_str(&w->kvs, v[i]);
-    return w->kvs.oom ? LLM_ERR_NOMEM : LLM_OK;
-}
-
-int llm_gguf_writer_add_tensor(llm_gguf_writer *w, const char *name, int type, int n_dims,
-                               const int64_t *ne, const void *data)
-{
-    if (!w || !name || n_dims < 1 || n_dims > 4 || !ne || !data)
-        return LLM_ERR_INVAL;
-    int blck = llm_type_block_size(type);
-    if (blck == 0)
-        return LLM_ERR_INVAL;
-    uint64_t nel = 1;
-    for (int d = 0; d < n_dims; d++) {
-        if (ne[d] <= 0)
-            return LLM_ERR_INVAL;
-        nel *= (uint64_t)ne[d];
-    }
-    if (ne[0] % blck)
-        return LLM_ERR_INVAL;
-    if (w->n_t == w->cap_t) {
-        size_t c = w->cap_t ? 2 * w->cap_t : 16;
-        w_tensor *q = realloc(w->t, c * sizeof *q);
-        if (!q)
-            return LLM_ERR_NOMEM;
-        w->t = q;
-        w->cap_t = c;
-    }
-    w_tensor *t = &w->t[w->n_t];
-    memset(t, 0, sizeof *t);
-    t->nbytes = nel / (uint64_t)blck * (uint64_t)llm_type_size(type);
-    t->name = strdup(name);
-    t->data = malloc(t->nbytes ? t->nbytes : 1);
-    if (!t->name || !t->data) {
-        free(t->name);
-        free(t->data);
-        return LLM_ERR_NOMEM;
-    }
-    memcpy(t->data, data, t->nbytes);
-    t->type = type;
-    t->n_dims = n_dims;
-    for (int d = 0; d < 4; d++)
-        t->ne[d] = d < n_dims ? ne[d] : 1;
-    w->n_t++;
-    return LLM_OK;
-}
-
-int llm_gguf_writer_to_memory(const llm_gguf_writer *w, uint8_t **out, size_t *size)
-{
-    if (!w || !out || !size || w->kvs.oom)
-        return LLM_ERR_INVAL;
-    buf b = {0};
-    buf_put(&b, "GGUF", 4);
-    buf_u32(&b, w->version);
-    buf_u64(&b, w->n_t);
-    buf_u64(&b, w->n_kv);
-    buf_put(&b, w->kvs.p, w->kvs.n);
-    uint64_t off = 0, a = w->alignment;
-    for (size_t i = 0; i < w->n_t; i++) {
-        const w_tensor *t = &w->t[i];
-        buf_str(&b, t->name);
-        buf_u32(&b, (uint32_t)t->n_dims);
-        for (int d = 0; d < t->n_dims; d++)
-            buf_u64(&b, (uint64_t)t->ne[d]);
-        buf_u32(&b, (uint32_t)t->type);
-        buf_u64(&b, off);
-        off = (off + t->nbytes + a - 1) / a * a;
-    }
-    static const uint8_t zeros[64] = {0};
-    if (w->n_t > 0) {
-        while (b.n % a) {
-            size_t pad = a - b.n % a;
-            buf_put(&b, zeros, pad < sizeof zeros ? pad : sizeof zeros);
-        }
-    }
-    for (size_t i = 0; i < w->n_t; i++) {
-        const w_tensor *t = &w->t[i];
-        buf_put(&b, t->data, t->nbytes);
-        if (i + 1 < w->n_t) {
-            while (b.n % a) {
-                size_t pad = a - b.n % a;
-                buf_put(&b, zeros, pad < sizeof zeros ? pad : sizeof zeros);
-            }
-        }
-    }
-    if (b.oom) {
-        free(b.p);
-        return LLM_ERR_NOMEM;
-    }
-    *out = b.p;
-    *size = b.n;
-    return LLM_OK;
-}
-
-int llm_gguf_writer_save(const llm_gguf_writer *w, const char *path, char *err, size_t errlen)
-{
-    uint8_t *p;
-    size_t n;
-    int rc = llm_gguf_writer_to_memory(w, &p, &n);
-    if (rc) {
-        so8t_err_set(err, errlen, "gguf writer: %s", llm_strerror(rc));
-        return rc;
-    }
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        so8t_err_set(err, errlen, "cannot create '%s': %s", path, strerror(errno));
-        free(p);
-        return LLM_ERR_IO;
-    }
-    size_t wr = fwrite(p, 1, n, f);
-    int cl = fclose(f);
-    free(p);
-    if (wr != n || cl != 0) {
-        so8t_err_set(err, errlen, "cannot write '%s'", path);
-        return LLM_ERR_IO;
-    }
-    return LLM_OK;
-}

@@ -1,0 +1,267 @@
+/* forward.c — the one forward pass, for every architecture (arch.h gives the computation;
+ * every difference between architectures is a flag of the model's row or a tensor that is
+ * present or not), and llm_model_eval around it.
+ */
+#include "llm/model/ops.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DUMP(nm, il, p, n)                                                                  \
+    do {                                                                                    \
+        if (m->dump)                                                                        \
+            m->dump(nm, il, p, (size_t)(n), m->dump_user);                                  \
+    } while (0)
+
+static void add_bias(float *y, const float *b, int nb, int n)
+{
+    if (!b)
+        return;
+    for (int t = 0; t < nb; t++)
+        for (int i = 0; i < n; i++)
+            y[(size_t)t * n + i] += b[i];
+}
+
+/* Runs nb (<= LLM_BATCH) tokens at positions pos0 .. pos0 + nb - 1. Every per-token result
+ * is computed exactly as for a single token (batching only shares the weight reads). */
+void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want_logits, int n_total,
+                       int first)
+{
+    const unsigned fl = m->desc->flags;
+    const int qk_norm = (fl & LLM_ARCH_QK_NORM) != 0, post = (fl & LLM_ARCH_POST_NORMS) != 0;
+    const int prescale = (fl & LLM_ARCH_Q_PRESCALE) != 0, silu = m->desc->ffn == LLM_FFN_SILU;
+    /* q pre-scaled (gemma3, phi3): softmax scale 1; otherwise the scale is applied to q·k */
+    const float kq_scale = prescale ? 1.0f : m->attn_scale;
+    const int lanes = n_total == 1 ? 32 : 8; /* llama.cpp: vec_dot_f16 for 1-token batches, else tinyBLAS */
+    const int E = m->n_embd, D = m->head_dim, H = m->n_head, HK = m->n_head_kv, F = m->n_ff;
+    const int KD = D * HK, QD = D * H, exact = m->numerics == LLM_NUMERICS_EXACT;
+    const float es = sqrtf((float)E);
+    for (int b = 0; b < nb; b++) {
+        float *x = m->x + (size_t)b * E;
+        llm_dequant_row(m->tok_embd.type, m->tok_embd.data + (size_t)toks[b] * m->tok_embd.row_bytes, x, E);
+        if (fl & LLM_ARCH_EMBD_SCALE)
+            for (int i = 0; i < E; i++)
+                x[i] *= es;
+    }
+    DUMP("inp_scaled", -1, m->x, nb * E);
+    for (int il = 0; il < m->n_layer; il++) {
+        llm_layer *L = &m->layers[il];
+        for (int b = 0; b < nb; b++)
+            llm_rmsnorm(m->xb + (size_t)b * E, m->x + (size_t)b * E, L->attn_norm, E, m->eps);
+        llm_matmat_part(&L->wq, m->xb, m->q, nb, n_total, first, exact, m->scratch);
+        llm_matmat_part(&L->wk, m->xb, m->k, nb, n_total, first, exact, m->scratch);
+        llm_matmat_part(&L->wv, m->xb, m->v, nb, n_total, first, exact, m->scratch);
+        add_bias(m->q, L->bq, nb, QD);
+        add_bias(m->k, L->bk, nb, KD);
+        add_bias(m->v, L->bv, nb, KD);
+        const llm_rope rope = {m->desc->rope, m->n_rot, L->rope_base, L->rope_scale,
+                               m->rope_mscale, L->rope_ff, m->mrope_sec};
+        DUMP("attn_norm", il, m->xb, nb * E);
+        DUMP("Qcur", il, m->q, nb * QD);
+        DUMP("Kcur", il, m->k, nb * KD);
+        DUMP("Vcur", il, m->v, nb * KD);
+        for (int b = 0; b < nb; b++) {
+            const int pos = pos0 + b;
+            for (int h = 0; h < H; h++) {
+                float *qh = m->q + (size_t)b * QD + h * D;
+                if (qk_norm)
+                    llm_rmsnorm(qh, qh, L->q_norm, D, m->eps);
+                llm_rope_apply(qh, &rope, pos, exact);
+                for (int i = 0; i < D; i++) {
+                    if (prescale)
+                        qh[i] *= m->attn_scale;
+                    if (!exact) /* llama.cpp's K·q product is in f16 */
+                        qh[i] = llm_round_fp16(qh[i]);
+                }
+            }
+            const float *kb = m->k + (size_t)b * KD, *vb = m->v + (size_t)b * KD;
+            for (int h = 0; h < HK; h++) {
+                float *kh = m->k + (size_t)b * KD + h * D;
+                if (qk_norm)
+                    llm_rmsnorm(kh, kh, L->k_norm, D, m->eps);
+                llm_rope_apply(kh, &rope, pos, exact);
+            }
+            const int slot = pos % L->kv_cap;
+            float *kd = L->kc + (size_t)slot * KD, *vd = L->vc + (size_t)slot * KD;
+            for (int i = 0; i < KD; i++) {
+                kd[i] = exact ? kb[i] : llm_round_fp16(kb[i]);
+                vd[i] = exact ? vb[i] : llm_round_fp16(vb[i]);
+            }
+        }
+        for (int b = 0; b < nb; b++) {
+            const int pos = pos0 + b;
+            int t0 = 0;
+            if (L->swa && pos - m->n_swa + 1 > 0)
+                t0 = pos - m->n_swa + 1;
+            if (pos - t0 + 1 > L->kv_cap)
+                t0 = pos - L->kv_cap + 1;
+            const int nt = pos - t0 + 1, grp = H / HK;
+            const float *qb = m->q + (size_t)b * QD;
+            float *ob = m->attn + (size_t)b * QD;
+            #pragma omp parallel for schedule(static) if ((double)nt * D * H >= 1.0e6)
+            for (int h = 0; h < H; h++) {
+                const float *qh = qb + h * D;
+                float *att = m->att + (size_t)h * m->n_ctx;
+                const int kh = h / grp;
+                if (!exact) {
+                    llm_attn_head_ggml(L, qh, att, ob + h * D, t0, nt, KD, kh, D, lanes, kq_scale);
+                    continue;
+                }
+                float mx = -INFINITY;
+                for (int t = 0; t < nt; t++) {
+                    const float *kk = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
+                    float sdot = 0;
+                    for (int i = 0; i < D; i++)
+                        sdot += qh[i] * kk[i];
+                    att[t] = sdot * kq_scale;
+                    mx = att[t] > mx ? att[t] : mx;
+                }
+                double sum = 0;
+                for (int t = 0; t < nt; t++) {
+                    float e = expf(att[t] - mx);
+                    att[t] = e;
+                    sum += e;
+                }
+                float inv = (float)(1.0 / sum);
+                float *o = ob + h * D;
+                for (int i = 0; i < D; i++)
+                    o[i] = 0;
+                for (int t = 0; t < nt; t++) {
+                    float a = att[t] * inv;
+                    if (!exact)
+                        a = llm_round_fp16(a);
+                    const float *vv = L->vc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
+                    for (int i = 0; i < D; i++)
+                        o[i] += a * vv[i];
+                }
+            }
+        }
+        DUMP("Qscaled", il, m->q, nb * QD);
+        DUMP("Kroped", il, m->k, nb * KD);
+        DUMP("kqv_out", il, m->attn, nb * QD);
+        llm_matmat_part(&L->wo, m->attn, m->xb2, nb, n_total, first, exact, m->scratch);
+        add_bias(m->xb2, L->bo, nb, E);
+        DUMP("attn_out", il, m->xb2, nb * E);
+        /* llama.cpp keeps only the output rows after the last layer's attention (inp_out_ids):
+         * the rest of that layer runs for the last token alone, as a 1-vector product (which
+         * selects llama.cpp's single-vector kernels); without logits it is not needed at all */
+        int f0 = 0, fn = nb, ftot = n_total, ffirst = first;
+        if (il == m->n_layer - 1) {
+            if (!want_logits)
+                break;
+            f0 = nb - 1;
+            fn = 1;
+            ftot = 1;
+            ffirst = 0;
+        }
+        float *xb_f = m->xb + (size_t)f0 * E, *xb2_f = m->xb2 + (size_t)f0 * E;
+        float *hb_f = m->hb + (size_t)f0 * F, *hb2_f = m->hb2 + (size_t)f0 * F;
+        for (int b = f0; b < nb; b++) {
+            float *x = m->x + (size_t)b * E, *t2 = m->xb2 + (size_t)b * E;
+            if (post)
+                llm_rmsnorm(t2, t2, L->post_attn_norm, E, m->eps);
+            for (int i = 0; i < E; i++)
+                x[i] += t2[i];
+            llm_rmsnorm(m->xb + (size_t)b * E, x, L->ffn_norm, E, m->eps);
+        }
+        DUMP("attn_post_norm", il, xb2_f, fn * E);
+        DUMP("sa_out", il, m->x + (size_t)f0 * E, fn * E);
+        DUMP("ffn_norm", il, xb_f, fn * E);
+        llm_matmat_part(&L->gate, xb_f, hb_f, fn, ftot, ffirst, exact, m->scratch);
+        llm_matmat_part(&L->up, xb_f, hb2_f, fn, ftot, ffirst, exact, m->scratch);
+        add_bias(hb_f, L->b_gate, fn, F);
+        add_bias(hb2_f, L->b_up, fn, F);
+        DUMP("ffn_gate", il, hb_f, fn * F);
+        DUMP("ffn_up", il, hb2_f, fn * F);
+        if (silu && exact)
+            for (size_t i = 0; i < (size_t)fn * F; i++)
+                hb_f[i] = llm_silu_f32(hb_f[i]) * hb2_f[i];
+        else if (silu)
+            for (size_t i = 0; i < (size_t)fn * F; i++)
+                hb_f[i] = llm_silu_ggml(hb_f[i]) * hb2_f[i];
+        else if (exact)
+            for (size_t i = 0; i < (size_t)fn * F; i++)
+                hb_f[i] = llm_gelu_f32(hb_f[i]) * hb2_f[i];
+        else
+            for (size_t i = 0; i < (size_t)fn * F; i++)
+                hb_f[i] = llm_geglu_ggml(hb_f[i], hb2_f[i]);
+        DUMP(silu ? "ffn_swiglu" : "ffn_geglu", il, hb_f, fn * F);
+        llm_matmat_part(&L->down, hb_f, xb2_f, fn, ftot, ffirst, exact, m->scratch);
+        add_bias(xb2_f, L->b_down, fn, E);
+        DUMP("ffn_out", il, xb2_f, fn * E);
+        for (int b = f0; b < nb; b++) {
+            float *x = m->x + (size_t)b * E, *t2 = m->xb2 + (size_t)b * E;
+            if (post)
+                llm_rmsnorm(t2, t2, L->post_ffw_norm, E, m->eps);
+            for (int i = 0; i < E; i++)
+                x[i] += t2[i];
+        }
+        DUMP("ffn_post_norm", il, xb2_f, fn * E);
+        DUMP("l_out", il, m->x + (size_t)f0 * E, fn * E);
+    }
+    if (!want_logits)
+        return;
+    /* logits only for the last token */
+    llm_rmsnorm(m->xb, m->x + (size_t)(nb - 1) * E, m->output_norm, E, m->eps);
+    DUMP("result_norm", -1, m->xb, E);
+    llm_matvec(&m->output, m->xb, m->logits, exact, m->scratch);
+    add_bias(m->logits, m->output_b, 1, m->vocab.n_vocab);
+    if (m->softcap > 0) {
+        const int V = m->vocab.n_vocab;
+        for (int i = 0; i < V; i++)
+            m->logits[i] = m->softcap * tanhf(m->logits[i] / m->softcap);
+    }
+}
+
+int llm_model_eval(llm_model *m, const int *tokens, int n, int pos, float *logits, char *err,
+                   size_t errlen)
+{
+    if (!m || (!tokens && n) || n < 0 || pos < 0) {
+        llm_set_err(err, errlen, "llm_model_eval: invalid argument");
+        return LLM_ERR_INVAL;
+    }
+    if ((int64_t)pos + n > m->n_ctx) {
+        llm_set_err(err, errlen, "context full: %d + %d tokens exceed num_ctx %d", pos, n, m->n_ctx);
+        return LLM_ERR_CTX;
+    }
+    for (int i = 0; i < n; i++) {
+        if (tokens[i] < 0 || tokens[i] >= m->vocab.n_vocab) {
+            llm_set_err(err, errlen, "token id %d out of range [0, %d)", tokens[i], m->vocab.n_vocab);
+            return LLM_ERR_INVAL;
+        }
+        /* a vision model's image placeholder would need image embeddings this runner lacks */
+        for (int j = 0; j < m->n_img_tok; j++)
+            if (tokens[i] == m->img_tok[j]) {
+                llm_set_err(err, errlen,
+                            "token %d '%s' is an image/video placeholder: image input is not "
+                            "supported (%s runs as a text-only model)",
+                            tokens[i], llm_token_text(m, tokens[i]), m->arch);
+                return LLM_ERR_UNSUPPORTED;
+            }
+    }
+    for (int i = 0; i < n;) {
+        /* the kernels (and so the float order) follow llama.cpp's choice for one batch of
+         * all n tokens, whatever the split into LLM_BATCH pieces here */
+        int nb = n - i < LLM_BATCH ? n - i : LLM_BATCH;
+        llm_forward_batch(m, tokens + i, nb, pos + i, logits != NULL && i + nb == n, n, i);
+        i += nb;
+    }
+    if (logits && n > 0) {
+        /* the load refuses non-finite weights, but an overflow can still make inf/NaN: such
+         * logits must never become tokens (262k compares, ~0.1 ms, per evaluation) */
+        for (int i = 0; i < m->vocab.n_vocab; i++)
+            if (!isfinite(m->logits[i])) {
+                /* the output matrix is not scanned at load: name it if it is the cause */
+                if (llm_mat_check_finite(&m->output, err, errlen) == LLM_OK)
+                    llm_set_err(err, errlen,
+                                "the model computed a non-finite logit (token %d at position "
+                                "%d): its weights overflow or are corrupt",
+                                i, pos + n - 1);
+                return LLM_ERR_FORMAT;
+            }
+        memcpy(logits, m->logits, (size_t)m->vocab.n_vocab * sizeof(float));
+    }
+    return LLM_OK;
+}

@@ -1,0 +1,40 @@
+/* ops.h — element-wise and per-head operations of the forward pass (internal to llm/model/).
+ * Each has an exact form and a form that reproduces llama.cpp's x86 CPU backend (ops.c). */
+#ifndef SO8T_LLM_MODEL_OPS_H
+#define SO8T_LLM_MODEL_OPS_H
+
+#include "llm/internal.h"
+
+/* ggml rms_norm: o = x / sqrt(mean(x²) + eps) · w (sum of squares in double). o may be x. */
+void llm_rmsnorm(float *o, const float *x, const float *w, int n, float eps);
+
+/* GELU(tanh): exact, and llama.cpp's GeGLU (fp16 table; llm_gelu_table_init first). */
+float llm_gelu_f32(float x);
+void llm_gelu_table_init(void); /* once, single-threaded (the loader calls it) */
+float llm_geglu_ggml(float x, float g);
+/* SiLU: exact, and ggml_v_silu (x / (1 + ggml_v_expf(-x))). */
+float llm_silu_f32(float x);
+float llm_silu_ggml(float x);
+/* ggml_v_expf, one lane. */
+float llm_expf_ggml(float x);
+
+/* RoPE of one head vector. */
+typedef struct {
+    int mode;         /* LLM_ROPE_* */
+    int n_rot;        /* rotated dims (even) */
+    float base;       /* rope.freq_base */
+    float freq_scale; /* 1/factor of linear scaling, else 1 */
+    float mscale;     /* rope.scaling.attn_factor, else 1 */
+    const float *ff;  /* n_rot/2 frequency factors or NULL */
+    const int *sec;   /* 4 M-RoPE sections (mode MROPE) */
+} llm_rope;
+void llm_rope_apply(float *v, const llm_rope *r, int pos, int exact);
+
+/* One head of attention in llama.cpp's order over cache cells [t0, t0 + nt) of layer L
+ * (kv head kh): kq = f16 dots · kq_scale, softmax with ggml_v_expf, weights rounded to f16,
+ * output dims as f16 dots over the cells. lanes: 8 (tinyBLAS, batches) or 32 (one token).
+ * att: nt floats of scratch; o: D outputs. */
+void llm_attn_head_ggml(const llm_layer *L, const float *qh, float *att, float *o, int t0, int nt,
+                        int KD, int kh, int D, int lanes, float kq_scale);
+
+#endif /* SO8T_LLM_MODEL_OPS_H */
