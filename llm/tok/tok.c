@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* tokenizer.ggml.model → algorithm; grows by a row */
-static const llm_tok_ops *const tok_table[] = {&llm_tok_spm};
+static const llm_tok_ops *const tok_table[] = {&llm_tok_spm, &llm_tok_bpe};
 #define N_TOK_TABLE (sizeof tok_table / sizeof tok_table[0])
 
 static uint32_t hash_str(const char *s, size_t n)
@@ -353,7 +353,11 @@ static int partition(const llm_vocab *v, const char *text, int len, int parse_sp
     frag_t *fr = malloc((size_t)fcap * sizeof *fr);
     if (!fr)
         return LLM_ERR_NOMEM;
-    fr[0] = (frag_t){-1, 0, len};
+    /* an empty text has no fragment at all (no SPM space prefix either), as in llama.cpp */
+    if (len == 0)
+        fn = 0;
+    else
+        fr[0] = (frag_t){-1, 0, len};
     for (int si = 0; si < v->n_special && len > 0; si++) {
         int id = v->special[si];
         int ty = v->type[id];

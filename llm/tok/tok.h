@@ -116,9 +116,10 @@ int llm_vocab_is_eog(const llm_vocab *v, int token);
 extern const llm_tok_ops llm_tok_spm;
 extern const llm_tok_ops llm_tok_bpe;
 
-/* bpe_pre.c: splits text into pre-tokenizer pieces; *offs receives malloc'd piece lengths
- * (their sum is len). Returns the number of pieces or LLM_ERR_NOMEM. */
-int llm_bpe_pre_split(llm_pre_kind kind, const char *text, int len, int **lens);
+/* bpe_pre.c: splits n code points into pre-tokenizer pieces; *lens receives the malloc'd
+ * piece lengths in code points (their sum is n). Returns the number of pieces or
+ * LLM_ERR_NOMEM. */
+int llm_bpe_pre_split(llm_pre_kind kind, const uint32_t *cps, int n, int **lens);
 /* the pre-tokenizer table: name → kind and flags; NULL for an unknown name */
 typedef struct {
     const char *name;
