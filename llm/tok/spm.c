@@ -99,13 +99,12 @@ static void try_bigram(const llm_vocab *v, const char *text, const sym_t *sy, he
     heap_push(h, b);
 }
 
+/* llama.cpp's unicode_len_utf8: the length from the high nibble alone, so a malformed lead
+ * byte (0xF8..0xFF) takes 4 bytes as it does there */
 static int utf8_len(uint8_t c)
 {
-    if (c < 0x80) return 1;
-    if ((c & 0xE0) == 0xC0) return 2;
-    if ((c & 0xF0) == 0xE0) return 3;
-    if ((c & 0xF8) == 0xF0) return 4;
-    return 1;
+    static const uint8_t by_nibble[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+    return by_nibble[c >> 4];
 }
 
 static int spm_encode(const llm_vocab *v, const char *text, int n, llm_tok_emit *e)

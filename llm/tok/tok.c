@@ -52,6 +52,7 @@ void llm_vocab_free(llm_vocab *v)
     free(v->hash);
     free(v->special);
     free(v->eog);
+    free(v->strip);
     memset(v, 0, sizeof *v);
 }
 
@@ -204,35 +205,94 @@ static void eog_add(llm_vocab *v, int id)
     v->eog[v->n_eog++] = id;
 }
 
-/* end of generation: eos, eot, eom, and the texts that end a turn in the common chat
- * formats (llama.cpp's list plus Gemma's <eos>); such a token counts as CONTROL even when
- * the file calls it otherwise, as llama.cpp does */
-static int eog_build(llm_vocab *v, char *err, size_t errlen)
+/* the first token (lowest id) whose text is in list; -1 if none */
+static int find_first(const llm_vocab *v, const char *const *list, size_t n)
 {
-    static const char *const eog_texts[] = {
-        "<end_of_turn>", "<|eot_id|>", "<|im_end|>", "<|endoftext|>", "<|end|>", "<eos>",
-        "<|eom_id|>", "<|end_of_text|>", "<|return|>", "<|call|>", "<EOT>", "_<EOT>",
+    int best = -1;
+    for (size_t i = 0; i < n; i++) {
+        int id = llm_vocab_find(v, list[i], strlen(list[i]));
+        if (id >= 0 && (best < 0 || id < best))
+            best = id;
+    }
+    return best;
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Special tokens found by their text, as llama.cpp's load does (llama-vocab.cpp, "auto-detect
+ * special tokens by text"): an end-of-turn, an end-of-message and the fill-in-the-middle
+ * tokens, when the file names none; each one found counts as a CONTROL token. Then the
+ * end-of-generation set: the tokens with an end-of-turn text (all CONTROL from then on), the
+ * FIM pad/repo/separator tokens, eos, eot and eom. */
+static int eog_build(llm_vocab *v, const llm_gguf *g, char *err, size_t errlen)
+{
+    static const char *const eot_texts[] = {
+        "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>",
+        "<EOT>", "_<EOT>", "[EOT]", "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
         "<end_of_utterance>"};
-    enum { N_EOG_TEXTS = sizeof eog_texts / sizeof eog_texts[0] };
-    v->eog = malloc((N_EOG_TEXTS + 3) * sizeof(int));
+    static const char *const eom_texts[] = {"<|eom_id|>"};
+    static const char *const pre_texts[] = {
+        "<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "begin\xEF\xBD\x9C>",
+        "<PRE>", "\xE2\x96\x81<PRE>", "<|code_prefix|>", "<|prefix|>"};
+    static const char *const suf_texts[] = {
+        "<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<\xEF\xBD\x9C" "fim\xE2\x96\x81hole\xEF\xBD\x9C>",
+        "<SUF>", "\xE2\x96\x81<SUF>", "<|code_suffix|>", "<|suffix|>"};
+    static const char *const mid_texts[] = {
+        "<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "end\xEF\xBD\x9C>",
+        "<MID>", "\xE2\x96\x81<MID>", "<|code_middle|>", "<|middle|>"};
+    static const char *const pad_texts[] = {"<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"};
+    static const char *const rep_texts[] = {"<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"};
+    static const char *const sep_texts[] = {"<|file_sep|>"};
+    static const char *const eog_texts[] = {
+        "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
+        "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
+        "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
+        "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>", "[e~["};
+    static const struct {
+        const char *key;
+        const char *const *texts;
+        size_t n;
+    } detect[] = {
+        {"tokenizer.ggml.eot_token_id", eot_texts, COUNT(eot_texts)},
+        {"tokenizer.ggml.eom_token_id", eom_texts, COUNT(eom_texts)},
+        {"tokenizer.ggml.fim_pre_token_id", pre_texts, COUNT(pre_texts)},
+        {"tokenizer.ggml.fim_suf_token_id", suf_texts, COUNT(suf_texts)},
+        {"tokenizer.ggml.fim_mid_token_id", mid_texts, COUNT(mid_texts)},
+        {"tokenizer.ggml.fim_pad_token_id", pad_texts, COUNT(pad_texts)},
+        {"tokenizer.ggml.fim_rep_token_id", rep_texts, COUNT(rep_texts)},
+        {"tokenizer.ggml.fim_sep_token_id", sep_texts, COUNT(sep_texts)},
+    };
+    int ids[COUNT(detect)];
+    for (size_t k = 0; k < COUNT(detect); k++) {
+        int rc = special_id(g, detect[k].key, v->n_vocab, -1, &ids[k], err, errlen);
+        if (rc)
+            return rc;
+        if (ids[k] < 0) {
+            ids[k] = find_first(v, detect[k].texts, detect[k].n);
+            if (ids[k] >= 0)
+                v->type[ids[k]] = LLM_TOK_CONTROL;
+        }
+    }
+    v->eot = ids[0];
+    v->eom = ids[1];
+    v->eog = malloc((COUNT(eog_texts) + 6) * sizeof(int));
     if (!v->eog) {
         llm_set_err(err, errlen, "tokenizer: out of memory");
         return LLM_ERR_NOMEM;
     }
-    eog_add(v, v->eos);
-    eog_add(v, v->eot);
-    eog_add(v, v->eom);
-    for (int i = 0; i < N_EOG_TEXTS; i++) {
+    eog_add(v, ids[5]); /* FIM pad, repo, separator */
+    eog_add(v, ids[6]);
+    eog_add(v, ids[7]);
+    for (size_t i = 0; i < COUNT(eog_texts); i++) {
         int id = llm_vocab_find(v, eog_texts[i], strlen(eog_texts[i]));
         if (id < 0)
-            continue;
-        /* Gemma's <eos> text is only an end when it is a control token (it is the eos id
-         * anyway); the others are ends whatever their type */
-        if (!strcmp(eog_texts[i], "<eos>") && v->type[id] != LLM_TOK_CONTROL)
             continue;
         v->type[id] = LLM_TOK_CONTROL;
         eog_add(v, id);
     }
+    eog_add(v, v->eos);
+    eog_add(v, v->eot);
+    eog_add(v, v->eom);
     return LLM_OK;
 }
 
@@ -260,6 +320,43 @@ static int special_list_build(llm_vocab *v, char *err, size_t errlen)
     {
         g_sort_vocab = v;
         qsort(v->special, (size_t)v->n_special, sizeof(int), cmp_special);
+    }
+    return LLM_OK;
+}
+
+/* Strip rules llama.cpp sets by model name (llama-vocab.cpp, "set attributes by model name"):
+ * Phi-3's special tokens swallow the whitespace after them, except <unk>, <s> and
+ * <|endoftext|>; </s> does too. */
+static int strip_rules(llm_vocab *v, const llm_gguf *g, char *err, size_t errlen)
+{
+    const char *s;
+    uint64_t n;
+    if (llm_gguf_find_key(g, "general.name") < 0 || llm_gguf_get_str(g, "general.name", &s, &n, NULL, 0))
+        return LLM_OK;
+    char name[128];
+    size_t k = n < sizeof name - 1 ? (size_t)n : sizeof name - 1;
+    for (size_t i = 0; i < k; i++)
+        name[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+    name[k] = 0;
+    if (!strstr(name, "phi-3") && !strstr(name, "phi3"))
+        return LLM_OK;
+    v->strip = calloc((size_t)v->n_vocab, 1);
+    if (!v->strip) {
+        llm_set_err(err, errlen, "tokenizer: out of memory");
+        return LLM_ERR_NOMEM;
+    }
+    for (int i = 0; i < v->n_special; i++)
+        v->strip[v->special[i]] |= LLM_TOK_RSTRIP;
+    static const char *const on[] = {"</s>"}, *const off[] = {"<unk>", "<s>", "<|endoftext|>"};
+    for (size_t i = 0; i < COUNT(on); i++) {
+        int id = llm_vocab_find(v, on[i], strlen(on[i]));
+        if (id >= 0)
+            v->strip[id] |= LLM_TOK_RSTRIP;
+    }
+    for (size_t i = 0; i < COUNT(off); i++) {
+        int id = llm_vocab_find(v, off[i], strlen(off[i]));
+        if (id >= 0)
+            v->strip[id] &= (uint8_t)~LLM_TOK_RSTRIP;
     }
     return LLM_OK;
 }
@@ -304,8 +401,6 @@ static int vocab_load(llm_vocab *v, const llm_gguf *g, char *err, size_t errlen)
         (rc = special_id(g, "tokenizer.ggml.eos_token_id", N, v->eos, &v->eos, err, errlen)) ||
         (rc = special_id(g, "tokenizer.ggml.unknown_token_id", N, v->unk, &v->unk, err, errlen)) ||
         (rc = special_id(g, "tokenizer.ggml.padding_token_id", N, -1, &v->pad, err, errlen)) ||
-        (rc = special_id(g, "tokenizer.ggml.eot_token_id", N, -1, &v->eot, err, errlen)) ||
-        (rc = special_id(g, "tokenizer.ggml.eom_token_id", N, -1, &v->eom, err, errlen)) ||
         (rc = get_flag(g, "tokenizer.ggml.add_bos_token", &v->add_bos, err, errlen)) ||
         (rc = get_flag(g, "tokenizer.ggml.add_eos_token", &v->add_eos, err, errlen)) ||
         (rc = get_flag(g, "tokenizer.ggml.add_space_prefix", &v->add_space_prefix, err, errlen)))
@@ -318,7 +413,8 @@ static int vocab_load(llm_vocab *v, const llm_gguf *g, char *err, size_t errlen)
         llm_set_err(err, errlen, "tokenizer: add_eos_token is set but the file has no EOS token id");
         return LLM_ERR_FORMAT;
     }
-    if ((rc = eog_build(v, err, errlen)) || (rc = special_list_build(v, err, errlen)))
+    if ((rc = eog_build(v, g, err, errlen)) || (rc = special_list_build(v, err, errlen)) ||
+        (rc = strip_rules(v, g, err, errlen)))
         return rc;
     return LLM_OK;
 }
@@ -344,6 +440,8 @@ typedef struct {
     int tok; /* -1 for text */
     int off, len;
 } frag_t;
+
+static int is_c_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 /* Splits text into special tokens and plain spans: for each special token (longest first),
  * every occurrence in every remaining plain span. Returns the count or LLM_ERR_NOMEM. */
@@ -372,7 +470,14 @@ static int partition(const llm_vocab *v, const char *text, int len, int parse_sp
             const char *hit = memmem(base, (size_t)fr[f].len, st, (size_t)sl);
             if (!hit)
                 continue;
-            int pre = (int)(hit - base), post = fr[f].len - pre - sl;
+            int pre = (int)(hit - base), post = fr[f].len - pre - sl, post_off = pre + sl;
+            /* a token with lstrip / rstrip swallows the whitespace next to it */
+            if (v->strip && (v->strip[id] & LLM_TOK_LSTRIP))
+                while (pre > 0 && is_c_space(base[pre - 1]))
+                    pre--;
+            if (v->strip && (v->strip[id] & LLM_TOK_RSTRIP))
+                while (post > 0 && is_c_space(base[post_off]))
+                    post_off++, post--;
             /* replace fr[f] by [pre text] [token] [post text] */
             int add = (pre > 0) + 1 + (post > 0) - 1;
             if (fn + add > fcap) {
@@ -391,9 +496,9 @@ static int partition(const llm_vocab *v, const char *text, int len, int parse_sp
             int k = f;
             if (pre > 0)
                 fr[k++] = (frag_t){-1, old.off, pre};
-            fr[k++] = (frag_t){id, old.off + pre, sl};
+            fr[k++] = (frag_t){id, old.off + (int)(hit - base), sl};
             if (post > 0)
-                fr[k] = (frag_t){-1, old.off + pre + sl, post};
+                fr[k] = (frag_t){-1, old.off + post_off, post};
             /* continue scanning after the token (the post fragment comes next in the loop) */
             f = k - 1;
         }

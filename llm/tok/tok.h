@@ -25,6 +25,9 @@ enum {
     LLM_TOK_USER_DEFINED = 4, LLM_TOK_UNUSED = 5, LLM_TOK_BYTE = 6
 };
 
+/* whitespace a special token swallows on its left / right when split out of a text */
+enum { LLM_TOK_LSTRIP = 1, LLM_TOK_RSTRIP = 2 };
+
 /* byte-level BPE pre-tokenizers (bpe_pre.c) */
 typedef enum {
     LLM_PRE_DEFAULT = 0, LLM_PRE_LLAMA3, LLM_PRE_QWEN2, LLM_PRE_GPT2, LLM_PRE_STARCODER
@@ -87,6 +90,7 @@ struct llm_vocab {
     int n_special;
     int *eog;            /* end-of-generation ids */
     int n_eog;
+    uint8_t *strip;      /* per token: LLM_TOK_LSTRIP / LLM_TOK_RSTRIP (NULL: none) */
     /* byte-level BPE */
     llm_pre_kind pre;
     char pre_name[48];
