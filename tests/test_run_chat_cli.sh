@@ -55,6 +55,21 @@ expect_rc 0 "$SO8T" run --modelfile "$tmp/Modelfile2" -p "Q?" -n 2 --temperature
 expect_grep 'TEMPLATE is not used with --chat' err
 expect_prompt '<start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>user\nQ?<end_of_turn>\n<start_of_turn>model\n'
 
+# a terminal (script(1) gives the command one): a dialogue of two turns, the second prompt
+# holding the first question and answer
+if command -v script >/dev/null 2>&1; then
+    printf 'Hi\nAgain\n/bye\n' | timeout 120 script -qec "$SO8T run -m $tmp/tiny.gguf --chat -n 2 --temperature 0 --show-prompt" /dev/null >"$tmp/tty.out" 2>&1
+    tr -d '\r' <"$tmp/tty.out" >"$tmp/tty.txt"
+    if [ "$(grep -c '^>>> --- prompt ---$' "$tmp/tty.txt")" = 2 ] &&
+       tr '\n' '|' <"$tmp/tty.txt" | grep -qF '<start_of_turn>user|Hi<end_of_turn>|<start_of_turn>model|<end_of_turn>|<start_of_turn>user|Again<end_of_turn>|<start_of_turn>model|'; then
+        ok
+    else
+        bad "terminal dialogue: $(head -c 600 "$tmp/tty.txt")"
+    fi
+else
+    echo "SKIP: run --chat on a terminal: script(1) is not installed"
+fi
+
 # refusals
 printf '[{"role":"tool","content":"x"}]' >"$tmp/bad.json"
 expect_rc 2 run --chat <"$tmp/bad.json"
