@@ -335,22 +335,29 @@ static int bpe_encode(const llm_vocab *v, const char *text, int len, int after_s
     const byte_map_t *bm = byte_map();
     uint32_t *cps = malloc((size_t)len * sizeof *cps);
     int *lens = NULL;
-    /* a word of k code points re-encodes to at most 4k bytes, each mapped to at most 2 */
-    char *w = malloc((size_t)len * 8 + 8);
-    char *buf = malloc((size_t)len * 8 * 2 + 16);
-    sym_t *sy = malloc(((size_t)len * 8 + 1) * sizeof *sy);
+    char *w = NULL, *buf = NULL;
+    sym_t *sy = NULL;
     heap_t h = {0};
     int rc = LLM_OK;
-    if (!cps || !w || !buf || !sy) {
-        rc = LLM_ERR_NOMEM;
-        goto out;
-    }
+    if (!cps)
+        return LLM_ERR_NOMEM;
     int n = llm_utf8_decode(text, len, cps);
     int np = llm_bpe_pre_split(v->pre, cps, n, &lens);
     if (np < 0) {
-        rc = np;
-        goto out;
+        free(cps);
+        return np;
     }
+    /* work space for the longest word: k code points re-encode to at most 4k bytes, each
+     * mapped to at most 2 */
+    size_t maxw = 0;
+    for (int p = 0; p < np; p++)
+        if ((size_t)lens[p] > maxw)
+            maxw = (size_t)lens[p];
+    w = malloc(maxw * 8 + 8);
+    buf = malloc(maxw * 8 + 16);
+    sy = malloc((maxw * 8 + 1) * sizeof *sy);
+    if (!w || !buf || !sy)
+        rc = LLM_ERR_NOMEM;
     for (int p = 0, at = 0; p < np && rc == LLM_OK; at += lens[p], p++) {
         int wn = 0;
         for (int k = at; k < at + lens[p]; k++) {
@@ -364,7 +371,6 @@ static int bpe_encode(const llm_vocab *v, const char *text, int len, int after_s
         }
         rc = bpe_word(v, w, wn, sy, buf, &h, e);
     }
-out:
     free(cps);
     free(lens);
     free(w);
