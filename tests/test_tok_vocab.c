@@ -5,8 +5,10 @@
  *   cache (other licences, not committed): build/vocab-cache/ggml-vocab-{qwen2,llama-bpe,
  *   starcoder,refact}.gguf, filled by `make vocab-cache` (tools/fetch_vocab.sh) from the
  *   llama-cpp-python 0.3.36 sdist; a missing file is a named SKIP.
- * Byte-level BPE is lossless: every case also decodes back to its bytes. */
+ * Byte-level BPE is lossless: every case also decodes back to its bytes, and so do 2000
+ * random valid UTF-8 texts; 1000 random byte strings tokenize without failing. */
 #include "llm/internal.h"
+#include "llm/tok/unicode.h"
 #include "tests/test.h"
 
 #include <stdlib.h>
@@ -121,8 +123,71 @@ static int run_cases(const char *name, int lossless)
     return cases;
 }
 
+/* random text: every valid UTF-8 string (code points from all planes, ASCII-heavy) decodes
+ * back to its bytes; random bytes (invalid UTF-8) tokenize without trouble */
+static void random_roundtrips(void)
+{
+    llm_gguf *g = NULL;
+    char err[512];
+    if (llm_gguf_open("tests/fixtures/vocab/ggml-vocab-gpt-2.gguf", &g, err, sizeof err) != LLM_OK) {
+        CHECK_MSG(0, "%s", err);
+        return;
+    }
+    llm_vocab v;
+    if (llm_vocab_load_gguf(&v, g, err, sizeof err) != LLM_OK) {
+        CHECK_MSG(0, "%s", err);
+        llm_gguf_close(g);
+        return;
+    }
+    uint64_t s = 0x9E3779B97F4A7C15ull;
+    int bad = 0, n_ok = 0;
+    static char text[1024], back[4096];
+    static int toks[2048];
+    for (int it = 0; it < 3000; it++) {
+        size_t n = 0;
+        int len = (int)(s % 40);
+        for (int k = 0; k < len; k++) {
+            s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+            uint32_t r = (uint32_t)(s >> 11), cp;
+            switch (r % 4) {
+            case 0: cp = 0x20 + r / 4 % 0x5F; break;
+            case 1: cp = r / 4 % 0x80; break;
+            case 2: cp = 0x80 + r / 4 % 0x3000; break;
+            default: cp = r / 4 % 0x110000; break;
+            }
+            if ((cp >= 0xD800 && cp < 0xE000) || cp == 0)
+                cp = 'x';
+            if (it >= 2000) { /* raw bytes, valid or not */
+                text[n++] = (char)(r & 0xFF) ? (char)(r & 0xFF) : 'y';
+                continue;
+            }
+            n += (size_t)llm_utf8_encode(cp, text + n);
+        }
+        text[n] = 0;
+        int k = llm_vocab_tokenize(&v, text, n, 0, 0, toks, 2048);
+        if (k < 0 || k > 2048) {
+            bad++;
+            continue;
+        }
+        size_t o = 0;
+        for (int i = 0; i < k; i++) {
+            int m = llm_vocab_piece(&v, toks[i], 0, back + o, sizeof back - o);
+            o += m > 0 ? (size_t)m : 0;
+        }
+        if (it < 2000 && (o != n || memcmp(back, text, n)))
+            bad++;
+        else
+            n_ok++;
+    }
+    CHECK_MSG(bad == 0, "%d of 3000 random texts did not round-trip", bad);
+    CHECK(n_ok == 3000);
+    llm_vocab_free(&v);
+    llm_gguf_close(g);
+}
+
 int main(void)
 {
+    random_roundtrips();
     CHECK(run_cases("gpt-2", 1) > 0); /* committed: must be there */
     CHECK(run_cases("phi-3", 0) > 0);
     run_cases("qwen2", 1);
