@@ -145,6 +145,7 @@ static void random_roundtrips(void)
     static int toks[2048];
     for (int it = 0; it < 3000; it++) {
         size_t n = 0;
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
         int len = (int)(s % 40);
         for (int k = 0; k < len; k++) {
             s ^= s << 13, s ^= s >> 7, s ^= s << 17;
