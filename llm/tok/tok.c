@@ -597,15 +597,15 @@ int llm_tokenize(const llm_model *m, const char *text, int add_bos, int parse_sp
     size_t tl = strlen(text);
     if (add_bos < 0)
         return llm_vocab_tokenize(v, text, tl, 1, parse_special, tokens, max_tokens);
-    /* an explicit BOS choice: BOS as asked, never EOS */
-    int n0 = add_bos ? 1 : 0;
+    /* an explicit BOS choice: BOS as asked (when the vocabulary has one), never EOS */
+    int n0 = add_bos && v->bos >= 0 ? 1 : 0;
     if (max_tokens < 0 || (!tokens && max_tokens > 0))
         return LLM_ERR_INVAL;
     int n = llm_vocab_tokenize(v, text, tl, 0, parse_special, tokens ? tokens + n0 : NULL,
                                max_tokens > n0 ? max_tokens - n0 : 0);
     if (n < 0)
         return n;
-    if (add_bos && max_tokens > 0)
+    if (n0 && max_tokens > 0)
         tokens[0] = v->bos;
     return n + n0;
 }
