@@ -46,6 +46,10 @@ expect_grep '"prompt_tokens":' out
 printf 'FROM %s\nSYSTEM Be brief.\nMESSAGE user Hi\nMESSAGE assistant Hello!\n' "$tmp/tiny.gguf" >"$tmp/Modelfile"
 expect_rc 0 "$SO8T" run --modelfile "$tmp/Modelfile" -p "Q?" -n 2 --temperature 0 --show-prompt
 expect_prompt '<start_of_turn>user\nBe brief.\n\nHi<end_of_turn>\n<start_of_turn>model\nHello!<end_of_turn>\n<start_of_turn>user\nQ?<end_of_turn>\n<start_of_turn>model\n'
+# the same Modelfile recorded in the model store: run -m NAME renders its conversation too
+expect_rc 0 "$SO8T" create chatty -f "$tmp/Modelfile"
+expect_rc 0 "$SO8T" run -m chatty -p "Q?" -n 2 --temperature 0 --show-prompt
+expect_prompt '<start_of_turn>user\nBe brief.\n\nHi<end_of_turn>\n<start_of_turn>model\nHello!<end_of_turn>\n<start_of_turn>user\nQ?<end_of_turn>\n<start_of_turn>model\n'
 # with a TEMPLATE the MESSAGE lines need --chat (and --chat does not use the TEMPLATE)
 printf 'FROM %s\nTEMPLATE "[{{ .Prompt }}]"\nMESSAGE user Hi\n' "$tmp/tiny.gguf" >"$tmp/Modelfile2"
 expect_rc 0 "$SO8T" run --modelfile "$tmp/Modelfile2" -p "Q?" -n 2 --temperature 0 --show-prompt
