@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FIX "tests/fixtures/llamacpp_ref/chat.json"
 
@@ -126,8 +127,38 @@ static void test_plain_and_refusals(void)
     free(out);
 }
 
+/* the call explain uses: a model's own format (the tiny test model's template is Gemma's) */
+static void test_model_prompt(void)
+{
+    char path[] = "/tmp/so8t_chat_XXXXXX", err[512], warn[256];
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    close(fd);
+    llm_model *m = NULL;
+    CHECK(llm_test_model_write(path, "gemma3", LLM_TYPE_Q8_0, 1, err, sizeof err) == LLM_OK);
+    CHECK_MSG(llm_model_load(path, 64, &m, err, sizeof err) == LLM_OK, "%s", err);
+    char *out = NULL;
+    if (m) {
+        CHECK(llm_chat_prompt(m, "Sys.", " Why? ", &out, warn, sizeof warn) == LLM_OK && !warn[0]);
+        CHECK(out && !strcmp(out, "<start_of_turn>user\nSys.\n\nWhy?<end_of_turn>\n<start_of_turn>model\n"));
+        free(out);
+        CHECK(llm_chat_prompt(m, NULL, "Q", &out, warn, sizeof warn) == LLM_OK);
+        CHECK(out && !strcmp(out, "<start_of_turn>user\nQ<end_of_turn>\n<start_of_turn>model\n"));
+        free(out);
+    }
+    /* no model: the plain format, with its note */
+    CHECK(llm_chat_prompt(NULL, "S", "Q", &out, warn, sizeof warn) == LLM_OK && warn[0]);
+    CHECK(out && !strcmp(out, "S\n\nUser: Q\nAssistant:"));
+    free(out);
+    llm_model_free(m);
+    unlink(path);
+}
+
 int main(void)
 {
+    test_model_prompt();
     test_oracle();
     test_detect();
     test_plain_and_refusals();

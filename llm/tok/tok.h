@@ -94,7 +94,9 @@ struct llm_vocab {
     /* byte-level BPE */
     llm_pre_kind pre;
     char pre_name[48];
-    int ignore_merges, clean_spaces;
+    int ignore_merges;
+    int clean_spaces;    /* read, not applied: pieces are decoded one by one (streaming), as
+                            llama.cpp's token_to_piece does; it cleans only whole texts */
     llm_bpe_merges merges;
     char warning[160];   /* a load-time note for the user ("" if none) */
 };
