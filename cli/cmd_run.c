@@ -1,23 +1,38 @@
 /* cmd_run.c — 'so8t run -m FILE.gguf -p PROMPT [...]': run a GGUF language model on a prompt,
- * streaming the text; statistics on stderr; --json prints one object (DESIGN.md). */
+ * streaming the text; statistics on stderr; --json prints one object (DESIGN.md).
+ * --chat: the prompt (or stdin's conversation, or a terminal dialogue: cmd_run_chat.c) with
+ * the Modelfile's SYSTEM and MESSAGE lines, in the model's own chat format (llm/chat/). */
 #include "cli/cli.h"
+#include "cli/cmd_run_chat.h"
+#include "llm/chat/chat.h"
 #include "llm/llm.h"
 #include "llm/modelfile/modelfile.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: so8t run -m FILE.gguf|NAME[:TAG] -p PROMPT [OPTIONS]\n"
+            "       so8t run -m FILE.gguf|NAME[:TAG] --chat [-p PROMPT] [OPTIONS]\n"
             "\n"
             "Generate a continuation of PROMPT with a GGUF model (architecture gemma3; the\n"
             "default model is fetched by 'make model' into models/gemma-3-270m-q4_k_m.gguf, a\n"
             "base model: give it text to continue). The text streams to stdout as it is\n"
             "generated; load time and prompt / generation speed go to stderr.\n"
             "Control tokens written in the prompt (e.g. <start_of_turn>) are recognised.\n"
+            "\n"
+            "With --chat the prompt is a user message in the model's own chat format, read\n"
+            "from its tokenizer.chat_template (ChatML for Qwen and SmolLM2, Llama 3, Gemma,\n"
+            "Phi-3; any other template: a plain 'User:/Assistant:' format, with a warning),\n"
+            "after the Modelfile's SYSTEM and MESSAGE lines. Without -p, a terminal gets a\n"
+            "dialogue (one line per turn; /bye or end of input ends it), and other input is\n"
+            "read as the conversation: a JSON array of {\"role\": \"system\"|\"user\"|\n"
+            "\"assistant\", \"content\": ...} objects, or plain text as one user message.\n"
+            "A Modelfile with MESSAGE lines and no TEMPLATE implies --chat.\n"
             "\n"
             "Options:\n"
             "  -m, --model FILE|NAME   the GGUF model, or when no such file exists a model of\n"
@@ -39,8 +54,11 @@ static void usage(FILE *f)
             "      --threads T         OpenMP threads (default: one per idle core)\n"
             "      --ctx N             context length in tokens (default 2048)\n"
             "      --stop S            stop before this text (repeatable; never printed)\n"
-            "      --modelfile F       read FROM / PARAMETER / SYSTEM / TEMPLATE from an Ollama\n"
-            "                          Modelfile; command-line options override its PARAMETERs\n"
+            "      --modelfile F       read FROM / PARAMETER / SYSTEM / TEMPLATE / MESSAGE from an\n"
+            "                          Ollama Modelfile; command-line options override its\n"
+            "                          PARAMETERs\n"
+            "      --chat              a conversation in the model's chat format (see above)\n"
+            "      --show-prompt       print the exact prompt text on stderr before generating\n"
             "      --exact             float dot products everywhere (no 8-bit activations)\n"
             "      --json              print one JSON object (text, tokens, prompt_tokens,\n"
             "                          prompt_tokens_per_second, generated_tokens_per_second,\n"
@@ -62,10 +80,64 @@ static int stream_cb(const char *piece, void *user)
 
 #define MAX_STOP 16
 
+/* --chat: the conversation (Modelfile SYSTEM + MESSAGEs, then -p, stdin's messages, or a
+ * terminal dialogue) in the model's chat format. On return with CLI_OK, *rendered holds the
+ * prompt to generate from, or NULL when the dialogue already ran. The format's own stop
+ * strings apply unless --stop or the Modelfile gave some (p->stop then points to static
+ * storage). */
+static int run_chat_prompt(llm_model *m, llm_params *p, const llm_modelfile *mf, const char *prompt,
+                           int n_user_stops, int json, int show_prompt, char **rendered, int *write_errno)
+{
+    llm_chat_format f;
+    char warn[256], err[512];
+    if (!llm_chat_format_detect(llm_model_chat_template(m), &f, warn, sizeof warn))
+        fprintf(stderr, "so8t run: warning: %s\n", warn);
+    const char *const *fs = llm_chat_stop_strings(&f);
+    if (n_user_stops == 0 && fs[0] && !(mf && mf->n_stop_list > 0)) {
+        int k = 0;
+        while (fs[k])
+            k++;
+        p->stop = fs;
+        p->n_stop = k;
+    }
+    llm_chat_message *base;
+    int nb;
+    if (llm_modelfile_conversation(mf, prompt, &base, &nb)) {
+        fprintf(stderr, "so8t run: out of memory\n");
+        return CLI_FAIL;
+    }
+    cli_chat c;
+    cli_chat_init(&c);
+    int rc = CLI_OK;
+    for (int i = 0; i < nb && rc == CLI_OK; i++)
+        if (cli_chat_add(&c, base[i].role, base[i].content, strlen(base[i].content)))
+            rc = CLI_FAIL;
+    free(base);
+    if (rc == CLI_OK && !prompt) {
+        if (isatty(STDIN_FILENO)) {
+            rc = cli_chat_interactive(m, p, &f, &c, show_prompt, json ? NULL : stream_cb, write_errno);
+            cli_chat_free(&c);
+            *rendered = NULL;
+            return rc;
+        }
+        if ((rc = cli_chat_read_stdin(&c, err, sizeof err)) != CLI_OK)
+            fprintf(stderr, "so8t run: %s\n", err);
+    }
+    if (rc == CLI_OK && llm_chat_render(&f, c.msgs, c.n, 1, rendered, err, sizeof err)) {
+        fprintf(stderr, "so8t run: %s\n", err);
+        rc = CLI_FAIL;
+    }
+    if (rc == CLI_OK && show_prompt)
+        fprintf(stderr, "--- prompt (%s) ---\n%s\n--- end of prompt ---\n", llm_chat_kind_name(f.kind),
+                *rendered);
+    cli_chat_free(&c);
+    return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
     const char *model = NULL, *prompt = NULL, *modelfile = NULL;
-    int json = 0, exact = 0;
+    int json = 0, exact = 0, chat = 0, show_prompt = 0;
     /* options are parsed first and applied after the Modelfile, so they override it */
     int set_n = 0, set_temp = 0, set_topk = 0, set_topp = 0, set_minp = 0, set_typ = 0, set_rp = 0,
         set_rln = 0, set_pp = 0, set_fp = 0, set_miro = 0, set_tau = 0, set_eta = 0, set_seed = 0,
@@ -90,6 +162,10 @@ int cmd_run(int argc, char **argv)
             json = 1;
         } else if (!strcmp(a, "--exact")) {
             exact = 1;
+        } else if (!strcmp(a, "--chat")) {
+            chat = 1;
+        } else if (!strcmp(a, "--show-prompt")) {
+            show_prompt = 1;
         } else if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
             NEED_ARG();
             model = argv[++i];
@@ -191,8 +267,10 @@ int cmd_run(int argc, char **argv)
         }
     }
 #undef NEED_ARG
-    if (!prompt)
-        return cli_usage_error("run", "missing -p PROMPT");
+    if (!prompt && !chat)
+        return cli_usage_error("run", "missing -p PROMPT (or --chat)");
+    if (chat && !prompt && json && isatty(STDIN_FILENO))
+        return cli_usage_error("run", "--json needs -p PROMPT or a conversation on stdin with --chat");
     if (!model && !modelfile)
         return cli_usage_error("run", "missing -m FILE.gguf (run 'make model' to fetch the default model)");
 
@@ -238,7 +316,16 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "so8t run: %s\n", note);
         if (!model)
             model = mf.model_path;
-        if (mf.template_text) {
+        if (!chat && mf.n_messages > 0 && !mf.template_text)
+            chat = 1; /* a conversation: render it in the model's own format */
+        if (chat && mf.template_text)
+            fprintf(stderr, "so8t run: the Modelfile's TEMPLATE is not used with --chat: the model's own "
+                            "chat format is\n");
+        else if (!chat && mf.n_messages > 0)
+            fprintf(stderr, "so8t run: the Modelfile's MESSAGE lines are used only with --chat\n");
+        if (chat) {
+            /* rendered after the model is loaded (its chat template decides the format) */
+        } else if (mf.template_text) {
             if (llm_template_render(mf.template_text, mf.system, prompt, NULL, 1, &rendered, err,
                                     sizeof err) != 0) {
                 fprintf(stderr, "so8t run: %s\n", err);
@@ -294,8 +381,20 @@ int cmd_run(int argc, char **argv)
     }
     if (exact)
         llm_model_set_numerics(m, LLM_NUMERICS_EXACT);
-    llm_generation g;
+    if (llm_model_tokenizer_warning(m)[0])
+        fprintf(stderr, "so8t run: warning: %s\n", llm_model_tokenizer_warning(m));
     int write_errno = 0;
+    if (chat) {
+        int crc = run_chat_prompt(m, &p, &mf, prompt, n_stop, json, show_prompt, &rendered, &write_errno);
+        if (crc != CLI_OK || !rendered) { /* a failure, or the terminal dialogue is over */
+            status = crc;
+            goto out;
+        }
+        prompt = rendered;
+    } else if (show_prompt) {
+        fprintf(stderr, "--- prompt ---\n%s\n--- end of prompt ---\n", prompt);
+    }
+    llm_generation g;
     if (llm_generate(m, prompt, &p, json ? NULL : stream_cb, &write_errno, &g, err,
                      sizeof err) != LLM_OK) {
         fprintf(stderr, "%sso8t run: %s\n", json ? "" : "\n", err);

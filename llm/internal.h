@@ -12,28 +12,8 @@
 #define LLM_MAX_LAYERS 512
 #define LLM_BATCH 16 /* prompt tokens run together (weights read once per batch) */
 
-/* token types as stored in tokenizer.ggml.token_type */
-enum {
-    LLM_TOK_UNDEFINED = 0, LLM_TOK_NORMAL = 1, LLM_TOK_UNKNOWN = 2, LLM_TOK_CONTROL = 3,
-    LLM_TOK_USER_DEFINED = 4, LLM_TOK_UNUSED = 5, LLM_TOK_BYTE = 6
-};
-
-typedef struct {
-    int n_vocab;
-    const char **text;   /* views into the mapping (not NUL-terminated) */
-    uint32_t *len;
-    float *score;
-    int32_t *type;
-    int32_t *hash;       /* open addressing: token ids, -1 empty */
-    uint32_t hash_mask;
-    int byte_tok[256];   /* "<0xNN>" ids, -1 if absent */
-    int bos, eos, eot, unk, pad;
-    int add_bos, add_eos, add_space_prefix;
-    int *special;        /* CONTROL / USER_DEFINED / UNKNOWN ids, longest text first */
-    int n_special;
-    int *eog;            /* end-of-generation ids */
-    int n_eog;
-} llm_vocab;
+/* llm_vocab, token types and the tokenizer interface */
+#include "llm/tok/tok.h"
 
 typedef struct {
     llm_mat wq, wk, wv, wo, gate, up, down; /* fused tensors become row views of one matrix */
@@ -94,10 +74,8 @@ int llm_mat_check_finite(const llm_mat *w, char *err, size_t errlen);
 void llm_model_set_dump(llm_model *m, void (*dump)(const char *, int, const float *, size_t, void *),
                         void *user);
 
-/* tokenizer.c */
+/* llm/tok/tok.c: the model's vocabulary from its GGUF (llm_vocab_load_gguf on m->g) */
 int llm_vocab_load(llm_model *m, char *err, size_t errlen);
-void llm_vocab_free(llm_vocab *v);
-int llm_vocab_find(const llm_vocab *v, const char *s, size_t n); /* -1 if absent */
 
 /* sampler.c */
 typedef struct llm_sampler llm_sampler;

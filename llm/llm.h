@@ -227,6 +227,9 @@ int llm_token_to_piece(const llm_model *m, int token, int special, char *buf, si
 const char *llm_token_text(const llm_model *m, int token); /* the raw vocabulary string */
 int llm_token_is_eog(const llm_model *m, int token);
 int llm_token_bos(const llm_model *m);
+/* A note from loading the tokenizer for the user (e.g. "no tokenizer.ggml.pre: using the
+ * default pre-tokenizer"); "" when there is none. */
+const char *llm_model_tokenizer_warning(const llm_model *m);
 
 /* Low level: run the model over n tokens starting at position pos (KV cache positions
  * [0, pos) must already hold the earlier tokens); when logits != NULL, writes the n_vocab

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "llm/llm.h"
+#include "llm/chat/chat.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -130,6 +131,13 @@ int llm_modelfile_param_add(llm_modelfile *mf, const char *source, int line, con
  *   llm_model_load(mf.model_path, p.num_ctx, &m, ...); then render mf.template_text (if any)
  *   with llm_template_render(mf.template_text, mf.system, prompt, NULL, 1, &text, ...). */
 int llm_modelfile_apply(llm_modelfile *mf, llm_params *p, char *note, size_t notelen);
+
+/* The conversation of a Modelfile for one prompt, to render in the model's chat format
+ * (llm/chat/chat.h; `so8t run --chat`): SYSTEM first (when set), then the MESSAGE lines in
+ * file order, then {"user", prompt} (when prompt != NULL). *msgs is malloc'd and points into
+ * mf and prompt (free(*msgs) only; keep both alive). mf may be NULL. */
+int llm_modelfile_conversation(const llm_modelfile *mf, const char *prompt, llm_chat_message **msgs,
+                               int *n);
 
 /* ---- TEMPLATE: the Go text/template subset so8t runs ----
  * Supported: literal text, {{ .System }} {{ .Prompt }} {{ .Response }} (also $.System …),
