@@ -123,9 +123,9 @@ typedef struct {
     const char *role;    /* "system", "user", "assistant", "tool" */
     const char *content;
 } serve_message;
-/* The prompt for a chat. THE place to switch to llm/chat/'s templates when they land:
- * today a Modelfile TEMPLATE (.System/.Prompt/.Response subset) renders each user turn,
- * else a plain role-tagged transcript ("user: ...\nassistant: "). malloc'd in *out. */
+/* The prompt for a chat: a Modelfile TEMPLATE (.System/.Prompt/.Response subset) renders
+ * each user turn; else the model's own chat format (llm/chat/) when its GGUF has a known
+ * template; else a plain role-tagged transcript ("user: ...\nassistant: "). malloc'd in *out. */
 int serve_chat_prompt(const llm_modelfile *mf, const serve_message *msgs, int n, char **out,
                       char *err, size_t errlen);
 /* The prompt of /api/generate and /v1/completions: TEMPLATE rendered with SYSTEM and the

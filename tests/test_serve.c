@@ -6,6 +6,7 @@
 #include "tests/test.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 static int apply(const char *json, llm_params *p, int *num_ctx, char *err, size_t n)
 {
@@ -123,6 +124,29 @@ static void test_prompts(void)
     CHECK(serve_generate_prompt(&mf, NULL, "x", 0, &out, err, sizeof err) == 0 &&
           !strcmp(out, "S\n\nx"));
     free(out);
+    /* no TEMPLATE, a GGUF whose chat template is ChatML: the model's own format, with the
+     * Modelfile's SYSTEM when the request has none, and a tool result as a user turn */
+    char path[] = "/tmp/test_serve_chatml_XXXXXX";
+    int fd = mkstemp(path);
+    llm_gguf_writer *w = llm_gguf_writer_new(3, 32);
+    CHECK(fd >= 0 && w && llm_gguf_writer_add_str(w, "general.architecture", "llama") == 0 &&
+          llm_gguf_writer_add_str(w, "tokenizer.chat_template",
+                                  "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n"
+                                  "{% endfor %}") == 0 &&
+          llm_gguf_writer_save(w, path, err, sizeof err) == 0);
+    llm_gguf_writer_free(w);
+    mf.model_path = path;
+    serve_message m2[] = {{"user", "Hi"}, {"tool", "42"}};
+    CHECK(serve_chat_prompt(&mf, m2, 2, &out, err, sizeof err) == 0);
+    CHECK_MSG(out && !strcmp(out, "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
+                                  "<|im_start|>user\n42<|im_end|>\n<|im_start|>assistant\n"),
+              "%s", out ? out : "(null)");
+    free(out);
+    mf.model_path = NULL;
+    if (fd >= 0) {
+        close(fd);
+        unlink(path);
+    }
 }
 
 int main(void)
