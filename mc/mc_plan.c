@@ -42,6 +42,9 @@ const char *mc_strerror(int status)
     case MC_ERR_CUDA: return "CUDA error";
     case MC_ERR_NOMEM: return "out of memory";
     case MC_ERR_UNSUPPORTED: return "method does not apply";
+    case MC_ERR_STOPPED: return "stopped (state saved)";
+    case MC_ERR_STATE: return "checkpoint error";
+    case MC_ERR_TEAM: return "a member of the team failed";
     default: return "unknown error";
     }
 }
@@ -54,6 +57,7 @@ void mc_options_default(mc_options *o)
     o->samples = 1u << 24;
     o->seed = 1;
     o->qmc_replicates = 32;
+    o->save_every = 60;
 }
 
 int mc_problem_check(const mc_problem *p, char *err, size_t errlen)
@@ -656,23 +660,18 @@ uint64_t mc_plan_samples_in(const mc_plan *pl, uint64_t b0, uint64_t b1)
     return s1 - s0;
 }
 
-/* ---- in-order folding ---- */
+/* ---- folding ---- */
 
 void mc_accum_init(mc_accum *acc, int nrep)
 {
-    memset(acc, 0, sizeof *acc);
-    acc->nrep = nrep;
-}
-
-/* Neumaier's compensated addition: deterministic, and accurate over millions of blocks. */
-static void neumaier_add(double *sum, double *comp, double x)
-{
-    double t = *sum + x;
-    if (fabs(*sum) >= fabs(x))
-        *comp += (*sum - t) + x;
-    else
-        *comp += (x - t) + *sum;
-    *sum = t;
+    acc->blocks = acc->hits = acc->samples = 0;
+    mc_xsum_init(&acc->sum);
+    mc_xsum_init(&acc->sum_sq);
+    acc->nrep = nrep > 0 && nrep <= MC_QMC_MAX_REPLICATES ? nrep : 0;
+    for (int i = 0; i < acc->nrep; i++) { /* the unused replicates stay untouched */
+        mc_xsum_init(&acc->rep_sum[i]);
+        acc->rep_n[i] = 0;
+    }
 }
 
 void mc_accum_add(mc_accum *acc, const mc_plan *pl, uint64_t block, const mc_block_acc *b)
@@ -681,11 +680,13 @@ void mc_accum_add(mc_accum *acc, const mc_plan *pl, uint64_t block, const mc_blo
     acc->blocks++;
     acc->hits += pl->quantity == MC_COMPLEMENT && pl->count_based ? ns - b->hits : b->hits;
     acc->samples += ns;
-    neumaier_add(&acc->sum, &acc->sum_c, b->sum);
-    neumaier_add(&acc->sum_sq, &acc->sum_sq_c, b->sum_sq);
+    if (pl->count_based)
+        return; /* the count is the statistic; the block sums stay 0 */
+    mc_xsum_add(&acc->sum, b->sum);
+    mc_xsum_add(&acc->sum_sq, b->sum_sq);
     if (pl->kp.method == MC_K_QMC && acc->nrep > 0) {
         int rep = (int)(block % (uint64_t)acc->nrep);
-        neumaier_add(&acc->rep_sum[rep], &acc->rep_sum_c[rep], b->sum);
+        mc_xsum_add(&acc->rep_sum[rep], b->sum);
         acc->rep_n[rep] += MC_BLOCK_SAMPLES;
     }
 }
@@ -700,17 +701,11 @@ void mc_accum_add_sums(mc_accum *acc, const mc_plan *pl, uint64_t b0, uint64_t n
         }
         return;
     }
-    /* the same additions in the same order as n calls of mc_accum_add, without the per-block
-     * bookkeeping: the GPU backend folds 2^18 blocks per chunk this way */
-    double s = acc->sum, sc = acc->sum_c, q = acc->sum_sq, qc = acc->sum_sq_c;
+    /* without the per-block bookkeeping: the GPU backend folds 2^18 blocks per chunk */
     for (uint64_t i = 0; i < n; i++) {
-        neumaier_add(&s, &sc, sum[i * stride]);
-        neumaier_add(&q, &qc, sum_sq[i * stride]);
+        mc_xsum_add(&acc->sum, sum[i * stride]);
+        mc_xsum_add(&acc->sum_sq, sum_sq[i * stride]);
     }
-    acc->sum = s;
-    acc->sum_c = sc;
-    acc->sum_sq = q;
-    acc->sum_sq_c = qc;
     acc->blocks += n;
     acc->samples += mc_plan_samples_in(pl, b0, b0 + n);
 }
@@ -723,6 +718,63 @@ void mc_accum_add_hits(mc_accum *acc, const mc_plan *pl, uint64_t b0, uint64_t b
     /* the kernels count the samples inside; the complement's statistic is those outside */
     acc->hits += pl->quantity == MC_COMPLEMENT && pl->count_based ? ns - hits : hits;
     acc->samples += ns;
+}
+
+void mc_accum_merge(mc_accum *acc, const mc_accum *o)
+{
+    acc->blocks += o->blocks;
+    acc->hits += o->hits;
+    acc->samples += o->samples;
+    mc_xsum_merge(&acc->sum, &o->sum);
+    mc_xsum_merge(&acc->sum_sq, &o->sum_sq);
+    for (int i = 0; i < acc->nrep && i < o->nrep; i++) {
+        mc_xsum_merge(&acc->rep_sum[i], &o->rep_sum[i]);
+        acc->rep_n[i] += o->rep_n[i];
+    }
+}
+
+double mc_accum_sum(const mc_accum *acc) { return mc_xsum_round(&acc->sum); }
+double mc_accum_sum_sq(const mc_accum *acc) { return mc_xsum_round(&acc->sum_sq); }
+double mc_accum_rep_sum(const mc_accum *acc, int rep) { return mc_xsum_round(&acc->rep_sum[rep]); }
+
+size_t mc_accum_words(int nrep)
+{
+    return 3 + 2 * (size_t)MC_XSUM_WORDS + (size_t)(nrep > 0 ? nrep : 0) * (MC_XSUM_WORDS + 1);
+}
+
+void mc_accum_pack(const mc_accum *acc, uint64_t *w)
+{
+    w[0] = acc->blocks;
+    w[1] = acc->hits;
+    w[2] = acc->samples;
+    w += 3;
+    mc_xsum_pack(&acc->sum, w);
+    mc_xsum_pack(&acc->sum_sq, w + MC_XSUM_WORDS);
+    w += 2 * MC_XSUM_WORDS;
+    for (int i = 0; i < acc->nrep; i++, w += MC_XSUM_WORDS + 1) {
+        mc_xsum_pack(&acc->rep_sum[i], w);
+        w[MC_XSUM_WORDS] = acc->rep_n[i];
+    }
+}
+
+int mc_accum_unpack(mc_accum *acc, int nrep, const uint64_t *w)
+{
+    mc_accum_init(acc, nrep);
+    if (nrep != acc->nrep)
+        return -1;
+    acc->blocks = w[0];
+    acc->hits = w[1];
+    acc->samples = w[2];
+    w += 3;
+    if (mc_xsum_unpack(&acc->sum, w) || mc_xsum_unpack(&acc->sum_sq, w + MC_XSUM_WORDS))
+        return -1;
+    w += 2 * MC_XSUM_WORDS;
+    for (int i = 0; i < acc->nrep; i++, w += MC_XSUM_WORDS + 1) {
+        if (mc_xsum_unpack(&acc->rep_sum[i], w))
+            return -1;
+        acc->rep_n[i] = w[MC_XSUM_WORDS];
+    }
+    return 0;
 }
 
 /* mc_finalize: mc/mc_finalize.c */
