@@ -434,6 +434,19 @@ int cmd_volume(int argc, char **argv)
     mc_result res, gpu;
     memset(&gpu, 0, sizeof gpu);
     int have_gpu = 0;
+    if (cli_team) { /* every rank got this far, or none starts the collective run */
+        int first_bad, nbad = cli_team_ready(1, &first_bad, err, sizeof err);
+        if (nbad != 0) {
+            cli_problem_free(&prob);
+            cli_atomic_abort(&plot_out);
+            if (nbad > 0)
+                fprintf(stderr, "so8t volume: %d rank(s) failed before the run (first: rank "
+                                "%d); nothing was computed\n", nbad, first_bad);
+            else
+                fprintf(stderr, "so8t volume: %s\n", err);
+            return CLI_FAIL;
+        }
+    }
     if (o.save_path) /* SIGTERM/SIGINT: save the state, then stop */
         stop_signals_catch(&o);
     int st = mc_estimate(&p, &o, &res, err, sizeof err);
