@@ -264,8 +264,9 @@ static int resume_state(run_ctx *c, char *err, size_t errlen)
         return st;
     uint64_t *w = c->words;
     memset(w, 0, c->nwords * sizeof *w);
+    if (team_rank(o) == 0) /* 1: go on; 2: refused (another run); 3: unreadable */
+        w[0] = st != MC_OK ? (strstr(err, "is for a different") ? 2 : 3) : 1;
     if (team_rank(o) == 0 && st == MC_OK) {
-        w[0] = 1;
         w[1] = c->s->batch_samples;
         w[2] = c->s->blocks_done;
         mc_accum_pack(&c->s->acc, w + CTL_WORDS);
@@ -274,7 +275,8 @@ static int resume_state(run_ctx *c, char *err, size_t errlen)
         return member_fail(o, MC_ERR_TEAM, err);
     if (w[0] != 1) {
         if (team_rank(o) != 0)
-            snprintf(err, errlen, "rank 0 refused the checkpoint %s", o->resume_path);
+            snprintf(err, errlen, "rank 0 refused the checkpoint %s%s", o->resume_path,
+                     w[0] == 2 ? " (it is for a different run)" : "");
         return MC_ERR_STATE;
     }
     c->s->batch_samples = w[1];
@@ -359,6 +361,7 @@ int mc_estimate(const mc_problem *p, const mc_options *o, mc_result *out, char *
     st = MC_OK;
     if (o->resume_path)
         st = resume_state(&c, err, errlen);
+    uint64_t resumed = c.s->acc.samples; /* the pace is this process's own */
     if (st == MC_OK)
         st = estimate_planned(&c, out, err, errlen);
     if (st == MC_OK) {
@@ -366,7 +369,8 @@ int mc_estimate(const mc_problem *p, const mc_options *o, mc_result *out, char *
         if (o->rel_err > 0)
             out->target_met = pl.trivial || (out->estimate > 0 && out->rel_half_width <= o->rel_err);
         out->seconds = now_seconds() - t0;
-        out->samples_per_second = out->seconds > 0 ? (double)out->samples / out->seconds : 0;
+        out->samples_per_second =
+            out->seconds > 0 ? (double)(out->samples - resumed) / out->seconds : 0;
     }
     free(c.s), free(c.local), free(c.words);
     return st;
