@@ -702,10 +702,8 @@ void mc_accum_add_sums(mc_accum *acc, const mc_plan *pl, uint64_t b0, uint64_t n
         return;
     }
     /* without the per-block bookkeeping: the GPU backend folds 2^18 blocks per chunk */
-    for (uint64_t i = 0; i < n; i++) {
-        mc_xsum_add(&acc->sum, sum[i * stride]);
-        mc_xsum_add(&acc->sum_sq, sum_sq[i * stride]);
-    }
+    mc_xsum_add_array(&acc->sum, sum, n, stride);
+    mc_xsum_add_array(&acc->sum_sq, sum_sq, n, stride);
     acc->blocks += n;
     acc->samples += mc_plan_samples_in(pl, b0, b0 + n);
 }

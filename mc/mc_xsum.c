@@ -51,6 +51,67 @@ static double round_digits(const int64_t *d, int neg)
     return neg ? -r : r;
 }
 
+/* x += sign · v · 2^(p − 1074), v < 2^127, p < 2048 − 160 */
+static void add_u128_at(mc_xsum *x, mc_u128 v, int p, int neg)
+{
+    int i = p >> 5, s = p & 31;
+    uint64_t top = s ? (uint64_t)(v >> (128 - s)) : 0; /* the bits shifted out */
+    mc_u128 lo = v << s;
+    int64_t d[5] = {(int64_t)((uint64_t)lo & 0xffffffffu),
+                    (int64_t)((uint64_t)(lo >> 32) & 0xffffffffu),
+                    (int64_t)((uint64_t)(lo >> 64) & 0xffffffffu),
+                    (int64_t)((uint64_t)(lo >> 96) & 0xffffffffu), (int64_t)top};
+    for (int k = 0; k < 5; k++)
+        x->limb[i + k] += neg ? -d[k] : d[k];
+    if (++x->adds >= (1u << 30))
+        mc_xsum_normalize(x);
+}
+
+#define XSUM_BATCH (1u << 20) /* 2^20 values of < 2^105 each stay below 2^125 */
+
+void mc_xsum_add_array(mc_xsum *x, const double *v, size_t n, size_t stride)
+{
+    for (size_t b0 = 0; b0 < n; b0 += XSUM_BATCH) {
+        size_t b1 = n - b0 > XSUM_BATCH ? b0 + XSUM_BATCH : n;
+        /* the positions of the values' lowest bits: within 52 binades of each other,
+           every value is an integer multiple of 2^(pmin − 1074) below 2^105 */
+        int pmin = 4096, pmax = -1, plain = 1;
+        for (size_t i = b0; i < b1; i++) {
+            uint64_t bits;
+            memcpy(&bits, &v[i * stride], sizeof bits);
+            int be = (int)((bits >> 52) & 0x7ff);
+            plain &= be != 0x7ff && be != 0; /* no inf/NaN, no subnormal (rare: slow path) */
+            if (!(bits << 1))
+                continue; /* ±0 */
+            int p = be ? be - 1 : 0;
+            pmin = p < pmin ? p : pmin;
+            pmax = p > pmax ? p : pmax;
+        }
+        if (pmax < 0)
+            continue; /* all zeros */
+        if (!plain || pmax - pmin > 52 || (pmin >> 5) + 4 >= MC_XSUM_LIMBS) {
+            for (size_t i = b0; i < b1; i++)
+                mc_xsum_add(x, v[i * stride]);
+            continue;
+        }
+        mc_u128 pos = 0, neg = 0;
+        for (size_t i = b0; i < b1; i++) {
+            uint64_t bits;
+            memcpy(&bits, &v[i * stride], sizeof bits);
+            if (!(bits << 1))
+                continue;
+            int p = (int)((bits >> 52) & 0x7ff) - 1;
+            mc_u128 m = (mc_u128)((bits & 0xfffffffffffffull) | (1ull << 52)) << (p - pmin);
+            if (bits >> 63)
+                neg += m;
+            else
+                pos += m;
+        }
+        add_u128_at(x, pos, pmin, 0);
+        add_u128_at(x, neg, pmin, 1);
+    }
+}
+
 double mc_xsum_round(const mc_xsum *x)
 {
     if (x->nan || (x->pinf && x->ninf))

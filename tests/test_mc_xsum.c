@@ -22,7 +22,7 @@ static void test_fixture(void)
         return;
     static char line[1 << 16];
     double v[MAXV];
-    int cases = 0, bad_fwd = 0, bad_rev = 0, bad_merge = 0, bad_words = 0;
+    int cases = 0, bad_batch = 0, bad_fwd = 0, bad_rev = 0, bad_merge = 0, bad_words = 0;
     while (fgets(line, sizeof line, f)) {
         char *p = line, *end;
         double want = strtod(p, &end);
@@ -42,6 +42,15 @@ static void test_fixture(void)
             mc_xsum_add(i % 3 ? &h1 : &h2, v[i]);
         }
         bad_fwd += !same_bits(mc_xsum_round(&a), want);
+        /* the batched path (the GPU fold), contiguous and strided (interleaved pairs) */
+        static double pair[2 * MAXV];
+        for (int i = 0; i < n; i++)
+            pair[2 * i] = v[i], pair[2 * i + 1] = -1.0;
+        mc_xsum b1, b2;
+        mc_xsum_init(&b1), mc_xsum_init(&b2);
+        mc_xsum_add_array(&b1, v, (size_t)n, 1);
+        mc_xsum_add_array(&b2, pair, (size_t)n, 2);
+        bad_batch += !same_bits(mc_xsum_round(&b1), want) || !same_bits(mc_xsum_round(&b2), want);
         bad_rev += !same_bits(mc_xsum_round(&r), want);
         uint64_t w1[MC_XSUM_WORDS], w2[MC_XSUM_WORDS];
         mc_xsum_pack(&h1, w1);
@@ -59,6 +68,7 @@ static void test_fixture(void)
     fclose(f);
     CHECK_MSG(cases == 120, "read %d cases, expected 120", cases);
     CHECK_MSG(bad_fwd == 0, "%d sums differ from fsum", bad_fwd);
+    CHECK_MSG(bad_batch == 0, "%d batched sums differ from fsum", bad_batch);
     CHECK_MSG(bad_rev == 0, "%d reversed sums differ from fsum", bad_rev);
     CHECK_MSG(bad_merge == 0, "%d merged sums differ from fsum", bad_merge);
     CHECK_MSG(bad_words == 0, "%d sums of packed words differ from fsum", bad_words);
@@ -92,9 +102,31 @@ static void test_special(void)
     CHECK(mc_xsum_unpack(&x, w) == -1);
 }
 
+/* the batched path on block-sum-like data (its fast branch) against one-by-one adds */
+static void test_batch_fast_path(void)
+{
+    enum { NV = 300000 };
+    static double v[NV];
+    uint64_t s = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < NV; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        v[i] = (i % 7 ? 1.0 : -1.0) * (300.0 + (double)(s >> 11) * 0x1p-53 * 700.0);
+    }
+    mc_xsum a, b;
+    mc_xsum_init(&a), mc_xsum_init(&b);
+    for (int i = 0; i < NV; i++)
+        mc_xsum_add(&a, v[i]);
+    mc_xsum_add_array(&b, v, NV, 1);
+    uint64_t wa[MC_XSUM_WORDS], wb[MC_XSUM_WORDS];
+    mc_xsum_pack(&a, wa);
+    mc_xsum_pack(&b, wb);
+    CHECK_MSG(memcmp(wa, wb, sizeof wa) == 0, "batched fold differs from one-by-one");
+}
+
 int main(void)
 {
     test_fixture();
     test_special();
+    test_batch_fast_path();
     return test_summary();
 }
