@@ -701,9 +701,27 @@ void mc_accum_add_sums(mc_accum *acc, const mc_plan *pl, uint64_t b0, uint64_t n
         }
         return;
     }
-    /* without the per-block bookkeeping: the GPU backend folds 2^18 blocks per chunk */
-    mc_xsum_add_array(&acc->sum, sum, n, stride);
-    mc_xsum_add_array(&acc->sum_sq, sum_sq, n, stride);
+    /* without the per-block bookkeeping: the GPU backend folds 2^18 blocks per chunk, in
+       slices on the host's threads (exact sums merge in any grouping: the same bits) */
+    enum { SLICES = 8 };
+    if (n < (1u << 16)) {
+        mc_xsum_add_array(&acc->sum, sum, n, stride);
+        mc_xsum_add_array(&acc->sum_sq, sum_sq, n, stride);
+    } else {
+        mc_xsum ps[SLICES], pq[SLICES];
+#pragma omp parallel for schedule(static, 1)
+        for (int k = 0; k < SLICES; k++) {
+            uint64_t lo = n * (uint64_t)k / SLICES, hi = n * (uint64_t)(k + 1) / SLICES;
+            mc_xsum_init(&ps[k]);
+            mc_xsum_init(&pq[k]);
+            mc_xsum_add_array(&ps[k], sum + lo * stride, hi - lo, stride);
+            mc_xsum_add_array(&pq[k], sum_sq + lo * stride, hi - lo, stride);
+        }
+        for (int k = 0; k < SLICES; k++) {
+            mc_xsum_merge(&acc->sum, &ps[k]);
+            mc_xsum_merge(&acc->sum_sq, &pq[k]);
+        }
+    }
     acc->blocks += n;
     acc->samples += mc_plan_samples_in(pl, b0, b0 + n);
 }

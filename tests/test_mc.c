@@ -394,7 +394,7 @@ static void test_batch_fold(void)
     double c[8] = {0.2, -0.1, 0, 0.3, 0, 0, 0.1, 0};
     mc_problem p = {MC_VOLUME, 8, 1, 1.5, c, NULL};
     const mc_method ms[2] = {MC_METHOD_COND, MC_METHOD_QMC};
-    enum { NB = 3000 };
+    enum { NB = 70000 }; /* past 2^16: the sliced, threaded fold */
     static double sum[NB], sum_sq[NB];
     uint64_t x = 12345;
     for (int i = 0; i < NB; i++) { /* sums of very different sizes: compensation matters */
