@@ -416,7 +416,12 @@ int cmd_volume(int argc, char **argv)
     trace tr = {0, 0, NULL, NULL, NULL};
     cli_atomic plot_out = {0};
     plot_out.slot = -1;
-    if (plot) {
+    /* in so8t-mpi only rank 0 writes files and explains; every rank keeps the --plot trace,
+       whose batch schedule all ranks must share */
+    const int lead = !cli_team || cli_team->team.rank == 0;
+    if (!lead)
+        explain = 0;
+    if (plot && lead) {
         /* the file is created now (a temporary name, renamed when the plot is complete):
            a missing folder or a directory is a usage error found before the run */
         if (cli_atomic_open(&plot_out, plot, err, sizeof err)) {
@@ -427,6 +432,8 @@ int cmd_volume(int argc, char **argv)
             cli_problem_free(&prob);
             return cli_usage_error(cmd, "--plot %s: stdout has the result; give a file", plot);
         }
+    }
+    if (plot) {
         o.checkpoint = on_checkpoint;
         o.checkpoint_user = &tr;
     }
@@ -518,7 +525,7 @@ int cmd_volume(int argc, char **argv)
     int identical = have_gpu && cli_mc_identical(&res, &gpu);
     double agree_z = have_gpu ? cli_mc_agreement_z(&res, &gpu) : 0;
 
-    if (plot) {
+    if (plot && lead) {
         char perr[4400];
         if (cli_volume_plot(&plot_out, &p, tr.n, tr.samples, tr.estimate, tr.half, exact, perr,
                             sizeof perr) != 0) {

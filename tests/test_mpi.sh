@@ -78,6 +78,10 @@ done
 expect_rc 2 mpi 3 volume -d 3 --bogus
 expect_grep 'unknown or incomplete option' err
 
+# a failure of rank 0 alone before the run (its --plot folder): every rank ends, no hang
+expect_rc 2 mpi 3 volume -d 3 -r 1.2 -n 1e5 --backend cpu --plot "$T/nofolder/p.svg"
+expect_grep 'folder does not exist' err
+
 # an injected failure on one rank: named, with its cause, exit != 0
 SO8T_MPI_TEST_FAIL_RANK=2 mpi 3 volume -d 6 -r 1.3 -n 1e6 --backend cpu --json >"$T/f.json" 2>"$T/f.err"
 [ $? -ne 0 ] && ok || bad "injected failure: exit 0"
