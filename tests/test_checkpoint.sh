@@ -15,6 +15,8 @@ bits() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["e
 
 # wait until the checkpoint exists (the run is past its first save), then a bit more
 wait_file() { for _ in $(seq 1 200); do [ -s "$1" ] && break; sleep 0.05; done; sleep "$2"; }
+# wait until the checkpoint differs from what it was (the running process saved anew)
+wait_new() { for _ in $(seq 1 400); do [ -s "$1" ] && [ "$(cksum <"$1")" != "$2" ] && break; sleep 0.025; done; }
 
 check_resume_cycle() { # NAME ARGS... : kills at several points, resumes, compares
     local name=$1; shift
@@ -26,12 +28,12 @@ check_resume_cycle() { # NAME ARGS... : kills at several points, resumes, compar
     # 1: SIGKILL after the first save; 2: SIGTERM later; 3: SIGINT; then run to the end
     local sigs="KILL TERM INT"
     for s in $sigs; do
-        local res=""
-        [ -s "$ck" ] && res="--resume $ck"
+        local res="" before=""
+        [ -s "$ck" ] && res="--resume $ck" && before=$(cksum <"$ck")
         "$SO8T" volume "$@" --json --checkpoint "$ck" --checkpoint-every 0.05 $res \
             >"$T/part.json" 2>"$T/part.err" &
         local pid=$!
-        wait_file "$ck" 0.3
+        wait_new "$ck" "$before" # mid-run: this process has saved at least once
         kill -s "$s" "$pid" 2>/dev/null
         wait "$pid"
         local rc=$?

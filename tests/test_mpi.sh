@@ -54,8 +54,8 @@ next_ranks; check_case "surface rel-err" $R -- $P --surface --method ball --rel-
 next_ranks; check_case "orient-avg" $R -- -d 5 -r 1.2 --orient-avg --method cond -n 2e5
 next_ranks; check_case "complement" $R -- -d 5 -r 2 --complement --method tilt -n 2e5
 next_ranks; check_case "rotated" $R -- -d 4 -r 1.1 --rotation haar --method hit -n 2e5 --exact
-# all four rank counts on one case
-check_case "cond, 1-4 ranks" 1 2 3 4 -- $P --method cond -n 3e5 --rel-err 1e-2
+# one case on three rank counts (the rotation above gives each count several cases)
+check_case "cond, 2-4 ranks" 2 3 4 -- $P --method cond -n 3e5 --rel-err 1e-2
 
 # the JSON gains ranks and devices; only rank 0 printed (one JSON object)
 expect_rc 0 mpi 3 volume -d 3 -r 1.2 -n 1e5 --backend cpu --json
@@ -122,7 +122,7 @@ grep -q 'rank 1 .*signal 9' "$T/k.err" && ok || { bad "killed rank: rank 1 not n
 echo "t=${SECONDS}s: checkpoints"
 # checkpoint under mpirun: SIGTERM to mpirun stops the ranks with the state saved; the
 # resume with another rank count (and plain so8t) ends with the uninterrupted bits
-A="-d 8 -r 1.5 -n 8e7 --method cond --backend cpu"
+A="-d 8 -r 1.5 -n 5e7 --method cond --backend cpu"
 "$SO8T" volume $A --threads 2 --json >"$T/ref.json" # threads never change the bits
 want=$(bits "$T/ref.json" | strip_ranks)
 mpirun -np 3 "$SO8T_MPI" volume $A --threads 1 --json --checkpoint "$T/ck" --checkpoint-every 0.05 >"$T/c.json" 2>"$T/c.err" &
