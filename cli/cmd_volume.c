@@ -281,7 +281,7 @@ int cmd_volume(int argc, char **argv)
     cli_problem_init(&prob);
     mc_options o;
     mc_options_default(&o);
-    int want_exact = 0, verify = 0, orient = 0, json = 0, explain = 0, device_given = 0, rc;
+    int want_exact = 0, verify = 0, orient = 0, json = 0, explain = 0, device_given = 0, every_given = 0, rc;
     const char *plot = NULL, *model = NULL;
     int c;
     optind = 1;
@@ -341,6 +341,7 @@ int cmd_volume(int argc, char **argv)
             if ((rc = cli_parse_double(cmd, "--checkpoint-every", optarg, 0, 1, 1e9, 0,
                                        &o.save_every)))
                 return rc;
+            every_given = 1;
             break;
         case 'h':
             usage(stdout);
@@ -372,6 +373,10 @@ int cmd_volume(int argc, char **argv)
     if (orient && prob.rotation) {
         cli_problem_free(&prob);
         return cli_usage_error(cmd, "--orient-avg averages over all rotations; drop --rotation");
+    }
+    if (every_given && !o.save_path) {
+        cli_problem_free(&prob);
+        return cli_usage_error(cmd, "--checkpoint-every needs --checkpoint FILE");
     }
     if ((o.save_path || o.resume_path) && (verify || plot)) {
         cli_problem_free(&prob);

@@ -111,6 +111,8 @@ expect_grep 'checkpoint .*nofolder' err
 # usage: combinations that cannot checkpoint, a bad interval
 expect_rc 2 "$SO8T" volume $A --checkpoint "$T/v.ck" --verify
 expect_rc 2 "$SO8T" volume $A --checkpoint "$T/v.ck" --checkpoint-every 0
+expect_rc 2 "$SO8T" volume $A --checkpoint-every 5
+expect_grep 'needs --checkpoint' err
 # no temporary files left next to the checkpoints (SIGKILL during a save may leave one:
 # the cycles above write in $T/cyc; here only clean exits and SIGTERM)
 "$SO8T" volume -d 8 -r 1.5 -n 1e9 --method cond --threads 1 --backend cpu \
