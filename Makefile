@@ -6,12 +6,15 @@
 #   make check-cuda compile every .cu (no GPU needed)
 #   make gpu-check  GPU tests (print "SKIP: no CUDA device" without one)
 #   make asan       tests under -fsanitize=address,undefined (CPU-only build)
+#   make mpi        bin/so8t-mpi (MPI front end; also built by `make` when mpicc is found)
 #   make demo | bench | fuzz | model | model-smollm2 | vocab-cache | clean | install PREFIX=...
 #
 # Layout convention (so components can grow without editing this file):
 #   <component>/*.c      library code, linked into build/libso8t.a
 #   <component>/*.cu     CUDA code, only with CUDA=1; each has a *_nocuda.c twin used with CUDA=0
 #   cli/*.c              the so8t front end
+#   mpi/*.c              the so8t-mpi front end (cli/'s commands in a team of MPI ranks);
+#                        only these files see mpi.h, and bin/so8t never links MPI
 #   tests/test_*.c       CPU test executables (one per component), tests/test_*.sh shell tests
 #   tests/gpu_*.c        GPU test executables
 #   bench/bench_*.c      benchmark executables
@@ -77,8 +80,18 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%_replay)
 
-.PHONY: all test check-cuda gpu-check asan test-asan-run demo bench fuzz model vocab-cache model-smollm2 clean install deps
-all: $(SO8T_EXE)
+# bin/so8t-mpi when mpicc is present (MPI=0 leaves it out; the sanitizer build does: Open
+# MPI's own allocations would read as leaks)
+MPICC ?= $(shell command -v mpicc 2>/dev/null)
+MPI   ?= $(if $(and $(MPICC),$(if $(SO8T_ASAN),,1)),1,0)
+SO8T_MPI_EXE := $(BIN)/so8t-mpi
+MPI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard mpi/*.c))
+MPI_EXES := $(if $(filter 1,$(MPI)),$(SO8T_MPI_EXE))
+
+.PHONY: all test check-cuda gpu-check asan test-asan-run demo bench fuzz model vocab-cache model-smollm2 clean install deps mpi
+all: $(SO8T_EXE) $(MPI_EXES)
+
+mpi: $(SO8T_MPI_EXE)
 
 # Debian packages the build and tests need (installs only what is missing).
 DEPS_STAMP := $(BUILD)/.deps-ok
@@ -116,6 +129,16 @@ $(SO8T_EXE): $(CLI_OBJ) $(BUILD)/libso8t.a FORCE
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $(CLI_OBJ) $(BUILD)/libso8t.a $(CUDA_LIBS) $(LDLIBS)
 
+$(BUILD)/mpi/%.o: mpi/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# cli/'s objects without its main(), mpi/'s main, linked by mpicc (Open MPI's flags)
+$(SO8T_MPI_EXE): $(MPI_OBJ) $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(BUILD)/libso8t.a FORCE
+	@test -n "$(MPICC)" || { echo "make mpi: mpicc not found (bash tools/deps.sh installs Open MPI)"; exit 1; }
+	@mkdir -p $(BIN)
+	$(MPICC) $(CFLAGS) -o $@ $(MPI_OBJ) $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(BUILD)/libso8t.a $(CUDA_LIBS) $(LDLIBS)
+
 # Tests link the library; the Philox test also links the real cuRAND host library.
 CURAND_TEST_FLAGS := -DSO8T_HAVE_CURAND_HOST -I$(CUDA_HOME)/include
 CURAND_TEST_LIBS  := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcurand
@@ -131,8 +154,8 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libso8t.a
 check-cuda: $(if $(filter 1,$(CUDA)),$(LIB_CU:%.cu=$(BUILD)/%.cu.o))
 	@echo "check-cuda: $(if $(filter 1,$(CUDA)),compiled $(words $(LIB_CU)) CUDA files with $(NVCC),nvcc not found or CUDA=0: nothing to compile)"
 
-test: $(if $(filter 1,$(CUDA)),check-cuda) $(SO8T_EXE) $(TEST_BIN) $(GPU_BIN) $(FUZZ_REPLAY)
-	@SO8T=$(CURDIR)/$(SO8T_EXE) SO8T_TEST_FILTER='$(value T)' tests/run_tests.sh $(TEST_BIN) $(TEST_SH) $(GPU_BIN) $(FUZZ_REPLAY)
+test: $(if $(filter 1,$(CUDA)),check-cuda) $(SO8T_EXE) $(MPI_EXES) $(TEST_BIN) $(GPU_BIN) $(FUZZ_REPLAY)
+	@SO8T=$(CURDIR)/$(SO8T_EXE) SO8T_MPI=$(if $(MPI_EXES),$(CURDIR)/$(SO8T_MPI_EXE)) SO8T_TEST_FILTER='$(value T)' tests/run_tests.sh $(TEST_BIN) $(TEST_SH) $(GPU_BIN) $(FUZZ_REPLAY)
 
 gpu-check: $(SO8T_EXE) $(GPU_BIN)
 	@SO8T=$(CURDIR)/$(SO8T_EXE) SO8T_TEST_FILTER='$(value T)' tests/run_tests.sh $(GPU_BIN)
@@ -180,6 +203,7 @@ clean:
 install: $(SO8T_EXE)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(SO8T_EXE) $(DESTDIR)$(PREFIX)/bin/so8t
+	$(if $(MPI_EXES),install -m 755 $(SO8T_MPI_EXE) $(DESTDIR)$(PREFIX)/bin/so8t-mpi)
 
 FORCE:
 

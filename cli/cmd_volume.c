@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "cli/cli_backend.h"
 #include "cli/cli_problem.h"
+#include "cli/cli_team.h"
 #include "cli/cli_volume.h"
 #include "geom/geom.h"
 #include "mc/mc.h"
@@ -11,6 +12,7 @@
 #include <float.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +30,10 @@ enum {
     OPT_EXPLAIN,
     OPT_REPLICATES,
     OPT_DEVICE,
-    OPT_MODEL
+    OPT_MODEL,
+    OPT_CHECKPOINT,
+    OPT_CHECKPOINT_EVERY,
+    OPT_RESUME
 };
 
 static void usage(FILE *f)
@@ -57,6 +62,17 @@ static void usage(FILE *f)
             "      --backend B      auto|cuda|cpu (default auto: the GPU when there is one)\n"
             "      --device N       CUDA device (default 0)\n"
             "      --threads T      OpenMP threads (default: all cores)\n"
+            "\n"
+            "Checkpoints (long runs that may be pre-empted):\n"
+            "      --checkpoint F   save the run's state to F (atomically: a temporary file,\n"
+            "                       fsync, rename) every --checkpoint-every seconds, on\n"
+            "                       SIGTERM/SIGINT (then stop: exit as killed by the signal)\n"
+            "                       and at the end\n"
+            "      --checkpoint-every S  seconds between saves (default 60)\n"
+            "      --resume F       continue the run saved in F: the result has the same bits\n"
+            "                       as an uninterrupted run; a checkpoint of another problem,\n"
+            "                       method, seed, -n or --rel-err is refused (the field named),\n"
+            "                       a corrupt or truncated one too\n"
             "\n"
             "Checks and output:\n"
             "      --verify         run on the CPU and the GPU; compare counts exactly and\n"
@@ -194,6 +210,47 @@ static void rel_err_warn(const mc_result *r, double target)
             target, r->rel_half_width, (unsigned long long)r->samples, need);
 }
 
+/* --checkpoint: SIGTERM (a scheduler's pre-emption) and SIGINT ask the run to save its
+ * state and stop after the current round; the signal number is kept for the exit. */
+static volatile sig_atomic_t cli_stop_signal;
+static struct sigaction stop_old[2];
+static const int stop_sigs[2] = {SIGTERM, SIGINT};
+
+static void on_stop_signal(int sig) { cli_stop_signal = sig; }
+
+static void stop_signals_catch(mc_options *o)
+{
+    cli_stop_signal = 0;
+    o->stop = &cli_stop_signal;
+    for (int i = 0; i < 2; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(stop_sigs[i], &sa, &stop_old[i]);
+    }
+}
+
+static void stop_signals_release(void)
+{
+    for (int i = 0; i < 2; i++)
+        sigaction(stop_sigs[i], &stop_old[i], NULL);
+}
+
+/* so8t ends as killed by the signal (what a shell and a scheduler expect); a rank of
+   so8t-mpi returns 128 + the signal, so its launcher finishes the other ranks cleanly */
+static int stopped_exit(int sig)
+{
+    if (sig <= 0)
+        sig = SIGTERM;
+    fflush(NULL);
+    if (!cli_team) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+    return 128 + sig;
+}
+
 int cmd_volume(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -214,6 +271,9 @@ int cmd_volume(int argc, char **argv)
         {"model", required_argument, NULL, OPT_MODEL},
         {"replicates", required_argument, NULL, OPT_REPLICATES},
         {"device", required_argument, NULL, OPT_DEVICE},
+        {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+        {"checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY},
+        {"resume", required_argument, NULL, OPT_RESUME},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *cmd = "volume";
@@ -221,7 +281,7 @@ int cmd_volume(int argc, char **argv)
     cli_problem_init(&prob);
     mc_options o;
     mc_options_default(&o);
-    int want_exact = 0, verify = 0, orient = 0, json = 0, explain = 0, rc;
+    int want_exact = 0, verify = 0, orient = 0, json = 0, explain = 0, device_given = 0, every_given = 0, rc;
     const char *plot = NULL, *model = NULL;
     int c;
     optind = 1;
@@ -266,6 +326,7 @@ int cmd_volume(int argc, char **argv)
         case OPT_DEVICE:
             if ((rc = cli_parse_int(cmd, "--device", optarg, 0, 63, &o.device)))
                 return rc;
+            device_given = 1;
             break;
         case OPT_EXACT: want_exact = 1; break;
         case OPT_VERIFY: verify = 1; break;
@@ -274,6 +335,14 @@ int cmd_volume(int argc, char **argv)
         case OPT_PLOT: plot = optarg; break;
         case OPT_EXPLAIN: explain = 1; break;
         case OPT_MODEL: model = optarg; break;
+        case OPT_CHECKPOINT: o.save_path = optarg; break;
+        case OPT_RESUME: o.resume_path = optarg; break;
+        case OPT_CHECKPOINT_EVERY:
+            if ((rc = cli_parse_double(cmd, "--checkpoint-every", optarg, 0, 1, 1e9, 0,
+                                       &o.save_every)))
+                return rc;
+            every_given = 1;
+            break;
         case 'h':
             usage(stdout);
             return CLI_OK;
@@ -305,6 +374,27 @@ int cmd_volume(int argc, char **argv)
         cli_problem_free(&prob);
         return cli_usage_error(cmd, "--orient-avg averages over all rotations; drop --rotation");
     }
+    if (every_given && !o.save_path) {
+        cli_problem_free(&prob);
+        return cli_usage_error(cmd, "--checkpoint-every needs --checkpoint FILE");
+    }
+    if ((o.save_path || o.resume_path) && (verify || plot)) {
+        cli_problem_free(&prob);
+        return cli_usage_error(cmd, "--checkpoint/--resume cannot be combined with %s",
+                               verify ? "--verify" : "--plot");
+    }
+    if (cli_team && verify) {
+        cli_problem_free(&prob);
+        return cli_usage_error(cmd, "--verify compares two backends in one process; run it "
+                                    "with so8t, not in a team of ranks");
+    }
+    if (cli_team) { /* a rank of so8t-mpi: its share of the work, its device */
+        o.team = &cli_team->team;
+        if (cli_team->device >= 0 && !device_given)
+            o.device = cli_team->device;
+        if (!o.threads)
+            o.threads = cli_team->threads;
+    }
     mc_problem p = {orient ? MC_ORIENT_AVG : prob.surface ? MC_SURFACE
                                           : prob.complement ? MC_COMPLEMENT : MC_VOLUME, prob.dim,
                     prob.half_side, prob.radius, prob.center, prob.rotation};
@@ -331,7 +421,12 @@ int cmd_volume(int argc, char **argv)
     trace tr = {0, 0, NULL, NULL, NULL};
     cli_atomic plot_out = {0};
     plot_out.slot = -1;
-    if (plot) {
+    /* in so8t-mpi only rank 0 writes files and explains; every rank keeps the --plot trace,
+       whose batch schedule all ranks must share */
+    const int lead = !cli_team || cli_team->team.rank == 0;
+    if (!lead)
+        explain = 0;
+    if (plot && lead) {
         /* the file is created now (a temporary name, renamed when the plot is complete):
            a missing folder or a directory is a usage error found before the run */
         if (cli_atomic_open(&plot_out, plot, err, sizeof err)) {
@@ -342,6 +437,8 @@ int cmd_volume(int argc, char **argv)
             cli_problem_free(&prob);
             return cli_usage_error(cmd, "--plot %s: stdout has the result; give a file", plot);
         }
+    }
+    if (plot) {
         o.checkpoint = on_checkpoint;
         o.checkpoint_user = &tr;
     }
@@ -349,8 +446,36 @@ int cmd_volume(int argc, char **argv)
     mc_result res, gpu;
     memset(&gpu, 0, sizeof gpu);
     int have_gpu = 0;
+    if (cli_team) { /* every rank got this far, or none starts the collective run */
+        int first_bad, nbad = cli_team_ready(1, &first_bad, err, sizeof err);
+        if (nbad != 0) {
+            cli_problem_free(&prob);
+            cli_atomic_abort(&plot_out);
+            if (nbad > 0)
+                fprintf(stderr, "so8t volume: %d rank(s) failed before the run (first: rank "
+                                "%d); nothing was computed\n", nbad, first_bad);
+            else
+                fprintf(stderr, "so8t volume: %s\n", err);
+            return CLI_FAIL;
+        }
+    }
+    if (o.save_path) /* SIGTERM/SIGINT: save the state, then stop */
+        stop_signals_catch(&o);
     int st = mc_estimate(&p, &o, &res, err, sizeof err);
     cli_progress_done(&pc.bar);
+    if (o.save_path)
+        stop_signals_release();
+    if (st == MC_ERR_STOPPED) {
+        cli_problem_free(&prob);
+        fprintf(stderr, "so8t volume: %s; continue with --resume %s\n", err, o.save_path);
+        return stopped_exit(cli_stop_signal);
+    }
+    uint64_t devices = 0; /* the ranks that ran on a GPU (so8t-mpi's JSON) */
+    if (st == MC_OK && cli_team) {
+        devices = res.backend == MC_BACKEND_CUDA;
+        if (cli_team->team.sum(cli_team->team.user, &devices, 1, err, sizeof err))
+            st = MC_ERR_TEAM;
+    }
     if (st == MC_OK && verify && mc_cuda_device_count() > 0) {
         mc_options og = o;
         og.backend = MC_BACKEND_CUDA;
@@ -363,7 +488,8 @@ int cmd_volume(int argc, char **argv)
         cli_problem_free(&prob);
         cli_atomic_abort(&plot_out);
         free(tr.samples), free(tr.estimate), free(tr.half);
-        if (st == MC_ERR_INVAL || st == MC_ERR_UNSUPPORTED)
+        if (st == MC_ERR_INVAL || st == MC_ERR_UNSUPPORTED ||
+            (st == MC_ERR_STATE && strstr(err, "is for a different")))
             return cli_usage_error(cmd, "%s", err);
         fprintf(stderr, "so8t volume: %s\n", err);
         return CLI_FAIL;
@@ -404,7 +530,7 @@ int cmd_volume(int argc, char **argv)
     int identical = have_gpu && cli_mc_identical(&res, &gpu);
     double agree_z = have_gpu ? cli_mc_agreement_z(&res, &gpu) : 0;
 
-    if (plot) {
+    if (plot && lead) {
         char perr[4400];
         if (cli_volume_plot(&plot_out, &p, tr.n, tr.samples, tr.estimate, tr.half, exact, perr,
                             sizeof perr) != 0) {
@@ -459,6 +585,10 @@ int cmd_volume(int argc, char **argv)
         cli_json_double(&j, "fraction_of_ball", main_res->fraction_of_ball);
     cli_json_double(&j, "seconds", main_res->seconds);
     cli_json_double(&j, "samples_per_second", main_res->samples_per_second);
+    if (cli_team) {
+        cli_json_i64(&j, "ranks", cli_team->team.size);
+        cli_json_u64(&j, "devices", devices);
+    }
     if (o.rel_err > 0) {
         cli_json_double(&j, "rel_err_target", o.rel_err);
         cli_json_bool(&j, "target_met", main_res->target_met == 1);

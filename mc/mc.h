@@ -16,6 +16,7 @@
 #ifndef SO8T_MC_H
 #define SO8T_MC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,7 +34,10 @@ typedef enum {
     MC_ERR_NODEVICE = -2,   /* CUDA requested but not compiled in or no device */
     MC_ERR_CUDA = -3,       /* a CUDA call failed (message has the call and the error) */
     MC_ERR_NOMEM = -4,
-    MC_ERR_UNSUPPORTED = -5 /* method does not apply to this quantity */
+    MC_ERR_UNSUPPORTED = -5, /* method does not apply to this quantity */
+    MC_ERR_STOPPED = -6,    /* *stop was set (a signal): the state was saved, run unfinished */
+    MC_ERR_STATE = -7,      /* a checkpoint could not be written, read or was refused */
+    MC_ERR_TEAM = -8        /* the team's sum failed (message says which member / why) */
 } mc_status;
 
 /* MC_COMPLEMENT: vol(RQ \ B), the part of the cube outside the ball, with relative
@@ -55,6 +59,23 @@ typedef enum {
 typedef enum { MC_BACKEND_AUTO = 0, MC_BACKEND_CPU, MC_BACKEND_CUDA } mc_backend;
 
 struct mc_result_s; /* mc_result, below */
+
+/* A team of processes that share one run (bin/so8t-mpi; mc itself knows nothing of MPI).
+ * Every member calls mc_estimate with the same problem and options. Work goes in rounds:
+ * a round's blocks are cut into `size` contiguous slices, member `rank` evaluates its own
+ * into a fresh state, and `sum` adds the members' states — vectors of 64-bit words,
+ * element-wise, as unsigned integers (an MPI_Allreduce with MPI_SUM on MPI_UINT64_T) —
+ * so every member holds the same total and takes the same decisions (--rel-err, saves).
+ * Counts are integers and sums exact (mc/mc_xsum.h): the result has the same bits for any
+ * team size. `fail` is called when this member cannot go on (its backend failed): it must
+ * not return to a team that waits in `sum` (bin/so8t-mpi prints the rank and the cause and
+ * aborts the job); NULL: mc_estimate returns the error. */
+typedef struct {
+    int rank, size;
+    int (*sum)(void *user, uint64_t *words, size_t n, char *err, size_t errlen);
+    void (*fail)(void *user, int status, const char *message);
+    void *user;
+} mc_team;
 
 /* The problem: cube R·[-a,a]^d (R row-major d×d, NULL = identity), ball B(c, r). */
 typedef struct {
@@ -84,6 +105,22 @@ typedef struct {
        each of its batches. May be NULL. */
     void (*checkpoint)(void *user, const struct mc_result_s *partial);
     void *checkpoint_user;
+    /* NULL: this process alone; else the team this process belongs to (above) */
+    const mc_team *team;
+    /* --checkpoint FILE: the folded state (problem, options, seed, blocks done, counts and
+       exact sums, format version, checksum) is written atomically (temporary file, fsync,
+       rename) every save_every seconds, when *stop is set, and at the end; by member 0
+       of a team. NULL: no saves. */
+    const char *save_path;
+    double save_every;       /* seconds between saves (> 0) */
+    /* --resume FILE: continue from that state; refused (MC_ERR_STATE, the field named)
+       when the problem, method, seed, sample count, target or replicates differ, or the file
+       is corrupt or truncated. The result is bit-identical to an uninterrupted run. */
+    const char *resume_path;
+    /* set asynchronously (a SIGTERM/SIGINT handler stores the signal number): the run
+       stops after its current round (well under a second) with the state saved, and returns
+       MC_ERR_STOPPED. NULL: never. */
+    volatile sig_atomic_t *stop;
 } mc_options;
 
 typedef struct mc_result_s {

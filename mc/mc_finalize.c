@@ -184,11 +184,11 @@ void mc_finalize(const mc_plan *pl, const mc_accum *acc, mc_result *out)
         mc_stat_binom_interval(acc->hits, acc->samples, 0.05, &lo, &hi);
         out->ci_one_sided = acc->hits == 0 || acc->hits == acc->samples;
     } else {
-        double sum = acc->sum + acc->sum_c, sum_sq = acc->sum_sq + acc->sum_sq_c;
+        double sum = mc_accum_sum(acc), sum_sq = mc_accum_sum_sq(acc);
         out->sum = sum;
         out->sum_sq = sum_sq;
         mean = n > 0 ? sum / n : 0;
-        /* plain sums of <= 1024 values per block, compensated across blocks */
+        /* plain sums of <= 1024 values per block, exact across blocks (one rounding) */
         sum_err = (1023 * U / (1 - 1023 * U) + 4 * U) * fabs(mean);
         double rel_var; /* observed variance per sample / mean² */
         if (pl->kp.method == MC_K_QMC) {
@@ -196,10 +196,10 @@ void mc_finalize(const mc_plan *pl, const mc_accum *acc, mc_result *out)
             int r = acc->nrep;
             double m = 0, v = 0;
             for (int i = 0; i < r; i++)
-                m += (acc->rep_sum[i] + acc->rep_sum_c[i]) / (double)acc->rep_n[i];
+                m += mc_accum_rep_sum(acc, i) / (double)acc->rep_n[i];
             m /= r;
             for (int i = 0; i < r; i++) {
-                double e = (acc->rep_sum[i] + acc->rep_sum_c[i]) / (double)acc->rep_n[i] - m;
+                double e = mc_accum_rep_sum(acc, i) / (double)acc->rep_n[i] - m;
                 v += e * e;
             }
             mean = m;

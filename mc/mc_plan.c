@@ -1,6 +1,6 @@
 /* mc_plan.c — everything host-side around the per-sample math: checking the problem,
- * choosing the constants each estimator needs (interior point, tilt, Sobol' vectors),
- * folding block results in order and turning them into an estimate with its error. */
+ * choosing the constants each estimator needs (interior point, tilt, Sobol' vectors), the
+ * names and defaults. Folding: mc_accum.c; the estimate and its error: mc_finalize.c. */
 #include "mc/mc_internal.h"
 
 #include <cerf.h>
@@ -42,6 +42,9 @@ const char *mc_strerror(int status)
     case MC_ERR_CUDA: return "CUDA error";
     case MC_ERR_NOMEM: return "out of memory";
     case MC_ERR_UNSUPPORTED: return "method does not apply";
+    case MC_ERR_STOPPED: return "stopped (state saved)";
+    case MC_ERR_STATE: return "checkpoint error";
+    case MC_ERR_TEAM: return "a member of the team failed";
     default: return "unknown error";
     }
 }
@@ -54,6 +57,7 @@ void mc_options_default(mc_options *o)
     o->samples = 1u << 24;
     o->seed = 1;
     o->qmc_replicates = 32;
+    o->save_every = 60;
 }
 
 int mc_problem_check(const mc_problem *p, char *err, size_t errlen)
@@ -656,73 +660,4 @@ uint64_t mc_plan_samples_in(const mc_plan *pl, uint64_t b0, uint64_t b1)
     return s1 - s0;
 }
 
-/* ---- in-order folding ---- */
-
-void mc_accum_init(mc_accum *acc, int nrep)
-{
-    memset(acc, 0, sizeof *acc);
-    acc->nrep = nrep;
-}
-
-/* Neumaier's compensated addition: deterministic, and accurate over millions of blocks. */
-static void neumaier_add(double *sum, double *comp, double x)
-{
-    double t = *sum + x;
-    if (fabs(*sum) >= fabs(x))
-        *comp += (*sum - t) + x;
-    else
-        *comp += (x - t) + *sum;
-    *sum = t;
-}
-
-void mc_accum_add(mc_accum *acc, const mc_plan *pl, uint64_t block, const mc_block_acc *b)
-{
-    uint64_t ns = mc_plan_samples_in(pl, block, block + 1);
-    acc->blocks++;
-    acc->hits += pl->quantity == MC_COMPLEMENT && pl->count_based ? ns - b->hits : b->hits;
-    acc->samples += ns;
-    neumaier_add(&acc->sum, &acc->sum_c, b->sum);
-    neumaier_add(&acc->sum_sq, &acc->sum_sq_c, b->sum_sq);
-    if (pl->kp.method == MC_K_QMC && acc->nrep > 0) {
-        int rep = (int)(block % (uint64_t)acc->nrep);
-        neumaier_add(&acc->rep_sum[rep], &acc->rep_sum_c[rep], b->sum);
-        acc->rep_n[rep] += MC_BLOCK_SAMPLES;
-    }
-}
-
-void mc_accum_add_sums(mc_accum *acc, const mc_plan *pl, uint64_t b0, uint64_t n,
-                       const double *sum, const double *sum_sq, size_t stride)
-{
-    if (pl->kp.method == MC_K_QMC && acc->nrep > 0) {
-        for (uint64_t i = 0; i < n; i++) {
-            mc_block_acc b = {0, sum[i * stride], sum_sq[i * stride]};
-            mc_accum_add(acc, pl, b0 + i, &b);
-        }
-        return;
-    }
-    /* the same additions in the same order as n calls of mc_accum_add, without the per-block
-     * bookkeeping: the GPU backend folds 2^18 blocks per chunk this way */
-    double s = acc->sum, sc = acc->sum_c, q = acc->sum_sq, qc = acc->sum_sq_c;
-    for (uint64_t i = 0; i < n; i++) {
-        neumaier_add(&s, &sc, sum[i * stride]);
-        neumaier_add(&q, &qc, sum_sq[i * stride]);
-    }
-    acc->sum = s;
-    acc->sum_c = sc;
-    acc->sum_sq = q;
-    acc->sum_sq_c = qc;
-    acc->blocks += n;
-    acc->samples += mc_plan_samples_in(pl, b0, b0 + n);
-}
-
-void mc_accum_add_hits(mc_accum *acc, const mc_plan *pl, uint64_t b0, uint64_t b1,
-                       uint64_t hits)
-{
-    uint64_t ns = mc_plan_samples_in(pl, b0, b1);
-    acc->blocks += b1 - b0;
-    /* the kernels count the samples inside; the complement's statistic is those outside */
-    acc->hits += pl->quantity == MC_COMPLEMENT && pl->count_based ? ns - hits : hits;
-    acc->samples += ns;
-}
-
-/* mc_finalize: mc/mc_finalize.c */
+/* folding: mc/mc_accum.c; mc_finalize: mc/mc_finalize.c */

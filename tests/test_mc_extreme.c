@@ -402,7 +402,7 @@ static void test_complement_cpu_paths(void)
                 ok &= acc.hits == n - ref.hits; /* the reference counts the inside */
                 mixed += ref.hits > 0 && ref.hits < n;
             } else {
-                ok &= acc.sum == ref.sum && acc.sum_sq == ref.sum_sq;
+                ok &= mc_accum_sum(&acc) == ref.sum && mc_accum_sum_sq(&acc) == ref.sum_sq;
                 mixed += ref.sum > 0 && ref.sum < (double)n;
             }
         }

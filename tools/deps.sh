@@ -3,7 +3,9 @@
 # Called by make (once, stamp in build/) and by .ci/run. Needs root (or sudo) when
 # something is missing; says exactly what to run otherwise.
 set -eu
-pkgs="librandom123-dev libcerf-dev libcjson-dev libmicrohttpd-dev librsvg2-bin python3-venv curl"
+# openmpi-bin + libopenmpi-dev: bin/so8t-mpi and its tests (docs/cluster.md); without them
+# make builds bin/so8t only and the MPI tests print SKIP.
+pkgs="librandom123-dev libcerf-dev libcjson-dev libmicrohttpd-dev librsvg2-bin python3-venv curl openmpi-bin libopenmpi-dev"
 missing=""
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
