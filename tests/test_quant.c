@@ -262,7 +262,7 @@ static void test_matvec_threads(void)
     CHECK(md <= 2e-2 * mx && md > 0);
     llm_matvec_rows(&W, x, y3, 100, 110, 0, scr);
     CHECK(memcmp(y3, y1 + 100, 10 * sizeof(float)) == 0);
-    CHECK(llm_dequant_row(LLM_TYPE_Q2_K, d, row, 256) == LLM_ERR_UNSUPPORTED);
+    CHECK(llm_dequant_row(LLM_TYPE_IQ2_XXS, d, row, 256) == LLM_ERR_UNSUPPORTED);
     free(d);
     free(row);
     free(x);

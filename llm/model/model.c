@@ -197,9 +197,8 @@ static int bind_mat(const llm_gguf *g, const char *name, int64_t ne0, int64_t ne
     }
     if (!llm_type_supported(t.type)) {
         llm_set_err(err, errlen,
-                    "model: unsupported quant type %s in tensor '%s' (supported: F32, F16, BF16, "
-                    "Q8_0, Q4_0, Q5_0, Q4_K, Q6_K)",
-                    llm_type_name(t.type), name);
+                    "model: unsupported quant type %s in tensor '%s' (supported: %s)",
+                    llm_type_name(t.type), name, llm_type_supported_list());
         return LLM_ERR_UNSUPPORTED;
     }
     out->name = t.name;
