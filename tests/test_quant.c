@@ -555,6 +555,43 @@ static void test_dots_isa(void)
     free(xq);
 }
 
+/* llm_matvec gives exactly llm_vec_dot per row, on every ISA (the product picks its
+ * kernel once, the row dot per call: both must agree) */
+static void test_matvec_groups(void)
+{
+    const int64_t ne0 = 512, ne1 = 39;
+    uint8_t *d = malloc((size_t)(ne0 * 4 * ne1)), *xq = malloc((size_t)ne0 * 4 + 64);
+    float *x = malloc(ne0 * sizeof(float)), *y = malloc(ne1 * sizeof(float));
+    void *scr = malloc(llm_matvec_scratch_bytes(ne0));
+    const int best = llm_quant_isa_best();
+    for (int k = 0; k < N_ALL_TYPES; k++) {
+        const int t = k_all_types[k];
+        const size_t rb = llm_row_bytes(t, ne0);
+        for (int64_t r = 0; r < ne1; r++)
+            rand_blocks(t, d + r * rb, ne0);
+        for (int64_t i = 0; i < ne0; i++)
+            x[i] = frand();
+        llm_mat W = {"w", t, ne0, ne1, rb, d};
+        int bad = 0;
+        for (int isa = 0; isa <= best; isa++) {
+            llm_quant_set_isa(isa);
+            llm_matvec(&W, x, y, 0, scr);
+            llm_quantize_act(llm_vec_dot_partner(t), x, xq, ne0);
+            for (int64_t r = 0; r < ne1; r++) {
+                float v = llm_vec_dot(t, d + r * rb, xq, ne0);
+                bad += memcmp(&v, &y[r], 4) != 0;
+            }
+        }
+        llm_quant_set_isa(best);
+        CHECK_MSG(bad == 0, "%s: %d matvec rows differ from llm_vec_dot", llm_type_name(t), bad);
+    }
+    free(d);
+    free(xq);
+    free(x);
+    free(y);
+    free(scr);
+}
+
 int main(void)
 {
     test_type_sizes();
@@ -579,5 +616,6 @@ int main(void)
     test_quantize_act();
     test_dot_bitwise();
     test_matvec_threads();
+    test_matvec_groups();
     return test_summary();
 }

@@ -85,13 +85,18 @@ static void matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy,
     const int rp = llm_quant_kquant_repack() && W->ne1 % 8 == 0;
     const int ngemm = type == LLM_TYPE_Q4_K && rp ? n_total - n_total % 4 - first : 0;
     const int q6rp = type == LLM_TYPE_Q6_K && rp && n_total > 4;
+    /* the kernel is looked up once per product, not once per row */
+    const llm_type_traits *tr = llm_type_traits_get(type);
+    const llm_dot_fn dot1 = dot_for(tr);
+    const int use_rp1 = type == LLM_TYPE_Q4_K && llm_quant_kquant_repack();
     #pragma omp parallel for schedule(static) if (par)
     for (int64_t r = r0; r < r1; r++)
         for (int b = 0; b < nb; b++) {
             const uint8_t *wr = data + (size_t)r * rb, *xb = xq + (size_t)b * xs;
             Y[b * ldy + (r - r0)] = b < ngemm ? llm_dot_q4_k_rp(wr, xb, n / QKK, 1)
                                     : q6rp    ? llm_dot_q6_k_rp(wr, xb, n / QKK)
-                                              : llm_vec_dot(type, wr, xb, n);
+                                    : use_rp1 ? llm_dot_q4_k_rp(wr, xb, n / QKK, 0)
+                                              : dot1(wr, xb, n / tr->blck);
         }
 }
 
