@@ -458,6 +458,13 @@ int main(void)
     test_forward(LLM_TYPE_Q5_0, 1e-2);
     test_forward(LLM_TYPE_Q4_K, 1e-2);
     test_forward(LLM_TYPE_Q6_K, 1e-2);
+    test_forward(LLM_TYPE_Q4_1, 1e-2);
+    test_forward(LLM_TYPE_Q5_1, 1e-2);
+    test_forward(LLM_TYPE_Q2_K, 1e-2);
+    test_forward(LLM_TYPE_Q3_K, 1e-2);
+    test_forward(LLM_TYPE_Q5_K, 1e-2);
+    test_forward(LLM_TYPE_IQ4_NL, 1e-2);
+    test_forward(LLM_TYPE_IQ4_XS, 1e-2);
     test_model_checks();
     return test_summary();
 }

@@ -592,6 +592,66 @@ static void test_matvec_groups(void)
     free(scr);
 }
 
+/* The weight quantizers (tests build tiny models with them): Q8_0, Q4_0, Q4_1, Q5_0, Q5_1
+ * bit-equal to ggml's reference quantizers (ggml_quantize_chunk's bytes in the fixtures);
+ * every type round-trips a Gaussian row within its stated relative RMS error (measured
+ * errors are printed; a wrong bit layout gives errors near 1). */
+static void test_weight_quantizers(void)
+{
+    size_t nx;
+    float *xin = slurp(FIX "qggml_in.f32", &nx);
+    CHECK(xin != NULL);
+    const int64_t n = xin ? (int64_t)(nx / 4) : 0;
+    uint8_t *buf = malloc(4096 * 4);
+    const int leg[] = {LLM_TYPE_Q8_0, LLM_TYPE_Q4_0, LLM_TYPE_Q4_1, LLM_TYPE_Q5_0, LLM_TYPE_Q5_1};
+    for (int k = 0; k < 5 && xin; k++) {
+        char path[128];
+        snprintf(path, sizeof path, FIX "qggml_%s.raw", llm_type_name(leg[k]));
+        size_t nw;
+        uint8_t *want = slurp(path, &nw);
+        CHECK(want && nw == llm_row_bytes(leg[k], n));
+        if (want && nw == llm_row_bytes(leg[k], n)) {
+            llm_quantize_weights(leg[k], xin, buf, n);
+            CHECK_MSG(memcmp(buf, want, nw) == 0, "%s: weight quantizer differs from ggml's", llm_type_name(leg[k]));
+        }
+        free(want);
+    }
+    /* bound per type: relative RMS error of dequant(quant(x)) for x ~ N(0, 1), 4096 values */
+    const struct {
+        int type;
+        double bound;
+    } rt[] = {{LLM_TYPE_F32, 0},       {LLM_TYPE_F16, 4e-4},   {LLM_TYPE_BF16, 3e-3},
+              {LLM_TYPE_Q8_0, 8e-3},   {LLM_TYPE_Q4_0, 0.12},  {LLM_TYPE_Q4_1, 0.12},
+              {LLM_TYPE_Q5_0, 0.06},   {LLM_TYPE_Q5_1, 0.06},  {LLM_TYPE_Q2_K, 0.45},
+              {LLM_TYPE_Q3_K, 0.22},   {LLM_TYPE_Q4_K, 0.12},  {LLM_TYPE_Q5_K, 0.06},
+              {LLM_TYPE_Q6_K, 0.03},   {LLM_TYPE_IQ4_NL, 0.12}, {LLM_TYPE_IQ4_XS, 0.12}};
+    const int m = 4096;
+    float *x = malloc(m * sizeof(float)), *y = malloc(m * sizeof(float));
+    for (int i = 0; i < m; i += 2) { /* Box-Muller */
+        double u1 = 0.5 * (frand() + 1) + 1e-12, u2 = 0.5 * (frand() + 1);
+        x[i] = (float)(sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2));
+        x[i + 1] = (float)(sqrt(-2 * log(u1)) * sin(6.283185307179586 * u2));
+    }
+    printf("weight quantizer round trip (relative RMS error):");
+    for (size_t k = 0; k < sizeof rt / sizeof rt[0]; k++) {
+        CHECK(llm_quantize_weights(rt[k].type, x, buf, m) == 0);
+        llm_dequant_row(rt[k].type, buf, y, m);
+        double e2 = 0, x2 = 0;
+        for (int i = 0; i < m; i++) {
+            e2 += ((double)y[i] - x[i]) * ((double)y[i] - x[i]);
+            x2 += (double)x[i] * x[i];
+        }
+        double rel = sqrt(e2 / x2);
+        printf(" %s %.3g", llm_type_name(rt[k].type), rel);
+        CHECK_MSG(rel <= rt[k].bound, "%s: round trip error %.3g > %.3g", llm_type_name(rt[k].type), rel, rt[k].bound);
+    }
+    printf("\n");
+    free(x);
+    free(y);
+    free(buf);
+    free(xin);
+}
+
 int main(void)
 {
     test_type_sizes();
@@ -617,5 +677,6 @@ int main(void)
     test_dot_bitwise();
     test_matvec_threads();
     test_matvec_groups();
+    test_weight_quantizers();
     return test_summary();
 }
