@@ -556,23 +556,27 @@ static void test_dots_isa(void)
 }
 
 /* llm_matvec gives exactly llm_vec_dot per row, on every ISA (the product picks its
- * kernel once, the row dot per call: both must agree) */
+ * kernel once, the row dot per call: both must agree); and a batch of 5 (llama.cpp's batch
+ * orders: Q4_K rows 0..3 in the gemm order, Q6_K in the batched order) gives the same bits
+ * on every ISA. 40 rows: a multiple of 8, as llama.cpp's repacking requires. */
 static void test_matvec_groups(void)
 {
-    const int64_t ne0 = 512, ne1 = 39;
+    const int64_t ne0 = 512, ne1 = 40;
+    const int nb = 5;
     uint8_t *d = malloc((size_t)(ne0 * 4 * ne1)), *xq = malloc((size_t)ne0 * 4 + 64);
-    float *x = malloc(ne0 * sizeof(float)), *y = malloc(ne1 * sizeof(float));
-    void *scr = malloc(llm_matvec_scratch_bytes(ne0));
+    float *x = malloc(nb * ne0 * sizeof(float)), *y = malloc(nb * ne1 * sizeof(float));
+    float *y0 = malloc(nb * ne1 * sizeof(float));
+    void *scr = malloc(llm_matmat_scratch_bytes(ne0, nb));
     const int best = llm_quant_isa_best();
     for (int k = 0; k < N_ALL_TYPES; k++) {
         const int t = k_all_types[k];
         const size_t rb = llm_row_bytes(t, ne0);
         for (int64_t r = 0; r < ne1; r++)
             rand_blocks(t, d + r * rb, ne0);
-        for (int64_t i = 0; i < ne0; i++)
+        for (int64_t i = 0; i < nb * ne0; i++)
             x[i] = frand();
         llm_mat W = {"w", t, ne0, ne1, rb, d};
-        int bad = 0;
+        int bad = 0, bad_batch = 0;
         for (int isa = 0; isa <= best; isa++) {
             llm_quant_set_isa(isa);
             llm_matvec(&W, x, y, 0, scr);
@@ -581,14 +585,19 @@ static void test_matvec_groups(void)
                 float v = llm_vec_dot(t, d + r * rb, xq, ne0);
                 bad += memcmp(&v, &y[r], 4) != 0;
             }
+            llm_matmat(&W, x, isa ? y : y0, nb, 0, scr);
+            if (isa)
+                bad_batch += memcmp(y, y0, nb * ne1 * sizeof(float)) != 0;
         }
         llm_quant_set_isa(best);
         CHECK_MSG(bad == 0, "%s: %d matvec rows differ from llm_vec_dot", llm_type_name(t), bad);
+        CHECK_MSG(bad_batch == 0, "%s: a batch of %d differs between ISAs", llm_type_name(t), nb);
     }
     free(d);
     free(xq);
     free(x);
     free(y);
+    free(y0);
     free(scr);
 }
 

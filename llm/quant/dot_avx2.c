@@ -169,6 +169,55 @@ AVX2 float llm_dot_q6_k_avx2(const uint8_t *w, const uint8_t *x, int64_t nb)
     return hsum8(acc);
 }
 
+AVX2 static inline int hsum_i32_8(__m256i v)
+{
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+}
+
+/* llama.cpp's repacked Q4_K order (see dot_repack.c): the integer sums of each pair of
+ * sub-blocks with SIMD (exact), the float steps as in the C version */
+AVX2 float llm_dot_q4_k_rp_avx2(const uint8_t *w, const uint8_t *x, int64_t nb, int gemm)
+{
+    float acc = 0, accm = 0;
+    const __m256i m4 = _mm256_set1_epi8(0xF);
+    for (int64_t b = 0; b < nb; b++, w += 144, x += 292) {
+        const int8_t *qx = (const int8_t *)(x + 4);
+        int16_t bs[16];
+        memcpy(bs, x + 260, sizeof bs);
+        int sc[8], mn[8], ip[4], mp[4];
+        for (int j = 0; j < 8; j++)
+            scale_min_k4(j, w + 4, &sc[j], &mn[j]);
+        __m256i tot = _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            __m256i raw = _mm256_loadu_si256((const __m256i *)(w + 16 + 32 * c));
+            __m256i lo = _mm256_and_si256(raw, m4);
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+            __m256i x0 = _mm256_loadu_si256((const __m256i *)(qx + 64 * c));
+            __m256i x1 = _mm256_loadu_si256((const __m256i *)(qx + 64 * c + 32));
+            __m256i v = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(lo, x0), _mm256_set1_epi16((short)sc[2 * c])), _mm256_madd_epi16(_mm256_maddubs_epi16(hi, x1), _mm256_set1_epi16((short)sc[2 * c + 1])));
+            if (gemm)
+                ip[c] = hsum_i32_8(v);
+            else
+                tot = _mm256_add_epi32(tot, v);
+            mp[c] = mn[2 * c] * (bs[4 * c] + bs[4 * c + 1]) + mn[2 * c + 1] * (bs[4 * c + 2] + bs[4 * c + 3]);
+        }
+        const float dx = rd_f32(x), d = H2F(w) * dx, dmin = H2F(w + 2) * dx;
+        if (gemm) {
+            for (int p = 0; p < 4; p++) {
+                acc = fmaf((float)ip[p], d, acc);
+                accm = fmaf((float)mp[p], dmin, accm);
+            }
+        } else {
+            acc = fmaf((float)hsum_i32_8(tot), d, acc);
+            accm = fmaf((float)(mp[0] + mp[1] + mp[2] + mp[3]), dmin, accm);
+        }
+    }
+    return acc - accm;
+}
+
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c")
 #define KS(name) name##_avx2

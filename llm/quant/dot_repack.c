@@ -28,7 +28,7 @@ int llm_quant_kquant_repack(void) { return g_kq_repack; }
  * ffn_down / attn_output results on the default model (gemm rows and gemv rows). */
 /* gemm = 1: the 4-row gemm kernel (rows of a batch in groups of 4), which accumulates
  * every 64 elements (two sub-blocks) instead of every 256 */
-HOT float llm_dot_q4_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb, int gemm)
+HOT static float q4_k_rp_c(const uint8_t *w, const uint8_t *x, int64_t nb, int gemm)
 {
     float acc = 0, accm = 0;
     uint8_t q[QKK];
@@ -65,6 +65,20 @@ HOT float llm_dot_q4_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb, int ge
         }
     }
     return acc - accm;
+}
+
+/* The AVX2/AVX-512 versions do the same exact integer sums with SIMD and the same float
+ * steps, so they give the same bits (test_quant checks every ISA against this one). */
+float llm_dot_q4_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb, int gemm)
+{
+#if LLM_QUANT_X86
+    const int isa = llm_quant_isa();
+    if (isa == LLM_ISA_AVX512)
+        return llm_dot_q4_k_rp_avx512(w, x, nb, gemm);
+    if (isa == LLM_ISA_AVX2)
+        return llm_dot_q4_k_rp_avx2(w, x, nb, gemm);
+#endif
+    return q4_k_rp_c(w, x, nb, gemm);
 }
 
 /* Q6_K as llama.cpp computes it for a batch of several vectors (all rows alike): the block's

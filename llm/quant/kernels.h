@@ -209,6 +209,8 @@ LLM_DOT_DECL(avx512)
 /* llama.cpp's repacked Q4_K (gemv order, gemm = 0; 4-row gemm order, gemm = 1) and the
  * batched Q6_K order (dot_repack.c) */
 float llm_dot_q4_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb, int gemm);
+float llm_dot_q4_k_rp_avx2(const uint8_t *w, const uint8_t *x, int64_t nb, int gemm);
+float llm_dot_q4_k_rp_avx512(const uint8_t *w, const uint8_t *x, int64_t nb, int gemm);
 float llm_dot_q6_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb);
 int llm_quant_kquant_repack(void);
 
