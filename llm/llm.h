@@ -3,7 +3,8 @@
  * What is here:
  *   - a hardened GGUF v2/v3 reader (mmap; every size, count and offset validated before use)
  *     and a small GGUF writer (tests build fixtures with it);             llm/gguf/gguf.c
- *   - dequantization and dot products for F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K; llm/quant/quant.c
+ *   - the tensor types (one traits table), dequantization, activation quantization and dot
+ *     products per ISA for 15 types (F32 .. IQ4_XS, see docs/llm.md); llm/quant/
  *   - the forward pass of gemma3, llama, qwen2, qwen2vl (text), qwen3, phi3 from one
  *     architecture table (llm/model/arch_table.c); SentencePiece tokenizer; sampler ...
  *
@@ -56,7 +57,8 @@ enum {
     LLM_TYPE_F32 = 0, LLM_TYPE_F16 = 1, LLM_TYPE_Q4_0 = 2, LLM_TYPE_Q4_1 = 3, LLM_TYPE_Q5_0 = 6,
     LLM_TYPE_Q5_1 = 7, LLM_TYPE_Q8_0 = 8, LLM_TYPE_Q8_1 = 9, LLM_TYPE_Q2_K = 10,
     LLM_TYPE_Q3_K = 11, LLM_TYPE_Q4_K = 12, LLM_TYPE_Q5_K = 13, LLM_TYPE_Q6_K = 14,
-    LLM_TYPE_Q8_K = 15, LLM_TYPE_BF16 = 30, LLM_TYPE_COUNT = 40
+    LLM_TYPE_Q8_K = 15, LLM_TYPE_IQ2_XXS = 16, LLM_TYPE_IQ4_NL = 20, LLM_TYPE_IQ4_XS = 23,
+    LLM_TYPE_BF16 = 30, LLM_TYPE_COUNT = 40
 };
 
 #define LLM_GGUF_MAX_NAME 64     /* tensor names are shorter than this */
@@ -121,7 +123,7 @@ const char *llm_type_name(int type);
 const char *llm_gguf_type_name(int type);
 int llm_type_block_size(int type); /* 0 if unknown / removed */
 int llm_type_size(int type);       /* bytes per block, 0 if unknown */
-int llm_type_supported(int type);  /* 1 if quant.c implements it */
+int llm_type_supported(int type);  /* 1 if llm/quant/ implements it */
 
 /* ------------------------------------------------------------------------------------------
  * GGUF writer (for tests and fixtures). Keeps everything in memory until llm_gguf_writer_save.

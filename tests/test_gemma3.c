@@ -398,7 +398,7 @@ static void e_q_type(llm_gguf_writer *w)
 {
     static uint8_t z[256 * 256];
     int64_t ne[2] = {256, 256};
-    llm_gguf_writer_add_tensor(w, "blk.0.attn_q.weight", LLM_TYPE_Q2_K, 2, ne, z);
+    llm_gguf_writer_add_tensor(w, "blk.0.attn_q.weight", LLM_TYPE_IQ2_XXS, 2, ne, z);
 }
 
 static void test_model_checks(void)
@@ -420,7 +420,7 @@ static void test_model_checks(void)
         {"gemma3.embedding_length", NULL, e_embd, "token_embd.weight' has shape"},
         {NULL, "blk.3.ffn_down.weight", NULL, "'blk.3.ffn_down.weight' is missing"},
         {NULL, "blk.0.attn_q.weight", e_q_shape, "'blk.0.attn_q.weight' has shape [256, 200"},
-        {NULL, "blk.0.attn_q.weight", e_q_type, "unsupported quant type Q2_K in tensor 'blk.0.attn_q.weight'"},
+        {NULL, "blk.0.attn_q.weight", e_q_type, "unsupported quant type IQ2_XXS in tensor 'blk.0.attn_q.weight'"},
         {"general.architecture", NULL, e_arch, "unsupported architecture 'mamba' (supported: gemma3, llama, qwen2, qwen2vl (text), qwen3, phi3)"},
         {"tokenizer.ggml.bos_token_id", NULL, e_bos, "bos_token_id = 99999 is not below the vocabulary size"},
         {"tokenizer.ggml.scores", NULL, e_scores_u8, "'tokenizer.ggml.scores' must be an array of 335 float32"},
@@ -458,6 +458,13 @@ int main(void)
     test_forward(LLM_TYPE_Q5_0, 1e-2);
     test_forward(LLM_TYPE_Q4_K, 1e-2);
     test_forward(LLM_TYPE_Q6_K, 1e-2);
+    test_forward(LLM_TYPE_Q4_1, 1e-2);
+    test_forward(LLM_TYPE_Q5_1, 1e-2);
+    test_forward(LLM_TYPE_Q2_K, 1e-2);
+    test_forward(LLM_TYPE_Q3_K, 1e-2);
+    test_forward(LLM_TYPE_Q5_K, 1e-2);
+    test_forward(LLM_TYPE_IQ4_NL, 1e-2);
+    test_forward(LLM_TYPE_IQ4_XS, 1e-2);
     test_model_checks();
     return test_summary();
 }

@@ -451,7 +451,7 @@ static void test_type_table(void)
     CHECK(llm_type_block_size(LLM_TYPE_Q6_K) == 256 && llm_type_size(LLM_TYPE_Q6_K) == 210);
     CHECK(llm_type_block_size(LLM_TYPE_Q5_0) == 32 && llm_type_size(LLM_TYPE_Q5_0) == 22);
     CHECK(llm_type_block_size(4) == 0);
-    CHECK(llm_type_supported(LLM_TYPE_Q4_K) && !llm_type_supported(LLM_TYPE_Q2_K));
+    CHECK(llm_type_supported(LLM_TYPE_Q4_K) && !llm_type_supported(LLM_TYPE_IQ2_XXS));
 }
 
 static void test_file_errors(void)

@@ -1,0 +1,121 @@
+/* act.c — activation quantization: the vector a weight row is dotted against, in Q8_0,
+ * Q8_1 or Q8_K (ggml's quantize_row_q8_{0,1,K}_ref, and the x86 variants llama.cpp's CPU
+ * backend actually runs for Q8_0/Q8_1). */
+#include "llm/quant/kernels.h"
+#include "llm/llm.h"
+
+#include <math.h>
+
+static inline int nearest_int(float f)
+{
+    /* round half to even via the 1.5*2^23 trick (valid for |f| < 2^22), as ggml does */
+    float v = f + 12582912.f;
+    int32_t i;
+    memcpy(&i, &v, 4);
+    return (i & 0x007FFFFF) - 0x00400000;
+}
+
+static float amax32(const float *v)
+{
+    float amax = 0;
+    for (int i = 0; i < QK; i++)
+        amax = fmaxf(amax, fabsf(v[i]));
+    return amax;
+}
+
+/* Q8_0 / Q8_1 reference: d = amax/127, q = roundf(x/d) (half away from zero); Q8_1 also
+ * stores s = fp16(Σq · d) */
+static void q8_ref(const float *x, uint8_t *o, int64_t n, int q81)
+{
+    const int bs = q81 ? 36 : 34, off = q81 ? 4 : 2;
+    for (int64_t b = 0; b < n / QK; b++, o += bs) {
+        const float *v = x + b * QK;
+        float d = amax32(v) / 127.f, id = d ? 1.f / d : 0.f;
+        f2h(o, d);
+        int sum = 0;
+        for (int i = 0; i < QK; i++) {
+            int q = (int)roundf(v[i] * id);
+            o[off + i] = (uint8_t)(int8_t)q;
+            sum += q;
+        }
+        if (q81)
+            f2h(o + 2, (float)sum * d);
+    }
+}
+
+/* Q8_K reference: d = max/-127 with the signed max, q = nearest_int(-127/max · x) capped at
+ * 127, plus the 16-element sums */
+static void q8_k_ref(const float *x, uint8_t *o, int64_t n)
+{
+    for (int64_t b = 0; b < n / QKK; b++, o += 292) {
+        const float *v = x + b * QKK;
+        float amax = 0, max = 0;
+        for (int i = 0; i < QKK; i++) {
+            float a = fabsf(v[i]);
+            if (a > amax) {
+                amax = a;
+                max = v[i];
+            }
+        }
+        int8_t *qs = (int8_t *)(o + 4);
+        int16_t bs[16];
+        if (amax == 0) {
+            float z = 0;
+            memcpy(o, &z, 4);
+            memset(qs, 0, QKK);
+            memset(bs, 0, sizeof bs);
+        } else {
+            float iscale = -127.f / max;
+            for (int i = 0; i < QKK; i++) {
+                int q = nearest_int(iscale * v[i]);
+                qs[i] = (int8_t)(q > 127 ? 127 : q);
+            }
+            for (int j = 0; j < 16; j++) {
+                int s = 0;
+                for (int i = 0; i < 16; i++)
+                    s += qs[16 * j + i];
+                bs[j] = (int16_t)s;
+            }
+            float d = 1.f / iscale;
+            memcpy(o, &d, 4);
+        }
+        memcpy(o + 260, bs, sizeof bs);
+    }
+}
+
+void llm_quantize_row(int partner, const float *x, void *dst, int64_t n)
+{
+    if (partner == LLM_TYPE_Q8_0 || partner == LLM_TYPE_Q8_1)
+        q8_ref(x, dst, n, partner == LLM_TYPE_Q8_1);
+    else if (partner == LLM_TYPE_Q8_K)
+        q8_k_ref(x, dst, n);
+    else
+        memcpy(dst, x, (size_t)n * sizeof(float));
+}
+
+/* ggml's x86 (AVX/AVX2) quantize_row_q8_0 / q8_1: multiplier 127/amax (not 1/d) and
+ * rounding half to even, which differs from the reference in about one value per few
+ * thousand; Q8_1's s is fp16(d · Σq). Q8_K: ggml uses the reference on x86. */
+void llm_quantize_act(int partner, const float *x, void *dst, int64_t n)
+{
+    if (partner != LLM_TYPE_Q8_0 && partner != LLM_TYPE_Q8_1) {
+        llm_quantize_row(partner, x, dst, n);
+        return;
+    }
+    const int q81 = partner == LLM_TYPE_Q8_1, bs = q81 ? 36 : 34, off = q81 ? 4 : 2;
+    uint8_t *o = dst;
+    for (int64_t b = 0; b < n / QK; b++, o += bs) {
+        const float *v = x + b * QK;
+        float amax = amax32(v), d = amax / 127.f;
+        f2h(o, d);
+        const float id = amax != 0 ? 127.f / amax : 0.f;
+        int sum = 0;
+        for (int i = 0; i < QK; i++) {
+            int q = nearest_int(v[i] * id);
+            o[off + i] = (uint8_t)(int8_t)q;
+            sum += q;
+        }
+        if (q81)
+            f2h(o + 2, d * (float)sum);
+    }
+}

@@ -1,0 +1,123 @@
+/* matvec.c — llm_vec_dot (one row, dispatched through the traits table by ISA) and the
+ * OpenMP matrix-vector / matrix-matrix products, including which of llama.cpp's float
+ * orders a Q4_K/Q6_K row takes in a batch (the repacked gemv/gemm kernels). */
+#include "llm/quant/kernels.h"
+#include "llm/llm.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+
+static llm_dot_fn dot_for(const llm_type_traits *t)
+{
+    for (int isa = llm_quant_isa(); isa >= 0; isa--)
+        if (t->dot[isa])
+            return t->dot[isa];
+    return NULL;
+}
+
+float llm_vec_dot(int type, const void *w, const void *xq, int64_t n)
+{
+    const llm_type_traits *t = llm_type_traits_get(type);
+    if (!t || !t->dequant)
+        return 0.f;
+    if (type == LLM_TYPE_Q4_K && llm_quant_kquant_repack())
+        return llm_dot_q4_k_rp(w, xq, n / QKK, 0);
+    return dot_for(t)(w, xq, n / t->blck);
+}
+
+/* ---- matvec --------------------------------------------------------------------------- */
+
+size_t llm_matvec_scratch_bytes(int64_t ne0)
+{
+    /* the largest partner row (Q8_K: 292 bytes per 256, F32: 4 per element) */
+    return (size_t)ne0 * sizeof(float) + 64;
+}
+
+size_t llm_matmat_scratch_bytes(int64_t ne0, int nb)
+{
+    return (size_t)nb * ((size_t)ne0 * sizeof(float) + 64);
+}
+
+/* Y[b][r - r0] = W[r,:] · X[b,:] for r in [r0, r1), b in [0, nb). Each (row, b) dot is the
+ * same computation as in the one-vector case, so batching never changes a result; the
+ * weights are read once per batch instead of once per vector. */
+static void matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy, int nb, int64_t r0,
+                        int64_t r1, int exact, void *scratch, int n_total, int first)
+{
+    const int64_t n = W->ne0;
+    const int type = W->type;
+    const uint8_t *data = W->data;
+    const size_t rb = W->row_bytes;
+    const int par = (double)(r1 - r0) * (double)n * nb >= 4.0e6;
+    if (exact) {
+        const llm_dot_fn f32dot = dot_for(llm_type_traits_get(LLM_TYPE_F32));
+        #pragma omp parallel if (par)
+        {
+            float *row = malloc((size_t)n * sizeof(float));
+            #pragma omp for schedule(static)
+            for (int64_t r = r0; r < r1; r++) {
+                if (row)
+                    llm_dequant_row(type, data + (size_t)r * rb, row, n);
+                for (int b = 0; b < nb; b++)
+                    Y[b * ldy + (r - r0)] = row ? f32dot((const uint8_t *)row, (const uint8_t *)(X + (size_t)b * n), n) : NAN;
+            }
+            free(row);
+        }
+        return;
+    }
+    int partner = llm_vec_dot_partner(type);
+    size_t xs = partner == LLM_TYPE_F32 ? (size_t)n * sizeof(float) : llm_row_bytes(partner, n);
+    const uint8_t *xq = (const uint8_t *)X;
+    if (partner != LLM_TYPE_F32) {
+        for (int b = 0; b < nb; b++)
+            llm_quantize_act(partner, X + (size_t)b * n, (uint8_t *)scratch + (size_t)b * xs, n);
+        xq = scratch;
+    }
+    /* Small matrices run on one thread: an OpenMP fork/join costs more than it saves there,
+     * and far more on a loaded machine, where a preempted thread stalls the barrier. */
+    /* llama.cpp's repacked Q4_K product runs the rows of a batch in groups of 4 through its
+     * gemm kernel and the remaining nb % 4 through its gemv kernel (different float order) */
+    /* The vectors are tokens first .. first + nb - 1 of a llama.cpp batch of n_total. Its
+     * repacked Q4_K product takes rows [0, n_total - n_total % 4) through the gemm kernel,
+     * the rest through gemv; Q6_K goes through the repacked order (dot_q6_k_rp) for batches
+     * of more than 4 tokens, else ggml_vec_dot_q6_K_q8_K (both checked on the model). */
+    const int rp = llm_quant_kquant_repack() && W->ne1 % 8 == 0;
+    const int ngemm = type == LLM_TYPE_Q4_K && rp ? n_total - n_total % 4 - first : 0;
+    const int q6rp = type == LLM_TYPE_Q6_K && rp && n_total > 4;
+    /* the kernel is looked up once per product, not once per row */
+    const llm_type_traits *tr = llm_type_traits_get(type);
+    const llm_dot_fn dot1 = dot_for(tr);
+    const int use_rp1 = type == LLM_TYPE_Q4_K && llm_quant_kquant_repack();
+    #pragma omp parallel for schedule(static) if (par)
+    for (int64_t r = r0; r < r1; r++)
+        for (int b = 0; b < nb; b++) {
+            const uint8_t *wr = data + (size_t)r * rb, *xb = xq + (size_t)b * xs;
+            Y[b * ldy + (r - r0)] = b < ngemm ? llm_dot_q4_k_rp(wr, xb, n / QKK, 1)
+                                    : q6rp    ? llm_dot_q6_k_rp(wr, xb, n / QKK)
+                                    : use_rp1 ? llm_dot_q4_k_rp(wr, xb, n / QKK, 0)
+                                              : dot1(wr, xb, n / tr->blck);
+        }
+}
+
+void llm_matmat(const llm_mat *W, const float *X, float *Y, int nb, int exact, void *scratch)
+{
+    matmat_rows(W, X, Y, W->ne1, nb, 0, W->ne1, exact, scratch, nb, 0);
+}
+
+void llm_matmat_part(const llm_mat *W, const float *X, float *Y, int nb, int n_total, int first,
+                     int exact, void *scratch)
+{
+    matmat_rows(W, X, Y, W->ne1, nb, 0, W->ne1, exact, scratch, n_total, first);
+}
+
+void llm_matvec_rows(const llm_mat *W, const float *x, float *y, int64_t r0, int64_t r1,
+                     int exact, void *scratch)
+{
+    matmat_rows(W, x, y, r1 - r0, 1, r0, r1, exact, scratch, 1, 0);
+}
+
+void llm_matvec(const llm_mat *W, const float *x, float *y, int exact, void *scratch)
+{
+    matmat_rows(W, x, y, W->ne1, 1, 0, W->ne1, exact, scratch, 1, 0);
+}
