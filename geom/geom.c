@@ -11,20 +11,9 @@
 
 #include <float.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void geom_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 const char *geom_strerror(int status)
 {
@@ -103,25 +92,25 @@ static double det_of(const double *R, int n, double *work)
 int geom_problem_reduce(const geom_problem *p, double *cred, char *err, size_t errlen)
 {
     if (!p || !cred) {
-        geom_set_err(err, errlen, "no problem given");
+        so8t_err_set(err, errlen, "no problem given");
         return GEOM_ERR_INVAL;
     }
     int d = p->dim;
     if (d < 1 || d > GEOM_MAX_DIM) {
-        geom_set_err(err, errlen, "dimension must be between 1 and %d (got %d)", GEOM_MAX_DIM, d);
+        so8t_err_set(err, errlen, "dimension must be between 1 and %d (got %d)", GEOM_MAX_DIM, d);
         return GEOM_ERR_INVAL;
     }
     double a = p->half_side, r = p->radius;
     if (!isfinite(a) || !(a > 0)) {
-        geom_set_err(err, errlen, "half-side a must be a finite number > 0 (got %g)", a);
+        so8t_err_set(err, errlen, "half-side a must be a finite number > 0 (got %g)", a);
         return GEOM_ERR_INVAL;
     }
     if (!isfinite(r) || !(r >= 0)) {
-        geom_set_err(err, errlen, "radius r must be a finite number >= 0 (got %g)", r);
+        so8t_err_set(err, errlen, "radius r must be a finite number >= 0 (got %g)", r);
         return GEOM_ERR_INVAL;
     }
     if (r / a > GEOM_MAX_SCALED) {
-        geom_set_err(err, errlen, "radius / half-side = %g is beyond the supported range (1e150)",
+        so8t_err_set(err, errlen, "radius / half-side = %g is beyond the supported range (1e150)",
                      r / a);
         return GEOM_ERR_INVAL;
     }
@@ -129,7 +118,7 @@ int geom_problem_reduce(const geom_problem *p, double *cred, char *err, size_t e
     for (int i = 0; i < d; i++) {
         c[i] = p->center ? p->center[i] : 0;
         if (!isfinite(c[i])) {
-            geom_set_err(err, errlen, "centre coordinate %d is not finite (%g)", i + 1, c[i]);
+            so8t_err_set(err, errlen, "centre coordinate %d is not finite (%g)", i + 1, c[i]);
             return GEOM_ERR_INVAL;
         }
     }
@@ -137,7 +126,7 @@ int geom_problem_reduce(const geom_problem *p, double *cred, char *err, size_t e
         const double *R = p->rotation;
         for (int i = 0; i < d * d; i++) {
             if (!isfinite(R[i])) {
-                geom_set_err(err, errlen, "rotation entry (%d, %d) is not finite", i / d + 1,
+                so8t_err_set(err, errlen, "rotation entry (%d, %d) is not finite", i / d + 1,
                              i % d + 1);
                 return GEOM_ERR_INVAL;
             }
@@ -153,19 +142,19 @@ int geom_problem_reduce(const geom_problem *p, double *cred, char *err, size_t e
                     worst = e;
             }
         if (worst > 1e-9) {
-            geom_set_err(err, errlen,
+            so8t_err_set(err, errlen,
                          "rotation is not orthogonal: max |RᵀR - I| = %.3g (tolerance 1e-9)", worst);
             return GEOM_ERR_INVAL;
         }
         double *work = malloc(sizeof(double) * (size_t)d * (size_t)d);
         if (!work) {
-            geom_set_err(err, errlen, "out of memory");
+            so8t_err_set(err, errlen, "out of memory");
             return GEOM_ERR_INVAL;
         }
         double det = det_of(R, d, work);
         free(work);
         if (!(det > 0)) {
-            geom_set_err(err, errlen,
+            so8t_err_set(err, errlen,
                          "rotation has determinant %.6g: a reflection, not a rotation in SO(%d)",
                          det, d);
             return GEOM_ERR_INVAL;
@@ -183,7 +172,7 @@ int geom_problem_reduce(const geom_problem *p, double *cred, char *err, size_t e
     for (int i = 0; i < d; i++) {
         cred[i] = fabs(cred[i]) / a;
         if (!(cred[i] <= GEOM_MAX_SCALED)) {
-            geom_set_err(err, errlen,
+            so8t_err_set(err, errlen,
                          "centre coordinate %d / half-side = %g is beyond the supported range (1e150)",
                          i + 1, cred[i]);
             return GEOM_ERR_INVAL;
@@ -515,7 +504,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
 {
     double c[GEOM_MAX_DIM];
     if (!out) {
-        geom_set_err(err, errlen, "no result buffer given");
+        so8t_err_set(err, errlen, "no result buffer given");
         return GEOM_ERR_INVAL;
     }
     memset(out, 0, sizeof *out);
@@ -703,7 +692,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
     if (moved && caps != 0) {
         double ext = exp(lv), v = ext - caps;
         if (!(v > 0)) {
-            geom_set_err(err, errlen, "internal: cap correction exceeds the value");
+            so8t_err_set(err, errlen, "internal: cap correction exceeds the value");
             st = GEOM_ERR_NOCONV;
             v = ext;
         }
@@ -764,7 +753,7 @@ int geom_transform_log(int d, double a, double r, const double *c, int surface,
     double cred[GEOM_MAX_DIM];
     geom_problem p = {d, a, r, c, NULL};
     if (!log_out || !rel_err) {
-        geom_set_err(err, errlen, "no output given");
+        so8t_err_set(err, errlen, "no output given");
         return GEOM_ERR_INVAL;
     }
     int st = geom_problem_reduce(&p, cred, err, errlen);

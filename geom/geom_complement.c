@@ -167,7 +167,7 @@ int geom_complement_exact(const geom_problem *p, geom_result *out, char *err, si
 {
     double c[GEOM_MAX_DIM];
     if (!out) {
-        geom_set_err(err, errlen, "no result buffer given");
+        so8t_err_set(err, errlen, "no result buffer given");
         return GEOM_ERR_INVAL;
     }
     memset(out, 0, sizeof *out);
@@ -279,13 +279,13 @@ int geom_complement_exact(const geom_problem *p, geom_result *out, char *err, si
                   "one-minus-volume");
         out->error_bound = hi / 2;
         out->rel_error_bound = hi > 0 ? 1 : 0;
-        geom_set_err(err, errlen, "complement: %s; only 0 <= value <= %.3g is known",
+        so8t_err_set(err, errlen, "complement: %s; only 0 <= value <= %.3g is known",
                      derr[0] ? derr : "the methods did not reach their accuracy target", hi);
         return GEOM_ERR_NOCONV;
     }
     geom_fill(out, d, a, r, GEOM_Q_COMPLEMENT, lv, rel, 2 * d * (M_LN2 + fabs(la)), method);
     if (dst != GEOM_OK || !(out->rel_error_bound <= 1e-9)) {
-        geom_set_err(err, errlen, "complement: %s (relative error bound %.1e)",
+        so8t_err_set(err, errlen, "complement: %s (relative error bound %.1e)",
                      derr[0] ? derr : "the methods did not reach their accuracy target",
                      out->rel_error_bound);
         return GEOM_ERR_NOCONV;

@@ -2,6 +2,7 @@
 #ifndef SO8T_GEOM_INTERNAL_H
 #define SO8T_GEOM_INTERNAL_H
 
+#include "base/err.h"
 #include "geom/geom.h"
 
 #include <stddef.h>
@@ -37,9 +38,6 @@ double geom_round_rel(int d, double a, double logv, double lsum);
 void geom_fill(geom_result *out, int d, double a, double r, int kind, double logv, double rel,
                double lsum, const char *method);
 
-/* snprintf into err (when err is non-NULL and errlen > 0). */
-void geom_set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 /* Every number of *out NaN, method "none": the result of a problem that was refused. */
 void geom_result_set_none(geom_result *out);
 

@@ -407,7 +407,7 @@ static int tf_log_impl(int d, const double *ix1, const double *ix2, double t, in
     double complex *F = NULL;
     int status = GEOM_OK;
     if (!x) {
-        geom_set_err(err, errlen, "out of memory");
+        so8t_err_set(err, errlen, "out of memory");
         return GEOM_ERR_INVAL;
     }
     /* group equal intervals (after the reflection u -> -u that makes x1 + x2 <= 0) */
@@ -523,7 +523,7 @@ static int tf_log_impl(int d, const double *ix1, const double *ix2, double t, in
     int extra = 0;
     F = malloc(sizeof *F * TF_KMAX);
     if (!F) {
-        geom_set_err(err, errlen, "out of memory");
+        so8t_err_set(err, errlen, "out of memory");
         status = GEOM_ERR_INVAL;
         goto done;
     }
@@ -572,7 +572,7 @@ static int tf_log_impl(int d, const double *ix1, const double *ix2, double t, in
         int quiet = 0, next_cp = TF_KMIN, early_checked = 0, restart = 0;
         tf_phases *phs = malloc(sizeof *phs);
         if (!phs) {
-            geom_set_err(err, errlen, "out of memory");
+            so8t_err_set(err, errlen, "out of memory");
             status = GEOM_ERR_INVAL;
             goto done;
         }
@@ -704,13 +704,13 @@ static int tf_log_impl(int d, const double *ix1, const double *ix2, double t, in
             *rel_err = rel;
         }
         if (status == GEOM_ERR_NOCONV)
-            geom_set_err(err, errlen,
+            so8t_err_set(err, errlen,
                          "transform inversion did not converge (d = %d, %d terms); "
                          "estimate has relative error about %.1e",
                          d, TF_KMAX, *rel_err);
         goto done;
     }
-    geom_set_err(err, errlen, "transform inversion: could not choose a stable period (d = %d)", d);
+    so8t_err_set(err, errlen, "transform inversion: could not choose a stable period (d = %d)", d);
     status = GEOM_ERR_NOCONV;
     *log_out = NAN;
     *rel_err = INFINITY;

@@ -242,13 +242,6 @@ int llm_generate(llm_model *m, const char *prompt, const llm_params *p, llm_text
                  void *user, llm_generation *out, char *err, size_t errlen);
 void llm_generation_free(llm_generation *g);
 
-/* A GGUF writer for tests: build a tiny random gemma3 model file of a given tensor type
- * (the matrices; norms stay F32). arch must be "gemma3". The vocabulary is a small
- * SentencePiece-style one: <pad> <eos> <bos> <unk>, control tokens, 256 byte tokens and
- * a few merges. */
-int llm_test_model_write(const char *path, const char *arch, int tensor_type, uint64_t seed,
-                         char *err, size_t errlen);
-
 #ifdef __cplusplus
 }
 #endif

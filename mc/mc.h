@@ -19,11 +19,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/limits.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define MC_MAX_DIM 128
+#define MC_MAX_DIM SO8T_MAX_DIM
 #define MC_BLOCK_SAMPLES 1024u /* samples per RNG block: part of the result's definition */
 #define MC_QMC_MAX_REPLICATES 256
 

@@ -201,7 +201,7 @@ static inline void mc_cpu_rng_next4(mc_cpu_rng *g, uint32_t w[4])
 
 #include <omp.h>
 
-#include "so8t_threads.h"
+#include "base/threads.h"
 #include <stdlib.h>
 
 /* ---- fast paths for the uniform-coordinate estimators (hit, cond) ----

@@ -50,6 +50,7 @@
 #include "mc/detmath.h"
 #include "mc/normal.h"
 #include "mc/philox.h"
+#include "base/limits.h"
 #include "so8t_hd.h"
 
 #ifndef MC_RNG_STATE
@@ -58,7 +59,7 @@
 #define MC_RNG_NEXT4(st, w) mc_philox_next4((st), (w))
 #endif
 
-#define MC_KMAX_DIM 128
+#define MC_KMAX_DIM SO8T_MAX_DIM
 #ifndef MC_BLOCK_SAMPLES
 #define MC_BLOCK_SAMPLES 1024u /* samples per RNG block (also in mc.h) */
 #endif

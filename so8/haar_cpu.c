@@ -14,7 +14,7 @@
 
 #include <omp.h>
 
-#include "so8t_threads.h"
+#include "base/threads.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,8 +4,7 @@
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 F=tests/fixtures/explain
-T=$(mktemp -d /tmp/so8t_explain_cli.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+T=$SO8T_TMP
 export SO8T_MODEL=/nonexistent/so8t-test-model.gguf # never pick up models/ in tests
 
 expect_rc 0 "$SO8T" explain --help

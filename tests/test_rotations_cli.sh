@@ -4,8 +4,7 @@
 # the statistics table / JSON, and exit status 1 for a deliberately non-Haar sampler.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$SO8T_TMP
 
 # usage errors
 expect_rc 2 "$SO8T" rotations

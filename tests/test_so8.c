@@ -1,6 +1,7 @@
 /* test_so8.c — SO(n) matrix math, exp/log maps, the Haar sampler's stream contract, and
  * batch determinism across thread counts. (Haar statistics: tests/test_so8_stats.c.) */
 #include "so8/so8.h"
+#include "tests/support/matf.h"
 #include "tests/test.h"
 
 #include <stdint.h>
