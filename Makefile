@@ -113,6 +113,10 @@ $(BUILD)/so8/haar_cpu.o: CFLAGS += -O3 -fno-math-errno
 $(BUILD)/geom/geom_transform.o $(BUILD)/geom/geom_singular.o $(BUILD)/geom/geom_corners.o: CFLAGS += -fcx-limited-range
 $(BUILD)/geom/geom_corners.o: CFLAGS += -O3
 
+# mc_cuda.cu draws its words from cuRAND's device-only state: its per-sample math is
+# device-only (base/config.h, SO8T_DEVICE_ONLY), decided here rather than by include order.
+$(BUILD)/mc/mc_cuda.cu.o: NVFLAGS += -DSO8T_DEVICE_ONLY
+
 $(BUILD)/%.cu.o: %.cu
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVFLAGS) -MMD -MP -c $< -o $@

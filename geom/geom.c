@@ -8,6 +8,7 @@
  * leave the cube alone, so only the sorted |(Rᵀc)_i| / a matter, and V scales as a^d.
  */
 #include "geom/geom_internal.h"
+#include "so8/rotation.h"
 
 #include <float.h>
 #include <math.h>
@@ -29,26 +30,6 @@ const char *geom_strerror(int status)
     }
 }
 
-double geom_ball_log_volume(int d, double r)
-{
-    if (d < 1 || !(r >= 0))
-        return NAN;
-    if (r == 0)
-        return -INFINITY;
-    return 0.5 * d * log(M_PI) - lgamma(0.5 * d + 1) + d * log(r);
-}
-
-double geom_sphere_log_area(int d, double r)
-{
-    if (d < 1 || !(r >= 0))
-        return NAN;
-    if (d == 1)
-        return M_LN2; /* the two points ±r */
-    if (r == 0)
-        return -INFINITY;
-    return M_LN2 + 0.5 * d * log(M_PI) - lgamma(0.5 * d) + (d - 1) * log(r);
-}
-
 /* Scaled values above this (in half-sides) are refused: their squares must stay finite. */
 #define GEOM_MAX_SCALED 1e150
 
@@ -56,37 +37,6 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
-}
-
-/* Determinant by Gaussian elimination with partial pivoting (n <= GEOM_MAX_DIM). */
-static double det_of(const double *R, int n, double *work)
-{
-    memcpy(work, R, sizeof(double) * (size_t)n * (size_t)n);
-    double det = 1;
-    for (int k = 0; k < n; k++) {
-        int piv = k;
-        for (int i = k + 1; i < n; i++)
-            if (fabs(work[i * n + k]) > fabs(work[piv * n + k]))
-                piv = i;
-        if (work[piv * n + k] == 0)
-            return 0;
-        if (piv != k) {
-            for (int j = 0; j < n; j++) {
-                double tmp = work[k * n + j];
-                work[k * n + j] = work[piv * n + j];
-                work[piv * n + j] = tmp;
-            }
-            det = -det;
-        }
-        double p = work[k * n + k];
-        det *= p;
-        for (int i = k + 1; i < n; i++) {
-            double f = work[i * n + k] / p;
-            for (int j = k; j < n; j++)
-                work[i * n + j] -= f * work[k * n + j];
-        }
-    }
-    return det;
 }
 
 int geom_problem_reduce(const geom_problem *p, double *cred, char *err, size_t errlen)
@@ -124,41 +74,8 @@ int geom_problem_reduce(const geom_problem *p, double *cred, char *err, size_t e
     }
     if (p->rotation) {
         const double *R = p->rotation;
-        for (int i = 0; i < d * d; i++) {
-            if (!isfinite(R[i])) {
-                so8t_err_set(err, errlen, "rotation entry (%d, %d) is not finite", i / d + 1,
-                             i % d + 1);
-                return GEOM_ERR_INVAL;
-            }
-        }
-        double worst = 0;
-        for (int i = 0; i < d; i++)
-            for (int j = i; j < d; j++) {
-                double s = 0;
-                for (int k = 0; k < d; k++)
-                    s += R[k * d + i] * R[k * d + j];
-                double e = fabs(s - (i == j ? 1.0 : 0.0));
-                if (e > worst)
-                    worst = e;
-            }
-        if (worst > 1e-9) {
-            so8t_err_set(err, errlen,
-                         "rotation is not orthogonal: max |RᵀR - I| = %.3g (tolerance 1e-9)", worst);
+        if (so8_rotation_check(d, R, SO8_ROTATION_TOL, err, errlen))
             return GEOM_ERR_INVAL;
-        }
-        double *work = malloc(sizeof(double) * (size_t)d * (size_t)d);
-        if (!work) {
-            so8t_err_set(err, errlen, "out of memory");
-            return GEOM_ERR_INVAL;
-        }
-        double det = det_of(R, d, work);
-        free(work);
-        if (!(det > 0)) {
-            so8t_err_set(err, errlen,
-                         "rotation has determinant %.6g: a reflection, not a rotation in SO(%d)",
-                         det, d);
-            return GEOM_ERR_INVAL;
-        }
         /* c' = Rᵀ c */
         for (int j = 0; j < d; j++) {
             double s = 0;

@@ -71,11 +71,8 @@ void geom_tf_singular_enable(int on);
 /* Tests only: the number of singular parts the calling thread's last transform subtracted. */
 int geom_tf_singular_terms_last(void);
 
-/* Faddeeva w(ζ) = e^{-ζ²} erfc(-iζ) for Im ζ >= 0 (asymptotic series for |ζ| >= 24,
- * libcerf's w_of_z below). */
-double _Complex geom_faddeeva_w(double _Complex zeta);
-
-/* 24-point Gauss–Legendre nodes and weights on [-1, 1]. */
+/* 24-point Gauss–Legendre nodes and weights on [-1, 1] (geom_special.c). The Faddeeva
+ * function is in geom_faddeeva.h. */
 void geom_gl24(double *x, double *w);
 
 /* Part of the ball B_d(√t) beyond one hyperplane at distance h (0 <= h < √t), and beyond two

@@ -18,6 +18,7 @@
  * Factors use the Faddeeva function w(z) = e^{-z²} erfc(-iz) from libcerf (Johnson/Wuttke),
  * with a Taylor series or Gauss–Legendre rule where erf differences would cancel.
  */
+#include "geom/geom_faddeeva.h"
 #include "geom/geom_internal.h"
 
 #include <cerf.h>
@@ -33,36 +34,10 @@ typedef struct {
     double x[GL_N], w[GL_N];
 } gl_rule;
 
-/* Gauss–Legendre nodes on [-1, 1] by Newton on P_n. */
+/* the nodes and weights: geom_gl24 (geom_special.c) */
 static void gl_rule_init(gl_rule *g)
 {
-    const int n = GL_N;
-    for (int i = 0; i < n; i++) {
-        double x = cos(M_PI * (i + 0.75) / (n + 0.5)), dp = 1;
-        for (int it = 0; it < 100; it++) {
-            double p0 = 1, p1 = x;
-            for (int k = 2; k <= n; k++) {
-                double p2 = ((2 * k - 1) * x * p1 - (k - 1) * p0) / k;
-                p0 = p1;
-                p1 = p2;
-            }
-            dp = n * (x * p1 - p0) / (x * x - 1);
-            double dx = p1 / dp;
-            x -= dx;
-            if (fabs(dx) < 1e-16)
-                break;
-        }
-        g->x[i] = x;
-        g->w[i] = 2 / ((1 - x * x) * dp * dp);
-    }
-}
-
-void geom_gl24(double *x, double *w)
-{
-    gl_rule g;
-    gl_rule_init(&g);
-    memcpy(x, g.x, sizeof g.x);
-    memcpy(w, g.w, sizeof g.w);
+    geom_gl24(g->x, g->w);
 }
 
 /* A complex number stored as e^k · v (k real), so that huge factors never overflow. */
@@ -108,35 +83,6 @@ static double complex cdiv(double complex a, double complex b)
     return a / b;
 }
 
-/* Faddeeva w(ζ) for Im ζ >= 0: the asymptotic series i/(√π ζ) Σ (2n-1)!!/(2ζ²)^n when
- * |ζ| >= 24 (9 terms: truncation below 1e-18; for Im ζ >= 0 the series needs no
- * exponentially small e^{-ζ²} term), libcerf otherwise.  A threshold of 10 (up to 15 terms)
- * cost 6 % more instructions overall: libcerf is cheaper there.  Checked against libcerf in
- * tests/test_geom_singular.c. */
-double complex geom_faddeeva_w(double complex zeta)
-{
-    double re = creal(zeta), im = cimag(zeta), r2 = re * re + im * im;
-    if (r2 >= 576.0) {
-        /* q = 1/(2ζ²) = conj(ζ)²/(2|ζ|⁴) and 1/ζ = conj(ζ)/|ζ|²: no complex division.  The
-         * term count comes from |q| = 1/(2|ζ|²) alone: stop after the first term below 1e-19
-         * (|sum| ≈ 1); then Horner, 1 + q(1 + 3q(1 + 5q(…))). */
-        double complex cz = conj(zeta);
-        double inv = 1.0 / r2, aq = 0.5 * inv, mag = 1;
-        double complex q = cz * cz * (0.5 * inv * inv);
-        int nt = 0;
-        while (nt < 9) {
-            mag *= (2 * nt + 1) * aq;
-            nt++;
-            if (mag < 1e-19)
-                break;
-        }
-        double complex sum = 1;
-        for (int n = nt; n >= 1; n--)
-            sum = 1 + (2 * n - 1) * q * sum;
-        return I * sum * cz * (inv * 0.56418958354775628695); /* 1/√π */
-    }
-    return w_of_z(zeta);
-}
 
 /* J0(x) = ∫_0^x e^{-s u²} du, x >= 0.  ph: e^{-i Im(s) x²} when the caller has it (the node
  * loop carries it from node to node), else NULL. */

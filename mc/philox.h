@@ -27,7 +27,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "so8t_hd.h"
+#include "base/config.h"
 
 #define MC_PHILOX_M0 0xD2511F53u
 #define MC_PHILOX_M1 0xCD9E8D57u

@@ -31,7 +31,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "so8t_hd.h"
+#include "base/config.h"
 
 #ifndef SO8_MAX_N
 #define SO8_MAX_N 16
@@ -150,10 +150,11 @@ SO8T_HD double so8_mat_orth_error(int n, const double *R)
     return e;
 }
 
-/* det A by LU with partial pivoting (A is not modified). */
-SO8T_HD double so8_mat_det(int n, const double *A)
+/* det A by LU with partial pivoting, the one determinant of so8t (geom/ and mc/ check
+ * rotations with it through so8_rotation_check). A (n×n) is not modified; M is the caller's
+ * scratch of n*n doubles (no size limit). 0 for a singular A. */
+SO8T_HD double so8_mat_det_work(int n, const double *A, double *M)
 {
-    double M[SO8_MAX_NN];
     double det = 1.0;
     for (int i = 0; i < n * n; i++)
         M[i] = A[i];
@@ -184,6 +185,13 @@ SO8T_HD double so8_mat_det(int n, const double *A)
         }
     }
     return det;
+}
+
+/* det A for n ≤ SO8_MAX_N (scratch on the stack). */
+SO8T_HD double so8_mat_det(int n, const double *A)
+{
+    double M[SO8_MAX_NN];
+    return so8_mat_det_work(n, A, M);
 }
 
 /* ------------------------------------------------------------ symmetric eigenproblem */

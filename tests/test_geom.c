@@ -10,6 +10,7 @@
  */
 #include "geom/geom.h"
 #include "geom/geom_internal.h"
+#include "so8/mat.h"
 #include "tests/test.h"
 
 #include <math.h>
@@ -81,30 +82,9 @@ static void random_rotation(int n, double *R)
         for (int i = 0; i < n; i++)
             R[i * n + j] /= nn;
     }
-    /* det sign by elimination on a copy */
+    /* det sign by so8/'s LU on a copy */
     double *M = malloc(sizeof(double) * (size_t)(n * n));
-    memcpy(M, R, sizeof(double) * (size_t)(n * n));
-    double det = 1;
-    for (int k = 0; k < n; k++) {
-        int piv = k;
-        for (int i = k + 1; i < n; i++)
-            if (fabs(M[i * n + k]) > fabs(M[piv * n + k]))
-                piv = i;
-        if (piv != k) {
-            for (int j = 0; j < n; j++) {
-                double t = M[k * n + j];
-                M[k * n + j] = M[piv * n + j];
-                M[piv * n + j] = t;
-            }
-            det = -det;
-        }
-        det *= M[k * n + k];
-        for (int i = k + 1; i < n; i++) {
-            double f = M[i * n + k] / M[k * n + k];
-            for (int j = k; j < n; j++)
-                M[i * n + j] -= f * M[k * n + j];
-        }
-    }
+    double det = so8_mat_det_work(n, R, M);
     free(M);
     if (det < 0)
         for (int i = 0; i < n; i++)

@@ -19,6 +19,7 @@
  */
 #include "bench/geom_problems.h"
 #include "geom/geom.h"
+#include "geom/geom_faddeeva.h"
 #include "geom/geom_internal.h"
 #include "tests/test.h"
 

@@ -12,6 +12,7 @@
  *     used in a good share of them.
  */
 #include "geom/geom.h"
+#include "geom/geom_faddeeva.h"
 #include "geom/geom_internal.h"
 #include "tests/test.h"
 
