@@ -546,24 +546,53 @@ SO8T_HD double mc_fast_orient_sample(const mc_kparams *kp, const mc_fast_consts 
     return mc_cond_value(kp, cc[d - 1], s, fc->inv_two_a);
 }
 
+/* Orientation average, hit (cond = 0: *hits) or cond (cond = 1: *sum, *sum_sq) for RNG block
+ * `block`, as mc_block_eval. A sample uses 4·⌈d/2⌉ + m words (m = d or d − 1), so S samples
+ * (S from m) return to pos = 4; with cond a constant the other branch folds away. */
+SO8T_HD void mc_fast_orient_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
+                                  int cond, uint64_t block, uint32_t *hits_out,
+                                  double *sum_out, double *sum_sq_out)
+{
+    const uint32_t n = mc_block_samples(kp, block);
+    const int S = mc_fast_unit_samples(cond ? d - 1 : d);
+    mc_fast_words fw;
+    mc_fw_init(&fw, block);
+    uint32_t hits = 0, j = 0;
+    double sum = 0.0, sum_sq = 0.0;
+    for (; j + (uint32_t)S <= n; j += (uint32_t)S) {
+        fw.pos = 4;
+        SO8T_UNROLL
+        for (int k = 0; k < S; k++) {
+            double y = mc_fast_orient_sample(kp, fc, d, cond, &fw);
+            if (cond) {
+                sum += y;
+                sum_sq += y * y;
+            } else {
+                hits += y != 0.0;
+            }
+        }
+    }
+    for (; j < n; j++) {
+        double y = mc_fast_orient_sample(kp, fc, d, cond, &fw);
+        if (cond) {
+            sum += y;
+            sum_sq += y * y;
+        } else {
+            hits += y != 0.0;
+        }
+    }
+    *hits_out = hits;
+    *sum_out = sum;
+    *sum_sq_out = sum_sq;
+}
+
 /* Orientation average, hit: mc_block_eval's acc->hits. */
 SO8T_HD uint32_t mc_fast_orient_hit_block(const mc_kparams *kp, const mc_fast_consts *fc,
                                           int d, uint64_t block)
 {
-    const uint32_t n = mc_block_samples(kp, block);
-    const int S = mc_fast_unit_samples(d);
-    mc_fast_words fw;
-    mc_fw_init(&fw, block);
-    uint32_t hits = 0, j = 0;
-    /* a sample uses 4·⌈d/2⌉ + d words: S samples return to pos = 4 */
-    for (; j + (uint32_t)S <= n; j += (uint32_t)S) {
-        fw.pos = 4;
-        SO8T_UNROLL
-        for (int k = 0; k < S; k++)
-            hits += mc_fast_orient_sample(kp, fc, d, 0, &fw) != 0.0;
-    }
-    for (; j < n; j++)
-        hits += mc_fast_orient_sample(kp, fc, d, 0, &fw) != 0.0;
+    uint32_t hits;
+    double s, s2;
+    mc_fast_orient_block(kp, fc, d, 0, block, &hits, &s, &s2);
     return hits;
 }
 
@@ -571,28 +600,8 @@ SO8T_HD uint32_t mc_fast_orient_hit_block(const mc_kparams *kp, const mc_fast_co
 SO8T_HD void mc_fast_orient_cond_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
                                        uint64_t block, double *sum_out, double *sum_sq_out)
 {
-    const uint32_t n = mc_block_samples(kp, block);
-    const int S = mc_fast_unit_samples(d - 1);
-    mc_fast_words fw;
-    mc_fw_init(&fw, block);
-    double sum = 0.0, sum_sq = 0.0;
-    uint32_t j = 0;
-    for (; j + (uint32_t)S <= n; j += (uint32_t)S) {
-        fw.pos = 4;
-        SO8T_UNROLL
-        for (int k = 0; k < S; k++) {
-            double y = mc_fast_orient_sample(kp, fc, d, 1, &fw);
-            sum += y;
-            sum_sq += y * y;
-        }
-    }
-    for (; j < n; j++) {
-        double y = mc_fast_orient_sample(kp, fc, d, 1, &fw);
-        sum += y;
-        sum_sq += y * y;
-    }
-    *sum_out = sum;
-    *sum_sq_out = sum_sq;
+    uint32_t hits;
+    mc_fast_orient_block(kp, fc, d, 1, block, &hits, sum_out, sum_sq_out);
 }
 
 /* ==== qmc ====
