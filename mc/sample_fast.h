@@ -467,23 +467,6 @@ SO8T_HD double mc_fast_radial_sample(const mc_kparams *kp, const uint32_t *rk, i
     return mc_radial_finish(kp, s, sqrt(n2), bg, d);
 }
 
-/* radial: mc_block_eval's acc->sum and acc->sum_sq for RNG block `block`. */
-SO8T_HD void mc_fast_radial_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
-                                  uint64_t block, double *sum_out, double *sum_sq_out)
-{
-    const uint32_t n = mc_block_samples(kp, block);
-    mc_fast_words fw;
-    mc_fw_init(&fw, block);
-    double sum = 0.0, sum_sq = 0.0;
-    for (uint32_t j = 0; j < n; j++) {
-        double y = mc_fast_radial_sample(kp, fc->rk, d, &fw);
-        sum += y;
-        sum_sq += y * y;
-    }
-    *sum_out = sum;
-    *sum_sq_out = sum_sq;
-}
-
 /* One tilt sample (mc_sample_tilt with mc_tilt_dx): rejection, so the word count is
  * data-dependent and pos is known only at run time. */
 SO8T_HD double mc_fast_tilt_sample(const mc_kparams *kp, const uint32_t *rk, int d,
@@ -499,21 +482,35 @@ SO8T_HD double mc_fast_tilt_sample(const mc_kparams *kp, const uint32_t *rk, int
     return mc_tilt_weight(kp, s);
 }
 
-/* tilt: mc_block_eval's acc->sum and acc->sum_sq for RNG block `block`. */
-SO8T_HD void mc_fast_tilt_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
-                                uint64_t block, double *sum_out, double *sum_sq_out)
+/* radial (tilt = 0) or tilt (tilt = 1): mc_block_eval's acc->sum and acc->sum_sq for RNG
+ * block `block`, the samples' values summed in order (tilt a constant: one branch folds). */
+SO8T_HD void mc_fast_sum_block(const mc_kparams *kp, const mc_fast_consts *fc, int d, int tilt,
+                               uint64_t block, double *sum_out, double *sum_sq_out)
 {
     const uint32_t n = mc_block_samples(kp, block);
     mc_fast_words fw;
     mc_fw_init(&fw, block);
     double sum = 0.0, sum_sq = 0.0;
     for (uint32_t j = 0; j < n; j++) {
-        double y = mc_fast_tilt_sample(kp, fc->rk, d, &fw);
+        double y = tilt ? mc_fast_tilt_sample(kp, fc->rk, d, &fw)
+                        : mc_fast_radial_sample(kp, fc->rk, d, &fw);
         sum += y;
         sum_sq += y * y;
     }
     *sum_out = sum;
     *sum_sq_out = sum_sq;
+}
+
+SO8T_HD void mc_fast_radial_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
+                                  uint64_t block, double *sum_out, double *sum_sq_out)
+{
+    mc_fast_sum_block(kp, fc, d, 0, block, sum_out, sum_sq_out);
+}
+
+SO8T_HD void mc_fast_tilt_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
+                                uint64_t block, double *sum_out, double *sum_sq_out)
+{
+    mc_fast_sum_block(kp, fc, d, 1, block, sum_out, sum_sq_out);
 }
 
 /* One orientation-average sample (mc_random_center, then mc_sample_hit or mc_sample_cond
