@@ -417,19 +417,26 @@ void geom_result_set_none(geom_result *out)
     out->method = "none";
 }
 
-static int solve(const geom_problem *p, geom_result *out, char *err, size_t errlen, int surface)
+int geom_entry_begin(const geom_problem *p, geom_result *out, double *c, char *err,
+                     size_t errlen)
 {
-    double c[GEOM_MAX_DIM];
     if (!out) {
         so8t_err_set(err, errlen, "no result buffer given");
         return GEOM_ERR_INVAL;
     }
     memset(out, 0, sizeof *out);
     int st = geom_problem_reduce(p, c, err, errlen);
-    if (st != GEOM_OK) {
+    if (st != GEOM_OK)
         geom_result_set_none(out);
+    return st;
+}
+
+static int solve(const geom_problem *p, geom_result *out, char *err, size_t errlen, int surface)
+{
+    double c[GEOM_MAX_DIM];
+    int st = geom_entry_begin(p, out, c, err, errlen);
+    if (st != GEOM_OK)
         return st;
-    }
     const int d = p->dim;
     const double a = p->half_side, r = p->radius, rs = r / a, t = rs * rs;
     const double la = log(a);

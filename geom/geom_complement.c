@@ -166,16 +166,9 @@ static double comp_d23(int d, const double *c, double rs, double *rel)
 int geom_complement_exact(const geom_problem *p, geom_result *out, char *err, size_t errlen)
 {
     double c[GEOM_MAX_DIM];
-    if (!out) {
-        so8t_err_set(err, errlen, "no result buffer given");
-        return GEOM_ERR_INVAL;
-    }
-    memset(out, 0, sizeof *out);
-    int st = geom_problem_reduce(p, c, err, errlen);
-    if (st != GEOM_OK) {
-        geom_result_set_none(out);
+    int st = geom_entry_begin(p, out, c, err, errlen);
+    if (st != GEOM_OK)
         return st;
-    }
     if (err && errlen)
         err[0] = '\0';
     const int d = p->dim;

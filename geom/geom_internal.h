@@ -40,6 +40,11 @@ void geom_fill(geom_result *out, int d, double a, double r, int kind, double log
 
 /* Every number of *out NaN, method "none": the result of a problem that was refused. */
 void geom_result_set_none(geom_result *out);
+/* The start of every entry point (geom.c): checks and clears *out, reduces the problem into c
+ * (GEOM_MAX_DIM doubles: the centre in the cube's frame); a refused problem leaves *out
+ * "none" and returns its status. */
+int geom_entry_begin(const geom_problem *p, geom_result *out, double *c, char *err,
+                     size_t errlen);
 
 /* Transform method for S = Σ U_i², U_i uniform on [x1_i, x2_i] (x1_i < x2_i; for the cube in
  * units a = 1 with centre c: [-1 - c_i, 1 - c_i]), t = r².
