@@ -402,13 +402,6 @@ geom_case geom_exact_case(int d, const double *c, double rs)
 
 #define GEOM_SINGLE_CAP_MAX_DIM 32
 
-static _Thread_local int corners_off;
-
-void geom_corners_enable(int on)
-{
-    corners_off = !on;
-}
-
 void geom_result_set_none(geom_result *out)
 {
     out->value = out->log_value = out->error_bound = out->rel_error_bound = NAN;
@@ -431,7 +424,8 @@ int geom_entry_begin(const geom_problem *p, geom_result *out, double *c, char *e
     return st;
 }
 
-static int solve(const geom_problem *p, geom_result *out, char *err, size_t errlen, int surface)
+static int solve(const geom_problem *p, geom_result *out, char *err, size_t errlen, int surface,
+                 geom_opts *o)
 {
     double c[GEOM_MAX_DIM];
     int st = geom_entry_begin(p, out, c, err, errlen);
@@ -554,7 +548,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
         fill(out, d, a, r, surface, log(v) + lscale, rel, "closed-form");
         return GEOM_OK;
     }
-    if (d <= GEOM_CORNERS_MAX_DIM && !corners_off) {
+    if (d <= GEOM_CORNERS_MAX_DIM && !(o && o->no_corners)) {
         /* Orthant caps (geom_corners.c): cost ∝ the number of caps the ball reaches, not the
          * distance to a break point, which is what makes the transform slow for d = 5…8.  The
          * sum is an inclusion–exclusion; when it cancels too much (error estimate above 2e-12, as
@@ -604,7 +598,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
         }
     }
     double lp, rel;
-    st = geom_tf_log(d, x1, x2, t, surface, &lp, &rel, err, errlen);
+    st = geom_tf_log(d, x1, x2, t, surface, &lp, &rel, err, errlen, o);
     double lbox = 0, lsum = 0;
     for (int i = 0; i < d; i++) {
         lbox += log(x2[i] - x1[i]);
@@ -634,7 +628,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
  * outside or near the far corner (r = 1.00000001e100 at a = 1e100, centre 2e100: 2e-8).  The
  * log-derivative is measured by a second solve at r (1 + 2^-26) (methods' errors ~1e-13 cost
  * ~1e-5 of it, harmless) and twice its product with the rounding is added to the bound. */
-static void widen_for_rs(const geom_problem *p, geom_result *out, int surface)
+static void widen_for_rs(const geom_problem *p, geom_result *out, int surface, geom_opts *o)
 {
     if (!p || !out || !isfinite(out->log_value) || !strcmp(out->method, "exact-case"))
         return;
@@ -644,7 +638,7 @@ static void widen_for_rs(const geom_problem *p, geom_result *out, int surface)
     geom_problem q = *p;
     geom_result o2;
     q.radius = p->radius * (1 + 0x1p-26);
-    solve(&q, &o2, NULL, 0, surface);
+    solve(&q, &o2, NULL, 0, surface, o);
     double cond = fabs(o2.log_value - out->log_value) / 0x1p-26;
     double add = isfinite(cond) ? 2 * cond * rel : 1;
     if (add > 1)
@@ -655,24 +649,34 @@ static void widen_for_rs(const geom_problem *p, geom_result *out, int surface)
     }
 }
 
+int geom_exact_opts(const geom_problem *p, int surface, geom_opts *o, geom_result *out,
+                    char *err, size_t errlen)
+{
+    int st = solve(p, out, err, errlen, surface, o);
+    if (st != GEOM_ERR_INVAL)
+        widen_for_rs(p, out, surface, o);
+    return st;
+}
+
 int geom_volume_exact(const geom_problem *p, geom_result *out, char *err, size_t errlen)
 {
-    int st = solve(p, out, err, errlen, 0);
-    if (st != GEOM_ERR_INVAL)
-        widen_for_rs(p, out, 0);
-    return st;
+    return geom_exact_opts(p, 0, NULL, out, err, errlen);
 }
 
 int geom_surface_exact(const geom_problem *p, geom_result *out, char *err, size_t errlen)
 {
-    int st = solve(p, out, err, errlen, 1);
-    if (st != GEOM_ERR_INVAL)
-        widen_for_rs(p, out, 1);
-    return st;
+    return geom_exact_opts(p, 1, NULL, out, err, errlen);
 }
 
 int geom_transform_log(int d, double a, double r, const double *c, int surface,
                        double *log_out, double *rel_err, char *err, size_t errlen)
+{
+    return geom_transform_log_opts(d, a, r, c, surface, NULL, log_out, rel_err, err, errlen);
+}
+
+int geom_transform_log_opts(int d, double a, double r, const double *c, int surface,
+                            geom_opts *o, double *log_out, double *rel_err, char *err,
+                            size_t errlen)
 {
     double cred[GEOM_MAX_DIM];
     geom_problem p = {d, a, r, c, NULL};
@@ -688,7 +692,7 @@ int geom_transform_log(int d, double a, double r, const double *c, int surface,
         x1[i] = -1 - cred[i];
         x2[i] = 1 - cred[i];
     }
-    st = geom_tf_log(d, x1, x2, rs * rs, surface, log_out, rel_err, err, errlen);
+    st = geom_tf_log(d, x1, x2, rs * rs, surface, log_out, rel_err, err, errlen, o);
     if (surface)
         *log_out -= 2 * log(a);
     return st;

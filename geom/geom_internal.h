@@ -38,6 +38,24 @@ double geom_round_rel(int d, double a, double logv, double lsum);
 void geom_fill(geom_result *out, int d, double a, double r, int kind, double logv, double rel,
                double lsum, const char *method);
 
+/* Method choices that tests and benchmarks compare, passed explicitly (no global switch):
+ * the library's own entry points pass NULL, which means every method on. */
+typedef struct {
+    int no_corners;     /* leave out the orthant-cap series (geom_corners.c): the transform
+                           for d >= 5, the split for d = 4 */
+    int no_singular;    /* the transform without subtracting singular parts (geom_singular.c) */
+    int singular_terms; /* out: the singular parts the last transform subtracted */
+} geom_opts;
+
+/* geom_volume_exact (surface = 0) / geom_surface_exact (1) with the choices of *o (NULL: all
+ * methods, as the public functions). */
+int geom_exact_opts(const geom_problem *p, int surface, geom_opts *o, geom_result *out,
+                    char *err, size_t errlen);
+/* geom_transform_log with the choices of *o. */
+int geom_transform_log_opts(int d, double a, double r, const double *c, int surface,
+                            geom_opts *o, double *log_out, double *rel_err, char *err,
+                            size_t errlen);
+
 /* Every number of *out NaN, method "none": the result of a problem that was refused. */
 void geom_result_set_none(geom_result *out);
 /* The start of every entry point (geom.c): checks and clears *out, reduces the problem into c
@@ -51,7 +69,7 @@ int geom_entry_begin(const geom_problem *p, geom_result *out, double *c, char *e
  * surface = 0: *log_out = log P(S <= t); 1: log f_S(t).  *rel_err: relative error estimate.
  * GEOM_OK, or GEOM_ERR_NOCONV with the best estimate. */
 int geom_tf_log(int d, const double *x1, const double *x2, double t, int surface,
-                double *log_out, double *rel_err, char *err, size_t errlen);
+                double *log_out, double *rel_err, char *err, size_t errlen, geom_opts *o);
 
 /* The same for the upper tail: *log_out = log P(S > t), with relative accuracy (the contour
  * left of the pole at 0 gives it without 1 - P whenever the tail is the smaller side). */
@@ -70,11 +88,6 @@ int geom_corner_series(int d, const double *c, double rs, double rs_rel, int sur
 double geom_ts_integrate(double (*f)(double x, void *ctx), void *ctx, double A, double B,
                          double rel_tol, double *err_out);
 
-/* Tests only: turn the subtraction of singular parts (geom_singular.c) off (0) or on (1, the
- * default) for the calling thread, to compare the two. */
-void geom_tf_singular_enable(int on);
-/* Tests only: the number of singular parts the calling thread's last transform subtracted. */
-int geom_tf_singular_terms_last(void);
 
 /* 24-point Gauss–Legendre nodes and weights on [-1, 1] (geom_special.c). The Faddeeva
  * function is in geom_faddeeva.h. */
@@ -113,9 +126,6 @@ int geom_corner_sum_shapes(int d, const double *c, double rs, int surface, int m
 #define GEOM_CORNERS_MAX_DIM 10
 #define GEOM_CORNERS_MAX_TERMS(d) ((d) <= 8 ? 2500 : 3600)
 #define GEOM_CORNERS_MAX_REL 2e-12
-/* Tests only: let geom_volume_exact / geom_surface_exact use the orthant caps (1, the
- * default) or not (0: the transform for d >= 5, the split for d = 4), for the calling thread. */
-void geom_corners_enable(int on);
 
 /* Singular parts at break points near t (geom_singular.c): terms of the expansion of L(s)
  * whose break point X lies within t(1 ± window), each tail h² >= h2min, approximated by a

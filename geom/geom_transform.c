@@ -239,12 +239,6 @@ static double taper(double xk)
     return 0.5 * erfc(13.0 * (xk - 0.5));
 }
 
-static _Thread_local int tf_subtract_singular = 1, tf_singular_terms_last = 0;
-
-void geom_tf_singular_enable(int on) { tf_subtract_singular = on; }
-
-int geom_tf_singular_terms_last(void) { return tf_singular_terms_last; }
-
 #define TF_KMIN 32
 #define TF_KPLAIN 2048
 #define TF_KMAX (1 << 17)
@@ -347,7 +341,8 @@ static void tf_tapered(const double complex *F, int K, double *sum, double *abss
 /* want_tail = 1 (distribution function only): *log_out = log P(S > t), taken straight from
  * the contour left of the pole when that is the side chosen (no 1 - P). */
 static int tf_log_impl(int d, const double *ix1, const double *ix2, double t, int surface,
-                       int want_tail, double *log_out, double *rel_err, char *err, size_t errlen)
+                       int want_tail, double *log_out, double *rel_err, char *err, size_t errlen,
+                       geom_opts *o)
 {
     tf_ctx *x = malloc(sizeof *x);
     double complex *F = NULL;
@@ -438,9 +433,10 @@ static int tf_log_impl(int d, const double *ix1, const double *ix2, double t, in
     /* Break points near t: subtract their singular parts (geom_singular.c) when that cuts
      * the node count.  Parameters (window 0.3 t, tails h² >= 0.05 t, β = 8/h²_min): the best
      * of a small grid in bench_geom --near. */
-    if (tf_subtract_singular && fabs(lchern) < 300)
+    if (!(o && o->no_singular) && fabs(lchern) < 300)
         sg = geom_sing_create(d, ra1, ra2, t, sig, surface, 0.3, 0.05 * t, 1.0);
-    tf_singular_terms_last = geom_sing_count(sg);
+    if (o)
+        o->singular_terms = geom_sing_count(sg);
     double asig = fabs(sig);
 
     /* Period T: the near shift (towards the body) must leave the support, the far shift
@@ -669,13 +665,13 @@ done:
 }
 
 int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surface,
-                double *log_out, double *rel_err, char *err, size_t errlen)
+                double *log_out, double *rel_err, char *err, size_t errlen, geom_opts *o)
 {
-    return tf_log_impl(d, ix1, ix2, t, surface, 0, log_out, rel_err, err, errlen);
+    return tf_log_impl(d, ix1, ix2, t, surface, 0, log_out, rel_err, err, errlen, o);
 }
 
 int geom_tf_log_tail(int d, const double *x1, const double *x2, double t, double *log_out,
                      double *rel_err, char *err, size_t errlen)
 {
-    return tf_log_impl(d, x1, x2, t, 0, 1, log_out, rel_err, err, errlen);
+    return tf_log_impl(d, x1, x2, t, 0, 1, log_out, rel_err, err, errlen, NULL);
 }

@@ -20,7 +20,8 @@ if [ -z "${SO8T_BUILD:-}" ] || [ ! -f "$lib" ]; then
 else
     syms=$(nm -g --defined-only "$lib" 2>/dev/null | awk '{print $3}')
     [ -n "$syms" ] && ok || bad "nm found no symbols in $lib"
-    for s in llm_test_model_write mc_cpu_block_reference mc_philox_probe_cuda; do
+    for s in llm_test_model_write mc_cpu_block_reference mc_philox_probe_cuda geom_corners_enable \
+             geom_tf_singular_enable geom_tf_singular_terms_last; do
         if printf '%s\n' "$syms" | grep -qx "$s"; then bad "test-only $s is in libso8t.a"; else ok; fi
     done
     # no file-level call cycles inside a component (a cycle says a piece belongs in a lower
