@@ -16,6 +16,7 @@
 #   mpi/*.c              the so8t-mpi front end (cli/'s commands in a team of MPI ranks);
 #                        only these files see mpi.h, and bin/so8t never links MPI
 #   tests/test_*.c       CPU test executables (one per component), tests/test_*.sh shell tests
+#   tests/support/*.c    test support library build/.../libso8t_test.a (linked into tests only)
 #   tests/gpu_*.c        GPU test executables
 #   bench/bench_*.c      benchmark executables
 
@@ -35,7 +36,7 @@ BUILD  ?= build/$(if $(filter 1,$(CUDA)),cuda,cpu)
 BIN    ?= bin
 SO8T_EXE := $(BIN)/so8t
 PREFIX ?= /usr/local
-COMPONENTS := mc geom so8 llm explain serve
+COMPONENTS := base mc geom so8 llm explain serve
 
 WARN    := -Wall -Wextra -Wpedantic -Wshadow
 ifeq ($(WERROR),1)
@@ -69,6 +70,16 @@ else
   CUDA_LIBS :=
 endif
 CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
+# The test support library (tests/support/): code only the tests call (test-model writer,
+# reference evaluators, the GPU stream probe, float matrix forms), kept out of libso8t.a.
+SUP_C  := $(wildcard tests/support/*.c)
+SUP_CU := $(wildcard tests/support/*.cu)
+ifeq ($(CUDA),1)
+  SUP_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out %_nocuda.c,$(SUP_C))) $(SUP_CU:%.cu=$(BUILD)/%.cu.o)
+else
+  SUP_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SUP_C))
+endif
+TESTLIB := $(BUILD)/libso8t_test.a
 
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -115,11 +126,20 @@ $(BUILD)/so8/haar_cpu.o: CFLAGS += -O3 -fno-math-errno
 $(BUILD)/geom/geom_transform.o $(BUILD)/geom/geom_singular.o $(BUILD)/geom/geom_corners.o: CFLAGS += -fcx-limited-range
 $(BUILD)/geom/geom_corners.o: CFLAGS += -O3
 
+# mc_cuda.cu draws its words from cuRAND's device-only state: its per-sample math is
+# device-only (base/config.h, SO8T_DEVICE_ONLY), decided here rather than by include order.
+$(BUILD)/mc/mc_cuda.cu.o: NVFLAGS += -DSO8T_DEVICE_ONLY
+
 $(BUILD)/%.cu.o: %.cu
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libso8t.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(TESTLIB): $(SUP_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
@@ -143,22 +163,22 @@ $(SO8T_MPI_EXE): $(MPI_OBJ) $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(BUILD
 CURAND_TEST_FLAGS := -DSO8T_HAVE_CURAND_HOST -I$(CUDA_HOME)/include
 CURAND_TEST_LIBS  := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcurand
 uses_curand = $(and $(CURAND_HOST),$(filter %test_philox %test_mc,$@))
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libso8t.a tests/test.h
+$(BUILD)/tests/%: tests/%.c $(TESTLIB) $(BUILD)/libso8t.a tests/test.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -MMD -MP $(if $(uses_curand),$(CURAND_TEST_FLAGS)) -o $@ $< $(BUILD)/libso8t.a $(CUDA_LIBS) $(if $(uses_curand),$(CURAND_TEST_LIBS)) $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) -MMD -MP $(if $(uses_curand),$(CURAND_TEST_FLAGS)) -o $@ $< $(TESTLIB) $(BUILD)/libso8t.a $(CUDA_LIBS) $(if $(uses_curand),$(CURAND_TEST_LIBS)) $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libso8t.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O3 -o $@ $< $(BUILD)/libso8t.a $(CUDA_LIBS) $(LDLIBS)
 
-check-cuda: $(if $(filter 1,$(CUDA)),$(LIB_CU:%.cu=$(BUILD)/%.cu.o))
-	@echo "check-cuda: $(if $(filter 1,$(CUDA)),compiled $(words $(LIB_CU)) CUDA files with $(NVCC),nvcc not found or CUDA=0: nothing to compile)"
+check-cuda: $(if $(filter 1,$(CUDA)),$(LIB_CU:%.cu=$(BUILD)/%.cu.o) $(SUP_CU:%.cu=$(BUILD)/%.cu.o))
+	@echo "check-cuda: $(if $(filter 1,$(CUDA)),compiled $(words $(LIB_CU) $(SUP_CU)) CUDA files with $(NVCC),nvcc not found or CUDA=0: nothing to compile)"
 
 test: $(if $(filter 1,$(CUDA)),check-cuda) $(SO8T_EXE) $(MPI_EXES) $(TEST_BIN) $(GPU_BIN) $(FUZZ_REPLAY)
-	@SO8T=$(CURDIR)/$(SO8T_EXE) SO8T_MPI=$(if $(MPI_EXES),$(CURDIR)/$(SO8T_MPI_EXE)) SO8T_TEST_FILTER='$(value T)' tests/run_tests.sh $(TEST_BIN) $(TEST_SH) $(GPU_BIN) $(FUZZ_REPLAY)
+	@SO8T=$(CURDIR)/$(SO8T_EXE) SO8T_MPI=$(if $(MPI_EXES),$(CURDIR)/$(SO8T_MPI_EXE)) SO8T_BUILD=$(CURDIR)/$(BUILD) SO8T_TEST_FILTER='$(value T)' tests/run_tests.sh $(TEST_BIN) $(TEST_SH) $(GPU_BIN) $(FUZZ_REPLAY)
 
 gpu-check: $(SO8T_EXE) $(GPU_BIN)
-	@SO8T=$(CURDIR)/$(SO8T_EXE) SO8T_TEST_FILTER='$(value T)' tests/run_tests.sh $(GPU_BIN)
+	@SO8T=$(CURDIR)/$(SO8T_EXE) SO8T_BUILD=$(CURDIR)/$(BUILD) SO8T_TEST_FILTER='$(value T)' tests/run_tests.sh $(GPU_BIN)
 
 # Sanitizer build: CPU-only, its own build folder, so it never mixes with the normal objects.
 asan:
@@ -167,7 +187,7 @@ asan:
 
 test-asan-run: $(SO8T_EXE) $(TEST_BIN) $(FUZZ_REPLAY)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    SO8T=$(CURDIR)/$(SO8T_EXE) SO8T_TEST_FILTER='$(value T)' tests/run_tests.sh $(TEST_BIN) $(TEST_SH) $(FUZZ_REPLAY)
+	    SO8T=$(CURDIR)/$(SO8T_EXE) SO8T_BUILD=$(CURDIR)/$(BUILD) SO8T_TEST_FILTER='$(value T)' tests/run_tests.sh $(TEST_BIN) $(TEST_SH) $(FUZZ_REPLAY)
 
 # Fuzz targets: tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput. The replay build
 # (replay_main.c) runs every file of tests/fuzz/corpus/NAME/ through it, with no libFuzzer;

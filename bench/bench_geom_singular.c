@@ -34,13 +34,12 @@ static double uniform(void)
     return (double)(state >> 11) * 0x1.0p-53;
 }
 
-static double solve(int surface, const geom_problem *p, double *logv)
+static double solve(int surface, const geom_problem *p, geom_opts *o, double *logv)
 {
     geom_result res;
     char err[256];
     double t0 = cpu_now();
-    int st = surface ? geom_surface_exact(p, &res, err, sizeof err)
-                     : geom_volume_exact(p, &res, err, sizeof err);
+    int st = geom_exact_opts(p, surface, o, &res, err, sizeof err);
     double ms = 1e3 * (cpu_now() - t0);
     *logv = st == GEOM_OK ? res.log_value : NAN;
     return ms;
@@ -66,10 +65,9 @@ int main(int argc, char **argv)
                     double r = bench_geom_problem(d, j, near, uniform, c);
                     geom_problem p = {d, 1.0, r, c, NULL};
                     double la, lb;
-                    geom_tf_singular_enable(0);
-                    double ma = solve(surface, &p, &la);
-                    geom_tf_singular_enable(1);
-                    double mb = solve(surface, &p, &lb);
+                    geom_opts off = {.no_singular = 1};
+                    double ma = solve(surface, &p, &off, &la);
+                    double mb = solve(surface, &p, NULL, &lb);
                     ta += ma;
                     tb += mb;
                     over_a += ma > 10;

@@ -2,7 +2,7 @@
  * target's folder, checked writes, fsync, rename; a signal handler removes the temporary
  * file when the process is killed half way. */
 #include "cli/cli_atomic.h"
-#include "so8t_err.h"
+#include "base/err.h"
 #include "cli/cli.h"
 
 #include <errno.h>

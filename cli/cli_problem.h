@@ -30,9 +30,10 @@
 #include <getopt.h>
 #include <stdint.h>
 
+#include "base/limits.h"
 #include "geom/geom.h"
 
-#define CLI_PROBLEM_MAX_DIM 128
+#define CLI_PROBLEM_MAX_DIM SO8T_MAX_DIM
 
 enum {
     CLI_PROBLEM_OPT_CENTER = 0x1100,

@@ -7,7 +7,7 @@
 #include <getopt.h>
 #include <omp.h>
 
-#include "so8t_threads.h"
+#include "base/threads.h"
 #include <string.h>
 
 static void usage(FILE *f)

@@ -6,6 +6,7 @@
 #include "llm/modelfile/modelfile.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -136,46 +137,68 @@ int cmd_explain(int argc, char **argv)
     const char *input = NULL, *model = NULL, *modelfile = NULL;
     uint64_t seed = 1;
     int attempts = 3, max_tokens = 160, threads = 0, json = 0, verbose = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    enum { OPT_JSON = 256, OPT_MODEL, OPT_MODELFILE, OPT_SEED, OPT_ATTEMPTS, OPT_MAX_TOKENS,
+           OPT_THREADS };
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"model", required_argument, NULL, OPT_MODEL},
+        {"modelfile", required_argument, NULL, OPT_MODELFILE},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"attempts", required_argument, NULL, OPT_ATTEMPTS},
+        {"max-tokens", required_argument, NULL, OPT_MAX_TOKENS},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
+        const char *a = argv[optind - 1];
+        if (c != ':' && c != '?' && optarg && !*optarg)
+            return cli_usage_error("explain", "%s needs a value", a);
+        int rc = 0;
+        switch (c) {
+        case 'h':
             usage(stdout);
             return CLI_OK;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+        case 'v':
             verbose = 1;
-        } else if (!strcmp(a, "--model") || !strcmp(a, "--modelfile") || !strcmp(a, "--seed") ||
-                   !strcmp(a, "--attempts") || !strcmp(a, "--max-tokens") ||
-                   !strcmp(a, "--threads")) {
-            if (!next || !*next)
-                return cli_usage_error("explain", "%s needs a value", a);
-            int rc = 0;
-            if (!strcmp(a, "--model"))
-                model = next;
-            else if (!strcmp(a, "--modelfile"))
-                modelfile = next;
-            else if (!strcmp(a, "--seed"))
-                rc = cli_parse_seed("explain", a, next, &seed);
-            else if (!strcmp(a, "--attempts"))
-                rc = cli_parse_int("explain", a, next, 1, 50, &attempts);
-            else if (!strcmp(a, "--max-tokens"))
-                rc = cli_parse_int("explain", a, next, 8, 4096, &max_tokens);
-            else
-                rc = cli_parse_int("explain", a, next, 1, 1024, &threads);
-            if (rc)
-                return rc;
-            i++;
-        } else if (a[0] == '-' && a[1] != '\0') {
+            break;
+        case OPT_JSON:
+            json = 1;
+            break;
+        case OPT_MODEL:
+            model = optarg;
+            break;
+        case OPT_MODELFILE:
+            modelfile = optarg;
+            break;
+        case OPT_SEED:
+            rc = cli_parse_seed("explain", "--seed", optarg, &seed);
+            break;
+        case OPT_ATTEMPTS:
+            rc = cli_parse_int("explain", "--attempts", optarg, 1, 50, &attempts);
+            break;
+        case OPT_MAX_TOKENS:
+            rc = cli_parse_int("explain", "--max-tokens", optarg, 8, 4096, &max_tokens);
+            break;
+        case OPT_THREADS:
+            rc = cli_parse_int("explain", "--threads", optarg, 1, 1024, &threads);
+            break;
+        case ':':
+            return cli_usage_error("explain", "%s needs a value", a);
+        default:
             return cli_usage_error("explain", "unknown option '%s'", a);
-        } else if (input) {
-            return cli_usage_error("explain", "one result file at a time (got '%s' and '%s')",
-                                   input, a);
-        } else {
-            input = a;
         }
+        if (rc)
+            return rc;
     }
+    if (optind < argc)
+        input = argv[optind];
+    if (optind + 1 < argc)
+        return cli_usage_error("explain", "one result file at a time (got '%s' and '%s')",
+                               input, argv[optind + 1]);
 
     /* The result. */
     FILE *in = stdin;

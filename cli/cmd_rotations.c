@@ -5,6 +5,7 @@
 #include "so8/so8.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -180,68 +181,82 @@ int cmd_rotations(int argc, char **argv)
     so8_precision prec = SO8_DOUBLE;
     so8_sampler sampler = SO8_SAMPLER_HAAR;
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEED_VALUE()                                                                     \
-    do {                                                                                 \
-        if (!v)                                                                          \
-            return cli_usage_error(CMD, "%s needs a value", a);                          \
-        i++;                                                                             \
-    } while (0)
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    enum { OPT_DIM = 256, OPT_SEED, OPT_FIRST, OPT_BACKEND, OPT_PRECISION, OPT_OUT, OPT_FORMAT,
+           OPT_STATS, OPT_JSON, OPT_THREADS, OPT_SAMPLER };
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"dim", required_argument, NULL, OPT_DIM},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"first", required_argument, NULL, OPT_FIRST},
+        {"backend", required_argument, NULL, OPT_BACKEND},
+        {"precision", required_argument, NULL, OPT_PRECISION},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"stats", no_argument, NULL, OPT_STATS},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"sampler", required_argument, NULL, OPT_SAMPLER},
+        {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":hn:", opts, NULL)) != -1) {
+        const char *v = optarg;
+        switch (c) {
+        case 'h':
             usage(stdout);
             return CLI_OK;
-        } else if (!strcmp(a, "-n")) {
-            NEED_VALUE();
+        case 'n':
             if (cli_parse_count(CMD, "-n", v, 1, &count))
                 return CLI_USAGE;
             have_n = 1;
-        } else if (!strcmp(a, "--dim")) {
-            NEED_VALUE();
+            break;
+        case OPT_DIM:
             if (cli_parse_int(CMD, "--dim", v, 2, SO8_MAX_N, &dim))
                 return CLI_USAGE;
-        } else if (!strcmp(a, "--seed")) {
-            NEED_VALUE();
+            break;
+        case OPT_SEED:
             if (cli_parse_seed(CMD, "--seed", v, &seed))
                 return CLI_USAGE;
-        } else if (!strcmp(a, "--first")) {
-            NEED_VALUE();
+            break;
+        case OPT_FIRST:
             if (cli_parse_count(CMD, "--first", v, 0, &first))
                 return CLI_USAGE;
-        } else if (!strcmp(a, "--backend")) {
-            NEED_VALUE();
+            break;
+        case OPT_BACKEND:
             if (strcmp(v, "auto") && strcmp(v, "cuda") && strcmp(v, "cpu"))
                 return cli_usage_error(CMD, "--backend must be auto, cuda or cpu (got '%s')", v);
             backend_opt = v;
-        } else if (!strcmp(a, "--precision")) {
-            NEED_VALUE();
+            break;
+        case OPT_PRECISION:
             if (!strcmp(v, "float"))
                 prec = SO8_FLOAT;
             else if (!strcmp(v, "double"))
                 prec = SO8_DOUBLE;
             else
                 return cli_usage_error(CMD, "--precision must be float or double (got '%s')", v);
-        } else if (!strcmp(a, "--out")) {
-            NEED_VALUE();
+            break;
+        case OPT_OUT:
             if (!*v)
                 return cli_usage_error(CMD, "--out needs a file name");
             out_path = v;
-        } else if (!strcmp(a, "--format")) {
-            NEED_VALUE();
+            break;
+        case OPT_FORMAT:
             if (strcmp(v, "bin") && strcmp(v, "csv") && strcmp(v, "npy"))
                 return cli_usage_error(CMD, "--format must be bin, csv or npy (got '%s')", v);
             format_opt = v;
-        } else if (!strcmp(a, "--stats")) {
+            break;
+        case OPT_STATS:
             stats = 1;
-        } else if (!strcmp(a, "--json")) {
+            break;
+        case OPT_JSON:
             json = 1;
-        } else if (!strcmp(a, "--threads")) {
-            NEED_VALUE();
+            break;
+        case OPT_THREADS:
             if (cli_parse_int(CMD, "--threads", v, 1, 1024, &threads))
                 return CLI_USAGE;
-        } else if (!strcmp(a, "--sampler")) {
-            NEED_VALUE();
+            break;
+        case OPT_SAMPLER:
             if (!strcmp(v, "haar"))
                 sampler = SO8_SAMPLER_HAAR;
             else if (!strcmp(v, "torus"))
@@ -250,11 +265,15 @@ int cmd_rotations(int argc, char **argv)
                 sampler = SO8_SAMPLER_NOSIGNFIX;
             else
                 return cli_usage_error(CMD, "--sampler must be haar, torus or nosignfix (got '%s')", v);
-        } else {
-            return cli_usage_error(CMD, "unknown option '%s'", a);
+            break;
+        case ':':
+            return cli_usage_error(CMD, "%s needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
         }
-#undef NEED_VALUE
     }
+    if (optind < argc)
+        return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     if (!have_n)
         return cli_usage_error(CMD, "-n N (the number of rotations) is required");
     if (format_opt && !out_path)

@@ -108,7 +108,7 @@ int cmd_verify(int argc, char **argv)
         const verify_case *vc = &verify_cases[k];
         if (quick && !vc->quick)
             continue;
-        double center[128], R[16 * 16];
+        double center[SO8T_MAX_DIM], R[16 * 16];
         if (verify_case_setup(vc, center, R) != 0) {
             fprintf(stderr, "so8t verify: could not draw the fixed rotation\n");
             return CLI_FAIL;

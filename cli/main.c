@@ -1,6 +1,6 @@
 /* main.c — the so8t front end: one binary, subcommands, each in cli/cmd_NAME.c. */
 #include "cli/cli.h"
-#include "so8t_threads.h"
+#include "base/threads.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* svgplot.c — convergence plot as SVG (see svgplot.h). x: log10(samples) with decade ticks;
  * y: linear with 1-2-5 ticks covering every interval and the exact value. */
 #include "explain/svgplot.h"
-#include "so8t_err.h"
-#include "llm/strbuf.h"
+#include "base/err.h"
+#include "base/strbuf.h"
 
 #include "llm/llm.h"
 
@@ -14,19 +14,19 @@
 #include <string.h>
 
 /* XML text: escapes markup characters and drops control bytes (invalid in XML 1.0). */
-static void sb_text(llm_strbuf *b, const char *s, size_t max)
+static void sb_text(so8t_strbuf *b, const char *s, size_t max)
 {
     size_t k = 0;
     for (const unsigned char *p = (const unsigned char *)s; *p && k < max; p++, k++) {
         switch (*p) {
-        case '&': llm_strbuf_add(b, "&amp;"); break;
-        case '<': llm_strbuf_add(b, "&lt;"); break;
-        case '>': llm_strbuf_add(b, "&gt;"); break;
-        case '"': llm_strbuf_add(b, "&quot;"); break;
-        case '\'': llm_strbuf_add(b, "&#39;"); break;
+        case '&': so8t_strbuf_add(b, "&amp;"); break;
+        case '<': so8t_strbuf_add(b, "&lt;"); break;
+        case '>': so8t_strbuf_add(b, "&gt;"); break;
+        case '"': so8t_strbuf_add(b, "&quot;"); break;
+        case '\'': so8t_strbuf_add(b, "&#39;"); break;
         default:
             if (*p >= 0x20 && *p != 0x7f)
-                llm_strbuf_add(b, "%c", *p);
+                so8t_strbuf_add(b, "%c", *p);
         }
     }
 }
@@ -120,32 +120,32 @@ int llm_svgplot_convergence_render(const llm_svgplot_convergence *c, char **svg,
 #define XP(s) (ml + (log10(s) - lx0) / (lx1 - lx0) * pw)
 #define YP(v) (mt + (y1 - (v)) / (y1 - y0) * ph)
 
-    llm_strbuf b = {0};
-    llm_strbuf_add(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    so8t_strbuf b = {0};
+    so8t_strbuf_add(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
                "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Arial, "
                "sans-serif\" font-size=\"13\">\n",
            W, H, W, H);
-    llm_strbuf_add(&b, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H);
-    llm_strbuf_add(&b, "<text x=\"%.1f\" y=\"26\" font-size=\"16\" text-anchor=\"middle\">", W / 2.0);
+    so8t_strbuf_add(&b, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H);
+    so8t_strbuf_add(&b, "<text x=\"%.1f\" y=\"26\" font-size=\"16\" text-anchor=\"middle\">", W / 2.0);
     sb_text(&b, c->title ? c->title : "Monte Carlo convergence", 200);
-    llm_strbuf_add(&b, "</text>\n");
+    so8t_strbuf_add(&b, "</text>\n");
 
     /* grid and ticks */
-    llm_strbuf_add(&b, "<g stroke=\"#dddddd\" stroke-width=\"1\">\n");
+    so8t_strbuf_add(&b, "<g stroke=\"#dddddd\" stroke-width=\"1\">\n");
     for (double lx = lx0; lx <= lx1 + 1e-9; lx += 1) {
         double x = ml + (lx - lx0) / (lx1 - lx0) * pw;
-        llm_strbuf_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", x, mt, x, mt + ph);
+        so8t_strbuf_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", x, mt, x, mt + ph);
     }
     int n_yt = 0;
     for (double v = y0; v <= y1 + step * 1e-6 && n_yt < 40; v += step, n_yt++)
-        llm_strbuf_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", ml, YP(v),
+        so8t_strbuf_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", ml, YP(v),
                ml + pw, YP(v));
-    llm_strbuf_add(&b, "</g>\n");
-    llm_strbuf_add(&b, "<g fill=\"#333333\">\n");
+    so8t_strbuf_add(&b, "</g>\n");
+    so8t_strbuf_add(&b, "<g fill=\"#333333\">\n");
     for (double lx = lx0; lx <= lx1 + 1e-9; lx += 1) {
         double x = ml + (lx - lx0) / (lx1 - lx0) * pw;
-        llm_strbuf_add(&b,
+        so8t_strbuf_add(&b,
                "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">10<tspan dy=\"-6\" "
                "font-size=\"10\">%d</tspan></text>\n",
                x, mt + ph + 20, (int)lx);
@@ -154,72 +154,72 @@ int llm_svgplot_convergence_render(const llm_svgplot_convergence *c, char **svg,
     for (double v = y0; v <= y1 + step * 1e-6 && n_yt < 40; v += step, n_yt++) {
         char t[48];
         fmt_tick(t, sizeof t, v, step);
-        llm_strbuf_add(&b, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"end\">%s</text>\n", ml - 8,
+        so8t_strbuf_add(&b, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"end\">%s</text>\n", ml - 8,
                YP(v) + 4, t);
     }
-    llm_strbuf_add(&b, "</g>\n");
-    llm_strbuf_add(&b, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">", ml + pw / 2, (double)H - 12);
+    so8t_strbuf_add(&b, "</g>\n");
+    so8t_strbuf_add(&b, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">", ml + pw / 2, (double)H - 12);
     sb_text(&b, c->x_label ? c->x_label : "samples", 120);
-    llm_strbuf_add(&b, " (log scale)</text>\n");
-    llm_strbuf_add(&b, "<text x=\"18\" y=\"%.2f\" text-anchor=\"middle\" transform=\"rotate(-90 18 "
+    so8t_strbuf_add(&b, " (log scale)</text>\n");
+    so8t_strbuf_add(&b, "<text x=\"18\" y=\"%.2f\" text-anchor=\"middle\" transform=\"rotate(-90 18 "
                "%.2f)\">",
            mt + ph / 2, mt + ph / 2);
     sb_text(&b, c->y_label ? c->y_label : "estimate", 120);
-    llm_strbuf_add(&b, "</text>\n");
+    so8t_strbuf_add(&b, "</text>\n");
 
     /* 95 % band (a polygon; one point gets an error bar instead) */
     if (c->n >= 2) {
-        llm_strbuf_add(&b, "<polygon id=\"band\" fill=\"#4c8bd6\" fill-opacity=\"0.25\" stroke=\"none\" "
+        so8t_strbuf_add(&b, "<polygon id=\"band\" fill=\"#4c8bd6\" fill-opacity=\"0.25\" stroke=\"none\" "
                    "points=\"");
         for (int i = 0; i < c->n; i++)
-            llm_strbuf_add(&b, "%.2f,%.2f ", XP(c->samples[i]), YP(c->estimate[i] + c->half_width[i]));
+            so8t_strbuf_add(&b, "%.2f,%.2f ", XP(c->samples[i]), YP(c->estimate[i] + c->half_width[i]));
         for (int i = c->n - 1; i >= 0; i--)
-            llm_strbuf_add(&b, "%.2f,%.2f ", XP(c->samples[i]), YP(c->estimate[i] - c->half_width[i]));
-        llm_strbuf_add(&b, "\"/>\n");
+            so8t_strbuf_add(&b, "%.2f,%.2f ", XP(c->samples[i]), YP(c->estimate[i] - c->half_width[i]));
+        so8t_strbuf_add(&b, "\"/>\n");
     }
-    llm_strbuf_add(&b, "<g stroke=\"#4c8bd6\" stroke-width=\"1.5\">\n");
+    so8t_strbuf_add(&b, "<g stroke=\"#4c8bd6\" stroke-width=\"1.5\">\n");
     for (int i = 0; i < c->n; i++)
-        llm_strbuf_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", XP(c->samples[i]),
+        so8t_strbuf_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", XP(c->samples[i]),
                YP(c->estimate[i] + c->half_width[i]), XP(c->samples[i]),
                YP(c->estimate[i] - c->half_width[i]));
-    llm_strbuf_add(&b, "</g>\n");
+    so8t_strbuf_add(&b, "</g>\n");
     if (c->have_exact)
-        llm_strbuf_add(&b, "<line id=\"exact\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" "
+        so8t_strbuf_add(&b, "<line id=\"exact\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" "
                    "stroke=\"#d62728\" stroke-width=\"2\" stroke-dasharray=\"8,5\"/>\n",
                ml, YP(c->exact), ml + pw, YP(c->exact));
-    llm_strbuf_add(&b, "<polyline id=\"estimate\" fill=\"none\" stroke=\"#1f4e9c\" stroke-width=\"2\" "
+    so8t_strbuf_add(&b, "<polyline id=\"estimate\" fill=\"none\" stroke=\"#1f4e9c\" stroke-width=\"2\" "
                "points=\"");
     for (int i = 0; i < c->n; i++)
-        llm_strbuf_add(&b, "%.2f,%.2f ", XP(c->samples[i]), YP(c->estimate[i]));
-    llm_strbuf_add(&b, "\"/>\n<g fill=\"#1f4e9c\">\n");
+        so8t_strbuf_add(&b, "%.2f,%.2f ", XP(c->samples[i]), YP(c->estimate[i]));
+    so8t_strbuf_add(&b, "\"/>\n<g fill=\"#1f4e9c\">\n");
     for (int i = 0; i < c->n && c->n <= 2000; i++)
-        llm_strbuf_add(&b, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"3\"/>\n", XP(c->samples[i]),
+        so8t_strbuf_add(&b, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"3\"/>\n", XP(c->samples[i]),
                YP(c->estimate[i]));
-    llm_strbuf_add(&b, "</g>\n");
+    so8t_strbuf_add(&b, "</g>\n");
 
     /* frame and legend */
-    llm_strbuf_add(&b, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" "
+    so8t_strbuf_add(&b, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" "
                "stroke=\"#333333\"/>\n",
            ml, mt, pw, ph);
     double lx = ml + pw - 190, ly = mt + 10;
-    llm_strbuf_add(&b, "<g font-size=\"12\">\n<rect x=\"%.2f\" y=\"%.2f\" width=\"180\" height=\"%d\" "
+    so8t_strbuf_add(&b, "<g font-size=\"12\">\n<rect x=\"%.2f\" y=\"%.2f\" width=\"180\" height=\"%d\" "
                "fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999999\"/>\n",
            lx, ly, c->have_exact ? 66 : 46);
-    llm_strbuf_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#1f4e9c\" "
+    so8t_strbuf_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#1f4e9c\" "
                "stroke-width=\"2\"/>\n<text x=\"%.2f\" y=\"%.2f\">estimate</text>\n",
            lx + 10, ly + 16, lx + 40, ly + 16, lx + 48, ly + 20);
-    llm_strbuf_add(&b, "<rect x=\"%.2f\" y=\"%.2f\" width=\"30\" height=\"10\" fill=\"#4c8bd6\" "
+    so8t_strbuf_add(&b, "<rect x=\"%.2f\" y=\"%.2f\" width=\"30\" height=\"10\" fill=\"#4c8bd6\" "
                "fill-opacity=\"0.25\"/>\n<text x=\"%.2f\" y=\"%.2f\">95 %% interval</text>\n",
            lx + 10, ly + 31, lx + 48, ly + 40);
     if (c->have_exact) {
         char t[48];
         snprintf(t, sizeof t, "%.10g", c->exact);
-        llm_strbuf_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#d62728\" "
+        so8t_strbuf_add(&b, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#d62728\" "
                    "stroke-width=\"2\" stroke-dasharray=\"8,5\"/>\n<text x=\"%.2f\" "
                    "y=\"%.2f\">exact = %s</text>\n",
                lx + 10, ly + 56, lx + 40, ly + 56, lx + 48, ly + 60, t);
     }
-    llm_strbuf_add(&b, "</g>\n</svg>\n");
+    so8t_strbuf_add(&b, "</g>\n</svg>\n");
 #undef XP
 #undef YP
     if (b.oom) {

@@ -8,23 +8,13 @@
  * leave the cube alone, so only the sorted |(Rᵀc)_i| / a matter, and V scales as a^d.
  */
 #include "geom/geom_internal.h"
+#include "so8/rotation.h"
 
 #include <float.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void geom_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 const char *geom_strerror(int status)
 {
@@ -40,26 +30,6 @@ const char *geom_strerror(int status)
     }
 }
 
-double geom_ball_log_volume(int d, double r)
-{
-    if (d < 1 || !(r >= 0))
-        return NAN;
-    if (r == 0)
-        return -INFINITY;
-    return 0.5 * d * log(M_PI) - lgamma(0.5 * d + 1) + d * log(r);
-}
-
-double geom_sphere_log_area(int d, double r)
-{
-    if (d < 1 || !(r >= 0))
-        return NAN;
-    if (d == 1)
-        return M_LN2; /* the two points ±r */
-    if (r == 0)
-        return -INFINITY;
-    return M_LN2 + 0.5 * d * log(M_PI) - lgamma(0.5 * d) + (d - 1) * log(r);
-}
-
 /* Scaled values above this (in half-sides) are refused: their squares must stay finite. */
 #define GEOM_MAX_SCALED 1e150
 
@@ -69,59 +39,28 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Determinant by Gaussian elimination with partial pivoting (n <= GEOM_MAX_DIM). */
-static double det_of(const double *R, int n, double *work)
-{
-    memcpy(work, R, sizeof(double) * (size_t)n * (size_t)n);
-    double det = 1;
-    for (int k = 0; k < n; k++) {
-        int piv = k;
-        for (int i = k + 1; i < n; i++)
-            if (fabs(work[i * n + k]) > fabs(work[piv * n + k]))
-                piv = i;
-        if (work[piv * n + k] == 0)
-            return 0;
-        if (piv != k) {
-            for (int j = 0; j < n; j++) {
-                double tmp = work[k * n + j];
-                work[k * n + j] = work[piv * n + j];
-                work[piv * n + j] = tmp;
-            }
-            det = -det;
-        }
-        double p = work[k * n + k];
-        det *= p;
-        for (int i = k + 1; i < n; i++) {
-            double f = work[i * n + k] / p;
-            for (int j = k; j < n; j++)
-                work[i * n + j] -= f * work[k * n + j];
-        }
-    }
-    return det;
-}
-
 int geom_problem_reduce(const geom_problem *p, double *cred, char *err, size_t errlen)
 {
     if (!p || !cred) {
-        geom_set_err(err, errlen, "no problem given");
+        so8t_err_set(err, errlen, "no problem given");
         return GEOM_ERR_INVAL;
     }
     int d = p->dim;
     if (d < 1 || d > GEOM_MAX_DIM) {
-        geom_set_err(err, errlen, "dimension must be between 1 and %d (got %d)", GEOM_MAX_DIM, d);
+        so8t_err_set(err, errlen, "dimension must be between 1 and %d (got %d)", GEOM_MAX_DIM, d);
         return GEOM_ERR_INVAL;
     }
     double a = p->half_side, r = p->radius;
     if (!isfinite(a) || !(a > 0)) {
-        geom_set_err(err, errlen, "half-side a must be a finite number > 0 (got %g)", a);
+        so8t_err_set(err, errlen, "half-side a must be a finite number > 0 (got %g)", a);
         return GEOM_ERR_INVAL;
     }
     if (!isfinite(r) || !(r >= 0)) {
-        geom_set_err(err, errlen, "radius r must be a finite number >= 0 (got %g)", r);
+        so8t_err_set(err, errlen, "radius r must be a finite number >= 0 (got %g)", r);
         return GEOM_ERR_INVAL;
     }
     if (r / a > GEOM_MAX_SCALED) {
-        geom_set_err(err, errlen, "radius / half-side = %g is beyond the supported range (1e150)",
+        so8t_err_set(err, errlen, "radius / half-side = %g is beyond the supported range (1e150)",
                      r / a);
         return GEOM_ERR_INVAL;
     }
@@ -129,47 +68,14 @@ int geom_problem_reduce(const geom_problem *p, double *cred, char *err, size_t e
     for (int i = 0; i < d; i++) {
         c[i] = p->center ? p->center[i] : 0;
         if (!isfinite(c[i])) {
-            geom_set_err(err, errlen, "centre coordinate %d is not finite (%g)", i + 1, c[i]);
+            so8t_err_set(err, errlen, "centre coordinate %d is not finite (%g)", i + 1, c[i]);
             return GEOM_ERR_INVAL;
         }
     }
     if (p->rotation) {
         const double *R = p->rotation;
-        for (int i = 0; i < d * d; i++) {
-            if (!isfinite(R[i])) {
-                geom_set_err(err, errlen, "rotation entry (%d, %d) is not finite", i / d + 1,
-                             i % d + 1);
-                return GEOM_ERR_INVAL;
-            }
-        }
-        double worst = 0;
-        for (int i = 0; i < d; i++)
-            for (int j = i; j < d; j++) {
-                double s = 0;
-                for (int k = 0; k < d; k++)
-                    s += R[k * d + i] * R[k * d + j];
-                double e = fabs(s - (i == j ? 1.0 : 0.0));
-                if (e > worst)
-                    worst = e;
-            }
-        if (worst > 1e-9) {
-            geom_set_err(err, errlen,
-                         "rotation is not orthogonal: max |RᵀR - I| = %.3g (tolerance 1e-9)", worst);
+        if (so8_rotation_check(d, R, SO8_ROTATION_TOL, err, errlen))
             return GEOM_ERR_INVAL;
-        }
-        double *work = malloc(sizeof(double) * (size_t)d * (size_t)d);
-        if (!work) {
-            geom_set_err(err, errlen, "out of memory");
-            return GEOM_ERR_INVAL;
-        }
-        double det = det_of(R, d, work);
-        free(work);
-        if (!(det > 0)) {
-            geom_set_err(err, errlen,
-                         "rotation has determinant %.6g: a reflection, not a rotation in SO(%d)",
-                         det, d);
-            return GEOM_ERR_INVAL;
-        }
         /* c' = Rᵀ c */
         for (int j = 0; j < d; j++) {
             double s = 0;
@@ -183,7 +89,7 @@ int geom_problem_reduce(const geom_problem *p, double *cred, char *err, size_t e
     for (int i = 0; i < d; i++) {
         cred[i] = fabs(cred[i]) / a;
         if (!(cred[i] <= GEOM_MAX_SCALED)) {
-            geom_set_err(err, errlen,
+            so8t_err_set(err, errlen,
                          "centre coordinate %d / half-side = %g is beyond the supported range (1e150)",
                          i + 1, cred[i]);
             return GEOM_ERR_INVAL;
@@ -496,13 +402,6 @@ geom_case geom_exact_case(int d, const double *c, double rs)
 
 #define GEOM_SINGLE_CAP_MAX_DIM 32
 
-static _Thread_local int corners_off;
-
-void geom_corners_enable(int on)
-{
-    corners_off = !on;
-}
-
 void geom_result_set_none(geom_result *out)
 {
     out->value = out->log_value = out->error_bound = out->rel_error_bound = NAN;
@@ -511,19 +410,27 @@ void geom_result_set_none(geom_result *out)
     out->method = "none";
 }
 
-static int solve(const geom_problem *p, geom_result *out, char *err, size_t errlen, int surface)
+int geom_entry_begin(const geom_problem *p, geom_result *out, double *c, char *err,
+                     size_t errlen)
 {
-    double c[GEOM_MAX_DIM];
     if (!out) {
-        geom_set_err(err, errlen, "no result buffer given");
+        so8t_err_set(err, errlen, "no result buffer given");
         return GEOM_ERR_INVAL;
     }
     memset(out, 0, sizeof *out);
     int st = geom_problem_reduce(p, c, err, errlen);
-    if (st != GEOM_OK) {
+    if (st != GEOM_OK)
         geom_result_set_none(out);
+    return st;
+}
+
+static int solve(const geom_problem *p, geom_result *out, char *err, size_t errlen, int surface,
+                 geom_opts *o)
+{
+    double c[GEOM_MAX_DIM];
+    int st = geom_entry_begin(p, out, c, err, errlen);
+    if (st != GEOM_OK)
         return st;
-    }
     const int d = p->dim;
     const double a = p->half_side, r = p->radius, rs = r / a, t = rs * rs;
     const double la = log(a);
@@ -641,7 +548,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
         fill(out, d, a, r, surface, log(v) + lscale, rel, "closed-form");
         return GEOM_OK;
     }
-    if (d <= GEOM_CORNERS_MAX_DIM && !corners_off) {
+    if (d <= GEOM_CORNERS_MAX_DIM && !(o && o->no_corners)) {
         /* Orthant caps (geom_corners.c): cost ∝ the number of caps the ball reaches, not the
          * distance to a break point, which is what makes the transform slow for d = 5…8.  The
          * sum is an inclusion–exclusion; when it cancels too much (error estimate above 2e-12, as
@@ -691,7 +598,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
         }
     }
     double lp, rel;
-    st = geom_tf_log(d, x1, x2, t, surface, &lp, &rel, err, errlen);
+    st = geom_tf_log(d, x1, x2, t, surface, &lp, &rel, err, errlen, o);
     double lbox = 0, lsum = 0;
     for (int i = 0; i < d; i++) {
         lbox += log(x2[i] - x1[i]);
@@ -703,7 +610,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
     if (moved && caps != 0) {
         double ext = exp(lv), v = ext - caps;
         if (!(v > 0)) {
-            geom_set_err(err, errlen, "internal: cap correction exceeds the value");
+            so8t_err_set(err, errlen, "internal: cap correction exceeds the value");
             st = GEOM_ERR_NOCONV;
             v = ext;
         }
@@ -721,7 +628,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
  * outside or near the far corner (r = 1.00000001e100 at a = 1e100, centre 2e100: 2e-8).  The
  * log-derivative is measured by a second solve at r (1 + 2^-26) (methods' errors ~1e-13 cost
  * ~1e-5 of it, harmless) and twice its product with the rounding is added to the bound. */
-static void widen_for_rs(const geom_problem *p, geom_result *out, int surface)
+static void widen_for_rs(const geom_problem *p, geom_result *out, int surface, geom_opts *o)
 {
     if (!p || !out || !isfinite(out->log_value) || !strcmp(out->method, "exact-case"))
         return;
@@ -731,7 +638,7 @@ static void widen_for_rs(const geom_problem *p, geom_result *out, int surface)
     geom_problem q = *p;
     geom_result o2;
     q.radius = p->radius * (1 + 0x1p-26);
-    solve(&q, &o2, NULL, 0, surface);
+    solve(&q, &o2, NULL, 0, surface, o);
     double cond = fabs(o2.log_value - out->log_value) / 0x1p-26;
     double add = isfinite(cond) ? 2 * cond * rel : 1;
     if (add > 1)
@@ -742,29 +649,39 @@ static void widen_for_rs(const geom_problem *p, geom_result *out, int surface)
     }
 }
 
+int geom_exact_opts(const geom_problem *p, int surface, geom_opts *o, geom_result *out,
+                    char *err, size_t errlen)
+{
+    int st = solve(p, out, err, errlen, surface, o);
+    if (st != GEOM_ERR_INVAL)
+        widen_for_rs(p, out, surface, o);
+    return st;
+}
+
 int geom_volume_exact(const geom_problem *p, geom_result *out, char *err, size_t errlen)
 {
-    int st = solve(p, out, err, errlen, 0);
-    if (st != GEOM_ERR_INVAL)
-        widen_for_rs(p, out, 0);
-    return st;
+    return geom_exact_opts(p, 0, NULL, out, err, errlen);
 }
 
 int geom_surface_exact(const geom_problem *p, geom_result *out, char *err, size_t errlen)
 {
-    int st = solve(p, out, err, errlen, 1);
-    if (st != GEOM_ERR_INVAL)
-        widen_for_rs(p, out, 1);
-    return st;
+    return geom_exact_opts(p, 1, NULL, out, err, errlen);
 }
 
 int geom_transform_log(int d, double a, double r, const double *c, int surface,
                        double *log_out, double *rel_err, char *err, size_t errlen)
 {
+    return geom_transform_log_opts(d, a, r, c, surface, NULL, log_out, rel_err, err, errlen);
+}
+
+int geom_transform_log_opts(int d, double a, double r, const double *c, int surface,
+                            geom_opts *o, double *log_out, double *rel_err, char *err,
+                            size_t errlen)
+{
     double cred[GEOM_MAX_DIM];
     geom_problem p = {d, a, r, c, NULL};
     if (!log_out || !rel_err) {
-        geom_set_err(err, errlen, "no output given");
+        so8t_err_set(err, errlen, "no output given");
         return GEOM_ERR_INVAL;
     }
     int st = geom_problem_reduce(&p, cred, err, errlen);
@@ -775,7 +692,7 @@ int geom_transform_log(int d, double a, double r, const double *c, int surface,
         x1[i] = -1 - cred[i];
         x2[i] = 1 - cred[i];
     }
-    st = geom_tf_log(d, x1, x2, rs * rs, surface, log_out, rel_err, err, errlen);
+    st = geom_tf_log(d, x1, x2, rs * rs, surface, log_out, rel_err, err, errlen, o);
     if (surface)
         *log_out -= 2 * log(a);
     return st;

@@ -33,11 +33,13 @@
 
 #include <stddef.h>
 
+#include "base/limits.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define GEOM_MAX_DIM 128
+#define GEOM_MAX_DIM SO8T_MAX_DIM
 
 typedef enum { GEOM_OK = 0, GEOM_ERR_INVAL = -1, GEOM_ERR_NOCONV = -2 } geom_status;
 

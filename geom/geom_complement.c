@@ -166,16 +166,9 @@ static double comp_d23(int d, const double *c, double rs, double *rel)
 int geom_complement_exact(const geom_problem *p, geom_result *out, char *err, size_t errlen)
 {
     double c[GEOM_MAX_DIM];
-    if (!out) {
-        geom_set_err(err, errlen, "no result buffer given");
-        return GEOM_ERR_INVAL;
-    }
-    memset(out, 0, sizeof *out);
-    int st = geom_problem_reduce(p, c, err, errlen);
-    if (st != GEOM_OK) {
-        geom_result_set_none(out);
+    int st = geom_entry_begin(p, out, c, err, errlen);
+    if (st != GEOM_OK)
         return st;
-    }
     if (err && errlen)
         err[0] = '\0';
     const int d = p->dim;
@@ -279,13 +272,13 @@ int geom_complement_exact(const geom_problem *p, geom_result *out, char *err, si
                   "one-minus-volume");
         out->error_bound = hi / 2;
         out->rel_error_bound = hi > 0 ? 1 : 0;
-        geom_set_err(err, errlen, "complement: %s; only 0 <= value <= %.3g is known",
+        so8t_err_set(err, errlen, "complement: %s; only 0 <= value <= %.3g is known",
                      derr[0] ? derr : "the methods did not reach their accuracy target", hi);
         return GEOM_ERR_NOCONV;
     }
     geom_fill(out, d, a, r, GEOM_Q_COMPLEMENT, lv, rel, 2 * d * (M_LN2 + fabs(la)), method);
     if (dst != GEOM_OK || !(out->rel_error_bound <= 1e-9)) {
-        geom_set_err(err, errlen, "complement: %s (relative error bound %.1e)",
+        so8t_err_set(err, errlen, "complement: %s (relative error bound %.1e)",
                      derr[0] ? derr : "the methods did not reach their accuracy target",
                      out->rel_error_bound);
         return GEOM_ERR_NOCONV;

@@ -23,6 +23,7 @@
  *
  * Terms are sorted by ε and inverted in bins ε ∈ (ε_hi/2, ε_hi] that share one contour, so the
  * Faddeeva function is evaluated once per face and node of a bin, not per term. */
+#include "geom/geom_faddeeva.h"
 #include "geom/geom_internal.h"
 
 #include <complex.h>

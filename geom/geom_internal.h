@@ -2,6 +2,7 @@
 #ifndef SO8T_GEOM_INTERNAL_H
 #define SO8T_GEOM_INTERNAL_H
 
+#include "base/err.h"
 #include "geom/geom.h"
 
 #include <stddef.h>
@@ -37,18 +38,38 @@ double geom_round_rel(int d, double a, double logv, double lsum);
 void geom_fill(geom_result *out, int d, double a, double r, int kind, double logv, double rel,
                double lsum, const char *method);
 
-/* snprintf into err (when err is non-NULL and errlen > 0). */
-void geom_set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Method choices that tests and benchmarks compare, passed explicitly (no global switch):
+ * the library's own entry points pass NULL, which means every method on. */
+typedef struct {
+    int no_corners;     /* leave out the orthant-cap series (geom_corners.c): the transform
+                           for d >= 5, the split for d = 4 */
+    int no_singular;    /* the transform without subtracting singular parts (geom_singular.c) */
+    int singular_terms; /* out: the singular parts the last transform subtracted */
+} geom_opts;
+
+/* geom_volume_exact (surface = 0) / geom_surface_exact (1) with the choices of *o (NULL: all
+ * methods, as the public functions). */
+int geom_exact_opts(const geom_problem *p, int surface, geom_opts *o, geom_result *out,
+                    char *err, size_t errlen);
+/* geom_transform_log with the choices of *o. */
+int geom_transform_log_opts(int d, double a, double r, const double *c, int surface,
+                            geom_opts *o, double *log_out, double *rel_err, char *err,
+                            size_t errlen);
+
 /* Every number of *out NaN, method "none": the result of a problem that was refused. */
 void geom_result_set_none(geom_result *out);
+/* The start of every entry point (geom.c): checks and clears *out, reduces the problem into c
+ * (GEOM_MAX_DIM doubles: the centre in the cube's frame); a refused problem leaves *out
+ * "none" and returns its status. */
+int geom_entry_begin(const geom_problem *p, geom_result *out, double *c, char *err,
+                     size_t errlen);
 
 /* Transform method for S = Σ U_i², U_i uniform on [x1_i, x2_i] (x1_i < x2_i; for the cube in
  * units a = 1 with centre c: [-1 - c_i, 1 - c_i]), t = r².
  * surface = 0: *log_out = log P(S <= t); 1: log f_S(t).  *rel_err: relative error estimate.
  * GEOM_OK, or GEOM_ERR_NOCONV with the best estimate. */
 int geom_tf_log(int d, const double *x1, const double *x2, double t, int surface,
-                double *log_out, double *rel_err, char *err, size_t errlen);
+                double *log_out, double *rel_err, char *err, size_t errlen, geom_opts *o);
 
 /* The same for the upper tail: *log_out = log P(S > t), with relative accuracy (the contour
  * left of the pole at 0 gives it without 1 - P whenever the tail is the smaller side). */
@@ -67,17 +88,9 @@ int geom_corner_series(int d, const double *c, double rs, double rs_rel, int sur
 double geom_ts_integrate(double (*f)(double x, void *ctx), void *ctx, double A, double B,
                          double rel_tol, double *err_out);
 
-/* Tests only: turn the subtraction of singular parts (geom_singular.c) off (0) or on (1, the
- * default) for the calling thread, to compare the two. */
-void geom_tf_singular_enable(int on);
-/* Tests only: the number of singular parts the calling thread's last transform subtracted. */
-int geom_tf_singular_terms_last(void);
 
-/* Faddeeva w(ζ) = e^{-ζ²} erfc(-iζ) for Im ζ >= 0 (asymptotic series for |ζ| >= 24,
- * libcerf's w_of_z below). */
-double _Complex geom_faddeeva_w(double _Complex zeta);
-
-/* 24-point Gauss–Legendre nodes and weights on [-1, 1]. */
+/* 24-point Gauss–Legendre nodes and weights on [-1, 1] (geom_special.c). The Faddeeva
+ * function is in geom_faddeeva.h. */
 void geom_gl24(double *x, double *w);
 
 /* Part of the ball B_d(√t) beyond one hyperplane at distance h (0 <= h < √t), and beyond two
@@ -113,9 +126,6 @@ int geom_corner_sum_shapes(int d, const double *c, double rs, int surface, int m
 #define GEOM_CORNERS_MAX_DIM 10
 #define GEOM_CORNERS_MAX_TERMS(d) ((d) <= 8 ? 2500 : 3600)
 #define GEOM_CORNERS_MAX_REL 2e-12
-/* Tests only: let geom_volume_exact / geom_surface_exact use the orthant caps (1, the
- * default) or not (0: the transform for d >= 5, the split for d = 4), for the calling thread. */
-void geom_corners_enable(int on);
 
 /* Singular parts at break points near t (geom_singular.c): terms of the expansion of L(s)
  * whose break point X lies within t(1 ± window), each tail h² >= h2min, approximated by a

@@ -32,6 +32,7 @@
  * are subtracted, and from which h on a tail counts as small, a node-count model decides per
  * value (geom_sing_create).
  */
+#include "geom/geom_faddeeva.h"
 #include "geom/geom_internal.h"
 
 #include <complex.h>

@@ -18,6 +18,7 @@
  * Factors use the Faddeeva function w(z) = e^{-z²} erfc(-iz) from libcerf (Johnson/Wuttke),
  * with a Taylor series or Gauss–Legendre rule where erf differences would cancel.
  */
+#include "geom/geom_faddeeva.h"
 #include "geom/geom_internal.h"
 
 #include <cerf.h>
@@ -33,36 +34,10 @@ typedef struct {
     double x[GL_N], w[GL_N];
 } gl_rule;
 
-/* Gauss–Legendre nodes on [-1, 1] by Newton on P_n. */
+/* the nodes and weights: geom_gl24 (geom_special.c) */
 static void gl_rule_init(gl_rule *g)
 {
-    const int n = GL_N;
-    for (int i = 0; i < n; i++) {
-        double x = cos(M_PI * (i + 0.75) / (n + 0.5)), dp = 1;
-        for (int it = 0; it < 100; it++) {
-            double p0 = 1, p1 = x;
-            for (int k = 2; k <= n; k++) {
-                double p2 = ((2 * k - 1) * x * p1 - (k - 1) * p0) / k;
-                p0 = p1;
-                p1 = p2;
-            }
-            dp = n * (x * p1 - p0) / (x * x - 1);
-            double dx = p1 / dp;
-            x -= dx;
-            if (fabs(dx) < 1e-16)
-                break;
-        }
-        g->x[i] = x;
-        g->w[i] = 2 / ((1 - x * x) * dp * dp);
-    }
-}
-
-void geom_gl24(double *x, double *w)
-{
-    gl_rule g;
-    gl_rule_init(&g);
-    memcpy(x, g.x, sizeof g.x);
-    memcpy(w, g.w, sizeof g.w);
+    geom_gl24(g->x, g->w);
 }
 
 /* A complex number stored as e^k · v (k real), so that huge factors never overflow. */
@@ -108,35 +83,6 @@ static double complex cdiv(double complex a, double complex b)
     return a / b;
 }
 
-/* Faddeeva w(ζ) for Im ζ >= 0: the asymptotic series i/(√π ζ) Σ (2n-1)!!/(2ζ²)^n when
- * |ζ| >= 24 (9 terms: truncation below 1e-18; for Im ζ >= 0 the series needs no
- * exponentially small e^{-ζ²} term), libcerf otherwise.  A threshold of 10 (up to 15 terms)
- * cost 6 % more instructions overall: libcerf is cheaper there.  Checked against libcerf in
- * tests/test_geom_singular.c. */
-double complex geom_faddeeva_w(double complex zeta)
-{
-    double re = creal(zeta), im = cimag(zeta), r2 = re * re + im * im;
-    if (r2 >= 576.0) {
-        /* q = 1/(2ζ²) = conj(ζ)²/(2|ζ|⁴) and 1/ζ = conj(ζ)/|ζ|²: no complex division.  The
-         * term count comes from |q| = 1/(2|ζ|²) alone: stop after the first term below 1e-19
-         * (|sum| ≈ 1); then Horner, 1 + q(1 + 3q(1 + 5q(…))). */
-        double complex cz = conj(zeta);
-        double inv = 1.0 / r2, aq = 0.5 * inv, mag = 1;
-        double complex q = cz * cz * (0.5 * inv * inv);
-        int nt = 0;
-        while (nt < 9) {
-            mag *= (2 * nt + 1) * aq;
-            nt++;
-            if (mag < 1e-19)
-                break;
-        }
-        double complex sum = 1;
-        for (int n = nt; n >= 1; n--)
-            sum = 1 + (2 * n - 1) * q * sum;
-        return I * sum * cz * (inv * 0.56418958354775628695); /* 1/√π */
-    }
-    return w_of_z(zeta);
-}
 
 /* J0(x) = ∫_0^x e^{-s u²} du, x >= 0.  ph: e^{-i Im(s) x²} when the caller has it (the node
  * loop carries it from node to node), else NULL. */
@@ -293,12 +239,6 @@ static double taper(double xk)
     return 0.5 * erfc(13.0 * (xk - 0.5));
 }
 
-static _Thread_local int tf_subtract_singular = 1, tf_singular_terms_last = 0;
-
-void geom_tf_singular_enable(int on) { tf_subtract_singular = on; }
-
-int geom_tf_singular_terms_last(void) { return tf_singular_terms_last; }
-
 #define TF_KMIN 32
 #define TF_KPLAIN 2048
 #define TF_KMAX (1 << 17)
@@ -401,13 +341,14 @@ static void tf_tapered(const double complex *F, int K, double *sum, double *abss
 /* want_tail = 1 (distribution function only): *log_out = log P(S > t), taken straight from
  * the contour left of the pole when that is the side chosen (no 1 - P). */
 static int tf_log_impl(int d, const double *ix1, const double *ix2, double t, int surface,
-                       int want_tail, double *log_out, double *rel_err, char *err, size_t errlen)
+                       int want_tail, double *log_out, double *rel_err, char *err, size_t errlen,
+                       geom_opts *o)
 {
     tf_ctx *x = malloc(sizeof *x);
     double complex *F = NULL;
     int status = GEOM_OK;
     if (!x) {
-        geom_set_err(err, errlen, "out of memory");
+        so8t_err_set(err, errlen, "out of memory");
         return GEOM_ERR_INVAL;
     }
     /* group equal intervals (after the reflection u -> -u that makes x1 + x2 <= 0) */
@@ -492,9 +433,10 @@ static int tf_log_impl(int d, const double *ix1, const double *ix2, double t, in
     /* Break points near t: subtract their singular parts (geom_singular.c) when that cuts
      * the node count.  Parameters (window 0.3 t, tails h² >= 0.05 t, β = 8/h²_min): the best
      * of a small grid in bench_geom --near. */
-    if (tf_subtract_singular && fabs(lchern) < 300)
+    if (!(o && o->no_singular) && fabs(lchern) < 300)
         sg = geom_sing_create(d, ra1, ra2, t, sig, surface, 0.3, 0.05 * t, 1.0);
-    tf_singular_terms_last = geom_sing_count(sg);
+    if (o)
+        o->singular_terms = geom_sing_count(sg);
     double asig = fabs(sig);
 
     /* Period T: the near shift (towards the body) must leave the support, the far shift
@@ -523,7 +465,7 @@ static int tf_log_impl(int d, const double *ix1, const double *ix2, double t, in
     int extra = 0;
     F = malloc(sizeof *F * TF_KMAX);
     if (!F) {
-        geom_set_err(err, errlen, "out of memory");
+        so8t_err_set(err, errlen, "out of memory");
         status = GEOM_ERR_INVAL;
         goto done;
     }
@@ -572,7 +514,7 @@ static int tf_log_impl(int d, const double *ix1, const double *ix2, double t, in
         int quiet = 0, next_cp = TF_KMIN, early_checked = 0, restart = 0;
         tf_phases *phs = malloc(sizeof *phs);
         if (!phs) {
-            geom_set_err(err, errlen, "out of memory");
+            so8t_err_set(err, errlen, "out of memory");
             status = GEOM_ERR_INVAL;
             goto done;
         }
@@ -704,13 +646,13 @@ static int tf_log_impl(int d, const double *ix1, const double *ix2, double t, in
             *rel_err = rel;
         }
         if (status == GEOM_ERR_NOCONV)
-            geom_set_err(err, errlen,
+            so8t_err_set(err, errlen,
                          "transform inversion did not converge (d = %d, %d terms); "
                          "estimate has relative error about %.1e",
                          d, TF_KMAX, *rel_err);
         goto done;
     }
-    geom_set_err(err, errlen, "transform inversion: could not choose a stable period (d = %d)", d);
+    so8t_err_set(err, errlen, "transform inversion: could not choose a stable period (d = %d)", d);
     status = GEOM_ERR_NOCONV;
     *log_out = NAN;
     *rel_err = INFINITY;
@@ -723,13 +665,13 @@ done:
 }
 
 int geom_tf_log(int d, const double *ix1, const double *ix2, double t, int surface,
-                double *log_out, double *rel_err, char *err, size_t errlen)
+                double *log_out, double *rel_err, char *err, size_t errlen, geom_opts *o)
 {
-    return tf_log_impl(d, ix1, ix2, t, surface, 0, log_out, rel_err, err, errlen);
+    return tf_log_impl(d, ix1, ix2, t, surface, 0, log_out, rel_err, err, errlen, o);
 }
 
 int geom_tf_log_tail(int d, const double *x1, const double *x2, double t, double *log_out,
                      double *rel_err, char *err, size_t errlen)
 {
-    return tf_log_impl(d, x1, x2, t, 0, 1, log_out, rel_err, err, errlen);
+    return tf_log_impl(d, x1, x2, t, 0, 1, log_out, rel_err, err, errlen, NULL);
 }

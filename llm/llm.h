@@ -255,14 +255,6 @@ int llm_generate(llm_model *m, const char *prompt, const llm_params *p, llm_text
                  void *user, llm_generation *out, char *err, size_t errlen);
 void llm_generation_free(llm_generation *g);
 
-/* A GGUF writer for tests: build a tiny random model file of architecture `arch` (any of
- * llm_architectures(); shapes in llm/model/testmodel.c) with matrices of a given tensor type
- * (norms, biases and RoPE factors stay F32). The vocabulary is a small SentencePiece-style
- * one: <pad> <eos> <bos> <unk>, control tokens, 256 byte tokens and a few merges. The file is
- * a deterministic function of (arch, type, seed). */
-int llm_test_model_write(const char *path, const char *arch, int tensor_type, uint64_t seed,
-                         char *err, size_t errlen);
-
 #ifdef __cplusplus
 }
 #endif

@@ -1,26 +1,11 @@
-/* strbuf.h — a growable, NUL-terminated text buffer for building prompts, SVG and
- * messages. An allocation failure sets `oom` and turns every later call into a no-op, so
- * callers check once at the end. Zero-initialise ({0}) before use; the owner frees `p`
- * (or takes it with llm_strbuf_take). */
+/* strbuf.h — forwarding header: the string builder is base/strbuf.h (so8t_strbuf); these
+ * names keep llm/ code that still says llm_strbuf compiling. */
 #ifndef SO8T_LLM_STRBUF_H
 #define SO8T_LLM_STRBUF_H
-
-#include <stdarg.h>
-#include <stddef.h>
-
-typedef struct {
-    char *p;
-    size_t n, cap;
-    int oom;
-} llm_strbuf;
-
-/* Appends printf-style text. */
-void llm_strbuf_add(llm_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void llm_strbuf_vadd(llm_strbuf *b, const char *fmt, va_list ap);
-/* Appends n bytes of s; returns 0, or -1 when out of memory. */
-int llm_strbuf_put(llm_strbuf *b, const char *s, size_t n);
-/* Takes the string out (an empty string when nothing was added; NULL only when out of
- * memory, and then the buffer is freed); the buffer is left empty. */
-char *llm_strbuf_take(llm_strbuf *b);
-
-#endif /* SO8T_LLM_STRBUF_H */
+#include "base/strbuf.h"
+typedef so8t_strbuf llm_strbuf;
+#define llm_strbuf_add so8t_strbuf_add
+#define llm_strbuf_vadd so8t_strbuf_vadd
+#define llm_strbuf_put so8t_strbuf_put
+#define llm_strbuf_take so8t_strbuf_take
+#endif

@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "so8t_hd.h"
+#include "base/config.h"
 
 /* The bits of a double and back (memcpy is well defined in C and in CUDA device code). */
 SO8T_HD uint64_t mc_double_bits(double x)
@@ -42,6 +42,35 @@ SO8T_HD double mc_double_from_bits(uint64_t b)
     return x;
 }
 
+/* The polynomial cores, written once. They are expressions over any arithmetic type, so
+ * the scalar functions below, the branch-free Box–Muller of mc/normal.h and its 4-lane
+ * form (mc/normal_avx2.h, GNU vectors of doubles) evaluate the same IEEE operations in the
+ * same order (Horner: p ← p·x + c, the first step c₀·x + c₁), hence the same bits. */
+#define MC_HORNER_(p, x, c) ((p) * (x) + (c))
+/* log: p(t²) with log m = 2t + 2t·(t²·p(t²)), t = (m − 1)/(m + 1): 1/3 + t²/5 + … + t²²/25 */
+#define MC_LOG_POLY(t2)                                                                     \
+    MC_HORNER_(MC_HORNER_(MC_HORNER_(MC_HORNER_(MC_HORNER_(MC_HORNER_(MC_HORNER_(        \
+        MC_HORNER_(MC_HORNER_(MC_HORNER_(MC_HORNER_(1.0 / 25.0, t2, 1.0 / 23.0), t2,     \
+        1.0 / 21.0), t2, 1.0 / 19.0), t2, 1.0 / 17.0), t2, 1.0 / 15.0), t2, 1.0 / 13.0),  \
+        t2, 1.0 / 11.0), t2, 1.0 / 9.0), t2, 1.0 / 7.0), t2, 1.0 / 5.0), t2, 1.0 / 3.0)
+/* e·ln2 with ln2 split so that e·MC_LN2_HI is exact for |e| < 2^11 */
+#define MC_LN2_HI 6.93147180369123816490e-01
+#define MC_LN2_LO 1.90821492927058770002e-10
+/* sin(πr) = r·S(r²), cos(πr) = C(r²) for |r| ≤ ¼: coefficients (−1)^k π^(2k+1)/(2k+1)! and
+ * (−1)^k π^(2k)/(2k)!, to degree 19 and 18 */
+#define MC_SINPI_POLY(r2)                                                                   \
+    MC_HORNER_(MC_HORNER_(MC_HORNER_(MC_HORNER_(MC_HORNER_(MC_HORNER_(MC_HORNER_(        \
+        MC_HORNER_(MC_HORNER_(-2.2948428997269873e-08, r2, 7.952054001475513e-07), r2,   \
+        -2.1915353447830217e-05), r2, 0.00046630280576761255), r2, -0.0073704309457143504),\
+        r2, 0.08214588661112823), r2, -0.5992645293207921), r2, 2.5501640398773455), r2, \
+        -5.16771278004997), r2, 3.141592653589793)
+#define MC_COSPI_POLY(r2)                                                                   \
+    MC_HORNER_(MC_HORNER_(MC_HORNER_(MC_HORNER_(MC_HORNER_(MC_HORNER_(MC_HORNER_(        \
+        MC_HORNER_(MC_HORNER_(-1.3878952462213771e-07, r2, 4.303069587032947e-06), r2,   \
+        -0.0001046381049248457), r2, 0.0019295743094039231), r2, -0.02580689139001406),   \
+        r2, 0.2353306303588932), r2, -1.3352627688545895), r2, 4.0587121264167685), r2,  \
+        -4.934802200544679), r2, 1.0)
+
 /* Natural log of a positive, finite, normal double (our inputs are in [2^-54, 1]). */
 SO8T_HD double mc_exact_log(double x)
 {
@@ -54,24 +83,8 @@ SO8T_HD double mc_exact_log(double x)
     }
     double t = (m - 1.0) / (m + 1.0);
     double t2 = t * t;
-    /* 2·(1 + t²/3 + t⁴/5 + … + t²⁴/25), Horner from the top. */
-    double p = 1.0 / 25.0;
-    p = p * t2 + 1.0 / 23.0;
-    p = p * t2 + 1.0 / 21.0;
-    p = p * t2 + 1.0 / 19.0;
-    p = p * t2 + 1.0 / 17.0;
-    p = p * t2 + 1.0 / 15.0;
-    p = p * t2 + 1.0 / 13.0;
-    p = p * t2 + 1.0 / 11.0;
-    p = p * t2 + 1.0 / 9.0;
-    p = p * t2 + 1.0 / 7.0;
-    p = p * t2 + 1.0 / 5.0;
-    p = p * t2 + 1.0 / 3.0;
-    double log_m = 2.0 * t + 2.0 * t * (t2 * p);
-    /* e·ln2 with ln2 split so e·LN2_HI is exact for |e| < 2^11. */
-    const double LN2_HI = 6.93147180369123816490e-01;
-    const double LN2_LO = 1.90821492927058770002e-10;
-    return ((double)e * LN2_HI + log_m) + (double)e * LN2_LO;
+    double log_m = 2.0 * t + 2.0 * t * (t2 * MC_LOG_POLY(t2));
+    return ((double)e * MC_LN2_HI + log_m) + (double)e * MC_LN2_LO;
 }
 
 /* sin(π·v) and cos(π·v) for finite v of moderate size (ours: (0, 2]). */
@@ -81,28 +94,8 @@ SO8T_HD void mc_exact_sincospi(double v, double *sin_out, double *cos_out)
     double n = (double)(int64_t)(t >= 0 ? t + 0.5 : t - 0.5); /* nearest integer */
     double r = (t - n) * 0.5;           /* exact: |r| ≤ 1/4 */
     double r2 = r * r;
-    /* sin(πr) = r·(c1 + c3 r² + …), cos(πr) = 1 + c2 r² + …; c_k = (−1)^… π^k / k!. */
-    double s = -2.2948428997269873e-08;   /* -pi^19/19! */
-    s = s * r2 + 7.952054001475513e-07; /* +pi^17/17! */
-    s = s * r2 - 2.1915353447830217e-05;/* -pi^15/15! */
-    s = s * r2 + 0.00046630280576761255;/* +pi^13/13! */
-    s = s * r2 - 0.0073704309457143504;/* -pi^11/11! */
-    s = s * r2 + 0.08214588661112823;   /* +pi^9/9! */
-    s = s * r2 - 0.5992645293207921;   /* -pi^7/7! */
-    s = s * r2 + 2.5501640398773455;    /* +pi^5/5! */
-    s = s * r2 - 5.16771278004997;     /* -pi^3/3! */
-    s = s * r2 + 3.141592653589793;     /* +pi^1/1! */
-    s = s * r;
-    double k = -1.3878952462213771e-07;   /* -pi^18/18! */
-    k = k * r2 + 4.303069587032947e-06; /* +pi^16/16! */
-    k = k * r2 - 0.0001046381049248457;/* -pi^14/14! */
-    k = k * r2 + 0.0019295743094039231; /* +pi^12/12! */
-    k = k * r2 - 0.02580689139001406;  /* -pi^10/10! */
-    k = k * r2 + 0.2353306303588932;    /* +pi^8/8! */
-    k = k * r2 - 1.3352627688545895;   /* -pi^6/6! */
-    k = k * r2 + 4.0587121264167685;    /* +pi^4/4! */
-    k = k * r2 - 4.934802200544679;    /* -pi^2/2! */
-    k = k * r2 + 1.0;                   /* +pi^0/0! */
+    double s = MC_SINPI_POLY(r2) * r;
+    double k = MC_COSPI_POLY(r2);
     int q = (int)((int64_t)n & 3);
     switch (q) {
     case 0: *sin_out = s; *cos_out = k; break;
@@ -120,10 +113,8 @@ SO8T_HD double mc_exact_exp(double x)
     if (x > 709.0)
         x = 709.0;
     const double INV_LN2 = 1.4426950408889634;
-    const double LN2_HI = 6.93147180369123816490e-01;
-    const double LN2_LO = 1.90821492927058770002e-10;
     double kf = (double)(int64_t)(x * INV_LN2 + (x >= 0 ? 0.5 : -0.5));
-    double r = (x - kf * LN2_HI) - kf * LN2_LO;
+    double r = (x - kf * MC_LN2_HI) - kf * MC_LN2_LO;
     double p = 1.0 / 87178291200.0; /* 1/14! */
     p = p * r + 1.0 / 6227020800.0;
     p = p * r + 1.0 / 479001600.0;

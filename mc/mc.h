@@ -20,12 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/limits.h"
+#include "mc/mc_codes.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define MC_MAX_DIM 128
-#define MC_BLOCK_SAMPLES 1024u /* samples per RNG block: part of the result's definition */
+#define MC_MAX_DIM SO8T_MAX_DIM
 #define MC_QMC_MAX_REPLICATES 256
 
 typedef enum {
@@ -40,21 +42,7 @@ typedef enum {
     MC_ERR_TEAM = -8        /* the team's sum failed (message says which member / why) */
 } mc_status;
 
-/* MC_COMPLEMENT: vol(RQ \ B), the part of the cube outside the ball, with relative
- * accuracy when it is tiny (methods hit: counts the samples outside; cond: the two outside
- * pieces of each line; tilt: importance sampling towards the corners). */
-typedef enum { MC_VOLUME = 0, MC_SURFACE = 1, MC_ORIENT_AVG = 2, MC_COMPLEMENT = 3 } mc_quantity;
 
-typedef enum {
-    MC_METHOD_AUTO = 0,
-    MC_METHOD_HIT,    /* uniform in the cube, test the ball (count) */
-    MC_METHOD_BALL,   /* uniform in the ball (or on the sphere), test the cube (count) */
-    MC_METHOD_COND,   /* d-1 uniform coordinates, the last integrated in closed form */
-    MC_METHOD_RADIAL, /* uniform directions from an interior point, radius integrated */
-    MC_METHOD_QMC,    /* randomized Sobol' (digital shifts) + conditioning */
-    MC_METHOD_TILT,   /* exponentially tilted importance sampling, for tiny fractions */
-    MC_METHOD_COUNT_
-} mc_method;
 
 typedef enum { MC_BACKEND_AUTO = 0, MC_BACKEND_CPU, MC_BACKEND_CUDA } mc_backend;
 

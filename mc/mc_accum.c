@@ -27,7 +27,7 @@ void mc_accum_add(mc_accum *acc, const mc_plan *pl, uint64_t block, const mc_blo
         return; /* the count is the statistic; the block sums stay 0 */
     mc_xsum_add(&acc->sum, b->sum);
     mc_xsum_add(&acc->sum_sq, b->sum_sq);
-    if (pl->kp.method == MC_K_QMC && acc->nrep > 0) {
+    if (pl->kp.method == MC_METHOD_QMC && acc->nrep > 0) {
         int rep = (int)(block % (uint64_t)acc->nrep);
         mc_xsum_add(&acc->rep_sum[rep], b->sum);
         acc->rep_n[rep] += MC_BLOCK_SAMPLES;
@@ -37,7 +37,7 @@ void mc_accum_add(mc_accum *acc, const mc_plan *pl, uint64_t block, const mc_blo
 void mc_accum_add_sums(mc_accum *acc, const mc_plan *pl, uint64_t b0, uint64_t n,
                        const double *sum, const double *sum_sq, size_t stride)
 {
-    if (pl->kp.method == MC_K_QMC && acc->nrep > 0) {
+    if (pl->kp.method == MC_METHOD_QMC && acc->nrep > 0) {
         for (uint64_t i = 0; i < n; i++) {
             mc_block_acc b = {0, sum[i * stride], sum_sq[i * stride]};
             mc_accum_add(acc, pl, b0 + i, &b);

@@ -201,7 +201,7 @@ static inline void mc_cpu_rng_next4(mc_cpu_rng *g, uint32_t w[4])
 
 #include <omp.h>
 
-#include "so8t_threads.h"
+#include "base/threads.h"
 #include <stdlib.h>
 
 /* ---- fast paths for the uniform-coordinate estimators (hit, cond) ----
@@ -247,7 +247,7 @@ static void fast_block(const mc_kparams *kp, const double *cpat, uint64_t block,
 {
     /* a group of 64 samples reads 64·nw words = 16·nw Philox blocks (a multiple of 16):
        groups start on block boundaries of the stream, so they are generated directly */
-    int nw = kp->method == MC_K_HIT ? kp->dim : kp->dim - 1;
+    int nw = kp->method == MC_METHOD_HIT ? kp->dim : kp->dim - 1;
     int group_blocks = MC_FAST_SAMPLES * nw / 4;
     int fill_blocks = (group_blocks + MC_CPU_RNG_BLOCKS - 1) / MC_CPU_RNG_BLOCKS * MC_CPU_RNG_BLOCKS;
     static _Thread_local uint32_t w[(MC_FAST_SAMPLES * MC_KMAX_DIM / 4 + MC_CPU_RNG_BLOCKS) * 4];
@@ -263,14 +263,14 @@ static void fast_block(const mc_kparams *kp, const double *cpat, uint64_t block,
         mc_philox_fill_blocks(key, sub, pblock, fill_blocks, w);
         pblock += (uint64_t)group_blocks;
         fast_sums(w, m, nw, cpat, kp->a, s);
-        if (kp->method == MC_K_HIT) {
+        if (kp->method == MC_METHOD_HIT) {
             uint64_t h = 0;
             for (int j = 0; j < m; j++)
                 h += s[j] <= kp->r2;
             acc->hits += h;
         } else {
             int d = kp->dim;
-            const int comp = kp->quantity == MC_K_COMPLEMENT; /* outside pieces (sample.h) */
+            const int comp = kp->quantity == MC_COMPLEMENT; /* outside pieces (sample.h) */
             for (int j = 0; j < m; j++) {
                 double y = 0.0;
                 if (comp)
@@ -442,37 +442,24 @@ __attribute__((target("avx2"))) static void gauss_pairs(const uint32_t *w, int w
 /* The hit / cond test of the orientation average against the random centre cc, reading its
  * words from an array: the arithmetic of mc_sample_hit / mc_sample_cond (mc/sample.h), which
  * read the same words from the stream one at a time (tests/test_mc.c compares the two). */
-static int orient_hit_words(const mc_kparams *kp, const double *cc, const uint32_t *w)
+static double orient_sum_words(const mc_kparams *kp, const double *cc, const uint32_t *w, int m)
 {
     double s = 0.0;
-    for (int i = 0; i < kp->dim; i++) {
+    for (int i = 0; i < m; i++) {
         double dx = mc_coord(w[i], kp->a) - cc[i];
         s += dx * dx;
     }
-    return s <= kp->r2;
-}
-
-static double orient_cond_words(const mc_kparams *kp, const double *cc, const uint32_t *w)
-{
-    int d = kp->dim;
-    double s = 0.0;
-    for (int i = 0; i < d - 1; i++) {
-        double dx = mc_coord(w[i], kp->a) - cc[i];
-        s += dx * dx;
-    }
-    if (s >= kp->r2)
-        return 0.0;
-    return mc_chord(cc[d - 1], sqrt(kp->r2 - s), kp->a) / (2.0 * kp->a);
+    return s;
 }
 
 static void gauss_block(const mc_kparams *kp, uint64_t block, mc_block_acc *acc)
 {
     const int d = kp->dim, np_s = (d + 1) / 2;
-    const int orient = kp->quantity == MC_K_ORIENT;
-    const int ball = !orient && kp->method == MC_K_BALL;
+    const int orient = kp->quantity == MC_ORIENT_AVG;
+    const int ball = !orient && kp->method == MC_METHOD_BALL;
     /* words after the normals: ball volume 1 (the radius), orientation hit d, cond d − 1 */
-    const int extra = orient ? (kp->method == MC_K_HIT ? d : d - 1)
-                             : (ball && kp->quantity != MC_K_SURFACE);
+    const int extra = orient ? (kp->method == MC_METHOD_HIT ? d : d - 1)
+                             : (ball && kp->quantity != MC_SURFACE);
     const int wps = 4 * np_s + extra;
     /* words of one group plus up to 3 skipped at its start, in whole fills */
     enum { GMAX_W = GAUSS_GROUP * (4 * ((MC_KMAX_DIM + 1) / 2) + MC_KMAX_DIM) + 3 };
@@ -502,12 +489,11 @@ static void gauss_block(const mc_kparams *kp, uint64_t block, mc_block_acc *acc)
             double nrm = sqrt(n2);
             if (orient) {
                 /* mc_random_center: c' = |c|·g/|g| */
-                for (int i = 0; i < d; i++)
-                    cc[i] = kp->center_norm * (gj[i] / nrm);
-                if (kp->method == MC_K_HIT) {
-                    acc->hits += (uint64_t)orient_hit_words(kp, cc, rest);
+                mc_orient_center(kp, d, gj, nrm, cc);
+                if (kp->method == MC_METHOD_HIT) {
+                    acc->hits += (uint64_t)(orient_sum_words(kp, cc, rest, d) <= kp->r2);
                 } else {
-                    double y = orient_cond_words(kp, cc, rest);
+                    double y = mc_cond_value(kp, cc[d - 1], orient_sum_words(kp, cc, rest, d - 1), 0.0);
                     acc->sum += y;
                     acc->sum_sq += y * y;
                 }
@@ -528,9 +514,9 @@ static int gauss_path_applies(const mc_kparams *kp)
 #ifdef MC_HAVE_GAUSS_PATH
     if (!mc_cpu_use_avx2())
         return 0;
-    if (kp->quantity == MC_K_ORIENT)
-        return kp->method == MC_K_HIT || (kp->method == MC_K_COND && kp->dim >= 2);
-    return kp->method == MC_K_BALL || kp->method == MC_K_RADIAL;
+    if (kp->quantity == MC_ORIENT_AVG)
+        return kp->method == MC_METHOD_HIT || (kp->method == MC_METHOD_COND && kp->dim >= 2);
+    return kp->method == MC_METHOD_BALL || kp->method == MC_METHOD_RADIAL;
 #else
     (void)kp;
     return 0;
@@ -542,8 +528,8 @@ static int soa_hit_applies(const mc_kparams *kp)
 #ifdef MC_HAVE_AVX2_PATH
     /* the complement's hit counts the same inside samples (mc_accum_add turns them round) */
     return mc_cpu_use_avx2() &&
-           (kp->quantity == MC_K_VOLUME || kp->quantity == MC_K_COMPLEMENT) &&
-           kp->method == MC_K_HIT &&
+           (kp->quantity == MC_VOLUME || kp->quantity == MC_COMPLEMENT) &&
+           kp->method == MC_METHOD_HIT &&
            kp->dim % 4 == 0 && kp->a >= 0x1p-960;
 #else
     (void)kp;
@@ -556,9 +542,9 @@ static int soa_hit_applies(const mc_kparams *kp)
 static int fast_path_applies(const mc_kparams *kp)
 {
     /* a ≥ 2^-960 keeps a·2^-31 a normal number, so the scaling in fast_sums is exact */
-    return (kp->quantity == MC_K_VOLUME || kp->quantity == MC_K_COMPLEMENT) &&
+    return (kp->quantity == MC_VOLUME || kp->quantity == MC_COMPLEMENT) &&
            kp->a >= 0x1p-960 &&
-           (kp->method == MC_K_HIT || (kp->method == MC_K_COND && kp->dim >= 2));
+           (kp->method == MC_METHOD_HIT || (kp->method == MC_METHOD_COND && kp->dim >= 2));
 }
 
 #define MC_CPU_CHUNK_BLOCKS 8192u /* 8M samples: progress granularity and buffer size */
@@ -575,7 +561,7 @@ int mc_cpu_run(const mc_plan *pl, uint64_t b0, uint64_t b1, int threads, mc_accu
     const int gauss = !soa && !fast && gauss_path_applies(&pl->kp);
     double *cpat = NULL;
     if (fast) {
-        int nw = pl->kp.method == MC_K_HIT ? pl->kp.dim : pl->kp.dim - 1;
+        int nw = pl->kp.method == MC_METHOD_HIT ? pl->kp.dim : pl->kp.dim - 1;
         cpat = malloc(sizeof(double) * MC_FAST_SAMPLES * (size_t)nw);
         if (!cpat) {
             free(buf);

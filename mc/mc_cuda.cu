@@ -37,8 +37,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* device-only: the word source (curand_init / curand4) is device-only */
-#define SO8T_HD __device__ static inline
+/* SO8T_HD is device-only here: the word source (curand_init / curand4) is device-only;
+ * the Makefile compiles this file with -DSO8T_DEVICE_ONLY (base/config.h). */
 
 __device__ static inline void mc_curand4_words(curandStatePhilox4_32_10_t *st, uint32_t w[4])
 {
@@ -402,7 +402,7 @@ extern "C" int mc_cuda_run(const mc_plan *pl, uint64_t b0, uint64_t b1, int devi
 
     CU_CHECK(cudaSetDevice(device));
     CU_CHECK(cudaMemcpyToSymbol(c_kp, &pl->kp, sizeof(mc_kparams)));
-    if (pl->kp.method == MC_K_QMC)
+    if (pl->kp.method == MC_METHOD_QMC)
         CU_CHECK(cudaMemcpyToSymbol(c_sobol, pl->sobol, sizeof(pl->sobol)));
     {
         mc_fast_consts fc;

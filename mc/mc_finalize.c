@@ -191,7 +191,7 @@ void mc_finalize(const mc_plan *pl, const mc_accum *acc, mc_result *out)
         /* plain sums of <= 1024 values per block, exact across blocks (one rounding) */
         sum_err = (1023 * U / (1 - 1023 * U) + 4 * U) * fabs(mean);
         double rel_var; /* observed variance per sample / mean² */
-        if (pl->kp.method == MC_K_QMC) {
+        if (pl->kp.method == MC_METHOD_QMC) {
             /* the spread of the replicate means is the error estimate */
             int r = acc->nrep;
             double m = 0, v = 0;
@@ -229,7 +229,7 @@ void mc_finalize(const mc_plan *pl, const mc_accum *acc, mc_result *out)
             out->se_floored = 1;
             out->dof = INFINITY;
             out->ci_method = "rule-of-three";
-        } else if (pl->kp.method == MC_K_QMC) {
+        } else if (pl->kp.method == MC_METHOD_QMC) {
             out->ci_method = "student-t";
         }
         if (out->ci_one_sided) {

@@ -93,8 +93,6 @@ void mc_sobol_direction_vectors(int ndim, uint32_t v[][32]);
 /* Test hook: mismatches between the portable and the AVX2 Philox fill (0 when equal
  * or when the CPU has no AVX2). */
 long mc_cpu_fill_selftest(void);
-/* One block with the plain mc/philox.h state (test reference for the fast CPU path). */
-void mc_cpu_block_reference(const mc_plan *pl, uint64_t block, mc_block_acc *out);
 
 /* Backends: evaluate blocks [block_begin, block_end) and fold them into acc in order. */
 typedef void (*mc_progress_fn)(void *user, double fraction);
@@ -103,19 +101,6 @@ int mc_cpu_run(const mc_plan *plan, uint64_t block_begin, uint64_t block_end, in
                double frac1);
 int mc_cuda_run(const mc_plan *plan, uint64_t block_begin, uint64_t block_end, int device,
                 mc_accum *acc, char *err, size_t errlen);
-
-/* GPU probe (tests/gpu_philox.c): cuRAND's device stream for (seed, sub, off), n values
- * of each kind (n even); caller-owned host buffers. MC_ERR_NODEVICE without CUDA. */
-typedef struct {
-    uint32_t *words;          /* curand() x n */
-    float *uniform;           /* curand_uniform() x n */
-    double *uniform2_double;  /* curand_uniform2_double() x n/2 pairs */
-    float *normal;            /* curand_normal() x n */
-    double *normal_double;    /* curand_normal_double() x n */
-    double *exact_normal;     /* mc_normal2_exact() on the device x n/2 pairs */
-} mc_philox_probe;
-int mc_philox_probe_cuda(uint64_t seed, uint64_t sub, uint64_t off, int n,
-                         mc_philox_probe *host, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -20,11 +20,3 @@ int mc_cuda_run(const mc_plan *pl, uint64_t b0, uint64_t b1, int device, mc_accu
     snprintf(err, errlen, "this so8t was built without CUDA (rebuild with nvcc present)");
     return MC_ERR_NODEVICE;
 }
-
-int mc_philox_probe_cuda(uint64_t seed, uint64_t sub, uint64_t off, int n,
-                         mc_philox_probe *host, char *err, size_t errlen)
-{
-    (void)seed, (void)sub, (void)off, (void)n, (void)host;
-    snprintf(err, errlen, "this so8t was built without CUDA");
-    return MC_ERR_NODEVICE;
-}

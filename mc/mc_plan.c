@@ -2,6 +2,7 @@
  * choosing the constants each estimator needs (interior point, tilt, Sobol' vectors), the
  * names and defaults. Folding: mc_accum.c; the estimate and its error: mc_finalize.c. */
 #include "mc/mc_internal.h"
+#include "so8/rotation.h"
 
 #include <cerf.h>
 #include <float.h>
@@ -87,61 +88,9 @@ int mc_problem_check(const mc_problem *p, char *err, size_t errlen)
                 return MC_ERR_INVAL;
             }
     if (p->rotation) {
-        double worst = 0;
-        for (int i = 0; i < d * d; i++)
-            if (!isfinite(p->rotation[i])) {
-                snprintf(err, errlen, "rotation entry %d is not finite", i);
-                return MC_ERR_INVAL;
-            }
-        for (int i = 0; i < d; i++)
-            for (int j = 0; j < d; j++) {
-                double s = 0;
-                for (int k = 0; k < d; k++)
-                    s += p->rotation[k * d + i] * p->rotation[k * d + j];
-                worst = fmax(worst, fabs(s - (i == j)));
-            }
-        if (worst > 1e-9) {
-            snprintf(err, errlen, "rotation is not orthogonal (max |RᵀR − I| = %.3g)", worst);
-            return MC_ERR_INVAL;
-        }
-        /* det sign by LU with partial pivoting on a copy */
-        double det_sign = 1;
-        double *a = malloc(sizeof(double) * (size_t)d * (size_t)d);
-        if (!a) {
-            snprintf(err, errlen, "out of memory");
-            return MC_ERR_NOMEM;
-        }
-        memcpy(a, p->rotation, sizeof(double) * (size_t)d * (size_t)d);
-        for (int c = 0; c < d; c++) {
-            int piv = c;
-            for (int r = c + 1; r < d; r++)
-                if (fabs(a[r * d + c]) > fabs(a[piv * d + c]))
-                    piv = r;
-            if (a[piv * d + c] == 0) {
-                det_sign = 0;
-                break;
-            }
-            if (piv != c) {
-                for (int k = 0; k < d; k++) {
-                    double t = a[c * d + k];
-                    a[c * d + k] = a[piv * d + k];
-                    a[piv * d + k] = t;
-                }
-                det_sign = -det_sign;
-            }
-            if (a[c * d + c] < 0)
-                det_sign = -det_sign;
-            for (int r = c + 1; r < d; r++) {
-                double f = a[r * d + c] / a[c * d + c];
-                for (int k = c; k < d; k++)
-                    a[r * d + k] -= f * a[c * d + k];
-            }
-        }
-        free(a);
-        if (det_sign <= 0) {
-            snprintf(err, errlen, "rotation has determinant -1 (a reflection, not in SO(d))");
-            return MC_ERR_INVAL;
-        }
+        int rc = so8_rotation_check(d, p->rotation, SO8_ROTATION_TOL, err, errlen);
+        if (rc)
+            return rc == -2 ? MC_ERR_NOMEM : MC_ERR_INVAL;
     }
     return MC_OK;
 }
@@ -285,7 +234,7 @@ static double tilt_mean_s(const mc_plan *pl, double theta, double *log_z_sum)
 static int tilt_setup(mc_plan *pl, char *err, size_t errlen)
 {
     mc_kparams *kp = &pl->kp;
-    const int comp = kp->quantity == MC_K_COMPLEMENT;
+    const int comp = kp->quantity == MC_COMPLEMENT;
     double theta = 0;
     if (!comp && tilt_mean_s(pl, 0, NULL) > kp->r2) {
         /* the saddle point: E_θ[S] = r², E decreasing in θ — bisect on log θ */
@@ -442,10 +391,7 @@ int mc_plan_build(const mc_problem *p, mc_method method, uint64_t seed, int qmc_
     pl->method = method;
     pl->quantity = p->quantity;
     kp->method = (int)method;
-    kp->quantity = p->quantity == MC_SURFACE      ? MC_K_SURFACE
-                   : p->quantity == MC_ORIENT_AVG ? MC_K_ORIENT
-                   : p->quantity == MC_COMPLEMENT ? MC_K_COMPLEMENT
-                                                  : MC_K_VOLUME;
+    kp->quantity = (int)p->quantity;
     kp->dim = d;
     kp->seed = seed;
     /* Units: a radius outside [2^-200, 2^200] would make r² underflow or overflow, so
@@ -636,7 +582,7 @@ uint64_t mc_plan_set_samples(mc_plan *pl, uint64_t samples)
 {
     if (samples < 1)
         samples = 1;
-    if (pl->kp.method == MC_K_QMC) {
+    if (pl->kp.method == MC_METHOD_QMC) {
         uint64_t r = (uint64_t)pl->kp.qmc_replicates;
         uint64_t per = (samples + r - 1) / r;
         per = (per + MC_BLOCK_SAMPLES - 1) / MC_BLOCK_SAMPLES * MC_BLOCK_SAMPLES;
@@ -650,7 +596,7 @@ uint64_t mc_plan_set_samples(mc_plan *pl, uint64_t samples)
 
 uint64_t mc_plan_samples_in(const mc_plan *pl, uint64_t b0, uint64_t b1)
 {
-    if (pl->kp.method == MC_K_QMC)
+    if (pl->kp.method == MC_METHOD_QMC)
         return (b1 - b0) * MC_BLOCK_SAMPLES;
     uint64_t s0 = b0 * MC_BLOCK_SAMPLES, s1 = b1 * MC_BLOCK_SAMPLES;
     if (s1 > pl->kp.samples)

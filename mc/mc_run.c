@@ -387,7 +387,7 @@ static int estimate_planned(run_ctx *c, mc_result *out, char *err, size_t errlen
         /* batches of whole blocks: the final result equals a fixed-N run of the same N */
         uint64_t cap = o->samples;
         uint64_t n = 64u * MC_BLOCK_SAMPLES;
-        if (pl->kp.method == MC_K_QMC)
+        if (pl->kp.method == MC_METHOD_QMC)
             n *= (uint64_t)pl->kp.qmc_replicates / 8 + 1;
         if (s->batch_samples) /* resumed inside (or at the end of) this batch */
             n = s->batch_samples;
@@ -413,7 +413,7 @@ static int estimate_planned(run_ctx *c, mc_result *out, char *err, size_t errlen
                 break;
             /* the half-width falls like N^-1/2 for MC and roughly N^-0.65 for RQMC with
                smoothing (../shared/notes/mc_methods.md): size the next batch for that */
-            double rate = pl->kp.method == MC_K_QMC ? 0.65 : 0.5;
+            double rate = pl->kp.method == MC_METHOD_QMC ? 0.65 : 0.5;
             double grow = out->estimate > 0 ? pow(hw / o->rel_err, 1.0 / rate) * 1.1 : 4.0;
             if (grow < 1.5)
                 grow = 1.5;

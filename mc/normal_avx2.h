@@ -11,6 +11,7 @@
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define MC_HAVE_NORMAL_AVX2 1
 
+#include "mc/detmath.h"
 #include "mc/philox.h"
 
 #include <stdint.h>
@@ -40,20 +41,9 @@ __attribute__((target("avx2"))) static inline void mc_normal2_x4(mc_v4u x0, mc_v
     mc_v4d m = (mc_v4d)mb * (mc_v4d)(0x3ff0000000000000ull - (big << 52));
     mc_v4d t = (m - 1.0) / (m + 1.0);
     mc_v4d t2 = t * t;
-    mc_v4d p = MC_V4(1.0 / 25.0);
-    p = p * t2 + 1.0 / 23.0;
-    p = p * t2 + 1.0 / 21.0;
-    p = p * t2 + 1.0 / 19.0;
-    p = p * t2 + 1.0 / 17.0;
-    p = p * t2 + 1.0 / 15.0;
-    p = p * t2 + 1.0 / 13.0;
-    p = p * t2 + 1.0 / 11.0;
-    p = p * t2 + 1.0 / 9.0;
-    p = p * t2 + 1.0 / 7.0;
-    p = p * t2 + 1.0 / 5.0;
-    p = p * t2 + 1.0 / 3.0;
+    mc_v4d p = MC_LOG_POLY(t2);
     mc_v4d log_m = 2.0 * t + 2.0 * t * (t2 * p);
-    mc_v4d lg = (e * 6.93147180369123816490e-01 + log_m) + e * 1.90821492927058770002e-10;
+    mc_v4d lg = (e * MC_LN2_HI + log_m) + e * MC_LN2_LO;
     mc_v4d s = __builtin_ia32_sqrtpd256(-2.0 * lg);
     /* sin(πv), cos(πv) */
     mc_v4d tt = v * 2.0;
@@ -64,27 +54,8 @@ __attribute__((target("avx2"))) static inline void mc_normal2_x4(mc_v4u x0, mc_v
     mc_v4d nq = (mc_v4d)(magic | ni) - two52;
     mc_v4d r = (tt - nq) * 0.5;
     mc_v4d r2 = r * r;
-    mc_v4d sn = MC_V4(-2.2948428997269873e-08);
-    sn = sn * r2 + 7.952054001475513e-07;
-    sn = sn * r2 - 2.1915353447830217e-05;
-    sn = sn * r2 + 0.00046630280576761255;
-    sn = sn * r2 - 0.0073704309457143504;
-    sn = sn * r2 + 0.08214588661112823;
-    sn = sn * r2 - 0.5992645293207921;
-    sn = sn * r2 + 2.5501640398773455;
-    sn = sn * r2 - 5.16771278004997;
-    sn = sn * r2 + 3.141592653589793;
-    sn = sn * r;
-    mc_v4d k = MC_V4(-1.3878952462213771e-07);
-    k = k * r2 + 4.303069587032947e-06;
-    k = k * r2 - 0.0001046381049248457;
-    k = k * r2 + 0.0019295743094039231;
-    k = k * r2 - 0.02580689139001406;
-    k = k * r2 + 0.2353306303588932;
-    k = k * r2 - 1.3352627688545895;
-    k = k * r2 + 4.0587121264167685;
-    k = k * r2 - 4.934802200544679;
-    k = k * r2 + 1.0;
+    mc_v4d sn = MC_SINPI_POLY(r2) * r;
+    mc_v4d k = MC_COSPI_POLY(r2);
     mc_v4u q = ni & 3u;
     mc_v4u odd = (mc_v4u)MC_V4(0) - (q & 1u);
     mc_v4u sb = (mc_v4u)sn, kb = (mc_v4u)k;

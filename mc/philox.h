@@ -7,7 +7,7 @@
  *
  * The stream model is cuRAND's curandStatePhilox4_32_10_t (curand_philox4x32_x.h,
  * curand_kernel.h, curand_uniform.h, curand_normal.h of the CUDA toolkit; our wording of
- * it is ../shared/notes/philox_curand.md and docs/design.md):
+ * it is in docs/design.md, "The RNG contract"):
  *   curand_init(seed, subsequence, offset): key = (lo32 seed, hi32 seed); counter =
  *   (0, 0, lo32 sub, hi32 sub), then skipahead(offset) moves offset/4 blocks in the low
  *   64 bits and offset%4 words within the block. curand() returns the block's words in
@@ -27,7 +27,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "so8t_hd.h"
+#include "base/config.h"
 
 #define MC_PHILOX_M0 0xD2511F53u
 #define MC_PHILOX_M1 0xCD9E8D57u

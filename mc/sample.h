@@ -32,7 +32,7 @@
  *                                              V = Π Z_i · e^{θ r²} · E[y]
  *   orient  c' = |c|·θ, θ uniform on the sphere (= Rᵀc for Haar R), then hit or cond.
  *
- * The complement C = vol(Q \ B) (quantity MC_K_COMPLEMENT) reuses three of them:
+ * The complement C = vol(Q \ B) (quantity MC_COMPLEMENT) reuses three of them:
  *   hit     the same test; the host counts the samples outside (block size − hits)
  *   cond    y = |[−a, a] \ [c_d − h, c_d + h]| / 2a, the two outside pieces added
  *           directly (not 2a − chord, which loses the digits of a tiny remainder); y = 1
@@ -50,7 +50,9 @@
 #include "mc/detmath.h"
 #include "mc/normal.h"
 #include "mc/philox.h"
-#include "so8t_hd.h"
+#include "base/limits.h"
+#include "mc/mc_codes.h"
+#include "base/config.h"
 
 #ifndef MC_RNG_STATE
 #define MC_RNG_STATE mc_philox_state
@@ -58,21 +60,7 @@
 #define MC_RNG_NEXT4(st, w) mc_philox_next4((st), (w))
 #endif
 
-#define MC_KMAX_DIM 128
-#ifndef MC_BLOCK_SAMPLES
-#define MC_BLOCK_SAMPLES 1024u /* samples per RNG block (also in mc.h) */
-#endif
-
-/* Method codes as in mc.h (kept as ints so this header needs nothing from it). */
-enum {
-    MC_K_HIT = 1,
-    MC_K_BALL = 2,
-    MC_K_COND = 3,
-    MC_K_RADIAL = 4,
-    MC_K_QMC = 5,
-    MC_K_TILT = 6
-};
-enum { MC_K_VOLUME = 0, MC_K_SURFACE = 1, MC_K_ORIENT = 2, MC_K_COMPLEMENT = 3 };
+#define MC_KMAX_DIM SO8T_MAX_DIM
 
 /* Everything a block needs: plain data, copied to the GPU's constant memory as is. */
 typedef struct {
@@ -228,32 +216,90 @@ SO8T_HD double mc_disc_square(double cx, double cy, double h, double a)
     return area > 0 ? area : 0.0;
 }
 
-/* The ray c + s·g (s >= 0) inside the cube: [s_in, s_out]; returns 0 if it misses. */
-SO8T_HD int mc_ray_cube(const double *c, const double *g, int d, double a, double *s_in,
-                        double *s_out)
+/* One coordinate of the ray c + s·g (s >= 0) against the cube's slab |x_i| <= a: narrows
+ * [lo, hi] (start: [0, ∞)); sets *miss when g = 0 and c lies outside the slab. The ray is
+ * inside the cube for s in [lo, hi] unless *miss or hi < lo. One division per coordinate.
+ * The per-sample code and the streaming evaluators of sample_fast.h both call it as each
+ * coordinate of g arrives. */
+SO8T_HD void mc_slab_step(double c, double g, double a, double *lo, double *hi, int *miss)
 {
-    double lo = 0.0, hi = INFINITY;
-    for (int i = 0; i < d; i++) {
-        if (g[i] == 0.0) {
-            if (c[i] < -a || c[i] > a)
-                return 0;
-            continue;
-        }
-        double inv = 1.0 / g[i]; /* one division per coordinate */
-        double t1 = (-a - c[i]) * inv, t2 = (a - c[i]) * inv;
-        if (t1 > t2) {
-            double t = t1;
-            t1 = t2;
-            t2 = t;
-        }
-        if (t1 > lo)
-            lo = t1;
-        if (t2 < hi)
-            hi = t2;
+    if (g == 0.0) {
+        if (c < -a || c > a)
+            *miss = 1;
+        return;
     }
-    *s_in = lo;
-    *s_out = hi;
-    return hi >= lo;
+    double inv = 1.0 / g;
+    double t1 = (-a - c) * inv, t2 = (a - c) * inv;
+    if (t1 > t2) {
+        double t = t1;
+        t1 = t2;
+        t2 = t;
+    }
+    if (t1 > *lo)
+        *lo = t1;
+    if (t2 < *hi)
+        *hi = t2;
+}
+
+/* x / (2a), or x·(1/(2a)) when inv_two_a = 1/(2a) ≠ 0 is exact (a power of two): the same
+ * bits, a multiplication instead of a division. */
+SO8T_HD double mc_over_two_a(double x, double a, double inv_two_a)
+{
+    return inv_two_a != 0.0 ? x * inv_two_a : x / (2.0 * a);
+}
+
+/* cond's value once the d − 1 drawn coordinates gave S = s: the chord of the last
+ * coordinate's line inside the ball (volume; clast its centre coordinate) or the two pieces
+ * outside it (complement), over 2a. inv_two_a: see mc_over_two_a (0: divide). */
+SO8T_HD double mc_cond_value(const mc_kparams *kp, double clast, double s, double inv_two_a)
+{
+    if (kp->quantity == MC_COMPLEMENT)
+        return s >= kp->r2 ? 1.0
+                           : mc_over_two_a(mc_chord_out(clast, sqrt(kp->r2 - s), kp->a), kp->a,
+                                           inv_two_a);
+    if (s >= kp->r2)
+        return 0.0;
+    return mc_over_two_a(mc_chord(clast, sqrt(kp->r2 - s), kp->a), kp->a, inv_two_a);
+}
+
+/* ball's test once the ray's slab interval [lo, hi] (no miss) and n = |g| are known: the
+ * sphere point c + r·g/|g| lies in the cube iff lo·n <= r <= hi·n (surface); the volume
+ * sample's radius ρ = r·u^{1/d} does iff (lo|g|/r)^d <= u <= (hi|g|/r)^d — integer powers,
+ * no pow(). */
+SO8T_HD int mc_ball_accept(const mc_kparams *kp, int d, int surface, double lo, double hi,
+                           double n, double u)
+{
+    if (surface)
+        return lo * n <= kp->r && kp->r <= hi * n;
+    double l = lo * n / kp->r, h = hi * n / kp->r;
+    double plo = mc_ipow(l, d);
+    double phi = h >= 1.0 ? 1.0 : mc_ipow(h, d);
+    return plo <= u && u <= phi;
+}
+
+/* One coordinate of radial's direction g (component g of coordinate with interior point p
+ * and centre c): the cube's exit along g, s = min (±a − p)/g (start: ∞), and
+ * bg += g·(p − c). */
+SO8T_HD void mc_radial_step(double a, double p, double c, double g, double *s, double *bg)
+{
+    if (g > 0.0) {
+        double t = (a - p) / g;
+        if (t < *s)
+            *s = t;
+    } else if (g < 0.0) {
+        double t = (-a - p) / g;
+        if (t < *s)
+            *s = t;
+    }
+    *bg += g * (p - c);
+}
+
+/* The orientation average's centre |c|·g/|g| from the d normals g, n = |g| (cc may be g). */
+SO8T_HD void mc_orient_center(const mc_kparams *kp, int d, const double *g, double n,
+                              double *cc)
+{
+    for (int i = 0; i < d; i++)
+        cc[i] = kp->center_norm * (g[i] / n);
 }
 
 /* ---- one sample of each estimator ---- */
@@ -276,40 +322,28 @@ SO8T_HD double mc_sample_cond(const mc_kparams *kp, const double *c, mc_words *w
         double dx = mc_coord(mc_words_next(w), kp->a) - c[i];
         s += dx * dx;
     }
-    if (kp->quantity == MC_K_COMPLEMENT)
-        return s >= kp->r2 ? 1.0 : mc_chord_out(c[d - 1], sqrt(kp->r2 - s), kp->a) / (2.0 * kp->a);
-    if (s >= kp->r2)
-        return 0.0;
-    return mc_chord(c[d - 1], sqrt(kp->r2 - s), kp->a) / (2.0 * kp->a);
+    return mc_cond_value(kp, c[d - 1], s, 0.0);
 }
 
 /* ball, given the sample's d normals g, n = |g| and (volume only) the next word uw: the CPU
  * backend draws the normals in vector lanes and calls this with them. */
 SO8T_HD int mc_ball_test(const mc_kparams *kp, const double *g, double n, uint32_t uw)
 {
-    int d = kp->dim;
-    double s_in, s_out;
-    if (kp->quantity == MC_K_SURFACE) {
-        /* the point c + r·g/|g| is in the cube iff s_in ≤ r/|g| ≤ s_out */
-        if (!mc_ray_cube(kp->center, g, d, kp->a, &s_in, &s_out))
-            return 0;
-        return s_in * n <= kp->r && kp->r <= s_out * n;
-    }
-    double u = mc_uniform_double_from_u32(uw);
-    if (!mc_ray_cube(kp->center, g, d, kp->a, &s_in, &s_out))
+    const int d = kp->dim, surface = kp->quantity == MC_SURFACE;
+    double u = surface ? 0.0 : mc_uniform_double_from_u32(uw);
+    double lo = 0.0, hi = INFINITY;
+    int miss = 0;
+    for (int i = 0; i < d; i++)
+        mc_slab_step(kp->center[i], g[i], kp->a, &lo, &hi, &miss);
+    if (miss || !(hi >= lo))
         return 0;
-    /* ρ = r·u^{1/d} along the unit direction; s = ρ/|g| ∈ [s_in, s_out]
-       ⟺ (s_in|g|/r)^d ≤ u ≤ (s_out|g|/r)^d — integer powers, no pow(). */
-    double lo = s_in * n / kp->r, hi = s_out * n / kp->r;
-    double plo = mc_ipow(lo, d);
-    double phi = hi >= 1.0 ? 1.0 : mc_ipow(hi, d);
-    return plo <= u && u <= phi;
+    return mc_ball_accept(kp, d, surface, lo, hi, n, u);
 }
 
 SO8T_HD int mc_sample_ball(const mc_kparams *kp, mc_words *w, double *g)
 {
     double n = sqrt(mc_words_gaussian_vector(w, kp->dim, g));
-    uint32_t uw = kp->quantity == MC_K_SURFACE ? 0u : mc_words_next(w);
+    uint32_t uw = kp->quantity == MC_SURFACE ? 0u : mc_words_next(w);
     return mc_ball_test(kp, g, n, uw);
 }
 
@@ -336,18 +370,8 @@ SO8T_HD double mc_radial_value(const mc_kparams *kp, const double *g, double n)
     /* along θ = g/|g| the cube's exit is |g|·min_i (±a − p_i)/g_i: one division per
        coordinate, none for θ itself */
     double s = INFINITY, bg = 0.0;
-    for (int i = 0; i < d; i++) {
-        if (g[i] > 0.0) {
-            double t = (kp->a - kp->point[i]) / g[i];
-            if (t < s)
-                s = t;
-        } else if (g[i] < 0.0) {
-            double t = (-kp->a - kp->point[i]) / g[i];
-            if (t < s)
-                s = t;
-        }
-        bg += g[i] * (kp->point[i] - kp->center[i]);
-    }
+    for (int i = 0; i < d; i++)
+        mc_radial_step(kp->a, kp->point[i], kp->center[i], g[i], &s, &bg);
     return mc_radial_finish(kp, s, n, bg, d);
 }
 
@@ -390,63 +414,81 @@ SO8T_HD int mc_tilt_corner_try(const mc_kparams *kp, int i, uint32_t w_side, uin
     return 1;
 }
 
-/* The offset u − c of one coordinate u ~ q(u) ∝ e^{−θ(u−c)²} on [−a, a], by rejection.
- * tilt_normal[i] = 2 (a centre far out on a huge cube, |c_i| > 2^20 σ, where c + σz would
- * round away the digits of σz): the normal proposal's offset σz is tested against the
- * interval's own ends tilt_dlo/tilt_dhi = −a − c, a − c instead. */
-SO8T_HD double mc_tilt_dx(const mc_kparams *kp, int i, mc_words *w, double *z_cache,
-                          int *z_have)
+/* The offset u − c of coordinate i, u ~ q(u) ∝ e^{−θ(u−c)²} on [−a, a], by rejection — written
+ * once for both word readers (mc_words here, the register reader of sample_fast.h): NEXT is
+ * an expression giving the next word, NORMAL2 a statement storing the next normal pair in
+ * the array zz_; z0, z1, zh (lvalues) keep a pair's unused normal (zh: how many are left);
+ * the offset goes to the lvalue `out`. Proposals by tilt_normal[i]: 3 the corner proposal
+ * (mc_tilt_corner_try, three words a try); 1 a normal N(c, σ²) accepted inside [−a, a];
+ * 2 the same with the offset σz tested against the interval's own ends tilt_dlo/tilt_dhi =
+ * −a − c, a − c (a centre far out on a huge cube, |c_i| > 2^20 σ, where c + σz would round
+ * away the digits of σz); 0 uniform, accepted with e^{−θ((u−c)² − min)}. */
+#define MC_TILT_DX(kp, i, NEXT, NORMAL2, z0, z1, zh, out)                                  \
+    do {                                                                                    \
+        const double c_ = (kp)->center[i];                                                  \
+        for (;;) {                                                                          \
+            if ((kp)->tilt_normal[i] == 3) {                                                \
+                uint32_t w0_ = NEXT, w1_ = NEXT, w2_ = NEXT;                                \
+                if (mc_tilt_corner_try((kp), (i), w0_, w1_, w2_, &(out)))                   \
+                    break;                                                                  \
+            } else if ((kp)->tilt_normal[i]) {                                              \
+                if (!(zh)) {                                                                \
+                    double zz_[2];                                                          \
+                    NORMAL2;                                                                \
+                    (z0) = zz_[0];                                                          \
+                    (z1) = zz_[1];                                                          \
+                    (zh) = 2;                                                               \
+                }                                                                           \
+                double z_ = (zh) == 2 ? (z0) : (z1);                                        \
+                (zh)--;                                                                     \
+                if ((kp)->tilt_normal[i] == 2) {                                            \
+                    double dz_ = (kp)->tilt_sigma * z_;                                     \
+                    if (dz_ >= (kp)->tilt_dlo[i] && dz_ <= (kp)->tilt_dhi[i]) {             \
+                        (out) = dz_;                                                        \
+                        break;                                                              \
+                    }                                                                       \
+                    continue;                                                               \
+                }                                                                           \
+                double u_ = c_ + (kp)->tilt_sigma * z_;                                     \
+                if (u_ >= -(kp)->a && u_ <= (kp)->a) {                                      \
+                    (out) = u_ - c_;                                                        \
+                    break;                                                                  \
+                }                                                                           \
+            } else {                                                                        \
+                double u_ = mc_coord(NEXT, (kp)->a);                                        \
+                double v_ = mc_uniform_double_from_u32(NEXT);                               \
+                double dx_ = u_ - c_;                                                       \
+                if (mc_tilt_accept(v_, (kp)->tilt_theta, dx_ * dx_, (kp)->tilt_min_sq[i])) { \
+                    (out) = dx_;                                                            \
+                    break;                                                                  \
+                }                                                                           \
+            }                                                                               \
+        }                                                                                   \
+    } while (0)
+
+SO8T_HD double mc_tilt_dx(const mc_kparams *kp, int i, mc_words *w, double *z0, double *z1,
+                          int *zh)
 {
-    double c = kp->center[i];
-    for (;;) {
-        if (kp->tilt_normal[i] == 3) {
-            uint32_t w0 = mc_words_next(w), w1 = mc_words_next(w), w2 = mc_words_next(w);
-            double dx;
-            if (mc_tilt_corner_try(kp, i, w0, w1, w2, &dx))
-                return dx;
-        } else if (kp->tilt_normal[i]) {
-            /* normal proposal N(c, σ²), accepted when inside [−a, a] */
-            if (!*z_have) {
-                mc_words_normal2(w, z_cache);
-                *z_have = 2;
-            }
-            double z = z_cache[2 - *z_have];
-            (*z_have)--;
-            if (kp->tilt_normal[i] == 2) {
-                double dz = kp->tilt_sigma * z;
-                if (dz >= kp->tilt_dlo[i] && dz <= kp->tilt_dhi[i])
-                    return dz;
-                continue;
-            }
-            double u = c + kp->tilt_sigma * z;
-            if (u >= -kp->a && u <= kp->a)
-                return u - c;
-        } else {
-            /* uniform proposal, accepted with probability e^{−θ((u−c)² − min)} */
-            double u = mc_coord(mc_words_next(w), kp->a);
-            double v = mc_uniform_double_from_u32(mc_words_next(w));
-            double dx = u - c;
-            if (mc_tilt_accept(v, kp->tilt_theta, dx * dx, kp->tilt_min_sq[i]))
-                return dx;
-        }
-    }
+    double dx = 0.0;
+    MC_TILT_DX(kp, i, mc_words_next(w), mc_words_normal2(w, zz_), *z0, *z1, *zh, dx);
+    return dx;
 }
 
 /* The tilt's weight for a sample with S = s: the volume keeps S ≤ r², the complement
  * S > r² (θ < 0 there, so the weight is ≤ 1 in both). */
 SO8T_HD double mc_tilt_weight(const mc_kparams *kp, double s)
 {
-    if (kp->quantity == MC_K_COMPLEMENT ? s <= kp->r2 : s > kp->r2)
+    if (kp->quantity == MC_COMPLEMENT ? s <= kp->r2 : s > kp->r2)
         return 0.0;
     return kp->tilt_theta == 0.0 ? 1.0 : mc_exact_exp(kp->tilt_theta * (s - kp->r2));
 }
 
 SO8T_HD double mc_sample_tilt(const mc_kparams *kp, mc_words *w)
 {
-    double s = 0.0, zc[2] = {0.0, 0.0};
+    double s = 0.0, z0 = 0.0, z1 = 0.0;
     int zh = 0;
     for (int i = 0; i < kp->dim; i++) {
-        double dx = mc_tilt_dx(kp, i, w, zc, &zh);
+        double dx = mc_tilt_dx(kp, i, w, &z0, &z1, &zh);
         s += dx * dx;
     }
     return mc_tilt_weight(kp, s);
@@ -457,8 +499,7 @@ SO8T_HD double mc_sample_tilt(const mc_kparams *kp, mc_words *w)
 SO8T_HD void mc_random_center(const mc_kparams *kp, mc_words *w, double *c)
 {
     double n = sqrt(mc_words_gaussian_vector(w, kp->dim, c));
-    for (int i = 0; i < kp->dim; i++)
-        c[i] = kp->center_norm * (c[i] / n);
+    mc_orient_center(kp, kp->dim, c, n, c);
 }
 
 /* ---- qmc: Sobol' points (Gray-code order, as cuRAND) with a digital shift ---- */
@@ -484,6 +525,37 @@ SO8T_HD int mc_lowest_zero_bit(uint64_t k)
     return j;
 }
 
+/* qmc's value at the point whose nd = max(d − 2, 0) drawn coordinates are the (shifted)
+ * words x: the disc of the last two coordinates inside the square over 4a² (d >= 2), or the
+ * chord over 2a (d = 1). */
+SO8T_HD double mc_qmc_value(const mc_kparams *kp, const uint32_t *x, int nd, int d)
+{
+    double s = 0.0;
+    for (int i = 0; i < nd; i++) {
+        double dx = mc_coord(x[i], kp->a) - kp->center[i];
+        s += dx * dx;
+    }
+    double y = 0.0;
+    if (s < kp->r2) {
+        double h = sqrt(kp->r2 - s);
+        if (d >= 2)
+            y = mc_disc_square(kp->center[d - 2], kp->center[d - 1], h, kp->a) /
+                (4.0 * kp->a * kp->a);
+        else
+            y = mc_chord(kp->center[0], h, kp->a) / (2.0 * kp->a);
+    }
+    return y;
+}
+
+/* From point k to k + 1 (Gray-code order): one XOR per coordinate, the direction vector of
+ * k's lowest zero bit. */
+SO8T_HD void mc_qmc_advance(uint32_t *x, int nd, const uint32_t (*sobol_v)[32], uint64_t k)
+{
+    int j = mc_lowest_zero_bit(k);
+    for (int i = 0; i < nd; i++)
+        x[i] ^= sobol_v[i][j];
+}
+
 /* ---- one block ---- */
 
 /* Samples in RNG block `block` (the last one may be partial; 0 past the end). */
@@ -503,7 +575,7 @@ SO8T_HD void mc_block_eval(const mc_kparams *kp, const uint32_t (*sobol_v)[32],
     acc->sum_sq = 0.0;
     int d = kp->dim;
 
-    if (kp->method == MC_K_QMC) {
+    if (kp->method == MC_METHOD_QMC) {
         /* block b holds points [j·K, (j+1)·K) of replicate b mod R, j = b / R */
         uint64_t rep = block % (uint64_t)kp->qmc_replicates;
         uint64_t k0 = (block / (uint64_t)kp->qmc_replicates) * MC_BLOCK_SAMPLES;
@@ -519,25 +591,10 @@ SO8T_HD void mc_block_eval(const mc_kparams *kp, const uint32_t (*sobol_v)[32],
         }
         int nd = d >= 2 ? d - 2 : 0; /* coordinates drawn; the rest integrated */
         for (uint64_t k = k0; k < k1; k++) {
-            double s = 0.0;
-            for (int i = 0; i < nd; i++) {
-                double dx = mc_coord(x[i], kp->a) - kp->center[i];
-                s += dx * dx;
-            }
-            double y = 0.0;
-            if (s < kp->r2) {
-                double h = sqrt(kp->r2 - s);
-                if (d >= 2)
-                    y = mc_disc_square(kp->center[d - 2], kp->center[d - 1], h, kp->a) /
-                        (4.0 * kp->a * kp->a);
-                else
-                    y = mc_chord(kp->center[0], h, kp->a) / (2.0 * kp->a);
-            }
+            double y = mc_qmc_value(kp, x, nd, d);
             acc->sum += y;
             acc->sum_sq += y * y;
-            int j = mc_lowest_zero_bit(k);
-            for (int i = 0; i < nd; i++)
-                x[i] ^= sobol_v[i][j];
+            mc_qmc_advance(x, nd, sobol_v, k);
         }
         return;
     }
@@ -546,10 +603,10 @@ SO8T_HD void mc_block_eval(const mc_kparams *kp, const uint32_t (*sobol_v)[32],
     mc_words w;
     mc_words_init(&w, kp->seed, block);
 
-    if (kp->quantity == MC_K_ORIENT) {
+    if (kp->quantity == MC_ORIENT_AVG) {
         for (uint64_t j = 0; j < n; j++) {
             mc_random_center(kp, &w, work);
-            if (kp->method == MC_K_HIT) {
+            if (kp->method == MC_METHOD_HIT) {
                 acc->hits += (uint64_t)mc_sample_hit(kp, work, &w);
             } else {
                 double y = mc_sample_cond(kp, work, &w);
@@ -561,29 +618,29 @@ SO8T_HD void mc_block_eval(const mc_kparams *kp, const uint32_t (*sobol_v)[32],
     }
 
     switch (kp->method) {
-    case MC_K_HIT:
+    case MC_METHOD_HIT:
         for (uint64_t j = 0; j < n; j++)
             acc->hits += (uint64_t)mc_sample_hit(kp, kp->center, &w);
         break;
-    case MC_K_BALL:
+    case MC_METHOD_BALL:
         for (uint64_t j = 0; j < n; j++)
             acc->hits += (uint64_t)mc_sample_ball(kp, &w, work);
         break;
-    case MC_K_COND:
+    case MC_METHOD_COND:
         for (uint64_t j = 0; j < n; j++) {
             double y = mc_sample_cond(kp, kp->center, &w);
             acc->sum += y;
             acc->sum_sq += y * y;
         }
         break;
-    case MC_K_RADIAL:
+    case MC_METHOD_RADIAL:
         for (uint64_t j = 0; j < n; j++) {
             double y = mc_sample_radial(kp, &w, work);
             acc->sum += y;
             acc->sum_sq += y * y;
         }
         break;
-    case MC_K_TILT:
+    case MC_METHOD_TILT:
         for (uint64_t j = 0; j < n; j++) {
             double y = mc_sample_tilt(kp, &w);
             acc->sum += y;
@@ -598,7 +655,7 @@ SO8T_HD void mc_block_eval(const mc_kparams *kp, const uint32_t (*sobol_v)[32],
 /* Number of RNG blocks a run of N samples uses (qmc: per replicate, interleaved). */
 SO8T_HD uint64_t mc_block_count(const mc_kparams *kp)
 {
-    if (kp->method == MC_K_QMC)
+    if (kp->method == MC_METHOD_QMC)
         return ((kp->qmc_points + MC_BLOCK_SAMPLES - 1) / MC_BLOCK_SAMPLES) *
                (uint64_t)kp->qmc_replicates;
     return (kp->samples + MC_BLOCK_SAMPLES - 1) / MC_BLOCK_SAMPLES;
@@ -607,7 +664,7 @@ SO8T_HD uint64_t mc_block_count(const mc_kparams *kp)
 SO8T_HD int mc_method_counts(int method, int quantity)
 {
     (void)quantity;
-    return method == MC_K_HIT || method == MC_K_BALL;
+    return method == MC_METHOD_HIT || method == MC_METHOD_BALL;
 }
 
 #endif /* SO8T_MC_SAMPLE_H */

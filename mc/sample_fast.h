@@ -38,14 +38,8 @@
 
 #include "mc/philox.h"
 #include "mc/sample.h"
-#include "so8t_hd.h"
+#include "base/config.h"
 
-/* Full unrolling where the trip count is a compile-time constant (nvcc); plain loops in C. */
-#if defined(__CUDACC__)
-#define MC_FAST_UNROLL _Pragma("unroll")
-#else
-#define MC_FAST_UNROLL
-#endif
 
 /* Run constants shared by every block: plain data (GPU constant memory). */
 typedef struct {
@@ -55,18 +49,12 @@ typedef struct {
     double inv_two_a; /* 1/(2a) when that is an exact power of two, else 0 */
 } mc_fast_consts;
 
-/* mc_fast_setup is plain arithmetic, so it is host and device even in a CUDA file that
- * makes SO8T_HD device-only (mc/mc_cuda.cu calls it on the host). */
-#if defined(__CUDACC__)
-#define MC_FAST_SETUP_QUAL __host__ __device__ static inline
-#else
-#define MC_FAST_SETUP_QUAL static inline
-#endif
 
 /* Fills fc for kp. Returns 1 when the fast evaluators reproduce mc_block_eval for this
  * problem (method hit or cond, not the orientation average, cond needs d >= 2, a·2^-31
  * exact), 0 otherwise (fc is still filled). */
-MC_FAST_SETUP_QUAL int mc_fast_setup(const mc_kparams *kp, mc_fast_consts *fc)
+/* Plain arithmetic: host and device even in mc/mc_cuda.cu (its host code calls it). */
+SO8T_HOST_DEVICE int mc_fast_setup(const mc_kparams *kp, mc_fast_consts *fc)
 {
     uint32_t k0 = (uint32_t)kp->seed, k1 = (uint32_t)(kp->seed >> 32);
     for (int r = 0; r < 10; r++) {
@@ -93,8 +81,8 @@ MC_FAST_SETUP_QUAL int mc_fast_setup(const mc_kparams *kp, mc_fast_consts *fc)
     }
     int exact = kp->a == kp->a && fc->a2 >= dbl_min && fc->a2 <= 1e300 &&
                 fc->a2 * 2147483648.0 == kp->a;
-    int method_ok = kp->method == MC_K_HIT || (kp->method == MC_K_COND && kp->dim >= 2);
-    return exact && method_ok && kp->quantity != MC_K_ORIENT && kp->dim >= 1 &&
+    int method_ok = kp->method == MC_METHOD_HIT || (kp->method == MC_METHOD_COND && kp->dim >= 2);
+    return exact && method_ok && kp->quantity != MC_ORIENT_AVG && kp->dim >= 1 &&
            kp->dim <= MC_KMAX_DIM;
 }
 
@@ -107,7 +95,7 @@ SO8T_HD void mc_fast_philox(const uint32_t *rk, uint32_t g, uint32_t blo, uint32
     c[1] = 0u;
     c[2] = blo;
     c[3] = bhi;
-    MC_FAST_UNROLL
+    SO8T_UNROLL
     for (int r = 0; r < 10; r++)
         mc_philox_round(c, rk[2 * r], rk[2 * r + 1]);
     out[0] = c[0];
@@ -193,7 +181,7 @@ SO8T_HD uint32_t mc_fast_hit_block(const mc_kparams *kp, const mc_fast_consts *f
     for (uint32_t u = 0; u < units; u++) {
         double s = 0.0;
         int i = 0;
-        MC_FAST_UNROLL
+        SO8T_UNROLL
         for (int q = 0; q < G; q++) {
             uint32_t w[4];
             mc_fast_philox(fc->rk, g + (uint32_t)q, blo, bhi, w);
@@ -220,20 +208,13 @@ SO8T_HD uint32_t mc_fast_hit_block(const mc_kparams *kp, const mc_fast_consts *f
     return hits;
 }
 
-/* x / (2a), the reference's division, as a multiplication when 2a is a power of two. */
-SO8T_HD double mc_fast_over_two_a(const mc_fast_consts *fc, double x)
-{
-    return fc->inv_two_a != 0.0 ? x * fc->inv_two_a : x / fc->two_a;
-}
-
 /* One word of a cond sample (m = d − 1 drawn coordinates, the last one integrated). */
 #define MC_FAST_COND_WORD(x)                                                           \
     do {                                                                               \
         double dx_ = mc_fast_coord((x), fc->a2) - c[i];                                \
         s += dx_ * dx_;                                                                \
         if (++i == m) {                                                                \
-            double y_ = comp ? (s >= r2 ? 1.0 : mc_fast_over_two_a(fc, mc_chord_out(clast, sqrt(r2 - s), a))) \
-                        : s >= r2 ? 0.0 : mc_fast_over_two_a(fc, mc_chord(clast, sqrt(r2 - s), a)); \
+            double y_ = mc_cond_value(kp, clast, s, fc->inv_two_a);                    \
             sum += y_;                                                                 \
             sum_sq += y_ * y_;                                                         \
             s = 0.0;                                                                   \
@@ -256,9 +237,8 @@ SO8T_HD void mc_fast_cond_block(const mc_kparams *kp, const mc_fast_consts *fc, 
                                 uint64_t block, double *sum_out, double *sum_sq_out)
 {
     const double *c = kp->center;
-    const double r2 = kp->r2, a = kp->a, clast = kp->center[d - 1];
+    const double clast = kp->center[d - 1];
     const int m = d - 1;
-    const int comp = kp->quantity == MC_K_COMPLEMENT; /* the outside pieces (sample.h) */
     const uint32_t blo = (uint32_t)block, bhi = (uint32_t)(block >> 32);
     const uint32_t n = mc_block_samples(kp, block);
     const int S = mc_fast_unit_samples(m), G = S * m / 4;
@@ -268,7 +248,7 @@ SO8T_HD void mc_fast_cond_block(const mc_kparams *kp, const mc_fast_consts *fc, 
     for (uint32_t u = 0; u < units; u++) {
         double s = 0.0;
         int i = 0;
-        MC_FAST_UNROLL
+        SO8T_UNROLL
         for (int q = 0; q < G; q++) {
             uint32_t w[4];
             mc_fast_philox(fc->rk, g + (uint32_t)q, blo, bhi, w);
@@ -330,31 +310,31 @@ enum {
 /* Fills fc and returns the MC_FAST_* evaluator for kp, MC_FAST_NONE where only
  * mc_block_eval applies (hit, cond and the orientation average when a·2^-31 is not
  * exact). */
-MC_FAST_SETUP_QUAL int mc_fast_kind(const mc_kparams *kp, mc_fast_consts *fc)
+SO8T_HOST_DEVICE int mc_fast_kind(const mc_kparams *kp, mc_fast_consts *fc)
 {
     if (mc_fast_setup(kp, fc))
-        return kp->method == MC_K_HIT ? MC_FAST_HIT : MC_FAST_COND;
+        return kp->method == MC_METHOD_HIT ? MC_FAST_HIT : MC_FAST_COND;
     if (kp->dim < 1 || kp->dim > MC_KMAX_DIM)
         return MC_FAST_NONE;
     const double dbl_min = 2.2250738585072014e-308;
     int exact = kp->a == kp->a && fc->a2 >= dbl_min && fc->a2 <= 1e300 &&
                 fc->a2 * 2147483648.0 == kp->a;
-    if (kp->quantity == MC_K_ORIENT) {
+    if (kp->quantity == MC_ORIENT_AVG) {
         /* mc_block_eval: hit, otherwise cond, against a random centre */
         if (!exact)
             return MC_FAST_NONE;
-        if (kp->method == MC_K_HIT)
+        if (kp->method == MC_METHOD_HIT)
             return MC_FAST_ORIENT_HIT;
-        return kp->method == MC_K_COND ? MC_FAST_ORIENT_COND : MC_FAST_NONE;
+        return kp->method == MC_METHOD_COND ? MC_FAST_ORIENT_COND : MC_FAST_NONE;
     }
     switch (kp->method) {
-    case MC_K_BALL:
+    case MC_METHOD_BALL:
         return MC_FAST_BALL;
-    case MC_K_RADIAL:
+    case MC_METHOD_RADIAL:
         return MC_FAST_RADIAL;
-    case MC_K_TILT:
+    case MC_METHOD_TILT:
         return MC_FAST_TILT;
-    case MC_K_QMC:
+    case MC_METHOD_QMC:
         return kp->qmc_replicates >= 1 ? MC_FAST_QMC : MC_FAST_NONE;
     default:
         return MC_FAST_NONE;
@@ -418,27 +398,6 @@ SO8T_HD void mc_fw_normal2(mc_fast_words *fw, const uint32_t *rk, double z[2])
     mc_normal2_from_bits(w[0], w[1], w[2], w[3], z);
 }
 
-/* One coordinate of mc_ray_cube's slab test, for direction component g at centre c. */
-SO8T_HD void mc_fast_slab(double c, double g, double a, double *lo, double *hi, int *miss)
-{
-    if (g == 0.0) {
-        if (c < -a || c > a)
-            *miss = 1;
-        return;
-    }
-    double inv = 1.0 / g;
-    double t1 = (-a - c) * inv, t2 = (a - c) * inv;
-    if (t1 > t2) {
-        double t = t1;
-        t1 = t2;
-        t2 = t;
-    }
-    if (t1 > *lo)
-        *lo = t1;
-    if (t2 < *hi)
-        *hi = t2;
-}
-
 /* One ball sample (mc_sample_ball). */
 SO8T_HD int mc_fast_ball_sample(const mc_kparams *kp, const uint32_t *rk, int d, int surface,
                                 mc_fast_words *fw)
@@ -451,25 +410,17 @@ SO8T_HD int mc_fast_ball_sample(const mc_kparams *kp, const uint32_t *rk, int d,
         double z[2];
         mc_fw_normal2(fw, rk, z);
         n2 += z[0] * z[0];
-        mc_fast_slab(c[i], z[0], a, &lo, &hi, &miss);
+        mc_slab_step(c[i], z[0], a, &lo, &hi, &miss);
         if (i + 1 < d) {
             n2 += z[1] * z[1];
-            mc_fast_slab(c[i + 1], z[1], a, &lo, &hi, &miss);
+            mc_slab_step(c[i + 1], z[1], a, &lo, &hi, &miss);
         }
     }
     double n = sqrt(n2);
-    if (surface) {
-        if (miss || !(hi >= lo))
-            return 0;
-        return lo * n <= kp->r && kp->r <= hi * n;
-    }
-    double u = mc_uniform_double_from_u32(mc_fw_next(fw, rk));
+    double u = surface ? 0.0 : mc_uniform_double_from_u32(mc_fw_next(fw, rk));
     if (miss || !(hi >= lo))
         return 0;
-    double l = lo * n / kp->r, h = hi * n / kp->r;
-    double plo = mc_ipow(l, d);
-    double phi = h >= 1.0 ? 1.0 : mc_ipow(h, d);
-    return plo <= u && u <= phi;
+    return mc_ball_accept(kp, d, surface, lo, hi, n, u);
 }
 
 /* ball: mc_block_eval's acc->hits for RNG block `block` (volume or surface). */
@@ -480,7 +431,7 @@ SO8T_HD uint32_t mc_fast_ball_block(const mc_kparams *kp, const mc_fast_consts *
     mc_fast_words fw;
     mc_fw_init(&fw, block);
     uint32_t hits = 0, j = 0;
-    if (kp->quantity == MC_K_SURFACE) {
+    if (kp->quantity == MC_SURFACE) {
         /* 4·⌈d/2⌉ words a sample: every sample starts on a group (pos = 4) */
         for (; j < n; j++)
             hits += (uint32_t)mc_fast_ball_sample(kp, fc->rk, d, 1, &fw);
@@ -489,7 +440,7 @@ SO8T_HD uint32_t mc_fast_ball_block(const mc_kparams *kp, const mc_fast_consts *
     /* volume: 4·⌈d/2⌉ + 1 words a sample, so 4 samples return to pos = 4 */
     for (; j + 4 <= n; j += 4) {
         fw.pos = 4; /* true already; says so to the compiler */
-        MC_FAST_UNROLL
+        SO8T_UNROLL
         for (int k = 0; k < 4; k++)
             hits += (uint32_t)mc_fast_ball_sample(kp, fc->rk, d, 0, &fw);
     }
@@ -509,38 +460,11 @@ SO8T_HD double mc_fast_radial_sample(const mc_kparams *kp, const uint32_t *rk, i
         mc_fw_normal2(fw, rk, z);
         for (int k = 0; k < 2 && i + k < d; k++) {
             double g = z[k];
-            const double p = kp->point[i + k];
             n2 += g * g;
-            if (g > 0.0) {
-                double t = (a - p) / g;
-                if (t < s)
-                    s = t;
-            } else if (g < 0.0) {
-                double t = (-a - p) / g;
-                if (t < s)
-                    s = t;
-            }
-            bg += g * (p - kp->center[i + k]);
+            mc_radial_step(a, kp->point[i + k], kp->center[i + k], g, &s, &bg);
         }
     }
     return mc_radial_finish(kp, s, sqrt(n2), bg, d);
-}
-
-/* radial: mc_block_eval's acc->sum and acc->sum_sq for RNG block `block`. */
-SO8T_HD void mc_fast_radial_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
-                                  uint64_t block, double *sum_out, double *sum_sq_out)
-{
-    const uint32_t n = mc_block_samples(kp, block);
-    mc_fast_words fw;
-    mc_fw_init(&fw, block);
-    double sum = 0.0, sum_sq = 0.0;
-    for (uint32_t j = 0; j < n; j++) {
-        double y = mc_fast_radial_sample(kp, fc->rk, d, &fw);
-        sum += y;
-        sum_sq += y * y;
-    }
-    *sum_out = sum;
-    *sum_sq_out = sum_sq;
 }
 
 /* One tilt sample (mc_sample_tilt with mc_tilt_dx): rejection, so the word count is
@@ -548,74 +472,45 @@ SO8T_HD void mc_fast_radial_block(const mc_kparams *kp, const mc_fast_consts *fc
 SO8T_HD double mc_fast_tilt_sample(const mc_kparams *kp, const uint32_t *rk, int d,
                                    mc_fast_words *fw)
 {
-    const double a = kp->a, theta = kp->tilt_theta, sigma = kp->tilt_sigma;
     double s = 0.0, z0 = 0.0, z1 = 0.0;
     int zh = 0;
     for (int i = 0; i < d; i++) {
-        const double c = kp->center[i];
-        double u, dxr;
-        if (kp->tilt_normal[i] == 3) {
-            /* the corner proposal (mc_tilt_corner_try), three words a try */
-            for (;;) {
-                uint32_t w0 = mc_fw_next(fw, rk), w1 = mc_fw_next(fw, rk), w2 = mc_fw_next(fw, rk);
-                if (mc_tilt_corner_try(kp, i, w0, w1, w2, &dxr))
-                    break;
-            }
-        } else if (kp->tilt_normal[i]) {
-            /* normal proposal N(c, σ²), accepted when inside [−a, a] */
-            for (;;) {
-                if (!zh) {
-                    double z[2];
-                    mc_fw_normal2(fw, rk, z);
-                    z0 = z[0];
-                    z1 = z[1];
-                    zh = 2;
-                }
-                double z = zh == 2 ? z0 : z1;
-                zh--;
-                if (kp->tilt_normal[i] == 2) { /* offsets (mc_tilt_dx) */
-                    dxr = sigma * z;
-                    if (dxr >= kp->tilt_dlo[i] && dxr <= kp->tilt_dhi[i])
-                        break;
-                    continue;
-                }
-                u = c + sigma * z;
-                if (u >= -a && u <= a) {
-                    dxr = u - c;
-                    break;
-                }
-            }
-        } else {
-            /* uniform proposal, accepted with probability e^{−θ((u−c)² − min)} */
-            const double msq = kp->tilt_min_sq[i];
-            for (;;) {
-                u = mc_coord(mc_fw_next(fw, rk), a);
-                double v = mc_uniform_double_from_u32(mc_fw_next(fw, rk));
-                dxr = u - c;
-                if (mc_tilt_accept(v, theta, dxr * dxr, msq))
-                    break;
-            }
-        }
+        double dxr = 0.0;
+        MC_TILT_DX(kp, i, mc_fw_next(fw, rk), mc_fw_normal2(fw, rk, zz_), z0, z1, zh, dxr);
         s += dxr * dxr;
     }
     return mc_tilt_weight(kp, s);
 }
 
-/* tilt: mc_block_eval's acc->sum and acc->sum_sq for RNG block `block`. */
-SO8T_HD void mc_fast_tilt_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
-                                uint64_t block, double *sum_out, double *sum_sq_out)
+/* radial (tilt = 0) or tilt (tilt = 1): mc_block_eval's acc->sum and acc->sum_sq for RNG
+ * block `block`, the samples' values summed in order (tilt a constant: one branch folds). */
+SO8T_HD void mc_fast_sum_block(const mc_kparams *kp, const mc_fast_consts *fc, int d, int tilt,
+                               uint64_t block, double *sum_out, double *sum_sq_out)
 {
     const uint32_t n = mc_block_samples(kp, block);
     mc_fast_words fw;
     mc_fw_init(&fw, block);
     double sum = 0.0, sum_sq = 0.0;
     for (uint32_t j = 0; j < n; j++) {
-        double y = mc_fast_tilt_sample(kp, fc->rk, d, &fw);
+        double y = tilt ? mc_fast_tilt_sample(kp, fc->rk, d, &fw)
+                        : mc_fast_radial_sample(kp, fc->rk, d, &fw);
         sum += y;
         sum_sq += y * y;
     }
     *sum_out = sum;
     *sum_sq_out = sum_sq;
+}
+
+SO8T_HD void mc_fast_radial_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
+                                  uint64_t block, double *sum_out, double *sum_sq_out)
+{
+    mc_fast_sum_block(kp, fc, d, 0, block, sum_out, sum_sq_out);
+}
+
+SO8T_HD void mc_fast_tilt_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
+                                uint64_t block, double *sum_out, double *sum_sq_out)
+{
+    mc_fast_sum_block(kp, fc, d, 1, block, sum_out, sum_sq_out);
 }
 
 /* One orientation-average sample (mc_random_center, then mc_sample_hit or mc_sample_cond
@@ -636,9 +531,7 @@ SO8T_HD double mc_fast_orient_sample(const mc_kparams *kp, const mc_fast_consts 
     }
     for (int i = 0; i < d; i++)
         n2 += cc[i] * cc[i];
-    double n = sqrt(n2);
-    for (int i = 0; i < d; i++)
-        cc[i] = kp->center_norm * (cc[i] / n);
+    mc_orient_center(kp, d, cc, sqrt(n2), cc);
     const int m = cond ? d - 1 : d;
     double s = 0.0;
     for (int i = 0; i < m; i++) {
@@ -647,29 +540,56 @@ SO8T_HD double mc_fast_orient_sample(const mc_kparams *kp, const mc_fast_consts 
     }
     if (!cond)
         return s <= kp->r2 ? 1.0 : 0.0;
-    if (s >= kp->r2)
-        return 0.0;
-    return mc_fast_over_two_a(fc, mc_chord(cc[d - 1], sqrt(kp->r2 - s), kp->a));
+    return mc_cond_value(kp, cc[d - 1], s, fc->inv_two_a);
+}
+
+/* Orientation average, hit (cond = 0: *hits) or cond (cond = 1: *sum, *sum_sq) for RNG block
+ * `block`, as mc_block_eval. A sample uses 4·⌈d/2⌉ + m words (m = d or d − 1), so S samples
+ * (S from m) return to pos = 4; with cond a constant the other branch folds away. */
+SO8T_HD void mc_fast_orient_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
+                                  int cond, uint64_t block, uint32_t *hits_out,
+                                  double *sum_out, double *sum_sq_out)
+{
+    const uint32_t n = mc_block_samples(kp, block);
+    const int S = mc_fast_unit_samples(cond ? d - 1 : d);
+    mc_fast_words fw;
+    mc_fw_init(&fw, block);
+    uint32_t hits = 0, j = 0;
+    double sum = 0.0, sum_sq = 0.0;
+    for (; j + (uint32_t)S <= n; j += (uint32_t)S) {
+        fw.pos = 4;
+        SO8T_UNROLL
+        for (int k = 0; k < S; k++) {
+            double y = mc_fast_orient_sample(kp, fc, d, cond, &fw);
+            if (cond) {
+                sum += y;
+                sum_sq += y * y;
+            } else {
+                hits += y != 0.0;
+            }
+        }
+    }
+    for (; j < n; j++) {
+        double y = mc_fast_orient_sample(kp, fc, d, cond, &fw);
+        if (cond) {
+            sum += y;
+            sum_sq += y * y;
+        } else {
+            hits += y != 0.0;
+        }
+    }
+    *hits_out = hits;
+    *sum_out = sum;
+    *sum_sq_out = sum_sq;
 }
 
 /* Orientation average, hit: mc_block_eval's acc->hits. */
 SO8T_HD uint32_t mc_fast_orient_hit_block(const mc_kparams *kp, const mc_fast_consts *fc,
                                           int d, uint64_t block)
 {
-    const uint32_t n = mc_block_samples(kp, block);
-    const int S = mc_fast_unit_samples(d);
-    mc_fast_words fw;
-    mc_fw_init(&fw, block);
-    uint32_t hits = 0, j = 0;
-    /* a sample uses 4·⌈d/2⌉ + d words: S samples return to pos = 4 */
-    for (; j + (uint32_t)S <= n; j += (uint32_t)S) {
-        fw.pos = 4;
-        MC_FAST_UNROLL
-        for (int k = 0; k < S; k++)
-            hits += mc_fast_orient_sample(kp, fc, d, 0, &fw) != 0.0;
-    }
-    for (; j < n; j++)
-        hits += mc_fast_orient_sample(kp, fc, d, 0, &fw) != 0.0;
+    uint32_t hits;
+    double s, s2;
+    mc_fast_orient_block(kp, fc, d, 0, block, &hits, &s, &s2);
     return hits;
 }
 
@@ -677,28 +597,8 @@ SO8T_HD uint32_t mc_fast_orient_hit_block(const mc_kparams *kp, const mc_fast_co
 SO8T_HD void mc_fast_orient_cond_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
                                        uint64_t block, double *sum_out, double *sum_sq_out)
 {
-    const uint32_t n = mc_block_samples(kp, block);
-    const int S = mc_fast_unit_samples(d - 1);
-    mc_fast_words fw;
-    mc_fw_init(&fw, block);
-    double sum = 0.0, sum_sq = 0.0;
-    uint32_t j = 0;
-    for (; j + (uint32_t)S <= n; j += (uint32_t)S) {
-        fw.pos = 4;
-        MC_FAST_UNROLL
-        for (int k = 0; k < S; k++) {
-            double y = mc_fast_orient_sample(kp, fc, d, 1, &fw);
-            sum += y;
-            sum_sq += y * y;
-        }
-    }
-    for (; j < n; j++) {
-        double y = mc_fast_orient_sample(kp, fc, d, 1, &fw);
-        sum += y;
-        sum_sq += y * y;
-    }
-    *sum_out = sum;
-    *sum_sq_out = sum_sq;
+    uint32_t hits;
+    mc_fast_orient_block(kp, fc, d, 1, block, &hits, sum_out, sum_sq_out);
 }
 
 /* ==== qmc ====
@@ -717,14 +617,12 @@ SO8T_HD void mc_fast_qmc_block(const mc_kparams *kp, const uint32_t (*sobol_v)[3
     uint64_t k1 = k0 + MC_BLOCK_SAMPLES;
     if (k1 > kp->qmc_points)
         k1 = kp->qmc_points;
-    const double a = kp->a, r2 = kp->r2;
-    const double *c = kp->center;
     const int nd = d >= 2 ? d - 2 : 0;
     /* the shifts' round keys (another key than the run's: computed here, 20 additions) */
     uint32_t rk[20];
     {
         uint32_t q0 = (uint32_t)kp->qmc_shift_seed, q1 = (uint32_t)(kp->qmc_shift_seed >> 32);
-        MC_FAST_UNROLL
+        SO8T_UNROLL
         for (int r = 0; r < 10; r++) {
             rk[2 * r] = q0 + (uint32_t)r * MC_PHILOX_W0;
             rk[2 * r + 1] = q1 + (uint32_t)r * MC_PHILOX_W1;
@@ -739,24 +637,10 @@ SO8T_HD void mc_fast_qmc_block(const mc_kparams *kp, const uint32_t (*sobol_v)[3
     }
     double sum = 0.0, sum_sq = 0.0;
     for (uint64_t k = k0; k < k1; k++) {
-        double s = 0.0;
-        for (int i = 0; i < nd; i++) {
-            double dx = mc_coord(x[i], a) - c[i];
-            s += dx * dx;
-        }
-        double y = 0.0;
-        if (s < r2) {
-            double h = sqrt(r2 - s);
-            if (d >= 2)
-                y = mc_disc_square(c[d - 2], c[d - 1], h, a) / (4.0 * a * a);
-            else
-                y = mc_chord(c[0], h, a) / (2.0 * a);
-        }
+        double y = mc_qmc_value(kp, x, nd, d);
         sum += y;
         sum_sq += y * y;
-        int j = mc_lowest_zero_bit(k);
-        for (int i = 0; i < nd; i++)
-            x[i] ^= sobol_v[i][j];
+        mc_qmc_advance(x, nd, sobol_v, k);
     }
     *sum_out = sum;
     *sum_sq_out = sum_sq;

@@ -14,7 +14,7 @@
 
 #include <omp.h>
 
-#include "so8t_threads.h"
+#include "base/threads.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +77,7 @@ static int sampler_ok(so8_sampler s)
 
 /* ---- x86-64 AVX2 path: 4 Philox blocks and 4 Box–Muller pairs per instruction ----
  *
- * The same integer and IEEE operations as so8_normals_exact / so8_normal2_from_bits
+ * The same integer and IEEE operations as so8_normals_exact / mc_normal2_from_bits
  * (haar.h), written with GNU vector types so that each operation runs on 4 lanes; no FMA
  * (the avx2 target does not enable it, and contraction is off). tests/test_so8.c checks the
  * result bit for bit against a plain scalar reference, whichever path the machine takes. */

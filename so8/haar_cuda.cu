@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "so8/haar_fast.h"
-#include "so8t_threads.h"
+#include "base/threads.h"
 #include "so8/so8.h"
 
 /* Generic path: device buffer limit per launch. */

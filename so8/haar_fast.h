@@ -6,14 +6,14 @@
  *   - rotation `index` of `seed` reads the Philox blocks (p, 0, lo32 index, hi32 index),
  *     p = 0, 1, …, key (lo32 seed, hi32 seed) — exactly what curand4 returns from a state
  *     fresh from curand_init(seed, index, 0) (p < 2^32, so the counter never carries);
- *   - block p gives the pair so8_normal2_from_bits(block p) (= mc_normal2_exact);
+ *   - block p gives the pair mc_normal2_from_bits(block p) (= mc_normal2_exact);
  *   - the normals are taken in order x^(2), x^(3), …, x^(n), a pair's second value
  *     carrying over to the next vector (here they are drawn just before the step that uses
  *     them, instead of all at first: the values are the same);
  *   - the Householder step G_k on the lower-right k×k block, the D_k sign fix and the
  *     determinant fix exactly as so8_householder_from_normals.
  * What differs is only the shape of the code: every loop has a trip count fixed by n, and
- * under nvcc every loop is fully unrolled (SO8_UNROLL), so that for a constant n all array
+ * under nvcc every loop is fully unrolled (SO8T_UNROLL), so that for a constant n all array
  * indices are compile-time constants and the arrays live in registers (no local memory).
  * Callers pass a literal n (the CUDA kernels are templated on it). For n > 8 the arrays
  * get large; the GPU uses this only for n ≤ SO8_FAST_MAX_N.
@@ -34,21 +34,15 @@
 
 #include "so8/haar.h"
 #include "so8/so8.h"
-#include "so8t_hd.h"
+#include "base/config.h"
 
 /* Largest n the GPU runs through so8_haar_fixed (register budget: n·n + 2n doubles). */
 #define SO8_FAST_MAX_N 8
 
-/* device passes only: the host compiler would warn about an unknown pragma */
-#if defined(__CUDA_ARCH__)
-#define SO8_UNROLL _Pragma("unroll")
-#else
-#define SO8_UNROLL
-#endif
 
 /* Philox4x32-10 block (p, 0, c2, c3) under key (k0, k1): mc/philox.h's bijection (inlined
  * and unrolled, it stays in registers). */
-SO8_HAAR_INLINE SO8T_HD void so8_fast_philox(uint32_t p, uint32_t c2, uint32_t c3,
+SO8T_ALWAYS_INLINE SO8T_HD void so8_fast_philox(uint32_t p, uint32_t c2, uint32_t c3,
                                              uint32_t k0, uint32_t k1, uint32_t out[4])
 {
     const uint32_t ctr[4] = {p, 0u, c2, c3}, key[2] = {k0, k1};
@@ -58,7 +52,7 @@ SO8_HAAR_INLINE SO8T_HD void so8_fast_philox(uint32_t p, uint32_t c2, uint32_t c
 /* Rotation `index` of `seed` for SO(n), 1 ≤ n ≤ SO8_MAX_N, into R (n*n row-major): the
  * bits of so8_haar_double(n, seed, index, R). sign_fix = 0 leaves out D_k (the
  * deliberately wrong SO8_SAMPLER_NOSIGNFIX, for tests). Pass a compile-time constant n. */
-SO8_HAAR_INLINE SO8T_HD void so8_haar_fixed(const int n, uint64_t seed, uint64_t index,
+SO8T_ALWAYS_INLINE SO8T_HD void so8_haar_fixed(const int n, uint64_t seed, uint64_t index,
                                             double *R, int sign_fix)
 {
     const uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
@@ -67,19 +61,19 @@ SO8_HAAR_INLINE SO8T_HD void so8_haar_fixed(const int n, uint64_t seed, uint64_t
     int have = 0;      /* unused values left in pair (0, 1; 2 right after a draw) */
     uint32_t blk = 0u; /* next Philox block */
     int det_sign = 1;
-    SO8_UNROLL
+    SO8T_UNROLL
     for (int i = 0; i < n * n; i++)
         R[i] = (i % (n + 1) == 0) ? 1.0 : 0.0;
-    SO8_UNROLL
+    SO8T_UNROLL
     for (int k = 2; k <= n; k++) {
         double x[SO8_MAX_N], wv[SO8_MAX_N];
         /* x^(k): the next k normals of the stream */
-        SO8_UNROLL
+        SO8T_UNROLL
         for (int i = 0; i < k; i++) {
             if (have == 0) {
                 uint32_t b[4];
                 so8_fast_philox(blk, c2, c3, k0, k1, b);
-                so8_normal2_from_bits(b[0], b[1], b[2], b[3], pair);
+                mc_normal2_from_bits(b[0], b[1], b[2], b[3], pair);
                 blk++;
                 have = 2;
             }
@@ -87,7 +81,7 @@ SO8_HAAR_INLINE SO8T_HD void so8_haar_fixed(const int n, uint64_t seed, uint64_t
             have--;
         }
         double nrm2 = 0.0;
-        SO8_UNROLL
+        SO8T_UNROLL
         for (int i = 0; i < k; i++)
             nrm2 += x[i] * x[i];
         if (!(nrm2 > 0.0))
@@ -100,21 +94,21 @@ SO8_HAAR_INLINE SO8T_HD void so8_haar_fixed(const int n, uint64_t seed, uint64_t
         const int o = n - k;
         if (sign_fix)
             R[o * n + o] = -sgn;
-        SO8_UNROLL
+        SO8T_UNROLL
         for (int j = 0; j < k; j++)
             wv[j] = 0.0;
-        SO8_UNROLL
+        SO8T_UNROLL
         for (int i = 0; i < k; i++) {
-            SO8_UNROLL
+            SO8T_UNROLL
             for (int j = 0; j < k; j++)
                 wv[j] += x[i] * R[(o + i) * n + o + j];
         }
-        SO8_UNROLL
+        SO8T_UNROLL
         for (int j = 0; j < k; j++)
             wv[j] = beta * wv[j];
-        SO8_UNROLL
+        SO8T_UNROLL
         for (int i = 0; i < k; i++) {
-            SO8_UNROLL
+            SO8T_UNROLL
             for (int j = 0; j < k; j++)
                 R[(o + i) * n + o + j] -= x[i] * wv[j];
         }
@@ -122,7 +116,7 @@ SO8_HAAR_INLINE SO8T_HD void so8_haar_fixed(const int n, uint64_t seed, uint64_t
             det_sign = -det_sign;
     }
     if (det_sign < 0) {
-        SO8_UNROLL
+        SO8T_UNROLL
         for (int i = 0; i < n; i++)
             R[i * n + (n - 1)] = -R[i * n + (n - 1)];
     }

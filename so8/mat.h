@@ -22,8 +22,8 @@
  *
  * Conventions: matrices are n*n row-major arrays; outputs never alias inputs unless a
  * function says so. Every function works on caller memory and local arrays only: no
- * allocation, no I/O, no RNG, no global state. Float versions (so8_matf_*) compute
- * reductions and the exp/log maps in double and round the result once.
+ * allocation, no I/O, no RNG, no global state. Float matrices are converted
+ * (so8_matf_to_double); tests/support/matf.h has float forms for the tests.
  */
 #ifndef SO8T_SO8_MAT_H
 #define SO8T_SO8_MAT_H
@@ -31,7 +31,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "so8t_hd.h"
+#include "base/config.h"
 
 #ifndef SO8_MAX_N
 #define SO8_MAX_N 16
@@ -150,10 +150,11 @@ SO8T_HD double so8_mat_orth_error(int n, const double *R)
     return e;
 }
 
-/* det A by LU with partial pivoting (A is not modified). */
-SO8T_HD double so8_mat_det(int n, const double *A)
+/* det A by LU with partial pivoting, the one determinant of so8t (geom/ and mc/ check
+ * rotations with it through so8_rotation_check). A (n×n) is not modified; M is the caller's
+ * scratch of n*n doubles (no size limit). 0 for a singular A. */
+SO8T_HD double so8_mat_det_work(int n, const double *A, double *M)
 {
-    double M[SO8_MAX_NN];
     double det = 1.0;
     for (int i = 0; i < n * n; i++)
         M[i] = A[i];
@@ -184,6 +185,13 @@ SO8T_HD double so8_mat_det(int n, const double *A)
         }
     }
     return det;
+}
+
+/* det A for n ≤ SO8_MAX_N (scratch on the stack). */
+SO8T_HD double so8_mat_det(int n, const double *A)
+{
+    double M[SO8_MAX_NN];
+    return so8_mat_det_work(n, A, M);
 }
 
 /* ------------------------------------------------------------ symmetric eigenproblem */
@@ -607,73 +615,9 @@ SO8T_HD double so8_mat_distance(int n, const double *A, const double *B)
 }
 
 /* ------------------------------------------------------------------------- float */
-
-SO8T_HD void so8_matf_identity(int n, float *A)
-{
-    for (int i = 0; i < n * n; i++)
-        A[i] = 0.0f;
-    for (int i = 0; i < n; i++)
-        A[i * n + i] = 1.0f;
-}
-
-SO8T_HD void so8_matf_mul(int n, const float *A, const float *B, float *C)
-{
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++) {
-            float s = 0.0f;
-            for (int k = 0; k < n; k++)
-                s += A[i * n + k] * B[k * n + j];
-            C[i * n + j] = s;
-        }
-}
-
-SO8T_HD void so8_matf_transpose(int n, const float *A, float *T)
-{
-    if (T == A) {
-        for (int i = 0; i < n; i++)
-            for (int j = i + 1; j < n; j++) {
-                float t = T[i * n + j];
-                T[i * n + j] = T[j * n + i];
-                T[j * n + i] = t;
-            }
-        return;
-    }
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++)
-            T[i * n + j] = A[j * n + i];
-}
-
-SO8T_HD void so8_matf_apply(int n, const float *R, const float *x, float *y)
-{
-    float t[SO8_MAX_N];
-    for (int i = 0; i < n; i++) {
-        float s = 0.0f;
-        for (int k = 0; k < n; k++)
-            s += R[i * n + k] * x[k];
-        t[i] = s;
-    }
-    for (int i = 0; i < n; i++)
-        y[i] = t[i];
-}
-
-SO8T_HD void so8_matf_apply_transpose(int n, const float *R, const float *x, float *y)
-{
-    float t[SO8_MAX_N];
-    for (int i = 0; i < n; i++) {
-        float s = 0.0f;
-        for (int k = 0; k < n; k++)
-            s += R[k * n + i] * x[k];
-        t[i] = s;
-    }
-    for (int i = 0; i < n; i++)
-        y[i] = t[i];
-}
-
-SO8T_HD void so8_matf_apply_points(int n, const float *R, const float *X, uint64_t m, float *Y)
-{
-    for (uint64_t p = 0; p < m; p++)
-        so8_matf_apply(n, R, X + p * (uint64_t)n, Y + p * (uint64_t)n);
-}
+/* The Haar kernels can store float matrices; the library converts them, and does its
+ * matrix math in double only (float copies of the functions above, which only tests
+ * used, live in tests/support/matf.h). */
 
 SO8T_HD void so8_matf_to_double(int n, const float *A, double *D)
 {
@@ -685,46 +629,6 @@ SO8T_HD void so8_mat_to_float(int n, const double *D, float *A)
 {
     for (int i = 0; i < n * n; i++)
         A[i] = (float)D[i];
-}
-
-/* Orthogonality error of a float matrix, accumulated in double (measures the float data). */
-SO8T_HD double so8_matf_orth_error(int n, const float *R)
-{
-    double D[SO8_MAX_NN];
-    so8_matf_to_double(n, R, D);
-    return so8_mat_orth_error(n, D);
-}
-
-SO8T_HD double so8_matf_det(int n, const float *A)
-{
-    double D[SO8_MAX_NN];
-    so8_matf_to_double(n, A, D);
-    return so8_mat_det(n, D);
-}
-
-SO8T_HD void so8_matf_exp(int n, const float *A, float *R)
-{
-    double D[SO8_MAX_NN], E[SO8_MAX_NN];
-    so8_matf_to_double(n, A, D);
-    so8_mat_exp(n, D, E);
-    so8_mat_to_float(n, E, R);
-}
-
-SO8T_HD int so8_matf_log(int n, const float *R, float *A)
-{
-    double D[SO8_MAX_NN], L[SO8_MAX_NN];
-    so8_matf_to_double(n, R, D);
-    int rc = so8_mat_log(n, D, L);
-    so8_mat_to_float(n, L, A);
-    return rc;
-}
-
-SO8T_HD double so8_matf_distance(int n, const float *A, const float *B)
-{
-    double DA[SO8_MAX_NN], DB[SO8_MAX_NN];
-    so8_matf_to_double(n, A, DA);
-    so8_matf_to_double(n, B, DB);
-    return so8_mat_distance(n, DA, DB);
 }
 
 #endif /* SO8T_SO8_MAT_H */

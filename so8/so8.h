@@ -3,7 +3,7 @@
  * geodesic distance, and the statistics that check Haar-ness.
  *
  * Matrices are n*n row-major arrays of double or float. The per-matrix math lives in
- * SO8T_HD headers usable from C and CUDA: so8/mat.h (so8_mat_* double, so8_matf_* float)
+ * SO8T_HD headers usable from C and CUDA: so8/mat.h (so8_mat_*, double; so8_matf_to_double)
  * and so8/haar.h (so8_haar_from_state); this header includes both.
  *
  * Reproducibility contract: rotation `index` of `seed` is drawn from Philox subsequence

@@ -26,7 +26,7 @@
 #include <math.h>
 #include <omp.h>
 
-#include "so8t_threads.h"
+#include "base/threads.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

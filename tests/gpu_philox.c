@@ -5,6 +5,7 @@
  * checking that the probe reports that cleanly). */
 #include "mc/mc.h"
 #include "mc/mc_internal.h"
+#include "tests/support/mc_ref.h"
 #include "mc/normal.h"
 #include "mc/philox.h"
 #include "tests/test.h"

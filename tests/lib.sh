@@ -1,27 +1,39 @@
 # lib.sh — helpers for shell tests (tests/test_*.sh). Source it, call the checks,
 # end with `summary`. SO8T points at the binary under test (make sets it).
+# Every temporary file lives in SO8T_TMP, one `mktemp -d` folder per test that the EXIT
+# trap removes (also after a failure or ^C); a test needing its own files puts them there
+# rather than setting a trap of its own, which would replace this one.
 SO8T=${SO8T:-bin/so8t}
+SO8T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/so8t_test.XXXXXX") || { echo "FAIL: mktemp -d" >&2; exit 1; }
+# chmod first: a test may leave read-only folders behind (the store tests do)
+lib_cleanup() { chmod -R u+w "$SO8T_TMP" 2>/dev/null; rm -rf "$SO8T_TMP"; }
+trap lib_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+# the last expect_rc's stdout and stderr
+LAST_OUT=$SO8T_TMP/last.out
+LAST_ERR=$SO8T_TMP/last.err
 # expect_rc RC CMD... : run CMD, check its exit status
 expect_rc() {
     local want=$1; shift
-    "$@" >/tmp/so8t_t_out.$$ 2>/tmp/so8t_t_err.$$
+    "$@" >"$LAST_OUT" 2>"$LAST_ERR"
     local rc=$?
-    if [ "$rc" -eq "$want" ]; then ok; else bad "exit $rc, want $want: $*"; sed 's/^/   /' /tmp/so8t_t_err.$$ | head -5 >&2; fi
+    if [ "$rc" -eq "$want" ]; then ok; else bad "exit $rc, want $want: $*"; sed 's/^/   /' "$LAST_ERR" | head -5 >&2; fi
 }
 # last_out / last_err: what the last expect_rc printed
-last_out() { cat /tmp/so8t_t_out.$$; }
-last_err() { cat /tmp/so8t_t_err.$$; }
+last_out() { cat "$LAST_OUT"; }
+last_err() { cat "$LAST_ERR"; }
 # expect_grep PATTERN WHERE(out|err) : the last command's output matches PATTERN
 expect_grep() {
-    local pat=$1 where=$2
-    if grep -qE -- "$pat" /tmp/so8t_t_$where.$$; then ok; else bad "no '$pat' in std$where"; sed 's/^/   /' /tmp/so8t_t_$where.$$ | head -5 >&2; fi
+    local pat=$1 f
+    if [ "$2" = out ]; then f=$LAST_OUT; else f=$LAST_ERR; fi
+    if grep -qE -- "$pat" "$f"; then ok; else bad "no '$pat' in std$2"; sed 's/^/   /' "$f" | head -5 >&2; fi
 }
 summary() {
-    rm -f /tmp/so8t_t_out.$$ /tmp/so8t_t_err.$$
     echo "$pass passed, $fail failed"
     [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
 }

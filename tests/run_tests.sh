@@ -11,11 +11,13 @@ total_pass=0
 total_fail=0
 total_skip=0
 skipped=""
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/so8t_run_tests.XXXXXX") || exit 1
+trap 'rm -rf "$logdir"' EXIT
 for t in "$@"; do
     if [ -n "${SO8T_TEST_FILTER:-}" ] && ! basename "$t" | grep -qE -- "$SO8T_TEST_FILTER"; then
         continue
     fi
-    log=$(mktemp)
+    log=$logdir/log
     case "$t" in
         *.sh) bash "$t" >"$log" 2>&1 ;;
         *) "$t" >"$log" 2>&1 ;;
@@ -46,7 +48,6 @@ for t in "$@"; do
 "
         done < <(grep -E '^SKIP' "$log")
     fi
-    rm -f "$log"
 done
 if [ "$total_skip" -gt 0 ]; then
     echo "skipped here:"

@@ -68,7 +68,7 @@ if ! (command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q GP
 fi
 
 # --plot writes an SVG that a real renderer turns into a PNG
-svg=$(mktemp --suffix=.svg); png=$(mktemp --suffix=.png)
+svg=$SO8T_TMP/plot.svg; png=$SO8T_TMP/plot.png
 expect_rc 0 "$SO8T" volume -d 8 -r 1.5 -n 2^18 --method hit --plot "$svg"
 if grep -q '<svg' "$svg" && grep -q 'exact' "$svg"; then ok; else bad "--plot wrote no SVG with the exact line"; fi
 if command -v rsvg-convert >/dev/null; then
@@ -78,7 +78,7 @@ expect_rc 2 "$SO8T" volume -d 3 -n 1e4 --plot /nonexistent-dir/x.svg  # found be
 rm -f "$svg" "$png"
 
 # so8t run --modelfile: a bad Modelfile is a usage error naming the line, a missing one exit 1
-mf=$(mktemp)
+mf=$SO8T_TMP/Modelfile
 printf 'FROM ./none.gguf\nPARAMETER bogus 1\n' >"$mf"
 expect_rc 2 "$SO8T" run --modelfile "$mf" -p hi
 expect_grep ":2: unknown parameter 'bogus'" err

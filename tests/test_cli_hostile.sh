@@ -5,8 +5,7 @@
 # Each check here failed before its fix.
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
-T=$(mktemp -d /tmp/so8t_cli_hostile.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+T=$SO8T_TMP
 export SO8T_MODEL=/nonexistent/so8t-test-model.gguf # never pick up models/ in tests
 
 # ---- explain: std_error 0 (segfaulted), contradictions refused (were "agrees") ----

@@ -2,7 +2,7 @@
 # test_docs.sh — docs/cli.md is exactly what the binary's --help texts say now.
 . "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp)
+tmp=$SO8T_TMP/cli.md
 if bash "$root/tools/gen_cli_doc.sh" "$SO8T" >"$tmp" 2>/dev/null; then ok; else bad "gen_cli_doc.sh failed"; fi
 if diff -u "$root/docs/cli.md" "$tmp" >/dev/null; then
     ok

@@ -3,15 +3,14 @@
 # with a message naming the option).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$SO8T_TMP
 
 # the classic case: vol([-1,1]^8 ∩ B(0, 1.5)) = 83.164051417189215 (reference table, c25_d8)
 expect_rc 0 "$SO8T" exact -d 8 -r 1.5
 # printed with 17 digits; the last two are rounding noise, so compare as numbers (1e-13 relative)
 near() { # field reference
     awk -v f="$1" -v ref="$2" '$1 == f { d = $2 - ref; if (d < 0) d = -d; ok = d <= 1e-13 * ref }
-        END { exit ok ? 0 : 1 }' /tmp/so8t_t_out.$$
+        END { exit ok ? 0 : 1 }' "$LAST_OUT"
 }
 if near value 83.164051417189215; then ok; else bad "value is not 83.164051417189215 to 1e-13"; fi
 if near fraction_of_cube 0.32485957584839537; then ok; else bad "fraction_of_cube is off"; fi
@@ -102,7 +101,7 @@ expect_grep '--rotation haar' err
 # by mpmath), huge cubes keep the ball's volume (pi^4/24 1.5^8 = 104.0203525836735)
 fieldnear() { # field reference relative-tolerance
     awk -v f="$1" -v ref="$2" -v tol="$3" '$1 == f { d = $2 - ref; if (d < 0) d = -d; r = ref < 0 ? -ref : ref
-        ok = d <= tol * r } END { exit ok ? 0 : 1 }' /tmp/so8t_t_out.$$
+        ok = d <= tol * r } END { exit ok ? 0 : 1 }' "$LAST_OUT"
 }
 expect_rc 0 "$SO8T" exact -d 8 -r 1e-170
 if fieldnear log_value -3130.1148607588525 1e-14; then ok; else bad "log_value of -r 1e-170 lost"; fi

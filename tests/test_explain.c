@@ -5,6 +5,7 @@
 #include "explain/explain.h"
 #include "llm/llm.h"
 #include "explain/numcheck.h"
+#include "tests/support/testmodel.h"
 #include "tests/test.h"
 
 #include <stdlib.h>

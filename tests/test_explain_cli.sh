@@ -4,8 +4,7 @@
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 F=tests/fixtures/explain
-T=$(mktemp -d /tmp/so8t_explain_cli.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+T=$SO8T_TMP
 export SO8T_MODEL=/nonexistent/so8t-test-model.gguf # never pick up models/ in tests
 
 expect_rc 0 "$SO8T" explain --help
@@ -107,4 +106,9 @@ expect_grep 'cannot open' err
 expect_rc 0 "$SO8T" explain "$F/volume_d8.json" --modelfile "$T/Modelfile" --model none
 expect_grep "the template was asked for" out
 
+# two result files, and an empty option value, are usage errors (getopt_long parsing)
+expect_rc 2 "$SO8T" explain a.json b.json --model none
+expect_grep 'one result file at a time' err
+expect_rc 2 "$SO8T" explain --model '' a.json
+expect_grep -- '--model needs a value' err
 summary

@@ -19,6 +19,7 @@
  */
 #include "llm/llm.h"
 #include "llm/quant/quant.h"
+#include "tests/support/testmodel.h"
 #include "tests/test.h"
 
 #include <math.h>

@@ -10,6 +10,7 @@
  */
 #include "geom/geom.h"
 #include "geom/geom_internal.h"
+#include "so8/mat.h"
 #include "tests/test.h"
 
 #include <math.h>
@@ -18,6 +19,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* The method choices main() runs some suites with (NULL: every method, as the library's
+ * own entry points); the suites call these instead of geom_volume_exact/geom_surface_exact. */
+static geom_opts *t_opts;
+static int t_volume_exact(const geom_problem *p, geom_result *out, char *err, size_t errlen)
+{
+    return geom_exact_opts(p, 0, t_opts, out, err, errlen);
+}
+static int t_surface_exact(const geom_problem *p, geom_result *out, char *err, size_t errlen)
+{
+    return geom_exact_opts(p, 1, t_opts, out, err, errlen);
+}
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -28,9 +41,9 @@ static double vol(int d, double a, double r, const double *c)
     geom_problem p = {d, a, r, c, NULL};
     geom_result res;
     char err[256];
-    int st = geom_volume_exact(&p, &res, err, sizeof err);
+    int st = t_volume_exact(&p, &res, err, sizeof err);
     if (st != GEOM_OK)
-        fprintf(stderr, "geom_volume_exact(d=%d, r=%g): %s\n", d, r, err);
+        fprintf(stderr, "t_volume_exact(d=%d, r=%g): %s\n", d, r, err);
     return st == GEOM_OK ? res.value : NAN;
 }
 
@@ -39,9 +52,9 @@ static double surf(int d, double a, double r, const double *c)
     geom_problem p = {d, a, r, c, NULL};
     geom_result res;
     char err[256];
-    int st = geom_surface_exact(&p, &res, err, sizeof err);
+    int st = t_surface_exact(&p, &res, err, sizeof err);
     if (st != GEOM_OK)
-        fprintf(stderr, "geom_surface_exact(d=%d, r=%g): %s\n", d, r, err);
+        fprintf(stderr, "t_surface_exact(d=%d, r=%g): %s\n", d, r, err);
     return st == GEOM_OK ? res.value : NAN;
 }
 
@@ -81,30 +94,9 @@ static void random_rotation(int n, double *R)
         for (int i = 0; i < n; i++)
             R[i * n + j] /= nn;
     }
-    /* det sign by elimination on a copy */
+    /* det sign by so8/'s LU on a copy */
     double *M = malloc(sizeof(double) * (size_t)(n * n));
-    memcpy(M, R, sizeof(double) * (size_t)(n * n));
-    double det = 1;
-    for (int k = 0; k < n; k++) {
-        int piv = k;
-        for (int i = k + 1; i < n; i++)
-            if (fabs(M[i * n + k]) > fabs(M[piv * n + k]))
-                piv = i;
-        if (piv != k) {
-            for (int j = 0; j < n; j++) {
-                double t = M[k * n + j];
-                M[k * n + j] = M[piv * n + j];
-                M[piv * n + j] = t;
-            }
-            det = -det;
-        }
-        det *= M[k * n + k];
-        for (int i = k + 1; i < n; i++) {
-            double f = M[i * n + k] / M[k * n + k];
-            for (int j = k; j < n; j++)
-                M[i * n + j] -= f * M[k * n + j];
-        }
-    }
+    double det = so8_mat_det_work(n, R, M);
     free(M);
     if (det < 0)
         for (int i = 0; i < n; i++)
@@ -205,75 +197,75 @@ static void test_edge_cases(void)
     char err[256];
     double c8[8] = {0};
     geom_problem p = {8, 1.0, 2.9, c8, NULL}; /* 2.9 > √8: cube inside the ball */
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_OK);
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_OK);
     CHECK(res.value == 256.0);
     CHECK(res.fraction_of_cube == 1.0);
     CHECK(res.error_bound == 0);
     CHECK_REL(res.fraction_of_ball, 256.0 / exp(geom_ball_log_volume(8, 2.9)), 1e-14);
     p.radius = sqrt(8.0) * (1 + 1e-15);
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_OK && res.value == 256.0);
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_OK && res.value == 256.0);
     /* ball inside the cube: ball volume, fraction of ball exactly 1 */
     p.radius = 0.75;
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_OK);
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_OK);
     CHECK_REL(res.value, pow(M_PI, 4) / 24 * pow(0.75, 8), 1e-14);
     CHECK(res.fraction_of_ball == 1.0);
-    CHECK(geom_surface_exact(&p, &res, err, sizeof err) == GEOM_OK);
+    CHECK(t_surface_exact(&p, &res, err, sizeof err) == GEOM_OK);
     CHECK_REL(res.value, 8 * pow(M_PI, 4) / 24 * pow(0.75, 7), 1e-14);
     /* tangent from inside still counts as inside */
     p.radius = 1.0;
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_OK && res.fraction_of_ball == 1.0);
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_OK && res.fraction_of_ball == 1.0);
     /* disjoint and touching: exactly 0 */
     double far[8] = {3, 0, 0, 0, 0, 0, 0, 0};
     p.center = far;
     p.radius = 1.999;
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_OK);
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_OK);
     CHECK(res.value == 0 && res.log_value == -INFINITY && res.error_bound == 0);
     p.radius = 2.0; /* touches the face x1 = 1 */
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_OK && res.value == 0);
-    CHECK(geom_surface_exact(&p, &res, err, sizeof err) == GEOM_OK && res.value == 0);
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_OK && res.value == 0);
+    CHECK(t_surface_exact(&p, &res, err, sizeof err) == GEOM_OK && res.value == 0);
     /* centre far outside */
     double vfar[4] = {1e6, -3e5, 0, 2};
     geom_problem pf = {4, 1.0, 1e6, vfar, NULL};
-    CHECK(geom_volume_exact(&pf, &res, err, sizeof err) == GEOM_OK && res.value == 0);
+    CHECK(t_volume_exact(&pf, &res, err, sizeof err) == GEOM_OK && res.value == 0);
     pf.radius = 2e6;
-    CHECK(geom_volume_exact(&pf, &res, err, sizeof err) == GEOM_OK && res.value == 16.0);
+    CHECK(t_volume_exact(&pf, &res, err, sizeof err) == GEOM_OK && res.value == 16.0);
     /* far-away centre crossing one face by 0.5: a slab of width 0.5 minus the sphere's sag
      * |y|²/2r (next term |y|⁴/8r³ ~ 1e-19): 64 - (7·128/3)/(2r); the sphere inside is a
      * nearly flat patch of area 128 (1 + O(1/r²)) */
     {
         double cf[8] = {1e6, 0, 0, 0, 0, 0, 0, 0}, rf = 1e6 - 0.5;
         geom_problem pff = {8, 1.0, rf, cf, NULL};
-        CHECK(geom_volume_exact(&pff, &res, err, sizeof err) == GEOM_OK);
+        CHECK(t_volume_exact(&pff, &res, err, sizeof err) == GEOM_OK);
         CHECK_REL(res.value, 64 - (7 * 128.0 / 3) / (2 * rf), 1e-12);
-        CHECK(geom_surface_exact(&pff, &res, err, sizeof err) == GEOM_OK);
+        CHECK(t_surface_exact(&pff, &res, err, sizeof err) == GEOM_OK);
         CHECK_REL(res.value, 128.0, 1e-9);
     }
     /* tiny radii on a vertex and on a face: vol(B)/2^d and vol(B)/2 */
     {
         double cv[4] = {1, -1, 1, 1}, cfc[8] = {1, 0, 0, 0, 0, 0, 0, 0};
         geom_problem pv = {4, 1.0, 1e-9, cv, NULL}, pfc = {8, 1.0, 1e-12, cfc, NULL};
-        CHECK(geom_volume_exact(&pv, &res, err, sizeof err) == GEOM_OK);
+        CHECK(t_volume_exact(&pv, &res, err, sizeof err) == GEOM_OK);
         CHECK_REL(res.value, M_PI * M_PI * 1e-36 / 32, 1e-12);
-        CHECK(geom_volume_exact(&pfc, &res, err, sizeof err) == GEOM_OK);
+        CHECK(t_volume_exact(&pfc, &res, err, sizeof err) == GEOM_OK);
         CHECK_REL(res.value, exp(geom_ball_log_volume(8, 1e-12)) / 2, 1e-12);
-        CHECK(geom_surface_exact(&pfc, &res, err, sizeof err) == GEOM_OK);
+        CHECK(t_surface_exact(&pfc, &res, err, sizeof err) == GEOM_OK);
         CHECK_REL(res.fraction_of_ball, 0.5, 1e-12);
     }
     /* r = 0 */
     p.center = NULL;
     p.radius = 0;
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_OK && res.value == 0);
-    CHECK(geom_surface_exact(&p, &res, err, sizeof err) == GEOM_OK && res.value == 0);
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_OK && res.value == 0);
+    CHECK(t_surface_exact(&p, &res, err, sizeof err) == GEOM_OK && res.value == 0);
     /* d = 1 */
     double c1 = 0.5;
     geom_problem p1 = {1, 1.0, 0.75, &c1, NULL};
-    CHECK(geom_volume_exact(&p1, &res, err, sizeof err) == GEOM_OK);
+    CHECK(t_volume_exact(&p1, &res, err, sizeof err) == GEOM_OK);
     CHECK_NEAR(res.value, 1.25, 1e-15);
     CHECK_NEAR(res.fraction_of_cube, 0.625, 1e-15);
     CHECK_NEAR(res.fraction_of_ball, 1.25 / 1.5, 1e-15);
-    CHECK(geom_surface_exact(&p1, &res, err, sizeof err) == GEOM_OK && res.value == 1.0);
+    CHECK(t_surface_exact(&p1, &res, err, sizeof err) == GEOM_OK && res.value == 1.0);
     p1.radius = 0.25;
-    CHECK(geom_surface_exact(&p1, &res, err, sizeof err) == GEOM_OK && res.value == 2.0);
+    CHECK(t_surface_exact(&p1, &res, err, sizeof err) == GEOM_OK && res.value == 2.0);
     /* ball on a vertex, r <= 2a: exactly 1/2^d of the ball, at huge d through the log */
     static double corner[128];
     for (int i = 0; i < 128; i++)
@@ -282,7 +274,7 @@ static void test_edge_cases(void)
     const double radii[] = {1.5, 1.0, 2.0, 0.02};
     for (int k = 0; k < 4; k++) {
         geom_problem pc = {dims[k], 1.0, radii[k], corner, NULL};
-        CHECK(geom_volume_exact(&pc, &res, err, sizeof err) == GEOM_OK);
+        CHECK(t_volume_exact(&pc, &res, err, sizeof err) == GEOM_OK);
         double want = geom_ball_log_volume(dims[k], radii[k]) - dims[k] * log(2.0);
         CHECK_MSG(fabs(res.log_value - want) <= 1e-12 * fabs(want) + 1e-13,
                   "vertex d=%d r=%g: log %.17g want %.17g", dims[k], radii[k], res.log_value,
@@ -292,7 +284,7 @@ static void test_edge_cases(void)
     /* d = 128, r = 0.02: fraction of the cube ~ 1e-350, below the double range */
     {
         geom_problem pc = {128, 1.0, 0.02, corner, NULL};
-        CHECK(geom_volume_exact(&pc, &res, err, sizeof err) == GEOM_OK);
+        CHECK(t_volume_exact(&pc, &res, err, sizeof err) == GEOM_OK);
         CHECK(res.fraction_of_cube == 0 && res.log_fraction_of_cube < -700);
         CHECK(isfinite(res.log_fraction_of_cube));
     }
@@ -306,40 +298,40 @@ static void test_bad_input(void)
     double c3[3] = {0, 0, 0};
     geom_problem p = {3, 1.0, NAN, c3, NULL};
     err[0] = 0;
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "radius"));
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "radius"));
     p.radius = -1;
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "radius"));
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "radius"));
     p.radius = INFINITY;
-    CHECK(geom_surface_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL);
+    CHECK(t_surface_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL);
     p.radius = 1;
     p.half_side = 0;
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "half"));
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "half"));
     p.half_side = NAN;
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL);
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL);
     p.half_side = 1;
     p.dim = 0;
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "dimension"));
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "dimension"));
     p.dim = GEOM_MAX_DIM + 1;
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL);
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL);
     p.dim = 3;
     c3[1] = NAN;
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "centre"));
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "centre"));
     CHECK(isnan(res.value));
     c3[1] = 0;
     double notrot[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1.001};
     p.rotation = notrot;
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "orthogonal"));
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "orthogonal"));
     double refl[9] = {1, 0, 0, 0, 1, 0, 0, 0, -1};
     p.rotation = refl;
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "determinant"));
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL && strstr(err, "determinant"));
     double nanrot[9] = {1, 0, 0, 0, NAN, 0, 0, 0, 1};
     p.rotation = nanrot;
-    CHECK(geom_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL);
+    CHECK(t_volume_exact(&p, &res, err, sizeof err) == GEOM_ERR_INVAL);
     p.rotation = NULL;
-    CHECK(geom_volume_exact(NULL, &res, err, sizeof err) == GEOM_ERR_INVAL);
-    CHECK(geom_volume_exact(&p, NULL, err, sizeof err) == GEOM_ERR_INVAL);
+    CHECK(t_volume_exact(NULL, &res, err, sizeof err) == GEOM_ERR_INVAL);
+    CHECK(t_volume_exact(&p, NULL, err, sizeof err) == GEOM_ERR_INVAL);
     p.radius = -1;
-    CHECK(geom_volume_exact(&p, &res, NULL, 0) == GEOM_ERR_INVAL); /* NULL err buffer is fine */
+    CHECK(t_volume_exact(&p, &res, NULL, 0) == GEOM_ERR_INVAL); /* NULL err buffer is fine */
     CHECK(strcmp(geom_strerror(GEOM_ERR_INVAL), geom_strerror(GEOM_OK)) != 0);
     CHECK(isnan(geom_volume_closed_form_d123(4, 1, 1, c3)));
     CHECK(isnan(geom_volume_recursive_quadrature(3, 1, -1, c3, 1e-10)));
@@ -365,15 +357,15 @@ static void test_rotation(void)
         geom_problem pr = {d, 1.0, r, c, R}, pa = {d, 1.0, r, cp, NULL}, pn = {d, 1.0, r, c, NULL};
         geom_result rr, ra, rn;
         char err[256];
-        CHECK(geom_volume_exact(&pr, &rr, err, sizeof err) == GEOM_OK);
-        CHECK(geom_volume_exact(&pa, &ra, err, sizeof err) == GEOM_OK);
-        CHECK(geom_volume_exact(&pn, &rn, err, sizeof err) == GEOM_OK);
+        CHECK(t_volume_exact(&pr, &rr, err, sizeof err) == GEOM_OK);
+        CHECK(t_volume_exact(&pa, &ra, err, sizeof err) == GEOM_OK);
+        CHECK(t_volume_exact(&pn, &rn, err, sizeof err) == GEOM_OK);
         CHECK_MSG(fabs(rr.value - ra.value) <= 1e-12 * ra.value, "d=%d: rotated %.17g vs %.17g",
                   d, rr.value, ra.value);
         /* companion: without the rotation the answer differs (the test can fail) */
         CHECK_MSG(fabs(rn.value - ra.value) > 1e-6 * ra.value, "d=%d: rotation had no effect", d);
-        CHECK(geom_surface_exact(&pr, &rr, err, sizeof err) == GEOM_OK);
-        CHECK(geom_surface_exact(&pa, &ra, err, sizeof err) == GEOM_OK);
+        CHECK(t_surface_exact(&pr, &rr, err, sizeof err) == GEOM_OK);
+        CHECK(t_surface_exact(&pa, &ra, err, sizeof err) == GEOM_OK);
         CHECK_REL(rr.value, ra.value, 1e-11);
     }
 }
@@ -469,7 +461,7 @@ static void test_reference_table(void)
         geom_problem p = {d, a, r, c, NULL};
         geom_result res;
         char err[256];
-        int st = geom_volume_exact(&p, &res, err, sizeof err);
+        int st = t_volume_exact(&p, &res, err, sizeof err);
         CHECK_MSG(st == GEOM_OK, "%s: %s", fld[0], err);
         double e = fabs(res.value - v_ref) / v_ref;
         if (e > worst)
@@ -486,7 +478,7 @@ static void test_reference_table(void)
         /* companion: a radius off by 1e-6 is caught at this tolerance */
         if (res.fraction_of_cube < 0.999 && res.fraction_of_ball < 0.999) {
             p.radius = r * (1 + 1e-6);
-            geom_volume_exact(&p, &res, err, sizeof err);
+            t_volume_exact(&p, &res, err, sizeof err);
             CHECK_MSG(fabs(res.value - v_ref) > 1e-10 * v_ref, "%s: perturbed radius not caught",
                       fld[0]);
         }
@@ -726,14 +718,15 @@ int main(void)
     test_near_faces();
     /* the same with the orthant caps (geom_corners.c) off: the transform and the d = 4 split,
      * which remain the fallback and must stay right on their own */
-    geom_corners_enable(0);
+    geom_opts no_caps = {.no_corners = 1};
+    t_opts = &no_caps;
     printf("-- orthant caps off --\n");
     test_rotation();
     test_surface();
     test_reference_table();
     test_d4_quadrature();
     test_near_faces();
-    geom_corners_enable(1);
+    t_opts = NULL;
     test_d4_split();
     test_speed();
     return test_summary();

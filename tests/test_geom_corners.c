@@ -19,6 +19,7 @@
  */
 #include "bench/geom_problems.h"
 #include "geom/geom.h"
+#include "geom/geom_faddeeva.h"
 #include "geom/geom_internal.h"
 #include "tests/test.h"
 
@@ -332,10 +333,8 @@ static void test_vs_transform(void)
             geom_problem p = {d, 1.0, r, c, NULL};
             geom_result tf;
             char err[256];
-            geom_corners_enable(0);
-            int st = surface ? geom_surface_exact(&p, &tf, err, sizeof err)
-                             : geom_volume_exact(&p, &tf, err, sizeof err);
-            geom_corners_enable(1);
+            geom_opts no_caps = {.no_corners = 1};
+            int st = geom_exact_opts(&p, surface, &no_caps, &tf, err, sizeof err);
             if (st != GEOM_OK || !(tf.value > 0) || strcmp(tf.method, "laplace-inversion"))
                 continue;
             if (!caps(d, c, r, surface, &v, &rel, &nt) || rel > 1e-11)

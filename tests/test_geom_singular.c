@@ -12,6 +12,7 @@
  *     used in a good share of them.
  */
 #include "geom/geom.h"
+#include "geom/geom_faddeeva.h"
 #include "geom/geom_internal.h"
 #include "tests/test.h"
 
@@ -114,11 +115,11 @@ static void test_exact_tail(void)
     /* and the whole value, subtraction on and off (d = 4 through the transform directly) */
     double lon, loff, rel;
     char err[256];
-    geom_tf_singular_enable(1);
-    CHECK(geom_transform_log(4, 1.0, 2.0887555232100548, c, 1, &lon, &rel, err, sizeof err) == 0);
-    geom_tf_singular_enable(0);
-    CHECK(geom_transform_log(4, 1.0, 2.0887555232100548, c, 1, &loff, &rel, err, sizeof err) == 0);
-    geom_tf_singular_enable(1);
+    geom_opts off = {.no_singular = 1};
+    CHECK(geom_transform_log_opts(4, 1.0, 2.0887555232100548, c, 1, NULL, &lon, &rel, err,
+                                  sizeof err) == 0);
+    CHECK(geom_transform_log_opts(4, 1.0, 2.0887555232100548, c, 1, &off, &loff, &rel, err,
+                                  sizeof err) == 0);
     CHECK_MSG(fabs(lon - loff) < 1e-12, "d = 4 exact-tail case: on %.17g off %.17g", lon, loff);
 }
 
@@ -135,7 +136,8 @@ static void test_on_off(void)
 {
     const int dims[3] = {5, 5, 6};
     int used = 0, total = 0;
-    geom_corners_enable(0); /* the transform path, which the orthant caps would replace */
+    /* the transform path, which the orthant caps would replace */
+    geom_opts on_opts = {.no_corners = 1}, off_opts = {.no_corners = 1, .no_singular = 1};
     double worst = 0;
     for (int q = 0; q < 3; q++)
         for (int j = 0; j < 12; j++) {
@@ -159,14 +161,9 @@ static void test_on_off(void)
             geom_problem p = {d, 1.0, r, c, NULL};
             geom_result on, off;
             char err[256];
-            geom_tf_singular_enable(1);
-            int s1 = surface ? geom_surface_exact(&p, &on, err, sizeof err)
-                             : geom_volume_exact(&p, &on, err, sizeof err);
-            int n = geom_tf_singular_terms_last();
-            geom_tf_singular_enable(0);
-            int s2 = surface ? geom_surface_exact(&p, &off, err, sizeof err)
-                             : geom_volume_exact(&p, &off, err, sizeof err);
-            geom_tf_singular_enable(1);
+            int s1 = geom_exact_opts(&p, surface, &on_opts, &on, err, sizeof err);
+            int n = on_opts.singular_terms;
+            int s2 = geom_exact_opts(&p, surface, &off_opts, &off, err, sizeof err);
             CHECK(s1 == GEOM_OK && s2 == GEOM_OK);
             double dl = fabs(on.log_value - off.log_value);
             if (dl > worst)
@@ -176,7 +173,6 @@ static void test_on_off(void)
             used += n > 0;
             total++;
         }
-    geom_corners_enable(1);
     printf("on/off: worst |Δ log value| %.2e; subtraction used in %d of %d\n", worst, used,
            total);
     CHECK_MSG(used >= total / 3, "the subtraction was used in only %d of %d problems", used,

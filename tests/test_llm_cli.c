@@ -1,6 +1,7 @@
 /* test_llm_cli.c — end-to-end checks of 'so8t info' and 'so8t run' on a tiny random gemma3
  * model written by the test (the binary is $SO8T, set by make; default bin/so8t). */
 #include "llm/llm.h"
+#include "tests/support/testmodel.h"
 #include "tests/test.h"
 
 #include <cjson/cJSON.h>

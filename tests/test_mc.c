@@ -10,6 +10,7 @@
 #include "geom/geom.h"
 #include "mc/mc.h"
 #include "mc/mc_internal.h"
+#include "tests/support/mc_ref.h"
 #include "so8/so8.h"
 #include "tests/test.h"
 

@@ -17,6 +17,7 @@
 #include "geom/geom.h"
 #include "mc/mc.h"
 #include "mc/mc_internal.h"
+#include "tests/support/mc_ref.h"
 #include "tests/test.h"
 
 #include <math.h>

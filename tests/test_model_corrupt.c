@@ -4,6 +4,7 @@
  * Tiny random gemma3 models from llm_test_model_write, one scale overwritten in the file. */
 #include "llm/llm.h"
 #include "llm/quant/quant.h"
+#include "tests/support/testmodel.h"
 #include "tests/test.h"
 
 #include <stdint.h>

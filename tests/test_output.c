@@ -9,6 +9,7 @@
 #include "cli/cli_json.c"
 #include "cli/cli_stdout.c"
 #include "llm/llm.h"
+#include "tests/support/testmodel.h"
 #include "tests/test.h"
 
 #include <cjson/cJSON.h>

@@ -9,8 +9,7 @@
 # 'so8t run' on a tiny model.)
 cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
-T=$(mktemp -d /tmp/so8t_output.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+T=$SO8T_TMP
 export SO8T_MODEL=/nonexistent/so8t-test-model.gguf # never pick up models/ in tests
 export OMP_NUM_THREADS=2
 root=$(pwd)

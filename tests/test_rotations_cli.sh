@@ -4,8 +4,7 @@
 # the statistics table / JSON, and exit status 1 for a deliberately non-Haar sampler.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$SO8T_TMP
 
 # usage errors
 expect_rc 2 "$SO8T" rotations
@@ -113,4 +112,14 @@ fi
 # a bad output name is a usage error, found before any rotation is made
 expect_rc 2 "$SO8T" rotations -n 10 --backend cpu --out "$tmp/no/such/dir/x.bin"
 expect_grep "cannot write .*x.bin.*folder does not exist" err
+# option parsing (getopt_long): usage errors exit 2 and say what is wrong
+expect_rc 2 "$SO8T" rotations -n
+expect_grep -- '-n needs a value' err
+expect_rc 2 "$SO8T" rotations -n 10 --dim
+expect_grep -- '--dim needs a value' err
+expect_rc 2 "$SO8T" rotations -n 10 --bogus
+expect_grep "unknown option '--bogus'" err
+expect_rc 2 "$SO8T" rotations -n 10 stray
+expect_grep "unexpected argument 'stray'" err
+expect_rc 0 "$SO8T" rotations -n 4 --dim=3 --backend=cpu --stats
 summary

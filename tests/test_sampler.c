@@ -3,6 +3,7 @@
  * top-p, min-p, typical-p, penalties, mirostat, seeding, and the cost on a 262 144-token
  * vocabulary; then generation with stop strings on a tiny model. */
 #include "llm/internal.h"
+#include "tests/support/testmodel.h"
 #include "tests/test.h"
 
 #include <math.h>

@@ -6,6 +6,7 @@
  * `test_store --write-model PATH` only writes the tiny gemma3 model (tests/test_store_cli.sh
  * uses it). */
 #include "llm/store/store.h"
+#include "tests/support/testmodel.h"
 #include "tests/test.h"
 
 #include <dirent.h>

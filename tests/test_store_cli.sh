@@ -4,8 +4,7 @@
 # (--write-model) into a temporary folder that SO8T_MODELS points at.
 . "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d /tmp/so8t_store_cli.XXXXXX)
-trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+tmp=$SO8T_TMP
 export SO8T_MODELS=$tmp/store
 export SO8T_MODEL=/nonexistent/so8t-test-model.gguf # never pick up models/ in tests
 

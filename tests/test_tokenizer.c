@@ -2,6 +2,7 @@
  * merges by score (an expected segmentation worked out by hand below), byte fallback,
  * control / user-defined tokens, BOS, detokenization and round trips. */
 #include "llm/llm.h"
+#include "tests/support/testmodel.h"
 #include "tests/test.h"
 
 #include <stdlib.h>

@@ -14,17 +14,17 @@ expect_grep 'warning: --rel-err 0.0001 not met: the 95% half-width is [0-9.e-]+ 
 # met: true, no warning
 expect_rc 0 "$SO8T" volume -d 3 -r 1.2 --method hit --rel-err 0.05 --backend cpu --json
 expect_grep '"target_met":true' out
-if grep -q 'not met' /tmp/so8t_t_err.$$; then bad "warning for a met target"; else ok; fi
+if grep -q 'not met' "$LAST_ERR"; then bad "warning for a met target"; else ok; fi
 # no target: no field
 expect_rc 0 "$SO8T" volume -d 3 -r 1.2 --method hit -n 4096 --backend cpu --json
-if grep -q 'target_met' /tmp/so8t_t_out.$$; then bad "target_met without --rel-err"; else ok; fi
+if grep -q 'target_met' "$LAST_OUT"; then bad "target_met without --rel-err"; else ok; fi
 expect_grep '"rounding_bound":' out
 expect_grep '"ci_method":"clopper-pearson"' out
 
 # the issue's d = 1 qmc example: exact inside the interval, z = 0 within the rounding bound
 expect_rc 0 "$SO8T" volume -d 1 -r 0.8 --center 0.5 --method qmc --exact --backend cpu
 expect_grep 'z = 0.00  \(within the rounding bound\)' out
-if grep -q 'more than 5 se' /tmp/so8t_t_out.$$; then bad "se = 0 called more than 5 se away"; else ok; fi
+if grep -q 'more than 5 se' "$LAST_OUT"; then bad "se = 0 called more than 5 se away"; else ok; fi
 expect_rc 0 "$SO8T" volume -d 1 -r 0.8 --center 0.5 --method qmc --exact --backend cpu --json
 expect_grep '"z":0,' out
 expect_grep '"exact_in_ci95":true' out
@@ -32,9 +32,9 @@ expect_grep '"exact_in_ci95":true' out
 expect_rc 0 "$SO8T" volume -d 64 -r 6 --rel-err 0.01 --backend cpu --json
 expect_grep '"target_met":true' out
 expect_grep 'rule of three' out
-if grep -q '"method":"radial"' /tmp/so8t_t_out.$$; then bad "auto picked radial at d = 64, r = 6"; else ok; fi
+if grep -q '"method":"radial"' "$LAST_OUT"; then bad "auto picked radial at d = 64, r = 6"; else ok; fi
 # nothing contributes: a one-sided interval, not [0, 0]
 expect_rc 0 "$SO8T" volume -d 3 -r 0.500001 --center 1.5,0,0 --method cond -n 4096 --backend cpu --json
 expect_grep '"ci_one_sided":true' out
-if grep -q '"ci95":\[0,0\]' /tmp/so8t_t_out.$$; then bad "[0, 0] interval with no contribution"; else ok; fi
+if grep -q '"ci95":\[0,0\]' "$LAST_OUT"; then bad "[0, 0] interval with no contribution"; else ok; fi
 summary

@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#include "mc/mc_internal.h"
+#include "tests/support/mc_ref.h"
 #include "mc/normal.h"
 
 __global__ void mc_philox_probe_kernel(unsigned long long seed, unsigned long long sub,

@@ -1,12 +1,12 @@
 /* strbuf.c — see strbuf.h. */
-#include "llm/strbuf.h"
+#include "base/strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Room for `more` bytes plus the NUL; sets oom on failure. */
-static int reserve(llm_strbuf *b, size_t more)
+static int reserve(so8t_strbuf *b, size_t more)
 {
     if (b->oom)
         return -1;
@@ -25,7 +25,7 @@ static int reserve(llm_strbuf *b, size_t more)
     return 0;
 }
 
-void llm_strbuf_vadd(llm_strbuf *b, const char *fmt, va_list ap)
+void so8t_strbuf_vadd(so8t_strbuf *b, const char *fmt, va_list ap)
 {
     if (b->oom)
         return;
@@ -43,15 +43,15 @@ void llm_strbuf_vadd(llm_strbuf *b, const char *fmt, va_list ap)
     b->n += (size_t)n;
 }
 
-void llm_strbuf_add(llm_strbuf *b, const char *fmt, ...)
+void so8t_strbuf_add(so8t_strbuf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    llm_strbuf_vadd(b, fmt, ap);
+    so8t_strbuf_vadd(b, fmt, ap);
     va_end(ap);
 }
 
-int llm_strbuf_put(llm_strbuf *b, const char *s, size_t n)
+int so8t_strbuf_put(so8t_strbuf *b, const char *s, size_t n)
 {
     if (reserve(b, n))
         return -1;
@@ -61,7 +61,7 @@ int llm_strbuf_put(llm_strbuf *b, const char *s, size_t n)
     return 0;
 }
 
-char *llm_strbuf_take(llm_strbuf *b)
+char *so8t_strbuf_take(so8t_strbuf *b)
 {
     if (b->oom) {
         free(b->p);

@@ -2,7 +2,7 @@
  * mc/philox.h (the default word source of mc/sample.h). Tests compare it with the fast
  * buffered generator of mc_cpu.c; any difference in the stream would show as different
  * counts or sums. */
-#include "mc/mc_internal.h"
+#include "tests/support/mc_ref.h"
 
 void mc_cpu_block_reference(const mc_plan *pl, uint64_t block, mc_block_acc *out)
 {
