@@ -337,6 +337,8 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
     llm_explain_generate_fn gen = opt.generate;
     void *gen_user = opt.generate_user;
     explain_prompt_style style = EXPLAIN_STYLE_COMPLETION;
+    llm_chat_format chat;
+    memset(&chat, 0, sizeof chat);
     char reason[1024];
     reason[0] = '\0';
     const char *model_name = opt.generate ? (opt.generator_name ? opt.generator_name
@@ -391,11 +393,10 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
                 }
                 gen = model_generate;
                 gen_user = &mg;
-                const char *ct = llm_model_chat_template(mg.model);
-                if (ct && strstr(ct, "<start_of_turn>"))
-                    style = EXPLAIN_STYLE_GEMMA_CHAT;
-                else if (ct && strstr(ct, "<|im_start|>"))
-                    style = EXPLAIN_STYLE_CHATML;
+                /* an instruct model (one with a chat template we recognise) is asked in its
+                 * own chat format; an unknown template falls back to the completion prompt */
+                if (llm_chat_format_detect(llm_model_chat_template(mg.model), &chat, NULL, 0))
+                    style = EXPLAIN_STYLE_CHAT;
             }
         }
     }
@@ -403,7 +404,7 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
         style = EXPLAIN_STYLE_MODELFILE;
 
     if (gen) {
-        out->prompt = explain_prompt_build(style, mf, ri.kind, facts);
+        out->prompt = explain_prompt_build(style, &chat, mf, ri.kind, facts);
         if (!out->prompt) {
             rc = LLM_ERR_NOMEM;
             goto done;

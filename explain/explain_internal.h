@@ -15,6 +15,7 @@
 
 #include "base/strbuf.h"
 #include "explain/explain.h"
+#include "llm/chat/chat.h"
 #include "explain/numcheck.h"
 
 #define EXPLAIN_MAX_JSON_BYTES (16u << 20)
@@ -86,10 +87,13 @@ void explain_allowed_build(explain_dvec *d, const cJSON *root, const explain_res
                            const char *facts);
 
 /* prompt.c */
-typedef enum { EXPLAIN_STYLE_COMPLETION, EXPLAIN_STYLE_GEMMA_CHAT, EXPLAIN_STYLE_CHATML, EXPLAIN_STYLE_MODELFILE } explain_prompt_style;
+/* COMPLETION: plain text for base models; CHAT: the model's own chat format (llm/chat/,
+ * recognised from its tokenizer.chat_template: a model with one is an instruct model);
+ * MODELFILE: the Modelfile's TEMPLATE. */
+typedef enum { EXPLAIN_STYLE_COMPLETION, EXPLAIN_STYLE_CHAT, EXPLAIN_STYLE_MODELFILE } explain_prompt_style;
 /* The prompt for one result: the instruction (or the Modelfile's SYSTEM), a worked example
  * with the same fact names, the facts. malloc'd, NULL when out of memory. */
-char *explain_prompt_build(explain_prompt_style style, const llm_modelfile *mf,
+char *explain_prompt_build(explain_prompt_style style, const llm_chat_format *chat, const llm_modelfile *mf,
                            llm_result_kind kind, const char *facts);
 /* The model's text with each cited [fact name] replaced by its value; names that are no
  * fact are listed in bad. malloc'd, NULL when out of memory. */

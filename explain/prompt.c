@@ -266,10 +266,10 @@ char *explain_facts_substitute(const char *text, const char *facts, char *bad, s
 }
 
 
-static char *build_prompt_with(explain_prompt_style style, const llm_modelfile *mf, const char *ex,
-                               const char *facts);
+static char *build_prompt_with(explain_prompt_style style, const llm_chat_format *chat,
+                               const llm_modelfile *mf, const char *ex, const char *facts);
 
-char *explain_prompt_build(explain_prompt_style style, const llm_modelfile *mf, llm_result_kind kind,
+char *explain_prompt_build(explain_prompt_style style, const llm_chat_format *chat, const llm_modelfile *mf, llm_result_kind kind,
                           const char *facts)
 {
     char *ex = kind == LLM_RESULT_ROTATIONS ? explain_strdup(EXAMPLE_ROTATIONS)
@@ -277,13 +277,13 @@ char *explain_prompt_build(explain_prompt_style style, const llm_modelfile *mf, 
                                             : build_example(kind, facts);
     if (!ex)
         return NULL;
-    char *r = build_prompt_with(style, mf, ex, facts);
+    char *r = build_prompt_with(style, chat, mf, ex, facts);
     free(ex);
     return r;
 }
 
-static char *build_prompt_with(explain_prompt_style style, const llm_modelfile *mf, const char *ex,
-                               const char *facts)
+static char *build_prompt_with(explain_prompt_style style, const llm_chat_format *chat,
+                               const llm_modelfile *mf, const char *ex, const char *facts)
 {
     so8t_strbuf b = {0};
     const char *system = mf && mf->system ? mf->system : INSTRUCTION;
@@ -311,33 +311,22 @@ static char *build_prompt_with(explain_prompt_style style, const llm_modelfile *
         free(user);
         return out;
     }
-    if (style == EXPLAIN_STYLE_GEMMA_CHAT) {
-        /* Gemma has no system role: the system text leads the first user turn. */
-        int first_user = 1;
-        if (mf)
-            for (int i = 0; i < mf->n_messages; i++) {
-                int is_user = !strcmp(mf->messages[i].role, "user");
-                if (!is_user && strcmp(mf->messages[i].role, "assistant"))
-                    continue;
-                so8t_strbuf_add(&b, "<start_of_turn>%s\n", is_user ? "user" : "model");
-                if (is_user && first_user) {
-                    so8t_strbuf_add(&b, "%s\n\n", system);
-                    first_user = 0;
-                }
-                so8t_strbuf_add(&b, "%s<end_of_turn>\n", mf->messages[i].content);
-            }
-        so8t_strbuf_add(&b, "<start_of_turn>user\n");
-        if (first_user)
-            so8t_strbuf_add(&b, "%s\n\n", system);
-        so8t_strbuf_add(&b, "%s<end_of_turn>\n<start_of_turn>model\n", user);
-    } else {
-        so8t_strbuf_add(&b, "<|im_start|>system\n%s<|im_end|>\n", system);
-        if (mf)
-            for (int i = 0; i < mf->n_messages; i++)
-                so8t_strbuf_add(&b, "<|im_start|>%s\n%s<|im_end|>\n", mf->messages[i].role,
-                       mf->messages[i].content);
-        so8t_strbuf_add(&b, "<|im_start|>user\n%s<|im_end|>\n<|im_start|>assistant\n", user);
+    /* The model's own chat format: SYSTEM, the Modelfile's MESSAGE turns, then the request. */
+    int n_msgs = mf ? mf->n_messages : 0;
+    llm_chat_message *msgs = calloc((size_t)n_msgs + 2, sizeof *msgs);
+    char *out = NULL;
+    if (msgs) {
+        int k = 0;
+        msgs[k++] = (llm_chat_message){"system", system};
+        for (int i = 0; i < n_msgs; i++)
+            msgs[k++] = (llm_chat_message){mf->messages[i].role, mf->messages[i].content};
+        msgs[k++] = (llm_chat_message){"user", user};
+        char cerr[256];
+        if (llm_chat_render(chat, msgs, k, 1, &out, cerr, sizeof cerr))
+            out = NULL;
+        free(msgs);
     }
     free(user);
-    return so8t_strbuf_take(&b);
+    free(b.p);
+    return out;
 }

@@ -5,6 +5,7 @@
  * bytes must be identical. Also: recognition markers, the plain fallback and its warning,
  * refused roles. */
 #include "llm/chat/chat.h"
+#include "tests/support/testmodel.h"
 #include "tests/test.h"
 
 #include <cjson/cJSON.h>

@@ -39,6 +39,7 @@
  * `test_llm_arch --write DIR` writes the fixture models into DIR (for tools/llm_arch_ref.py).
  */
 #include "tests/llm_arch_ref.h"
+#include "tests/support/testmodel.h"
 #include "tests/test.h"
 
 #include <cjson/cJSON.h>

@@ -7,6 +7,7 @@
  * the reason given.
  */
 #include "llm/llm.h"
+#include "tests/support/testmodel.h"
 #include "tests/test.h"
 
 #include <stdlib.h>

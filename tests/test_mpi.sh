@@ -60,7 +60,7 @@ check_case "cond, 2-4 ranks" 2 3 4 -- $P --method cond -n 3e5 --rel-err 1e-2
 # the JSON gains ranks and devices; only rank 0 printed (one JSON object)
 expect_rc 0 mpi 3 volume -d 3 -r 1.2 -n 1e5 --backend cpu --json
 expect_grep '"ranks":3,"devices":0' out
-[ "$(grep -c '"quantity"' /tmp/so8t_t_out.$$)" = 1 ] && ok || bad "more than one rank printed"
+[ "$(grep -c '"quantity"' "$LAST_OUT")" = 1 ] && ok || bad "more than one rank printed"
 
 echo "t=${SECONDS}s: cases done"
 # mutation: rank 1's share dropped or counted twice must not give the reference bits

@@ -24,7 +24,7 @@ if [ -z "$writer" ] || ! "$writer" --write-model "$tmp/tiny.gguf"; then
 fi
 run() { "$SO8T" run -m "$tmp/tiny.gguf" -n 2 --temperature 0 --show-prompt "$@"; }
 # the text between the prompt markers of the last command's stderr
-shown() { sed -n '/^--- prompt/,/^--- end of prompt ---$/p' /tmp/so8t_t_err.$$ | sed '1d;$d'; }
+shown() { sed -n '/^--- prompt/,/^--- end of prompt ---$/p' "$LAST_ERR" | sed '1d;$d'; }
 expect_prompt() {
     local want=$1
     if [ "$(shown)" = "$(printf "$want")" ]; then ok; else bad "prompt differs: got [$(shown)] want [$(printf "$want")]"; fi
