@@ -51,6 +51,11 @@
 #define LOGIT_TOL_F32 5e-4
 #define LOGIT_TOL_F16 2e-3
 #define LOGIT_TOL_Q 1e-2
+/* Q2_K, Q3_K, Q5_K, IQ4_NL, IQ4_XS, Q4_1, Q5_1: their dots sum each block exactly in integers
+ * and then in so8t's own float order, not ggml's AVX-512 order (docs/llm.md), and the 8-bit
+ * activation rounding amplifies that; measured up to 1.7e-2 (llama Q2_K; 1.4e-2 Q5_K), with
+ * every greedy step identical. An open difference to trace with llm_model_set_dump. */
+#define LOGIT_TOL_Q_OWN_ORDER 2.5e-2
 #define N_CTX 64
 
 static char err[1024];
@@ -58,8 +63,10 @@ static char err[1024];
  * run in F32 and Q8_0 only */
 static const char *k_archs[] = {"gemma3", "llama", "qwen2", "qwen2vl", "qwen3", "phi3",
                                 "llama-bias", "qwen2-fused", "qwen2vl-sec4"};
-static const int k_types[] = {LLM_TYPE_F32, LLM_TYPE_F16, LLM_TYPE_Q8_0,
-                              LLM_TYPE_Q4_0, LLM_TYPE_Q4_K, LLM_TYPE_Q6_K};
+static const int k_types[] = {LLM_TYPE_F32,  LLM_TYPE_F16,  LLM_TYPE_Q8_0, LLM_TYPE_Q4_0,
+                              LLM_TYPE_Q4_K, LLM_TYPE_Q6_K, LLM_TYPE_Q4_1, LLM_TYPE_Q5_1,
+                              LLM_TYPE_Q5_0, LLM_TYPE_Q2_K, LLM_TYPE_Q3_K, LLM_TYPE_Q5_K,
+                              LLM_TYPE_IQ4_NL, LLM_TYPE_IQ4_XS, LLM_TYPE_BF16};
 #define N_ARCH ((int)(sizeof k_archs / sizeof k_archs[0]))
 #define N_TYPE ((int)(sizeof k_types / sizeof k_types[0]))
 static const int k_prompt[10] = {2, 263, 266, 300, 264, 5, 120, 310, 290, 271};
@@ -187,8 +194,13 @@ static void test_float64(llm_model *m, const char *arch, int type)
  * the case's largest |logit|. */
 static double test_llamacpp(llm_model *m, const cJSON *c, const char *name, int type, int *n_near)
 {
-    const double tol_rel = type == LLM_TYPE_F32 ? LOGIT_TOL_F32 : type == LLM_TYPE_F16 ? LOGIT_TOL_F16
-                                                                                       : LOGIT_TOL_Q;
+    const int own_order = type == LLM_TYPE_Q2_K || type == LLM_TYPE_Q3_K || type == LLM_TYPE_Q5_K ||
+                          type == LLM_TYPE_IQ4_NL || type == LLM_TYPE_IQ4_XS || type == LLM_TYPE_Q4_1 ||
+                          type == LLM_TYPE_Q5_1;
+    const double tol_rel = type == LLM_TYPE_F32   ? LOGIT_TOL_F32
+                           : type == LLM_TYPE_F16 ? LOGIT_TOL_F16
+                           : own_order            ? LOGIT_TOL_Q_OWN_ORDER
+                                                  : LOGIT_TOL_Q;
     const cJSON *pr = cJSON_GetObjectItem(c, "prompt"), *tk = cJSON_GetObjectItem(c, "tokens");
     const cJSON *t5 = cJSON_GetObjectItem(c, "top5"), *mg = cJSON_GetObjectItem(c, "margins");
     const int np = cJSON_GetArraySize(pr), ng = cJSON_GetArraySize(tk);
