@@ -115,6 +115,14 @@ $(BUILD)/so8/haar_cpu.o: CFLAGS += -O3 -fno-math-errno
 $(BUILD)/geom/geom_transform.o $(BUILD)/geom/geom_singular.o $(BUILD)/geom/geom_corners.o: CFLAGS += -fcx-limited-range
 $(BUILD)/geom/geom_corners.o: CFLAGS += -O3
 
+# The page's files (serve/ui/) as C arrays: serve/ui.c includes the generated header.
+UI_FILES := $(sort $(wildcard serve/ui/*.html serve/ui/*.js serve/ui/*.css))
+$(BUILD)/serve/ui_assets.h: $(UI_FILES) tools/embed_ui.sh
+	@mkdir -p $(dir $@)
+	bash tools/embed_ui.sh $@ $(UI_FILES)
+$(BUILD)/serve/ui.o: $(BUILD)/serve/ui_assets.h
+$(BUILD)/serve/ui.o: CFLAGS += -I$(BUILD)/serve
+
 $(BUILD)/%.cu.o: %.cu
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVFLAGS) -MMD -MP -c $< -o $@
