@@ -201,7 +201,7 @@ function markNumbers(text, unverified) {
   const box = $('explanation');
   box.textContent = '';
   const bad = new Set(unverified || []);
-  const re = /(?<![\w.^])[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?/g;
+  const re = /(?<![\w.])[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?%?/g;
   let at = 0, m;
   while ((m = re.exec(text)) !== null) {
     box.appendChild(document.createTextNode(text.slice(at, m.index)));
