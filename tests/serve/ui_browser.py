@@ -61,7 +61,7 @@ def main():
     opts = webdriver.ChromeOptions()
     opts.binary_location = a.chromium
     for o in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--window-size=1280,1500", "--no-first-run", "--disable-extensions"):
+              "--window-size=1280,2300", "--no-first-run", "--disable-extensions"):
         opts.add_argument(o)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     try:
@@ -103,6 +103,14 @@ def main():
         npts = len(drv.find_elements(By.CSS_SELECTOR, "#plot circle.pt"))
         check(npts >= 3, "the plot has points (%d)" % npts)
         check(len(drv.find_elements(By.CSS_SELECTOR, "#plot line.exact")) == 1, "the exact line is drawn")
+        # what the download buttons save: the result's JSON text and the plot's SVG
+        saved = drv.execute_script("return lastJSON")
+        check(json.loads(saved)["hits"] == api["hits"] and saved.startswith('{"quantity":"volume"'),
+              "Download JSON holds the result")
+        svg = drv.execute_script("return new XMLSerializer().serializeToString("
+                                 "document.querySelector('#plot svg'))")
+        check(svg.startswith("<svg") and 'xmlns="http://www.w3.org/2000/svg"' in svg
+              and svg.count("<circle") == npts, "Download SVG is a standalone SVG with the points")
         rows = drv.find_elements(By.CSS_SELECTOR, "#verify_table tbody tr")
         check(len(rows) >= 1 and rows[0].find_elements(By.TAG_NAME, "td")[1].text == str(api["cpu"]["hits"]),
               "the verify table has the CPU's hits")
