@@ -68,6 +68,11 @@ int so8t_child_run(const char *exe, char *const argv[], double seconds,
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, po[1], 1);
     posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    /* the server's other descriptors (clients' sockets dup()'d by streams) stay ours: a
+       child holding one would keep a finished connection open */
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
     posix_spawnattr_t at;
     posix_spawnattr_init(&at);
     sigset_t none, all;

@@ -51,6 +51,7 @@ static void last_line(const char *s, char *out, size_t len)
 /* A job: the command, a temporary input file for explain, where the output goes. */
 typedef struct {
     serve_server *srv;
+    unsigned long id;       /* the request's number in the log */
     so8t_api_cmd cmd;
     char tmp_path[64];
     serve_stream *stream;
@@ -122,9 +123,18 @@ static int on_line_stream(void *user, const char *line, size_t n)
 static void job_run(job *j)
 {
     pthread_mutex_lock(&run_mu);
+    if (j->stream && serve_stream_cancelled(j->stream)) { /* left while waiting its turn */
+        pthread_mutex_unlock(&run_mu);
+        j->res.cancelled = 1;
+        j->res.exit_code = 128;
+        return;
+    }
     j->rc = so8t_child_run(self_exe(j->srv), j->cmd.argv, j->cmd.seconds,
                            j->stream ? on_line_stream : NULL, j, &j->res);
     pthread_mutex_unlock(&run_mu);
+    if (j->res.timed_out)
+        serve_log(j->srv, "#%lu %s stopped at its budget of %g s", j->id, j->cmd.argv[1],
+                  j->cmd.seconds);
 }
 
 /* What the run ended with: 200 and the command's JSON (exit 0, or 1 with a JSON object: a
@@ -165,6 +175,8 @@ static void *stream_main(void *arg)
 {
     job *j = arg;
     job_run(j);
+    if (j->res.cancelled)
+        serve_log(j->srv, "#%lu %s stopped: the client left", j->id, j->cmd.argv[1]);
     const char *json = NULL;
     size_t n = 0;
     char msg[2048];
@@ -207,6 +219,7 @@ static enum MHD_Result route_run(serve_req *r, const char *name)
     if (!j)
         return serve_reply_error(r, 500, "out of memory");
     j->srv = r->srv;
+    j->id = r->id;
     so8t_api_limits lim = limits_of(r->srv);
     char err[1024];
     int b = so8t_api_cmd_build(name, r->json, &lim, &j->cmd, err, sizeof err);

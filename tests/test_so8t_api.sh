@@ -89,6 +89,11 @@ curl -sN "$base/so8t/explain" -d "{\"model\":\"none\",\"stream\":true,\"result\"
 curl -sN "$base/so8t/volume" -d '{"dim":2,"radius":1,"method":"qmc","quantity":"complement","stream":true}' >"$tmp/stream"
 grep -q '^{"error":"so8t volume: .*","status":400}$' "$tmp/stream" && ok || bad "stream error line: $(cat "$tmp/stream")"
 
+# a client that leaves a stream stops its run (d = 128 radial: ~2 s of batches here)
+curl -sN --max-time 0.5 "$base/so8t/volume" -d '{"dim":128,"radius":6,"method":"radial","samples":2000000,"backend":"cpu","stream":true}' >/dev/null
+for _ in $(seq 50); do grep -q 'volume stopped: the client left' "$tmp/log" && break; sleep 0.1; done
+grep -q 'volume stopped: the client left' "$tmp/log" && ok || bad "a stream's run goes on after its client left: $(tail -n 3 "$tmp/log")"
+
 # ---- limits (this server: 2e6 samples, 5000 rotations, 20 s) ----
 expect400() { # BODY-PATH BODY PATTERN
     post "$1" "$2"
