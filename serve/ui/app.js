@@ -249,6 +249,20 @@ async function run(ev) {
   status('status', 'Running…');
   let exact = NaN;
   try {
+    // the exact value first (milliseconds), so its line is on the plot while the run grows
+    if (req.exact && req.quantity !== 'orient_avg') {
+      const ex = {};
+      for (const k of ['dim', 'half_side', 'radius', 'center', 'rotation', 'seed', 'quantity']) {
+        if (k in req) ex[k] = req[k];
+      }
+      try {
+        const r = await fetch('/so8t/exact', { method: 'POST', body: JSON.stringify(ex),
+          headers: { 'Content-Type': 'application/json' }, signal: abort.signal });
+        if (r.ok) exact = (await r.json()).value;
+      } catch (e) {
+        if (e.name === 'AbortError') throw e;
+      }
+    }
     await postStream('/so8t/volume', Object.assign({ stream: true }, req), (line) => {
       const o = JSON.parse(line);
       if (o.error) throw new Error(o.error);
