@@ -70,6 +70,8 @@ same explain "{\"model\":\"none\",\"result\":$(cat "$tmp/exact.json")}" explain 
 same explain "{\"model\":\"none\",\"seed\":4,\"result\":$(cat "$tmp/vol.json")}" explain "$tmp/vol.json" --model none --seed 4
 
 # ---- streams ----
+expect_rc 2 "$SO8T" volume --stream -n 1000
+expect_grep "so8t volume: --stream needs --json" err
 curl -sN "$base/so8t/volume" -d '{"dim":8,"radius":1.5,"method":"hit","samples":1000000,"seed":7,"backend":"cpu","stream":true,"exact":true}' >"$tmp/stream"
 "$SO8T" volume -d 8 -r 1.5 --method hit -n 1000000 --seed 7 --backend cpu --exact --json >"$tmp/cli"
 n=$(wc -l <"$tmp/stream")

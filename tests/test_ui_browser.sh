@@ -55,5 +55,10 @@ else
     bad "the browser test (exit $rc): $(grep -c '^FAIL' "$tmp/out") check(s) failed"
 fi
 [ -s "$root/build/ui-screenshot.png" ] && ok || bad "no screenshot"
+# the downloaded SVG stands alone: librsvg renders it
+if command -v rsvg-convert >/dev/null && [ -s "$root/build/ui-screenshot-plot.svg" ]; then
+    rsvg-convert "$root/build/ui-screenshot-plot.svg" -o "$tmp/plot.png" 2>"$tmp/rsvg.err" && [ -s "$tmp/plot.png" ] &&
+        ok || bad "the plot's SVG does not render: $(head -c 200 "$tmp/rsvg.err")"
+fi
 kill -TERM "$pid"; wait "$pid"; pid=""
 summary

@@ -111,6 +111,8 @@ def main():
                                  "document.querySelector('#plot svg'))")
         check(svg.startswith("<svg") and 'xmlns="http://www.w3.org/2000/svg"' in svg
               and svg.count("<circle") == npts, "Download SVG is a standalone SVG with the points")
+        with open(a.screenshot.rsplit(".", 1)[0] + "-plot.svg", "w", encoding="utf-8") as f:
+            f.write(svg)
         rows = drv.find_elements(By.CSS_SELECTOR, "#verify_table tbody tr")
         check(len(rows) >= 1 and rows[0].find_elements(By.TAG_NAME, "td")[1].text == str(api["cpu"]["hits"]),
               "the verify table has the CPU's hits")
