@@ -111,7 +111,8 @@ function drawPlot(exact) {
   const W = 720, H = 320, L = 78, R = 16, T = 14, B = 44;
   const box = $('plot');
   box.textContent = '';
-  const svg = el('svg', { xmlns: SVGNS, viewBox: `0 0 ${W} ${H}`, width: W, height: H }, box);
+  const svg = el('svg', { xmlns: SVGNS, viewBox: `0 0 ${W} ${H}`, width: W, height: H,
+    'font-family': 'system-ui, sans-serif' }, box);
   el('rect', { x: 0, y: 0, width: W, height: H, fill: '#fff' }, svg);
   const pts = points.filter((p) => Number.isFinite(p.est) && Number.isFinite(p.lo) && Number.isFinite(p.hi));
   if (!pts.length) {
