@@ -129,6 +129,13 @@ $(BUILD)/geom/geom_corners.o: CFLAGS += -O3
 # mc_cuda.cu draws its words from cuRAND's device-only state: its per-sample math is
 # device-only (base/config.h, SO8T_DEVICE_ONLY), decided here rather than by include order.
 $(BUILD)/mc/mc_cuda.cu.o: NVFLAGS += -DSO8T_DEVICE_ONLY
+# The page's files (serve/ui/) as C arrays: serve/ui.c includes the generated header.
+UI_FILES := $(sort $(wildcard serve/ui/*.html serve/ui/*.js serve/ui/*.css))
+$(BUILD)/serve/ui_assets.h: $(UI_FILES) tools/embed_ui.sh
+	@mkdir -p $(dir $@)
+	bash tools/embed_ui.sh $@ $(UI_FILES)
+$(BUILD)/serve/ui.o: $(BUILD)/serve/ui_assets.h
+$(BUILD)/serve/ui.o: CFLAGS += -I$(BUILD)/serve
 
 $(BUILD)/%.cu.o: %.cu
 	@mkdir -p $(dir $@)

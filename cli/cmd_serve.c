@@ -35,6 +35,13 @@ static void usage(FILE *f)
             "      --threads N           threads per generation (default: one per idle core)\n"
             "      --drain SECONDS       on SIGTERM, how long requests may finish (default 30)\n"
             "      --token-delay-ms N    testing aid: pause after each piece of text (default 0)\n"
+            "\n"
+            "so8t's own API (/so8t/volume, /so8t/exact, /so8t/verify, /so8t/rotations,\n"
+            "/so8t/explain) and the page at /ui/; each request's limits (400 beyond them):\n"
+            "      --max-samples N       samples per volume/verify request (default 2^30)\n"
+            "      --max-rotations N     rotations per rotations request (default 2^20)\n"
+            "      --max-seconds S       wall time per request; the run is stopped after it\n"
+            "                            (default 60)\n"
             "  -h, --help                this help\n"
             "\n"
             "Exit status: 0 after SIGTERM/SIGINT, 1 when it cannot listen or open the store,\n"
@@ -161,6 +168,16 @@ int cmd_serve(int argc, char **argv)
             if ((rc = cli_parse_int("serve", a, argv[++i], 0, 60000, &iv)))
                 return rc;
             c.token_delay_ms = iv;
+        } else if (!strcmp(a, "--max-samples") || !strcmp(a, "--max-rotations")) {
+            NEED_ARG();
+            uint64_t n;
+            if ((rc = cli_parse_count("serve", a, argv[++i], 1, &n)))
+                return rc;
+            *(a[6] == 's' ? &c.max_samples : &c.max_rotations) = (double)n;
+        } else if (!strcmp(a, "--max-seconds")) {
+            NEED_ARG();
+            if ((rc = cli_parse_double("serve", a, argv[++i], 0, 1, 86400, 0, &c.max_seconds)))
+                return rc;
         } else {
             return cli_usage_error("serve", "unknown option '%s'", a);
         }

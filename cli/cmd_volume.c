@@ -33,7 +33,8 @@ enum {
     OPT_MODEL,
     OPT_CHECKPOINT,
     OPT_CHECKPOINT_EVERY,
-    OPT_RESUME
+    OPT_RESUME,
+    OPT_STREAM
 };
 
 static void usage(FILE *f)
@@ -81,6 +82,8 @@ static void usage(FILE *f)
             "      --json           one JSON object on stdout (fields in docs/cli.md)\n"
             "      --plot FILE.svg  convergence picture: estimate ± 95%% interval vs samples\n"
             "                       (replaced only by a complete picture)\n"
+            "      --stream         with --json: first one line per batch, {\"partial\": true,\n"
+            "                       \"samples\", \"estimate\", \"ci95\"}, then the result (NDJSON)\n"
             "      --explain        explain the result in plain words (see 'so8t explain')\n"
             "      --model F.gguf   model for --explain (or 'none' for the template)\n"
             "  -h, --help           this help\n"
@@ -101,11 +104,29 @@ static void on_progress(void *user, double f)
 typedef struct {
     int n, cap;
     double *samples, *estimate, *half;
+    int stream; /* --stream: also print each batch's partial result as a JSON line */
 } trace;
+
+/* One NDJSON line per batch for --stream (so8t serve's /so8t/volume forwards them). */
+static void trace_stream_line(const mc_result *r)
+{
+    cli_json j;
+    cli_json_init(&j, stdout);
+    cli_json_begin_object(&j, NULL);
+    cli_json_bool(&j, "partial", 1);
+    cli_json_u64(&j, "samples", r->samples);
+    cli_json_double(&j, "estimate", r->estimate);
+    cli_json_double_array(&j, "ci95", r->ci95, 2);
+    cli_json_end_object(&j);
+    cli_json_finish(&j);
+    cli_flush(stdout);
+}
 
 static void on_checkpoint(void *user, const mc_result *r)
 {
     trace *t = user;
+    if (t->stream)
+        trace_stream_line(r);
     if (t->n == t->cap) {
         int cap = t->cap ? 2 * t->cap : 64;
         double *a = realloc(t->samples, sizeof(double) * (size_t)cap);
@@ -267,6 +288,7 @@ int cmd_volume(int argc, char **argv)
         {"orient-avg", no_argument, NULL, OPT_ORIENT},
         {"json", no_argument, NULL, OPT_JSON},
         {"plot", required_argument, NULL, OPT_PLOT},
+        {"stream", no_argument, NULL, OPT_STREAM},
         {"explain", no_argument, NULL, OPT_EXPLAIN},
         {"model", required_argument, NULL, OPT_MODEL},
         {"replicates", required_argument, NULL, OPT_REPLICATES},
@@ -281,7 +303,7 @@ int cmd_volume(int argc, char **argv)
     cli_problem_init(&prob);
     mc_options o;
     mc_options_default(&o);
-    int want_exact = 0, verify = 0, orient = 0, json = 0, explain = 0, device_given = 0, every_given = 0, rc;
+    int want_exact = 0, verify = 0, orient = 0, json = 0, stream = 0, explain = 0, device_given = 0, every_given = 0, rc;
     const char *plot = NULL, *model = NULL;
     int c;
     optind = 1;
@@ -333,6 +355,7 @@ int cmd_volume(int argc, char **argv)
         case OPT_ORIENT: orient = 1; break;
         case OPT_JSON: json = 1; break;
         case OPT_PLOT: plot = optarg; break;
+        case OPT_STREAM: stream = 1; break;
         case OPT_EXPLAIN: explain = 1; break;
         case OPT_MODEL: model = optarg; break;
         case OPT_CHECKPOINT: o.save_path = optarg; break;
@@ -378,6 +401,10 @@ int cmd_volume(int argc, char **argv)
         cli_problem_free(&prob);
         return cli_usage_error(cmd, "--checkpoint-every needs --checkpoint FILE");
     }
+    if (stream && !json) {
+        cli_problem_free(&prob);
+        return cli_usage_error(cmd, "--stream needs --json (it prints JSON lines)");
+    }
     if ((o.save_path || o.resume_path) && (verify || plot)) {
         cli_problem_free(&prob);
         return cli_usage_error(cmd, "--checkpoint/--resume cannot be combined with %s",
@@ -418,7 +445,7 @@ int cmd_volume(int argc, char **argv)
     cli_progress_init(&pc.bar, "so8t volume");
     o.progress = on_progress;
     o.progress_user = &pc;
-    trace tr = {0, 0, NULL, NULL, NULL};
+    trace tr = {0, 0, NULL, NULL, NULL, 0};
     cli_atomic plot_out = {0};
     plot_out.slot = -1;
     /* in so8t-mpi only rank 0 writes files and explains; every rank keeps the --plot trace,
@@ -438,7 +465,8 @@ int cmd_volume(int argc, char **argv)
             return cli_usage_error(cmd, "--plot %s: stdout has the result; give a file", plot);
         }
     }
-    if (plot) {
+    tr.stream = stream && lead;
+    if (plot || stream) {
         o.checkpoint = on_checkpoint;
         o.checkpoint_user = &tr;
     }

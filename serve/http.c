@@ -25,6 +25,9 @@ void serve_config_default(serve_config *c)
     c->keep_alive_s = 300;
     c->max_body = 8u << 20;
     c->drain_s = 30;
+    c->max_samples = 1073741824.0;
+    c->max_rotations = 1048576.0;
+    c->max_seconds = 60;
 }
 
 typedef struct {
@@ -55,6 +58,16 @@ static const route routes[] = {
     {"POST", "/v1/completions", serve_route_oai_completions, 1, 0},
     {"GET", "/v1/models", serve_route_oai_models, 0, 0},
     {"GET", "/v1/models/", serve_route_oai_model, 0, 1},
+    {"POST", "/so8t/volume", serve_route_so8t_volume, 1, 0},
+    {"POST", "/so8t/exact", serve_route_so8t_exact, 1, 0},
+    {"POST", "/so8t/verify", serve_route_so8t_verify, 1, 0},
+    {"POST", "/so8t/rotations", serve_route_so8t_rotations, 1, 0},
+    {"POST", "/so8t/explain", serve_route_so8t_explain, 1, 0},
+    {"GET", "/so8t/info", serve_route_so8t_info, 0, 0},
+    {"GET", "/ui", serve_route_ui, 0, 0},
+    {"GET", "/ui/", serve_route_ui, 0, 0},
+    {"GET", "/ui/", serve_route_ui, 0, 1},
+    {"HEAD", "/ui/", serve_route_ui, 0, 0},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
@@ -338,7 +351,8 @@ static int wait_idle(serve_server *srv, double seconds)
 int serve_run(const serve_config *c, volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
     if (!c || c->port < 0 || c->port > 65535 || c->max_queue < 0 || c->max_loaded < 1 ||
-        c->max_connections < 1 || c->timeout_s < 1 || c->max_body < 1) {
+        c->max_connections < 1 || c->timeout_s < 1 || c->max_body < 1 ||
+        !(c->max_samples >= 1) || !(c->max_rotations >= 1) || !(c->max_seconds > 0)) {
         snprintf(err, errlen, "invalid server configuration");
         return SERVE_ERR_INVAL;
     }

@@ -201,6 +201,14 @@ enum MHD_Result serve_route_oai_chat(serve_req *r);
 enum MHD_Result serve_route_oai_completions(serve_req *r);
 enum MHD_Result serve_route_oai_models(serve_req *r);
 enum MHD_Result serve_route_oai_model(serve_req *r);
+/* so8t's own API and page (so8t_routes.c, ui.c) */
+enum MHD_Result serve_route_so8t_volume(serve_req *r);
+enum MHD_Result serve_route_so8t_exact(serve_req *r);
+enum MHD_Result serve_route_so8t_verify(serve_req *r);
+enum MHD_Result serve_route_so8t_rotations(serve_req *r);
+enum MHD_Result serve_route_so8t_explain(serve_req *r);
+enum MHD_Result serve_route_so8t_info(serve_req *r);
+enum MHD_Result serve_route_ui(serve_req *r);
 
 /* Helpers for routes: a string field (NULL when absent; -1 with a 400 reply when not a
  * string), a bool field (default when absent). */

@@ -43,6 +43,11 @@ typedef struct {
     int drain_s;            /* on stop: how long requests in flight may run on, default 30 */
     int token_delay_ms;     /* testing aid: sleep this long after each piece (0) */
     FILE *log;              /* one line per request and event; NULL: stderr */
+    /* so8t's own API (the /so8t/ routes, docs/serve.md): each request runs this binary's command */
+    const char *self_exe;   /* the so8t binary to run; NULL: /proc/self/exe */
+    double max_samples;     /* samples per /so8t/volume or /so8t/verify request (2^30) */
+    double max_rotations;   /* rotations per /so8t/rotations request (2^20) */
+    double max_seconds;     /* wall time per /so8t/ request, then the run is killed (60) */
 } serve_config;
 
 void serve_config_default(serve_config *c);
