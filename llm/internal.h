@@ -12,6 +12,8 @@
 #define LLM_MAX_LAYERS 512
 #define LLM_BATCH 16 /* prompt tokens run together (weights read once per batch) */
 
+typedef struct llm_team_ws llm_team_ws;
+
 /* llm_vocab, token types and the tokenizer interface */
 #include "llm/tok/tok.h"
 
@@ -57,6 +59,7 @@ struct llm_model {
     /* work buffers */
     float *x, *xb, *xb2, *q, *k, *v, *attn, *att, *hb, *hb2, *logits;
     void *scratch;
+    struct llm_team_ws *team; /* per-thread buffers of the evaluation's team (model/team.c) */
 };
 
 void llm_set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -64,7 +67,8 @@ void llm_set_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* hparams.c: reads and checks every hyperparameter of m->desc from the file (m->g). */
 int llm_hparams_load(llm_model *m, int num_ctx, char *err, size_t errlen);
-/* forward.c: runs nb (<= LLM_BATCH) tokens (see llm_model_eval). */
+/* forward.c: runs nb (<= LLM_BATCH) tokens (see llm_model_eval); called by every thread of
+ * the evaluation's parallel region (model/team.c). */
 void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want_logits,
                        int n_total, int first);
 /* load.c: the first non-finite scale of a matrix as an error naming it, or LLM_OK. */

@@ -1,0 +1,33 @@
+/* team.h — the thread team of one evaluation (internal to llm/model/; team.c). */
+#ifndef SO8T_LLM_MODEL_TEAM_H
+#define SO8T_LLM_MODEL_TEAM_H
+
+#include "llm/internal.h"
+
+/* Per-thread buffers for up to n_threads threads (kept between calls; freed with the
+ * model). Call outside the parallel region. LLM_OK or LLM_ERR_NOMEM. */
+int llm_team_prepare(llm_model *m, int n_threads);
+void llm_team_free(llm_model *m);
+
+/* Called by EVERY thread of the open region: Y = W·X for nb vectors, as llm_matmat_part,
+ * each thread computing a slice of rows. wait = 1: ends with a barrier (Y complete on
+ * return); 0: no barrier (several products in a row, then one barrier). */
+void llm_team_matmat(llm_model *m, const llm_mat *W, const float *X, float *Y, int nb, int n_total,
+                     int first, int exact, int wait);
+
+/* Per-thread copies of the element-wise state (LLM_BATCH tokens): every thread computes the
+ * residual stream, the norms and the gate activation itself, identically, so that only the
+ * matrix products and the attention need the team (and a barrier) — on a loaded machine a
+ * barrier costs a time slice whenever a thread of the team has been preempted. */
+typedef struct {
+    float *x;  /* residual stream [LLM_BATCH][n_embd] */
+    float *xb; /* normed input of the next product [LLM_BATCH][n_embd] */
+    float *t;  /* a product's output after its post-norm [LLM_BATCH][n_embd] */
+    float *hb; /* gate activation ⊙ up [LLM_BATCH][n_ff] */
+} llm_team_priv;
+llm_team_priv *llm_team_private(llm_model *m);
+
+/* This thread's n_ctx floats of attention scratch. */
+float *llm_team_att(llm_model *m);
+
+#endif /* SO8T_LLM_MODEL_TEAM_H */
