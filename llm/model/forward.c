@@ -22,21 +22,17 @@
         }                                                                                   \
     } while (0)
 
-/* y[t][i] += b[i] for nb rows of n (each thread on its own copy, or on a shared product
- * output when split = 1: the rows are then split among the threads, with a barrier). */
-static void add_bias(float *y, const float *b, int nb, int n, int split)
+/* y[t][i] += b[i] for nb rows of n of a shared product output (rows split among the
+ * threads, then a barrier). */
+static void add_bias(llm_model *m, float *y, const float *b, int nb, int n)
 {
     if (!b)
         return;
-    if (!split) {
-        for (size_t i = 0; i < (size_t)nb * n; i++)
-            y[i] += b[i % (size_t)n];
-        return;
-    }
-    #pragma omp for schedule(static)
+    #pragma omp for schedule(static) nowait
     for (int t = 0; t < nb; t++)
         for (int i = 0; i < n; i++)
             y[(size_t)t * n + i] += b[i];
+    llm_team_barrier(m);
 }
 
 /* The post-norm and residual add after a product: x += post ? RMSNorm(y)·w : y, for the
@@ -61,9 +57,9 @@ static void residual_add(const llm_model *m, float *x, float *t, const float *y,
  * evaluation's team calls it (model/team.c). The products are split by rows and the
  * attention by (token, head); the element-wise steps (embedding, norms, residual, gate
  * activation) are cheap next to them and each thread does them itself on its own copy, so
- * a layer costs 6 barriers. Every per-token result is computed exactly as for a single
- * token of the same evaluation (batching only shares the weight reads), whatever the
- * thread count. */
+ * a layer costs 6 barriers (llm_team_barrier). Every per-token result is computed exactly
+ * as for a single token of the same evaluation (batching only shares the weight reads),
+ * whatever the thread count. */
 void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want_logits, int n_total,
                        int first)
 {
@@ -93,9 +89,9 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         llm_team_matmat(m, &L->wq, XB, m->q, nb, n_total, first, exact, 0);
         llm_team_matmat(m, &L->wk, XB, m->k, nb, n_total, first, exact, 0);
         llm_team_matmat(m, &L->wv, XB, m->v, nb, n_total, first, exact, 1);
-        add_bias(m->q, L->bq, nb, QD, 1);
-        add_bias(m->k, L->bk, nb, KD, 1);
-        add_bias(m->v, L->bv, nb, KD, 1);
+        add_bias(m, m->q, L->bq, nb, QD);
+        add_bias(m, m->k, L->bk, nb, KD);
+        add_bias(m, m->v, L->bv, nb, KD);
         const llm_rope rope = {m->desc->rope, m->n_rot, L->rope_base, L->rope_scale,
                                m->rope_mscale, L->rope_ff, m->mrope_sec};
         DUMP("attn_norm", il, XB, nb * E);
@@ -104,7 +100,7 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         DUMP("Vcur", il, m->v, nb * KD);
         /* per token: QK-norm, RoPE, f16 rounding, K/V into the cache (distinct slots: the
          * ring of a sliding-window layer holds the window plus a whole batch) */
-        #pragma omp for schedule(static)
+        #pragma omp for schedule(static) nowait
         for (int b = 0; b < nb; b++) {
             const int pos = pos0 + b;
             for (int h = 0; h < H; h++) {
@@ -133,10 +129,11 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
                 vd[i] = exact ? vb[i] : llm_round_fp16(vb[i]);
             }
         }
+        llm_team_barrier(m);
         /* attention: one (token, head) pair per iteration, causal (token b sees the cache up
          * to its own position), each pair computed alone in a fixed order */
         const int grp = H / HK;
-        #pragma omp for schedule(static)
+        #pragma omp for schedule(static) nowait
         for (int bh = 0; bh < nb * H; bh++) {
             const int b = bh / H, h = bh % H, pos = pos0 + b;
             int t0 = 0;
@@ -178,11 +175,12 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
                     o[i] += a * vv[i];
             }
         }
+        llm_team_barrier(m);
         DUMP("Qscaled", il, m->q, nb * QD);
         DUMP("Kroped", il, m->k, nb * KD);
         DUMP("kqv_out", il, m->attn, nb * QD);
         llm_team_matmat(m, &L->wo, m->attn, m->xb2, nb, n_total, first, exact, 1);
-        add_bias(m->xb2, L->bo, nb, E, 1);
+        add_bias(m, m->xb2, L->bo, nb, E);
         DUMP("attn_out", il, m->xb2, nb * E);
         /* llama.cpp keeps only the output rows after the last layer's attention (inp_out_ids):
          * the rest of that layer runs for the last token alone, as a 1-vector product (which
@@ -207,8 +205,8 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         DUMP("ffn_norm", il, xb_f, fn * E);
         llm_team_matmat(m, &L->gate, xb_f, hb_f, fn, ftot, ffirst, exact, 0);
         llm_team_matmat(m, &L->up, xb_f, hb2_f, fn, ftot, ffirst, exact, 1);
-        add_bias(hb_f, L->b_gate, fn, F, 1);
-        add_bias(hb2_f, L->b_up, fn, F, 1);
+        add_bias(m, hb_f, L->b_gate, fn, F);
+        add_bias(m, hb2_f, L->b_up, fn, F);
         DUMP("ffn_gate", il, hb_f, fn * F);
         DUMP("ffn_up", il, hb2_f, fn * F);
         const size_t nf = (size_t)fn * F;
@@ -219,7 +217,7 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
                                    : llm_geglu_ggml(hb_f[i], hb2_f[i]);
         DUMP(silu ? "ffn_swiglu" : "ffn_geglu", il, act, fn * F);
         llm_team_matmat(m, &L->down, act, xb2_f, fn, ftot, ffirst, exact, 1);
-        add_bias(xb2_f, L->b_down, fn, E, 1);
+        add_bias(m, xb2_f, L->b_down, fn, E);
         DUMP("ffn_out", il, xb2_f, fn * E);
         residual_add(m, X, P->t, m->xb2, post ? L->post_ffw_norm : NULL, f0, nb);
         DUMP("ffn_post_norm", il, post ? P->t + (size_t)f0 * E : xb2_f, fn * E);
@@ -231,12 +229,13 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
     llm_rmsnorm(XB, X + (size_t)(nb - 1) * E, m->output_norm, E, m->eps);
     DUMP("result_norm", -1, XB, E);
     llm_team_matmat(m, &m->output, XB, m->logits, 1, 1, 0, exact, 1);
-    add_bias(m->logits, m->output_b, 1, m->vocab.n_vocab, 1);
+    add_bias(m, m->logits, m->output_b, 1, m->vocab.n_vocab);
     if (m->softcap > 0) {
         const int V = m->vocab.n_vocab;
-        #pragma omp for schedule(static)
+        #pragma omp for schedule(static) nowait
         for (int i = 0; i < V; i++)
             m->logits[i] = m->softcap * tanhf(m->logits[i] / m->softcap);
+        llm_team_barrier(m);
     }
 }
 

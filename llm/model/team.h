@@ -27,6 +27,10 @@ typedef struct {
 } llm_team_priv;
 llm_team_priv *llm_team_private(llm_model *m);
 
+/* Every thread of the region waits here until all have arrived (team.c: brief spin, then a
+ * futex sleep). Use it instead of `omp barrier` and after `omp for ... nowait`. */
+void llm_team_barrier(llm_model *m);
+
 /* This thread's n_ctx floats of attention scratch. */
 float *llm_team_att(llm_model *m);
 
