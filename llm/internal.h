@@ -88,5 +88,7 @@ void llm_sampler_free(llm_sampler *s);
 void llm_sampler_accept(llm_sampler *s, int token);
 /* Picks the next token from logits (modified in place). */
 int llm_sampler_sample(llm_sampler *s, float *logits);
+/* Tests: 1 = full sorts instead of the partial selections (same results expected). */
+void llm_sampler_set_full_sort(int on);
 
 #endif /* SO8T_LLM_INTERNAL_H */
