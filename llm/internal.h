@@ -60,6 +60,9 @@ struct llm_model {
     float *x, *xb, *xb2, *q, *k, *v, *attn, *att, *hb, *hb2, *logits;
     void *scratch;
     struct llm_team_ws *team; /* per-thread buffers of the evaluation's team (model/team.c) */
+    uint8_t *weights_copy;    /* use_mmap false: the tensor data, copied (model/memory.c) */
+    size_t weights_bytes;
+    int weights_locked;       /* use_mlock succeeded */
 };
 
 void llm_set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -73,6 +76,9 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
                        int n_total, int first);
 /* load.c: the first non-finite scale of a matrix as an error naming it, or LLM_OK. */
 int llm_mat_check_finite(const llm_mat *w, char *err, size_t errlen);
+
+/* memory.c: frees the weight copy (llm_model_free). */
+void llm_model_memory_free(llm_model *m);
 
 /* load.c: install a dump callback for intermediate values (NULL to remove) */
 void llm_model_set_dump(llm_model *m, void (*dump)(const char *, int, const float *, size_t, void *),

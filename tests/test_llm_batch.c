@@ -102,6 +102,82 @@ static void test_tiny(const char *dir)
         }
 }
 
+
+/* Reads a whole file (caller frees); NULL on failure. */
+static unsigned char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = len > 0 ? malloc((size_t)len) : NULL;
+    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    *n = b ? (size_t)len : 0;
+    return b;
+}
+
+/* 4. use_mmap false: the weights are copied, so rewriting the file in place (another model
+ *    of the same layout) no longer changes the logits; with the mapping (the companion) it
+ *    does, which shows the check can see the difference. use_mlock: locked, or a message
+ *    naming RLIMIT_MEMLOCK. */
+static void test_memory(const char *dir)
+{
+    char a[600], b[600], err[256];
+    snprintf(a, sizeof a, "%s/mem_a.gguf", dir);
+    snprintf(b, sizeof b, "%s/mem_b.gguf", dir);
+    CHECK(llm_test_model_write(b, "gemma3", LLM_TYPE_Q4_K, 99, err, sizeof err) == 0);
+    size_t nb = 0;
+    unsigned char *other = slurp(b, &nb);
+    CHECK(other != NULL);
+    for (int copy = 0; copy < 2 && other; copy++) {
+        CHECK(llm_test_model_write(a, "gemma3", LLM_TYPE_Q4_K, 5, err, sizeof err) == 0);
+        llm_model *m = NULL;
+        CHECK_MSG(llm_model_load(a, 64, &m, err, sizeof err) == 0, "%s", err);
+        if (!m)
+            break;
+        CHECK(llm_model_weights_mapped(m) == 1);
+        if (copy) {
+            CHECK_MSG(llm_model_set_memory(m, 0, 0, err, sizeof err) == 0, "%s", err);
+            CHECK(llm_model_weights_mapped(m) == 0);
+        }
+        const int V = llm_model_n_vocab(m);
+        int toks[N_PROMPT + N_STEP];
+        for (int t = 0; t < N_PROMPT + N_STEP; t++)
+            toks[t] = (t * 31 + 3) % V;
+        float *before = run(m, toks, 1, 2);
+        size_t na = 0;
+        unsigned char *cur = slurp(a, &na);
+        CHECK(cur && na == nb && memcmp(cur, other, na) != 0);
+        free(cur);
+        FILE *f = fopen(a, "r+b"); /* in place: the same inode, so the mapping sees it */
+        CHECK(f && fwrite(other, 1, nb, f) == nb && fclose(f) == 0);
+        float *after = run(m, toks, 1, 2);
+        const size_t n = (size_t)(1 + N_STEP) * V;
+        if (copy)
+            CHECK_MSG(first_diff(before, after, n) < 0, "use_mmap false: the logits followed the file");
+        else
+            CHECK_MSG(first_diff(before, after, n) >= 0, "companion: the mapped model did not see the "
+                      "rewritten file, so the use_mmap check proves nothing");
+        free(before);
+        free(after);
+        int rc = llm_model_set_memory(m, copy, 1, err, sizeof err);
+        CHECK_MSG(rc == 0 || (rc == LLM_ERR_NOMEM && strstr(err, "RLIMIT_MEMLOCK")), "mlock: %d %s", rc,
+                  err);
+        if (copy)
+            printf("use_mlock on this machine: %s\n", rc == 0 ? "locked" : err);
+        llm_model_free(m);
+        remove(a);
+    }
+    free(other);
+    remove(b);
+}
+
 static void test_default_model(void)
 {
     const char *path = "models/gemma-3-270m-q4_k_m.gguf";
@@ -140,6 +216,7 @@ int main(void)
         return 1;
     }
     test_tiny(dir);
+    test_memory(dir);
     rmdir(dir);
     test_default_model();
     return test_summary();

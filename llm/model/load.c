@@ -185,6 +185,7 @@ void llm_model_free(llm_model *m)
     free(m->x);
     free(m->scratch);
     llm_team_free(m);
+    llm_model_memory_free(m);
     llm_gguf_close(m->g);
     free(m);
 }
