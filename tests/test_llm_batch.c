@@ -8,10 +8,13 @@
  *    tokens takes its gemm kernels and tinyBLAS attention order, one token its gemv and
  *    vec_dot_f16 order; tests/test_llm_llamacpp.c checks both against llama.cpp itself.)
  * 2. Threads: 1, 2 and (F32) 3 threads give bit-identical logits in both numerics (prompt and
- *    decode steps), on every architecture; the products are split by rows among the team.
+ *    decode steps), on every architecture; the products are split by rows among the team
+ *    (forced for the tiny models, whose products are below the solo threshold), and in the
+ *    default mode (decode steps solo).
  * 3. The default model, when present: 1 and 2 threads bit-identical on a prompt + 2 steps.
  */
 #include "llm/llm.h"
+#include "llm/model/team.h"
 #include "tests/test.h"
 
 #include <omp.h>
@@ -74,18 +77,22 @@ static void test_tiny(const char *dir)
             int toks[N_PROMPT + N_STEP];
             for (int t = 0; t < N_PROMPT + N_STEP; t++)
                 toks[t] = (t * 37 + 5 + a) % V;
-            for (int num = 0; num < 2; num++) {
-                llm_model_set_numerics(m, num ? LLM_NUMERICS_EXACT : LLM_NUMERICS_LLAMACPP);
+            /* split: every product split among the team (the tiny models' products are below
+             * the solo threshold); default: a decode step's layers on one thread (F32 only) */
+            for (int num = 0; num < 2 + (ti == 0); num++) {
+                llm_team_set_solo_threshold(num == 2 ? -1 : 0);
+                llm_model_set_numerics(m, num == 1 ? LLM_NUMERICS_EXACT : LLM_NUMERICS_LLAMACPP);
                 float *b1 = run(m, toks, 1, 1);
                 for (int th = 2; th <= (ti == 0 ? 3 : 2); th++) { /* 3 threads: more than the cores here */
                     float *bt = run(m, toks, 1, th);
                     long d = first_diff(b1, bt, n);
                     CHECK_MSG(d < 0, "%s %s %s: %d threads differ from 1 at logit %ld (%.9g vs %.9g)",
-                              k_archs[a], llm_type_name(types[ti]), num ? "exact" : "llama.cpp", th, d,
+                              k_archs[a], llm_type_name(types[ti]),
+                              num == 1 ? "exact" : num ? "llama.cpp solo" : "llama.cpp", th, d,
                               d < 0 ? 0.0 : (double)b1[d], d < 0 ? 0.0 : (double)bt[d]);
                     free(bt);
                 }
-                if (num) {
+                if (num == 1) {
                     float *s1 = run(m, toks, 0, 1), *s2 = run(m, toks, 0, 2);
                     long d = first_diff(b1, s1, n);
                     CHECK_MSG(d < 0, "%s %s exact: batched and token-by-token differ at logit %ld "
@@ -216,6 +223,7 @@ int main(void)
         return 1;
     }
     test_tiny(dir);
+    llm_team_set_solo_threshold(-1);
     test_memory(dir);
     rmdir(dir);
     test_default_model();

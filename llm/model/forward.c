@@ -15,10 +15,10 @@
 #define DUMP(nm, il, p, n)                                                                  \
     do {                                                                                    \
         if (m->dump) {                                                                      \
-            _Pragma("omp barrier");                                                         \
+            llm_team_barrier(m);                                                            \
             if (omp_get_thread_num() == 0)                                                  \
                 m->dump(nm, il, p, (size_t)(n), m->dump_user);                              \
-            _Pragma("omp barrier");                                                         \
+            llm_team_barrier(m);                                                            \
         }                                                                                   \
     } while (0)
 
@@ -28,8 +28,9 @@ static void add_bias(llm_model *m, float *y, const float *b, int nb, int n)
 {
     if (!b)
         return;
-    #pragma omp for schedule(static) nowait
-    for (int t = 0; t < nb; t++)
+    int64_t lo, hi;
+    llm_team_range(m, nb, &lo, &hi);
+    for (int64_t t = lo; t < hi; t++)
         for (int i = 0; i < n; i++)
             y[(size_t)t * n + i] += b[i];
     llm_team_barrier(m);
@@ -74,6 +75,13 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
     const float es = sqrtf((float)E);
     llm_team_priv *P = llm_team_private(m);
     float *X = P->x, *XB = P->xb;
+    /* small products (a decode step of a small model): the layers on thread 0 alone */
+    const int solo = llm_team_solo_for(m, nb);
+    if (solo) {
+        llm_team_set_solo(m, 1);
+        if (omp_get_thread_num() != 0)
+            goto done_layers;
+    }
     for (int b = 0; b < nb; b++) {
         float *x = X + (size_t)b * E;
         llm_dequant_row(m->tok_embd.type, m->tok_embd.data + (size_t)toks[b] * m->tok_embd.row_bytes, x, E);
@@ -100,8 +108,9 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         DUMP("Vcur", il, m->v, nb * KD);
         /* per token: QK-norm, RoPE, f16 rounding, K/V into the cache (distinct slots: the
          * ring of a sliding-window layer holds the window plus a whole batch) */
-        #pragma omp for schedule(static) nowait
-        for (int b = 0; b < nb; b++) {
+        int64_t lo, hi;
+        llm_team_range(m, nb, &lo, &hi);
+        for (int b = (int)lo; b < (int)hi; b++) {
             const int pos = pos0 + b;
             for (int h = 0; h < H; h++) {
                 float *qh = m->q + (size_t)b * QD + h * D;
@@ -133,8 +142,8 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         /* attention: one (token, head) pair per iteration, causal (token b sees the cache up
          * to its own position), each pair computed alone in a fixed order */
         const int grp = H / HK;
-        #pragma omp for schedule(static) nowait
-        for (int bh = 0; bh < nb * H; bh++) {
+        llm_team_range(m, (int64_t)nb * H, &lo, &hi);
+        for (int bh = (int)lo; bh < (int)hi; bh++) {
             const int b = bh / H, h = bh % H, pos = pos0 + b;
             int t0 = 0;
             if (L->swa && pos - m->n_swa + 1 > 0)
@@ -223,17 +232,22 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         DUMP("ffn_post_norm", il, post ? P->t + (size_t)f0 * E : xb2_f, fn * E);
         DUMP("l_out", il, X + (size_t)f0 * E, fn * E);
     }
+    /* logits only for the last token (its norm in the shared buffer: the team's input) */
+    if (want_logits && omp_get_thread_num() == 0)
+        llm_rmsnorm(m->xb, X + (size_t)(nb - 1) * E, m->output_norm, E, m->eps);
+done_layers:
+    if (solo)
+        llm_team_set_solo(m, 0);
+    llm_team_barrier(m);
     if (!want_logits)
         return;
-    /* logits only for the last token */
-    llm_rmsnorm(XB, X + (size_t)(nb - 1) * E, m->output_norm, E, m->eps);
-    DUMP("result_norm", -1, XB, E);
-    llm_team_matmat(m, &m->output, XB, m->logits, 1, 1, 0, exact, 1);
+    DUMP("result_norm", -1, m->xb, E);
+    llm_team_matmat(m, &m->output, m->xb, m->logits, 1, 1, 0, exact, 1);
     add_bias(m, m->logits, m->output_b, 1, m->vocab.n_vocab);
     if (m->softcap > 0) {
-        const int V = m->vocab.n_vocab;
-        #pragma omp for schedule(static) nowait
-        for (int i = 0; i < V; i++)
+        int64_t lo, hi;
+        llm_team_range(m, m->vocab.n_vocab, &lo, &hi);
+        for (int64_t i = lo; i < hi; i++)
             m->logits[i] = m->softcap * tanhf(m->logits[i] / m->softcap);
         llm_team_barrier(m);
     }

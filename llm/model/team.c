@@ -25,15 +25,25 @@
  * of 32 rows of a matrix whose row count is a multiple of 32 makes the same choice. */
 #define TEAM_ROW_ALIGN 32
 
+/* A decode step whose layer products are all below this many multiply-adds runs its layers
+ * on one thread (the others sleep in the barrier before the output product, which the team
+ * splits): each split product costs a barrier, and on a loaded machine a barrier waits for a
+ * preempted thread. Measured on the 2-core machine at load ~3.5 (docs/performance.md): the
+ * default model's decode (largest layer product 1.3 M) at 2 threads, layers split: 18.6
+ * tokens/s, against 22.0 for the old code, which ran those products on one thread. */
+#define TEAM_SOLO_MACS 4000000
+
 typedef struct {
     void *scratch; /* activation quantization of up to LLM_BATCH vectors */
     float *tmp;    /* LLM_BATCH × rows of this thread's slice (batched products) */
     float *att;    /* n_ctx attention weights */
     llm_team_priv priv;
+    int solo;      /* 1: this thread runs alone (llm_team_set_solo) */
 } team_slot;
 
 struct llm_team_ws {
     int n;
+    int64_t max_layer_macs; /* the largest layer product, multiply-adds per token */
     atomic_int arrived; /* threads at the current barrier */
     atomic_int gen;     /* barrier generation (the futex word) */
     atomic_int sleepers;
@@ -85,6 +95,9 @@ int llm_team_prepare(llm_model *m, int n_threads)
     if (!w)
         return LLM_ERR_NOMEM;
     w->n = n_threads;
+    for (int i = 0; i < nm; i++)
+        if (mats[i] != &m->output && mats[i]->ne0 * mats[i]->ne1 > w->max_layer_macs)
+            w->max_layer_macs = mats[i]->ne0 * mats[i]->ne1;
     atomic_init(&w->arrived, 0);
     atomic_init(&w->gen, 0);
     atomic_init(&w->sleepers, 0);
@@ -107,6 +120,31 @@ int llm_team_prepare(llm_model *m, int n_threads)
     }
     m->team = w;
     return LLM_OK;
+}
+
+void llm_team_set_solo(llm_model *m, int on)
+{
+    m->team->slot[omp_get_thread_num()].solo = on;
+}
+
+static int64_t g_solo_macs = TEAM_SOLO_MACS;
+void llm_team_set_solo_threshold(int64_t macs) { g_solo_macs = macs < 0 ? TEAM_SOLO_MACS : macs; }
+
+int llm_team_solo_for(const llm_model *m, int n_tokens)
+{
+    return n_tokens * m->team->max_layer_macs < g_solo_macs;
+}
+
+static int team_width(const llm_model *m)
+{
+    return m->team->slot[omp_get_thread_num()].solo ? 1 : omp_get_num_threads();
+}
+
+void llm_team_range(const llm_model *m, int64_t n, int64_t *lo, int64_t *hi)
+{
+    const int nt = team_width(m), t = nt == 1 ? 0 : omp_get_thread_num();
+    *lo = n * t / nt;
+    *hi = n * (t + 1) / nt;
 }
 
 float *llm_team_att(llm_model *m)
@@ -135,7 +173,7 @@ static void team_pause(void)
 
 void llm_team_barrier(llm_model *m)
 {
-    const int nt = omp_get_num_threads();
+    const int nt = team_width(m);
     if (nt == 1)
         return;
     llm_team_ws *w = m->team;
@@ -161,9 +199,9 @@ void llm_team_barrier(llm_model *m)
 }
 
 /* Rows [r0, r1) of this thread's share of a matrix of `rows` rows. */
-static void team_rows(int64_t rows, int64_t *r0, int64_t *r1)
+static void team_rows(const llm_model *m, int64_t rows, int64_t *r0, int64_t *r1)
 {
-    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const int nt = team_width(m), t = nt == 1 ? 0 : omp_get_thread_num();
     if (nt == 1 || rows % TEAM_ROW_ALIGN != 0) {
         /* one thread owns the whole matrix (tiny test shapes; the default model's rows are
          * all multiples of 32) */
@@ -181,7 +219,7 @@ void llm_team_matmat(llm_model *m, const llm_mat *W, const float *X, float *Y, i
 {
     team_slot *s = &m->team->slot[omp_get_thread_num()];
     int64_t r0, r1;
-    team_rows(W->ne1, &r0, &r1);
+    team_rows(m, W->ne1, &r0, &r1);
     if (r1 > r0) {
         llm_mat v = *W;
         v.data = W->data + (size_t)r0 * W->row_bytes;

@@ -31,6 +31,16 @@ llm_team_priv *llm_team_private(llm_model *m);
  * futex sleep). Use it instead of `omp barrier` and after `omp for ... nowait`. */
 void llm_team_barrier(llm_model *m);
 
+/* Solo mode: the calling thread works alone (products unsplit, barriers no-ops) until it
+ * is switched off again; each thread sets its own. llm_team_solo_for: whether an evaluation
+ * of n_tokens should run its layers solo (small products; team.c says why). */
+void llm_team_set_solo(llm_model *m, int on);
+int llm_team_solo_for(const llm_model *m, int n_tokens);
+/* Tests: the solo threshold in multiply-adds (0: always split; < 0: the default). */
+void llm_team_set_solo_threshold(int64_t macs);
+/* This thread's share [lo, hi) of n loop iterations (all of them when solo). */
+void llm_team_range(const llm_model *m, int64_t n, int64_t *lo, int64_t *hi);
+
 /* This thread's n_ctx floats of attention scratch. */
 float *llm_team_att(llm_model *m);
 
