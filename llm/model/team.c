@@ -25,13 +25,14 @@
  * of 32 rows of a matrix whose row count is a multiple of 32 makes the same choice. */
 #define TEAM_ROW_ALIGN 32
 
-/* A decode step whose layer products are all below this many multiply-adds runs its layers
- * on one thread (the others sleep in the barrier before the output product, which the team
- * splits): each split product costs a barrier, and on a loaded machine a barrier waits for a
- * preempted thread. Measured on the 2-core machine at load ~3.5 (docs/performance.md): the
- * default model's decode (largest layer product 1.3 M) at 2 threads, layers split: 18.6
- * tokens/s, against 22.0 for the old code, which ran those products on one thread. */
-#define TEAM_SOLO_MACS 4000000
+/* A step whose layer products are all below this many multiply-adds (times its tokens) runs
+ * its layers on one thread (the others sleep in the barrier before the output product,
+ * which the team splits): there a barrier costs about as much as the product. Real models
+ * are far above it; the tiny test models below. Measured for the default model's decode
+ * (largest layer product 1.3 M) on the 2-core machine, 2 threads, tokens/s: layers split
+ * 43.1 / 50.9 / 45.1 against 25.5 / 30.4 / 27.7 with solo layers (load ~2.5); at load ~3.5
+ * the split was slower (18.6 against 22.0), the default thread count then picks 1 thread. */
+#define TEAM_SOLO_MACS 262144
 
 typedef struct {
     void *scratch; /* activation quantization of up to LLM_BATCH vectors */
