@@ -379,6 +379,20 @@ int cmd_run(int argc, char **argv)
         status = CLI_FAIL;
         goto out;
     }
+    {
+        /* Modelfile use_mmap false / use_mlock true (llm/model/memory.c); a refused mlock
+         * is a warning, as in llama.cpp */
+        const llm_modelfile_param *pm = llm_modelfile_param_find(&mf, "use_mmap");
+        const llm_modelfile_param *pl = llm_modelfile_param_find(&mf, "use_mlock");
+        const int use_mmap = pm ? pm->b : 1, use_mlock = pl ? pl->b : 0;
+        if (!use_mmap && llm_model_set_memory(m, 0, 0, err, sizeof err) != LLM_OK) {
+            fprintf(stderr, "so8t run: %s\n", err);
+            status = CLI_FAIL;
+            goto out;
+        }
+        if (use_mlock && llm_model_set_memory(m, use_mmap, 1, err, sizeof err) != LLM_OK)
+            fprintf(stderr, "so8t run: warning: %s\n", err);
+    }
     if (exact)
         llm_model_set_numerics(m, LLM_NUMERICS_EXACT);
     if (llm_model_tokenizer_warning(m)[0])

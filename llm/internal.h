@@ -12,6 +12,8 @@
 #define LLM_MAX_LAYERS 512
 #define LLM_BATCH 16 /* prompt tokens run together (weights read once per batch) */
 
+typedef struct llm_team_ws llm_team_ws;
+
 /* llm_vocab, token types and the tokenizer interface */
 #include "llm/tok/tok.h"
 
@@ -57,6 +59,10 @@ struct llm_model {
     /* work buffers */
     float *x, *xb, *xb2, *q, *k, *v, *attn, *att, *hb, *hb2, *logits;
     void *scratch;
+    struct llm_team_ws *team; /* per-thread buffers of the evaluation's team (model/team.c) */
+    uint8_t *weights_copy;    /* use_mmap false: the tensor data, copied (model/memory.c) */
+    size_t weights_bytes;
+    int weights_locked;       /* use_mlock succeeded */
 };
 
 void llm_set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -64,11 +70,15 @@ void llm_set_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* hparams.c: reads and checks every hyperparameter of m->desc from the file (m->g). */
 int llm_hparams_load(llm_model *m, int num_ctx, char *err, size_t errlen);
-/* forward.c: runs nb (<= LLM_BATCH) tokens (see llm_model_eval). */
+/* forward.c: runs nb (<= LLM_BATCH) tokens (see llm_model_eval); called by every thread of
+ * the evaluation's parallel region (model/team.c). */
 void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want_logits,
                        int n_total, int first);
 /* load.c: the first non-finite scale of a matrix as an error naming it, or LLM_OK. */
 int llm_mat_check_finite(const llm_mat *w, char *err, size_t errlen);
+
+/* memory.c: frees the weight copy (llm_model_free). */
+void llm_model_memory_free(llm_model *m);
 
 /* load.c: install a dump callback for intermediate values (NULL to remove) */
 void llm_model_set_dump(llm_model *m, void (*dump)(const char *, int, const float *, size_t, void *),
@@ -84,5 +94,7 @@ void llm_sampler_free(llm_sampler *s);
 void llm_sampler_accept(llm_sampler *s, int token);
 /* Picks the next token from logits (modified in place). */
 int llm_sampler_sample(llm_sampler *s, float *logits);
+/* Tests: 1 = full sorts instead of the partial selections (same results expected). */
+void llm_sampler_set_full_sort(int on);
 
 #endif /* SO8T_LLM_INTERNAL_H */

@@ -200,6 +200,14 @@ int llm_model_load(const char *path, int num_ctx, llm_model **out, char *err, si
  * load; LLM_ERR_UNSUPPORTED for a valid file this runner cannot run; LLM_ERR_FORMAT when the
  * metadata and tensors are inconsistent. The message names the offending value. */
 int llm_model_check(const char *path, char *err, size_t errlen);
+/* Where the weights live (Ollama's use_mmap / use_mlock; call after llm_model_load):
+ * use_mmap = 1 (the default) keeps them as views of the file's read-only mapping (no copy);
+ * 0 copies them into private memory, after which the file is no longer read. use_mlock = 1
+ * locks them in RAM (mlock); when the system refuses (RLIMIT_MEMLOCK), the message says so
+ * and the model stays usable, unlocked. LLM_OK or a negative status. */
+int llm_model_set_memory(llm_model *m, int use_mmap, int use_mlock, char *err, size_t errlen);
+/* 1 while the weights are views of the file's mapping, 0 after use_mmap = 0. */
+int llm_model_weights_mapped(const llm_model *m);
 /* The architectures the runner supports, e.g. "gemma3, llama, qwen2, ..." (static). */
 const char *llm_architectures(void);
 void llm_model_free(llm_model *m);

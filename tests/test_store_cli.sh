@@ -36,7 +36,7 @@ expect_rc 2 "$SO8T" create x -f "$tmp/unknown"
 expect_grep "unknown:4: unknown parameter 'bogus'" err
 mf oldparams 'FROM tiny.gguf\nPARAMETER use_mlock true\nPARAMETER mirostat 2\nPARAMETER tfs_z 1\nPARAMETER penalize_newline false\n'
 expect_rc 0 "$SO8T" create old -f "$tmp/oldparams"
-expect_grep "'use_mlock' has no effect" err
+expect_grep "'tfs_z' has no effect" err
 expect_grep "'penalize_newline' has no effect" err
 
 # --- FROM that is not a model: exit 1 and why; nothing recorded

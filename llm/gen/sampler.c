@@ -139,6 +139,11 @@ static int cand_cmp(const void *a, const void *b)
 
 static int cand_gt(const cand *x, const cand *y) { return cand_cmp(x, y) < 0; }
 
+/* Tests: 1 = sort the whole candidate array wherever a sorted prefix is needed (the plain
+ * method the partial selections below must agree with). */
+static int g_full_sort;
+void llm_sampler_set_full_sort(int on) { g_full_sort = on; }
+
 /* Moves the k best candidates (by logit, then id) to c[0..k) in descending order. */
 static void cand_top(llm_sampler *s, int k)
 {
@@ -146,6 +151,11 @@ static void cand_top(llm_sampler *s, int k)
         k = s->cn;
     if (k <= s->sorted_prefix)
         return;
+    if (g_full_sort) {
+        qsort(s->c, (size_t)s->cn, sizeof *s->c, cand_cmp);
+        s->sorted_prefix = s->cn;
+        return;
+    }
     cand *c = s->c;
     int lo = 0, hi = s->cn - 1;
     if (k < s->cn) {
@@ -208,6 +218,14 @@ static void select_top_k(llm_sampler *s, const float *logits, int k)
 {
     cand *h = s->c; /* heap of size k, root = worst of the kept */
     int n = 0;
+    if (g_full_sort) {
+        for (int i = 0; i < s->n_vocab; i++)
+            h[i] = (cand){i, logits[i], 0};
+        qsort(h, (size_t)s->n_vocab, sizeof *h, cand_cmp);
+        s->cn = k;
+        s->sorted_prefix = k;
+        return;
+    }
     for (int i = 0; i < s->n_vocab; i++) {
         cand x = {i, logits[i], 0};
         if (n < k) {

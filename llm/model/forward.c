@@ -3,29 +3,64 @@
  * present or not), and llm_model_eval around it.
  */
 #include "llm/model/ops.h"
+#include "llm/model/team.h"
 
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The dump (debugging) runs on one thread while the others wait, so that it sees the whole
+ * tensor and nobody changes it meanwhile. m->dump is the same for every thread. */
 #define DUMP(nm, il, p, n)                                                                  \
     do {                                                                                    \
-        if (m->dump)                                                                        \
-            m->dump(nm, il, p, (size_t)(n), m->dump_user);                                  \
+        if (m->dump) {                                                                      \
+            llm_team_barrier(m);                                                            \
+            if (omp_get_thread_num() == 0)                                                  \
+                m->dump(nm, il, p, (size_t)(n), m->dump_user);                              \
+            llm_team_barrier(m);                                                            \
+        }                                                                                   \
     } while (0)
 
-static void add_bias(float *y, const float *b, int nb, int n)
+/* y[t][i] += b[i] for nb rows of n of a shared product output (rows split among the
+ * threads, then a barrier). */
+static void add_bias(llm_model *m, float *y, const float *b, int nb, int n)
 {
     if (!b)
         return;
-    for (int t = 0; t < nb; t++)
+    int64_t lo, hi;
+    llm_team_range(m, nb, &lo, &hi);
+    for (int64_t t = lo; t < hi; t++)
         for (int i = 0; i < n; i++)
             y[(size_t)t * n + i] += b[i];
+    llm_team_barrier(m);
 }
 
-/* Runs nb (<= LLM_BATCH) tokens at positions pos0 .. pos0 + nb - 1. Every per-token result
- * is computed exactly as for a single token (batching only shares the weight reads). */
+/* The post-norm and residual add after a product: x += post ? RMSNorm(y)·w : y, for the
+ * tokens [f0, nb); y (shared) is read, the sums go to this thread's copy of x. */
+static void residual_add(const llm_model *m, float *x, float *t, const float *y, const float *w,
+                         int f0, int nb)
+{
+    const int E = m->n_embd;
+    for (int b = f0; b < nb; b++) {
+        const float *yb = y + (size_t)b * E;
+        float *tb = t + (size_t)b * E, *xr = x + (size_t)b * E;
+        if (w) {
+            llm_rmsnorm(tb, yb, w, E, m->eps);
+            yb = tb;
+        }
+        for (int i = 0; i < E; i++)
+            xr[i] += yb[i];
+    }
+}
+
+/* Runs nb (<= LLM_BATCH) tokens at positions pos0 .. pos0 + nb - 1; every thread of the
+ * evaluation's team calls it (model/team.c). The products are split by rows and the
+ * attention by (token, head); the element-wise steps (embedding, norms, residual, gate
+ * activation) are cheap next to them and each thread does them itself on its own copy, so
+ * a layer costs 6 barriers (llm_team_barrier). Every per-token result is computed exactly
+ * as for a single token of the same evaluation (batching only shares the weight reads),
+ * whatever the thread count. */
 void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want_logits, int n_total,
                        int first)
 {
@@ -38,31 +73,44 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
     const int E = m->n_embd, D = m->head_dim, H = m->n_head, HK = m->n_head_kv, F = m->n_ff;
     const int KD = D * HK, QD = D * H, exact = m->numerics == LLM_NUMERICS_EXACT;
     const float es = sqrtf((float)E);
+    llm_team_priv *P = llm_team_private(m);
+    float *X = P->x, *XB = P->xb;
+    /* small products (a decode step of a small model): the layers on thread 0 alone */
+    const int solo = llm_team_solo_for(m, nb);
+    if (solo) {
+        llm_team_set_solo(m, 1);
+        if (omp_get_thread_num() != 0)
+            goto done_layers;
+    }
     for (int b = 0; b < nb; b++) {
-        float *x = m->x + (size_t)b * E;
+        float *x = X + (size_t)b * E;
         llm_dequant_row(m->tok_embd.type, m->tok_embd.data + (size_t)toks[b] * m->tok_embd.row_bytes, x, E);
         if (fl & LLM_ARCH_EMBD_SCALE)
             for (int i = 0; i < E; i++)
                 x[i] *= es;
     }
-    DUMP("inp_scaled", -1, m->x, nb * E);
+    DUMP("inp_scaled", -1, X, nb * E);
     for (int il = 0; il < m->n_layer; il++) {
         llm_layer *L = &m->layers[il];
         for (int b = 0; b < nb; b++)
-            llm_rmsnorm(m->xb + (size_t)b * E, m->x + (size_t)b * E, L->attn_norm, E, m->eps);
-        llm_matmat_part(&L->wq, m->xb, m->q, nb, n_total, first, exact, m->scratch);
-        llm_matmat_part(&L->wk, m->xb, m->k, nb, n_total, first, exact, m->scratch);
-        llm_matmat_part(&L->wv, m->xb, m->v, nb, n_total, first, exact, m->scratch);
-        add_bias(m->q, L->bq, nb, QD);
-        add_bias(m->k, L->bk, nb, KD);
-        add_bias(m->v, L->bv, nb, KD);
+            llm_rmsnorm(XB + (size_t)b * E, X + (size_t)b * E, L->attn_norm, E, m->eps);
+        llm_team_matmat(m, &L->wq, XB, m->q, nb, n_total, first, exact, 0);
+        llm_team_matmat(m, &L->wk, XB, m->k, nb, n_total, first, exact, 0);
+        llm_team_matmat(m, &L->wv, XB, m->v, nb, n_total, first, exact, 1);
+        add_bias(m, m->q, L->bq, nb, QD);
+        add_bias(m, m->k, L->bk, nb, KD);
+        add_bias(m, m->v, L->bv, nb, KD);
         const llm_rope rope = {m->desc->rope, m->n_rot, L->rope_base, L->rope_scale,
                                m->rope_mscale, L->rope_ff, m->mrope_sec};
-        DUMP("attn_norm", il, m->xb, nb * E);
+        DUMP("attn_norm", il, XB, nb * E);
         DUMP("Qcur", il, m->q, nb * QD);
         DUMP("Kcur", il, m->k, nb * KD);
         DUMP("Vcur", il, m->v, nb * KD);
-        for (int b = 0; b < nb; b++) {
+        /* per token: QK-norm, RoPE, f16 rounding, K/V into the cache (distinct slots: the
+         * ring of a sliding-window layer holds the window plus a whole batch) */
+        int64_t lo, hi;
+        llm_team_range(m, nb, &lo, &hi);
+        for (int b = (int)lo; b < (int)hi; b++) {
             const int pos = pos0 + b;
             for (int h = 0; h < H; h++) {
                 float *qh = m->q + (size_t)b * QD + h * D;
@@ -90,59 +138,58 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
                 vd[i] = exact ? vb[i] : llm_round_fp16(vb[i]);
             }
         }
-        for (int b = 0; b < nb; b++) {
-            const int pos = pos0 + b;
+        llm_team_barrier(m);
+        /* attention: one (token, head) pair per iteration, causal (token b sees the cache up
+         * to its own position), each pair computed alone in a fixed order */
+        const int grp = H / HK;
+        llm_team_range(m, (int64_t)nb * H, &lo, &hi);
+        for (int bh = (int)lo; bh < (int)hi; bh++) {
+            const int b = bh / H, h = bh % H, pos = pos0 + b;
             int t0 = 0;
             if (L->swa && pos - m->n_swa + 1 > 0)
                 t0 = pos - m->n_swa + 1;
             if (pos - t0 + 1 > L->kv_cap)
                 t0 = pos - L->kv_cap + 1;
-            const int nt = pos - t0 + 1, grp = H / HK;
-            const float *qb = m->q + (size_t)b * QD;
-            float *ob = m->attn + (size_t)b * QD;
-            #pragma omp parallel for schedule(static) if ((double)nt * D * H >= 1.0e6)
-            for (int h = 0; h < H; h++) {
-                const float *qh = qb + h * D;
-                float *att = m->att + (size_t)h * m->n_ctx;
-                const int kh = h / grp;
-                if (!exact) {
-                    llm_attn_head_ggml(L, qh, att, ob + h * D, t0, nt, KD, kh, D, lanes, kq_scale);
-                    continue;
-                }
-                float mx = -INFINITY;
-                for (int t = 0; t < nt; t++) {
-                    const float *kk = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
-                    float sdot = 0;
-                    for (int i = 0; i < D; i++)
-                        sdot += qh[i] * kk[i];
-                    att[t] = sdot * kq_scale;
-                    mx = att[t] > mx ? att[t] : mx;
-                }
-                double sum = 0;
-                for (int t = 0; t < nt; t++) {
-                    float e = expf(att[t] - mx);
-                    att[t] = e;
-                    sum += e;
-                }
-                float inv = (float)(1.0 / sum);
-                float *o = ob + h * D;
+            const int nt = pos - t0 + 1;
+            const float *qh = m->q + (size_t)b * QD + h * D;
+            float *o = m->attn + (size_t)b * QD + h * D;
+            float *att = llm_team_att(m);
+            const int kh = h / grp;
+            if (!exact) {
+                llm_attn_head_ggml(L, qh, att, o, t0, nt, KD, kh, D, lanes, kq_scale);
+                continue;
+            }
+            float mx = -INFINITY;
+            for (int t = 0; t < nt; t++) {
+                const float *kk = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
+                float sdot = 0;
                 for (int i = 0; i < D; i++)
-                    o[i] = 0;
-                for (int t = 0; t < nt; t++) {
-                    float a = att[t] * inv;
-                    if (!exact)
-                        a = llm_round_fp16(a);
-                    const float *vv = L->vc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
-                    for (int i = 0; i < D; i++)
-                        o[i] += a * vv[i];
-                }
+                    sdot += qh[i] * kk[i];
+                att[t] = sdot * kq_scale;
+                mx = att[t] > mx ? att[t] : mx;
+            }
+            double sum = 0;
+            for (int t = 0; t < nt; t++) {
+                float e = expf(att[t] - mx);
+                att[t] = e;
+                sum += e;
+            }
+            float inv = (float)(1.0 / sum);
+            for (int i = 0; i < D; i++)
+                o[i] = 0;
+            for (int t = 0; t < nt; t++) {
+                float a = att[t] * inv;
+                const float *vv = L->vc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
+                for (int i = 0; i < D; i++)
+                    o[i] += a * vv[i];
             }
         }
+        llm_team_barrier(m);
         DUMP("Qscaled", il, m->q, nb * QD);
         DUMP("Kroped", il, m->k, nb * KD);
         DUMP("kqv_out", il, m->attn, nb * QD);
-        llm_matmat_part(&L->wo, m->attn, m->xb2, nb, n_total, first, exact, m->scratch);
-        add_bias(m->xb2, L->bo, nb, E);
+        llm_team_matmat(m, &L->wo, m->attn, m->xb2, nb, n_total, first, exact, 1);
+        add_bias(m, m->xb2, L->bo, nb, E);
         DUMP("attn_out", il, m->xb2, nb * E);
         /* llama.cpp keeps only the output rows after the last layer's attention (inp_out_ids):
          * the rest of that layer runs for the last token alone, as a 1-vector product (which
@@ -156,62 +203,53 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
             ftot = 1;
             ffirst = 0;
         }
-        float *xb_f = m->xb + (size_t)f0 * E, *xb2_f = m->xb2 + (size_t)f0 * E;
+        float *xb_f = XB + (size_t)f0 * E, *xb2_f = m->xb2 + (size_t)f0 * E;
         float *hb_f = m->hb + (size_t)f0 * F, *hb2_f = m->hb2 + (size_t)f0 * F;
-        for (int b = f0; b < nb; b++) {
-            float *x = m->x + (size_t)b * E, *t2 = m->xb2 + (size_t)b * E;
-            if (post)
-                llm_rmsnorm(t2, t2, L->post_attn_norm, E, m->eps);
-            for (int i = 0; i < E; i++)
-                x[i] += t2[i];
-            llm_rmsnorm(m->xb + (size_t)b * E, x, L->ffn_norm, E, m->eps);
-        }
-        DUMP("attn_post_norm", il, xb2_f, fn * E);
-        DUMP("sa_out", il, m->x + (size_t)f0 * E, fn * E);
+        float *act = P->hb + (size_t)f0 * F;
+        residual_add(m, X, P->t, m->xb2, post ? L->post_attn_norm : NULL, f0, nb);
+        for (int b = f0; b < nb; b++)
+            llm_rmsnorm(XB + (size_t)b * E, X + (size_t)b * E, L->ffn_norm, E, m->eps);
+        DUMP("attn_post_norm", il, post ? P->t + (size_t)f0 * E : xb2_f, fn * E);
+        DUMP("sa_out", il, X + (size_t)f0 * E, fn * E);
         DUMP("ffn_norm", il, xb_f, fn * E);
-        llm_matmat_part(&L->gate, xb_f, hb_f, fn, ftot, ffirst, exact, m->scratch);
-        llm_matmat_part(&L->up, xb_f, hb2_f, fn, ftot, ffirst, exact, m->scratch);
-        add_bias(hb_f, L->b_gate, fn, F);
-        add_bias(hb2_f, L->b_up, fn, F);
+        llm_team_matmat(m, &L->gate, xb_f, hb_f, fn, ftot, ffirst, exact, 0);
+        llm_team_matmat(m, &L->up, xb_f, hb2_f, fn, ftot, ffirst, exact, 1);
+        add_bias(m, hb_f, L->b_gate, fn, F);
+        add_bias(m, hb2_f, L->b_up, fn, F);
         DUMP("ffn_gate", il, hb_f, fn * F);
         DUMP("ffn_up", il, hb2_f, fn * F);
-        if (silu && exact)
-            for (size_t i = 0; i < (size_t)fn * F; i++)
-                hb_f[i] = llm_silu_f32(hb_f[i]) * hb2_f[i];
-        else if (silu)
-            for (size_t i = 0; i < (size_t)fn * F; i++)
-                hb_f[i] = llm_silu_ggml(hb_f[i]) * hb2_f[i];
-        else if (exact)
-            for (size_t i = 0; i < (size_t)fn * F; i++)
-                hb_f[i] = llm_gelu_f32(hb_f[i]) * hb2_f[i];
-        else
-            for (size_t i = 0; i < (size_t)fn * F; i++)
-                hb_f[i] = llm_geglu_ggml(hb_f[i], hb2_f[i]);
-        DUMP(silu ? "ffn_swiglu" : "ffn_geglu", il, hb_f, fn * F);
-        llm_matmat_part(&L->down, hb_f, xb2_f, fn, ftot, ffirst, exact, m->scratch);
-        add_bias(xb2_f, L->b_down, fn, E);
+        const size_t nf = (size_t)fn * F;
+        for (size_t i = 0; i < nf; i++)
+            act[i] = silu && exact ? llm_silu_f32(hb_f[i]) * hb2_f[i]
+                     : silu        ? llm_silu_ggml(hb_f[i]) * hb2_f[i]
+                     : exact       ? llm_gelu_f32(hb_f[i]) * hb2_f[i]
+                                   : llm_geglu_ggml(hb_f[i], hb2_f[i]);
+        DUMP(silu ? "ffn_swiglu" : "ffn_geglu", il, act, fn * F);
+        llm_team_matmat(m, &L->down, act, xb2_f, fn, ftot, ffirst, exact, 1);
+        add_bias(m, xb2_f, L->b_down, fn, E);
         DUMP("ffn_out", il, xb2_f, fn * E);
-        for (int b = f0; b < nb; b++) {
-            float *x = m->x + (size_t)b * E, *t2 = m->xb2 + (size_t)b * E;
-            if (post)
-                llm_rmsnorm(t2, t2, L->post_ffw_norm, E, m->eps);
-            for (int i = 0; i < E; i++)
-                x[i] += t2[i];
-        }
-        DUMP("ffn_post_norm", il, xb2_f, fn * E);
-        DUMP("l_out", il, m->x + (size_t)f0 * E, fn * E);
+        residual_add(m, X, P->t, m->xb2, post ? L->post_ffw_norm : NULL, f0, nb);
+        DUMP("ffn_post_norm", il, post ? P->t + (size_t)f0 * E : xb2_f, fn * E);
+        DUMP("l_out", il, X + (size_t)f0 * E, fn * E);
     }
+    /* logits only for the last token (its norm in the shared buffer: the team's input) */
+    if (want_logits && omp_get_thread_num() == 0)
+        llm_rmsnorm(m->xb, X + (size_t)(nb - 1) * E, m->output_norm, E, m->eps);
+done_layers:
+    if (solo)
+        llm_team_set_solo(m, 0);
+    llm_team_barrier(m);
     if (!want_logits)
         return;
-    /* logits only for the last token */
-    llm_rmsnorm(m->xb, m->x + (size_t)(nb - 1) * E, m->output_norm, E, m->eps);
     DUMP("result_norm", -1, m->xb, E);
-    llm_matvec(&m->output, m->xb, m->logits, exact, m->scratch);
-    add_bias(m->logits, m->output_b, 1, m->vocab.n_vocab);
+    llm_team_matmat(m, &m->output, m->xb, m->logits, 1, 1, 0, exact, 1);
+    add_bias(m, m->logits, m->output_b, 1, m->vocab.n_vocab);
     if (m->softcap > 0) {
-        const int V = m->vocab.n_vocab;
-        for (int i = 0; i < V; i++)
+        int64_t lo, hi;
+        llm_team_range(m, m->vocab.n_vocab, &lo, &hi);
+        for (int64_t i = lo; i < hi; i++)
             m->logits[i] = m->softcap * tanhf(m->logits[i] / m->softcap);
+        llm_team_barrier(m);
     }
 }
 
@@ -241,6 +279,14 @@ int llm_model_eval(llm_model *m, const int *tokens, int n, int pos, float *logit
                 return LLM_ERR_UNSUPPORTED;
             }
     }
+    /* one parallel region for the whole evaluation (model/team.c); an inner product's own
+     * parallel region, if the quant layer opens one, runs inactive (one thread) inside it */
+    const int nth = omp_get_max_threads();
+    if (llm_team_prepare(m, nth)) {
+        llm_set_err(err, errlen, "out of memory (per-thread buffers for %d threads)", nth);
+        return LLM_ERR_NOMEM;
+    }
+    #pragma omp parallel num_threads(nth)
     for (int i = 0; i < n;) {
         /* the kernels (and so the float order) follow llama.cpp's choice for one batch of
          * all n tokens, whatever the split into LLM_BATCH pieces here */

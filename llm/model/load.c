@@ -4,6 +4,7 @@
  * a file whose tensors disagree with its metadata is refused rather than half read.
  */
 #include "llm/model/ops.h"
+#include "llm/model/team.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -183,6 +184,8 @@ void llm_model_free(llm_model *m)
     free(m->chat_template);
     free(m->x);
     free(m->scratch);
+    llm_team_free(m);
+    llm_model_memory_free(m);
     llm_gguf_close(m->g);
     free(m);
 }

@@ -30,8 +30,8 @@ static const param_spec param_specs[] = {
     {"num_batch", LLM_MF_INT, 1, 0, I32},
     {"num_gpu", LLM_MF_INT, 0, -1, I32},
     {"main_gpu", LLM_MF_INT, 1, 0, 1024},
-    {"use_mmap", LLM_MF_BOOL, 1, 0, 1}, /* the runner always maps the file */
-    {"use_mlock", LLM_MF_BOOL, 1, 0, 1},
+    {"use_mmap", LLM_MF_BOOL, 0, 0, 1},  /* false: weights copied (llm_model_set_memory) */
+    {"use_mlock", LLM_MF_BOOL, 0, 0, 1}, /* true: weights locked in RAM */
     {"num_thread", LLM_MF_INT, 0, 0, 4096},
     {"num_keep", LLM_MF_INT, 1, -1, I32},
     {"seed", LLM_MF_INT, 0, -9.2233720368547758e18, 9.2233720368547758e18},
