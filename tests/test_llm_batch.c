@@ -15,6 +15,7 @@
  */
 #include "llm/llm.h"
 #include "llm/model/team.h"
+#include "tests/support/testmodel.h"
 #include "tests/test.h"
 
 #include <omp.h>
