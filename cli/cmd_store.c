@@ -42,7 +42,7 @@ static void create_usage(FILE *f)
             "\n"
             "Record a model in the local store from an Ollama Modelfile (FROM, PARAMETER,\n"
             "SYSTEM, TEMPLATE, MESSAGE, LICENSE). The Modelfile is checked as 'so8t run\n"
-            "--modelfile' checks it (parameters Ollama dropped, such as numa, use_mlock,\n"
+            "--modelfile' checks it (parameters Ollama dropped, such as numa,\n"
             "mirostat, tfs_z, penalize_newline, are accepted with a note; an unknown one is an\n"
             "error naming its line, exit 2). FROM is a GGUF file, loaded now (architecture,\n"
             "tensors and their types checked), or the name of a model already in the store,\n"
