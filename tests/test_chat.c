@@ -6,6 +6,7 @@
  * refused roles. */
 #include "llm/chat/chat.h"
 #include "tests/support/testmodel.h"
+#include "tests/support/json_fixture.h"
 #include "tests/test.h"
 
 #include <cjson/cJSON.h>
@@ -15,28 +16,9 @@
 
 #define FIX "tests/fixtures/llamacpp_ref/chat.json"
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    if (b)
-        b[n] = 0;
-    fclose(f);
-    return b;
-}
-
 static void test_oracle(void)
 {
-    char *js = slurp(FIX);
+    char *js = test_file_slurp(FIX);
     CHECK_MSG(js != NULL, "cannot read %s", FIX);
     cJSON *root = js ? cJSON_Parse(js) : NULL;
     CHECK(root != NULL);

@@ -40,6 +40,7 @@
  */
 #include "tests/llm_arch_ref.h"
 #include "tests/support/testmodel.h"
+#include "tests/support/json_fixture.h"
 #include "tests/test.h"
 
 #include <cjson/cJSON.h>
@@ -106,23 +107,6 @@ static int write_all(const char *dir)
             printf("%s\n", path);
         }
     return 0;
-}
-
-static cJSON *load_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    fclose(f);
-    buf[got] = 0;
-    cJSON *j = cJSON_Parse(buf);
-    free(buf);
-    return j;
 }
 
 static const cJSON *find_case(const cJSON *root, const char *name)
@@ -313,7 +297,7 @@ int main(int argc, char **argv)
         return write_all(argv[2]);
     char dir[] = "/tmp/so8t_arch_XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    cJSON *fx = load_json(FIXTURE);
+    cJSON *fx = test_json_load(FIXTURE);
     CHECK_MSG(fx != NULL, "cannot read %s", FIXTURE);
     const cJSON *ver = fx ? cJSON_GetObjectItem(fx, "llama_cpp_python") : NULL;
     if (ver && cJSON_IsString(ver))

@@ -20,6 +20,7 @@
  * llama.cpp build kind (x86-64 CPU backend); the reference files record the version.
  * Without the model it prints a SKIP line for that part. */
 #include "llm/llm.h"
+#include "tests/support/json_fixture.h"
 #include "tests/test.h"
 
 #include <cjson/cJSON.h>
@@ -32,40 +33,10 @@
 #define MODEL "models/gemma-3-270m-q4_k_m.gguf"
 #define LOGIT_TOL 1e-3
 
-static cJSON *load_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    fclose(f);
-    s[got] = 0;
-    cJSON *j = cJSON_Parse(s);
-    free(s);
-    return j;
-}
-
-static int ints(const cJSON *arr, int *out, int max)
-{
-    int n = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, arr)
-    {
-        if (n < max)
-            out[n] = e->valueint;
-        n++;
-    }
-    return n;
-}
-
 int main(void)
 {
     char err[1024];
-    cJSON *tok = load_json(REF "tokenize.json"), *gr = load_json(REF "greedy.json");
+    cJSON *tok = test_json_load(REF "tokenize.json"), *gr = test_json_load(REF "greedy.json");
     CHECK_MSG(tok && gr, "reference files in " REF " are missing or not JSON");
     if (!tok || !gr)
         return test_summary();
@@ -100,7 +71,7 @@ int main(void)
         const char *text = cJSON_GetObjectItem(c, "text")->valuestring;
         int special = cJSON_IsTrue(cJSON_GetObjectItem(c, "special"));
         int want[1024], got[1024];
-        int nw = ints(cJSON_GetObjectItem(c, "tokens"), want, 1024);
+        int nw = test_json_ints(cJSON_GetObjectItem(c, "tokens"), want, 1024);
         int ng = llm_tokenize(m, text, 1, special, got, 1024);
         int ok = ng == nw && nw <= 1024 && !memcmp(got, want, (size_t)nw * sizeof(int));
         CHECK_MSG(ok, "tokenize '%.40s' (special %d): %d tokens vs llama.cpp %d", text, special, ng, nw);
@@ -123,8 +94,8 @@ int main(void)
     cJSON_ArrayForEach(c, gcases)
     {
         int pt[256], want[32], out[32];
-        int np = ints(cJSON_GetObjectItem(c, "prompt_tokens"), pt, 256);
-        ints(cJSON_GetObjectItem(c, "tokens"), want, 32);
+        int np = test_json_ints(cJSON_GetObjectItem(c, "prompt_tokens"), pt, 256);
+        test_json_ints(cJSON_GetObjectItem(c, "tokens"), want, 32);
         if (llm_model_eval(m, pt, np, 0, logits, err, sizeof err)) {
             CHECK_MSG(0, "%s", err);
             continue;

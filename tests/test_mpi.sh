@@ -16,7 +16,7 @@ if [ -z "$SO8T_MPI" ] || [ ! -x "$SO8T_MPI" ] || ! command -v mpirun >/dev/null;
     echo "1 passed, 0 failed"
     exit 0
 fi
-# Open MPI in a container, as root, more ranks than cores (../shared/notes/mpi.md)
+# Open MPI in a container, as root, more ranks than cores (docs/cluster.md)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_plm=isolated
 export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_btl=self,vader

@@ -10,6 +10,7 @@
  *   default_pre: the gpt-2 file with the 'default' pre-tokenizer (llama.cpp ran a copy whose
  *   tokenizer.ggml.pre was rewritten; here the loaded gpt-2 vocabulary is switched). */
 #include "llm/internal.h"
+#include "tests/support/json_fixture.h"
 #include "tests/test.h"
 
 #include <cjson/cJSON.h>
@@ -17,25 +18,6 @@
 #include <string.h>
 
 #define FIX "tests/fixtures/llamacpp_ref/tok_bpe.json"
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    if (b)
-        b[n] = 0;
-    fclose(f);
-    return b;
-}
 
 static size_t unhex(const char *h, char *out)
 {
@@ -148,7 +130,7 @@ static void run_vocab(const char *name, const cJSON *d, int pre_override)
 
 int main(void)
 {
-    char *js = slurp(FIX);
+    char *js = test_file_slurp(FIX);
     CHECK_MSG(js != NULL, "cannot read %s", FIX);
     cJSON *root = js ? cJSON_Parse(js) : NULL;
     CHECK(root != NULL);
