@@ -9,6 +9,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define LLM_MAX_LAYERS 512
 #define LLM_BATCH 16 /* prompt tokens run together (weights read once per batch) */
 
@@ -63,6 +67,10 @@ struct llm_model {
     uint8_t *weights_copy;    /* use_mmap false: the tensor data, copied (model/memory.c) */
     size_t weights_bytes;
     int weights_locked;       /* use_mlock succeeded */
+    struct llm_gpu *gpu;      /* offloaded layers on the device (llm/gpu/), NULL when none */
+    llm_gpu_status gpu_status; /* what llm_model_offload did (llm/gpu/offload.c) */
+    int gpu_rc;               /* the device's status during one llm_model_eval */
+    char gpu_err[256];
 };
 
 void llm_set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -96,5 +104,9 @@ void llm_sampler_accept(llm_sampler *s, int token);
 int llm_sampler_sample(llm_sampler *s, float *logits);
 /* Tests: 1 = full sorts instead of the partial selections (same results expected). */
 void llm_sampler_set_full_sort(int on);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SO8T_LLM_INTERNAL_H */

@@ -208,6 +208,37 @@ int llm_model_check(const char *path, char *err, size_t errlen);
 int llm_model_set_memory(llm_model *m, int use_mmap, int use_mlock, char *err, size_t errlen);
 /* 1 while the weights are views of the file's mapping, 0 after use_mmap = 0. */
 int llm_model_weights_mapped(const llm_model *m);
+/* GPU offload (Ollama's num_gpu / main_gpu; llm/gpu/). Call after llm_model_load (and after
+ * llm_model_set_memory: the upload reads the weights once, from wherever they live).
+ * num_gpu > 0 puts the first num_gpu layers (clamped to the layer count) on CUDA device
+ * main_gpu; the output table goes with the last layer (on the GPU only when every layer is);
+ * -1 puts as many as fit in the device's free memory; 0 runs everything on the CPU. Layers
+ * not offloaded run on the CPU. Without a CUDA device, or in a CUDA=0 build, the call is
+ * LLM_OK with 0 layers offloaded and llm_gpu_status.note saying why: never an error.
+ * A positive num_gpu that does not fit: LLM_ERR_NOMEM, the message giving the bytes needed
+ * and free and the largest num_gpu that fits. A CUDA failure names the CUDA call. Calling
+ * it again replaces the previous offload (num_gpu 0 releases the device memory). */
+int llm_model_offload(llm_model *m, int num_gpu, int main_gpu, char *err, size_t errlen);
+
+typedef struct {
+    int gpu_layers;          /* layers that run on the GPU (0 without one) */
+    int n_layer;             /* the model's layer count */
+    int output_on_gpu;       /* 1 when the output table (logits) runs on the GPU */
+    int device;              /* CUDA device index, -1 when none is used */
+    char device_name[96];    /* "" when none */
+    uint64_t device_bytes;   /* device memory the model holds: weights, KV cache, buffers */
+    uint64_t device_free;    /* free device memory before the offload (0 when none) */
+    uint64_t device_total;
+    char note[256];          /* why fewer layers than asked ran on the GPU; "" when none */
+} llm_gpu_status;
+
+/* Where the layers run now (a model never offloaded: 0 layers, device -1, empty note). */
+void llm_model_gpu_status(const llm_model *m, llm_gpu_status *out);
+
+/* What the device main_gpu offers, for `so8t info` without loading a model: 1 and the
+ * name/memory when a CUDA device is there; 0 and a reason in note otherwise. */
+int llm_gpu_probe(int main_gpu, llm_gpu_status *out);
+
 /* The architectures the runner supports, e.g. "gemma3, llama, qwen2, ..." (static). */
 const char *llm_architectures(void);
 void llm_model_free(llm_model *m);

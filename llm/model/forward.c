@@ -4,6 +4,7 @@
  */
 #include "llm/model/ops.h"
 #include "llm/model/team.h"
+#include "llm/gpu/gpu.h"
 
 #include <math.h>
 #include <omp.h>
@@ -90,7 +91,25 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
                 x[i] *= es;
     }
     DUMP("inp_scaled", -1, X, nb * E);
-    for (int il = 0; il < m->n_layer; il++) {
+    int il0 = 0;
+    if (m->gpu) {
+        /* the first gpu_layers layers run on the device (llm/gpu/), driven by thread 0; the
+         * other threads take its result from the shared buffer m->x (sized LLM_BATCH rows) */
+        il0 = m->gpu_status.gpu_layers;
+        const int dev_logits = want_logits && m->gpu_status.output_on_gpu;
+        if (omp_get_thread_num() == 0) {
+            if (m->gpu_rc == LLM_OK)
+                m->gpu_rc = llm_gpu_backend_forward(m->gpu, m, X, nb, pos0, dev_logits ? m->logits : NULL,
+                                                    m->gpu_err, sizeof m->gpu_err);
+            memcpy(m->x, X, (size_t)nb * E * sizeof(float));
+        }
+        llm_team_barrier(m);
+        if (omp_get_thread_num() != 0)
+            memcpy(X, m->x, (size_t)nb * E * sizeof(float));
+        if (dev_logits)
+            goto gpu_logits_done;
+    }
+    for (int il = il0; il < m->n_layer; il++) {
         llm_layer *L = &m->layers[il];
         for (int b = 0; b < nb; b++)
             llm_rmsnorm(XB + (size_t)b * E, X + (size_t)b * E, L->attn_norm, E, m->eps);
@@ -241,6 +260,13 @@ done_layers:
     llm_team_barrier(m);
     if (!want_logits)
         return;
+    if (0) {
+gpu_logits_done: /* the device computed the logits (every layer and the output are there) */
+        if (solo)
+            llm_team_set_solo(m, 0);
+        llm_team_barrier(m);
+        return;
+    }
     DUMP("result_norm", -1, m->xb, E);
     llm_team_matmat(m, &m->output, m->xb, m->logits, 1, 1, 0, exact, 1);
     add_bias(m, m->logits, m->output_b, 1, m->vocab.n_vocab);
@@ -286,6 +312,7 @@ int llm_model_eval(llm_model *m, const int *tokens, int n, int pos, float *logit
         llm_set_err(err, errlen, "out of memory (per-thread buffers for %d threads)", nth);
         return LLM_ERR_NOMEM;
     }
+    m->gpu_rc = LLM_OK;
     #pragma omp parallel num_threads(nth)
     for (int i = 0; i < n;) {
         /* the kernels (and so the float order) follow llama.cpp's choice for one batch of
@@ -293,6 +320,10 @@ int llm_model_eval(llm_model *m, const int *tokens, int n, int pos, float *logit
         int nb = n - i < LLM_BATCH ? n - i : LLM_BATCH;
         llm_forward_batch(m, tokens + i, nb, pos + i, logits != NULL && i + nb == n, n, i);
         i += nb;
+    }
+    if (m->gpu_rc != LLM_OK) {
+        llm_set_err(err, errlen, "GPU layers: %s", m->gpu_err);
+        return m->gpu_rc;
     }
     if (logits && n > 0) {
         /* the load refuses non-finite weights, but an overflow can still make inf/NaN: such

@@ -5,6 +5,7 @@
  */
 #include "llm/model/ops.h"
 #include "llm/model/team.h"
+#include "llm/gpu/gpu.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -185,6 +186,7 @@ void llm_model_free(llm_model *m)
     free(m->x);
     free(m->scratch);
     llm_team_free(m);
+    llm_gpu_release(m);
     llm_model_memory_free(m);
     llm_gguf_close(m->g);
     free(m);
@@ -433,6 +435,7 @@ int llm_model_load(const char *path, int num_ctx, llm_model **out, char *err, si
         llm_set_err(err, errlen, "out of memory");
         return LLM_ERR_NOMEM;
     }
+    m->gpu_status.device = -1; /* nothing offloaded until llm_model_offload */
     int rc = llm_gguf_open(path, &m->g, err, errlen);
     if (rc) {
         free(m);
