@@ -45,14 +45,14 @@ endif
 # -ffp-contract=off: the files that must agree bit for bit with the GPU use the
 # same contraction rule as nvcc --fmad=false (see docs/design.md).
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 $(WARN) -fopenmp -ffp-contract=off -D_GNU_SOURCE -Iinclude -I.
+CFLAGS  += -std=c11 $(WARN) -fopenmp -ffp-contract=off -D_GNU_SOURCE -I.
 LDLIBS  := -lcerf -lcjson -lmicrohttpd -lm
 SAN     :=
 
 # The real cuRAND host library, used only by the Philox comparison test.
 CURAND_HOST := $(wildcard $(CUDA_HOME)/lib64/libcurand.so)
 
-NVFLAGS := -O2 -std=c++17 --fmad=false -Iinclude -I. \
+NVFLAGS := -O2 -std=c++17 --fmad=false -I. \
            -gencode arch=compute_80,code=sm_80 \
            -gencode arch=compute_90,code=sm_90 \
            -gencode arch=compute_90,code=compute_90 \

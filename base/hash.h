@@ -9,26 +9,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-static inline uint64_t so8t_fnv1a64(const void *data, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)data;
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
+/* The one loop, stamped out for the two widths (the 64-bit table of GGUF keys, the 32-bit
+ * ones of the tokenizers); basis and prime are the reference's for each width. */
+#define SO8T_FNV1A_DEFINE(name, type, basis, prime)                                     \
+    static inline type name(const void *data, size_t n)                                 \
+    {                                                                                   \
+        const unsigned char *p = (const unsigned char *)data;                           \
+        type h = (basis);                                                               \
+        for (size_t i = 0; i < n; i++) {                                                \
+            h ^= p[i];                                                                  \
+            h *= (prime);                                                               \
+        }                                                                               \
+        return h;                                                                       \
     }
-    return h;
-}
 
-static inline uint32_t so8t_fnv1a32(const void *data, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)data;
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 16777619u;
-    }
-    return h;
-}
+SO8T_FNV1A_DEFINE(so8t_fnv1a64, uint64_t, 14695981039346656037ull, 1099511628211ull)
+SO8T_FNV1A_DEFINE(so8t_fnv1a32, uint32_t, 2166136261u, 16777619u)
 
 #endif /* SO8T_BASE_HASH_H */

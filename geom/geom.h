@@ -94,6 +94,9 @@ const char *geom_strerror(int status);
 
 double geom_ball_log_volume(int d, double r); /* log vol(B_d(r)); -inf for r = 0 */
 double geom_sphere_log_area(int d, double r); /* log of the (d-1)-measure of the sphere of radius r in R^d */
+/* n-point Gauss–Legendre rule on [-1, 1] (n >= 1): nodes x[0] > x[1] > … (x[n-1-i] = −x[i])
+ * and weights w; the one rule geom/ and mc/'s tilt constants use. */
+void geom_gauss_legendre(int n, double *x, double *w);
 
 /* Checks the problem (dimension, a, r, centre, rotation) and writes the reduced centre
  * |Rᵀc|_i / a (sorted ascending) into cred (dim entries).  GEOM_OK or GEOM_ERR_INVAL. */

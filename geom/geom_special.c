@@ -29,11 +29,13 @@ double geom_sphere_log_area(int d, double r)
     return M_LN2 + 0.5 * d * log(M_PI) - lgamma(0.5 * d) + (d - 1) * log(r);
 }
 
-/* 24-point Gauss–Legendre nodes and weights on [-1, 1] by Newton on P_n. */
-void geom_gl24(double *xs, double *ws)
+/* n-point Gauss–Legendre nodes and weights on [-1, 1], largest node first, by Newton on P_n
+ * from z_i = cos(π(i + 3/4)/(n + 1/2)) for the non-negative half; the other half is its
+ * mirror image (Newton from the mirrored start lands on the same bits: P_n has parity n and
+ * every step commutes with negation). */
+void geom_gauss_legendre(int n, double *xs, double *ws)
 {
-    const int n = 24;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < (n + 1) / 2; i++) {
         double x = cos(M_PI * (i + 0.75) / (n + 0.5)), dp = 1;
         for (int it = 0; it < 100; it++) {
             double p0 = 1, p1 = x;
@@ -49,6 +51,12 @@ void geom_gl24(double *xs, double *ws)
                 break;
         }
         xs[i] = x;
-        ws[i] = 2 / ((1 - x * x) * dp * dp);
+        xs[n - 1 - i] = -x;
+        ws[i] = ws[n - 1 - i] = 2 / ((1 - x * x) * dp * dp);
     }
+}
+
+void geom_gl24(double *xs, double *ws)
+{
+    geom_gauss_legendre(24, xs, ws);
 }

@@ -6,6 +6,8 @@
 #include "llm/model/arch.h"
 #include "llm/quant/quant.h"
 
+#include "base/err.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -73,8 +75,8 @@ struct llm_model {
     char gpu_err[256];
 };
 
-void llm_set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* the caller's error buffer: base/err.h's helper under llm/'s old name */
+#define llm_set_err so8t_err_set
 
 /* hparams.c: reads and checks every hyperparameter of m->desc from the file (m->g). */
 int llm_hparams_load(llm_model *m, int num_ctx, char *err, size_t errlen);

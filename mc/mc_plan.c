@@ -2,6 +2,7 @@
  * choosing the constants each estimator needs (interior point, tilt, Sobol' vectors), the
  * names and defaults. Folding: mc_accum.c; the estimate and its error: mc_finalize.c. */
 #include "mc/mc_internal.h"
+#include "geom/geom.h"
 #include "so8/rotation.h"
 
 #include <cerf.h>
@@ -95,42 +96,8 @@ int mc_problem_check(const mc_problem *p, char *err, size_t errlen)
     return MC_OK;
 }
 
-/* log of the volume of the d-ball of radius r, and of the (d−1)-sphere's area */
-static double log_ball_volume(int d, double r)
-{
-    return 0.5 * d * log(M_PI) - lgamma(0.5 * d + 1.0) + d * log(r);
-}
-
-static double log_sphere_area(int d, double r)
-{
-    return log(2.0) + 0.5 * d * log(M_PI) - lgamma(0.5 * d) + (d - 1) * log(r);
-}
 
 /* ---- tilt: moments of t ~ e^{−θt²} on [l, h] ---- */
-
-/* n-point Gauss–Legendre nodes and weights on [−1, 1] (Newton on P_n; n <= 32). */
-static void gauss_legendre(int n, double *x, double *w)
-{
-    for (int i = 0; i < (n + 1) / 2; i++) {
-        double z = cos(M_PI * (i + 0.75) / (n + 0.5)), dp = 1;
-        for (int it = 0; it < 100; it++) {
-            double p0 = 1, p1 = z;
-            for (int k = 2; k <= n; k++) {
-                double p2 = ((2.0 * k - 1) * z * p1 - (k - 1.0) * p0) / k;
-                p0 = p1;
-                p1 = p2;
-            }
-            dp = n * (z * p1 - p0) / (z * z - 1);
-            double dz = p1 / dp;
-            z -= dz;
-            if (fabs(dz) < 1e-16)
-                break;
-        }
-        x[i] = -z;
-        x[n - 1 - i] = z;
-        w[i] = w[n - 1 - i] = 2.0 / ((1 - z * z) * dp * dp);
-    }
-}
 
 /* The corner tilt (the complement): t ~ e^{+λt²} on [l, h], λ > 0. With M = max t² on
  * [l, h] and w(t) = e^{λ(t² − M)} <= 1: log Z = λM + log ∫ w, and integrating t·(2λt w)
@@ -151,7 +118,12 @@ static void tilt_moments_corner(double lam, double l, double h, double *log_z, d
         static _Thread_local int have_rule;
         double z = 0, z2 = 0;
         if (!have_rule) { /* once per thread: the bisection calls this d·200 times */
-            gauss_legendre(24, x, w);
+            double xd[24], wd[24]; /* largest node first: summed from the smallest */
+            geom_gauss_legendre(24, xd, wd);
+            for (int i = 0; i < 24; i++) {
+                x[i] = xd[23 - i];
+                w[i] = wd[23 - i];
+            }
             have_rule = 1;
         }
         double mid = 0.5 * (h + l), half = 0.5 * (h - l);
@@ -431,8 +403,8 @@ int mc_plan_build(const mc_problem *p, mc_method method, uint64_t seed, int qmc_
     /* (2a)^d in logs, with 2a formed only where it is finite */
     pl->log_cube = isfinite(2.0 * p->half_side) ? d * log(2.0 * p->half_side)
                                                 : d * (M_LN2 + log(p->half_side));
-    pl->log_ball = p->quantity == MC_SURFACE ? log_sphere_area(d, p->radius)
-                                             : log_ball_volume(d, p->radius);
+    pl->log_ball = p->quantity == MC_SURFACE ? geom_sphere_log_area(d, p->radius)
+                                             : geom_ball_log_volume(d, p->radius);
 
     static const int ok_volume[MC_METHOD_COUNT_] = {0, 1, 1, 1, 1, 1, 1};
     static const int ok_surface[MC_METHOD_COUNT_] = {0, 0, 1, 0, 0, 0, 0};

@@ -143,41 +143,53 @@ SO8T_HD int mc_fast_unit_samples(int m)
     return (m & 3) == 0 ? 1 : (m & 1) == 0 ? 2 : 4;
 }
 
-/* One word of a hit sample: coordinate i of the current sample; closes the sample after
- * coordinate d − 1. */
-#define MC_FAST_HIT_WORD(x)                                                            \
+/* One word of a hit (cond = 0) or cond (cond = 1) sample: coordinate i of the m = d − cond
+ * drawn ones; the m-th closes the sample: hit counts s <= r², cond adds the integral over
+ * the last coordinate (mc_cond_value, the volume's chord or the complement's outside
+ * pieces, as kp->quantity says). */
+#define MC_FAST_CUBE_WORD(x)                                                           \
     do {                                                                               \
         double dx_ = mc_fast_coord((x), fc->a2) - c[i];                                \
         s += dx_ * dx_;                                                                \
-        if (++i == d) {                                                                \
-            hits += s <= r2;                                                           \
+        if (++i == m) {                                                                \
+            if (cond) {                                                                \
+                double y_ = mc_cond_value(kp, c[d - 1], s, fc->inv_two_a);             \
+                sum += y_;                                                             \
+                sum_sq += y_ * y_;                                                     \
+            } else {                                                                   \
+                hits += s <= r2;                                                       \
+            }                                                                          \
             s = 0.0;                                                                   \
             i = 0;                                                                     \
         }                                                                              \
     } while (0)
 
 /* The same for the last block's tail: words after its last sample are drawn, unused. */
-#define MC_FAST_HIT_TAIL(x)                                                            \
+#define MC_FAST_CUBE_TAIL(x)                                                           \
     do {                                                                               \
         if (left) {                                                                    \
-            MC_FAST_HIT_WORD(x);                                                       \
+            MC_FAST_CUBE_WORD(x);                                                      \
             if (i == 0)                                                                \
                 left--;                                                                \
         }                                                                              \
     } while (0)
 
-/* hit: the number of samples of RNG block `block` inside the ball — mc_block_eval's
- * acc->hits. d = kp->dim; pass it as a compile-time constant to get the unrolled form. */
-SO8T_HD uint32_t mc_fast_hit_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
-                                   uint64_t block)
+/* hit (cond = 0: *hits) or cond (cond = 1, d >= 2: *sum, *sum_sq) for RNG block `block`, as
+ * mc_block_eval. d = kp->dim; pass d and cond as compile-time constants to get the unrolled
+ * form with the other branch folded away. */
+SO8T_HD void mc_fast_cube_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
+                                int cond, uint64_t block, uint32_t *hits_out,
+                                double *sum_out, double *sum_sq_out)
 {
     const double *c = kp->center;
     const double r2 = kp->r2;
+    const int m = d - cond;
     const uint32_t blo = (uint32_t)block, bhi = (uint32_t)(block >> 32);
     const uint32_t n = mc_block_samples(kp, block);
-    const int S = mc_fast_unit_samples(d), G = S * d / 4;
+    const int S = mc_fast_unit_samples(m), G = S * m / 4;
     const uint32_t units = n / (uint32_t)S;
     uint32_t hits = 0, g = 0;
+    double sum = 0.0, sum_sq = 0.0;
     for (uint32_t u = 0; u < units; u++) {
         double s = 0.0;
         int i = 0;
@@ -185,10 +197,10 @@ SO8T_HD uint32_t mc_fast_hit_block(const mc_kparams *kp, const mc_fast_consts *f
         for (int q = 0; q < G; q++) {
             uint32_t w[4];
             mc_fast_philox(fc->rk, g + (uint32_t)q, blo, bhi, w);
-            MC_FAST_HIT_WORD(w[0]);
-            MC_FAST_HIT_WORD(w[1]);
-            MC_FAST_HIT_WORD(w[2]);
-            MC_FAST_HIT_WORD(w[3]);
+            MC_FAST_CUBE_WORD(w[0]);
+            MC_FAST_CUBE_WORD(w[1]);
+            MC_FAST_CUBE_WORD(w[2]);
+            MC_FAST_CUBE_WORD(w[3]);
         }
         g += (uint32_t)G;
     }
@@ -200,78 +212,33 @@ SO8T_HD uint32_t mc_fast_hit_block(const mc_kparams *kp, const mc_fast_consts *f
     while (left) {
         uint32_t w[4];
         mc_fast_philox(fc->rk, g++, blo, bhi, w);
-        MC_FAST_HIT_TAIL(w[0]);
-        MC_FAST_HIT_TAIL(w[1]);
-        MC_FAST_HIT_TAIL(w[2]);
-        MC_FAST_HIT_TAIL(w[3]);
+        MC_FAST_CUBE_TAIL(w[0]);
+        MC_FAST_CUBE_TAIL(w[1]);
+        MC_FAST_CUBE_TAIL(w[2]);
+        MC_FAST_CUBE_TAIL(w[3]);
     }
+    *hits_out = hits;
+    *sum_out = sum;
+    *sum_sq_out = sum_sq;
+}
+
+/* hit: the number of samples of RNG block `block` inside the ball — mc_block_eval's
+ * acc->hits. */
+SO8T_HD uint32_t mc_fast_hit_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
+                                   uint64_t block)
+{
+    uint32_t hits;
+    double s, s2;
+    mc_fast_cube_block(kp, fc, d, 0, block, &hits, &s, &s2);
     return hits;
 }
 
-/* One word of a cond sample (m = d − 1 drawn coordinates, the last one integrated). */
-#define MC_FAST_COND_WORD(x)                                                           \
-    do {                                                                               \
-        double dx_ = mc_fast_coord((x), fc->a2) - c[i];                                \
-        s += dx_ * dx_;                                                                \
-        if (++i == m) {                                                                \
-            double y_ = mc_cond_value(kp, clast, s, fc->inv_two_a);                    \
-            sum += y_;                                                                 \
-            sum_sq += y_ * y_;                                                         \
-            s = 0.0;                                                                   \
-            i = 0;                                                                     \
-        }                                                                              \
-    } while (0)
-
-#define MC_FAST_COND_TAIL(x)                                                           \
-    do {                                                                               \
-        if (left) {                                                                    \
-            MC_FAST_COND_WORD(x);                                                      \
-            if (i == 0)                                                                \
-                left--;                                                                \
-        }                                                                              \
-    } while (0)
-
-/* cond: mc_block_eval's acc->sum and acc->sum_sq for RNG block `block` (d >= 2); the
- * volume's chord or the complement's outside pieces, as kp->quantity says. */
+/* cond: mc_block_eval's acc->sum and acc->sum_sq for RNG block `block` (d >= 2). */
 SO8T_HD void mc_fast_cond_block(const mc_kparams *kp, const mc_fast_consts *fc, int d,
                                 uint64_t block, double *sum_out, double *sum_sq_out)
 {
-    const double *c = kp->center;
-    const double clast = kp->center[d - 1];
-    const int m = d - 1;
-    const uint32_t blo = (uint32_t)block, bhi = (uint32_t)(block >> 32);
-    const uint32_t n = mc_block_samples(kp, block);
-    const int S = mc_fast_unit_samples(m), G = S * m / 4;
-    const uint32_t units = n / (uint32_t)S;
-    double sum = 0.0, sum_sq = 0.0;
-    uint32_t g = 0;
-    for (uint32_t u = 0; u < units; u++) {
-        double s = 0.0;
-        int i = 0;
-        SO8T_UNROLL
-        for (int q = 0; q < G; q++) {
-            uint32_t w[4];
-            mc_fast_philox(fc->rk, g + (uint32_t)q, blo, bhi, w);
-            MC_FAST_COND_WORD(w[0]);
-            MC_FAST_COND_WORD(w[1]);
-            MC_FAST_COND_WORD(w[2]);
-            MC_FAST_COND_WORD(w[3]);
-        }
-        g += (uint32_t)G;
-    }
-    uint32_t left = n - units * (uint32_t)S;
-    double s = 0.0;
-    int i = 0;
-    while (left) {
-        uint32_t w[4];
-        mc_fast_philox(fc->rk, g++, blo, bhi, w);
-        MC_FAST_COND_TAIL(w[0]);
-        MC_FAST_COND_TAIL(w[1]);
-        MC_FAST_COND_TAIL(w[2]);
-        MC_FAST_COND_TAIL(w[3]);
-    }
-    *sum_out = sum;
-    *sum_sq_out = sum_sq;
+    uint32_t hits;
+    mc_fast_cube_block(kp, fc, d, 1, block, &hits, sum_out, sum_sq_out);
 }
 
 /* ==== ball, radial, tilt and the orientation average ====
@@ -543,6 +510,18 @@ SO8T_HD double mc_fast_orient_sample(const mc_kparams *kp, const mc_fast_consts 
     return mc_cond_value(kp, cc[d - 1], s, fc->inv_two_a);
 }
 
+/* One orientation-average sample's value y into the block's accumulators. */
+#define MC_FAST_ORIENT_ADD(y)                                                          \
+    do {                                                                               \
+        double y_ = (y);                                                               \
+        if (cond) {                                                                    \
+            sum += y_;                                                                 \
+            sum_sq += y_ * y_;                                                         \
+        } else {                                                                       \
+            hits += y_ != 0.0;                                                         \
+        }                                                                              \
+    } while (0)
+
 /* Orientation average, hit (cond = 0: *hits) or cond (cond = 1: *sum, *sum_sq) for RNG block
  * `block`, as mc_block_eval. A sample uses 4·⌈d/2⌉ + m words (m = d or d − 1), so S samples
  * (S from m) return to pos = 4; with cond a constant the other branch folds away. */
@@ -560,24 +539,11 @@ SO8T_HD void mc_fast_orient_block(const mc_kparams *kp, const mc_fast_consts *fc
         fw.pos = 4;
         SO8T_UNROLL
         for (int k = 0; k < S; k++) {
-            double y = mc_fast_orient_sample(kp, fc, d, cond, &fw);
-            if (cond) {
-                sum += y;
-                sum_sq += y * y;
-            } else {
-                hits += y != 0.0;
-            }
+            MC_FAST_ORIENT_ADD(mc_fast_orient_sample(kp, fc, d, cond, &fw));
         }
     }
-    for (; j < n; j++) {
-        double y = mc_fast_orient_sample(kp, fc, d, cond, &fw);
-        if (cond) {
-            sum += y;
-            sum_sq += y * y;
-        } else {
-            hits += y != 0.0;
-        }
-    }
+    for (; j < n; j++)
+        MC_FAST_ORIENT_ADD(mc_fast_orient_sample(kp, fc, d, cond, &fw));
     *hits_out = hits;
     *sum_out = sum;
     *sum_sq_out = sum_sq;

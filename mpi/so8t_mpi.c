@@ -12,7 +12,7 @@
 #include "cli/cli.h"
 #include "cli/cli_team.h"
 #include "mc/mc.h"
-#include "so8t_threads.h"
+#include "base/threads.h"
 
 #include <fcntl.h>
 #include <mpi.h>

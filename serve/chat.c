@@ -5,7 +5,7 @@
  * (llm/chat/: ChatML, Llama 3, Gemma, Phi-3), else a plain role-tagged transcript. */
 #include "serve/internal.h"
 #include "llm/chat/chat.h"
-#include "llm/strbuf.h"
+#include "base/strbuf.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +23,9 @@ int serve_generate_prompt(const llm_modelfile *mf, const char *system, const cha
         return llm_template_render(mf->template_text, sys, prompt, NULL, 1, out, err, errlen)
                    ? -1 : 0;
     /* no TEMPLATE: a base model takes plain text, SYSTEM goes in front (as `so8t run`) */
-    llm_strbuf b = {0};
-    llm_strbuf_add(&b, "%s\n\n%s", sys, prompt);
-    *out = llm_strbuf_take(&b);
+    so8t_strbuf b = {0};
+    so8t_strbuf_add(&b, "%s\n\n%s", sys, prompt);
+    *out = so8t_strbuf_take(&b);
     return *out ? 0 : -1;
 }
 
@@ -83,8 +83,8 @@ int serve_chat_prompt(const llm_modelfile *mf, const serve_message *msgs, int n,
     llm_chat_format fmt;
     if (!mf->template_text && model_chat_format(mf, &fmt))
         return render_model_format(&fmt, mf, msgs, n, out, err, errlen);
-    llm_strbuf b = {0};
-    llm_strbuf_put(&b, "", 0);
+    so8t_strbuf b = {0};
+    so8t_strbuf_put(&b, "", 0);
     /* the system text: the last system message, else the Modelfile's SYSTEM */
     const char *sys = mf->system;
     for (int i = 0; i < n; i++)
@@ -111,22 +111,22 @@ int serve_chat_prompt(const llm_modelfile *mf, const serve_message *msgs, int n,
                 free(b.p);
                 return -1;
             }
-            llm_strbuf_add(&b, "%s", turn);
+            so8t_strbuf_add(&b, "%s", turn);
             free(turn);
             first = 0;
         }
     } else {
         if (sys && *sys)
-            llm_strbuf_add(&b, "system: %s\n", sys);
+            so8t_strbuf_add(&b, "system: %s\n", sys);
         for (int i = 0; i < n; i++)
             if (strcmp(msgs[i].role, "system"))
-                llm_strbuf_add(&b, "%s: %s\n", msgs[i].role, msgs[i].content);
-        llm_strbuf_add(&b, "assistant:");
+                so8t_strbuf_add(&b, "%s: %s\n", msgs[i].role, msgs[i].content);
+        so8t_strbuf_add(&b, "assistant:");
     }
     if (b.oom) {
         free(b.p);
         return -1;
     }
-    *out = llm_strbuf_take(&b);
+    *out = so8t_strbuf_take(&b);
     return 0;
 }

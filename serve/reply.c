@@ -1,7 +1,7 @@
 /* reply.c — what goes back to the client: JSON and text replies, errors in Ollama's or
  * OpenAI's shape, streamed bodies (NDJSON / SSE) fed by a generating thread, timestamps. */
 #include "serve/internal.h"
-#include "llm/strbuf.h"
+#include "base/strbuf.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -95,27 +95,27 @@ char *serve_json_print(const cJSON *j)
     char *raw = cJSON_PrintUnformatted(j);
     if (!raw)
         return NULL;
-    llm_strbuf b = {0};
+    so8t_strbuf b = {0};
     size_t n = strlen(raw);
     const unsigned char *s = (const unsigned char *)raw;
     for (size_t i = 0; i < n;) {
         size_t k = utf8_len(s + i, n - i);
         if (k == 0) {
-            llm_strbuf_put(&b, "\\ufffd", 6);
+            so8t_strbuf_put(&b, "\\ufffd", 6);
             i++;
         } else if (k == 2 && s[i] == 0xC2 && s[i + 1] == 0x85) {
-            llm_strbuf_put(&b, "\\u0085", 6);
+            so8t_strbuf_put(&b, "\\u0085", 6);
             i += 2;
         } else if (k == 3 && s[i] == 0xE2 && s[i + 1] == 0x80 && (s[i + 2] == 0xA8 || s[i + 2] == 0xA9)) {
-            llm_strbuf_put(&b, s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
+            so8t_strbuf_put(&b, s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
             i += 3;
         } else {
-            llm_strbuf_put(&b, (const char *)s + i, k);
+            so8t_strbuf_put(&b, (const char *)s + i, k);
             i += k;
         }
     }
     cJSON_free(raw);
-    return llm_strbuf_take(&b);
+    return so8t_strbuf_take(&b);
 }
 
 static void add_common_headers(serve_req *r, struct MHD_Response *resp)
@@ -223,7 +223,7 @@ int serve_client_gone(int fd)
 struct serve_stream {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    llm_strbuf buf;
+    so8t_strbuf buf;
     size_t off;
     int done;      /* the writer finished */
     int cancelled; /* MHD dropped the response (client gone, server stopping) */
@@ -312,7 +312,7 @@ int serve_stream_write(serve_stream *s, const char *data, size_t n)
     pthread_mutex_lock(&s->mu);
     int gone = s->cancelled;
     if (!gone) {
-        llm_strbuf_put(&s->buf, data, n);
+        so8t_strbuf_put(&s->buf, data, n);
         pthread_cond_signal(&s->cv);
     }
     pthread_mutex_unlock(&s->mu);
@@ -325,8 +325,8 @@ int serve_stream_write_json(serve_stream *s, const cJSON *j, const char *prefix,
     char *t = serve_json_print(j);
     if (!t)
         return 1;
-    llm_strbuf b = {0};
-    llm_strbuf_add(&b, "%s%s%s", prefix, t, suffix);
+    so8t_strbuf b = {0};
+    so8t_strbuf_add(&b, "%s%s%s", prefix, t, suffix);
     free(t);
     int rc = b.oom ? 1 : serve_stream_write(s, b.p, b.n);
     free(b.p);

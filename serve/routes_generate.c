@@ -1,7 +1,7 @@
 /* routes_generate.c — /api/generate and /api/chat: NDJSON streaming (the default) or one
  * object, the final object with integer-nanosecond durations, `context` on generate. */
 #include "serve/internal.h"
-#include "llm/strbuf.h"
+#include "base/strbuf.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,7 @@ enum { KIND_GENERATE, KIND_CHAT };
 typedef struct {
     int kind;
     int raw;
-    llm_strbuf text; /* the whole answer (non-stream) */
+    so8t_strbuf text; /* the whole answer (non-stream) */
 } gen_ctx;
 
 static void add_head(cJSON *o, const serve_gen *g)
@@ -80,7 +80,7 @@ static int on_piece_stream(serve_gen *g, const char *piece)
 static int on_piece_collect(serve_gen *g, const char *piece)
 {
     gen_ctx *c = g->user;
-    llm_strbuf_add(&c->text, "%s", piece);
+    so8t_strbuf_add(&c->text, "%s", piece);
     return 0;
 }
 
@@ -255,8 +255,8 @@ enum MHD_Result serve_route_generate(serve_req *r)
     if (serve_gen_acquire(g, &res))
         goto fail;
     /* the deprecated context: the earlier prompt and answer, as text before this prompt */
-    llm_strbuf pre = {0};
-    llm_strbuf_put(&pre, "", 0);
+    so8t_strbuf pre = {0};
+    so8t_strbuf_put(&pre, "", 0);
     const cJSON *t;
     const cJSON *ctx_arr = has_context ? context : NULL;
     cJSON_ArrayForEach(t, ctx_arr) {
@@ -271,7 +271,7 @@ enum MHD_Result serve_route_generate(serve_req *r)
         char piece[512];
         int k = llm_token_to_piece(m, (int)t->valuedouble, 1, piece, sizeof piece);
         if (k > 0)
-            llm_strbuf_put(&pre, piece, (size_t)k);
+            so8t_strbuf_put(&pre, piece, (size_t)k);
     }
     char *body = NULL, err[1024] = "";
     if (serve_generate_prompt(&g->mf, system, prompt, raw, &body, err, sizeof err)) {
@@ -279,9 +279,9 @@ enum MHD_Result serve_route_generate(serve_req *r)
         res = serve_reply_error(r, err[0] ? 400 : 500, "%s", err[0] ? err : "out of memory");
         goto fail;
     }
-    llm_strbuf_add(&pre, "%s", body);
+    so8t_strbuf_add(&pre, "%s", body);
     free(body);
-    g->prompt = llm_strbuf_take(&pre);
+    g->prompt = so8t_strbuf_take(&pre);
     if (!g->prompt) {
         res = serve_reply_error(r, 500, "out of memory");
         goto fail;

@@ -1,7 +1,7 @@
 /* routes_ollama.c — Ollama's model routes: /, /api/version, /api/tags, /api/show, /api/ps,
  * /api/create, /api/pull, /api/push, /api/delete, /api/copy. Generation: routes_generate.c. */
 #include "serve/internal.h"
-#include "llm/strbuf.h"
+#include "base/strbuf.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -126,9 +126,9 @@ enum MHD_Result serve_route_show(serve_req *r)
     if (get_entry(r, name, &e, &res))
         return res;
     cJSON *j = cJSON_CreateObject();
-    llm_strbuf lic = {0};
+    so8t_strbuf lic = {0};
     for (int i = 0; i < e.n_licenses; i++)
-        llm_strbuf_add(&lic, "%s%s", i ? "\n" : "", e.licenses[i]);
+        so8t_strbuf_add(&lic, "%s%s", i ? "\n" : "", e.licenses[i]);
     cJSON_AddStringToObject(j, "license", lic.p ? lic.p : "");
     free(lic.p);
     char *mft = llm_store_entry_modelfile_text(&e);
@@ -181,14 +181,14 @@ static enum MHD_Result reply_statuses(serve_req *r, int stream, const char *cons
         cJSON_AddStringToObject(j, "status", lines[n - 1]);
         return serve_reply_json(r, 200, j);
     }
-    llm_strbuf b = {0};
+    so8t_strbuf b = {0};
     for (int i = 0; i < n; i++) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "status", lines[i]);
         char *t = serve_json_print(j);
         cJSON_Delete(j);
         if (t)
-            llm_strbuf_add(&b, "%s\n", t);
+            so8t_strbuf_add(&b, "%s\n", t);
         free(t);
     }
     enum MHD_Result res = serve_reply_raw(r, 200, "application/x-ndjson", b.p ? b.p : "", b.n);
@@ -367,9 +367,9 @@ enum MHD_Result serve_route_create(serve_req *r)
     int n = 0, no = 0;
     lines[n++] = "parsing modelfile";
     for (int i = 0; i < mf.n_warnings && n < 36; i++) {
-        llm_strbuf b = {0};
-        llm_strbuf_add(&b, "warning: %s", mf.warnings[i]);
-        if ((owned[no] = llm_strbuf_take(&b)) != NULL)
+        so8t_strbuf b = {0};
+        so8t_strbuf_add(&b, "warning: %s", mf.warnings[i]);
+        if ((owned[no] = so8t_strbuf_take(&b)) != NULL)
             lines[n++] = owned[no++];
     }
     lines[n++] = "using existing model file";

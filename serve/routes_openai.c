@@ -2,7 +2,7 @@
  * with "data: [DONE]", stream_options.include_usage) and /v1/models, in the shapes the
  * openai client validates strictly (finish_reason always set, usage always present). */
 #include "serve/internal.h"
-#include "llm/strbuf.h"
+#include "base/strbuf.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@ typedef struct {
     int sent_role;
     long created;
     char id[64];
-    llm_strbuf text;
+    so8t_strbuf text;
 } oai_ctx;
 
 static const char *finish_reason(const serve_gen *g)
@@ -82,7 +82,7 @@ static int on_piece_sse(serve_gen *g, const char *piece)
 static int on_piece_collect(serve_gen *g, const char *piece)
 {
     oai_ctx *c = g->user;
-    llm_strbuf_add(&c->text, "%s", piece);
+    so8t_strbuf_add(&c->text, "%s", piece);
     return 0;
 }
 

@@ -13,7 +13,7 @@ if ! command -v "$CLANG" >/dev/null; then
     exit 1
 fi
 mkdir -p "$OUT/corpus"
-"$CLANG" -g -O1 -std=c11 -D_GNU_SOURCE -I. -Iinclude \
+"$CLANG" -g -O1 -std=c11 -D_GNU_SOURCE -I. \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     tests/fuzz/fuzz_gguf.c llm/gguf/gguf.c -o "$OUT/fuzz_gguf"
 cp -n tests/fuzz/corpus/gguf/* "$OUT/corpus/" 2>/dev/null || true

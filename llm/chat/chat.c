@@ -3,7 +3,7 @@
  * thing taken from a template's text is ChatML's default system message, and only when it
  * is a plain literal (no quotes, braces or escapes other than \n inside). */
 #include "llm/chat/chat.h"
-#include "llm/strbuf.h"
+#include "base/strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,118 +106,118 @@ int llm_chat_format_detect(const char *tmpl, llm_chat_format *f, char *warn, siz
 
 /* ---- rendering ------------------------------------------------------------------------------ */
 
-static void llm_strbuf_puts(llm_strbuf *b, const char *s) { llm_strbuf_put(b, s, strlen(s)); }
-static void llm_strbuf_putn(llm_strbuf *b, const char *s, size_t n) { llm_strbuf_put(b, s, n); }
+static void so8t_strbuf_puts(so8t_strbuf *b, const char *s) { so8t_strbuf_put(b, s, strlen(s)); }
+static void so8t_strbuf_putn(so8t_strbuf *b, const char *s, size_t n) { so8t_strbuf_put(b, s, n); }
 
 static int is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 /* Python's str.strip() / Jinja's trim for ASCII whitespace */
-static void put_trimmed(llm_strbuf *b, const char *s)
+static void put_trimmed(so8t_strbuf *b, const char *s)
 {
     size_t n = strlen(s);
     while (n > 0 && is_space(s[n - 1]))
         n--;
     while (n > 0 && is_space(*s))
         s++, n--;
-    llm_strbuf_putn(b, s, n);
+    so8t_strbuf_putn(b, s, n);
 }
 
-static void render_chatml(const llm_chat_format *f, const llm_chat_message *m, int n, int gen, llm_strbuf *b)
+static void render_chatml(const llm_chat_format *f, const llm_chat_message *m, int n, int gen, so8t_strbuf *b)
 {
     if (f->default_system[0] && (n == 0 || strcmp(m[0].role, "system") != 0)) {
-        llm_strbuf_puts(b, "<|im_start|>system\n");
-        llm_strbuf_puts(b, f->default_system);
-        llm_strbuf_puts(b, "<|im_end|>\n");
+        so8t_strbuf_puts(b, "<|im_start|>system\n");
+        so8t_strbuf_puts(b, f->default_system);
+        so8t_strbuf_puts(b, "<|im_end|>\n");
     }
     for (int i = 0; i < n; i++) {
-        llm_strbuf_puts(b, "<|im_start|>");
-        llm_strbuf_puts(b, m[i].role);
-        llm_strbuf_puts(b, "\n");
-        llm_strbuf_puts(b, m[i].content);
-        llm_strbuf_puts(b, "<|im_end|>\n");
+        so8t_strbuf_puts(b, "<|im_start|>");
+        so8t_strbuf_puts(b, m[i].role);
+        so8t_strbuf_puts(b, "\n");
+        so8t_strbuf_puts(b, m[i].content);
+        so8t_strbuf_puts(b, "<|im_end|>\n");
     }
     if (gen)
-        llm_strbuf_puts(b, "<|im_start|>assistant\n");
+        so8t_strbuf_puts(b, "<|im_start|>assistant\n");
 }
 
-static void render_llama3(const llm_chat_format *f, const llm_chat_message *m, int n, int gen, llm_strbuf *b)
+static void render_llama3(const llm_chat_format *f, const llm_chat_message *m, int n, int gen, so8t_strbuf *b)
 {
     int i = 0;
     if (f->knowledge_date) {
         /* Llama 3.1+: the system header always comes first (the date a template without
          * strftime_now uses) */
-        llm_strbuf_puts(b, "<|start_header_id|>system<|end_header_id|>\n\n"
+        so8t_strbuf_puts(b, "<|start_header_id|>system<|end_header_id|>\n\n"
                            "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n");
         if (n > 0 && !strcmp(m[0].role, "system"))
             put_trimmed(b, m[i++].content);
-        llm_strbuf_puts(b, "<|eot_id|>");
+        so8t_strbuf_puts(b, "<|eot_id|>");
     }
     for (; i < n; i++) {
-        llm_strbuf_puts(b, "<|start_header_id|>");
-        llm_strbuf_puts(b, m[i].role);
-        llm_strbuf_puts(b, "<|end_header_id|>\n\n");
+        so8t_strbuf_puts(b, "<|start_header_id|>");
+        so8t_strbuf_puts(b, m[i].role);
+        so8t_strbuf_puts(b, "<|end_header_id|>\n\n");
         put_trimmed(b, m[i].content);
-        llm_strbuf_puts(b, "<|eot_id|>");
+        so8t_strbuf_puts(b, "<|eot_id|>");
     }
     if (gen)
-        llm_strbuf_puts(b, "<|start_header_id|>assistant<|end_header_id|>\n\n");
+        so8t_strbuf_puts(b, "<|start_header_id|>assistant<|end_header_id|>\n\n");
 }
 
-static void render_gemma(const llm_chat_message *m, int n, int gen, llm_strbuf *b)
+static void render_gemma(const llm_chat_message *m, int n, int gen, so8t_strbuf *b)
 {
-    llm_strbuf sys = {0};
+    so8t_strbuf sys = {0};
     for (int i = 0; i < n; i++) {
         if (!strcmp(m[i].role, "system")) {
             put_trimmed(&sys, m[i].content);
             continue;
         }
         int model = !strcmp(m[i].role, "assistant");
-        llm_strbuf_puts(b, model ? "<start_of_turn>model\n" : "<start_of_turn>user\n");
+        so8t_strbuf_puts(b, model ? "<start_of_turn>model\n" : "<start_of_turn>user\n");
         if (sys.n > 0 && !model) {
-            llm_strbuf_putn(b, sys.p, sys.n);
-            llm_strbuf_puts(b, "\n\n");
+            so8t_strbuf_putn(b, sys.p, sys.n);
+            so8t_strbuf_puts(b, "\n\n");
             sys.n = 0;
         }
         put_trimmed(b, m[i].content);
-        llm_strbuf_puts(b, "<end_of_turn>\n");
+        so8t_strbuf_puts(b, "<end_of_turn>\n");
     }
     free(sys.p);
     if (gen)
-        llm_strbuf_puts(b, "<start_of_turn>model\n");
+        so8t_strbuf_puts(b, "<start_of_turn>model\n");
 }
 
-static void render_phi3(const llm_chat_message *m, int n, int gen, llm_strbuf *b)
+static void render_phi3(const llm_chat_message *m, int n, int gen, so8t_strbuf *b)
 {
     for (int i = 0; i < n; i++) {
         if (!strcmp(m[i].role, "system") && !m[i].content[0])
             continue;
-        llm_strbuf_puts(b, "<|");
-        llm_strbuf_puts(b, m[i].role);
-        llm_strbuf_puts(b, "|>\n");
-        llm_strbuf_puts(b, m[i].content);
-        llm_strbuf_puts(b, "<|end|>\n");
+        so8t_strbuf_puts(b, "<|");
+        so8t_strbuf_puts(b, m[i].role);
+        so8t_strbuf_puts(b, "|>\n");
+        so8t_strbuf_puts(b, m[i].content);
+        so8t_strbuf_puts(b, "<|end|>\n");
     }
     if (gen)
-        llm_strbuf_puts(b, "<|assistant|>\n");
+        so8t_strbuf_puts(b, "<|assistant|>\n");
 }
 
-static void render_plain(const llm_chat_message *m, int n, int gen, llm_strbuf *b)
+static void render_plain(const llm_chat_message *m, int n, int gen, so8t_strbuf *b)
 {
     for (int i = 0; i < n; i++) {
         if (!strcmp(m[i].role, "system")) {
-            llm_strbuf_puts(b, m[i].content);
-            llm_strbuf_puts(b, "\n\n");
+            so8t_strbuf_puts(b, m[i].content);
+            so8t_strbuf_puts(b, "\n\n");
             continue;
         }
-        llm_strbuf_puts(b, !strcmp(m[i].role, "user") ? "User: " : "Assistant: ");
-        llm_strbuf_puts(b, m[i].content);
-        llm_strbuf_puts(b, "\n");
+        so8t_strbuf_puts(b, !strcmp(m[i].role, "user") ? "User: " : "Assistant: ");
+        so8t_strbuf_puts(b, m[i].content);
+        so8t_strbuf_puts(b, "\n");
     }
     if (gen)
-        llm_strbuf_puts(b, "Assistant:");
+        so8t_strbuf_puts(b, "Assistant:");
 }
 
-static int sys_oom(llm_strbuf *b)
+static int sys_oom(so8t_strbuf *b)
 {
     if (!b->oom)
         return 0;
@@ -246,7 +246,7 @@ int llm_chat_render(const llm_chat_format *f, const llm_chat_message *m, int n, 
             return LLM_ERR_INVAL;
         }
     }
-    llm_strbuf b = {0};
+    so8t_strbuf b = {0};
     switch (f->kind) {
     case LLM_CHAT_CHATML: render_chatml(f, m, n, gen, &b); break;
     case LLM_CHAT_LLAMA3: render_llama3(f, m, n, gen, &b); break;
@@ -254,7 +254,7 @@ int llm_chat_render(const llm_chat_format *f, const llm_chat_message *m, int n, 
     case LLM_CHAT_PHI3: render_phi3(m, n, gen, &b); break;
     default: render_plain(m, n, gen, &b); break;
     }
-    if (sys_oom(&b) || !(*out = llm_strbuf_take(&b))) {
+    if (sys_oom(&b) || !(*out = so8t_strbuf_take(&b))) {
         snprintf(err, errlen, "chat: out of memory");
         return LLM_ERR_NOMEM;
     }

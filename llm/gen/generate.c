@@ -7,7 +7,7 @@
 
 #include <omp.h>
 
-#include "so8t_threads.h"
+#include "base/threads.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

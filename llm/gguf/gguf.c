@@ -10,7 +10,8 @@
  * its byte offset in every error.
  */
 #include "llm/gguf/gguf_impl.h"
-#include "so8t_err.h"
+#include "base/hash.h"
+#include "base/err.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,16 +56,6 @@ int llm_gguf_scalar_size(int type)
     case LLM_GGUF_UINT64: case LLM_GGUF_INT64: case LLM_GGUF_FLOAT64: return 8;
     default: return 0;
     }
-}
-
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
 }
 
 /* Table size: a power of two >= 2n (n bounded by the file size, so this stays small). */
@@ -248,7 +239,7 @@ int64_t llm_gguf_hash_find(const int64_t *tab, uint64_t cap, const char *s, size
                            const char *(*name_of)(const llm_gguf *, int64_t), const llm_gguf *g,
                            uint64_t *slot)
 {
-    uint64_t h = hash_bytes(s, n) & (cap - 1);
+    uint64_t h = so8t_fnv1a64(s, n) & (cap - 1);
     for (;;) {
         int64_t i = tab[h];
         if (i < 0) {

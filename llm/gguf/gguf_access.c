@@ -1,7 +1,7 @@
 /* gguf_access.c — read access to a parsed GGUF file: counts, entries, typed getters,
  * array elements. Every index and type is checked; values are views into the mapping. */
 #include "llm/gguf/gguf_impl.h"
-#include "so8t_err.h"
+#include "base/err.h"
 
 #include <stdio.h>
 #include <stdlib.h>

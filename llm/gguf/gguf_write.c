@@ -2,7 +2,7 @@
  * tensors kept in memory, serialized with the alignment padding, saved to a temp name and
  * renamed. */
 #include "llm/gguf/gguf_impl.h"
-#include "so8t_err.h"
+#include "base/err.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * llm_params. */
 #include "llm/modelfile/modelfile.h"
 #include "llm/modelfile/mf_internal.h"
-#include "so8t_err.h"
+#include "base/err.h"
 
 #include <ctype.h>
 #include <errno.h>

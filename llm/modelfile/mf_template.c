@@ -2,8 +2,8 @@
  * into nodes, the check, and rendering. */
 #include "llm/modelfile/modelfile.h"
 #include "llm/modelfile/mf_internal.h"
-#include "so8t_err.h"
-#include "llm/strbuf.h"
+#include "base/err.h"
+#include "base/strbuf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -237,15 +237,15 @@ int llm_template_render(const char *tmpl, const char *system, const char *prompt
     int active[65], taken[65], depth = 0;
     active[0] = 1;
     taken[0] = 1;
-    llm_strbuf b = {NULL, 0, 0, 0};
-    if (llm_strbuf_put(&b, "", 0))
+    so8t_strbuf b = {NULL, 0, 0, 0};
+    if (so8t_strbuf_put(&b, "", 0))
         goto nomem;
     for (int k = 0; k < n; k++) {
         const tnode *nd = &nodes[k];
         int parent = depth > 0 ? active[depth - 1] : 1;
         switch (nd->kind) {
         case T_TEXT:
-            if (active[depth] && llm_strbuf_put(&b, nd->text, nd->len))
+            if (active[depth] && so8t_strbuf_put(&b, nd->text, nd->len))
                 goto nomem;
             break;
         case T_VAR:
@@ -253,7 +253,7 @@ int llm_template_render(const char *tmpl, const char *system, const char *prompt
                 break;
             if (nd->var == V_RESPONSE && stop_at_response)
                 goto done;
-            if (llm_strbuf_put(&b, vals[nd->var], strlen(vals[nd->var])))
+            if (so8t_strbuf_put(&b, vals[nd->var], strlen(vals[nd->var])))
                 goto nomem;
             break;
         case T_IF:

@@ -6,7 +6,7 @@
  * start with a quote. Every error names the source and line. */
 #include "llm/modelfile/modelfile.h"
 #include "llm/modelfile/mf_internal.h"
-#include "so8t_err.h"
+#include "base/err.h"
 
 #include <ctype.h>
 #include <errno.h>

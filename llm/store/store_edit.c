@@ -1,6 +1,6 @@
 /* store_edit.c — removing and copying models (see store.h for the layout and the manifest format). */
 #include "llm/store/store_internal.h"
-#include "so8t_err.h"
+#include "base/err.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

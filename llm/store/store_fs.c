@@ -1,6 +1,6 @@
 /* store_fs.c — file writes: folders, atomic manifest writes, copying a GGUF into blobs/ (see store.h for the layout and the manifest format). */
 #include "llm/store/store_internal.h"
-#include "so8t_err.h"
+#include "base/err.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* store_list.c — listing every manifest, corrupt ones reported as problems (see store.h for the layout and the manifest format). */
 #include "llm/store/store_internal.h"
-#include "so8t_err.h"
+#include "base/err.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,8 +1,8 @@
 /* store_manifest.c — reading a manifest: every field of hostile JSON checked, corrupt files named (see store.h for the layout and the manifest format). */
 #include "llm/store/store_internal.h"
-#include "so8t_err.h"
+#include "base/err.h"
 
-#include "llm/strbuf.h"
+#include "base/strbuf.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -195,20 +195,20 @@ static int is_hex64(const char *s)
 /* The model's digest: the GGUF's and everything else that changes what it generates. */
 static void compute_digest(llm_store_entry *e)
 {
-    llm_strbuf b = {0};
-    llm_strbuf_add(&b, "gguf %s\n", e->sha256);
+    so8t_strbuf b = {0};
+    so8t_strbuf_add(&b, "gguf %s\n", e->sha256);
     for (int i = 0; i < e->n_params; i++)
-        llm_strbuf_add(&b, "param %zu:%s %zu:%s\n", strlen(e->params[i].name),
+        so8t_strbuf_add(&b, "param %zu:%s %zu:%s\n", strlen(e->params[i].name),
                        e->params[i].name, strlen(e->params[i].value), e->params[i].value);
     const char *t[2] = {e->template_text, e->system};
     for (int i = 0; i < 2; i++)
-        llm_strbuf_add(&b, "%s %zu:%s\n", i ? "system" : "template", t[i] ? strlen(t[i]) : 0,
+        so8t_strbuf_add(&b, "%s %zu:%s\n", i ? "system" : "template", t[i] ? strlen(t[i]) : 0,
                        t[i] ? t[i] : "");
     for (int i = 0; i < e->n_messages; i++)
-        llm_strbuf_add(&b, "message %s %zu:%s\n", e->messages[i].role,
+        so8t_strbuf_add(&b, "message %s %zu:%s\n", e->messages[i].role,
                        strlen(e->messages[i].content), e->messages[i].content);
     for (int i = 0; i < e->n_licenses; i++)
-        llm_strbuf_add(&b, "license %zu:%s\n", strlen(e->licenses[i]), e->licenses[i]);
+        so8t_strbuf_add(&b, "license %zu:%s\n", strlen(e->licenses[i]), e->licenses[i]);
     if (b.oom || !b.p) {
         memcpy(e->digest, e->sha256, sizeof e->digest);
     } else {

@@ -1,8 +1,8 @@
 /* store_name.c — the store handle, model names and the helpers every store file uses (see store.h for the layout and the manifest format). */
 #include "llm/store/store_internal.h"
-#include "so8t_err.h"
+#include "base/err.h"
 
-#include "llm/strbuf.h"
+#include "base/strbuf.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -41,12 +41,12 @@ char *store_strdup(const char *s)
 
 char *store_printf(const char *fmt, ...)
 {
-    llm_strbuf b = {0};
+    so8t_strbuf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    llm_strbuf_vadd(&b, fmt, ap);
+    so8t_strbuf_vadd(&b, fmt, ap);
     va_end(ap);
-    return llm_strbuf_take(&b);
+    return so8t_strbuf_take(&b);
 }
 
 /* A printable excerpt of hostile text for messages: control bytes become '?', at most 40

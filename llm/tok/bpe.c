@@ -12,6 +12,7 @@
  *      tokens of its single bytes that are (as llama.cpp does; GPT-2 vocabularies hold all 256).
  * Decoding an ordinary token reverses the byte map.
  */
+#include "base/hash.h"
 #include "llm/internal.h"
 #include "llm/tok/unicode.h"
 
@@ -61,16 +62,6 @@ static const byte_map_t *byte_map(void)
 
 /* ---- merges -------------------------------------------------------------------------------- */
 
-static uint32_t hash_bytes(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t)s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
 static int merges_load(llm_bpe_merges *mg, const llm_gguf *g, char *err, size_t errlen)
 {
     int64_t km = llm_gguf_find_key(g, "tokenizer.ggml.merges");
@@ -114,7 +105,7 @@ static int merges_load(llm_bpe_merges *mg, const llm_gguf *g, char *err, size_t 
         if (!sp)
             continue; /* no split point: can never match a pair */
         /* the first of equal merges keeps its rank (llama.cpp's bpe_ranks.emplace) */
-        uint32_t h = hash_bytes(t, (size_t)l) & mg->hash_mask;
+        uint32_t h = so8t_fnv1a32(t, (size_t)l) & mg->hash_mask;
         for (;;) {
             int32_t o = mg->hash[h];
             if (o < 0) {
@@ -136,7 +127,7 @@ static int merge_rank(const llm_bpe_merges *mg, const char *a, int na, const cha
     buf[na] = ' ';
     memcpy(buf + na + 1, b, (size_t)nb);
     size_t l = (size_t)na + 1 + (size_t)nb;
-    uint32_t h = hash_bytes(buf, l) & mg->hash_mask;
+    uint32_t h = so8t_fnv1a32(buf, l) & mg->hash_mask;
     for (;;) {
         int32_t o = mg->hash[h];
         if (o < 0)

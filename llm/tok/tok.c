@@ -5,6 +5,7 @@
  * tried longest text first; CONTROL and UNKNOWN texts only with parse_special, USER_DEFINED
  * always; a text that names an end of turn (<|im_end|>, <|eot_id|>, ...) ends generation and
  * counts as a control token. */
+#include "base/hash.h"
 #include "llm/internal.h"
 
 #include <stdlib.h>
@@ -14,21 +15,11 @@
 static const llm_tok_ops *const tok_table[] = {&llm_tok_spm, &llm_tok_bpe};
 #define N_TOK_TABLE (sizeof tok_table / sizeof tok_table[0])
 
-static uint32_t hash_str(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t)s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
 int llm_vocab_find(const llm_vocab *v, const char *s, size_t n)
 {
     if (!v->hash)
         return -1;
-    uint32_t h = hash_str(s, n) & v->hash_mask;
+    uint32_t h = so8t_fnv1a32(s, n) & v->hash_mask;
     for (;;) {
         int32_t id = v->hash[h];
         if (id < 0)
@@ -173,7 +164,7 @@ static int table_load(llm_vocab *v, const llm_gguf *g, char *err, size_t errlen)
         }
         v->type[i] = ty;
         /* later duplicates win, as in llama.cpp's token_to_id map */
-        uint32_t h = hash_str(t, (size_t)l) & v->hash_mask;
+        uint32_t h = so8t_fnv1a32(t, (size_t)l) & v->hash_mask;
         for (;;) {
             int32_t o = v->hash[h];
             if (o < 0) {

@@ -1,1 +1,0 @@
-#include "base/err.h" /* forwarding header: the error helper lives in base/ (llm/ still includes this name) */
