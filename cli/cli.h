@@ -20,6 +20,11 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* getopt_long's '?' (an unknown option) or ':' (a missing value; the option string starts
+ * with ':') as a usage error naming the option: "unknown option '--x'", "option '--x' needs
+ * a value". Returns CLI_USAGE. */
+int cli_getopt_error(const char *cmd, int c, char **argv);
+
 /* Each parser returns 0 on success, or prints a message naming `opt` (e.g. "-n") and
  * the bad text on stderr and returns CLI_USAGE. They reject NaN, inf, empty strings,
  * trailing garbage and out-of-range values. */

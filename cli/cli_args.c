@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -18,6 +19,17 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nTry 'so8t%s%s --help'.\n", cmd ? " " : "", cmd ? cmd : "");
     return CLI_USAGE;
+}
+
+int cli_getopt_error(const char *cmd, int c, char **argv)
+{
+    /* a long option is the word itself; a short one may sit inside a bundle (-xf) */
+    const char *word = argv[optind - 1];
+    char shortname[3] = {'-', (char)optopt, 0};
+    const char *a = strncmp(word, "--", 2) && optopt > 0 && optopt < 256 ? shortname : word;
+    if (c == ':')
+        return cli_usage_error(cmd, "option '%s' needs a value", a);
+    return cli_usage_error(cmd, "unknown option '%s'", a);
 }
 
 /* strtod that accepts only a complete, finite number. */

@@ -92,10 +92,8 @@ int cmd_exact(int argc, char **argv)
         case 'h':
             usage(stdout);
             return CLI_OK;
-        case ':':
-            return cli_usage_error("exact", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("exact", "unknown option '%s'", argv[optind - 1]);
+            return cli_getopt_error("exact", c, argv);
         }
     }
     if (optind < argc)

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "serve/serve.h"
 
+#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,81 +109,105 @@ int cmd_serve(int argc, char **argv)
     env = getenv("SO8T_API_KEY");
     if (env && *env)
         c.api_key = env;
-#define NEED_ARG()                                                                  \
-    do {                                                                            \
-        if (i + 1 >= argc)                                                          \
-            return cli_usage_error("serve", "option '%s' needs a value", a);        \
-    } while (0)
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int iv;
-        double dv;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    enum {
+        OPT_HOST = 256, OPT_PORT, OPT_MODELS, OPT_API_KEY, OPT_KEEP_ALIVE, OPT_MAX_QUEUE,
+        OPT_MAX_LOADED, OPT_MAX_CONN, OPT_TIMEOUT, OPT_THREADS, OPT_DRAIN, OPT_TOKEN_DELAY,
+        OPT_MAX_SAMPLES, OPT_MAX_ROTATIONS, OPT_MAX_SECONDS
+    };
+    static const struct option opts[] = {
+        {"host", required_argument, NULL, OPT_HOST},
+        {"port", required_argument, NULL, OPT_PORT},
+        {"models", required_argument, NULL, OPT_MODELS},
+        {"api-key", required_argument, NULL, OPT_API_KEY},
+        {"keep-alive", required_argument, NULL, OPT_KEEP_ALIVE},
+        {"max-queue", required_argument, NULL, OPT_MAX_QUEUE},
+        {"max-loaded", required_argument, NULL, OPT_MAX_LOADED},
+        {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"drain", required_argument, NULL, OPT_DRAIN},
+        {"token-delay-ms", required_argument, NULL, OPT_TOKEN_DELAY},
+        {"max-samples", required_argument, NULL, OPT_MAX_SAMPLES},
+        {"max-rotations", required_argument, NULL, OPT_MAX_ROTATIONS},
+        {"max-seconds", required_argument, NULL, OPT_MAX_SECONDS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int o, iv;
+    double dv;
+    uint64_t nv;
+    optind = 1;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (o) {
+        case 'h':
             usage(stdout);
             return CLI_OK;
-        } else if (!strcmp(a, "--host")) {
-            NEED_ARG();
-            if (parse_host(argv[++i], host, sizeof host, &port))
-                return cli_usage_error("serve", "--host '%s' is not [HOST][:PORT]", argv[i]);
-        } else if (!strcmp(a, "--port")) {
-            NEED_ARG();
-            if ((rc = cli_parse_int("serve", a, argv[++i], 0, 65535, &port)))
+        case OPT_HOST:
+            if (parse_host(optarg, host, sizeof host, &port))
+                return cli_usage_error("serve", "--host '%s' is not [HOST][:PORT]", optarg);
+            break;
+        case OPT_PORT:
+            if ((rc = cli_parse_int("serve", "--port", optarg, 0, 65535, &port)))
                 return rc;
-        } else if (!strcmp(a, "--models")) {
-            NEED_ARG();
-            c.store_dir = argv[++i];
-        } else if (!strcmp(a, "--api-key")) {
-            NEED_ARG();
-            c.api_key = argv[++i];
-        } else if (!strcmp(a, "--keep-alive")) {
-            NEED_ARG();
-            if ((rc = cli_parse_double("serve", a, argv[++i], -1, 0, 1e9, 0, &dv)))
+            break;
+        case OPT_MODELS: c.store_dir = optarg; break;
+        case OPT_API_KEY: c.api_key = optarg; break;
+        case OPT_KEEP_ALIVE:
+            if ((rc = cli_parse_double("serve", "--keep-alive", optarg, -1, 0, 1e9, 0, &dv)))
                 return rc;
             c.keep_alive_s = dv < 0 ? -1 : dv;
-        } else if (!strcmp(a, "--max-queue")) {
-            NEED_ARG();
-            if ((rc = cli_parse_int("serve", a, argv[++i], 0, 100000, &c.max_queue)))
+            break;
+        case OPT_MAX_QUEUE:
+            if ((rc = cli_parse_int("serve", "--max-queue", optarg, 0, 100000, &c.max_queue)))
                 return rc;
-        } else if (!strcmp(a, "--max-loaded")) {
-            NEED_ARG();
-            if ((rc = cli_parse_int("serve", a, argv[++i], 1, 1000, &c.max_loaded)))
+            break;
+        case OPT_MAX_LOADED:
+            if ((rc = cli_parse_int("serve", "--max-loaded", optarg, 1, 1000, &c.max_loaded)))
                 return rc;
-        } else if (!strcmp(a, "--max-connections")) {
-            NEED_ARG();
-            if ((rc = cli_parse_int("serve", a, argv[++i], 1, 100000, &c.max_connections)))
+            break;
+        case OPT_MAX_CONN:
+            if ((rc = cli_parse_int("serve", "--max-connections", optarg, 1, 100000,
+                                    &c.max_connections)))
                 return rc;
-        } else if (!strcmp(a, "--timeout")) {
-            NEED_ARG();
-            if ((rc = cli_parse_int("serve", a, argv[++i], 1, 86400, &c.timeout_s)))
+            break;
+        case OPT_TIMEOUT:
+            if ((rc = cli_parse_int("serve", "--timeout", optarg, 1, 86400, &c.timeout_s)))
                 return rc;
-        } else if (!strcmp(a, "--threads")) {
-            NEED_ARG();
-            if ((rc = cli_parse_int("serve", a, argv[++i], 1, 1024, &c.num_thread)))
+            break;
+        case OPT_THREADS:
+            if ((rc = cli_parse_int("serve", "--threads", optarg, 1, 1024, &c.num_thread)))
                 return rc;
-        } else if (!strcmp(a, "--drain")) {
-            NEED_ARG();
-            if ((rc = cli_parse_int("serve", a, argv[++i], 0, 86400, &c.drain_s)))
+            break;
+        case OPT_DRAIN:
+            if ((rc = cli_parse_int("serve", "--drain", optarg, 0, 86400, &c.drain_s)))
                 return rc;
-        } else if (!strcmp(a, "--token-delay-ms")) {
-            NEED_ARG();
-            if ((rc = cli_parse_int("serve", a, argv[++i], 0, 60000, &iv)))
+            break;
+        case OPT_TOKEN_DELAY:
+            if ((rc = cli_parse_int("serve", "--token-delay-ms", optarg, 0, 60000, &iv)))
                 return rc;
             c.token_delay_ms = iv;
-        } else if (!strcmp(a, "--max-samples") || !strcmp(a, "--max-rotations")) {
-            NEED_ARG();
-            uint64_t n;
-            if ((rc = cli_parse_count("serve", a, argv[++i], 1, &n)))
+            break;
+        case OPT_MAX_SAMPLES:
+            if ((rc = cli_parse_count("serve", "--max-samples", optarg, 1, &nv)))
                 return rc;
-            *(a[6] == 's' ? &c.max_samples : &c.max_rotations) = (double)n;
-        } else if (!strcmp(a, "--max-seconds")) {
-            NEED_ARG();
-            if ((rc = cli_parse_double("serve", a, argv[++i], 0, 1, 86400, 0, &c.max_seconds)))
+            c.max_samples = (double)nv;
+            break;
+        case OPT_MAX_ROTATIONS:
+            if ((rc = cli_parse_count("serve", "--max-rotations", optarg, 1, &nv)))
                 return rc;
-        } else {
-            return cli_usage_error("serve", "unknown option '%s'", a);
+            c.max_rotations = (double)nv;
+            break;
+        case OPT_MAX_SECONDS:
+            if ((rc = cli_parse_double("serve", "--max-seconds", optarg, 0, 1, 86400, 0,
+                                       &c.max_seconds)))
+                return rc;
+            break;
+        default:
+            return cli_getopt_error("serve", o, argv);
         }
     }
-#undef NEED_ARG
+    if (optind < argc)
+        return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
     c.host = host;
     c.port = port;
     struct sigaction sa;

@@ -5,6 +5,7 @@
 #include "llm/store/store.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +15,35 @@
 static int exit_status(int rc)
 {
     return rc == LLM_STORE_OK ? CLI_OK : rc == LLM_STORE_ERR_INVAL ? CLI_USAGE : CLI_FAIL;
+}
+
+/* getopt_long over a command whose only option is -h/--help: -1 when the help was printed,
+ * CLI_USAGE on any other option, 0 to go on with the operands argv[optind..]. */
+static int help_only(const char *cmd, int argc, char **argv, void (*usage)(FILE *f))
+{
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int o;
+    optind = 1;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        if (o != 'h')
+            return cli_getopt_error(cmd, o, argv);
+        usage(stdout);
+        return -1;
+    }
+    return 0;
+}
+
+/* The one NAME[:TAG] operand after the options. */
+static int one_name(const char *cmd, int argc, char **argv, const char **name)
+{
+    if (optind >= argc)
+        return cli_usage_error(cmd, "missing NAME[:TAG]");
+    if (argc - optind > 1)
+        return cli_usage_error(cmd, "one NAME at a time (got '%s' and '%s')", argv[optind],
+                               argv[optind + 1]);
+    *name = argv[optind];
+    return 0;
 }
 
 static int open_store(const char *cmd, llm_store **s)
@@ -63,29 +93,25 @@ static void create_usage(FILE *f)
 
 int cmd_create(int argc, char **argv)
 {
+    static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
+                                         {"copy", no_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *name = NULL, *file = "Modelfile";
-    int copy = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            create_usage(stdout);
-            return CLI_OK;
-        } else if (!strcmp(a, "-f") || !strcmp(a, "--file")) {
-            if (i + 1 >= argc)
-                return cli_usage_error("create", "option '%s' needs a value", a);
-            file = argv[++i];
-        } else if (!strcmp(a, "--copy")) {
-            copy = 1;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage_error("create", "unknown option '%s'", a);
-        } else if (name) {
-            return cli_usage_error("create", "one NAME at a time (got '%s' and '%s')", name, a);
-        } else {
-            name = a;
+    int copy = 0, o;
+    optind = 1;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, ":f:h", opts, NULL)) != -1) {
+        switch (o) {
+        case 'h': create_usage(stdout); return CLI_OK;
+        case 'f': file = optarg; break;
+        case 'c': copy = 1; break;
+        default: return cli_getopt_error("create", o, argv);
         }
     }
-    if (!name)
-        return cli_usage_error("create", "missing NAME[:TAG]");
+    int status = one_name("create", argc, argv, &name);
+    if (status)
+        return status;
     char err[1024];
     llm_store_name nm;
     if (llm_store_name_parse(name, &nm, err, sizeof err))
@@ -99,7 +125,7 @@ int cmd_create(int argc, char **argv)
     for (int i = 0; i < mf.n_warnings; i++)
         fprintf(stderr, "so8t create: %s\n", mf.warnings[i]);
     llm_store *s = NULL;
-    int status = open_store("create", &s);
+    status = open_store("create", &s);
     if (status) {
         llm_modelfile_free(&mf);
         return status;
@@ -187,17 +213,21 @@ static void json_details(cli_json *j, const llm_store_entry *e)
 
 int cmd_list(int argc, char **argv)
 {
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            list_usage(stdout);
-            return CLI_OK;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else {
-            return cli_usage_error("list", "unknown argument '%s'", argv[i]);
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int json = 0, o;
+    optind = 1;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (o) {
+        case 'h': list_usage(stdout); return CLI_OK;
+        case 'j': json = 1; break;
+        default: return cli_getopt_error("list", o, argv);
         }
     }
+    if (optind < argc)
+        return cli_usage_error("list", "unknown argument '%s'", argv[optind]);
     llm_store *s = NULL;
     int status = open_store("list", &s);
     if (status)
@@ -301,34 +331,42 @@ static void indent_text(const char *t)
 
 int cmd_show(int argc, char **argv)
 {
+    /* the views: each long option's val is 'm' and its name the mode */
+    static const struct option opts[] = {{"json", no_argument, NULL, 'm'},
+                                         {"modelfile", no_argument, NULL, 'm'},
+                                         {"parameters", no_argument, NULL, 'm'},
+                                         {"template", no_argument, NULL, 'm'},
+                                         {"system", no_argument, NULL, 'm'},
+                                         {"license", no_argument, NULL, 'm'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    char mode_buf[16] = "", seen[16];
     const char *name = NULL, *mode = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            show_usage(stdout);
-            return CLI_OK;
-        } else if (!strcmp(a, "--json") || !strcmp(a, "--modelfile") ||
-                   !strcmp(a, "--parameters") || !strcmp(a, "--template") ||
-                   !strcmp(a, "--system") || !strcmp(a, "--license")) {
-            if (mode && strcmp(mode, a))
-                return cli_usage_error("show", "%s and %s: choose one", mode, a);
-            mode = a;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage_error("show", "unknown option '%s'", a);
-        } else if (name) {
-            return cli_usage_error("show", "one NAME at a time (got '%s' and '%s')", name, a);
-        } else {
-            name = a;
+    int o, idx;
+    optind = 1;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, ":h", opts, &idx)) != -1) {
+        switch (o) {
+        case 'h': show_usage(stdout); return CLI_OK;
+        case 'm':
+            snprintf(seen, sizeof seen, "--%s", opts[idx].name);
+            if (mode && strcmp(mode, seen))
+                return cli_usage_error("show", "%s and %s: choose one", mode, seen);
+            memcpy(mode_buf, seen, sizeof seen);
+            mode = mode_buf;
+            break;
+        default: return cli_getopt_error("show", o, argv);
         }
     }
-    if (!name)
-        return cli_usage_error("show", "missing NAME[:TAG]");
+    int status = one_name("show", argc, argv, &name);
+    if (status)
+        return status;
     char err[1024];
     llm_store_name nm;
     if (llm_store_name_parse(name, &nm, err, sizeof err))
         return cli_usage_error("show", "%s", err);
     llm_store *s = NULL;
-    int status = open_store("show", &s);
+    status = open_store("show", &s);
     if (status)
         return status;
     llm_store_entry e;
@@ -451,38 +489,37 @@ int cmd_show(int argc, char **argv)
  * so8t rm, so8t cp
  * ------------------------------------------------------------------------------------------ */
 
+static void rm_usage(FILE *f)
+{
+    fprintf(f, "Usage: so8t rm NAME[:TAG]...\n"
+               "\n"
+               "Remove models from the local store: the manifest (a corrupt one too), and a\n"
+               "GGUF copied into the store when no other model uses it. A GGUF recorded by\n"
+               "path is never touched.\n"
+               "\n");
+    fputs(store_env_help, f);
+    fprintf(f, "\nExit status: 0 all removed, 1 a model was not found or could not be\n"
+               "removed (the others still are), 2 a usage error (bad name).\n");
+}
+
 int cmd_rm(int argc, char **argv)
 {
-    int n = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("Usage: so8t rm NAME[:TAG]...\n"
-                   "\n"
-                   "Remove models from the local store: the manifest (a corrupt one too), and a\n"
-                   "GGUF copied into the store when no other model uses it. A GGUF recorded by\n"
-                   "path is never touched.\n"
-                   "\n");
-            fputs(store_env_help, stdout);
-            printf("\nExit status: 0 all removed, 1 a model was not found or could not be\n"
-                   "removed (the others still are), 2 a usage error (bad name).\n");
-            return CLI_OK;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage_error("rm", "unknown option '%s'", a);
-        }
+    int status = help_only("rm", argc, argv, rm_usage);
+    if (status)
+        return status < 0 ? CLI_OK : status;
+    if (optind >= argc)
+        return cli_usage_error("rm", "missing NAME[:TAG]");
+    for (int i = optind; i < argc; i++) {
         char err[512];
         llm_store_name nm;
-        if (llm_store_name_parse(a, &nm, err, sizeof err))
+        if (llm_store_name_parse(argv[i], &nm, err, sizeof err))
             return cli_usage_error("rm", "%s", err);
-        n++;
     }
-    if (!n)
-        return cli_usage_error("rm", "missing NAME[:TAG]");
     llm_store *s = NULL;
-    int status = open_store("rm", &s);
+    status = open_store("rm", &s);
     if (status)
         return status;
-    for (int i = 1; i < argc; i++) {
+    for (int i = optind; i < argc; i++) {
         char err[1024];
         int rc = llm_store_delete(s, argv[i], err, sizeof err);
         if (rc) {
@@ -496,39 +533,37 @@ int cmd_rm(int argc, char **argv)
     return status;
 }
 
+static void cp_usage(FILE *f)
+{
+    fprintf(f, "Usage: so8t cp SOURCE[:TAG] DESTINATION[:TAG]\n"
+               "\n"
+               "Copy a model of the local store under a new name (the manifest only; both\n"
+               "names use the same GGUF). An existing DESTINATION is replaced; a corrupt\n"
+               "one is not.\n"
+               "\n");
+    fputs(store_env_help, f);
+    fprintf(f, "\nExit status: 0 copied, 1 SOURCE not found or corrupt, or the store cannot\n"
+               "be written, 2 a usage error (bad name).\n");
+}
+
 int cmd_cp(int argc, char **argv)
 {
-    const char *names[2];
-    int n = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("Usage: so8t cp SOURCE[:TAG] DESTINATION[:TAG]\n"
-                   "\n"
-                   "Copy a model of the local store under a new name (the manifest only; both\n"
-                   "names use the same GGUF). An existing DESTINATION is replaced; a corrupt\n"
-                   "one is not.\n"
-                   "\n");
-            fputs(store_env_help, stdout);
-            printf("\nExit status: 0 copied, 1 SOURCE not found or corrupt, or the store cannot\n"
-                   "be written, 2 a usage error (bad name).\n");
-            return CLI_OK;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage_error("cp", "unknown option '%s'", a);
-        } else if (n == 2) {
-            return cli_usage_error("cp", "give SOURCE and DESTINATION only (extra '%s')", a);
-        }
-        names[n++] = a;
-    }
-    if (n < 2)
+    int status = help_only("cp", argc, argv, cp_usage);
+    if (status)
+        return status < 0 ? CLI_OK : status;
+    if (argc - optind > 2)
+        return cli_usage_error("cp", "give SOURCE and DESTINATION only (extra '%s')",
+                               argv[optind + 2]);
+    if (argc - optind < 2)
         return cli_usage_error("cp", "give SOURCE and DESTINATION");
+    const char *names[2] = {argv[optind], argv[optind + 1]};
     char err[1024];
     llm_store_name nm;
     for (int i = 0; i < 2; i++)
         if (llm_store_name_parse(names[i], &nm, err, sizeof err))
             return cli_usage_error("cp", "%s", err);
     llm_store *s = NULL;
-    int status = open_store("cp", &s);
+    status = open_store("cp", &s);
     if (status)
         return status;
     int rc = llm_store_copy(s, names[0], names[1], err, sizeof err);

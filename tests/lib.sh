@@ -33,6 +33,24 @@ expect_grep() {
     if [ "$2" = out ]; then f=$LAST_OUT; else f=$LAST_ERR; fi
     if grep -qE -- "$pat" "$f"; then ok; else bad "no '$pat' in std$2"; sed 's/^/   /' "$f" | head -5 >&2; fi
 }
+# tiny_model FILE: writes the tiny gemma3 test model there with `test_store --write-model`
+# (the test_store of the same build as $SO8T, else $SO8T_TEST_STORE or build/*/tests);
+# without one the test fails and ends here.
+tiny_model() {
+    local root w writer=${SO8T_TEST_STORE:-}
+    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    if [ -z "$writer" ]; then
+        for w in "$(dirname "$(dirname "$SO8T")")/tests/test_store" "$root/build/cuda/tests/test_store" \
+                 "$root/build/cpu/tests/test_store"; do
+            [ -x "$w" ] && { writer=$w; break; }
+        done
+    fi
+    if [ -z "$writer" ] || ! "$writer" --write-model "$1"; then
+        bad "cannot write the tiny model (build tests/test_store first, or set SO8T_TEST_STORE)"
+        summary
+        exit 1
+    fi
+}
 summary() {
     echo "$pass passed, $fail failed"
     [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -6,22 +6,9 @@
 # and plain text on stdin, Modelfile SYSTEM + MESSAGE (MESSAGE without TEMPLATE implies
 # --chat), and the refusals (bad role, bad JSON, --json on a terminal without -p).
 . "$(dirname "$0")/lib.sh"
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d /tmp/so8t_run_chat.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$SO8T_TMP
 export SO8T_MODELS=$tmp/store
-writer=${SO8T_TEST_STORE:-}
-if [ -z "$writer" ]; then
-    for w in "$(dirname "$(dirname "$SO8T")")/tests/test_store" "$root/build/cuda/tests/test_store" \
-             "$root/build/cpu/tests/test_store"; do
-        [ -x "$w" ] && { writer=$w; break; }
-    done
-fi
-if [ -z "$writer" ] || ! "$writer" --write-model "$tmp/tiny.gguf"; then
-    bad "cannot write the tiny model (build tests/test_store first, or set SO8T_TEST_STORE)"
-    summary
-    exit 1
-fi
+tiny_model "$tmp/tiny.gguf"
 run() { "$SO8T" run -m "$tmp/tiny.gguf" -n 2 --temperature 0 --show-prompt "$@"; }
 # the text between the prompt markers of the last command's stderr
 shown() { sed -n '/^--- prompt/,/^--- end of prompt ---$/p' "$LAST_ERR" | sed '1d;$d'; }

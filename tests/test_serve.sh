@@ -17,18 +17,7 @@ export SO8T_MODELS=$tmp/store
 export SO8T_MODEL=/nonexistent/so8t-test-model.gguf
 unset SO8T_HOST SO8T_API_KEY OLLAMA_HOST OPENAI_API_KEY OPENAI_BASE_URL
 
-writer=${SO8T_TEST_STORE:-}
-if [ -z "$writer" ]; then
-    for w in "$(dirname "$(dirname "$SO8T")")/tests/test_store" "$root/build/cuda/tests/test_store" \
-             "$root/build/cpu/tests/test_store"; do
-        [ -x "$w" ] && { writer=$w; break; }
-    done
-fi
-if [ -z "$writer" ] || ! "$writer" --write-model "$tmp/tiny.gguf"; then
-    bad "cannot write the tiny model (build tests/test_store first, or set SO8T_TEST_STORE)"
-    summary
-    exit 1
-fi
+tiny_model "$tmp/tiny.gguf"
 command -v curl >/dev/null || { echo "SKIP: no curl (tools/deps.sh installs it)"; ok; summary; exit 0; }
 
 # The clients, pinned (docs/serve.md names the versions tested).

@@ -3,24 +3,11 @@
 # show / rm / cp and run -m NAME, on tiny GGUF models written by tests/test_store
 # (--write-model) into a temporary folder that SO8T_MODELS points at.
 . "$(dirname "$0")/lib.sh"
-root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$SO8T_TMP
 export SO8T_MODELS=$tmp/store
 export SO8T_MODEL=/nonexistent/so8t-test-model.gguf # never pick up models/ in tests
 
-# The tiny model writer: the test_store binary of the same build as $SO8T.
-writer=${SO8T_TEST_STORE:-}
-if [ -z "$writer" ]; then
-    for w in "$(dirname "$(dirname "$SO8T")")/tests/test_store" "$root/build/cuda/tests/test_store" \
-             "$root/build/cpu/tests/test_store"; do
-        [ -x "$w" ] && { writer=$w; break; }
-    done
-fi
-if [ -z "$writer" ] || ! "$writer" --write-model "$tmp/tiny.gguf"; then
-    bad "cannot write the tiny model (build tests/test_store first, or set SO8T_TEST_STORE)"
-    summary
-    exit 1
-fi
+tiny_model "$tmp/tiny.gguf"
 echo "FUGG this is not a GGUF file" >"$tmp/garbage.gguf"
 mkdir "$tmp/folder"
 mf() { printf '%b' "$2" >"$tmp/$1"; }

@@ -14,6 +14,7 @@
  */
 #include "base/hash.h"
 #include "llm/internal.h"
+#include "llm/tok/heap.h"
 #include "llm/tok/unicode.h"
 
 #include <stdlib.h>
@@ -196,57 +197,12 @@ typedef struct {
     int rank, left, right, size;
 } pair_t;
 
-typedef struct {
-    pair_t *a;
-    int n, cap, oom;
-} heap_t;
-
 static int pair_before(const pair_t *x, const pair_t *y) /* x pops before y */
 {
     return x->rank != y->rank ? x->rank < y->rank : x->left < y->left;
 }
 
-static void heap_push(heap_t *h, pair_t p)
-{
-    if (h->n == h->cap) {
-        int c = h->cap ? 2 * h->cap : 64;
-        pair_t *q = realloc(h->a, (size_t)c * sizeof *q);
-        if (!q) {
-            h->oom = 1;
-            return;
-        }
-        h->a = q;
-        h->cap = c;
-    }
-    int i = h->n++;
-    h->a[i] = p;
-    while (i > 0 && pair_before(&h->a[i], &h->a[(i - 1) / 2])) {
-        pair_t t = h->a[i];
-        h->a[i] = h->a[(i - 1) / 2];
-        h->a[(i - 1) / 2] = t;
-        i = (i - 1) / 2;
-    }
-}
-
-static pair_t heap_pop(heap_t *h)
-{
-    pair_t top = h->a[0];
-    h->a[0] = h->a[--h->n];
-    for (int i = 0;;) {
-        int l = 2 * i + 1, r = l + 1, m = i;
-        if (l < h->n && pair_before(&h->a[l], &h->a[m]))
-            m = l;
-        if (r < h->n && pair_before(&h->a[r], &h->a[m]))
-            m = r;
-        if (m == i)
-            break;
-        pair_t t = h->a[m];
-        h->a[m] = h->a[i];
-        h->a[i] = t;
-        i = m;
-    }
-    return top;
-}
+LLM_HEAP_DEFINE(heap, pair_t, pair_before)
 
 static void try_pair(const llm_vocab *v, const char *w, const sym_t *sy, heap_t *h, int l, int r, char *buf)
 {

@@ -10,6 +10,7 @@
  * byte.
  */
 #include "llm/internal.h"
+#include "llm/tok/heap.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,64 +28,13 @@ typedef struct {
     int size;
 } bigram_t;
 
-typedef struct {
-    bigram_t *a;
-    int n, cap;
-    int oom;
-} heap_t;
-
-static int bg_less(const bigram_t *x, const bigram_t *y) /* x has lower priority than y */
+/* x pops before y: the higher score, then the leftmost */
+static int bg_before(const bigram_t *x, const bigram_t *y)
 {
-    if (x->score != y->score)
-        return x->score < y->score;
-    return x->left > y->left;
+    return x->score != y->score ? x->score > y->score : x->left < y->left;
 }
 
-static void heap_push(heap_t *h, bigram_t b)
-{
-    if (h->n == h->cap) {
-        int c = h->cap ? 2 * h->cap : 64;
-        bigram_t *q = realloc(h->a, (size_t)c * sizeof *q);
-        if (!q) {
-            h->oom = 1;
-            return;
-        }
-        h->a = q;
-        h->cap = c;
-    }
-    int i = h->n++;
-    h->a[i] = b;
-    while (i > 0) {
-        int p = (i - 1) / 2;
-        if (!bg_less(&h->a[p], &h->a[i]))
-            break;
-        bigram_t t = h->a[p];
-        h->a[p] = h->a[i];
-        h->a[i] = t;
-        i = p;
-    }
-}
-
-static bigram_t heap_pop(heap_t *h)
-{
-    bigram_t top = h->a[0];
-    h->a[0] = h->a[--h->n];
-    int i = 0;
-    for (;;) {
-        int l = 2 * i + 1, r = l + 1, m = i;
-        if (l < h->n && bg_less(&h->a[m], &h->a[l]))
-            m = l;
-        if (r < h->n && bg_less(&h->a[m], &h->a[r]))
-            m = r;
-        if (m == i)
-            break;
-        bigram_t t = h->a[m];
-        h->a[m] = h->a[i];
-        h->a[i] = t;
-        i = m;
-    }
-    return top;
-}
+LLM_HEAP_DEFINE(heap, bigram_t, bg_before)
 
 static void try_bigram(const llm_vocab *v, const char *text, const sym_t *sy, heap_t *h, int l,
                        int r)
