@@ -10,6 +10,7 @@
 
 #include "llm/llm.h"
 #include "llm/quant/quant.h"
+#include "tests/support/llm_ref.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -25,36 +26,11 @@ typedef struct {
     uint64_t orig_ctx;
 } ar_model;
 
-/* Tensor `name` as doubles (rows × cols), NULL if absent. */
-static double *ar_tensor(const llm_gguf *g, const char *name, int64_t *ne0, int64_t *ne1)
-{
-    int64_t i = llm_gguf_find_tensor(g, name);
-    if (i < 0)
-        return NULL;
-    llm_gguf_tensor_info t;
-    llm_gguf_tensor(g, i, &t);
-    int64_t n0 = t.ne[0], n1 = t.ne[1];
-    double *m = malloc((size_t)(n0 * n1) * sizeof(double));
-    float *row = malloc((size_t)n0 * sizeof(float));
-    size_t rb = llm_row_bytes(t.type, n0);
-    for (int64_t r = 0; r < n1; r++) {
-        llm_dequant_row(t.type, (const uint8_t *)t.data + r * rb, row, n0);
-        for (int64_t c = 0; c < n0; c++)
-            m[r * n0 + c] = row[c];
-    }
-    free(row);
-    if (ne0)
-        *ne0 = n0;
-    if (ne1)
-        *ne1 = n1;
-    return m;
-}
-
 static double *ar_blk(const ar_model *rm, int il, const char *suffix)
 {
     char name[96];
     snprintf(name, sizeof name, "blk.%d.%s", il, suffix);
-    return ar_tensor(rm->g, name, NULL, NULL);
+    return llm_ref_tensor(rm->g, name, NULL, NULL);
 }
 
 static uint64_t ar_u(const ar_model *rm, const char *suffix)
@@ -158,16 +134,16 @@ static double *ar_logits(const ar_model *rm, const int *toks, int n, int break_m
     int neox = !is_llama;
     if (break_mode == 1)
         neox = !neox;
-    double *emb = ar_tensor(rm->g, "token_embd.weight", NULL, NULL);
-    double *out = ar_tensor(rm->g, "output.weight", NULL, NULL);
-    double *onorm = ar_tensor(rm->g, "output_norm.weight", NULL, NULL);
+    double *emb = llm_ref_tensor(rm->g, "token_embd.weight", NULL, NULL);
+    double *out = llm_ref_tensor(rm->g, "output.weight", NULL, NULL);
+    double *onorm = llm_ref_tensor(rm->g, "output_norm.weight", NULL, NULL);
     /* llama.cpp adds output.bias for qwen2 only (qwen2vl loads it and leaves it out) */
-    double *out_b = is_qwen2 && break_mode != 2 ? ar_tensor(rm->g, "output.bias", NULL, NULL) : NULL;
+    double *out_b = is_qwen2 && break_mode != 2 ? llm_ref_tensor(rm->g, "output.bias", NULL, NULL) : NULL;
     double *ff = NULL;
     if (break_mode != 2) {
-        ff = ar_tensor(rm->g, "rope_freqs.weight", NULL, NULL);
+        ff = llm_ref_tensor(rm->g, "rope_freqs.weight", NULL, NULL);
         if (is_phi3) /* LongRoPE: the long factors when the context exceeds the original one */
-            ff = ar_tensor(rm->g, (uint64_t)rm->n_ctx > rm->orig_ctx ? "rope_factors_long.weight"
+            ff = llm_ref_tensor(rm->g, (uint64_t)rm->n_ctx > rm->orig_ctx ? "rope_factors_long.weight"
                                                                     : "rope_factors_short.weight",
                            NULL, NULL);
     }

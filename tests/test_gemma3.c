@@ -19,6 +19,7 @@
  */
 #include "llm/llm.h"
 #include "llm/quant/quant.h"
+#include "tests/support/llm_ref.h"
 #include "tests/support/testmodel.h"
 #include "tests/test.h"
 
@@ -35,34 +36,12 @@ typedef struct {
     const llm_gguf *g;
 } ref_model;
 
-static double *load_mat(const llm_gguf *g, const char *name, int64_t *ne0, int64_t *ne1)
-{
-    int64_t i = llm_gguf_find_tensor(g, name);
-    if (i < 0)
-        return NULL;
-    llm_gguf_tensor_info t;
-    llm_gguf_tensor(g, i, &t);
-    int64_t n0 = t.ne[0], n1 = t.ne[1];
-    double *m = malloc((size_t)(n0 * n1) * sizeof(double));
-    float *row = malloc((size_t)n0 * sizeof(float));
-    size_t rb = llm_row_bytes(t.type, n0);
-    for (int64_t r = 0; r < n1; r++) {
-        llm_dequant_row(t.type, (const uint8_t *)t.data + r * rb, row, n0);
-        for (int64_t c = 0; c < n0; c++)
-            m[r * n0 + c] = row[c];
-    }
-    free(row);
-    *ne0 = n0;
-    *ne1 = n1;
-    return m;
-}
-
 static double *W(const ref_model *rm, const char *fmt, int il)
 {
     char name[64];
     snprintf(name, sizeof name, fmt, il);
     int64_t a, b;
-    return load_mat(rm->g, name, &a, &b);
+    return llm_ref_tensor(rm->g, name, &a, &b);
 }
 
 static void r_rmsnorm(double *o, const double *x, const double *w, int n, double eps)
@@ -106,8 +85,8 @@ static double *reference_logits(const ref_model *rm, const int *toks, int n, int
 {
     const int E = rm->E, H = rm->H, HK = rm->HK, D = rm->D, F = rm->F, V = rm->V;
     int64_t a, b;
-    double *emb = load_mat(rm->g, "token_embd.weight", &a, &b);
-    double *onorm = load_mat(rm->g, "output_norm.weight", &a, &b);
+    double *emb = llm_ref_tensor(rm->g, "token_embd.weight", &a, &b);
+    double *onorm = llm_ref_tensor(rm->g, "output_norm.weight", &a, &b);
     double *x = malloc((size_t)n * E * sizeof(double));
     for (int t = 0; t < n; t++)
         for (int i = 0; i < E; i++)
@@ -216,28 +195,6 @@ static void ref_init(ref_model *rm, const llm_gguf *g)
     rm->V = (int)ki.arr_n;
 }
 
-/* max over positions of max |ours - ref| / max |ref| */
-static double compare(llm_model *m, const double *ref, const int *toks, int n, int V)
-{
-    float *lg = malloc((size_t)V * sizeof(float));
-    double worst = 0;
-    for (int t = 0; t < n; t++) {
-        if (llm_model_eval(m, toks + t, 1, t, lg, err, sizeof err) != 0) {
-            fprintf(stderr, "eval failed: %s\n", err);
-            free(lg);
-            return INFINITY;
-        }
-        double md = 0, mr = 0;
-        for (int i = 0; i < V; i++) {
-            md = fmax(md, fabs(lg[i] - ref[(size_t)t * V + i]));
-            mr = fmax(mr, fabs(ref[(size_t)t * V + i]));
-        }
-        worst = fmax(worst, md / mr);
-    }
-    free(lg);
-    return worst;
-}
-
 static const char *tmp_path(const char *tag)
 {
     static char p[256];
@@ -264,10 +221,10 @@ static void test_forward(int type, double compat_bound)
     const int n = 12;
     double *ref = reference_logits(&rm, toks, n, 0);
     llm_model_set_numerics(m, LLM_NUMERICS_EXACT);
-    double e_exact = compare(m, ref, toks, n, rm.V);
+    double e_exact = llm_ref_compare(m, ref, toks, n, rm.V);
     CHECK_MSG(e_exact <= 1e-5, "%s exact: rel err %.3g > 1e-5", llm_type_name(type), e_exact);
     llm_model_set_numerics(m, LLM_NUMERICS_LLAMACPP);
-    double e_compat = compare(m, ref, toks, n, rm.V);
+    double e_compat = llm_ref_compare(m, ref, toks, n, rm.V);
     CHECK_MSG(e_compat <= compat_bound, "%s llama.cpp numerics: rel err %.3g > %.3g",
               llm_type_name(type), e_compat, compat_bound);
     printf("%-5s exact %.2e  llama.cpp-numerics %.2e (bound %.0e)\n", llm_type_name(type), e_exact,
@@ -277,7 +234,7 @@ static void test_forward(int type, double compat_bound)
         for (int mode = 1; mode <= 2; mode++) {
             double *bad = reference_logits(&rm, toks, n, mode);
             llm_model_set_numerics(m, LLM_NUMERICS_EXACT);
-            double e_bad = compare(m, bad, toks, n, rm.V);
+            double e_bad = llm_ref_compare(m, bad, toks, n, rm.V);
             CHECK_MSG(e_bad > 1e-3, "broken reference (mode %d) not detected: %.3g", mode, e_bad);
             free(bad);
         }
@@ -337,40 +294,6 @@ static void test_forward(int type, double compat_bound)
 }
 
 /* ---- model-level checks: copy the tiny model with one change ---- */
-typedef void (*edit_fn)(llm_gguf_writer *w);
-
-static int rewrite(const char *src, const char *dst, const char *drop_key, const char *drop_tensor,
-                   edit_fn edit)
-{
-    llm_gguf *g = NULL;
-    if (llm_gguf_open(src, &g, err, sizeof err))
-        return -1;
-    llm_gguf_writer *w = llm_gguf_writer_new(3, 32);
-    for (int64_t i = 0; i < llm_gguf_n_kv(g); i++) {
-        llm_gguf_kv_info ki;
-        const void *raw;
-        uint64_t rs;
-        llm_gguf_kv(g, i, &ki);
-        if (drop_key && !strcmp(ki.key, drop_key))
-            continue;
-        llm_gguf_kv_raw(g, i, &raw, &rs);
-        llm_gguf_writer_add_encoded(w, ki.key, ki.type, raw, rs);
-    }
-    for (int64_t i = 0; i < llm_gguf_n_tensors(g); i++) {
-        llm_gguf_tensor_info t;
-        llm_gguf_tensor(g, i, &t);
-        if (drop_tensor && !strcmp(t.name, drop_tensor))
-            continue;
-        llm_gguf_writer_add_tensor(w, t.name, t.type, t.n_dims, t.ne, t.data);
-    }
-    if (edit)
-        edit(w);
-    int rc = llm_gguf_writer_save(w, dst, err, sizeof err);
-    llm_gguf_writer_free(w);
-    llm_gguf_close(g);
-    return rc;
-}
-
 static void e_blocks0(llm_gguf_writer *w) { llm_gguf_writer_add_u32(w, "gemma3.block_count", 0); }
 static void e_blocks_huge(llm_gguf_writer *w) { llm_gguf_writer_add_u32(w, "gemma3.block_count", 100000); }
 static void e_heads0(llm_gguf_writer *w) { llm_gguf_writer_add_u32(w, "gemma3.attention.head_count", 0); }
@@ -410,7 +333,7 @@ static void test_model_checks(void)
     CHECK(llm_test_model_write(src, "gemma3", LLM_TYPE_F32, 7, err, sizeof err) == 0);
     struct {
         const char *drop_key, *drop_tensor;
-        edit_fn edit;
+        llm_ref_edit_fn edit;
         const char *needle;
     } cases[] = {
         {"gemma3.block_count", NULL, e_blocks0, "block_count = 0"},
@@ -431,7 +354,8 @@ static void test_model_checks(void)
         {"general.architecture", NULL, NULL, "missing metadata key 'general.architecture'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        CHECK(rewrite(src, dst, cases[i].drop_key, cases[i].drop_tensor, cases[i].edit) == 0);
+        CHECK(llm_ref_rewrite(src, dst, cases[i].drop_key, cases[i].drop_tensor, cases[i].edit, err,
+                              sizeof err) == 0);
         llm_model *m = (llm_model *)0x1;
         err[0] = 0;
         int rc = llm_model_load(dst, 64, &m, err, sizeof err);
@@ -441,7 +365,7 @@ static void test_model_checks(void)
             llm_model_free(m);
     }
     /* an unchanged copy loads (so the cases above fail for the reason given) */
-    CHECK(rewrite(src, dst, NULL, NULL, NULL) == 0);
+    CHECK(llm_ref_rewrite(src, dst, NULL, NULL, NULL, err, sizeof err) == 0);
     llm_model *m = NULL;
     CHECK_MSG(llm_model_load(dst, 64, &m, err, sizeof err) == 0, "%s", err);
     llm_model_free(m);

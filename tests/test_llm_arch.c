@@ -121,28 +121,6 @@ static const cJSON *find_case(const cJSON *root, const char *name)
     return NULL;
 }
 
-/* max over positions of max |ours - ref| / max |ref| */
-static double compare_ref(llm_model *m, const double *ref, const int *toks, int n, int V)
-{
-    float *lg = malloc((size_t)V * sizeof(float));
-    double worst = 0;
-    for (int t = 0; t < n; t++) {
-        if (llm_model_eval(m, toks + t, 1, t, lg, err, sizeof err) != 0) {
-            fprintf(stderr, "eval failed: %s\n", err);
-            free(lg);
-            return INFINITY;
-        }
-        double md = 0, mr = 0;
-        for (int i = 0; i < V; i++) {
-            md = fmax(md, fabs(lg[i] - ref[(size_t)t * V + i]));
-            mr = fmax(mr, fabs(ref[(size_t)t * V + i]));
-        }
-        worst = fmax(worst, md / mr);
-    }
-    free(lg);
-    return worst;
-}
-
 static void test_float64(llm_model *m, const char *arch, int type)
 {
     ar_model rm;
@@ -151,9 +129,9 @@ static void test_float64(llm_model *m, const char *arch, int type)
     double *ref = ar_logits(&rm, k_prompt, n, 0);
     const int quant = type != LLM_TYPE_F32 && type != LLM_TYPE_F16;
     llm_model_set_numerics(m, LLM_NUMERICS_EXACT);
-    double e_exact = compare_ref(m, ref, k_prompt, n, rm.V);
+    double e_exact = llm_ref_compare(m, ref, k_prompt, n, rm.V);
     llm_model_set_numerics(m, LLM_NUMERICS_LLAMACPP);
-    double e_compat = compare_ref(m, ref, k_prompt, n, rm.V);
+    double e_compat = llm_ref_compare(m, ref, k_prompt, n, rm.V);
     CHECK_MSG(e_exact <= 1e-5, "%s %s exact vs float64: rel err %.3g > 1e-5", arch,
               llm_type_name(type), e_exact);
     CHECK_MSG(e_compat <= (quant ? 5e-2 : 2e-3), "%s %s llama.cpp numerics vs float64: rel err %.3g",
@@ -165,7 +143,7 @@ static void test_float64(llm_model *m, const char *arch, int type)
         const int has_mode2 = strcmp(arch, "qwen3") != 0; /* qwen3 has no biases or factors */
         for (int mode = 1; mode <= 1 + has_mode2; mode++) {
             double *bad = ar_logits(&rm, k_prompt, n, mode);
-            double e_bad = compare_ref(m, bad, k_prompt, n, rm.V);
+            double e_bad = llm_ref_compare(m, bad, k_prompt, n, rm.V);
             CHECK_MSG(e_bad > 1e-3, "%s: broken reference (mode %d) not detected: %.3g", arch, mode, e_bad);
             free(bad);
         }
@@ -279,9 +257,9 @@ static void test_qwen2vl_eps(const char *dir)
         CHECK(rm.eps == 0.5);
         double *ref = ar_logits(&rm, k_prompt, 10, 0);
         llm_model_set_numerics(m1, LLM_NUMERICS_EXACT);
-        double e1 = compare_ref(m1, ref, k_prompt, 10, rm.V);
+        double e1 = llm_ref_compare(m1, ref, k_prompt, 10, rm.V);
         llm_model_set_numerics(m0, LLM_NUMERICS_EXACT);
-        double e0 = compare_ref(m0, ref, k_prompt, 10, rm.V);
+        double e0 = llm_ref_compare(m0, ref, k_prompt, 10, rm.V);
         CHECK_MSG(e1 <= 1e-5 && e0 > 1e-3, "qwen2vl epsilon 0.5: rel err %.3g (eps-0 model: %.3g)", e1, e0);
         free(ref);
     }

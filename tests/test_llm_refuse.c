@@ -7,6 +7,7 @@
  * the reason given.
  */
 #include "llm/llm.h"
+#include "tests/support/llm_ref.h"
 #include "tests/support/testmodel.h"
 #include "tests/test.h"
 
@@ -16,54 +17,6 @@
 
 static char err[1024];
 static char dir[] = "/tmp/so8t_refuse_XXXXXX";
-
-typedef void (*edit_fn)(llm_gguf_writer *w);
-
-/* 1 when `key` is one of the comma-separated names in `list` */
-static int in_list(const char *list, const char *key)
-{
-    size_t n = strlen(key);
-    for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-        if (!strncmp(p, key, n) && (p[n] == ',' || p[n] == 0))
-            return 1;
-    return 0;
-}
-
-/* Copies src to dst without the keys in drop_key (comma-separated) and the tensor drop_tensor
- * ("*": every tensor), then lets edit add entries (an edited key replaces a dropped one). */
-static int rewrite(const char *src, const char *dst, const char *drop_key, const char *drop_tensor,
-                   edit_fn edit)
-{
-    llm_gguf *g = NULL;
-    if (llm_gguf_open(src, &g, err, sizeof err))
-        return -1;
-    llm_gguf_writer *w = llm_gguf_writer_new(3, 32);
-    for (int64_t i = 0; i < llm_gguf_n_kv(g); i++) {
-        llm_gguf_kv_info ki;
-        const void *raw;
-        uint64_t rs;
-        llm_gguf_kv(g, i, &ki);
-        if (drop_key && in_list(drop_key, ki.key))
-            continue;
-        llm_gguf_kv_raw(g, i, &raw, &rs);
-        llm_gguf_writer_add_encoded(w, ki.key, ki.type, raw, rs);
-    }
-    for (int64_t i = 0; i < llm_gguf_n_tensors(g); i++) {
-        llm_gguf_tensor_info t;
-        llm_gguf_tensor(g, i, &t);
-        if (drop_tensor && !strcmp(drop_tensor, "*"))
-            break;
-        if (drop_tensor && !strcmp(t.name, drop_tensor))
-            continue;
-        llm_gguf_writer_add_tensor(w, t.name, t.type, t.n_dims, t.ne, t.data);
-    }
-    if (edit)
-        edit(w);
-    int rc = llm_gguf_writer_save(w, dst, err, sizeof err);
-    llm_gguf_writer_free(w);
-    llm_gguf_close(g);
-    return rc;
-}
 
 static float z_f32[256 * 512];
 static uint8_t z_raw[256 * 256];
@@ -123,7 +76,7 @@ static void e_ctx0(llm_gguf_writer *w) { llm_gguf_writer_add_u32(w, "qwen3.conte
 typedef struct {
     const char *arch;                  /* the tiny model to start from */
     const char *drop_key, *drop_tensor;
-    edit_fn edit;
+    llm_ref_edit_fn edit;
     int status;
     const char *needle1, *needle2;     /* both must be in the message (needle2 may be NULL) */
 } refusal;
@@ -193,7 +146,7 @@ int main(void)
         CHECK_MSG(llm_test_model_write(src[a], archs[a], LLM_TYPE_F32, 11, err, sizeof err) == 0, "%s", err);
         /* an unchanged copy loads (so each case below fails for the reason given) */
         snprintf(dst, sizeof dst, "%s/copy.gguf", dir);
-        CHECK(rewrite(src[a], dst, NULL, NULL, NULL) == 0);
+        CHECK(llm_ref_rewrite(src[a], dst, NULL, NULL, NULL, err, sizeof err) == 0);
         CHECK_MSG(llm_model_check(dst, err, sizeof err) == LLM_OK, "%s copy: %s", archs[a], err);
     }
     snprintf(dst, sizeof dst, "%s/bad.gguf", dir);
@@ -202,7 +155,7 @@ int main(void)
         int a = 0;
         while (strcmp(archs[a], c->arch))
             a++;
-        CHECK(rewrite(src[a], dst, c->drop_key, c->drop_tensor, c->edit) == 0);
+        CHECK(llm_ref_rewrite(src[a], dst, c->drop_key, c->drop_tensor, c->edit, err, sizeof err) == 0);
         llm_model *m = (llm_model *)0x1;
         err[0] = 0;
         int rc = llm_model_load(dst, 64, &m, err, sizeof err);

@@ -1,0 +1,30 @@
+/* llm_ref.h — test support shared by the LLM reference tests (test_gemma3, test_llm_arch,
+ * test_llm_refuse, llm_arch_ref.h): a tensor as doubles, logits against a reference, and
+ * a GGUF copied with changes. Not in libso8t.a. */
+#ifndef SO8T_TESTS_LLM_REF_H
+#define SO8T_TESTS_LLM_REF_H
+
+#include "llm/llm.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Tensor `name` of g dequantized to doubles (ne1 rows of ne0), malloc'd; NULL if absent.
+ * ne0 / ne1 may be NULL. */
+double *llm_ref_tensor(const llm_gguf *g, const char *name, int64_t *ne0, int64_t *ne1);
+
+/* Evaluates toks[0..n) one position at a time and returns the worst over positions of
+ * max_i |logit_i − ref[t·V + i]| / max_i |ref[t·V + i]|; INFINITY (the error on stderr) when
+ * an evaluation fails. */
+double llm_ref_compare(llm_model *m, const double *ref, const int *toks, int n, int V);
+
+/* Adds entries to a GGUF being rewritten (see llm_ref_rewrite). */
+typedef void (*llm_ref_edit_fn)(llm_gguf_writer *w);
+
+/* Copies src to dst without the keys named in drop_key (comma-separated; NULL: none) and the
+ * tensor drop_tensor ("*": every tensor; NULL: none), then lets edit (may be NULL) add entries
+ * (an edited key replaces a dropped one). 0, or nonzero with the reason in err. */
+int llm_ref_rewrite(const char *src, const char *dst, const char *drop_key,
+                    const char *drop_tensor, llm_ref_edit_fn edit, char *err, size_t errlen);
+
+#endif
