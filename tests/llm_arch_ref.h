@@ -86,27 +86,6 @@ static void ar_init(ar_model *rm, const llm_gguf *g, int n_ctx)
     rm->V = (int)ki.arr_n;
 }
 
-static void ar_rmsnorm(double *o, const double *x, const double *w, int n, double eps)
-{
-    double s = 0;
-    for (int i = 0; i < n; i++)
-        s += x[i] * x[i];
-    double sc = 1.0 / sqrt(s / n + eps);
-    for (int i = 0; i < n; i++)
-        o[i] = x[i] * sc * w[i];
-}
-
-/* y[r] = sum_c W[r][c] x[c] (+ b[r]) */
-static void ar_matvec(double *y, const double *W, const double *b, const double *x, int rows, int cols)
-{
-    for (int r = 0; r < rows; r++) {
-        double s = b ? b[r] : 0;
-        for (int c = 0; c < cols; c++)
-            s += W[(size_t)r * cols + c] * x[c];
-        y[r] = s;
-    }
-}
-
 /* The first d dims of v: neox = 0: pairs (2i, 2i+1) (llama); 1: (i, i + d/2). θ_i =
  * fs · p · base^(-2i/d) / ff[i], 0 for M-RoPE pairs past the 3rd section; the rotation is
  * scaled by ms (rope.scaling.attn_factor). */
@@ -183,26 +162,26 @@ static double *ar_logits(const ar_model *rm, const int *toks, int n, int break_m
         double *n_q = is_qwen3 ? ar_blk(rm, il, "attn_q_norm.weight") : NULL;
         double *n_k = is_qwen3 ? ar_blk(rm, il, "attn_k_norm.weight") : NULL;
         for (int t = 0; t < n; t++) {
-            ar_rmsnorm(h, x + (size_t)t * E, n_at, E, rm->eps);
+            llm_ref_rmsnorm(h, x + (size_t)t * E, n_at, E, rm->eps);
             double *qt = q + (size_t)t * QD, *kt = k + (size_t)t * KD, *vt = v + (size_t)t * KD;
             if (wqkv) { /* rows Q, K, V of one matrix */
-                ar_matvec(qkv, wqkv, bqkv, h, QD + 2 * KD, E);
+                llm_ref_matvec(qkv, wqkv, bqkv, h, QD + 2 * KD, E);
                 memcpy(qt, qkv, (size_t)QD * sizeof(double));
                 memcpy(kt, qkv + QD, (size_t)KD * sizeof(double));
                 memcpy(vt, qkv + QD + KD, (size_t)KD * sizeof(double));
             } else {
-                ar_matvec(qt, wq, bq, h, QD, E);
-                ar_matvec(kt, wk, bk, h, KD, E);
-                ar_matvec(vt, wv, bv, h, KD, E);
+                llm_ref_matvec(qt, wq, bq, h, QD, E);
+                llm_ref_matvec(kt, wk, bk, h, KD, E);
+                llm_ref_matvec(vt, wv, bv, h, KD, E);
             }
             for (int hh = 0; hh < H; hh++) {
                 if (n_q)
-                    ar_rmsnorm(qt + hh * D, qt + hh * D, n_q, D, rm->eps);
+                    llm_ref_rmsnorm(qt + hh * D, qt + hh * D, n_q, D, rm->eps);
                 ar_rope(rm, qt + hh * D, rm->n_rot, t, neox, ff, break_mode == 2 ? 1.0 : rm->mscale);
             }
             for (int hh = 0; hh < HK; hh++) {
                 if (n_k)
-                    ar_rmsnorm(kt + hh * D, kt + hh * D, n_k, D, rm->eps);
+                    llm_ref_rmsnorm(kt + hh * D, kt + hh * D, n_k, D, rm->eps);
                 ar_rope(rm, kt + hh * D, rm->n_rot, t, neox, ff, break_mode == 2 ? 1.0 : rm->mscale);
             }
         }
@@ -229,20 +208,20 @@ static double *ar_logits(const ar_model *rm, const int *toks, int n, int break_m
                     o[hh * D + i] = acc;
                 }
             }
-            ar_matvec(tmp, wo, bo, o, E, QD);
+            llm_ref_matvec(tmp, wo, bo, o, E, QD);
             for (int i = 0; i < E; i++)
                 x[(size_t)t * E + i] += tmp[i];
-            ar_rmsnorm(h, x + (size_t)t * E, n_f, E, rm->eps);
+            llm_ref_rmsnorm(h, x + (size_t)t * E, n_f, E, rm->eps);
             if (wg) {
-                ar_matvec(g1, wg, bg, h, F, E);
-                ar_matvec(u1, wu, bu, h, F, E);
+                llm_ref_matvec(g1, wg, bg, h, F, E);
+                llm_ref_matvec(u1, wu, bu, h, F, E);
             } else { /* phi3: ffn_up holds gate (first F rows) and up */
-                ar_matvec(g1, wu, NULL, h, 2 * F, E);
+                llm_ref_matvec(g1, wu, NULL, h, 2 * F, E);
                 memcpy(u1, g1 + F, (size_t)F * sizeof(double));
             }
             for (int i = 0; i < F; i++)
                 g1[i] = g1[i] / (1 + exp(-g1[i])) * u1[i];
-            ar_matvec(tmp, wd, bd, g1, E, F);
+            llm_ref_matvec(tmp, wd, bd, g1, E, F);
             for (int i = 0; i < E; i++)
                 x[(size_t)t * E + i] += tmp[i];
         }
@@ -252,8 +231,8 @@ static double *ar_logits(const ar_model *rm, const int *toks, int n, int break_m
     }
     double *logits = malloc((size_t)n * V * sizeof(double));
     for (int t = 0; t < n; t++) {
-        ar_rmsnorm(h, x + (size_t)t * E, onorm, E, rm->eps);
-        ar_matvec(logits + (size_t)t * V, out ? out : emb, out_b, h, V, E);
+        llm_ref_rmsnorm(h, x + (size_t)t * E, onorm, E, rm->eps);
+        llm_ref_matvec(logits + (size_t)t * V, out ? out : emb, out_b, h, V, E);
     }
     free(emb); free(out); free(onorm); free(out_b); free(ff); free(x); free(h); free(tmp); free(q); free(k);
     free(v); free(att); free(o); free(g1); free(u1); free(qkv);

@@ -44,26 +44,6 @@ static double *W(const ref_model *rm, const char *fmt, int il)
     return llm_ref_tensor(rm->g, name, &a, &b);
 }
 
-static void r_rmsnorm(double *o, const double *x, const double *w, int n, double eps)
-{
-    double s = 0;
-    for (int i = 0; i < n; i++)
-        s += x[i] * x[i];
-    double sc = 1.0 / sqrt(s / n + eps);
-    for (int i = 0; i < n; i++)
-        o[i] = x[i] * sc * w[i];
-}
-
-static void r_matvec(double *y, const double *Wm, const double *x, int rows, int cols)
-{
-    for (int r = 0; r < rows; r++) {
-        double s = 0;
-        for (int c = 0; c < cols; c++)
-            s += Wm[(size_t)r * cols + c] * x[c];
-        y[r] = s;
-    }
-}
-
 static void r_rope(double *v, int d, int pos, double base)
 {
     for (int i = 0; i < d / 2; i++) {
@@ -106,20 +86,20 @@ static double *reference_logits(const ref_model *rm, const int *toks, int n, int
         int is_swa = rm->swa > 0 && il % 6 < 5;
         double base = (is_swa || break_mode == 2) ? 10000.0 : rm->base;
         for (int t = 0; t < n; t++) {
-            r_rmsnorm(h, x + t * E, n_at, E, rm->eps);
-            r_matvec(q + t * H * D, wq, h, H * D, E);
-            r_matvec(k + t * HK * D, wk, h, HK * D, E);
-            r_matvec(v + t * HK * D, wv, h, HK * D, E);
+            llm_ref_rmsnorm(h, x + t * E, n_at, E, rm->eps);
+            llm_ref_matvec(q + t * H * D, wq, NULL, h, H * D, E);
+            llm_ref_matvec(k + t * HK * D, wk, NULL, h, HK * D, E);
+            llm_ref_matvec(v + t * HK * D, wv, NULL, h, HK * D, E);
             for (int hh = 0; hh < H; hh++) {
                 double *qh = q + t * H * D + hh * D;
-                r_rmsnorm(qh, qh, n_q, D, rm->eps);
+                llm_ref_rmsnorm(qh, qh, n_q, D, rm->eps);
                 r_rope(qh, D, t, base);
                 for (int i = 0; i < D; i++)
                     qh[i] /= sqrt((double)D);
             }
             for (int hh = 0; hh < HK; hh++) {
                 double *kh = k + t * HK * D + hh * D;
-                r_rmsnorm(kh, kh, n_k, D, rm->eps);
+                llm_ref_rmsnorm(kh, kh, n_k, D, rm->eps);
                 r_rope(kh, D, t, base);
             }
         }
@@ -148,17 +128,17 @@ static double *reference_logits(const ref_model *rm, const int *toks, int n, int
                     o[hh * D + i] = acc;
                 }
             }
-            r_matvec(tmp, wo, o, E, H * D);
-            r_rmsnorm(tmp, tmp, n_pa, E, rm->eps);
+            llm_ref_matvec(tmp, wo, NULL, o, E, H * D);
+            llm_ref_rmsnorm(tmp, tmp, n_pa, E, rm->eps);
             for (int i = 0; i < E; i++)
                 x[t * E + i] += tmp[i];
-            r_rmsnorm(h, x + t * E, n_f, E, rm->eps);
-            r_matvec(g1, wg, h, F, E);
-            r_matvec(u1, wu, h, F, E);
+            llm_ref_rmsnorm(h, x + t * E, n_f, E, rm->eps);
+            llm_ref_matvec(g1, wg, NULL, h, F, E);
+            llm_ref_matvec(u1, wu, NULL, h, F, E);
             for (int i = 0; i < F; i++)
                 g1[i] = r_gelu(g1[i]) * u1[i];
-            r_matvec(tmp, wd, g1, E, F);
-            r_rmsnorm(tmp, tmp, n_pf, E, rm->eps);
+            llm_ref_matvec(tmp, wd, NULL, g1, E, F);
+            llm_ref_rmsnorm(tmp, tmp, n_pf, E, rm->eps);
             for (int i = 0; i < E; i++)
                 x[t * E + i] += tmp[i];
         }
@@ -167,8 +147,8 @@ static double *reference_logits(const ref_model *rm, const int *toks, int n, int
     }
     double *logits = malloc((size_t)n * V * sizeof(double));
     for (int t = 0; t < n; t++) {
-        r_rmsnorm(h, x + t * E, onorm, E, rm->eps);
-        r_matvec(logits + (size_t)t * V, emb, h, V, E);
+        llm_ref_rmsnorm(h, x + t * E, onorm, E, rm->eps);
+        llm_ref_matvec(logits + (size_t)t * V, emb, NULL, h, V, E);
     }
     free(emb); free(onorm); free(x); free(h); free(tmp); free(q); free(k); free(v); free(att);
     free(o); free(g1); free(u1);

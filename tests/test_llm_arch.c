@@ -218,36 +218,19 @@ static double test_llamacpp(llm_model *m, const cJSON *c, const char *name, int 
 /* qwen2vl's rms epsilon is read from its key (llama.cpp 0.3.36 ignores it, so the fixtures
  * hold 0): the F32 model rewritten with epsilon 0.5 must match the float64 reference, which
  * reads the key, and must differ from the epsilon-0 model. */
+static void eps_half(llm_gguf_writer *w)
+{
+    llm_gguf_writer_add_f32(w, "qwen2vl.attention.layer_norm_rms_epsilon", 0.5f);
+}
+
 static void test_qwen2vl_eps(const char *dir)
 {
     char src[600], dst[600];
     snprintf(src, sizeof src, "%s/q2vl.gguf", dir);
     snprintf(dst, sizeof dst, "%s/q2vl_eps.gguf", dir);
     CHECK(llm_test_model_write(src, "qwen2vl", LLM_TYPE_F32, 5, err, sizeof err) == 0);
-    llm_gguf *g = NULL;
-    CHECK(llm_gguf_open(src, &g, err, sizeof err) == 0);
-    if (!g)
-        return;
-    llm_gguf_writer *w = llm_gguf_writer_new(3, 32);
-    for (int64_t i = 0; i < llm_gguf_n_kv(g); i++) {
-        llm_gguf_kv_info ki;
-        const void *raw;
-        uint64_t rs;
-        llm_gguf_kv(g, i, &ki);
-        if (!strcmp(ki.key, "qwen2vl.attention.layer_norm_rms_epsilon"))
-            continue;
-        llm_gguf_kv_raw(g, i, &raw, &rs);
-        llm_gguf_writer_add_encoded(w, ki.key, ki.type, raw, rs);
-    }
-    llm_gguf_writer_add_f32(w, "qwen2vl.attention.layer_norm_rms_epsilon", 0.5f);
-    for (int64_t i = 0; i < llm_gguf_n_tensors(g); i++) {
-        llm_gguf_tensor_info t;
-        llm_gguf_tensor(g, i, &t);
-        llm_gguf_writer_add_tensor(w, t.name, t.type, t.n_dims, t.ne, t.data);
-    }
-    CHECK(llm_gguf_writer_save(w, dst, err, sizeof err) == 0);
-    llm_gguf_writer_free(w);
-    llm_gguf_close(g);
+    CHECK(llm_ref_rewrite(src, dst, "qwen2vl.attention.layer_norm_rms_epsilon", NULL, eps_half, err,
+                          sizeof err) == 0);
     llm_model *m0 = NULL, *m1 = NULL;
     CHECK(llm_model_load(src, N_CTX, &m0, err, sizeof err) == 0);
     CHECK(llm_model_load(dst, N_CTX, &m1, err, sizeof err) == 0);

@@ -32,6 +32,27 @@ double *llm_ref_tensor(const llm_gguf *g, const char *name, int64_t *ne0, int64_
     return m;
 }
 
+void llm_ref_rmsnorm(double *o, const double *x, const double *w, int n, double eps)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += x[i] * x[i];
+    double sc = 1.0 / sqrt(s / n + eps);
+    for (int i = 0; i < n; i++)
+        o[i] = x[i] * sc * w[i];
+}
+
+void llm_ref_matvec(double *y, const double *W, const double *b, const double *x, int rows,
+                    int cols)
+{
+    for (int r = 0; r < rows; r++) {
+        double s = b ? b[r] : 0;
+        for (int c = 0; c < cols; c++)
+            s += W[(size_t)r * cols + c] * x[c];
+        y[r] = s;
+    }
+}
+
 double llm_ref_compare(llm_model *m, const double *ref, const int *toks, int n, int V)
 {
     char err[1024];

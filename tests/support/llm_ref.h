@@ -13,6 +13,12 @@
  * ne0 / ne1 may be NULL. */
 double *llm_ref_tensor(const llm_gguf *g, const char *name, int64_t *ne0, int64_t *ne1);
 
+/* The float64 reference passes' pieces: o = x / sqrt(mean(x²) + eps) · w (n values), and
+ * y[r] = Σ_c W[r][c] x[c] (+ b[r]; b may be NULL), W row-major rows × cols. */
+void llm_ref_rmsnorm(double *o, const double *x, const double *w, int n, double eps);
+void llm_ref_matvec(double *y, const double *W, const double *b, const double *x, int rows,
+                    int cols);
+
 /* Evaluates toks[0..n) one position at a time and returns the worst over positions of
  * max_i |logit_i − ref[t·V + i]| / max_i |ref[t·V + i]|; INFINITY (the error on stderr) when
  * an evaluation fails. */
