@@ -61,6 +61,11 @@ int so8t_strbuf_put(so8t_strbuf *b, const char *s, size_t n)
     return 0;
 }
 
+int so8t_strbuf_puts(so8t_strbuf *b, const char *s)
+{
+    return so8t_strbuf_put(b, s, strlen(s));
+}
+
 char *so8t_strbuf_take(so8t_strbuf *b)
 {
     if (b->oom) {
@@ -77,5 +82,16 @@ char *so8t_strbuf_take(so8t_strbuf *b)
     char *p = b->p;
     b->p = NULL;
     b->n = b->cap = 0;
+    return p;
+}
+
+char *so8t_strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    char *p = malloc(n + 1);
+    if (p)
+        memcpy(p, s, n + 1);
     return p;
 }

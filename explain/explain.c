@@ -289,7 +289,7 @@ static int set_fallback(llm_explanation *out, const char *tmpl, const char *reas
     so8t_strbuf_add(&b, "%s\n(No language model was used: %s.)", tmpl, reason);
     out->text = so8t_strbuf_take(&b);
     out->fallback = 1;
-    out->reason = explain_strdup(reason);
+    out->reason = so8t_strdup(reason);
     free(out->model);
     out->model = NULL;
     return out->text && out->reason ? LLM_OK : LLM_ERR_NOMEM;
@@ -446,10 +446,10 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
             take_report(a, &rep);
             llm_check_report_free(&rep);
             if (n_sent < 2)
-                a->problem = explain_strdup(n_sent == 0 ? "no complete sentence"
+                a->problem = so8t_strdup(n_sent == 0 ? "no complete sentence"
                                                  : "only one sentence");
             else if (unknown[0]) {
-                a->problem = explain_strdup(unknown);
+                a->problem = so8t_strdup(unknown);
             }
             if (!a->problem && a->n_unverified == 0 && a->n_contradictions == 0)
                 accepted = k;
@@ -458,8 +458,8 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
                 break;
         }
         if (accepted >= 0) {
-            out->text = explain_strdup(out->attempts[accepted].text);
-            out->model = explain_strdup(model_name);
+            out->text = so8t_strdup(out->attempts[accepted].text);
+            out->model = so8t_strdup(model_name);
             if (!out->text || !out->model)
                 rc = LLM_ERR_NOMEM;
             goto done;

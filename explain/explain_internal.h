@@ -29,7 +29,6 @@ typedef struct {
 } explain_dvec;
 
 void explain_dvec_add(explain_dvec *d, double x);
-char *explain_strdup(const char *s); /* NULL for NULL or no memory */
 
 /* format.c */
 void explain_fmt_sig(char *b, size_t n, double v, int sig);

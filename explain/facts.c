@@ -15,44 +15,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void describe_body(so8t_strbuf *b, const explain_result *ri)
+/* The problem in words: the template's full form (brief = 0) and the fact line's short one
+ * without "the part of" wording, so the prompt stays small (brief = 1). Both forms of a
+ * quantity take the same arguments in the same order. */
+static void describe(so8t_strbuf *b, const explain_result *ri, int brief)
 {
+    static const char *const surface[2] = {
+        "the surface measure of the sphere of radius %s%s inside the cube [-%s, %s]^%d",
+        "surface of the sphere of radius %s%s inside the cube [-%s, %s]^%d"};
+    static const char *const orient[2] = {
+        "the volume of the randomly rotated cube [-%s, %s]^%d inside the ball of radius %s, "
+        "averaged over uniform (Haar) rotations",
+        "volume of the cube [-%s, %s]^%d inside the ball of radius %s, averaged over random "
+        "rotations of the cube"};
+    static const char *const volume[2] = {
+        "the volume of the part of the cube [-%s, %s]^%d %s the ball of radius %s%s",
+        "volume of the cube [-%s, %s]^%d %s the ball of radius %s%s"};
     char a[32], r[32];
     explain_fmt_g(a, sizeof a, ri->a, 6);
     explain_fmt_g(r, sizeof r, ri->r, 6);
     int d = (int)ri->dim;
-    const char *centre = ri->centred ? "centred at 0" : "centred as given";
+    const char *centre = brief ? (ri->centred ? "" : " (centre off 0)")
+                               : (ri->centred ? " (centred at 0)" : " (centred as given)");
     if (!strcmp(ri->quantity, "surface"))
-        so8t_strbuf_add(b, "the surface measure of the sphere of radius %s (%s) inside the cube [-%s, %s]^%d",
-               r, centre, a, a, d);
+        so8t_strbuf_add(b, surface[brief], r, centre, a, a, d);
     else if (!strcmp(ri->quantity, "orient_avg"))
-        so8t_strbuf_add(b, "the volume of the randomly rotated cube [-%s, %s]^%d inside the ball of radius "
-                  "%s, averaged over uniform (Haar) rotations",
-               a, a, d, r);
+        so8t_strbuf_add(b, orient[brief], a, a, d, r);
     else
-        so8t_strbuf_add(b, "the volume of the part of the cube [-%s, %s]^%d %s the ball of radius %s "
-                  "(%s)",
-               a, a, d, !strcmp(ri->quantity, "complement") ? "outside" : "inside", r, centre);
-}
-
-/* "task: ..." without "the part of" wording: short, so the prompt stays small. */
-static void describe_short(so8t_strbuf *b, const explain_result *ri)
-{
-    char a[32], r[32];
-    explain_fmt_g(a, sizeof a, ri->a, 6);
-    explain_fmt_g(r, sizeof r, ri->r, 6);
-    int d = (int)ri->dim;
-    const char *centre = ri->centred ? "" : " (centre off 0)";
-    if (!strcmp(ri->quantity, "surface"))
-        so8t_strbuf_add(b, "surface of the sphere of radius %s%s inside the cube [-%s, %s]^%d", r, centre,
-               a, a, d);
-    else if (!strcmp(ri->quantity, "orient_avg"))
-        so8t_strbuf_add(b, "volume of the cube [-%s, %s]^%d inside the ball of radius %s, averaged over "
-                  "random rotations of the cube",
-               a, a, d, r);
-    else
-        so8t_strbuf_add(b, "volume of the cube [-%s, %s]^%d %s the ball of radius %s%s", a, a, d,
-                       !strcmp(ri->quantity, "complement") ? "outside" : "inside", r, centre);
+        so8t_strbuf_add(b, volume[brief], a, a, d,
+                        !strcmp(ri->quantity, "complement") ? "outside" : "inside", r, centre);
 }
 
 static void add_corner_fact(so8t_strbuf *f, const explain_result *ri)
@@ -74,7 +65,7 @@ void explain_facts_build(so8t_strbuf *f, const explain_result *ri)
     case LLM_RESULT_VOLUME:
         so8t_strbuf_add(f, "- task: ");
         if (ri->have_geom)
-            describe_short(f, ri);
+            describe(f, ri, 1);
         else
             so8t_strbuf_add(f, "%s", ri->quantity);
         so8t_strbuf_add(f, "\n");
@@ -111,7 +102,7 @@ void explain_facts_build(so8t_strbuf *f, const explain_result *ri)
     case LLM_RESULT_EXACT:
         so8t_strbuf_add(f, "- task: exact ");
         if (ri->have_geom)
-            describe_short(f, ri);
+            describe(f, ri, 1);
         else
             so8t_strbuf_add(f, "%s", ri->quantity);
         so8t_strbuf_add(f, "\n");
@@ -259,7 +250,7 @@ void explain_template_build(so8t_strbuf *t, const explain_result *ri)
         explain_fmt_count(x, sizeof x, ri->samples);
         so8t_strbuf_add(t, "so8t estimated ");
         if (ri->have_geom)
-            describe_body(t, ri);
+            describe(t, ri, 0);
         else
             so8t_strbuf_add(t, "a %s", ri->quantity);
         if (ri->samples == 0) /* known without sampling (e.g. disjoint bodies) */
@@ -326,7 +317,7 @@ void explain_template_build(so8t_strbuf *t, const explain_result *ri)
     case LLM_RESULT_EXACT:
         so8t_strbuf_add(t, "so8t computed ");
         if (ri->have_geom)
-            describe_body(t, ri);
+            describe(t, ri, 0);
         else
             so8t_strbuf_add(t, "a %s", ri->quantity);
         explain_fmt_g(x, sizeof x, ri->value, 10);

@@ -8,17 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *explain_strdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s);
-    char *p = malloc(n + 1);
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
-}
-
 
 void explain_dvec_add(explain_dvec *d, double x)
 {

@@ -272,7 +272,7 @@ static char *build_prompt_with(explain_prompt_style style, const llm_chat_format
 char *explain_prompt_build(explain_prompt_style style, const llm_chat_format *chat, const llm_modelfile *mf, llm_result_kind kind,
                           const char *facts)
 {
-    char *ex = kind == LLM_RESULT_ROTATIONS ? explain_strdup(EXAMPLE_ROTATIONS)
+    char *ex = kind == LLM_RESULT_ROTATIONS ? so8t_strdup(EXAMPLE_ROTATIONS)
                : kind == LLM_RESULT_VERIFY  ? build_verify_example(facts)
                                             : build_example(kind, facts);
     if (!ex)

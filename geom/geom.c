@@ -126,6 +126,19 @@ static double log_cube(int d, double a)
  * geom_round_rel), then enforces the limits 0 <= value <= min(cube, ball) (surface: <= the
  * sphere's area; complement: <= cube): a value beyond a limit is set to the limit and its
  * bound widened by the distance moved, so the interval still holds all it held. */
+void geom_fill_whole_cube(geom_result *out, int d, double a)
+{
+    double v = pow(2 * a, d);
+    int e;
+    if (isfinite(v) && v > 0) {
+        out->value = v;
+        out->error_bound = frexp(2 * a, &e) == 0.5 ? 0 : v * DBL_EPSILON;
+        out->rel_error_bound = out->error_bound / v;
+    }
+    out->fraction_of_cube = 1;
+    out->log_fraction_of_cube = 0;
+}
+
 void geom_fill(geom_result *out, int d, double a, double r, int kind, double logv, double rel,
                double lsum, const char *method)
 {
@@ -470,16 +483,7 @@ static int solve(const geom_problem *p, geom_result *out, char *err, size_t errl
             fill(out, d, a, r, surface, -INFINITY, 0, "exact-case");
         } else {
             fill(out, d, a, r, surface, log_cube(d, a), 0, "exact-case");
-            double v = pow(2 * a, d);
-            int e;
-            if (isfinite(v) && v > 0) {
-                out->value = v;
-                /* (2a)^d is exact for a power of two (e.g. 2^d at a = 1), else pow's < 1 ulp */
-                out->error_bound = frexp(2 * a, &e) == 0.5 ? 0 : v * DBL_EPSILON;
-                out->rel_error_bound = out->error_bound / v;
-            }
-            out->fraction_of_cube = 1;
-            out->log_fraction_of_cube = 0;
+            geom_fill_whole_cube(out, d, a);
         }
         return GEOM_OK;
     }

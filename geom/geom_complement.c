@@ -177,15 +177,7 @@ int geom_complement_exact(const geom_problem *p, geom_result *out, char *err, si
     geom_case ec = geom_exact_case(d, c, rs);
     if (r == 0 || ec.kind == GEOM_CASE_DISJOINT) {
         geom_fill(out, d, a, r, GEOM_Q_COMPLEMENT, lcube, 0, 0, "exact-case");
-        double v = pow(2 * a, d);
-        int e;
-        if (isfinite(v) && v > 0) { /* the whole cube: exact for a power of two (2^d at a = 1) */
-            out->value = v;
-            out->error_bound = frexp(2 * a, &e) == 0.5 ? 0 : v * DBL_EPSILON;
-            out->rel_error_bound = out->error_bound / v;
-        }
-        out->fraction_of_cube = 1;
-        out->log_fraction_of_cube = 0;
+        geom_fill_whole_cube(out, d, a);
         return GEOM_OK;
     }
     if (ec.kind == GEOM_CASE_CUBE_INSIDE) {

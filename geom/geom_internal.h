@@ -37,6 +37,9 @@ double geom_round_rel(int d, double a, double logv, double lsum);
  * rounding allowance lsum, and enforces the limits (geom.c). */
 void geom_fill(geom_result *out, int d, double a, double r, int kind, double logv, double rel,
                double lsum, const char *method);
+/* After geom_fill: the value is the whole cube (2a)^d, exact for a power of two (2^d at
+ * a = 1), else within pow's < 1 ulp; fraction of the cube 1 (geom.c). */
+void geom_fill_whole_cube(geom_result *out, int d, double a);
 
 /* Method choices that tests and benchmarks compare, passed explicitly (no global switch):
  * the library's own entry points pass NULL, which means every method on. */

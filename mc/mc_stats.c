@@ -8,37 +8,38 @@
 
 #define LOG_SQRT_2PI 0.91893853320467274178
 
+#define LENTZ_TINY 1e-300
+
+/* One step of Lentz's method with partial numerator aa: updates C and D (kept away from 0)
+ * and returns the factor C·D the convergent is multiplied by. */
+static double lentz_step(double aa, double *c, double *d)
+{
+    double dd = 1 + aa * *d;
+    if (fabs(dd) < LENTZ_TINY)
+        dd = LENTZ_TINY;
+    double cc = 1 + aa / *c;
+    if (fabs(cc) < LENTZ_TINY)
+        cc = LENTZ_TINY;
+    *d = 1 / dd;
+    *c = cc;
+    return *d * cc;
+}
+
 /* Lentz's continued fraction for I_x(a, b) (NR betacf); converges quickly for
  * x < (a+1)/(a+b+2), in O(sqrt(min(a, b))) terms for large parameters. */
 static double ibeta_cf(double x, double a, double b)
 {
-    const double tiny = 1e-300, eps = 1e-16;
+    const double eps = 1e-16;
     double qab = a + b, qap = a + 1, qam = a - 1;
     double c = 1, d = 1 - qab * x / qap;
-    if (fabs(d) < tiny)
-        d = tiny;
+    if (fabs(d) < LENTZ_TINY)
+        d = LENTZ_TINY;
     d = 1 / d;
     double h = d;
     for (long m = 1; m <= 20000000L; m++) {
         double m2 = 2.0 * (double)m, mm = (double)m;
-        double aa = mm * (b - mm) * x / ((qam + m2) * (a + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = 1 + aa / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1 / d;
-        h *= d * c;
-        aa = -(a + mm) * (qab + mm) * x / ((a + m2) * (qap + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = 1 + aa / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1 / d;
-        double del = d * c;
+        h *= lentz_step(mm * (b - mm) * x / ((qam + m2) * (a + m2)), &c, &d);
+        double del = lentz_step(-(a + mm) * (qab + mm) * x / ((a + m2) * (qap + m2)), &c, &d);
         h *= del;
         if (fabs(del - 1) < eps)
             break;

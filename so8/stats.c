@@ -210,52 +210,18 @@ double so8_entry_cdf(int n, double x)
 
 /* ------------------------------------------------------------------- rotation angles */
 
-int so8_rotation_angles(int n, const double *R, double *theta)
+/* S = (R + Rᵀ)/2 */
+static void sym_part(int n, const double *R, double *S)
 {
-    double S[SO8_MAX_NN], c[SO8_MAX_N], e[SO8_MAX_N];
-    if (n < 1 || n > SO8_MAX_N)
-        return 0;
-    int m = n / 2, o = n % 2;
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++)
             S[i * n + j] = 0.5 * (R[i * n + j] + R[j * n + i]);
-    so8_sym_tridiag(n, S, c, e);
-    /* Every cos θ is a double eigenvalue of S, so the Krylov space of e₁ has dimension m (+1
-     * for odd n: the axis): the tridiagonal splits after m + o rows and its leading block
-     * holds each cosine once. Generic for Haar samples; otherwise do the whole matrix. */
-    int k = m + o;
-    if (k < n && fabs(e[k - 1]) <= 1e-12) {
-        if (so8_tridiag_eigvals(k, c, e) == 0) {
-            /* descending; for odd n the largest (the axis, cos = 1) is dropped */
-            for (int i = 1; i < k; i++) {
-                double v = c[i];
-                int q = i;
-                while (q > 0 && c[q - 1] < v) {
-                    c[q] = c[q - 1];
-                    q--;
-                }
-                c[q] = v;
-            }
-            for (int j = 0; j < m; j++) {
-                double cc = c[o + j];
-                cc = cc > 1 ? 1 : cc < -1 ? -1 : cc;
-                theta[j] = acos(cc);
-            }
-            return m;
-        }
-    }
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++)
-            S[i * n + j] = 0.5 * (R[i * n + j] + R[j * n + i]);
-    if (so8_sym_eigvals(n, S, c) != 0) { /* never seen; Jacobi is the robust fallback */
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
-                S[i * n + j] = 0.5 * (R[i * n + j] + R[j * n + i]);
-        so8_sym_eig(n, S, c, NULL);
-    }
-    /* descending; for odd n the largest (the fixed axis, cos = 1) is dropped; the rest come
-     * in equal pairs (one per rotation plane) */
-    for (int i = 1; i < n; i++) {
+}
+
+/* c[0..k) in descending order (insertion sort: k <= SO8_MAX_N) */
+static void sort_desc(double *c, int k)
+{
+    for (int i = 1; i < k; i++) {
         double v = c[i];
         int q = i;
         while (q > 0 && c[q - 1] < v) {
@@ -264,11 +230,45 @@ int so8_rotation_angles(int n, const double *R, double *theta)
         }
         c[q] = v;
     }
-    for (int j = 0; j < m; j++) {
-        double cc = 0.5 * (c[o + 2 * j] + c[o + 2 * j + 1]);
-        cc = cc > 1 ? 1 : cc < -1 ? -1 : cc;
-        theta[j] = acos(cc);
+}
+
+/* acos of a cosine that rounding may have pushed just outside [-1, 1] */
+static double acos_clamped(double cc)
+{
+    return acos(cc > 1 ? 1 : cc < -1 ? -1 : cc);
+}
+
+int so8_rotation_angles(int n, const double *R, double *theta)
+{
+    double S[SO8_MAX_NN], c[SO8_MAX_N], e[SO8_MAX_N];
+    if (n < 1 || n > SO8_MAX_N)
+        return 0;
+    int m = n / 2, o = n % 2;
+    sym_part(n, R, S);
+    so8_sym_tridiag(n, S, c, e);
+    /* Every cos θ is a double eigenvalue of S, so the Krylov space of e₁ has dimension m (+1
+     * for odd n: the axis): the tridiagonal splits after m + o rows and its leading block
+     * holds each cosine once. Generic for Haar samples; otherwise do the whole matrix. */
+    int k = m + o;
+    if (k < n && fabs(e[k - 1]) <= 1e-12) {
+        if (so8_tridiag_eigvals(k, c, e) == 0) {
+            /* descending; for odd n the largest (the axis, cos = 1) is dropped */
+            sort_desc(c, k);
+            for (int j = 0; j < m; j++)
+                theta[j] = acos_clamped(c[o + j]);
+            return m;
+        }
     }
+    sym_part(n, R, S);
+    if (so8_sym_eigvals(n, S, c) != 0) { /* never seen; Jacobi is the robust fallback */
+        sym_part(n, R, S);
+        so8_sym_eig(n, S, c, NULL);
+    }
+    /* descending; for odd n the largest (the fixed axis, cos = 1) is dropped; the rest come
+     * in equal pairs (one per rotation plane) */
+    sort_desc(c, n);
+    for (int j = 0; j < m; j++)
+        theta[j] = acos_clamped(0.5 * (c[o + 2 * j] + c[o + 2 * j + 1]));
     return m;
 }
 

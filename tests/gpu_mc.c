@@ -10,6 +10,7 @@
  * (after checking that asking for the GPU then fails cleanly). */
 #include "geom/geom.h"
 #include "mc/mc.h"
+#include "tests/support/mc_ref.h"
 #include "tests/test.h"
 
 #include <math.h>
@@ -21,12 +22,7 @@ static int est_n(mc_quantity q, int d, double r, const double *c, mc_method m, m
                  uint64_t samples, mc_result *res)
 {
     mc_problem p = {q, d, 1.0, r, c, NULL};
-    mc_options o;
-    mc_options_default(&o);
-    o.method = m;
-    o.backend = be;
-    o.samples = samples;
-    o.seed = 2026;
+    mc_options o = mc_test_options(m, be, samples, 2026);
     char err[256];
     int st = mc_estimate(&p, &o, res, err, sizeof err);
     if (st && st != MC_ERR_UNSUPPORTED) /* not applicable: skipped by the caller, silently */

@@ -51,6 +51,18 @@ tiny_model() {
         exit 1
     fi
 }
+# wait_listening LOG PID: waits up to 10 s for `so8t serve`'s "listening on" line in LOG and
+# prints its port; fails when PID exits first or the line does not come.
+wait_listening() {
+    local port
+    for _ in $(seq 100); do
+        port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1")
+        [ -n "$port" ] && { echo "$port"; return 0; }
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
 summary() {
     echo "$pass passed, $fail failed"
     [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -29,12 +29,7 @@ static int run(mc_quantity q, int d, double a, double r, const double *c, const 
                mc_method m, uint64_t n, uint64_t seed, mc_result *res, char *err, size_t errlen)
 {
     mc_problem p = {q, d, a, r, c, R};
-    mc_options o;
-    mc_options_default(&o);
-    o.method = m;
-    o.backend = MC_BACKEND_CPU;
-    o.samples = n;
-    o.seed = seed;
+    mc_options o = mc_test_options(m, MC_BACKEND_CPU, n, seed);
     return mc_estimate(&p, &o, res, err, errlen);
 }
 

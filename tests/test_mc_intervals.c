@@ -12,6 +12,7 @@
  */
 #include "geom/geom.h"
 #include "mc/mc.h"
+#include "tests/support/mc_ref.h"
 #include "tests/test.h"
 
 #include <string.h>
@@ -33,12 +34,7 @@ static mc_result run(mc_quantity q, int d, double r, const double *c, mc_method 
                      uint64_t seed, double rel_err)
 {
     mc_problem p = {q, d, 1.0, r, c, NULL};
-    mc_options o;
-    mc_options_default(&o);
-    o.method = m;
-    o.backend = MC_BACKEND_CPU;
-    o.samples = n;
-    o.seed = seed;
+    mc_options o = mc_test_options(m, MC_BACKEND_CPU, n, seed);
     o.rel_err = rel_err;
     o.threads = 1;
     mc_result res;

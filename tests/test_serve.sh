@@ -46,12 +46,8 @@ start_server() {
     local pid=$!
     pids="$pids $pid"
     echo "$pid" >"$tmp/$name.pid"
-    for _ in $(seq 100); do
-        port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/$name.log")
-        [ -n "$port" ] && { echo "$port" >"$tmp/$name.port"; return 0; }
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
+    local port
+    port=$(wait_listening "$tmp/$name.log" "$pid") && { echo "$port" >"$tmp/$name.port"; return 0; }
     cat "$tmp/$name.log" >&2
     return 1
 }

@@ -20,12 +20,7 @@ export SO8T_MODEL=/nonexistent/so8t-test-model.gguf
 "$SO8T" serve --host 127.0.0.1:0 --models "$tmp/store" --max-samples 2000000 \
     --max-rotations 5000 --max-seconds 20 2>"$tmp/log" &
 pid=$!
-port=""
-for _ in $(seq 100); do
-    port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/log")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
+port=$(wait_listening "$tmp/log" "$pid")
 [ -n "$port" ] || { bad "the server did not start: $(cat "$tmp/log")"; summary; exit 1; }
 base=http://127.0.0.1:$port
 

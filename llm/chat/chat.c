@@ -106,9 +106,6 @@ int llm_chat_format_detect(const char *tmpl, llm_chat_format *f, char *warn, siz
 
 /* ---- rendering ------------------------------------------------------------------------------ */
 
-static void so8t_strbuf_puts(so8t_strbuf *b, const char *s) { so8t_strbuf_put(b, s, strlen(s)); }
-static void so8t_strbuf_putn(so8t_strbuf *b, const char *s, size_t n) { so8t_strbuf_put(b, s, n); }
-
 static int is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 /* Python's str.strip() / Jinja's trim for ASCII whitespace */
@@ -119,7 +116,7 @@ static void put_trimmed(so8t_strbuf *b, const char *s)
         n--;
     while (n > 0 && is_space(*s))
         s++, n--;
-    so8t_strbuf_putn(b, s, n);
+    so8t_strbuf_put(b, s, n);
 }
 
 static void render_chatml(const llm_chat_format *f, const llm_chat_message *m, int n, int gen, so8t_strbuf *b)
@@ -174,7 +171,7 @@ static void render_gemma(const llm_chat_message *m, int n, int gen, so8t_strbuf 
         int model = !strcmp(m[i].role, "assistant");
         so8t_strbuf_puts(b, model ? "<start_of_turn>model\n" : "<start_of_turn>user\n");
         if (sys.n > 0 && !model) {
-            so8t_strbuf_putn(b, sys.p, sys.n);
+            so8t_strbuf_put(b, sys.p, sys.n);
             so8t_strbuf_puts(b, "\n\n");
             sys.n = 0;
         }

@@ -261,7 +261,7 @@ int llm_store_create(llm_store *s, const char *name, const llm_modelfile *mf, in
             so8t_err_set(err, errlen, "FROM %s: %s", ex, berr);
             goto done;
         }
-        gguf_abs = store_strdup(base.gguf_path);
+        gguf_abs = so8t_strdup(base.gguf_path);
         memcpy(sha, base.sha256, sizeof sha);
         size = base.size;
         copied = base.copied;

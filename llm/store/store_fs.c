@@ -13,7 +13,7 @@
 /* mkdir -p (0755 for new folders). */
 int store_make_dirs(const char *path, char *err, size_t errlen)
 {
-    char *p = store_strdup(path);
+    char *p = so8t_strdup(path);
     if (!p)
         return LLM_STORE_ERR_NOMEM;
     for (char *q = p + 1;; q++) {

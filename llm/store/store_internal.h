@@ -2,6 +2,7 @@
 #ifndef SO8T_LLM_STORE_INTERNAL_H
 #define SO8T_LLM_STORE_INTERNAL_H
 
+#include "base/strbuf.h" /* so8t_strdup */
 #include "llm/store/store.h"
 #include "llm/llm.h"
 
@@ -20,7 +21,6 @@ struct llm_store {
 };
 
 /* store_name.c */
-char *store_strdup(const char *s);                      /* NULL in, NULL out */
 char *store_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A printable excerpt of hostile text for messages: control bytes become '?', at most 40
  * bytes, then "...". */

@@ -44,8 +44,8 @@ static int add_problem(llm_store_listing *l, const char *file, const char *msg)
     if (!a)
         return LLM_STORE_ERR_NOMEM;
     l->problems = a;
-    a[l->n_problems].file = store_strdup(file);
-    a[l->n_problems].message = store_strdup(msg);
+    a[l->n_problems].file = so8t_strdup(file);
+    a[l->n_problems].message = so8t_strdup(msg);
     l->n_problems++;
     return a[l->n_problems - 1].file && a[l->n_problems - 1].message ? LLM_STORE_OK
                                                                      : LLM_STORE_ERR_NOMEM;

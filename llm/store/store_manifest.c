@@ -113,7 +113,7 @@ static int push_param(llm_store_entry *e, const char *name, char *value)
     if (!value)
         return LLM_STORE_ERR_NOMEM;
     llm_store_param *a = realloc(e->params, ((size_t)e->n_params + 1) * sizeof *a);
-    char *n = store_strdup(name);
+    char *n = so8t_strdup(name);
     if (!a || !n) {
         if (a)
             e->params = a;
@@ -160,7 +160,7 @@ static int get_str(rd *r, const cJSON *o, const char *key, const char *path, int
     size_t n = strlen(x->valuestring);
     if (n > maxlen)
         CORRUPT(r, "field '%s' is %zu bytes long (at most %zu)", path, n, maxlen);
-    *out = store_strdup(x->valuestring);
+    *out = so8t_strdup(x->valuestring);
     return *out ? LLM_STORE_OK : LLM_STORE_ERR_NOMEM;
 }
 
@@ -340,16 +340,16 @@ static int entry_from_json(const llm_store *s, rd *r, const cJSON *j, const llm_
                 if (!cJSON_IsString(y) || strlen(y->valuestring) > 4096 || ++m > 64)
                     CORRUPT(r, "parameter '%s': an array holds at most 64 strings of at most "
                                "4096 bytes", kx);
-                if ((rc = push_param(e, k, store_strdup(y->valuestring))))
+                if ((rc = push_param(e, k, so8t_strdup(y->valuestring))))
                     return rc;
             }
         } else if (cJSON_IsString(x)) {
             if (strlen(x->valuestring) > 4096)
                 CORRUPT(r, "parameter '%s' is longer than 4096 bytes", kx);
-            if ((rc = push_param(e, k, store_strdup(x->valuestring))))
+            if ((rc = push_param(e, k, so8t_strdup(x->valuestring))))
                 return rc;
         } else if (cJSON_IsBool(x)) {
-            if ((rc = push_param(e, k, store_strdup(cJSON_IsTrue(x) ? "true" : "false"))))
+            if ((rc = push_param(e, k, so8t_strdup(cJSON_IsTrue(x) ? "true" : "false"))))
                 return rc;
         } else if (cJSON_IsNumber(x) && isfinite(x->valuedouble)) {
             if ((rc = push_param(e, k, number_text(x->valuedouble))))
@@ -370,7 +370,7 @@ static int entry_from_json(const llm_store *s, rd *r, const cJSON *j, const llm_
         if (!a)
             return LLM_STORE_ERR_NOMEM;
         e->licenses = a;
-        if (!(a[e->n_licenses] = store_strdup(x->valuestring)))
+        if (!(a[e->n_licenses] = so8t_strdup(x->valuestring)))
             return LLM_STORE_ERR_NOMEM;
         e->n_licenses++;
     }
@@ -390,8 +390,8 @@ static int entry_from_json(const llm_store *s, rd *r, const cJSON *j, const llm_
         if (!a)
             return LLM_STORE_ERR_NOMEM;
         e->messages = a;
-        a[e->n_messages].role = store_strdup(ro->valuestring);
-        a[e->n_messages].content = store_strdup(co->valuestring);
+        a[e->n_messages].role = so8t_strdup(ro->valuestring);
+        a[e->n_messages].content = so8t_strdup(co->valuestring);
         a[e->n_messages].line = 0;
         e->n_messages++;
         if (!a[e->n_messages - 1].role || !a[e->n_messages - 1].content)
@@ -496,7 +496,7 @@ int store_manifest_read(const llm_store *s, const char *path, const llm_store_na
             so8t_err_set(err, errlen, "out of memory reading %s", path);
         return rc;
     }
-    e->manifest_path = store_strdup(path);
+    e->manifest_path = so8t_strdup(path);
     if (!e->manifest_path) {
         cJSON_Delete(j);
         llm_store_entry_free(e);

@@ -28,17 +28,6 @@ const char *llm_store_strerror(int status)
 
 /* ---- helpers ---- */
 
-char *store_strdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s);
-    char *p = malloc(n + 1);
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
-}
-
 char *store_printf(const char *fmt, ...)
 {
     so8t_strbuf b = {0};
@@ -207,7 +196,7 @@ int llm_store_open(const char *dir, llm_store **out, char *err, size_t errlen)
         return LLM_STORE_ERR_IO;
     }
     llm_store *s = calloc(1, sizeof *s);
-    if (!s || !(s->dir = store_strdup(dir))) {
+    if (!s || !(s->dir = so8t_strdup(dir))) {
         free(s);
         so8t_err_set(err, errlen, "out of memory");
         return LLM_STORE_ERR_NOMEM;

@@ -118,13 +118,13 @@ int llm_store_entry_to_modelfile(const llm_store_entry *e, llm_modelfile *mf, ch
     }
     const char *src = e->manifest_path ? e->manifest_path : e->name;
     int rc = LLM_STORE_OK;
-    mf->from = store_strdup(e->name);
-    mf->model_path = store_strdup(e->gguf_path);
+    mf->from = so8t_strdup(e->name);
+    mf->model_path = so8t_strdup(e->gguf_path);
     if (!mf->from || !mf->model_path)
         goto nomem;
-    if (e->system && !(mf->system = store_strdup(e->system)))
+    if (e->system && !(mf->system = so8t_strdup(e->system)))
         goto nomem;
-    if (e->template_text && !(mf->template_text = store_strdup(e->template_text)))
+    if (e->template_text && !(mf->template_text = so8t_strdup(e->template_text)))
         goto nomem;
     for (int i = 0; i < e->n_params; i++) {
         char perr[512];
@@ -148,7 +148,7 @@ int llm_store_entry_to_modelfile(const llm_store_entry *e, llm_modelfile *mf, ch
         if (!mf->licenses)
             goto nomem;
         for (; mf->n_licenses < e->n_licenses; mf->n_licenses++)
-            if (!(mf->licenses[mf->n_licenses] = store_strdup(e->licenses[mf->n_licenses])))
+            if (!(mf->licenses[mf->n_licenses] = so8t_strdup(e->licenses[mf->n_licenses])))
                 goto nomem;
     }
     if (e->n_messages) {
@@ -157,8 +157,8 @@ int llm_store_entry_to_modelfile(const llm_store_entry *e, llm_modelfile *mf, ch
             goto nomem;
         for (; mf->n_messages < e->n_messages; mf->n_messages++) {
             llm_modelfile_message *m = &mf->messages[mf->n_messages];
-            m->role = store_strdup(e->messages[mf->n_messages].role);
-            m->content = store_strdup(e->messages[mf->n_messages].content);
+            m->role = so8t_strdup(e->messages[mf->n_messages].role);
+            m->content = so8t_strdup(e->messages[mf->n_messages].content);
             if (!m->role || !m->content) {
                 mf->n_messages++;
                 goto nomem;

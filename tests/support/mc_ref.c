@@ -8,3 +8,14 @@ void mc_cpu_block_reference(const mc_plan *pl, uint64_t block, mc_block_acc *out
 {
     mc_block_eval(&pl->kp, (const uint32_t(*)[32])pl->sobol, block, out);
 }
+
+mc_options mc_test_options(mc_method m, mc_backend be, uint64_t samples, uint64_t seed)
+{
+    mc_options o;
+    mc_options_default(&o);
+    o.method = m;
+    o.backend = be;
+    o.samples = samples;
+    o.seed = seed;
+    return o;
+}

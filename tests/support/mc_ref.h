@@ -9,6 +9,10 @@
 extern "C" {
 #endif
 
+/* mc_options_default with the fields every MC test sets: method, backend, samples, seed
+ * (threads, rel_err and the rest keep their defaults). */
+mc_options mc_test_options(mc_method m, mc_backend be, uint64_t samples, uint64_t seed);
+
 /* One block with the plain mc/philox.h state (test reference for the fast CPU path). */
 void mc_cpu_block_reference(const mc_plan *pl, uint64_t block, mc_block_acc *out);
 
