@@ -46,6 +46,17 @@ static void describe(so8t_strbuf *b, const explain_result *ri, int brief)
                         !strcmp(ri->quantity, "complement") ? "outside" : "inside", r, centre);
 }
 
+/* "- task: [exact ]<the problem, short>" */
+static void add_task_fact(so8t_strbuf *f, const explain_result *ri, const char *prefix)
+{
+    so8t_strbuf_add(f, "- task: %s", prefix);
+    if (ri->have_geom)
+        describe(f, ri, 1);
+    else
+        so8t_strbuf_add(f, "%s", ri->quantity);
+    so8t_strbuf_add(f, "\n");
+}
+
 static void add_corner_fact(so8t_strbuf *f, const explain_result *ri)
 {
     char x[48], y[48];
@@ -63,12 +74,7 @@ void explain_facts_build(so8t_strbuf *f, const explain_result *ri)
     char x[128], y[128];
     switch (ri->kind) {
     case LLM_RESULT_VOLUME:
-        so8t_strbuf_add(f, "- task: ");
-        if (ri->have_geom)
-            describe(f, ri, 1);
-        else
-            so8t_strbuf_add(f, "%s", ri->quantity);
-        so8t_strbuf_add(f, "\n");
+        add_task_fact(f, ri, "");
         explain_fmt_count(x, sizeof x, ri->samples);
         if (isfinite(ri->samples))
             so8t_strbuf_add(f, "- samples: %s\n", x);
@@ -100,12 +106,7 @@ void explain_facts_build(so8t_strbuf *f, const explain_result *ri)
         add_corner_fact(f, ri);
         break;
     case LLM_RESULT_EXACT:
-        so8t_strbuf_add(f, "- task: exact ");
-        if (ri->have_geom)
-            describe(f, ri, 1);
-        else
-            so8t_strbuf_add(f, "%s", ri->quantity);
-        so8t_strbuf_add(f, "\n");
+        add_task_fact(f, ri, "exact ");
         explain_fmt_g(x, sizeof x, ri->value, 10);
         so8t_strbuf_add(f, "- value: %s\n", x);
         if (ri->have_error_bound) {

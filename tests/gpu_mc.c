@@ -18,6 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* the same hit count and sample count and the same bits of both sums */
+static int same_statistic(const mc_result *a, const mc_result *b)
+{
+    return a->hits == b->hits && a->samples == b->samples &&
+           memcmp(&a->sum, &b->sum, sizeof a->sum) == 0 &&
+           memcmp(&a->sum_sq, &b->sum_sq, sizeof a->sum_sq) == 0;
+}
+
 static int est_n(mc_quantity q, int d, double r, const double *c, mc_method m, mc_backend be,
                  uint64_t samples, mc_result *res)
 {
@@ -109,9 +117,7 @@ static int extra_cases(void)
             if (s1 || s2)
                 continue;
             compared++;
-            int same = rc.hits == rg.hits && rc.samples == rg.samples &&
-                       memcmp(&rc.sum, &rg.sum, sizeof rc.sum) == 0 &&
-                       memcmp(&rc.sum_sq, &rg.sum_sq, sizeof rc.sum_sq) == 0;
+            int same = same_statistic(&rc, &rg);
             printf("%-4d %-7s %-10s %22.15g %22.15g %10s\n", d,
                    q == MC_VOLUME ? "volume" : "orient|c|", mc_method_name(m), rc.estimate,
                    rg.estimate, same ? "yes" : "NO");
@@ -175,9 +181,7 @@ int main(void)
                 if (s1 || s2)
                     continue;
                 compared++;
-                int same = rc.hits == rg.hits && rc.samples == rg.samples &&
-                           memcmp(&rc.sum, &rg.sum, sizeof rc.sum) == 0 &&
-                           memcmp(&rc.sum_sq, &rg.sum_sq, sizeof rc.sum_sq) == 0;
+                int same = same_statistic(&rc, &rg);
                 double z = rg.std_error > 0 ? (rg.estimate - gr.value) / rg.std_error : 0;
                 printf("%-4d %-7s %-10s %22.15g %22.15g %10s %6.2f\n", d,
                        q == MC_VOLUME ? "volume" : q == MC_SURFACE ? "surface" : "orient",

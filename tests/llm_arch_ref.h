@@ -188,25 +188,13 @@ static double *ar_logits(const ar_model *rm, const int *toks, int n, int break_m
         for (int t = 0; t < n; t++) {
             for (int hh = 0; hh < H; hh++) {
                 const int kh = hh / (H / HK);
-                double mx = -INFINITY;
                 for (int s = 0; s <= t; s++) { /* causal, no window (phi3's key is ignored) */
                     double d = 0;
                     for (int i = 0; i < D; i++)
                         d += q[(size_t)t * QD + hh * D + i] * k[(size_t)s * KD + kh * D + i];
                     att[s] = d / sqrt((double)D);
-                    mx = fmax(mx, att[s]);
                 }
-                double sum = 0;
-                for (int s = 0; s <= t; s++) {
-                    att[s] = exp(att[s] - mx);
-                    sum += att[s];
-                }
-                for (int i = 0; i < D; i++) {
-                    double acc = 0;
-                    for (int s = 0; s <= t; s++)
-                        acc += att[s] / sum * v[(size_t)s * KD + kh * D + i];
-                    o[hh * D + i] = acc;
-                }
+                llm_ref_attend(o + hh * D, att, t + 1, v + kh * D, (size_t)KD, D);
             }
             llm_ref_matvec(tmp, wo, bo, o, E, QD);
             for (int i = 0; i < E; i++)

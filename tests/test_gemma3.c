@@ -106,27 +106,14 @@ static double *reference_logits(const ref_model *rm, const int *toks, int n, int
         for (int t = 0; t < n; t++) {
             for (int hh = 0; hh < H; hh++) {
                 int kh = hh / (H / HK);
-                double mx = -INFINITY;
                 for (int s = 0; s <= t; s++) {
                     int masked = is_swa && break_mode != 1 && t - s >= rm->swa;
                     double d = 0;
                     for (int i = 0; i < D; i++)
                         d += q[t * H * D + hh * D + i] * k[s * HK * D + kh * D + i];
                     att[s] = masked ? -INFINITY : d;
-                    if (att[s] > mx)
-                        mx = att[s];
                 }
-                double sum = 0;
-                for (int s = 0; s <= t; s++) {
-                    att[s] = exp(att[s] - mx);
-                    sum += att[s];
-                }
-                for (int i = 0; i < D; i++) {
-                    double acc = 0;
-                    for (int s = 0; s <= t; s++)
-                        acc += att[s] / sum * v[s * HK * D + kh * D + i];
-                    o[hh * D + i] = acc;
-                }
+                llm_ref_attend(o + hh * D, att, t + 1, v + kh * D, (size_t)HK * D, D);
             }
             llm_ref_matvec(tmp, wo, NULL, o, E, H * D);
             llm_ref_rmsnorm(tmp, tmp, n_pa, E, rm->eps);

@@ -15,6 +15,7 @@
 #include "geom/geom.h"
 #include "mc/mc.h"
 #include "mc/mc_stats.h"
+#include "tests/support/mc_ref.h"
 #include "tests/test.h"
 
 #include <stdlib.h>
@@ -95,12 +96,8 @@ int main(void)
             uint64_t cm = 0, cz = 0, cr = 0;
             for (uint64_t seed = 1; seed <= SEEDS; seed++) {
                 mc_options o;
-                mc_options_default(&o);
-                o.method = (mc_method)m;
-                o.backend = MC_BACKEND_CPU;
-                o.samples = N_SAMPLES;
+                o = mc_test_options((mc_method)m, MC_BACKEND_CPU, N_SAMPLES, 1000 * k + seed);
                 o.threads = 1; /* small runs: a parallel region costs more than it saves */
-                o.seed = 1000 * k + seed;
                 mc_result r;
                 int st = mc_estimate(&p, &o, &r, err, sizeof err);
                 if (st == MC_ERR_UNSUPPORTED)

@@ -253,6 +253,16 @@ static int reseed(curandGenerator_t g, uint64_t seed)
            curandSetGeneratorOffset(g, 0) == CURAND_STATUS_SUCCESS;
 }
 
+
+/* The state cuRAND's host generator draws double i from (doubles: 4 per subsequence and
+ * round, from its next 2 blocks): subsequence (i/4) % 65536, block 2·((i/4)/65536) + (i%4)/2. */
+static void host_double_state(uint64_t seed, size_t i, mc_philox_state *s)
+{
+    uint64_t grp = i / 4;
+    mc_philox_init(seed, grp % CURAND_HOST_SUBSEQS,
+                   4 * (2 * (grp / CURAND_HOST_SUBSEQS) + (i % 4) / 2), s);
+}
+
 static void test_curand_host(void)
 {
     curandGenerator_t g;
@@ -306,10 +316,8 @@ static void test_curand_host(void)
     double max_d = 0;
     long bad_ud = 0;
     for (size_t i = 0; i < n; i += 2) {
-        uint64_t grp = i / 4;
         mc_philox_state s;
-        mc_philox_init(1234, grp % CURAND_HOST_SUBSEQS,
-                       4 * (2 * (grp / CURAND_HOST_SUBSEQS) + (i % 4) / 2), &s);
+        host_double_state(1234, i, &s);
         double v[2];
         mc_philox_normal2_double(&s, v);
         max_d = fmax(max_d, fmax(fabs(v[0] - d[i]), fabs(v[1] - d[i + 1])));
@@ -317,10 +325,8 @@ static void test_curand_host(void)
     CHECK(reseed(g, 1234));
     CHECK(curandGenerateUniformDouble(g, d, n) == CURAND_STATUS_SUCCESS);
     for (size_t i = 0; i < n; i += 2) {
-        uint64_t grp = i / 4;
         mc_philox_state s;
-        mc_philox_init(1234, grp % CURAND_HOST_SUBSEQS,
-                       4 * (2 * (grp / CURAND_HOST_SUBSEQS) + (i % 4) / 2), &s);
+        host_double_state(1234, i, &s);
         double v[2];
         mc_philox_uniform2_double(&s, v);
         bad_ud += (v[0] != d[i]) + (v[1] != d[i + 1]);

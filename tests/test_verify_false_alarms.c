@@ -12,6 +12,7 @@
 #include "geom/geom.h"
 #include "mc/mc.h"
 #include "mc/mc_stats.h"
+#include "tests/support/mc_ref.h"
 #include "tests/test.h"
 
 #include <stdlib.h>
@@ -76,13 +77,8 @@ int main(void)
             for (int m = MC_METHOD_HIT; m < MC_METHOD_COUNT_; m++) {
                 if (vc->methods && !(vc->methods & BIT(m)))
                     continue;
-                mc_options o;
-                mc_options_default(&o);
-                o.method = (mc_method)m;
-                o.backend = MC_BACKEND_CPU;
-                o.samples = 1u << 16;
+                mc_options o = mc_test_options((mc_method)m, MC_BACKEND_CPU, 1u << 16, seed);
                 o.threads = 1; /* small runs: a parallel region costs more than it saves */
-                o.seed = seed;
                 mc_result r;
                 char err[256];
                 int st = mc_estimate(&p, &o, &r, err, sizeof err);

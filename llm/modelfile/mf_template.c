@@ -199,19 +199,26 @@ static int template_lex(const char *t, tnode **out, int *nout, char *err, size_t
     return LLM_MF_OK;
 }
 
-int llm_template_check(const char *tmpl, char *err, size_t errlen)
+/* template_lex of a template that may be NULL (no text: a syntax error) */
+static int template_lex_text(const char *tmpl, tnode **nodes, int *n, char *err, size_t errlen)
 {
-    tnode *nodes = NULL;
-    int n = 0;
+    *nodes = NULL;
+    *n = 0;
     if (!tmpl) {
         so8t_err_set(err, errlen, "TEMPLATE: no text");
         return LLM_MF_ERR_SYNTAX;
     }
-    int rc = template_lex(tmpl, &nodes, &n, err, errlen);
+    return template_lex(tmpl, nodes, n, err, errlen);
+}
+
+int llm_template_check(const char *tmpl, char *err, size_t errlen)
+{
+    tnode *nodes;
+    int n;
+    int rc = template_lex_text(tmpl, &nodes, &n, err, errlen);
     free(nodes);
     return rc;
 }
-
 
 int llm_template_render(const char *tmpl, const char *system, const char *prompt,
                         const char *response, int stop_at_response, char **out, char *err,
@@ -222,13 +229,9 @@ int llm_template_render(const char *tmpl, const char *system, const char *prompt
         return LLM_MF_ERR_SYNTAX;
     }
     *out = NULL;
-    tnode *nodes = NULL;
-    int n = 0;
-    if (!tmpl) {
-        so8t_err_set(err, errlen, "TEMPLATE: no text");
-        return LLM_MF_ERR_SYNTAX;
-    }
-    int rc = template_lex(tmpl, &nodes, &n, err, errlen);
+    tnode *nodes;
+    int n;
+    int rc = template_lex_text(tmpl, &nodes, &n, err, errlen);
     if (rc)
         return rc;
     const char *vals[3] = {system ? system : "", prompt ? prompt : "",

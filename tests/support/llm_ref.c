@@ -53,6 +53,24 @@ void llm_ref_matvec(double *y, const double *W, const double *b, const double *x
     }
 }
 
+void llm_ref_attend(double *o, double *att, int n, const double *v, size_t vstride, int D)
+{
+    double mx = -INFINITY;
+    for (int s = 0; s < n; s++)
+        mx = fmax(mx, att[s]);
+    double sum = 0;
+    for (int s = 0; s < n; s++) {
+        att[s] = exp(att[s] - mx);
+        sum += att[s];
+    }
+    for (int i = 0; i < D; i++) {
+        double acc = 0;
+        for (int s = 0; s < n; s++)
+            acc += att[s] / sum * v[(size_t)s * vstride + i];
+        o[i] = acc;
+    }
+}
+
 double llm_ref_compare(llm_model *m, const double *ref, const int *toks, int n, int V)
 {
     char err[1024];

@@ -19,6 +19,10 @@ void llm_ref_rmsnorm(double *o, const double *x, const double *w, int n, double 
 void llm_ref_matvec(double *y, const double *W, const double *b, const double *x, int rows,
                     int cols);
 
+/* One head's attention at one position: att[0..n) (scores, -inf for masked) softmaxed in
+ * place, then o[i] = Σ_s att[s] · v[s·vstride + i] for i < D. */
+void llm_ref_attend(double *o, double *att, int n, const double *v, size_t vstride, int D);
+
 /* Evaluates toks[0..n) one position at a time and returns the worst over positions of
  * max_i |logit_i − ref[t·V + i]| / max_i |ref[t·V + i]|; INFINITY (the error on stderr) when
  * an evaluation fails. */
