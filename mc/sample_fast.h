@@ -143,6 +143,19 @@ SO8T_HD int mc_fast_unit_samples(int m)
     return (m & 3) == 0 ? 1 : (m & 1) == 0 ? 2 : 4;
 }
 
+/* A finished sample into the block's accumulators: with cond, its value y into sum and
+ * sum_sq (y evaluated only then); without, its hit (0 or 1) into hits. */
+#define MC_FAST_ADD_SAMPLE(hit, y)                                                     \
+    do {                                                                               \
+        if (cond) {                                                                    \
+            double y_ = (y);                                                           \
+            sum += y_;                                                                 \
+            sum_sq += y_ * y_;                                                         \
+        } else {                                                                       \
+            hits += (hit);                                                             \
+        }                                                                              \
+    } while (0)
+
 /* One word of a hit (cond = 0) or cond (cond = 1) sample: coordinate i of the m = d − cond
  * drawn ones; the m-th closes the sample: hit counts s <= r², cond adds the integral over
  * the last coordinate (mc_cond_value, the volume's chord or the complement's outside
@@ -152,13 +165,7 @@ SO8T_HD int mc_fast_unit_samples(int m)
         double dx_ = mc_fast_coord((x), fc->a2) - c[i];                                \
         s += dx_ * dx_;                                                                \
         if (++i == m) {                                                                \
-            if (cond) {                                                                \
-                double y_ = mc_cond_value(kp, c[d - 1], s, fc->inv_two_a);             \
-                sum += y_;                                                             \
-                sum_sq += y_ * y_;                                                     \
-            } else {                                                                   \
-                hits += s <= r2;                                                       \
-            }                                                                          \
+            MC_FAST_ADD_SAMPLE(s <= r2, mc_cond_value(kp, c[d - 1], s, fc->inv_two_a)); \
             s = 0.0;                                                                   \
             i = 0;                                                                     \
         }                                                                              \
@@ -510,18 +517,6 @@ SO8T_HD double mc_fast_orient_sample(const mc_kparams *kp, const mc_fast_consts 
     return mc_cond_value(kp, cc[d - 1], s, fc->inv_two_a);
 }
 
-/* One orientation-average sample's value y into the block's accumulators. */
-#define MC_FAST_ORIENT_ADD(y)                                                          \
-    do {                                                                               \
-        double y_ = (y);                                                               \
-        if (cond) {                                                                    \
-            sum += y_;                                                                 \
-            sum_sq += y_ * y_;                                                         \
-        } else {                                                                       \
-            hits += y_ != 0.0;                                                         \
-        }                                                                              \
-    } while (0)
-
 /* Orientation average, hit (cond = 0: *hits) or cond (cond = 1: *sum, *sum_sq) for RNG block
  * `block`, as mc_block_eval. A sample uses 4·⌈d/2⌉ + m words (m = d or d − 1), so S samples
  * (S from m) return to pos = 4; with cond a constant the other branch folds away. */
@@ -539,11 +534,14 @@ SO8T_HD void mc_fast_orient_block(const mc_kparams *kp, const mc_fast_consts *fc
         fw.pos = 4;
         SO8T_UNROLL
         for (int k = 0; k < S; k++) {
-            MC_FAST_ORIENT_ADD(mc_fast_orient_sample(kp, fc, d, cond, &fw));
+            double y = mc_fast_orient_sample(kp, fc, d, cond, &fw);
+            MC_FAST_ADD_SAMPLE(y != 0.0, y);
         }
     }
-    for (; j < n; j++)
-        MC_FAST_ORIENT_ADD(mc_fast_orient_sample(kp, fc, d, cond, &fw));
+    for (; j < n; j++) {
+        double y = mc_fast_orient_sample(kp, fc, d, cond, &fw);
+        MC_FAST_ADD_SAMPLE(y != 0.0, y);
+    }
     *hits_out = hits;
     *sum_out = sum;
     *sum_sq_out = sum_sq;
