@@ -9,6 +9,11 @@ cd "$(dirname "$0")/.." || exit 1
 bad_inc=$(grep -hE '^#include "' base/*.h base/*.c | grep -vE '^#include "base/' || true)
 if [ -z "$bad_inc" ]; then ok; else bad "base/ includes a higher layer: $bad_inc"; fi
 
+# base/ is included directly: the old forwarding headers (include/so8t_err.h,
+# include/so8t_threads.h, llm/strbuf.h) are gone and nothing asks for them
+fwd=$(grep -rlE '^#include "(so8t_err\.h|so8t_threads\.h|llm/strbuf\.h)"' base mc geom so8 llm explain serve cli mpi tests bench 2>/dev/null || true)
+if [ -z "$fwd" ] && [ ! -e include/so8t_err.h ] && [ ! -e llm/strbuf.h ]; then ok; else bad "forwarding headers in use: $fwd"; fi
+
 # explain/ sees llm/ only through llm/llm.h and the Modelfile header
 bad_inc=$(grep -lE '^#include "llm/(internal\.h|quant/|gguf/|model/|tok/|gen/|store/)' explain/*.c explain/*.h 2>/dev/null || true)
 if [ -z "$bad_inc" ]; then ok; else bad "explain/ includes llm/ internals: $bad_inc"; fi
