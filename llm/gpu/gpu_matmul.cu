@@ -4,14 +4,16 @@
  * code), products and sums in f32, no activation quantization: the exact numerics of the
  * CPU path (llm_matmat with exact = 1), in another summation order.
  *
- * Layout: one warp per output row. For the block types each lane takes 32-element groups
- * g = lane, lane + 32, ... of the row (a group is one 32-block, or an eighth of a 256-block),
- * dequantizes it into registers and dots it with the nb activation vectors (so the weights
- * are read once per batch); for F32/F16/BF16 the lanes take elements i = lane, lane + 32, ...
- * (coalesced). The 32 lane sums are then reduced by a fixed butterfly (__shfl_xor_sync):
+ * Layout: one warp per output row. Each lane's share is llm_hd_mm_lane (matmul_hd.h, also
+ * run by the CPU test): 32-element groups g = lane, lane + 32, ... of the row (one 32-block,
+ * or an eighth of a 256-block), dequantized into registers and dotted with the nb
+ * activation vectors (the weights are read once per batch); for F32/F16/BF16 the elements
+ * i = lane, lane + 32, ... (coalesced). The 32 lane sums are then reduced by a fixed butterfly (__shfl_xor_sync):
  * the order is the same on every run, so the GPU is deterministic. */
 #include "llm/gpu/gpu_int.cuh"
-#include "llm/quant/dequant_hd.h"
+#include "llm/gpu/matmul_hd.h"
+
+static_assert(LLM_BATCH <= LLM_HD_MM_MAXB, "matmul_hd.h: one accumulator per batch row");
 
 #define MM_WARPS 4 /* rows per block of 128 threads */
 
@@ -24,38 +26,8 @@ __global__ void k_matmul(const uint8_t *__restrict__ W, size_t row_bytes, int ne
     const int r = blockIdx.x * MM_WARPS + (threadIdx.x >> 5);
     if (r >= ne1)
         return; /* a whole warp leaves together: the shuffles below see full warps */
-    const uint8_t *row = W + (size_t)r * row_bytes;
-    float acc[LLM_BATCH];
-#pragma unroll
-    for (int b = 0; b < LLM_BATCH; b++)
-        acc[b] = 0.0f;
-    if (llm_hd_block_elems(T) == 1) {
-        for (int i = lane; i < ne0; i += 32) {
-            const float w = llm_hd_deq_scalar(T, row, i);
-#pragma unroll
-            for (int b = 0; b < LLM_BATCH; b++)
-                if (b < nb)
-                    acc[b] += w * X[(size_t)b * ne0 + i];
-        }
-    } else {
-        const int gpb = llm_hd_block_elems(T) / 32, bytes = llm_hd_block_bytes(T);
-        const int ng = ne0 / 32;
-        float y[32];
-        for (int g = lane; g < ng; g += 32) {
-            llm_hd_deq32(T, row + (size_t)(g / gpb) * bytes, g % gpb, y);
-#pragma unroll
-            for (int b = 0; b < LLM_BATCH; b++) {
-                if (b < nb) {
-                    const float *x = X + (size_t)b * ne0 + (size_t)g * 32;
-                    float s = 0.0f;
-#pragma unroll
-                    for (int i = 0; i < 32; i++)
-                        s += y[i] * x[i];
-                    acc[b] += s;
-                }
-            }
-        }
-    }
+    float acc[LLM_HD_MM_MAXB];
+    llm_hd_mm_lane(T, W + (size_t)r * row_bytes, ne0, X, nb, lane, acc);
 #pragma unroll
     for (int b = 0; b < LLM_BATCH; b++) {
         if (b < nb) {
