@@ -117,7 +117,9 @@ static int up_mat(llm_gpu *g, gpu_mat *d, const llm_mat *h, int64_t ne0, int64_t
 {
     memset(d, 0, sizeof *d);
     if (!h->data || h->ne0 != ne0 || h->ne1 != ne1 || !gpu_matmul_supports(h->type)) {
-        llm_set_err(err, errlen, "layer %d %s: %s %lld × %lld (expected %lld × %lld): not uploadable", il, what,
+        char label[96];
+        dev_label(label, sizeof label, what, il);
+        llm_set_err(err, errlen, "%s: %s %lld × %lld (expected %lld × %lld): not uploadable", label,
                     llm_type_name(h->type), (long long)h->ne0, (long long)h->ne1, (long long)ne0,
                     (long long)ne1);
         return LLM_ERR_UNSUPPORTED;

@@ -71,10 +71,10 @@ int gpu_matmul(const gpu_mat *W, const float *X, float *Y, int nb, const float *
                const char *name, char *err, size_t errlen)
 {
     mm_kernel fn = mm_find(W->type);
-    if (!fn || nb < 1 || nb > LLM_BATCH || W->ne0 % 32 != 0 && llm_hd_block_elems(W->type) != 1 ||
+    if (!fn || nb < 1 || nb > LLM_BATCH || (W->ne0 % 32 != 0 && llm_hd_block_elems(W->type) != 1) ||
         W->ne0 > INT32_MAX || W->ne1 > INT32_MAX) {
-        llm_set_err(err, errlen, "layer %d %s: type %d, %lld × %lld, batch %d: not a product the GPU kernel "
-                    "runs", il, name, W->type, (long long)W->ne0, (long long)W->ne1, nb);
+        llm_set_err(err, errlen, "%s (layer %d): type %d, %lld × %lld, batch %d: not a product the GPU kernel "
+                    "runs", name, il, W->type, (long long)W->ne0, (long long)W->ne1, nb);
         return LLM_ERR_UNSUPPORTED;
     }
     if (W->ne1 == 0)
