@@ -38,6 +38,15 @@ extern "C" int llm_gpu_backend_probe(int main_gpu, llm_gpu_status *st)
     return LLM_OK;
 }
 
+extern "C" double llm_gpu_backend_bandwidth(int main_gpu)
+{
+    int khz = 0, bits = 0;
+    if (cudaDeviceGetAttribute(&khz, cudaDevAttrMemoryClockRate, main_gpu) != cudaSuccess ||
+        cudaDeviceGetAttribute(&bits, cudaDevAttrGlobalMemoryBusWidth, main_gpu) != cudaSuccess)
+        return 0;
+    return 2.0 * (double)khz * 1e3 * (double)bits / 8.0;
+}
+
 extern "C" void llm_gpu_backend_free(llm_gpu *g)
 {
     if (!g)
