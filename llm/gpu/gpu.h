@@ -39,6 +39,11 @@ int llm_gpu_backend_forward(llm_gpu *g, const llm_model *m, float *x, int nb, in
 uint64_t llm_gpu_layer_bytes(const llm_model *m, int il);
 uint64_t llm_gpu_output_bytes(const llm_model *m);
 
+/* The device's peak memory bandwidth in bytes/s: 2 (double data rate) × the memory clock ×
+ * the bus width (cudaDevAttrMemoryClockRate, cudaDevAttrGlobalMemoryBusWidth); 0 when
+ * unknown or without CUDA. For the decode bound of bench/bench_llm_gpu.c. */
+double llm_gpu_backend_bandwidth(int main_gpu);
+
 /* llm_model_free: releases the device memory (NULL-safe). */
 void llm_gpu_release(llm_model *m);
 

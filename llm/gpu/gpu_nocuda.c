@@ -41,3 +41,9 @@ int llm_gpu_backend_forward(llm_gpu *g, const llm_model *m, float *x, int nb, in
     llm_set_err(err, errlen, "this so8t was built without CUDA (CUDA=0)");
     return LLM_ERR_UNSUPPORTED;
 }
+
+double llm_gpu_backend_bandwidth(int main_gpu)
+{
+    (void)main_gpu;
+    return 0;
+}

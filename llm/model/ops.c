@@ -4,17 +4,14 @@
  * gates, and one head of attention over the KV cache.
  */
 #include "llm/model/ops.h"
+#include "llm/model/ops_hd.h"
 
 #include <math.h>
 #include <string.h>
 
 /* ---- GELU (tanh form) ------------------------------------------------------------------ */
 
-float llm_gelu_f32(float x)
-{
-    const float c = 0.797884560802865355f; /* sqrt(2/pi) */
-    return 0.5f * x * (1.0f + tanhf(c * x * (1.0f + 0.044715f * x * x)));
-}
+float llm_gelu_f32(float x) { return llm_hd_gelu(x); } /* ops_hd.h, shared with the GPU */
 
 /* llama.cpp mode: ggml's CPU GeGLU (GGML_GELU_FP16, on by default in ggml-cpu/vec.h): the
  * gate is rounded to f16 and looked up in a 65 536-entry table of f16(gelu_f32(h)); gates
@@ -50,17 +47,9 @@ float llm_geglu_ggml(float x, float g)
 }
 
 
-/* ggml rms_norm: the sum of squares in double, the scale in float. */
-void llm_rmsnorm(float *o, const float *x, const float *w, int n, float eps)
-{
-    double s = 0;
-    for (int i = 0; i < n; i++)
-        s += (double)(x[i] * x[i]);
-    float mean = (float)(s / n);
-    float scale = 1.0f / sqrtf(mean + eps);
-    for (int i = 0; i < n; i++)
-        o[i] = (x[i] * scale) * w[i];
-}
+/* ggml rms_norm: the sum of squares in double, the scale in float (ops_hd.h, shared with
+ * the GPU). */
+void llm_rmsnorm(float *o, const float *x, const float *w, int n, float eps) { llm_hd_rmsnorm(o, x, w, n, eps); }
 
 /* NEOX rotation of pairs (i, i + d/2). */
 /* ---- llama.cpp-compatible attention pieces (ggml-cpu, x86 AVX2 + FMA) -------------------
@@ -177,7 +166,7 @@ void llm_attn_head_ggml(const llm_layer *L, const float *qh, float *att, float *
 
 /* ggml_v_silu: x / (1 + ggml_v_expf(-x)) */
 float llm_silu_ggml(float x) { return x / (1.0f + llm_expf_ggml(-x)); }
-float llm_silu_f32(float x) { return x / (1.0f + expf(-x)); }
+float llm_silu_f32(float x) { return llm_hd_silu(x); }
 
 /* ---- RoPE ------------------------------------------------------------------------------- */
 
@@ -197,18 +186,9 @@ void llm_rope_apply(float *v, const llm_rope *r, int pos, int exact)
         sec_sum = r->sec[0] + r->sec[1] + r->sec[2] + r->sec[3];
         sec_e = r->sec[0] + r->sec[1] + r->sec[2];
     }
-    if (exact) {
-        for (int i = 0; i < half; i++) {
-            double th = (double)pos * pow((double)r->base, -2.0 * i / r->n_rot);
-            if (sec_sum > 0 && i % sec_sum >= sec_e)
-                th = 0;
-            th = th / (r->ff ? (double)r->ff[i] : 1.0) * r->freq_scale;
-            const double c = cos(th) * r->mscale, s = sin(th) * r->mscale;
-            float *a = v + i * step;
-            const double x0 = a[0], x1 = a[off];
-            a[0] = (float)(x0 * c - x1 * s);
-            a[off] = (float)(x0 * s + x1 * c);
-        }
+    if (exact) { /* ops_hd.h, shared with the GPU */
+        llm_hd_rope(v, r->mode == LLM_ROPE_NORM, r->n_rot, r->base, r->freq_scale, r->mscale, r->ff,
+                    r->mode == LLM_ROPE_MROPE ? r->sec : NULL, pos);
         return;
     }
     const float theta_scale = powf(r->base, -2.0f / (float)r->n_rot);

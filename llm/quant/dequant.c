@@ -1,174 +1,52 @@
-/* dequant.c — block → float for every supported type, with the float operations in the
- * order of ggml's dequantize_row_* (and gguf-py's numpy, which the fixtures check bit for
- * bit): e.g. Q4_K is (d·sc)·q − dmin·m, Q4_1 d·q + m. */
+/* dequant.c — block → float for every supported type: the loops over blocks around the
+ * SO8T_HD block decoders of dequant_hd.h, which the CUDA matrix products run too. The float
+ * operations are in the order of ggml's dequantize_row_* (and gguf-py's numpy, which the
+ * fixtures check bit for bit): e.g. Q4_K is (d·sc)·q − dmin·m, Q4_1 q·d + m. */
+#include "llm/quant/dequant_hd.h"
 #include "llm/quant/kernels.h"
 #include "llm/llm.h"
 
 #include <math.h>
 
-void llm_deq_f32(const uint8_t *s, float *d, int64_t nb) { memcpy(d, s, (size_t)nb * 4); }
+void llm_deq_f32(const uint8_t *s, float *d, int64_t nb)
+{
+    for (int64_t i = 0; i < nb; i++)
+        d[i] = llm_hd_deq_scalar(LLM_HD_F32, s, i);
+}
 
 void llm_deq_f16(const uint8_t *s, float *d, int64_t nb)
 {
     for (int64_t i = 0; i < nb; i++)
-        d[i] = h2f(s + 2 * i);
+        d[i] = llm_hd_deq_scalar(LLM_HD_F16, s, i);
 }
 
 void llm_deq_bf16(const uint8_t *s, float *d, int64_t nb)
 {
     for (int64_t i = 0; i < nb; i++)
-        d[i] = llm_bf16_to_fp32((uint16_t)(s[2 * i] | s[2 * i + 1] << 8));
+        d[i] = llm_hd_deq_scalar(LLM_HD_BF16, s, i);
 }
 
-void llm_deq_q8_0(const uint8_t *p, float *y, int64_t nb)
-{
-    for (int64_t b = 0; b < nb; b++, p += 34, y += QK) {
-        float d = h2f(p);
-        for (int i = 0; i < QK; i++)
-            y[i] = d * (float)(int8_t)p[2 + i];
+/* nb blocks of `bytes` bytes, each `groups` groups of 32 elements */
+#define DEQ_BLOCKS(name, fn, bytes, groups)                                                      \
+    void name(const uint8_t *p, float *y, int64_t nb)                                            \
+    {                                                                                            \
+        for (int64_t b = 0; b < nb; b++, p += (bytes))                                           \
+            for (int g = 0; g < (groups); g++, y += 32)                                          \
+                fn(p, g, y);                                                                     \
     }
-}
 
-void llm_deq_q4_0(const uint8_t *p, float *y, int64_t nb)
-{
-    int8_t q[QK];
-    for (int64_t b = 0; b < nb; b++, p += 18, y += QK) {
-        float d = h2f(p);
-        q4_0_ints(p, q);
-        for (int i = 0; i < QK; i++)
-            y[i] = d * (float)q[i];
-    }
-}
-
-void llm_deq_q5_0(const uint8_t *p, float *y, int64_t nb)
-{
-    int8_t q[QK];
-    for (int64_t b = 0; b < nb; b++, p += 22, y += QK) {
-        float d = h2f(p);
-        q5_0_ints(p, q);
-        for (int i = 0; i < QK; i++)
-            y[i] = d * (float)q[i];
-    }
-}
-
-void llm_deq_q4_1(const uint8_t *p, float *y, int64_t nb)
-{
-    uint8_t q[QK];
-    for (int64_t b = 0; b < nb; b++, p += 20, y += QK) {
-        float d = h2f(p), m = h2f(p + 2);
-        nib32(p + 4, q);
-        for (int i = 0; i < QK; i++)
-            y[i] = (float)q[i] * d + m;
-    }
-}
-
-void llm_deq_q5_1(const uint8_t *p, float *y, int64_t nb)
-{
-    uint8_t q[QK];
-    for (int64_t b = 0; b < nb; b++, p += 24, y += QK) {
-        float d = h2f(p), m = h2f(p + 2);
-        q5_1_ints(p, q);
-        for (int i = 0; i < QK; i++)
-            y[i] = (float)q[i] * d + m;
-    }
-}
-
-void llm_deq_iq4_nl(const uint8_t *p, float *y, int64_t nb)
-{
-    uint8_t q[QK];
-    for (int64_t b = 0; b < nb; b++, p += 18, y += QK) {
-        float d = h2f(p);
-        nib32(p + 2, q);
-        for (int i = 0; i < QK; i++)
-            y[i] = d * (float)llm_kvalues_iq4nl[q[i]];
-    }
-}
-
-void llm_deq_q2_k(const uint8_t *p, float *y, int64_t nb)
-{
-    uint8_t q[QKK];
-    for (int64_t b = 0; b < nb; b++, p += 84, y += QKK) {
-        float d = h2f(p + 80), dmin = h2f(p + 82);
-        q2_k_ints(p, q);
-        for (int k = 0; k < 16; k++) {
-            float dl = d * (float)(p[k] & 0xF), ml = dmin * (float)(p[k] >> 4);
-            for (int i = 0; i < 16; i++)
-                y[16 * k + i] = dl * (float)q[16 * k + i] - ml;
-        }
-    }
-}
-
-void llm_deq_q3_k(const uint8_t *p, float *y, int64_t nb)
-{
-    int8_t q[QKK];
-    int sc[16];
-    for (int64_t b = 0; b < nb; b++, p += 110, y += QKK) {
-        float d = h2f(p + 108);
-        q3_k_ints(p, q, sc);
-        for (int k = 0; k < 16; k++) {
-            float dl = d * (float)sc[k];
-            for (int i = 0; i < 16; i++)
-                y[16 * k + i] = dl * (float)q[16 * k + i];
-        }
-    }
-}
-
-void llm_deq_q4_k(const uint8_t *p, float *y, int64_t nb)
-{
-    uint8_t q[QKK];
-    int sc[8], mn[8];
-    for (int64_t b = 0; b < nb; b++, p += 144, y += QKK) {
-        float d = h2f(p), dmin = h2f(p + 2);
-        q4_k_ints(p, q, sc, mn);
-        for (int i = 0; i < QKK; i++) {
-            int j = i / 32;
-            y[i] = d * (float)sc[j] * (float)q[i] - dmin * (float)mn[j];
-        }
-    }
-}
-
-void llm_deq_q5_k(const uint8_t *p, float *y, int64_t nb)
-{
-    uint8_t q[QKK];
-    int sc[8], mn[8];
-    for (int64_t b = 0; b < nb; b++, p += 176, y += QKK) {
-        float d = h2f(p), dmin = h2f(p + 2);
-        q5_k_ints(p, q, sc, mn);
-        for (int i = 0; i < QKK; i++) {
-            int j = i / 32;
-            y[i] = d * (float)sc[j] * (float)q[i] - dmin * (float)mn[j];
-        }
-    }
-}
-
-void llm_deq_q6_k(const uint8_t *p, float *y, int64_t nb)
-{
-    int8_t q[QKK];
-    for (int64_t b = 0; b < nb; b++, p += 210, y += QKK) {
-        float d = h2f(p + 208);
-        const int8_t *sc = (const int8_t *)(p + 192);
-        q6_k_ints(p, q);
-        for (int i = 0; i < QKK; i++)
-            y[i] = d * (float)sc[i / 16] * (float)q[i];
-    }
-}
-
-void llm_deq_iq4_xs(const uint8_t *p, float *y, int64_t nb)
-{
-    int ls[8];
-    for (int64_t b = 0; b < nb; b++, p += 136, y += QKK) {
-        float d = h2f(p);
-        iq4_xs_scales(p, ls);
-        const uint8_t *qs = p + 8;
-        for (int ib = 0; ib < 8; ib++) {
-            float dl = d * (float)ls[ib];
-            for (int j = 0; j < 16; j++) {
-                y[32 * ib + j] = dl * (float)llm_kvalues_iq4nl[qs[16 * ib + j] & 0xF];
-                y[32 * ib + 16 + j] = dl * (float)llm_kvalues_iq4nl[qs[16 * ib + j] >> 4];
-            }
-        }
-    }
-}
+DEQ_BLOCKS(llm_deq_q8_0, llm_hd_deq32_q8_0, 34, 1)
+DEQ_BLOCKS(llm_deq_q4_0, llm_hd_deq32_q4_0, 18, 1)
+DEQ_BLOCKS(llm_deq_q4_1, llm_hd_deq32_q4_1, 20, 1)
+DEQ_BLOCKS(llm_deq_q5_0, llm_hd_deq32_q5_0, 22, 1)
+DEQ_BLOCKS(llm_deq_q5_1, llm_hd_deq32_q5_1, 24, 1)
+DEQ_BLOCKS(llm_deq_iq4_nl, llm_hd_deq32_iq4_nl, 18, 1)
+DEQ_BLOCKS(llm_deq_q2_k, llm_hd_deq32_q2_k, 84, 8)
+DEQ_BLOCKS(llm_deq_q3_k, llm_hd_deq32_q3_k, 110, 8)
+DEQ_BLOCKS(llm_deq_q4_k, llm_hd_deq32_q4_k, 144, 8)
+DEQ_BLOCKS(llm_deq_q5_k, llm_hd_deq32_q5_k, 176, 8)
+DEQ_BLOCKS(llm_deq_q6_k, llm_hd_deq32_q6_k, 210, 8)
+DEQ_BLOCKS(llm_deq_iq4_xs, llm_hd_deq32_iq4_xs, 136, 8)
 
 int llm_dequant_row(int type, const void *src, float *dst, int64_t n)
 {
