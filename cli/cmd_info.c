@@ -1,16 +1,18 @@
 /* cmd_info.c — 'so8t info [FILE.gguf] [--json]': describe any valid GGUF file (model or
  * not), or with no file, this build. */
 #include "cli/cli.h"
+#include "cli/cli_gpu.h"
 #include "llm/llm.h"
 #include "mc/mc.h"
 
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: so8t info [FILE.gguf] [--json] [--no-tensors]\n"
+            "Usage: so8t info [FILE.gguf] [--json] [--no-tensors] [--main-gpu I]\n"
             "\n"
             "Describe a GGUF file: version, architecture, parameter count, context length,\n"
             "tensor types with counts, tokenizer and vocabulary size, whether it has a chat\n"
@@ -21,11 +23,14 @@ static void usage(FILE *f)
             "every tensor's presence, type and shape. An inconsistent model exits 1 with a\n"
             "message naming the offending value; a valid one this runner cannot run (unknown\n"
             "architecture, unsupported tensor type) is reported as such and exits 0.\n"
-            "With no FILE, print build information.\n"
+            "With no FILE, print build information. Both say where a model's layers would run:\n"
+            "the CUDA device --main-gpu (its name and free memory; 'so8t run --num-gpu N' puts\n"
+            "layers there), or why there is none (a CUDA=0 build, no device, a driver error).\n"
             "\n"
             "Options:\n"
             "  --json        print one JSON object on stdout\n"
             "  --no-tensors  leave out the tensor table\n"
+            "  --main-gpu I  the CUDA device to describe (default 0)\n"
             "  -h, --help    this help\n");
 }
 
@@ -48,7 +53,7 @@ static char *meta_str(const llm_gguf *g, const char *key)
     return c;
 }
 
-static int build_info(int json)
+static int build_info(int json, int main_gpu)
 {
     int cuda = mc_cuda_compiled();
     if (json) {
@@ -59,6 +64,7 @@ static int build_info(int json)
         cli_json_bool(&j, "cuda_compiled", cuda);
         cli_json_string(&j, "llm_architectures", llm_architectures());
         cli_json_string(&j, "llm_tensor_types", "F32 F16 BF16 Q8_0 Q4_0 Q5_0 Q4_K Q6_K");
+        cli_gpu_probe_json(&j, main_gpu);
         cli_json_end_object(&j);
         cli_json_finish(&j);
     } else {
@@ -66,33 +72,49 @@ static int build_info(int json)
         printf("CUDA: %s\n", cuda ? "compiled in" : "not compiled in (CPU-only build)");
         printf("LLM architectures: %s\n", llm_architectures());
         printf("LLM tensor types: F32 F16 BF16 Q8_0 Q4_0 Q5_0 Q4_K Q6_K\n");
+        cli_gpu_probe_print(stdout, main_gpu);
     }
     return CLI_OK;
 }
 
 int cmd_info(int argc, char **argv)
 {
+    enum { OPT_JSON = 0x1100, OPT_NO_TENSORS, OPT_MAIN_GPU };
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+                                         {"json", no_argument, NULL, OPT_JSON},
+                                         {"no-tensors", no_argument, NULL, OPT_NO_TENSORS},
+                                         {"main-gpu", required_argument, NULL, OPT_MAIN_GPU},
+                                         {NULL, 0, NULL, 0}};
     const char *path = NULL;
-    int json = 0, tensors = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    int json = 0, tensors = 1, main_gpu = 0, c, rc;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
             usage(stdout);
             return CLI_OK;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "--no-tensors")) {
-            tensors = 0;
-        } else if (a[0] == '-' && a[1] != 0) {
-            return cli_usage_error("info", "unknown option '%s'", a);
-        } else if (!path) {
-            path = a;
-        } else {
-            return cli_usage_error("info", "only one FILE may be given (got '%s' and '%s')", path, a);
+        case OPT_JSON: json = 1; break;
+        case OPT_NO_TENSORS: tensors = 0; break;
+        case OPT_MAIN_GPU:
+            if ((rc = cli_parse_int("info", "--main-gpu", optarg, 0, 1024, &main_gpu)))
+                return rc;
+            break;
+        case ':':
+            return cli_usage_error("info", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            if (optopt && optopt < 256)
+                return cli_usage_error("info", "unknown option '-%c'", optopt);
+            return cli_usage_error("info", "unknown option '%s'", argv[optind - 1]);
         }
     }
+    if (optind < argc)
+        path = argv[optind];
+    if (optind + 1 < argc)
+        return cli_usage_error("info", "only one FILE may be given (got '%s' and '%s')", path,
+                               argv[optind + 1]);
     if (!path)
-        return build_info(json);
+        return build_info(json, main_gpu);
     char err[512];
     llm_gguf *g = NULL;
     if (llm_gguf_open(path, &g, err, sizeof err) != LLM_OK) {
@@ -170,6 +192,8 @@ int cmd_info(int argc, char **argv)
         cli_json_i64(&j, "metadata_count", nkv);
         cli_json_i64(&j, "tensor_count", nt);
         cli_json_u64(&j, "tensor_bytes", tensor_bytes);
+        if (arch)
+            cli_gpu_probe_json(&j, main_gpu);
         if (tensors) {
             cli_json_begin_array(&j, "tensors");
             for (int64_t i = 0; i < nt; i++) {
@@ -220,6 +244,8 @@ int cmd_info(int argc, char **argv)
                    model_rc ? model_err : "");
         printf("metadata:       %lld keys\n", (long long)nkv);
         printf("tensors:        %lld (%.1f MiB)\n", (long long)nt, (double)tensor_bytes / 1048576.0);
+        if (arch)
+            cli_gpu_probe_print(stdout, main_gpu);
         if (tensors && nt > 0) {
             printf("\n%-40s %-6s %-24s %12s\n", "name", "type", "shape", "bytes");
             for (int64_t i = 0; i < nt; i++) {

@@ -3,12 +3,15 @@
  * --chat: the prompt (or stdin's conversation, or a terminal dialogue: cmd_run_chat.c) with
  * the Modelfile's SYSTEM and MESSAGE lines, in the model's own chat format (llm/chat/). */
 #include "cli/cli.h"
+#include "cli/cli_gpu.h"
 #include "cli/cmd_run_chat.h"
 #include "llm/chat/chat.h"
 #include "llm/llm.h"
 #include "llm/modelfile/modelfile.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,8 +54,16 @@ static void usage(FILE *f)
             "      --mirostat 0|1|2, --mirostat-tau T (5), --mirostat-eta E (0.1)\n"
             "      --seed S            (default: from the clock); same seed + options + threads\n"
             "                          give the same tokens\n"
-            "      --threads T         OpenMP threads (default: one per idle core)\n"
-            "      --ctx N             context length in tokens (default 2048)\n"
+            "  -t, --threads T         OpenMP threads (default: one per idle core)\n"
+            "  -c, --ctx N             context length in tokens (default 2048)\n"
+            "      --num-gpu N         layers to run on the GPU (Ollama's num_gpu): N = the first N\n"
+            "                          layers (all when N is larger; an error saying what fits when\n"
+            "                          they do not fit in free device memory), -1 = as many as fit,\n"
+            "                          0 = none (the default unless the Modelfile sets num_gpu: the\n"
+            "                          CPU path is the one bit-identical with llama.cpp). Without a\n"
+            "                          GPU, or in a CUDA=0 build, 0 layers run there and stderr says\n"
+            "                          why: never an error. Not 0: stderr says where the layers run\n"
+            "      --main-gpu I        the CUDA device to use (default 0, or the Modelfile's main_gpu)\n"
             "      --stop S            stop before this text (repeatable; never printed)\n"
             "      --modelfile F       read FROM / PARAMETER / SYSTEM / TEMPLATE / MESSAGE from an\n"
             "                          Ollama Modelfile; command-line options override its\n"
@@ -62,7 +73,9 @@ static void usage(FILE *f)
             "      --exact             float dot products everywhere (no 8-bit activations)\n"
             "      --json              print one JSON object (text, tokens, prompt_tokens,\n"
             "                          prompt_tokens_per_second, generated_tokens_per_second,\n"
-            "                          load_seconds) instead of streaming\n"
+            "                          load_seconds, gpu_layers, gpu_device, gpu_memory_bytes,\n"
+            "                          gpu_note; docs/json.md) instead of streaming\n"
+            "  -v, --verbose           say on stderr where the layers run, also with --num-gpu 0\n"
             "  -h, --help              this help\n");
 }
 
@@ -134,139 +147,156 @@ static int run_chat_prompt(llm_model *m, llm_params *p, const llm_modelfile *mf,
     return rc;
 }
 
+/* The numeric options: parsed first, applied after the Modelfile (so they override it),
+ * each written into llm_params at its offset as an int or a float. */
+typedef struct {
+    const char *name; /* the long option, also in messages */
+    int is_int;
+    double lo, hi;
+    int lo_open;
+    size_t offset;    /* into llm_params */
+} run_num_opt;
+
+#define P(f) offsetof(llm_params, f)
+static const run_num_opt num_opts[] = {
+    {"--num-predict", 1, -1, 1 << 20, 0, P(num_predict)},
+    {"--temperature", 0, 0, 100, 0, P(temperature)},
+    {"--top-k", 1, 0, 1 << 24, 0, P(top_k)},
+    {"--top-p", 0, 0, 1, 0, P(top_p)},
+    {"--min-p", 0, 0, 1, 0, P(min_p)},
+    {"--typical-p", 0, 0, 1, 1, P(typical_p)},
+    {"--repeat-penalty", 0, 0, 100, 1, P(repeat_penalty)},
+    {"--repeat-last-n", 1, -1, 1 << 20, 0, P(repeat_last_n)},
+    {"--presence-penalty", 0, -100, 100, 0, P(presence_penalty)},
+    {"--frequency-penalty", 0, -100, 100, 0, P(frequency_penalty)},
+    {"--mirostat", 1, 0, 2, 0, P(mirostat)},
+    {"--mirostat-tau", 0, 0, 100, 1, P(mirostat_tau)},
+    {"--mirostat-eta", 0, 0, 10, 1, P(mirostat_eta)},
+    {"--threads", 1, 1, 1024, 0, P(num_thread)},
+    {"--ctx", 1, 8, 1 << 20, 0, P(num_ctx)},
+};
+#undef P
+#define N_NUM_OPTS (int)(sizeof num_opts / sizeof num_opts[0])
+
+/* getopt_long codes: the numeric options are OPT_NUM + their index in num_opts */
+enum { OPT_NUM = 0x1000, OPT_JSON = 0x1100, OPT_EXACT, OPT_CHAT, OPT_SHOW_PROMPT, OPT_MODELFILE,
+       OPT_STOP, OPT_SEED, OPT_NUM_GPU, OPT_MAIN_GPU };
+
+static int num_index(const char *name)
+{
+    for (int k = 0; k < N_NUM_OPTS; k++)
+        if (!strcmp(num_opts[k].name + 2, name))
+            return OPT_NUM + k;
+    return -1;
+}
+
 int cmd_run(int argc, char **argv)
 {
     const char *model = NULL, *prompt = NULL, *modelfile = NULL;
-    int json = 0, exact = 0, chat = 0, show_prompt = 0;
+    int json = 0, exact = 0, chat = 0, show_prompt = 0, verbose = 0;
     /* options are parsed first and applied after the Modelfile, so they override it */
-    int set_n = 0, set_temp = 0, set_topk = 0, set_topp = 0, set_minp = 0, set_typ = 0, set_rp = 0,
-        set_rln = 0, set_pp = 0, set_fp = 0, set_miro = 0, set_tau = 0, set_eta = 0, set_seed = 0,
-        set_thr = 0, set_ctx = 0;
-    int n_predict = -1, top_k = 40, rln = 64, miro = 0, threads = 0, ctx = 2048;
-    double temp = 0.8, top_p = 0.9, min_p = 0, typ = 1, rp = 1.1, pp = 0, fp = 0, tau = 5, eta = 0.1;
+    int num_set[N_NUM_OPTS] = {0};
+    double num_val[N_NUM_OPTS] = {0};
+    int set_seed = 0, set_num_gpu = 0, set_main_gpu = 0, num_gpu = 0, main_gpu = 0;
     uint64_t seed = 0;
     const char *stops[MAX_STOP];
     int n_stop = 0;
-    int rc;
-#define NEED_ARG()                                                                  \
-    do {                                                                            \
-        if (i + 1 >= argc)                                                          \
-            return cli_usage_error("run", "option '%s' needs a value", a);          \
-    } while (0)
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    int rc, c;
+    const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"exact", no_argument, NULL, OPT_EXACT},
+        {"chat", no_argument, NULL, OPT_CHAT},
+        {"show-prompt", no_argument, NULL, OPT_SHOW_PROMPT},
+        {"model", required_argument, NULL, 'm'},
+        {"prompt", required_argument, NULL, 'p'},
+        {"modelfile", required_argument, NULL, OPT_MODELFILE},
+        {"stop", required_argument, NULL, OPT_STOP},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"num-gpu", required_argument, NULL, OPT_NUM_GPU},
+        {"main-gpu", required_argument, NULL, OPT_MAIN_GPU},
+        {"num-predict", required_argument, NULL, num_index("num-predict")},
+        {"temperature", required_argument, NULL, num_index("temperature")},
+        {"temp", required_argument, NULL, num_index("temperature")},
+        {"top-k", required_argument, NULL, num_index("top-k")},
+        {"top-p", required_argument, NULL, num_index("top-p")},
+        {"min-p", required_argument, NULL, num_index("min-p")},
+        {"typical-p", required_argument, NULL, num_index("typical-p")},
+        {"repeat-penalty", required_argument, NULL, num_index("repeat-penalty")},
+        {"repeat-last-n", required_argument, NULL, num_index("repeat-last-n")},
+        {"presence-penalty", required_argument, NULL, num_index("presence-penalty")},
+        {"frequency-penalty", required_argument, NULL, num_index("frequency-penalty")},
+        {"mirostat", required_argument, NULL, num_index("mirostat")},
+        {"mirostat-tau", required_argument, NULL, num_index("mirostat-tau")},
+        {"mirostat-eta", required_argument, NULL, num_index("mirostat-eta")},
+        {"threads", required_argument, NULL, num_index("threads")},
+        {"ctx", required_argument, NULL, num_index("ctx")},
+        {NULL, 0, NULL, 0}};
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":hvm:p:n:t:c:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
             usage(stdout);
             return CLI_OK;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "--exact")) {
-            exact = 1;
-        } else if (!strcmp(a, "--chat")) {
-            chat = 1;
-        } else if (!strcmp(a, "--show-prompt")) {
-            show_prompt = 1;
-        } else if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
-            NEED_ARG();
-            model = argv[++i];
-        } else if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) {
-            NEED_ARG();
-            prompt = argv[++i];
-        } else if (!strcmp(a, "--modelfile")) {
-            NEED_ARG();
-            modelfile = argv[++i];
-        } else if (!strcmp(a, "--stop")) {
-            NEED_ARG();
+        case 'v': verbose = 1; break;
+        case OPT_JSON: json = 1; break;
+        case OPT_EXACT: exact = 1; break;
+        case OPT_CHAT: chat = 1; break;
+        case OPT_SHOW_PROMPT: show_prompt = 1; break;
+        case 'm': model = optarg; break;
+        case 'p': prompt = optarg; break;
+        case OPT_MODELFILE: modelfile = optarg; break;
+        case OPT_STOP:
             if (n_stop == MAX_STOP)
                 return cli_usage_error("run", "at most %d --stop strings", MAX_STOP);
-            if (!argv[i + 1][0])
+            if (!optarg[0])
                 return cli_usage_error("run", "--stop needs a non-empty string");
-            stops[n_stop++] = argv[++i];
-        } else if (!strcmp(a, "-n") || !strcmp(a, "--num-predict")) {
-            NEED_ARG();
-            if ((rc = cli_parse_int("run", a, argv[++i], -1, 1 << 20, &n_predict)))
-                return rc;
-            set_n = 1;
-        } else if (!strcmp(a, "--temperature") || !strcmp(a, "--temp")) {
-            NEED_ARG();
-            if ((rc = cli_parse_double("run", a, argv[++i], 0, 0, 100, 0, &temp)))
-                return rc;
-            set_temp = 1;
-        } else if (!strcmp(a, "--top-k")) {
-            NEED_ARG();
-            if ((rc = cli_parse_int("run", a, argv[++i], 0, 1 << 24, &top_k)))
-                return rc;
-            set_topk = 1;
-        } else if (!strcmp(a, "--top-p")) {
-            NEED_ARG();
-            if ((rc = cli_parse_double("run", a, argv[++i], 0, 0, 1, 0, &top_p)))
-                return rc;
-            set_topp = 1;
-        } else if (!strcmp(a, "--min-p")) {
-            NEED_ARG();
-            if ((rc = cli_parse_double("run", a, argv[++i], 0, 0, 1, 0, &min_p)))
-                return rc;
-            set_minp = 1;
-        } else if (!strcmp(a, "--typical-p")) {
-            NEED_ARG();
-            if ((rc = cli_parse_double("run", a, argv[++i], 0, 1, 1, 0, &typ)))
-                return rc;
-            set_typ = 1;
-        } else if (!strcmp(a, "--repeat-penalty")) {
-            NEED_ARG();
-            if ((rc = cli_parse_double("run", a, argv[++i], 0, 1, 100, 0, &rp)))
-                return rc;
-            set_rp = 1;
-        } else if (!strcmp(a, "--repeat-last-n")) {
-            NEED_ARG();
-            if ((rc = cli_parse_int("run", a, argv[++i], -1, 1 << 20, &rln)))
-                return rc;
-            set_rln = 1;
-        } else if (!strcmp(a, "--presence-penalty")) {
-            NEED_ARG();
-            if ((rc = cli_parse_double("run", a, argv[++i], -100, 0, 100, 0, &pp)))
-                return rc;
-            set_pp = 1;
-        } else if (!strcmp(a, "--frequency-penalty")) {
-            NEED_ARG();
-            if ((rc = cli_parse_double("run", a, argv[++i], -100, 0, 100, 0, &fp)))
-                return rc;
-            set_fp = 1;
-        } else if (!strcmp(a, "--mirostat")) {
-            NEED_ARG();
-            if ((rc = cli_parse_int("run", a, argv[++i], 0, 2, &miro)))
-                return rc;
-            set_miro = 1;
-        } else if (!strcmp(a, "--mirostat-tau")) {
-            NEED_ARG();
-            if ((rc = cli_parse_double("run", a, argv[++i], 0, 1, 100, 0, &tau)))
-                return rc;
-            set_tau = 1;
-        } else if (!strcmp(a, "--mirostat-eta")) {
-            NEED_ARG();
-            if ((rc = cli_parse_double("run", a, argv[++i], 0, 1, 10, 0, &eta)))
-                return rc;
-            set_eta = 1;
-        } else if (!strcmp(a, "--seed")) {
-            NEED_ARG();
-            if ((rc = cli_parse_seed("run", a, argv[++i], &seed)))
+            stops[n_stop++] = optarg;
+            break;
+        case OPT_SEED:
+            if ((rc = cli_parse_seed("run", "--seed", optarg, &seed)))
                 return rc;
             set_seed = 1;
-        } else if (!strcmp(a, "--threads") || !strcmp(a, "-t")) {
-            NEED_ARG();
-            if ((rc = cli_parse_int("run", a, argv[++i], 1, 1024, &threads)))
+            break;
+        case OPT_NUM_GPU: /* -1: as many as fit; larger than the layer count: all of them */
+            if ((rc = cli_parse_int("run", "--num-gpu", optarg, -1, 2147483647L, &num_gpu)))
                 return rc;
-            set_thr = 1;
-        } else if (!strcmp(a, "--ctx") || !strcmp(a, "-c")) {
-            NEED_ARG();
-            if ((rc = cli_parse_int("run", a, argv[++i], 8, 1 << 20, &ctx)))
+            set_num_gpu = 1;
+            break;
+        case OPT_MAIN_GPU:
+            if ((rc = cli_parse_int("run", "--main-gpu", optarg, 0, 1024, &main_gpu)))
                 return rc;
-            set_ctx = 1;
-        } else {
-            return cli_usage_error("run", "unknown option '%s'", a);
+            set_main_gpu = 1;
+            break;
+        case ':':
+            return cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
+        case '?':
+            if (optopt && optopt < 256)
+                return cli_usage_error("run", "unknown option '-%c'", optopt);
+            return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+        default: {
+            /* -n, -t, -c are the short forms of three numeric options */
+            int k = c == 'n' ? num_index("num-predict") : c == 't' ? num_index("threads")
+                    : c == 'c' ? num_index("ctx") : c;
+            const run_num_opt *o = &num_opts[k - OPT_NUM];
+            int iv;
+            if (o->is_int) {
+                if ((rc = cli_parse_int("run", o->name, optarg, (long)o->lo, (long)o->hi, &iv)))
+                    return rc;
+                num_val[k - OPT_NUM] = iv;
+            } else if ((rc = cli_parse_double("run", o->name, optarg, o->lo, o->lo_open, o->hi, 0,
+                                              &num_val[k - OPT_NUM]))) {
+                return rc;
+            }
+            num_set[k - OPT_NUM] = 1;
+            break;
+        }
         }
     }
-#undef NEED_ARG
+    if (optind < argc)
+        return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
     if (!prompt && !chat)
         return cli_usage_error("run", "missing -p PROMPT (or --chat)");
     if (chat && !prompt && json && isatty(STDIN_FILENO))
@@ -351,22 +381,19 @@ int cmd_run(int argc, char **argv)
             prompt = rendered;
         }
     }
-    if (set_n) p.num_predict = n_predict;
-    if (set_temp) p.temperature = (float)temp;
-    if (set_topk) p.top_k = top_k;
-    if (set_topp) p.top_p = (float)top_p;
-    if (set_minp) p.min_p = (float)min_p;
-    if (set_typ) p.typical_p = (float)typ;
-    if (set_rp) p.repeat_penalty = (float)rp;
-    if (set_rln) p.repeat_last_n = rln;
-    if (set_pp) p.presence_penalty = (float)pp;
-    if (set_fp) p.frequency_penalty = (float)fp;
-    if (set_miro) p.mirostat = miro;
-    if (set_tau) p.mirostat_tau = (float)tau;
-    if (set_eta) p.mirostat_eta = (float)eta;
-    if (set_seed) p.seed = seed;
-    if (set_thr) p.num_thread = threads;
-    if (set_ctx) p.num_ctx = ctx;
+    for (int k = 0; k < N_NUM_OPTS; k++) {
+        if (!num_set[k])
+            continue;
+        if (num_opts[k].is_int) {
+            int iv = (int)num_val[k];
+            memcpy((char *)&p + num_opts[k].offset, &iv, sizeof iv);
+        } else {
+            float fv = (float)num_val[k];
+            memcpy((char *)&p + num_opts[k].offset, &fv, sizeof fv);
+        }
+    }
+    if (set_seed)
+        p.seed = seed;
     if (n_stop > 0) {
         p.stop = stops;
         p.n_stop = n_stop;
@@ -393,6 +420,11 @@ int cmd_run(int argc, char **argv)
         if (use_mlock && llm_model_set_memory(m, use_mmap, 1, err, sizeof err) != LLM_OK)
             fprintf(stderr, "so8t run: warning: %s\n", err);
     }
+    /* after the memory settings: the upload reads the weights from where they now live */
+    int ngpu, mgpu;
+    cli_gpu_settings(&mf, set_num_gpu, num_gpu, set_main_gpu, main_gpu, &ngpu, &mgpu);
+    if ((status = cli_gpu_offload("run", m, ngpu, mgpu, verbose)) != CLI_OK)
+        goto out;
     if (exact)
         llm_model_set_numerics(m, LLM_NUMERICS_EXACT);
     if (llm_model_tokenizer_warning(m)[0])
@@ -431,6 +463,9 @@ int cmd_run(int argc, char **argv)
         cli_json_i64(&j, "generated_tokens", g.n_tokens);
         cli_json_string(&j, "stop_reason", g.stop_reason);
         cli_json_u64(&j, "seed", p.seed);
+        llm_gpu_status gs;
+        llm_model_gpu_status(m, &gs);
+        cli_gpu_json_run(&j, &gs, ngpu);
         cli_json_end_object(&j);
         cli_json_finish(&j);
     } else if (!write_errno) {

@@ -50,16 +50,21 @@ int serve_gen_prepare(serve_gen *g, serve_req *r, const char *model, const cJSON
     }
     if (r->srv->cfg.num_thread > 0)
         g->p.num_thread = r->srv->cfg.num_thread;
-    g->num_ctx = g->p.num_ctx;
-    if (serve_options_apply(options, &g->p, g->stops, &g->num_ctx, err, sizeof err)) {
+    g->load.num_ctx = g->p.num_ctx;
+    /* the Modelfile's num_gpu / main_gpu (range-checked by its parser), else the CPU */
+    const llm_modelfile_param *ng = llm_modelfile_param_find(&g->mf, "num_gpu");
+    const llm_modelfile_param *mg = llm_modelfile_param_find(&g->mf, "main_gpu");
+    g->load.num_gpu = ng ? (int)ng->i : 0;
+    g->load.main_gpu = mg ? (int)mg->i : 0;
+    if (serve_options_apply(options, &g->p, g->stops, &g->load, err, sizeof err)) {
         *res = serve_reply_error(r, 400, "%s", err);
         return -1;
     }
     /* the loader clamps to the trained context: clamp here too, so 4096 and 8192 on a
        2048-token model share one loaded copy */
-    if (g->entry.context_length > 0 && (uint64_t)g->num_ctx > g->entry.context_length)
-        g->num_ctx = (int)g->entry.context_length;
-    g->p.num_ctx = g->num_ctx;
+    if (g->entry.context_length > 0 && (uint64_t)g->load.num_ctx > g->entry.context_length)
+        g->load.num_ctx = (int)g->entry.context_length;
+    g->p.num_ctx = g->load.num_ctx;
     g->keep_alive_s = r->srv->cfg.keep_alive_s;
     if (keep_alive && !cJSON_IsNull(keep_alive) &&
         serve_keep_alive_parse(keep_alive, &g->keep_alive_s)) {
@@ -73,7 +78,7 @@ int serve_gen_prepare(serve_gen *g, serve_req *r, const char *model, const cJSON
 int serve_gen_acquire(serve_gen *g, enum MHD_Result *res)
 {
     char err[1200];
-    int rc = serve_slot_acquire(g->srv->slots, &g->entry, g->num_ctx, g->fd, &g->slot, &g->load_s,
+    int rc = serve_slot_acquire(g->srv->slots, &g->entry, &g->load, g->fd, &g->slot, &g->load_s,
                                 err, sizeof err);
     switch (rc) {
     case SERVE_SLOT_OK: return 0;

@@ -83,17 +83,26 @@ int serve_stream_cancelled(serve_stream *s);
 void serve_stream_close(serve_stream *s); /* the writer is done (the body ends) */
 
 /* ---- options.c ---- */
+/* What a loaded copy of a model depends on (one slot each, slots.c): options.num_ctx, and
+ * where its layers run, options.num_gpu / main_gpu (llm_model_offload: -1 as many as fit,
+ * 0 the CPU, N the first N layers; the Modelfile's PARAMETERs, else 0 and 0). */
+typedef struct {
+    int num_ctx;
+    int num_gpu;
+    int main_gpu;
+} serve_load_opts;
+
 /* Applies an Ollama "options" object (or NULL) to *p: every key type- and range-checked;
  * honoured keys set p, Ollama's removed ones are ignored, an unknown key is ignored too
  * (Ollama logs it) and noted. stops: storage for up to SERVE_MAX_STOP strings that p->stop
- * will point at (they point into `opts`, keep it alive). *num_ctx gets options.num_ctx when
- * given. Returns 0, or -1 with "option 'NAME' ..." in err (a 400). */
-int serve_options_apply(const cJSON *opts, llm_params *p, const char **stops, int *num_ctx,
+ * will point at (they point into `opts`, keep it alive). *lo gets options.num_ctx, num_gpu
+ * and main_gpu when given. Returns 0, or -1 with "option 'NAME' ..." in err (a 400). */
+int serve_options_apply(const cJSON *opts, llm_params *p, const char **stops, serve_load_opts *lo,
                         char *err, size_t errlen);
 /* One typed value, as options do ("temperature" must be a number in [0, 100], ...): for the
  * OpenAI fields that map onto options. Same return as serve_options_apply. */
 int serve_option_set(const char *name, const cJSON *v, llm_params *p, const char **stops,
-                     int *num_ctx, char *err, size_t errlen);
+                     serve_load_opts *lo, char *err, size_t errlen);
 /* keep_alive: a number of seconds or a Go duration ("5m", "1h30m", "-1"). -1 bad. */
 int serve_keep_alive_parse(const cJSON *v, double *seconds);
 
@@ -103,11 +112,14 @@ enum { SERVE_SLOT_OK = 0, SERVE_SLOT_LOAD = -1, SERVE_SLOT_BUSY = -2, SERVE_SLOT
        SERVE_SLOT_NOMEM = -4 };
 serve_slots *serve_slots_new(serve_server *srv);
 void serve_slots_free(serve_slots *s); /* unloads every model */
-/* Waits for (and loads when needed) the model `e` at context num_ctx, then owns it until
- * serve_slot_release. SERVE_SLOT_LOAD: err names the file and the cause; BUSY: the queue
- * is full; GONE: the client left while waiting. */
-int serve_slot_acquire(serve_slots *s, const llm_store_entry *e, int num_ctx, int fd,
-                       serve_slot **out, double *load_seconds, char *err, size_t errlen);
+/* Waits for (and loads when needed) the model `e` at context lo->num_ctx, then owns it
+ * until serve_slot_release. Its layers are offloaded as lo->num_gpu / main_gpu ask: a
+ * loaded copy offloaded otherwise is offloaded again once it is ours (Ollama reloads).
+ * Without a GPU that is 0 layers, never an error. SERVE_SLOT_LOAD: err names the file and
+ * the cause (a num_gpu that does not fit says what fits); BUSY: the queue is full; GONE:
+ * the client left while waiting. */
+int serve_slot_acquire(serve_slots *s, const llm_store_entry *e, const serve_load_opts *lo,
+                       int fd, serve_slot **out, double *load_seconds, char *err, size_t errlen);
 llm_model *serve_slot_model(serve_slot *sl);
 /* keep_alive_s < 0: stay loaded; 0: unload now (unless others wait); else that long idle. */
 void serve_slot_release(serve_slots *s, serve_slot *sl, double keep_alive_s);
@@ -148,7 +160,7 @@ struct serve_gen {
     llm_modelfile mf;
     llm_params p;
     const char *stops[SERVE_MAX_STOP];
-    int num_ctx;
+    serve_load_opts load;    /* num_ctx, num_gpu, main_gpu */
     double keep_alive_s;
     char model_name[SERVE_NAME_MAX];
     /* set by the route */

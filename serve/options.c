@@ -9,20 +9,21 @@
 #include <string.h>
 #include <time.h>
 
-enum { OPT_INT, OPT_FLOAT, OPT_BOOL, OPT_STOP, OPT_CTX, OPT_SEED, OPT_REMOVED };
+enum { OPT_INT, OPT_FLOAT, OPT_BOOL, OPT_STOP, OPT_LOAD, OPT_SEED, OPT_REMOVED };
 
 typedef struct {
     const char *name;
     int kind;
     double lo, hi;   /* inclusive range (OPT_INT / OPT_FLOAT) */
     int lo_open;     /* lo itself is refused */
-    size_t offset;   /* into llm_params; SIZE_MAX: accepted, no effect */
+    size_t offset;   /* into llm_params (OPT_LOAD: serve_load_opts); SIZE_MAX: no effect */
 } opt_def;
 
 #define P(f) offsetof(llm_params, f)
+#define L(f) offsetof(serve_load_opts, f)
 #define NONE ((size_t)-1)
 static const opt_def opts[] = {
-    {"num_ctx", OPT_CTX, 1, 1 << 20, 0, NONE},
+    {"num_ctx", OPT_LOAD, 1, 1 << 20, 0, L(num_ctx)},
     {"num_predict", OPT_INT, -2, 1 << 20, 0, P(num_predict)},
     {"temperature", OPT_FLOAT, 0, 100, 0, P(temperature)},
     {"top_k", OPT_INT, 0, 1 << 24, 0, P(top_k)},
@@ -39,11 +40,12 @@ static const opt_def opts[] = {
     {"mirostat", OPT_INT, 0, 2, 0, P(mirostat)},
     {"mirostat_tau", OPT_FLOAT, 0, 100, 1, P(mirostat_tau)},
     {"mirostat_eta", OPT_FLOAT, 0, 10, 1, P(mirostat_eta)},
-    /* Ollama's runner hints: type-checked, no effect on a CPU runner */
+    /* where the layers run (llm_model_offload): -1 as many as fit, 0 the CPU */
+    {"num_gpu", OPT_LOAD, -1, 1 << 20, 0, L(num_gpu)},
+    {"main_gpu", OPT_LOAD, 0, 1024, 0, L(main_gpu)},
+    /* Ollama's runner hints: type-checked, no effect */
     {"num_keep", OPT_INT, -1, 1 << 20, 0, NONE},
     {"num_batch", OPT_INT, 1, 1 << 20, 0, NONE},
-    {"num_gpu", OPT_INT, -1, 1 << 20, 0, NONE},
-    {"main_gpu", OPT_INT, 0, 1 << 20, 0, NONE},
     {"use_mmap", OPT_BOOL, 0, 0, 0, NONE},
     /* removed from Ollama (PRs #6186, #10574, #10581, #8308, #7875) but still sent by
        clients (ollama-python's Options declares them): accepted, ignored */
@@ -66,7 +68,7 @@ static int fail(char *err, size_t errlen, const char *name, const char *what)
 }
 
 static int set_one(const opt_def *d, const cJSON *v, llm_params *p, const char **stops,
-                   int *num_ctx, char *err, size_t errlen)
+                   serve_load_opts *lo, char *err, size_t errlen)
 {
     char what[160];
     if (d->kind == OPT_REMOVED || cJSON_IsNull(v))
@@ -117,7 +119,11 @@ static int set_one(const opt_def *d, const cJSON *v, llm_params *p, const char *
         return fail(err, errlen, d->name, what);
     }
     switch (d->kind) {
-    case OPT_CTX: *num_ctx = (int)x; return 0;
+    case OPT_LOAD: {
+        int iv = (int)x;
+        memcpy((char *)lo + d->offset, &iv, sizeof iv);
+        return 0;
+    }
     case OPT_SEED:
         if (x < 0) { /* Ollama: -1 = random */
             struct timespec ts;
@@ -146,15 +152,15 @@ static int set_one(const opt_def *d, const cJSON *v, llm_params *p, const char *
 }
 
 int serve_option_set(const char *name, const cJSON *v, llm_params *p, const char **stops,
-                     int *num_ctx, char *err, size_t errlen)
+                     serve_load_opts *lo, char *err, size_t errlen)
 {
     for (size_t i = 0; i < N_OPTS; i++)
         if (!strcmp(opts[i].name, name))
-            return set_one(&opts[i], v, p, stops, num_ctx, err, errlen);
+            return set_one(&opts[i], v, p, stops, lo, err, errlen);
     return 0; /* unknown: ignored, as Ollama does */
 }
 
-int serve_options_apply(const cJSON *o, llm_params *p, const char **stops, int *num_ctx,
+int serve_options_apply(const cJSON *o, llm_params *p, const char **stops, serve_load_opts *lo,
                         char *err, size_t errlen)
 {
     if (!o || cJSON_IsNull(o))
@@ -165,7 +171,7 @@ int serve_options_apply(const cJSON *o, llm_params *p, const char **stops, int *
     }
     const cJSON *x;
     cJSON_ArrayForEach(x, o) {
-        if (x->string && serve_option_set(x->string, x, p, stops, num_ctx, err, errlen))
+        if (x->string && serve_option_set(x->string, x, p, stops, lo, err, errlen))
             return -1;
     }
     return 0;

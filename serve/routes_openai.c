@@ -129,7 +129,7 @@ static int map_field(serve_req *r, serve_gen *g, const char *field, const char *
     if (!v || cJSON_IsNull(v))
         return 0;
     char err[512];
-    if (serve_option_set(option, v, &g->p, g->stops, &g->num_ctx, err, sizeof err)) {
+    if (serve_option_set(option, v, &g->p, g->stops, &g->load, err, sizeof err)) {
         const char *rest = strchr(err + 8, '\'');
         *res = serve_reply_error(r, 400, "field '%s'%s", field, rest ? rest + 1 : " is invalid");
         return -1;
@@ -265,7 +265,7 @@ static enum MHD_Result oai_run(serve_req *r, int kind)
         map_field(r, g, "frequency_penalty", "frequency_penalty", &res) ||
         map_field(r, g, "num_ctx", "num_ctx", &res))
         goto fail;
-    g->p.num_ctx = g->num_ctx;
+    g->p.num_ctx = g->load.num_ctx;
     int prc = kind == OAI_CHAT ? serve_chat_prompt(&g->mf, mv, n, &g->prompt, err, sizeof err)
                                : serve_generate_prompt(&g->mf, NULL, prompt, 0, &g->prompt, err,
                                                        sizeof err);

@@ -1,6 +1,8 @@
 /* slots.c — the loaded models: one slot per (model digest, num_ctx), one generation at a
  * time on each, a bounded queue of waiting requests (503 beyond), keep_alive unloading and
- * at most max_loaded idle models kept. */
+ * at most max_loaded idle models kept. A slot's layers are offloaded as its last user's
+ * num_gpu / main_gpu asked (llm_model_offload): a request asking otherwise offloads it
+ * again once the slot is its own, so one copy of the model is ever loaded per context. */
 #include "serve/internal.h"
 
 #include <stdlib.h>
@@ -15,6 +17,8 @@ struct serve_slot {
     char family[64], parameter_size[64], quantization[64];
     uint64_t size;
     llm_model *model;
+    int num_gpu, main_gpu; /* the offload asked for */
+    llm_gpu_status gpu;    /* where the layers run (copied under mu for /api/ps) */
     int state;
     char load_err[1024];
     int busy;          /* a generation owns it */
@@ -95,9 +99,34 @@ static void make_room(serve_slots *s)
     }
 }
 
-int serve_slot_acquire(serve_slots *s, const llm_store_entry *e, int num_ctx, int fd,
+/* Offloads the slot's model as lo asks; the caller owns the slot (busy) and does not hold
+ * s->mu. 0, or -1 with err set (the model then runs on the CPU, still usable). */
+static int slot_offload(serve_slots *s, serve_slot *sl, const serve_load_opts *lo, char *err,
+                        size_t errlen)
+{
+    char oerr[512];
+    int rc = llm_model_offload(sl->model, lo->num_gpu, lo->main_gpu, oerr, sizeof oerr);
+    pthread_mutex_lock(&s->mu);
+    llm_model_gpu_status(sl->model, &sl->gpu);
+    sl->num_gpu = rc == LLM_OK ? lo->num_gpu : 0;
+    sl->main_gpu = lo->main_gpu;
+    pthread_mutex_unlock(&s->mu);
+    if (rc != LLM_OK) {
+        snprintf(err, errlen, "model '%s': options.num_gpu %d: %s", sl->name, lo->num_gpu, oerr);
+        serve_log(s->srv, "%s", err);
+        return -1;
+    }
+    if (lo->num_gpu != 0)
+        serve_log(s->srv, "%s (num_ctx %d): %d of %d layers on GPU %d%s%s", sl->name, sl->num_ctx,
+                  sl->gpu.gpu_layers, sl->gpu.n_layer, lo->main_gpu, sl->gpu.note[0] ? ": " : "",
+                  sl->gpu.note);
+    return 0;
+}
+
+int serve_slot_acquire(serve_slots *s, const llm_store_entry *e, const serve_load_opts *lo, int fd,
                        serve_slot **out, double *load_seconds, char *err, size_t errlen)
 {
+    const int num_ctx = lo->num_ctx;
     *out = NULL;
     *load_seconds = 0;
     pthread_mutex_lock(&s->mu);
@@ -145,9 +174,25 @@ int serve_slot_acquire(serve_slots *s, const llm_store_entry *e, int num_ctx, in
             return SERVE_SLOT_LOAD;
         }
         sl->model = m;
-        sl->state = SLOT_READY;
+        llm_model_gpu_status(m, &sl->gpu);
         serve_log(s->srv, "loaded %s from %s (num_ctx %d) in %.3f s", e->name, e->gguf_path,
                   num_ctx, *load_seconds);
+        pthread_mutex_unlock(&s->mu);
+        /* a num_gpu that does not fit fails the load as a whole, as in Ollama */
+        if (lo->num_gpu != 0 && slot_offload(s, sl, lo, lerr, sizeof lerr)) {
+            pthread_mutex_lock(&s->mu);
+            snprintf(sl->load_err, sizeof sl->load_err, "%s", lerr);
+            snprintf(err, errlen, "%s", lerr);
+            sl->state = SLOT_FAILED;
+            sl->busy = 0;
+            if (!sl->waiting)
+                slot_unlink(s, sl);
+            pthread_cond_broadcast(&s->cv);
+            pthread_mutex_unlock(&s->mu);
+            return SERVE_SLOT_LOAD;
+        }
+        pthread_mutex_lock(&s->mu);
+        sl->state = SLOT_READY;
         pthread_mutex_unlock(&s->mu);
         *out = sl;
         return SERVE_SLOT_OK;
@@ -197,7 +242,12 @@ int serve_slot_acquire(serve_slots *s, const llm_store_entry *e, int num_ctx, in
         return rc;
     }
     sl->busy = 1;
+    const int again = sl->num_gpu != lo->num_gpu || (lo->num_gpu != 0 && sl->main_gpu != lo->main_gpu);
     pthread_mutex_unlock(&s->mu);
+    if (again && slot_offload(s, sl, lo, err, errlen)) {
+        serve_slot_release(s, sl, s->srv->cfg.keep_alive_s); /* usable, on the CPU */
+        return SERVE_SLOT_LOAD;
+    }
     *out = sl;
     return SERVE_SLOT_OK;
 }
@@ -289,8 +339,25 @@ cJSON *serve_slots_ps(serve_slots *s)
                                                                  : serve_unix_now())
                                               : sl->expires_unix);
         cJSON_AddStringToObject(o, "expires_at", ts);
-        cJSON_AddNumberToObject(o, "size_vram", 0);
+        cJSON_AddNumberToObject(o, "size_vram", (double)sl->gpu.device_bytes);
         cJSON_AddNumberToObject(o, "context_length", llm_model_n_ctx(sl->model));
+        /* so8t's own: where the layers run (docs/serve.md) */
+        cJSON *g = cJSON_AddObjectToObject(o, "gpu");
+        cJSON_AddNumberToObject(g, "num_gpu", sl->num_gpu);
+        cJSON_AddNumberToObject(g, "layers", sl->gpu.gpu_layers);
+        cJSON_AddNumberToObject(g, "n_layer", sl->gpu.n_layer);
+        cJSON_AddBoolToObject(g, "output_on_gpu", sl->gpu.output_on_gpu);
+        if (sl->gpu.gpu_layers > 0) {
+            cJSON_AddNumberToObject(g, "device", sl->gpu.device);
+            cJSON_AddStringToObject(g, "device_name", sl->gpu.device_name);
+        } else {
+            cJSON_AddNullToObject(g, "device");
+            cJSON_AddNullToObject(g, "device_name");
+        }
+        if (sl->gpu.note[0])
+            cJSON_AddStringToObject(g, "note", sl->gpu.note);
+        else
+            cJSON_AddNullToObject(g, "note");
         cJSON_AddItemToArray(a, o);
     }
     pthread_mutex_unlock(&s->mu);

@@ -8,13 +8,16 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+static serve_load_opts last_lo; /* what the last apply() set: num_ctx, num_gpu, main_gpu */
+
 static int apply(const char *json, llm_params *p, int *num_ctx, char *err, size_t n)
 {
     static const char *stops[SERVE_MAX_STOP];
     cJSON *o = cJSON_Parse(json);
     llm_params_default(p);
-    *num_ctx = -7;
-    int rc = serve_options_apply(o, p, stops, num_ctx, err, n);
+    last_lo = (serve_load_opts){-7, -8, -9};
+    int rc = serve_options_apply(o, p, stops, &last_lo, err, n);
+    *num_ctx = last_lo.num_ctx;
     /* the stop strings point into o: check them before it goes */
     if (!rc && p->n_stop == 2)
         rc = strcmp(p->stop[0], "a") || strcmp(p->stop[1], "bc") ? 99 : 0;
@@ -34,6 +37,12 @@ static void test_options(void)
     CHECK(p.seed == 42 && ctx == 128 && p.n_stop == 2 && p.repeat_last_n == -1);
     CHECK(apply("{\"num_predict\": -2}", &p, &ctx, err, sizeof err) == 0 && p.num_predict == -1);
     CHECK(apply("{}", &p, &ctx, err, sizeof err) == 0 && ctx == -7);
+    CHECK(last_lo.num_gpu == -8 && last_lo.main_gpu == -9); /* untouched when not given */
+    /* where the layers run: num_gpu -1 (as many as fit) .. 2^20, main_gpu 0 .. 1024 */
+    CHECK(apply("{\"num_gpu\": -1, \"main_gpu\": 2}", &p, &ctx, err, sizeof err) == 0 &&
+          last_lo.num_gpu == -1 && last_lo.main_gpu == 2 && ctx == -7);
+    CHECK(apply("{\"num_gpu\": 999}", &p, &ctx, err, sizeof err) == 0 && last_lo.num_gpu == 999);
+    CHECK(apply("{\"num_gpu\": 0}", &p, &ctx, err, sizeof err) == 0 && last_lo.num_gpu == 0);
     /* removed and unknown options: accepted, no effect */
     CHECK(apply("{\"numa\": true, \"tfs_z\": \"x\", \"use_mlock\": 1, \"whatever\": []}", &p, &ctx,
                 err, sizeof err) == 0);
@@ -48,6 +57,11 @@ static void test_options(void)
         {"{\"stop\": [1]}", "option 'stop' must be an array of non-empty strings"},
         {"{\"stop\": {}}", "option 'stop' must be an array of strings"},
         {"{\"use_mmap\": 1}", "option 'use_mmap' must be true or false"},
+        {"{\"num_gpu\": -2}", "option 'num_gpu' is -2; it must be in [-1, "},
+        {"{\"num_gpu\": \"abc\"}", "option 'num_gpu' must be an integer"},
+        {"{\"num_gpu\": 1.5}", "option 'num_gpu' must be an integer"},
+        {"{\"main_gpu\": -1}", "option 'main_gpu' is -1; it must be in [0, 1024]"},
+        {"{\"main_gpu\": 1025}", "option 'main_gpu' is 1025"},
         {"{\"num_thread\": 1e300}", "option 'num_thread' is 1e+300"},
         {"[1]", "field 'options' must be an object"},
     };

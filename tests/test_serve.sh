@@ -69,6 +69,9 @@ for _ in $(seq 100); do kill -0 "$main_pid" 2>/dev/null || break; sleep 0.1; don
 wait "$main_pid" 2>/dev/null
 main_rc=$?
 slow_pid=$(cat "$tmp/slow.pid")
+# drive.py stops the slow server itself (its drain test); if drive.py died before that,
+# stop it here rather than wait for ever
+[ $rc -eq 0 ] || kill -TERM "$slow_pid" 2>/dev/null
 wait "$slow_pid" 2>/dev/null
 slow_rc=$?
 pids=""

@@ -28,8 +28,8 @@ typedef struct {
 static const param_spec param_specs[] = {
     {"num_ctx", LLM_MF_INT, 0, 0, 16777216},
     {"num_batch", LLM_MF_INT, 1, 0, I32},
-    {"num_gpu", LLM_MF_INT, 0, -1, I32},
-    {"main_gpu", LLM_MF_INT, 1, 0, 1024},
+    {"num_gpu", LLM_MF_INT, 0, -1, I32},  /* llm_model_offload: layers on the GPU */
+    {"main_gpu", LLM_MF_INT, 0, 0, 1024}, /* llm_model_offload: the CUDA device */
     {"use_mmap", LLM_MF_BOOL, 0, 0, 1},  /* false: weights copied (llm_model_set_memory) */
     {"use_mlock", LLM_MF_BOOL, 0, 0, 1}, /* true: weights locked in RAM */
     {"num_thread", LLM_MF_INT, 0, 0, 4096},
@@ -121,11 +121,8 @@ int llm_modelfile_apply(llm_modelfile *mf, llm_params *p, char *note, size_t not
             p->mirostat_eta = f;
         else if (!strcmp(n, "stop"))
             n_stop++;
-        else if (!strcmp(n, "num_gpu") && q->i != 0 && note && notelen)
-            snprintf(note, notelen,
-                     "Modelfile line %d: PARAMETER num_gpu %lld accepted, but so8t's model "
-                     "runner has no CUDA path yet: the model runs on the CPU",
-                     q->line, (long long)q->i);
+        /* num_gpu and main_gpu are not llm_params: the caller passes them to
+           llm_model_offload after loading (llm_modelfile_param_find) */
     }
     if (n_stop > 0) {
         free(mf->stop_list);

@@ -122,8 +122,9 @@ int llm_modelfile_param_add(llm_modelfile *mf, const char *source, int line, con
  * effect (p->stop then points into *mf: keep mf alive while p is used; the `stop` lines
  * replace any stop strings p had). num_ctx must also be passed to llm_model_load. The model
  * path, system prompt and template are mf->model_path, mf->system, mf->template_text.
- * When the Modelfile sets num_gpu > 0 (or -1), a note that the model runs on the CPU goes
- * into `note` (empty otherwise; note may be NULL). Returns LLM_MF_OK or LLM_MF_ERR_NOMEM.
+ * num_gpu and main_gpu are not llm_params: callers read them with llm_modelfile_param_find
+ * and pass them to llm_model_offload after loading. `note` is kept for callers (empty
+ * today; may be NULL). Returns LLM_MF_OK or LLM_MF_ERR_NOMEM.
  *
  * Use in `so8t run --modelfile F`:
  *   llm_modelfile mf; llm_modelfile_load(F, &mf, err, n);   print mf.warnings[i]

@@ -238,6 +238,57 @@ check(json.loads(b).get("done_reason") == "unload", "keep_alive 0 unloads")
 ps = json.loads(curl(MAIN + "/api/ps")[2])
 check("viamf:latest" not in [m["name"] for m in ps["models"]], "ps no longer shows it")
 
+# ---------------- num_gpu / main_gpu: where the layers run (/api/ps) ----------------
+# The expectations come from outside the server: the layer count from the GGUF's tensor
+# names (blk.N.*, `so8t info --json FILE`) and whether a GPU is there from `so8t info --json`.
+info = json.loads(subprocess.run([A.so8t, "info", "--json"], capture_output=True, text=True).stdout)
+HAVE_GPU = info["gpu"]["available"]
+finfo = json.loads(subprocess.run([A.so8t, "info", "--json", os.path.join(A.tmp, "tiny.gguf")],
+                                  capture_output=True, text=True).stdout)
+N_LAYER = len({t["name"].split(".")[1] for t in finfo["tensors"] if t["name"].startswith("blk.")})
+def ps_entry(name):
+    ms = [m for m in json.loads(curl(MAIN + "/api/ps")[2])["models"] if m["name"] == name]
+    check(len(ms) == 1, "ps lists %s once: %r" % (name, ms))
+    return ms[0] if ms else {"gpu": {}}
+def gen_gpu(model, options):
+    return post(MAIN, "/api/generate", {"model": model, "prompt": "hello", "stream": False,
+                                        "options": dict({"num_predict": 8, "temperature": 0}, **options)})
+st, h, b = gen_gpu(M, {"num_gpu": 0})
+e = ps_entry("tiny:latest")
+check(st == 200 and e.get("size_vram") == 0 and e["gpu"].get("layers") == 0 and
+      e["gpu"].get("n_layer") == N_LAYER and e["gpu"].get("num_gpu") == 0 and e["gpu"].get("device") is None,
+      "num_gpu 0: every layer on the CPU, size_vram 0: %r" % e)
+st, h, b = gen_gpu(M, {"num_gpu": -1})
+check(st == 200 and json.loads(b)["response"] == one["response"], "num_gpu -1: the same greedy text: %r" % b[:200])
+e = ps_entry("tiny:latest")
+if HAVE_GPU:
+    check(e["gpu"].get("layers") == N_LAYER and e["size_vram"] > 0 and e["gpu"].get("device_name"),
+          "num_gpu -1 with a GPU: every layer there: %r" % e)
+else:
+    check(e["gpu"].get("num_gpu") == -1 and e["gpu"].get("layers") == 0 and e["size_vram"] == 0 and
+          "the model runs on the CPU" in (e["gpu"].get("note") or ""),
+          "num_gpu -1 without a GPU: 0 layers, and the note says why: %r" % e)
+st, h, b = gen_gpu(M, {"num_gpu": 3, "main_gpu": 0})
+e = ps_entry("tiny:latest")  # offloaded again, not a second copy
+check(st == 200 and e["gpu"].get("num_gpu") == 3 and e["gpu"].get("layers") == (3 if HAVE_GPU else 0),
+      "num_gpu 3: %r" % e)
+st, h, b = gen_gpu(M, {})  # the Modelfile has no num_gpu: back to the CPU
+check(st == 200 and ps_entry("tiny:latest")["gpu"].get("num_gpu") == 0, "no num_gpu: the CPU again")
+expect_err(gen_gpu(M, {"num_gpu": -2}), 400, "option 'num_gpu' is -2; it must be in [-1, ", "num_gpu -2")
+expect_err(gen_gpu(M, {"num_gpu": "abc"}), 400, "option 'num_gpu' must be an integer", "num_gpu abc")
+expect_err(gen_gpu(M, {"main_gpu": -1}), 400, "option 'main_gpu' is -1", "main_gpu -1")
+expect_err(post(MAIN, "/v1/completions", {"model": M, "prompt": "x", "options": {"num_gpu": 1.5}}), 400,
+           "option 'num_gpu' must be an integer", "openai options.num_gpu 1.5")
+# PARAMETER num_gpu of a created model applies; the request's option overrides it
+st, h, b = post(MAIN, "/api/create", {"model": "gpumf", "stream": False, "modelfile":
+                                      "FROM %s\nPARAMETER num_gpu 2\nPARAMETER num_ctx 64\n" % os.path.join(A.tmp, "tiny.gguf")})
+check(st == 200, "create a model with PARAMETER num_gpu 2: %r" % b)
+st, h, b = gen_gpu("gpumf", {})
+check(st == 200 and ps_entry("gpumf:latest")["gpu"].get("num_gpu") == 2, "PARAMETER num_gpu 2 applied")
+st, h, b = gen_gpu("gpumf", {"num_gpu": 0})
+check(st == 200 and ps_entry("gpumf:latest")["gpu"].get("num_gpu") == 0, "options.num_gpu 0 overrides it")
+post(MAIN, "/api/generate", {"model": "gpumf", "prompt": "", "keep_alive": 0})
+
 # ---------------- concurrency: 8 streams at once, same greedy text ----------------
 res = [None] * 8
 def one_stream(i):
@@ -354,6 +405,10 @@ if ollama:
     s = c.show(M)
     check(s.details.family == "gemma3", "ollama show")
     check(isinstance(c.ps().models, list), "ollama ps")
+    r = c.generate(model=M, prompt="hello", options={"num_predict": 8, "temperature": 0, "num_gpu": -1})
+    pm = [m for m in c.ps().models if m.model == "tiny:latest"]
+    check(r.response == streamed and len(pm) == 1 and isinstance(pm[0].size_vram, int) and
+          (pm[0].size_vram > 0) == HAVE_GPU, "ollama generate num_gpu -1, ps size_vram: %r" % pm)
     r = c.create(model="pyclient", from_=os.path.join(A.tmp, "tiny.gguf"), parameters={"numa": True, "temperature": 0})
     check(r.status == "success", "ollama create with numa")
     check(c.pull("pyclient").status == "success", "ollama pull (local)")
@@ -362,7 +417,8 @@ if ollama:
     for fn, code in ((lambda: c.generate(model="nope", prompt="x"), 404),
                      (lambda: c.pull("nope"), 404),
                      (lambda: c.show("nope"), 404),
-                     (lambda: c.generate(model=M, prompt="x", options={"top_k": -3}), 400)):
+                     (lambda: c.generate(model=M, prompt="x", options={"top_k": -3}), 400),
+                     (lambda: c.generate(model=M, prompt="x", options={"num_gpu": -2}), 400)):
         try:
             fn(); check(False, "ollama: no error for %d" % code)
         except ollama.ResponseError as e:
