@@ -212,6 +212,8 @@ float llm_dot_q4_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb, int gemm);
 float llm_dot_q4_k_rp_avx2(const uint8_t *w, const uint8_t *x, int64_t nb, int gemm);
 float llm_dot_q4_k_rp_avx512(const uint8_t *w, const uint8_t *x, int64_t nb, int gemm);
 float llm_dot_q6_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb);
+float llm_dot_q6_k_rp_avx2(const uint8_t *w, const uint8_t *x, int64_t nb);
+float llm_dot_q6_k_rp_avx512(const uint8_t *w, const uint8_t *x, int64_t nb);
 int llm_quant_kquant_repack(void);
 
 #endif /* SO8T_LLM_QUANT_KERNELS_H */
