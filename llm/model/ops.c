@@ -119,13 +119,10 @@ float llm_expf_ggml(float x)
 
 /* One head of attention in llama.cpp's order (no flash attention): kq = f16 dots, softmax
  * with ggml_v_expf summed in blocks of 8 cells (cell = position), weights rounded to f16,
- * then for each output dim an f16 dot over the cells. Compiled with FMA where available so
- * fmaf is one instruction (the results are the same either way: fmaf is exact). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("fma", "default")))
-#endif
-void llm_attn_head_ggml(const llm_layer *L, const float *qh, float *att, float *o, int t0, int nt,
-                        int KD, int kh, int D, int lanes, float kq_scale)
+ * then for each output dim an f16 dot over the cells. The portable form; attn_x86.c has the
+ * same computation with AVX2/AVX-512 (same bits), picked by llm_attn_head_ggml below. */
+static void attn_head_scalar(const llm_layer *L, const float *qh, float *att, float *o, int t0, int nt,
+                             int KD, int kh, int D, int lanes, float kq_scale)
 {
     float mx = -INFINITY;
     for (int t = 0; t < nt; t++) {
@@ -160,6 +157,26 @@ void llm_attn_head_ggml(const llm_layer *L, const float *qh, float *att, float *
         }
         o[i] = lanes == 8 ? reduce8_ggml(acc) : reduce32_ggml(acc);
     }
+}
+
+void llm_attn_head_ggml_isa(int isa, const llm_layer *L, const float *qh, float *att, float *o, int t0,
+                            int nt, int KD, int kh, int D, int lanes, float kq_scale)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (isa >= LLM_ISA_AVX2) {
+        llm_attn_head_ggml_avx2(L, qh, att, o, t0, nt, KD, kh, D, lanes, kq_scale);
+        return;
+    }
+#else
+    (void)isa;
+#endif
+    attn_head_scalar(L, qh, att, o, t0, nt, KD, kh, D, lanes, kq_scale);
+}
+
+void llm_attn_head_ggml(const llm_layer *L, const float *qh, float *att, float *o, int t0, int nt,
+                        int KD, int kh, int D, int lanes, float kq_scale)
+{
+    llm_attn_head_ggml_isa(llm_quant_isa(), L, qh, att, o, t0, nt, KD, kh, D, lanes, kq_scale);
 }
 
 /* ---- SiLU gate -------------------------------------------------------------------------- */

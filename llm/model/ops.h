@@ -36,5 +36,13 @@ void llm_rope_apply(float *v, const llm_rope *r, int pos, int exact);
  * att: nt floats of scratch; o: D outputs. */
 void llm_attn_head_ggml(const llm_layer *L, const float *qh, float *att, float *o, int t0, int nt,
                         int KD, int kh, int D, int lanes, float kq_scale);
+/* The same on a given ISA path (LLM_ISA_*, no higher than llm_quant_isa_best()): every path
+ * gives the scalar one's bits (tests compare them). */
+void llm_attn_head_ggml_isa(int isa, const llm_layer *L, const float *qh, float *att, float *o, int t0,
+                            int nt, int KD, int kh, int D, int lanes, float kq_scale);
+#if defined(__x86_64__) && defined(__GNUC__)
+void llm_attn_head_ggml_avx2(const llm_layer *L, const float *qh, float *att, float *o, int t0, int nt,
+                             int KD, int kh, int D, int lanes, float kq_scale);
+#endif
 
 #endif /* SO8T_LLM_MODEL_OPS_H */

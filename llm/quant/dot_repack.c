@@ -85,7 +85,7 @@ float llm_dot_q4_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb, int gemm)
  * exact integer sum, times the weight scale, then a fused multiply-add with the activation
  * scale: acc = fma(isum·d_w, d_x, acc). Found by testing candidate orders against
  * llama.cpp's ffn_down outputs (bit for bit on all rows of the default model's prompts). */
-HOT float llm_dot_q6_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb)
+HOT static float q6_k_rp_c(const uint8_t *w, const uint8_t *x, int64_t nb)
 {
     float acc = 0;
     int8_t q[QKK];
@@ -105,4 +105,16 @@ HOT float llm_dot_q6_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb)
         acc = fmaf((float)isum * h2f(w + 208), dx, acc);
     }
     return acc;
+}
+
+float llm_dot_q6_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb)
+{
+#if LLM_QUANT_X86
+    const int isa = llm_quant_isa();
+    if (isa == LLM_ISA_AVX512)
+        return llm_dot_q6_k_rp_avx512(w, x, nb);
+    if (isa == LLM_ISA_AVX2)
+        return llm_dot_q6_k_rp_avx2(w, x, nb);
+#endif
+    return q6_k_rp_c(w, x, nb);
 }

@@ -212,6 +212,19 @@ float llm_dot_q4_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb, int gemm);
 float llm_dot_q4_k_rp_avx2(const uint8_t *w, const uint8_t *x, int64_t nb, int gemm);
 float llm_dot_q4_k_rp_avx512(const uint8_t *w, const uint8_t *x, int64_t nb, int gemm);
 float llm_dot_q6_k_rp(const uint8_t *w, const uint8_t *x, int64_t nb);
+float llm_dot_q6_k_rp_avx2(const uint8_t *w, const uint8_t *x, int64_t nb);
+float llm_dot_q6_k_rp_avx512(const uint8_t *w, const uint8_t *x, int64_t nb);
 int llm_quant_kquant_repack(void);
+
+/* Whole products for Q8_0/Q4_0/Q5_0 weights with AVX-512 VNNI (rows_avx512.c): the bits of
+ * llm_dot_<type>_*, rows [0, nrows) of data (row stride rb, nblk blocks of 32) times nb
+ * activation rows xq (Q8_0, stride xs), into Y[b * ldy + r]. aux: llm_rows_q8act_aux_bytes,
+ * filled once per product by llm_rows_q8act_prep_avx512, then read only (threads share it).
+ * nblk <= LLM_ROWS_MAX_BLK. */
+#define LLM_ROWS_MAX_BLK 256
+size_t llm_rows_q8act_aux_bytes(int64_t ne0, int nb);
+void llm_rows_q8act_prep_avx512(int type, int64_t nblk, const uint8_t *xq, size_t xs, int nb, void *aux);
+void llm_rows_q8act_avx512(int type, const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk,
+                           const uint8_t *xq, size_t xs, int nb, float *Y, int64_t ldy, const void *aux);
 
 #endif /* SO8T_LLM_QUANT_KERNELS_H */

@@ -28,15 +28,18 @@ float llm_vec_dot(int type, const void *w, const void *xq, int64_t n)
 
 /* ---- matvec --------------------------------------------------------------------------- */
 
+/* The largest partner rows (Q8_K: 292 bytes per 256, F32: 4 per element), and after the
+ * Q8_0 rows (34 per 32) room for the AVX-512 products' per-product tables. */
 size_t llm_matvec_scratch_bytes(int64_t ne0)
 {
-    /* the largest partner row (Q8_K: 292 bytes per 256, F32: 4 per element) */
-    return (size_t)ne0 * sizeof(float) + 64;
+    return llm_matmat_scratch_bytes(ne0, 1);
 }
 
 size_t llm_matmat_scratch_bytes(int64_t ne0, int nb)
 {
-    return (size_t)nb * ((size_t)ne0 * sizeof(float) + 64);
+    const size_t q8 = (size_t)nb * llm_row_bytes(LLM_TYPE_Q8_0, ne0 / QK * QK) + llm_rows_q8act_aux_bytes(ne0, nb);
+    const size_t f = (size_t)nb * ((size_t)ne0 * sizeof(float) + 64);
+    return q8 > f ? q8 : f;
 }
 
 /* Y[b][r - r0] = W[r,:] · X[b,:] for r in [r0, r1), b in [0, nb). Each (row, b) dot is the
@@ -74,6 +77,21 @@ static void matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy,
             llm_quantize_act(partner, X + (size_t)b * n, (uint8_t *)scratch + (size_t)b * xs, n);
         xq = scratch;
     }
+#if LLM_QUANT_X86
+    /* Q8_0-activation types on AVX-512: the whole-product kernel (rows_avx512.c), same bits */
+    if (partner == LLM_TYPE_Q8_0 && type != LLM_TYPE_IQ4_NL && llm_quant_isa() == LLM_ISA_AVX512 &&
+        n % QK == 0 && n / QK <= LLM_ROWS_MAX_BLK) {
+        void *aux = (uint8_t *)scratch + (size_t)nb * xs;
+        llm_rows_q8act_prep_avx512(type, n / QK, xq, xs, nb, aux);
+        #pragma omp parallel if (par)
+        {
+            const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+            const int64_t a = r0 + (r1 - r0) * t / nt, z = r0 + (r1 - r0) * (t + 1) / nt;
+            llm_rows_q8act_avx512(type, data + (size_t)a * rb, rb, z - a, n / QK, xq, xs, nb, Y + (a - r0), ldy, aux);
+        }
+        return;
+    }
+#endif
     /* Small matrices run on one thread: an OpenMP fork/join costs more than it saves there,
      * and far more on a loaded machine, where a preempted thread stalls the barrier. */
     /* llama.cpp's repacked Q4_K product runs the rows of a batch in groups of 4 through its

@@ -1,0 +1,220 @@
+/* attn_x86.c — llama.cpp-order attention head (ops.c's attn_head_scalar) with AVX2 + FMA +
+ * F16C and with AVX-512, compiled with function-level target attributes and picked at run
+ * time through the quant layer's ISA choice (llm_quant_isa: cpuid, SO8T_ISA).
+ *
+ * Why: the project builds with -ffp-contract=off and no -mfma, so the portable form's every
+ * fmaf is a libm call; that was ~20 % of a decode step and ~40 % of a prompt. Same bits:
+ * fmaf is exactly rounded, so a hardware FMA gives the libm result; each output keeps the
+ * scalar form's lanes (element or cell i to lane i % lanes, the lanes' FMA chains in the
+ * same order) and reductions (the same additions in the same order, done elementwise across
+ * SIMD registers); the exp is ggml_v_expf's fast path lane by lane, and any group of 8
+ * arguments that needs its slow path (|n| > 126) goes through the scalar llm_expf_ggml;
+ * f16 rounding by F16C is round-to-nearest-even like llm_round_fp16. test_llm_attn compares
+ * every path with the scalar one bit for bit. */
+#include "llm/model/ops.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#include <math.h>
+#include <string.h>
+
+#define T_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define T_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx2,fma,f16c")))
+
+/* ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)) — reduce8_ggml */
+T_AVX2 static inline float hsum8_ggml(__m256 v)
+{
+    __m128 t = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    t = _mm_add_ps(t, _mm_movehl_ps(t, t));
+    t = _mm_add_ss(t, _mm_movehdup_ps(t));
+    return _mm_cvtss_f32(t);
+}
+
+/* reduce32_ggml on four 8-lane accumulators (lanes 0-7, 8-15, 16-23, 24-31):
+ * (A0 + A2) + (A1 + A3), then t_k = a_k + a_{k+4}, then (t0 + t1) + (t2 + t3) */
+T_AVX2 static inline float hsum32_ggml(__m256 a0, __m256 a1, __m256 a2, __m256 a3)
+{
+    __m256 s = _mm256_add_ps(_mm256_add_ps(a0, a2), _mm256_add_ps(a1, a3));
+    __m128 t = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    t = _mm_hadd_ps(t, t); /* (t0 + t1, t2 + t3, ..) */
+    t = _mm_hadd_ps(t, t);
+    return _mm_cvtss_f32(t);
+}
+
+/* ggml_v_expf's fast path on 8 lanes; returns 0 when a lane needs the slow path */
+T_AVX2 static inline int expf8_fast(__m256 x, __m256 *out)
+{
+    const __m256 r = _mm256_set1_ps(0x1.8p23f);
+    const __m256 z = _mm256_fmadd_ps(x, _mm256_set1_ps(0x1.715476p+0f), r);
+    const __m256 n = _mm256_sub_ps(z, r);
+    const __m256 b = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.7f7d1cp-20f),
+                                      _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e4p-1f), x));
+    const __m256i e = _mm256_slli_epi32(_mm256_castps_si256(z), 23);
+    const __m256 k = _mm256_castsi256_ps(_mm256_add_epi32(e, _mm256_castps_si256(_mm256_set1_ps(1))));
+    /* !(|n| <= 126) also catches NaN, which the scalar form sends to its slow path too */
+    const __m256 slow = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.f), n), _mm256_set1_ps(126), _CMP_NLE_UQ);
+    if (_mm256_movemask_ps(slow))
+        return 0;
+    const __m256 u = _mm256_mul_ps(b, b);
+    const __m256 j = _mm256_fmadd_ps(
+        _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(0x1.0e4020p-7f), b, _mm256_set1_ps(0x1.573e2ep-5f)), u,
+                        _mm256_fmadd_ps(_mm256_set1_ps(0x1.555e66p-3f), b, _mm256_set1_ps(0x1.fffdb6p-2f))),
+        u, _mm256_mul_ps(_mm256_set1_ps(0x1.ffffecp-1f), b));
+    *out = _mm256_fmadd_ps(j, k, k);
+    return 1;
+}
+
+T_AVX2 static inline __m256 round_f16x8(__m256 v)
+{
+    return _mm256_cvtph_ps(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+
+/* dot_f16_ggml, FMA compiled in (any n) */
+T_AVX2 static float dot_lanes_fma(const float *a, const float *b, int n, int lanes)
+{
+    float acc[32] = {0};
+    const int mask = lanes - 1;
+    for (int i = 0; i < n; i++)
+        acc[i & mask] = fmaf(a[i], b[i], acc[i & mask]);
+    if (lanes == 8)
+        return hsum8_ggml(_mm256_loadu_ps(acc));
+    return hsum32_ggml(_mm256_loadu_ps(acc), _mm256_loadu_ps(acc + 8), _mm256_loadu_ps(acc + 16),
+                       _mm256_loadu_ps(acc + 24));
+}
+
+T_AVX2 static inline float dot8_avx2(const float *a, const float *b, int n)
+{
+    __m256 acc = _mm256_setzero_ps();
+    for (int i = 0; i < n; i += 8)
+        acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+    return hsum8_ggml(acc);
+}
+
+T_AVX2 static inline float dot32_avx2(const float *a, const float *b, int n)
+{
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (int i = 0; i < n; i += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), a3);
+    }
+    return hsum32_ggml(a0, a1, a2, a3);
+}
+
+/* The softmax of att[0..nt) (cells t0..t0+nt-1) in place, as the scalar form: exp of
+ * att - mx, summed per block of 8 cells (aligned to the cell index) into a double, then the
+ * weights · (1/sum) rounded to f16. */
+T_AVX2 static void softmax_ggml_avx2(float *att, int t0, int nt, float mx)
+{
+    /* groups of 8 cells aligned to the cell index: cells before t0 / past the end are 0 */
+    const int c0 = t0 & ~7, c1 = t0 + nt;
+    const __m256 vmx = _mm256_set1_ps(mx);
+    double sum = 0;
+    for (int c = c0; c < c1; c += 8) {
+        float g[8];
+        for (int k = 0; k < 8; k++) {
+            const int t = c + k - t0;
+            g[k] = t >= 0 && t < nt ? att[t] : mx; /* padding: exp(0), dropped below */
+        }
+        __m256 e;
+        if (!expf8_fast(_mm256_sub_ps(_mm256_loadu_ps(g), vmx), &e)) {
+            for (int k = 0; k < 8; k++)
+                g[k] = llm_expf_ggml(g[k] - mx);
+            e = _mm256_loadu_ps(g);
+        }
+        _mm256_storeu_ps(g, e);
+        for (int k = 0; k < 8; k++) {
+            const int t = c + k - t0;
+            if (t >= 0 && t < nt)
+                att[t] = g[k];
+            else
+                g[k] = 0.0f;
+        }
+        sum += (double)hsum8_ggml(_mm256_loadu_ps(g));
+    }
+    const __m256 inv = _mm256_set1_ps((float)(1.0 / sum));
+    int t = 0;
+    for (; t + 8 <= nt; t += 8)
+        _mm256_storeu_ps(att + t, round_f16x8(_mm256_mul_ps(_mm256_loadu_ps(att + t), inv)));
+    for (; t < nt; t++)
+        att[t] = llm_round_fp16(att[t] * (float)(1.0 / sum));
+}
+
+/* o[i] for dims [i0, i0 + 8·nv) (nv <= 4): per lane l, the FMA chain over the cells c with
+ * c % lanes == l (in order), then the lanes reduced as reduce8/32_ggml, elementwise. */
+T_AVX2 static void vp_block_avx2(const llm_layer *L, const float *att, float *o, int t0, int nt, int KD,
+                                 int off, int lanes, int nv)
+{
+    __m256 acc[32][4];
+    for (int l = 0; l < lanes; l++) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        /* first cell of lane l at or after t0 */
+        int c = t0 + ((l - t0) % lanes + lanes) % lanes;
+        for (; c < t0 + nt; c += lanes) {
+            const float *v = L->vc + (size_t)(c % L->kv_cap) * KD + off;
+            const __m256 p = _mm256_set1_ps(att[c - t0]);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(v), p, a0);
+            if (nv > 1)
+                a1 = _mm256_fmadd_ps(_mm256_loadu_ps(v + 8), p, a1);
+            if (nv > 2)
+                a2 = _mm256_fmadd_ps(_mm256_loadu_ps(v + 16), p, a2);
+            if (nv > 3)
+                a3 = _mm256_fmadd_ps(_mm256_loadu_ps(v + 24), p, a3);
+        }
+        acc[l][0] = a0;
+        acc[l][1] = a1;
+        acc[l][2] = a2;
+        acc[l][3] = a3;
+    }
+    for (int j = 0; j < nv; j++) {
+        __m256 r;
+        if (lanes == 8) {
+            r = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(acc[0][j], acc[4][j]), _mm256_add_ps(acc[2][j], acc[6][j])),
+                              _mm256_add_ps(_mm256_add_ps(acc[1][j], acc[5][j]), _mm256_add_ps(acc[3][j], acc[7][j])));
+        } else {
+            __m256 a[8];
+            for (int k = 0; k < 8; k++) /* a[k] = (acc[k] + acc[16+k]) + (acc[8+k] + acc[24+k]) */
+                a[k] = _mm256_add_ps(_mm256_add_ps(acc[k][j], acc[16 + k][j]), _mm256_add_ps(acc[8 + k][j], acc[24 + k][j]));
+            const __m256 s0 = _mm256_add_ps(a[0], a[4]), s1 = _mm256_add_ps(a[1], a[5]);
+            const __m256 s2 = _mm256_add_ps(a[2], a[6]), s3 = _mm256_add_ps(a[3], a[7]);
+            r = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
+        }
+        _mm256_storeu_ps(o + 8 * j, r);
+    }
+}
+
+T_AVX2 void llm_attn_head_ggml_avx2(const llm_layer *L, const float *qh, float *att, float *o, int t0,
+                                    int nt, int KD, int kh, int D, int lanes, float kq_scale)
+{
+    float mx = -INFINITY;
+    for (int t = 0; t < nt; t++) {
+        const float *kk = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
+        const float d = D % lanes ? dot_lanes_fma(qh, kk, D, lanes)
+                        : lanes == 8 ? dot8_avx2(qh, kk, D)
+                                     : dot32_avx2(qh, kk, D);
+        att[t] = d * kq_scale;
+        mx = att[t] > mx ? att[t] : mx;
+    }
+    softmax_ggml_avx2(att, t0, nt, mx);
+    int i = 0;
+    for (; i + 32 <= D; i += 32)
+        vp_block_avx2(L, att, o + i, t0, nt, KD, kh * D + i, lanes, 4);
+    for (; i + 8 <= D; i += 8)
+        vp_block_avx2(L, att, o + i, t0, nt, KD, kh * D + i, lanes, 1);
+    /* dims left over (D not a multiple of 8): the scalar form's chain, FMA compiled in */
+    float acc[32];
+    for (; i < D; i++) {
+        memset(acc, 0, sizeof acc);
+        for (int t = 0; t < nt; t++) {
+            const int c = t0 + t;
+            const float vv = L->vc[(size_t)(c % L->kv_cap) * KD + kh * D + i];
+            acc[c & (lanes - 1)] = fmaf(vv, att[t], acc[c & (lanes - 1)]);
+        }
+        o[i] = lanes == 8 ? hsum8_ggml(_mm256_loadu_ps(acc))
+                          : hsum32_ggml(_mm256_loadu_ps(acc), _mm256_loadu_ps(acc + 8),
+                                        _mm256_loadu_ps(acc + 16), _mm256_loadu_ps(acc + 24));
+    }
+}
+
+#endif

@@ -1,0 +1,133 @@
+/* rows_avx512.c — whole products (rows × tokens) for the weight types dotted against Q8_0
+ * activations (Q8_0, Q4_0, Q5_0) with AVX-512 VNNI: the same integer lanes and float steps
+ * as llm_dot_{q8_0,q4_0,q5_0}_* (ggml's AVX2 order), so the same bits, with less work per
+ * block:
+ *   - the weights as unsigned bytes q' = q + o (o = 128, 8, 16: Q8_0's sign bit flipped,
+ *     Q4_0/Q5_0's offset not subtracted), so vpdpbusd takes them directly; the lane sums of
+ *     q·x are then Σ q'·x − o·Σx, and −o·Σx (per token, block and lane) is computed once per
+ *     product and starts each block's accumulator (exact integers: |lane| < 2^18);
+ *   - the activation scales converted to float once per product;
+ *   - a batch of tokens: each row's blocks decoded once, then dotted with every token;
+ *   - one token (decoding): row by row (two rows interleaved ran the 178 MB output table
+ *     at half the speed on the AMD EPYC here: the prefetchers lose the stream).
+ * matvec.c calls it on the AVX-512 path; test_quant compares it with llm_vec_dot. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3")
+#endif
+#include "llm/quant/kernels.h"
+#include "llm/llm.h"
+
+size_t llm_rows_q8act_aux_bytes(int64_t ne0, int nb)
+{
+    return (size_t)nb * (size_t)(ne0 / QK) * (32 + sizeof(float)) + 64;
+}
+
+#if LLM_QUANT_X86
+#include <immintrin.h>
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")
+
+#define H2F(p) _cvtsh_ss((unsigned short)((p)[0] | (p)[1] << 8))
+
+static inline float hsum8(__m256 v)
+{
+    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+    lo = _mm_add_ps(lo, hi);
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+
+/* block j of a row as q' (32 unsigned bytes) */
+static inline __m256i wblock(int type, const uint8_t *w)
+{
+    if (type == LLM_TYPE_Q8_0)
+        return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(w + 2)), _mm256_set1_epi8((char)0x80));
+    const uint8_t *qs = w + (type == LLM_TYPE_Q5_0 ? 6 : 2);
+    const __m128i b = _mm_loadu_si128((const __m128i *)qs);
+    const __m128i lo = _mm_and_si128(b, _mm_set1_epi8(0xF));
+    const __m128i hi = _mm_and_si128(_mm_srli_epi16(b, 4), _mm_set1_epi8(0xF));
+    __m256i q = _mm256_set_m128i(hi, lo);
+    if (type == LLM_TYPE_Q5_0) {
+        uint32_t qh;
+        memcpy(&qh, w + 2, 4);
+        q = _mm256_or_si256(q, _mm256_maskz_mov_epi8((__mmask32)qh, _mm256_set1_epi8(0x10)));
+    }
+    return q;
+}
+
+/* Once per product: −o·Σx per token, block and lane (o: the type's offset), and d_x as float */
+void llm_rows_q8act_prep_avx512(int type, int64_t nblk, const uint8_t *xq, size_t xs, int nb, void *aux)
+{
+    const int off = type == LLM_TYPE_Q8_0 ? 128 : type == LLM_TYPE_Q5_0 ? 16 : 8;
+    __m256i *xinit = (__m256i *)(((uintptr_t)aux + 31) & ~(uintptr_t)31);
+    float *dx = (float *)(xinit + (size_t)nb * nblk);
+    const __m256i ov = _mm256_set1_epi8((char)off);
+    for (int b = 0; b < nb; b++)
+        for (int64_t j = 0; j < nblk; j++) {
+            const uint8_t *xb = xq + (size_t)b * xs + (size_t)j * 34;
+            const __m256i s = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ov, _mm256_loadu_si256((const __m256i *)(xb + 2)));
+            xinit[(size_t)b * nblk + j] = _mm256_sub_epi32(_mm256_setzero_si256(), s);
+            dx[(size_t)b * nblk + j] = H2F(xb);
+        }
+}
+
+void llm_rows_q8act_avx512(int type, const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk,
+                           const uint8_t *xq, size_t xs, int nb, float *Y, int64_t ldy, const void *aux)
+{
+    const int bsz = type == LLM_TYPE_Q8_0 ? 34 : type == LLM_TYPE_Q5_0 ? 22 : 18;
+    const __m256i *xinit = (const __m256i *)(((uintptr_t)aux + 31) & ~(uintptr_t)31);
+    const float *dx = (const float *)(xinit + (size_t)nb * nblk);
+    if (nb == 1) {
+        for (int64_t r = 0; r < nrows; r++) {
+            const uint8_t *w0 = data + (size_t)r * rb;
+            __m256 a0 = _mm256_setzero_ps();
+            for (int64_t j = 0; j < nblk; j++, w0 += bsz) {
+                const __m256i x = _mm256_loadu_si256((const __m256i *)(xq + (size_t)j * 34 + 2));
+                const __m256i i0 = _mm256_dpbusd_epi32(xinit[j], wblock(type, w0), x);
+                a0 = _mm256_fmadd_ps(_mm256_set1_ps(H2F(w0) * dx[j]), _mm256_cvtepi32_ps(i0), a0);
+            }
+            Y[r] = hsum8(a0);
+        }
+        return;
+    }
+    __m256i q[LLM_ROWS_MAX_BLK];
+    float dw[LLM_ROWS_MAX_BLK];
+    for (int64_t r = 0; r < nrows; r++) {
+        const uint8_t *w = data + (size_t)r * rb;
+        for (int64_t j = 0; j < nblk; j++, w += bsz) {
+            q[j] = wblock(type, w);
+            dw[j] = H2F(w);
+        }
+        int b = 0;
+        for (; b + 2 <= nb; b += 2) {
+            const uint8_t *x0 = xq + (size_t)b * xs + 2, *x1 = x0 + xs;
+            const __m256i *n0 = xinit + (size_t)b * nblk, *n1 = n0 + nblk;
+            const float *d0 = dx + (size_t)b * nblk, *d1 = d0 + nblk;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+            for (int64_t j = 0; j < nblk; j++) {
+                const __m256i i0 = _mm256_dpbusd_epi32(n0[j], q[j], _mm256_loadu_si256((const __m256i *)(x0 + j * 34)));
+                const __m256i i1 = _mm256_dpbusd_epi32(n1[j], q[j], _mm256_loadu_si256((const __m256i *)(x1 + j * 34)));
+                a0 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d0[j]), _mm256_cvtepi32_ps(i0), a0);
+                a1 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d1[j]), _mm256_cvtepi32_ps(i1), a1);
+            }
+            Y[(size_t)b * ldy + r] = hsum8(a0);
+            Y[(size_t)(b + 1) * ldy + r] = hsum8(a1);
+        }
+        for (; b < nb; b++) {
+            const uint8_t *x0 = xq + (size_t)b * xs + 2;
+            const __m256i *n0 = xinit + (size_t)b * nblk;
+            const float *d0 = dx + (size_t)b * nblk;
+            __m256 a0 = _mm256_setzero_ps();
+            for (int64_t j = 0; j < nblk; j++) {
+                const __m256i i0 = _mm256_dpbusd_epi32(n0[j], q[j], _mm256_loadu_si256((const __m256i *)(x0 + j * 34)));
+                a0 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d0[j]), _mm256_cvtepi32_ps(i0), a0);
+            }
+            Y[(size_t)b * ldy + r] = hsum8(a0);
+        }
+    }
+}
+
+#pragma GCC pop_options
+#endif /* LLM_QUANT_X86 */

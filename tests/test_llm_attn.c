@@ -1,0 +1,117 @@
+/* test_llm_attn.c — the llama.cpp-order attention head (llm/model/ops.c, attn_x86.c): every
+ * ISA path the CPU has gives the scalar path's bits, over head sizes (multiples of 32, of 8,
+ * and neither), both lane layouts (8: tinyBLAS, 32: vec_dot_f16), window starts that are not
+ * multiples of 8, ring-buffer wrap-around, 1 to 700 cells, and score spreads that send the
+ * exp to its slow path (|n| > 126). Also checks the scalar path against a float64 softmax
+ * attention (so that a path which is wrong the same way everywhere still fails).
+ * SO8T_ATTN_PLANT=1 flips one bit of the AVX path's output to show the comparison bites. */
+#include "llm/model/ops.h"
+#include "tests/test.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+static uint64_t g_rng = 0x9E3779B97F4A7C15ull;
+static float urand(void) /* [-1, 1) */
+{
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
+    return (float)((double)(g_rng >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+}
+
+/* float64 attention over the same f16-rounded inputs */
+static void attn_ref(const llm_layer *L, const float *q, double *o, int t0, int nt, int KD, int kh, int D,
+                     float scale)
+{
+    double *s = malloc((size_t)nt * sizeof *s), mx = -1e300, sum = 0;
+    for (int t = 0; t < nt; t++) {
+        const float *k = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
+        double d = 0;
+        for (int i = 0; i < D; i++)
+            d += (double)q[i] * k[i];
+        s[t] = d * scale;
+        mx = s[t] > mx ? s[t] : mx;
+    }
+    for (int t = 0; t < nt; t++)
+        sum += s[t] = exp(s[t] - mx);
+    for (int i = 0; i < D; i++) {
+        double a = 0;
+        for (int t = 0; t < nt; t++)
+            a += s[t] / sum * L->vc[(size_t)((t0 + t) % L->kv_cap) * KD + kh * D + i];
+        o[i] = a;
+    }
+    free(s);
+}
+
+int main(void)
+{
+    const int plant = getenv("SO8T_ATTN_PLANT") != NULL;
+    const int best = llm_quant_isa_best();
+    printf("best ISA here: %s\n", llm_quant_isa_name(best));
+    if (best == LLM_ISA_SCALAR)
+        printf("SKIP: no AVX2 on this CPU: only the scalar path and the float64 check run\n");
+    static const int dims[] = {256, 128, 64, 40, 24, 12, 6};
+    static const int cells[] = {1, 2, 7, 8, 9, 31, 33, 64, 177, 305, 700};
+    static const int starts[] = {0, 3, 8, 501};
+    int n_cases = 0, n_diff = 0, n_ref_bad = 0;
+    double worst_ref = 0;
+    for (size_t di = 0; di < sizeof dims / sizeof *dims; di++)
+        for (size_t ci = 0; ci < sizeof cells / sizeof *cells; ci++)
+            for (size_t si = 0; si < sizeof starts / sizeof *starts; si++)
+                for (int lanes = 8; lanes <= 32; lanes *= 4)
+                    for (int spread = 0; spread < 2; spread++) {
+                        const int D = dims[di], nt = cells[ci], t0 = starts[si], HK = 2, KD = D * HK;
+                        const int kh = (int)(ci + si) % HK;
+                        llm_layer L = {0};
+                        L.kv_cap = nt + 5 + (int)si * 3; /* ring: cells wrap when t0 > 0 */
+                        L.kc = malloc((size_t)L.kv_cap * KD * sizeof(float));
+                        L.vc = malloc((size_t)L.kv_cap * KD * sizeof(float));
+                        float *q = malloc((size_t)D * sizeof *q), *att = malloc((size_t)nt * sizeof *att);
+                        float *o[LLM_ISA_COUNT];
+                        for (int i = 0; i < (int)L.kv_cap * KD; i++) {
+                            L.kc[i] = llm_round_fp16(urand());
+                            L.vc[i] = llm_round_fp16(urand());
+                        }
+                        /* spread 1: scores of ±~400, so exp(s - max) underflows (slow path) */
+                        const float qs = spread ? 200.0f : 1.0f;
+                        for (int i = 0; i < D; i++)
+                            q[i] = llm_round_fp16(qs * urand());
+                        const float scale = 1.0f / sqrtf((float)D);
+                        for (int isa = 0; isa <= best; isa++) {
+                            o[isa] = malloc((size_t)D * sizeof(float));
+                            llm_attn_head_ggml_isa(isa, &L, q, att, o[isa], t0, nt, KD, kh, D, lanes, scale);
+                        }
+                        if (plant && best > 0)
+                            o[best][D / 2] = nextafterf(o[best][D / 2], 2.0f);
+                        for (int isa = 1; isa <= best; isa++) {
+                            if (memcmp(o[0], o[isa], (size_t)D * sizeof(float)) != 0) {
+                                if (n_diff++ < 5)
+                                    fprintf(stderr, "  %s differs from scalar: D %d nt %d t0 %d lanes %d spread %d\n",
+                                            llm_quant_isa_name(isa), D, nt, t0, lanes, spread);
+                            }
+                        }
+                        double *r = malloc((size_t)D * sizeof *r);
+                        attn_ref(&L, q, r, t0, nt, KD, kh, D, scale);
+                        for (int i = 0; i < D; i++) {
+                            /* weights rounded to f16 (rel 2^-11 each) and f32 sums: |o| <= 1 */
+                            const double e = fabs(o[0][i] - r[i]);
+                            worst_ref = e > worst_ref ? e : worst_ref;
+                            n_ref_bad += !(e <= 2e-3);
+                        }
+                        n_cases++;
+                        for (int isa = 0; isa <= best; isa++)
+                            free(o[isa]);
+                        free(r);
+                        free(q);
+                        free(att);
+                        free(L.kc);
+                        free(L.vc);
+                    }
+    printf("%d cases; ISA paths differing from scalar: %d; scalar vs float64: worst %.3g\n", n_cases, n_diff,
+           worst_ref);
+    CHECK(n_cases > 0);
+    CHECK_MSG(n_diff == 0, "%d case/path pairs differ from the scalar path", n_diff);
+    CHECK_MSG(n_ref_bad == 0, "%d outputs off the float64 attention by more than 2e-3", n_ref_bad);
+    return test_summary();
+}
