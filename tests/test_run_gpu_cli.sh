@@ -117,4 +117,23 @@ expect_eq "store model num_gpu 3" "$(jget num_gpu)" 3
 expect_eq "store model: the same greedy text" "$(jget text)" "$cpu_text"
 run gpu3 --num-gpu -1
 expect_eq "--num-gpu -1 overrides the store model's" "$(jget num_gpu)" -1
+
+# explain loads a model too: the same options, Modelfile and line
+expect_rc 0 "$SO8T" exact -d 3 -r 1 --json
+cp "$LAST_OUT" "$T/r.json"
+ex() { expect_rc 0 "$SO8T" explain "$T/r.json" --attempts 1 --max-tokens 8 --threads 1 "$@"; }
+ex --model "$M"
+nogrep '^gpu:'
+ex --model "$M" --num-gpu -1
+expect_grep "^gpu: $([ "$have_gpu" = True ] && echo 6 || echo 0) of 6 layers offloaded" err
+ex --modelfile "$T/Modelfile"
+expect_grep "^gpu: $([ "$have_gpu" = True ] && echo 3 || echo 0) of 6 layers offloaded" err
+ex --modelfile "$T/Modelfile" --num-gpu 0
+nogrep '^gpu:'
+ex --model "$M" -v
+expect_grep '^gpu: 0 of 6 layers offloaded \(num_gpu 0: the model runs on the CPU\)$' err
+expect_rc 2 "$SO8T" explain "$T/r.json" --model "$M" --num-gpu abc
+expect_grep "num-gpu" err
+expect_rc 2 "$SO8T" explain "$T/r.json" --model "$M" --main-gpu -1
+expect_grep "main-gpu" err
 summary
