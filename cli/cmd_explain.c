@@ -1,6 +1,7 @@
 /* cmd_explain.c — 'so8t explain': a result (JSON) in plain words, from a local model when
  * one is available, checked number by number against the result; otherwise a template. */
 #include "cli/cli.h"
+#include "cli/cli_gpu.h"
 #include "explain/explain.h"
 #include "llm/llm.h"
 #include "llm/modelfile/modelfile.h"
@@ -38,6 +39,10 @@ static void usage(FILE *f)
             "  --attempts N         model texts tried before the template (default 3)\n"
             "  --max-tokens N       tokens generated per attempt (default 160)\n"
             "  --threads N          CPU threads for the model (default: all)\n"
+            "  --num-gpu N          model layers on the GPU, as 'so8t run --num-gpu' (default: the\n"
+            "                       Modelfile's num_gpu, else 0 = the CPU; -1 = as many as fit;\n"
+            "                       without a GPU 0 layers, said on stderr)\n"
+            "  --main-gpu I         the CUDA device (default 0, or the Modelfile's main_gpu)\n"
             "  --json               one JSON object: text, model, fallback, unverified_numbers,\n"
             "                       reason, attempts (each with its seed, text and findings)\n"
             "  -v, --verbose        print the prompt and every rejected text (numbers not in the\n"
@@ -137,8 +142,9 @@ int cmd_explain(int argc, char **argv)
     const char *input = NULL, *model = NULL, *modelfile = NULL;
     uint64_t seed = 1;
     int attempts = 3, max_tokens = 160, threads = 0, json = 0, verbose = 0;
+    int num_gpu = LLM_EXPLAIN_GPU_UNSET, main_gpu = -1;
     enum { OPT_JSON = 256, OPT_MODEL, OPT_MODELFILE, OPT_SEED, OPT_ATTEMPTS, OPT_MAX_TOKENS,
-           OPT_THREADS };
+           OPT_THREADS, OPT_NUM_GPU, OPT_MAIN_GPU };
     static const struct option opts[] = {
         {"help", no_argument, NULL, 'h'},
         {"verbose", no_argument, NULL, 'v'},
@@ -149,6 +155,8 @@ int cmd_explain(int argc, char **argv)
         {"attempts", required_argument, NULL, OPT_ATTEMPTS},
         {"max-tokens", required_argument, NULL, OPT_MAX_TOKENS},
         {"threads", required_argument, NULL, OPT_THREADS},
+        {"num-gpu", required_argument, NULL, OPT_NUM_GPU},
+        {"main-gpu", required_argument, NULL, OPT_MAIN_GPU},
         {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
@@ -185,6 +193,12 @@ int cmd_explain(int argc, char **argv)
             break;
         case OPT_THREADS:
             rc = cli_parse_int("explain", "--threads", optarg, 1, 1024, &threads);
+            break;
+        case OPT_NUM_GPU:
+            rc = cli_parse_int("explain", "--num-gpu", optarg, -1, 2147483647L, &num_gpu);
+            break;
+        case OPT_MAIN_GPU:
+            rc = cli_parse_int("explain", "--main-gpu", optarg, 0, 1024, &main_gpu);
             break;
         case ':':
             return cli_usage_error("explain", "%s needs a value", a);
@@ -289,6 +303,8 @@ int cmd_explain(int argc, char **argv)
     o.max_attempts = attempts;
     o.num_predict = max_tokens;
     o.num_thread = threads;
+    o.num_gpu = num_gpu;
+    o.main_gpu = main_gpu;
     llm_explanation e;
     int rc = llm_explain_result_json(text, &o, &e, err, sizeof err);
     free(text);
@@ -298,6 +314,8 @@ int cmd_explain(int argc, char **argv)
         llm_modelfile_free(&smf);
         return CLI_FAIL;
     }
+    if (e.gpu.n_layer > 0 && (e.num_gpu != 0 || verbose)) /* a model was loaded */
+        cli_gpu_line(stderr, &e.gpu, e.num_gpu);
     if (verbose) {
         if (e.prompt)
             fprintf(stderr, "---- prompt ----\n%s\n---- end of prompt ----\n", e.prompt);

@@ -73,8 +73,9 @@ static void usage(FILE *f)
             "      --exact             float dot products everywhere (no 8-bit activations)\n"
             "      --json              print one JSON object (text, tokens, prompt_tokens,\n"
             "                          prompt_tokens_per_second, generated_tokens_per_second,\n"
-            "                          load_seconds, gpu_layers, gpu_device, gpu_memory_bytes,\n"
-            "                          gpu_note; docs/json.md) instead of streaming\n"
+            "                          load_seconds, num_gpu, gpu_layers, gpu_device,\n"
+            "                          gpu_memory_bytes, gpu_note; docs/json.md) instead of\n"
+            "                          streaming\n"
             "  -v, --verbose           say on stderr where the layers run, also with --num-gpu 0\n"
             "  -h, --help              this help\n");
 }

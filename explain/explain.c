@@ -132,6 +132,8 @@ void llm_explain_options_default(llm_explain_options *o)
     o->seed = 1;
     o->max_attempts = 3;
     o->num_predict = 160;
+    o->num_gpu = LLM_EXPLAIN_GPU_UNSET;
+    o->main_gpu = -1;
 }
 
 void llm_explanation_free(llm_explanation *e)
@@ -372,6 +374,15 @@ int llm_explain_result_json(const char *json_text, const llm_explain_options *op
                     num_ctx = (int)nc->i;
             }
             int lrc = llm_model_load(path, num_ctx, &mg.model, lerr, sizeof lerr);
+            /* num_gpu / main_gpu: the option, else the Modelfile's, else the CPU; without a
+               GPU 0 layers and a note (never an error); one that does not fit: the template */
+            const llm_modelfile_param *ng = mf ? llm_modelfile_param_find(mf, "num_gpu") : NULL;
+            const llm_modelfile_param *dg = mf ? llm_modelfile_param_find(mf, "main_gpu") : NULL;
+            out->num_gpu = opt.num_gpu != LLM_EXPLAIN_GPU_UNSET ? opt.num_gpu : ng ? (int)ng->i : 0;
+            const int main_gpu = opt.main_gpu >= 0 ? opt.main_gpu : dg ? (int)dg->i : 0;
+            if (lrc == LLM_OK && out->num_gpu != 0)
+                lrc = llm_model_offload(mg.model, out->num_gpu, main_gpu, lerr, sizeof lerr);
+            llm_model_gpu_status(lrc == LLM_OK ? mg.model : NULL, &out->gpu);
             if (lrc) {
                 snprintf(reason, sizeof reason, "the model %.400s could not be loaded: %.500s",
                          path, lerr);

@@ -44,12 +44,17 @@ typedef struct {
     int max_attempts;        /* texts tried before falling back; <= 0: 3 */
     int num_predict;         /* token limit per attempt; <= 0: 160 */
     int num_thread;          /* <= 0: OpenMP default */
+    int num_gpu;             /* layers on the GPU (llm_model_offload); LLM_EXPLAIN_GPU_UNSET
+                                (the default): the Modelfile's num_gpu, else 0 (the CPU) */
+    int main_gpu;            /* CUDA device; < 0 (the default): the Modelfile's, else 0 */
     llm_explain_generate_fn generate; /* when set, used instead of loading model_path */
     void *generate_user;
     const char *generator_name; /* reported as the model when `generate` is set */
 } llm_explain_options;
 
-/* Fills the defaults (no model, seed 1, 3 attempts, 160 tokens). */
+#define LLM_EXPLAIN_GPU_UNSET (-1000)
+
+/* Fills the defaults (no model, seed 1, 3 attempts, 160 tokens, num_gpu/main_gpu unset). */
 void llm_explain_options_default(llm_explain_options *o);
 
 typedef struct {
@@ -75,6 +80,8 @@ typedef struct {
     llm_result_kind kind;
     char *facts;             /* the fact lines given to the model */
     char *prompt;            /* the last prompt sent, or NULL */
+    llm_gpu_status gpu;      /* where the model's layers ran (0 layers when none was loaded) */
+    int num_gpu;             /* the num_gpu asked for (option, else Modelfile, else 0) */
 } llm_explanation;
 
 /* Explains one result. json_text: NUL-terminated JSON (any bytes; at most 16 MiB). On

@@ -94,6 +94,8 @@ static const key_spec explain_keys[] = {
     {"seed", K_SEED, "--seed", 0, 0, 0, NULL, NULL},
     {"attempts", K_INT, "--attempts", 1, 10, 0, NULL, NULL},
     {"max_tokens", K_INT, "--max-tokens", 1, 1024, 0, NULL, NULL},
+    {"num_gpu", K_INT, "--num-gpu", -1, 1 << 20, 0, NULL, NULL},  /* layers on the GPU */
+    {"main_gpu", K_INT, "--main-gpu", 0, 1024, 0, NULL, NULL},
     {"stream", K_STREAM, NULL, 0, 0, 0, NULL, NULL},
     {"seconds", K_SECONDS, NULL, 0, 0, 1, NULL, NULL},
     {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};

@@ -63,6 +63,8 @@ same verify '{"quick":true,"samples":4096,"seed":2,"backend":"cpu"}' verify --qu
 same explain "{\"model\":\"none\",\"result\":$(cat "$tmp/exact.json")}" explain "$tmp/exact.json" --model none
 "$SO8T" volume -d 8 -r 1.5 -n 65536 --method hit --backend cpu --exact --json >"$tmp/vol.json"
 same explain "{\"model\":\"none\",\"seed\":4,\"result\":$(cat "$tmp/vol.json")}" explain "$tmp/vol.json" --model none --seed 4
+same explain "{\"model\":\"none\",\"num_gpu\":-1,\"main_gpu\":0,\"result\":$(cat "$tmp/exact.json")}" \
+    explain "$tmp/exact.json" --model none --num-gpu -1 --main-gpu 0
 
 # ---- streams ----
 expect_rc 2 "$SO8T" volume --stream -n 1000
@@ -122,6 +124,8 @@ expect400 /so8t/volume '{"seed":"12x"}' "'seed' must be an integer"
 expect400 /so8t/volume '{"dim":8,"dim":9}' "key 'dim' given twice"
 expect400 /so8t/exact '{"quantity":"orient_avg"}' "'quantity' must be one of volume, surface, complement"
 expect400 /so8t/explain '{"model":"none"}' "'result' is missing"
+expect400 /so8t/explain '{"result":{},"num_gpu":-2}' "'num_gpu' is -2; it must be in \[-1, 1048576\]"
+expect400 /so8t/explain '{"result":{},"main_gpu":1.5}' "'main_gpu' must be an integer"
 expect400 /so8t/explain '{"result":{},"model":"../../etc/x.gguf"}' "'model' must be ..none"
 expect400 /so8t/rotations '{"dim":8}' "'samples' is missing"
 expect400 /so8t/rotations '{"samples":10,"dim":17}' "'dim' is 17; it must be in \[2, 16\]"
