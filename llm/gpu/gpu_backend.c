@@ -46,6 +46,8 @@ void llm_gpu_backend_free(llm_gpu *g)
 {
     if (!g)
         return;
+    char e[160]; /* nothing to act on if it fails: the release goes on */
+    g->ops->set_device(g->dev, e, sizeof e);
     for (int i = 0; i < g->n_allocs; i++)
         g->ops->release(g->allocs[i]);
     free(g->allocs);
