@@ -16,7 +16,10 @@
  * 3. Offload control against a device of a given free memory: -1 takes as many layers as
  *    fit and says so; a positive num_gpu that does not fit is LLM_ERR_NOMEM naming the MiB
  *    needed and free and the num_gpu that fits; an allocation that fails mid-upload names
- *    the tensor, releases every byte and leaves the model on the CPU, still running. */
+ *    the tensor, releases every byte and leaves the model on the CPU, still running.
+ * 4. The default model, when present (18 layers, sliding window 512 with a global layer every
+ *    6th, 262 144-token output): a 20-token prompt (two batches) and 8 greedy steps, every
+ *    layer and one layer emulated against the CPU's exact path, same tolerance. */
 #include "llm/gpu/gpu_int.h"
 #include "tests/support/gpu_emu.h"
 #include "tests/support/testmodel.h"
@@ -243,6 +246,61 @@ static void test_offload_control(void)
     unlink(path);
 }
 
+static void test_default_model(void)
+{
+    const char *path = "models/gemma-3-270m-q4_k_m.gguf";
+    if (access(path, R_OK) != 0) {
+        printf("SKIP: default model %s not found\n", path);
+        return;
+    }
+    enum { STEPS = 8 };
+    const char *text = "Explain what a GPU is in one sentence. A graphics processing unit is a circuit";
+    const int ngs[3] = {0, -1, 1};
+    int ref[STEPS], got[STEPS], toks[64], np = 0;
+    float *lr = NULL, *lg = NULL;
+    double worst = 0;
+    for (int k = 0; k < 3; k++) {
+        llm_model *m = NULL;
+        if (llm_model_load(path, 128, &m, err, sizeof err) != LLM_OK) {
+            CHECK_MSG(0, "%s: %s", path, err);
+            break;
+        }
+        llm_model_set_numerics(m, LLM_NUMERICS_EXACT);
+        CHECK(llm_model_offload(m, ngs[k], 0, err, sizeof err) == LLM_OK);
+        const int V = llm_model_n_vocab(m);
+        if (!lr) {
+            np = llm_tokenize(m, text, -1, 0, toks, 64);
+            lr = malloc((size_t)STEPS * V * sizeof(float));
+            lg = malloc((size_t)STEPS * V * sizeof(float));
+        }
+        CHECK(np > LLM_BATCH && lr && lg);
+        float *l = k ? lg : lr;
+        int *out = k ? got : ref, ok = lr && lg && np > 0 && llm_model_eval(m, toks, np, 0, l, err, sizeof err) == 0;
+        for (int s = 0; ok && s < STEPS; s++) {
+            out[s] = argmax(l + (size_t)s * V, V);
+            if (s + 1 < STEPS)
+                ok = llm_model_eval(m, &ref[s], 1, np + s, l + (size_t)(s + 1) * V, err, sizeof err) == 0;
+        }
+        CHECK_MSG(ok, "default model num_gpu %d: %s", ngs[k], err);
+        if (k && ok) {
+            double md = 0, mx = 0;
+            for (size_t i = 0; i < (size_t)STEPS * V; i++) {
+                md = fmax(md, fabs((double)lg[i] - lr[i]));
+                mx = fmax(mx, fabs((double)lr[i]));
+            }
+            worst = fmax(worst, md / mx);
+            CHECK_MSG(!memcmp(got, ref, sizeof ref) && md / mx <= TOL,
+                      "default model num_gpu %d: tokens %s, max |dlogit|/max|logit| %.2e", ngs[k],
+                      memcmp(got, ref, sizeof ref) ? "differ" : "equal", md / mx);
+        }
+        llm_model_free(m);
+    }
+    printf("default model, emulated device: %d-token prompt + %d steps, max |dlogit|/max|logit| %.2e\n", np, STEPS,
+           worst);
+    free(lr);
+    free(lg);
+}
+
 int main(void)
 {
     if (!mkdtemp(g_dir)) {
@@ -253,6 +311,7 @@ int main(void)
     test_models();
     test_companion();
     test_offload_control();
+    test_default_model();
     llm_gpu_set_ops(NULL);
     rmdir(g_dir);
     return test_summary();
