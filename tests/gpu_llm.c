@@ -267,12 +267,43 @@ static void test_default_model(void)
     free(lg);
 }
 
+/* Without a device the offload must say so and leave a working CPU model, never fail. */
+static void test_no_device(const char *note)
+{
+    CHECK(note[0] != 0);
+    char dir[] = "/tmp/so8t_gpu_llm_XXXXXX", path[600];
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    snprintf(path, sizeof path, "%s/llama.gguf", dir);
+    llm_model *m = NULL;
+    CHECK(llm_test_model_write(path, "llama", LLM_TYPE_Q8_0, 1, err, sizeof err) == 0 &&
+          llm_model_load(path, 64, &m, err, sizeof err) == LLM_OK);
+    if (m) {
+        llm_gpu_status st;
+        CHECK(llm_model_offload(m, -1, 0, err, sizeof err) == LLM_OK);
+        llm_model_gpu_status(m, &st);
+        CHECK_MSG(st.gpu_layers == 0 && !st.output_on_gpu && st.device == -1 && st.note[0],
+                  "no device: %d layers, device %d, note '%s'", st.gpu_layers, st.device, st.note);
+        CHECK(llm_model_offload(m, 3, 0, err, sizeof err) == LLM_OK);
+        CHECK(llm_model_offload(m, -2, 0, err, sizeof err) == LLM_ERR_INVAL);
+        const int tok = 2;
+        float lg[512];
+        CHECK(llm_model_n_vocab(m) <= 512 && llm_model_eval(m, &tok, 1, 0, lg, err, sizeof err) == LLM_OK);
+        llm_model_free(m);
+    }
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     llm_gpu_status st;
     if (!llm_gpu_probe(0, &st)) {
         printf("SKIP: no CUDA device (%s)\n", st.note);
-        return 0;
+        test_no_device(st.note);
+        return test_summary();
     }
     printf("GPU: %s, %.0f MiB free of %.0f MiB\n", st.device_name, (double)st.device_free / 1048576.0,
            (double)st.device_total / 1048576.0);

@@ -2,8 +2,10 @@
  * llm_model_offload / llm_model_gpu_status / llm_gpu_probe in llm/llm.h).
  *
  * Split: offload.c (both builds) checks the arguments, sizes the layers against the
- * device's free memory and keeps the status; the backend — gpu.cu with CUDA, gpu_nocuda.c
- * without — probes the device, uploads the weights and runs the offloaded layers. */
+ * device's free memory and keeps the status; the backend — gpu_backend.c (both builds: the
+ * upload and the layer sequence) over a device table (gpu_int.h: gpu.cu and its kernels
+ * with CUDA, none in gpu_nocuda.c without) — probes the device, uploads the weights and
+ * runs the offloaded layers. */
 #ifndef SO8T_LLM_GPU_H
 #define SO8T_LLM_GPU_H
 

@@ -1,54 +1,20 @@
-/* gpu_int.cuh — what the CUDA files of llm/gpu/ share (C++, nvcc only): the device copy of
- * an offloaded model, the error helpers that name the failing CUDA call, and the kernel
- * launchers. One job per file:
- *   gpu.cu          probe, upload (weights once, per tensor), KV cache, free
+/* gpu_int.cuh — what the CUDA files of llm/gpu/ share (C++, nvcc only): the error helpers
+ * that name the failing CUDA call and the kernel launchers, which the CUDA device table
+ * (gpu.cu, gpu_int.h's llm_gpu_ops) points at. One job per file:
+ *   gpu.cu          probe, bandwidth, memory, copies: the table itself
  *   gpu_matmul.cu   the quantized matrix–vector / matrix–matrix product (one kernel
  *                   templated on the type, dequant_hd.h inside, f32 accumulation)
  *   gpu_ops.cu      RMSNorm, QK-norm + RoPE, KV store, attention, gates, residuals, softcap
- *   gpu_forward.cu  llm_gpu_backend_forward: the layers in forward.c's order
- * Every launcher returns LLM_OK or a negative status with err naming the call. */
+ * (the upload and the layer sequence above them: gpu_backend.c, plain C). Every launcher
+ * returns LLM_OK or a negative status with err naming the call. */
 #ifndef SO8T_LLM_GPU_INT_CUH
 #define SO8T_LLM_GPU_INT_CUH
 
-#include "llm/gpu/gpu.h"
+#include "llm/gpu/gpu_int.h"
 
 #include <cuda_runtime.h>
 #include <stdarg.h>
 #include <stdint.h>
-
-/* a weight matrix on the device: ne1 rows of row_bytes (ne0 elements of `type`) */
-struct gpu_mat {
-    int type;
-    int64_t ne0, ne1;
-    size_t row_bytes;
-    const uint8_t *d;
-};
-
-/* one offloaded layer: device pointers (NULL where the host's are) */
-struct gpu_layer {
-    gpu_mat wq, wk, wv, wo, gate, up, down;
-    float *attn_norm, *q_norm, *k_norm, *post_attn_norm, *ffn_norm, *post_ffw_norm;
-    float *bq, *bk, *bv, *bo, *b_gate, *b_up, *b_down;
-    float *rope_ff;   /* n_rot/2 frequency factors or NULL */
-    float *kc, *vc;   /* kv_cap × n_head_kv × head_dim each (f32: the exact form) */
-    int kv_cap, swa;
-    float rope_base, rope_scale;
-};
-
-struct llm_gpu {
-    int dev, n_layers, out_on_gpu;
-    gpu_layer *L;                       /* host array of n_layers */
-    gpu_mat output;                     /* when out_on_gpu */
-    float *output_norm, *output_b;
-    /* work buffers, LLM_BATCH rows each: activations, q/k/v, attention output, FFN halves */
-    float *x, *xb, *xb2, *q, *k, *v, *attn, *hb, *hb2, *act;
-    float *att;                         /* LLM_BATCH × n_head × n_ctx attention weights */
-    float *logits;                      /* n_vocab, when out_on_gpu */
-    int att_stride;                     /* n_ctx */
-    void **allocs;                      /* everything cudaMalloc'd, for llm_gpu_backend_free */
-    int n_allocs, cap_allocs;
-    uint64_t bytes;
-};
 
 /* err = "<what>: <CUDA's message>"; LLM_ERR_NOMEM for an allocation failure, else
  * LLM_ERR_IO (a device error is an I/O failure of the runner, not a bad input). */
@@ -75,13 +41,6 @@ static inline int gpu_err(cudaError_t e, char *err, size_t errlen, const char *f
 
 /* after a kernel launch: the launch error, named by the kernel and layer */
 #define GPU_LAUNCHED(kernel, il) GPU_CK(cudaGetLastError(), "kernel %s (layer %d)", kernel, il)
-
-/* RoPE of one layer, by value into the kernel */
-struct gpu_rope {
-    int norm_pairs, n_rot, sec_sum, sec_e;
-    float base, freq_scale, mscale;
-    const float *ff;
-};
 
 /* ---- gpu_matmul.cu ---- */
 /* Y[b·ne1 + r] = W[r,:] · X[b·ne0 ..] (+ bias[r]) for b < nb (<= LLM_BATCH); dequantized

@@ -78,6 +78,9 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
     float *X = P->x, *XB = P->xb;
     /* small products (a decode step of a small model): the layers on thread 0 alone */
     const int solo = llm_team_solo_for(m, nb);
+    /* every layer and the output on the device: it returns the logits. Known to every thread:
+     * in a solo batch the others wait at done_layers and must not start the output product */
+    const int dev_logits = m->gpu && want_logits && m->gpu_status.output_on_gpu;
     if (solo) {
         llm_team_set_solo(m, 1);
         if (omp_get_thread_num() != 0)
@@ -96,7 +99,6 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         /* the first gpu_layers layers run on the device (llm/gpu/), driven by thread 0; the
          * other threads take its result from the shared buffer m->x (sized LLM_BATCH rows) */
         il0 = m->gpu_status.gpu_layers;
-        const int dev_logits = want_logits && m->gpu_status.output_on_gpu;
         if (omp_get_thread_num() == 0) {
             if (m->gpu_rc == LLM_OK)
                 m->gpu_rc = llm_gpu_backend_forward(m->gpu, m, X, nb, pos0, dev_logits ? m->logits : NULL,
@@ -107,7 +109,7 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         if (omp_get_thread_num() != 0)
             memcpy(X, m->x, (size_t)nb * E * sizeof(float));
         if (dev_logits)
-            goto gpu_logits_done;
+            goto done_layers;
     }
     for (int il = il0; il < m->n_layer; il++) {
         llm_layer *L = &m->layers[il];
@@ -258,15 +260,8 @@ done_layers:
     if (solo)
         llm_team_set_solo(m, 0);
     llm_team_barrier(m);
-    if (!want_logits)
+    if (!want_logits || dev_logits)
         return;
-    if (0) {
-gpu_logits_done: /* the device computed the logits (every layer and the output are there) */
-        if (solo)
-            llm_team_set_solo(m, 0);
-        llm_team_barrier(m);
-        return;
-    }
     DUMP("result_norm", -1, m->xb, E);
     llm_team_matmat(m, &m->output, m->xb, m->logits, 1, 1, 0, exact, 1);
     add_bias(m, m->logits, m->output_b, 1, m->vocab.n_vocab);
