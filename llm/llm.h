@@ -217,7 +217,10 @@ int llm_model_weights_mapped(const llm_model *m);
  * LLM_OK with 0 layers offloaded and llm_gpu_status.note saying why: never an error.
  * A positive num_gpu that does not fit: LLM_ERR_NOMEM, the message giving the bytes needed
  * and free and the largest num_gpu that fits. A CUDA failure names the CUDA call. Calling
- * it again replaces the previous offload (num_gpu 0 releases the device memory). */
+ * it again replaces the previous offload (num_gpu 0 releases the device memory).
+ * Numerics: the device computes LLM_NUMERICS_EXACT (float dots of dequantized weights, no
+ * llama.cpp order), and while any layer is offloaded the CPU's layers do too, so the tokens
+ * to compare with are those of the CPU with LLM_NUMERICS_EXACT (`so8t run --exact`). */
 int llm_model_offload(llm_model *m, int num_gpu, int main_gpu, char *err, size_t errlen);
 
 typedef struct {

@@ -72,7 +72,9 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
     const float kq_scale = prescale ? 1.0f : m->attn_scale;
     const int lanes = n_total == 1 ? 32 : 8; /* llama.cpp: vec_dot_f16 for 1-token batches, else tinyBLAS */
     const int E = m->n_embd, D = m->head_dim, H = m->n_head, HK = m->n_head_kv, F = m->n_ff;
-    const int KD = D * HK, QD = D * H, exact = m->numerics == LLM_NUMERICS_EXACT;
+    /* an offloaded model runs the exact numerics on both sides (the device has no llama.cpp
+     * order), so partial and full offload are one computation (llm_model_offload) */
+    const int KD = D * HK, QD = D * H, exact = m->numerics == LLM_NUMERICS_EXACT || m->gpu != NULL;
     const float es = sqrtf((float)E);
     llm_team_priv *P = llm_team_private(m);
     float *X = P->x, *XB = P->xb;
