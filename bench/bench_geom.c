@@ -15,6 +15,7 @@
  */
 #include "bench/geom_problems.h"
 #include "geom/geom.h"
+#include "tests/support/test_rng.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -31,13 +32,7 @@ static double cpu_now(void)
 }
 
 static uint64_t state = 0x2545F4914F6CDD1Dull;
-static double uniform(void)
-{
-    state ^= state >> 12;
-    state ^= state << 25;
-    state ^= state >> 27;
-    return ((state * 2685821657736338717ull) >> 11) * 0x1.0p-53;
-}
+static double uniform(void) { return test_xorshift64star(&state); }
 
 static int cmp_double(const void *a, const void *b)
 {

@@ -11,6 +11,7 @@
 #include "bench/geom_problems.h"
 #include "geom/geom.h"
 #include "geom/geom_internal.h"
+#include "tests/support/test_rng.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -26,13 +27,7 @@ static double cpu_now(void)
 }
 
 static uint64_t state = 88172645463325252ull;
-static double uniform(void)
-{
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return (double)(state >> 11) * 0x1.0p-53;
-}
+static double uniform(void) { return test_xorshift64(&state); }
 
 static double solve(int surface, const geom_problem *p, geom_opts *o, double *logv)
 {

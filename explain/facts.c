@@ -57,6 +57,14 @@ static void add_task_fact(so8t_strbuf *f, const explain_result *ri, const char *
     so8t_strbuf_add(f, "\n");
 }
 
+/* how many rotations were drawn, in words ("some" when the result does not say) */
+static void rotation_count(char *x, size_t n, const explain_result *ri)
+{
+    explain_fmt_count(x, n, ri->samples);
+    if (!isfinite(ri->samples))
+        snprintf(x, n, "some");
+}
+
 static void add_corner_fact(so8t_strbuf *f, const explain_result *ri)
 {
     char x[48], y[48];
@@ -125,9 +133,7 @@ void explain_facts_build(so8t_strbuf *f, const explain_result *ri)
         add_corner_fact(f, ri);
         break;
     case LLM_RESULT_ROTATIONS:
-        explain_fmt_count(x, sizeof x, ri->samples);
-        if (!isfinite(ri->samples)) /* not in the result */
-            snprintf(x, sizeof x, "some");
+        rotation_count(x, sizeof x, ri);
         if (isfinite(ri->dim))
             so8t_strbuf_add(f, "- task: %s random rotations in %d dimensions, SO(%d)\n", x, (int)ri->dim,
                    (int)ri->dim);
@@ -346,9 +352,7 @@ void explain_template_build(so8t_strbuf *t, const explain_result *ri)
                                                      : NAN);
         break;
     case LLM_RESULT_ROTATIONS:
-        explain_fmt_count(x, sizeof x, ri->samples);
-        if (!isfinite(ri->samples)) /* not in the result */
-            snprintf(x, sizeof x, "some");
+        rotation_count(x, sizeof x, ri);
         if (isfinite(ri->dim))
             so8t_strbuf_add(t, "so8t drew %s uniformly random (Haar) rotations of SO(%d) on the %s "
                       "backend.",

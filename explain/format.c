@@ -1,5 +1,6 @@
 /* format.c — numbers in words: significant digits, thousands separators, estimate ± se
  * rounded where the standard error ends; and the small helpers every explain/ file uses. */
+#include "base/grow.h"
 #include "explain/explain_internal.h"
 
 #include <ctype.h>
@@ -13,16 +14,12 @@ void explain_dvec_add(explain_dvec *d, double x)
 {
     if (d->oom || !isfinite(x))
         return;
-    if (d->n == d->cap) {
-        int c = d->cap ? 2 * d->cap : 64;
-        double *q = realloc(d->v, (size_t)c * sizeof *q);
-        if (!q) {
-            d->oom = 1;
-            return;
-        }
-        d->v = q;
-        d->cap = c;
+    double *q = so8t_grow(d->v, &d->cap, d->n, sizeof *q, 64);
+    if (!q) {
+        d->oom = 1;
+        return;
     }
+    d->v = q;
     d->v[d->n++] = x;
 }
 

@@ -1,6 +1,7 @@
 /* numcheck.c — reads the numbers and yes/no claims of a generated explanation and checks
  * them against the result (rules in numcheck.h). Pure text processing, no allocation
  * beyond the report; every read is bounded by the NUL terminator. */
+#include "base/grow.h"
 #include "explain/numcheck.h"
 
 #include <ctype.h>
@@ -271,15 +272,12 @@ int llm_numbers_find(const char *text, llm_number **out)
         }
         llm_number x;
         size_t next = parse_number(text, i, &x);
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            llm_number *b = realloc(a, (size_t)cap * sizeof *b);
-            if (!b) {
-                free(a);
-                return -1;
-            }
-            a = b;
+        llm_number *b = so8t_grow(a, &cap, n, sizeof *b, 16);
+        if (!b) {
+            free(a);
+            return -1;
         }
+        a = b;
         a[n++] = x;
         i = next > i ? next : i + 1;
     }

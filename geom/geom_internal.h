@@ -92,8 +92,8 @@ double geom_ts_integrate(double (*f)(double x, void *ctx), void *ctx, double A, 
                          double rel_tol, double *err_out);
 
 
-/* 24-point Gauss–Legendre nodes and weights on [-1, 1] (geom_special.c). The Faddeeva
- * function is in geom_faddeeva.h. */
+/* geom_gauss_legendre(24, x, w): the 24-point rule geom/'s quadratures use (geom_special.c).
+ * The Faddeeva function is in geom_faddeeva.h. */
 void geom_gl24(double *x, double *w);
 
 /* Part of the ball B_d(√t) beyond one hyperplane at distance h (0 <= h < √t), and beyond two

@@ -5,8 +5,13 @@
 # rather than setting a trap of its own, which would replace this one.
 SO8T=${SO8T:-bin/so8t}
 SO8T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/so8t_test.XXXXXX") || { echo "FAIL: mktemp -d" >&2; exit 1; }
+# on_exit 'CMD': CMD runs at exit before the folder goes (stop a server the test started);
+# a test never sets an EXIT trap of its own
+LIB_ON_EXIT=""
+on_exit() { LIB_ON_EXIT="$LIB_ON_EXIT$1
+"; }
 # chmod first: a test may leave read-only folders behind (the store tests do)
-lib_cleanup() { chmod -R u+w "$SO8T_TMP" 2>/dev/null; rm -rf "$SO8T_TMP"; }
+lib_cleanup() { eval "$LIB_ON_EXIT"; chmod -R u+w "$SO8T_TMP" 2>/dev/null; rm -rf "$SO8T_TMP"; }
 trap lib_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

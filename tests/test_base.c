@@ -1,6 +1,8 @@
-/* test_base.c — the bottom layer (base/): the error helper, the string builder, FNV-1a
+/* test_base.c — the bottom layer (base/): the error helper, the string builder and strdup,
+ * the growable array, FNV-1a
  * (the published test vectors of the FNV reference: "", "a", "foobar") and the limits. */
 #include "base/err.h"
+#include "base/grow.h"
 #include "base/hash.h"
 #include "base/limits.h"
 #include "base/strbuf.h"
@@ -37,6 +39,33 @@ int main(void)
     CHECK(s && !strncmp(s, "x=7, yabc", 9) && strlen(s) == 1006);
     CHECK(b.p == NULL && b.n == 0);
     free(s);
+
+    /* puts and strdup */
+    CHECK(so8t_strbuf_puts(&b, "ab") == 0 && so8t_strbuf_puts(&b, "") == 0 &&
+          so8t_strbuf_puts(&b, "c") == 0);
+    s = so8t_strbuf_take(&b);
+    CHECK(s && !strcmp(s, "abc"));
+    char *d = so8t_strdup(s);
+    CHECK(d && d != s && !strcmp(d, "abc"));
+    CHECK(so8t_strdup(NULL) == NULL);
+    free(d);
+    free(s);
+
+    /* grow: the first room is min_cap, then doubling, nothing while there is room */
+    int *arr = NULL, cap = 0, n = 0;
+    for (int i = 0; i < 100; i++) {
+        int *q = so8t_grow(arr, &cap, n, sizeof *q, 8);
+        CHECK(q != NULL);
+        if (!q)
+            break;
+        arr = q;
+        arr[n++] = i;
+    }
+    CHECK(n == 100 && cap == 128 && arr[0] == 0 && arr[99] == 99);
+    CHECK(so8t_grow(arr, &cap, 5, sizeof *arr, 8) == arr && cap == 128);
+    int huge = 0x7fffffff; /* would overflow: refused, nothing changed */
+    CHECK(so8t_grow(arr, &huge, huge, sizeof *arr, 8) == NULL && huge == 0x7fffffff);
+    free(arr);
 
     /* FNV-1a test vectors */
     CHECK(so8t_fnv1a32("", 0) == 0x811c9dc5u);

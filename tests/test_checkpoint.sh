@@ -6,8 +6,7 @@
 # problem or -n is refused naming the field (exit 2); corrupt, truncated, empty and foreign
 # files are refused (exit 1); the file is never left half-written (only complete states).
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+T=$SO8T_TMP
 
 # the numbers that must match: estimate, std_error, samples, hits (read as text: the
 # shortest round-trip digits, so equal text is equal bits)

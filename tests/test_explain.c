@@ -5,6 +5,7 @@
 #include "explain/explain.h"
 #include "llm/llm.h"
 #include "explain/numcheck.h"
+#include "tests/support/json_fixture.h"
 #include "tests/support/testmodel.h"
 #include "tests/test.h"
 
@@ -13,19 +14,6 @@
 #include <unistd.h>
 
 #define FIX "tests/fixtures/explain/"
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = malloc(1 << 20);
-    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    return buf;
-}
 
 static int count_sentences(const char *t)
 {
@@ -135,7 +123,7 @@ static void test_templates(void)
     for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
         char path[256];
         snprintf(path, sizeof path, FIX "%s", ex[i].file);
-        char *json = slurp(path);
+        char *json = test_file_slurp(path);
         CHECK_MSG(json != NULL, "cannot read %s", path);
         if (!json)
             continue;
@@ -210,7 +198,7 @@ static char *fixture(const char *name)
 {
     char path[256];
     snprintf(path, sizeof path, FIX "%s", name);
-    char *j = slurp(path);
+    char *j = test_file_slurp(path);
     CHECK_MSG(j != NULL, "cannot read %s", path);
     return j;
 }

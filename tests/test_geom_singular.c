@@ -14,6 +14,7 @@
 #include "geom/geom.h"
 #include "geom/geom_faddeeva.h"
 #include "geom/geom_internal.h"
+#include "tests/support/test_rng.h"
 #include "tests/test.h"
 
 #include <cerf.h>
@@ -124,13 +125,7 @@ static void test_exact_tail(void)
 }
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
-static double uniform(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) * 0x1.0p-53;
-}
+static double uniform(void) { return test_xorshift64(&rng); }
 
 static void test_on_off(void)
 {

@@ -15,6 +15,7 @@
  */
 #include "llm/llm.h"
 #include "llm/model/team.h"
+#include "tests/support/json_fixture.h"
 #include "tests/support/testmodel.h"
 #include "tests/test.h"
 
@@ -111,25 +112,6 @@ static void test_tiny(const char *dir)
 }
 
 
-/* Reads a whole file (caller frees); NULL on failure. */
-static unsigned char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = len > 0 ? malloc((size_t)len) : NULL;
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *n = b ? (size_t)len : 0;
-    return b;
-}
-
 /* 4. use_mmap false: the weights are copied, so rewriting the file in place (another model
  *    of the same layout) no longer changes the logits; with the mapping (the companion) it
  *    does, which shows the check can see the difference. use_mlock: locked, or a message
@@ -141,7 +123,7 @@ static void test_memory(const char *dir)
     snprintf(b, sizeof b, "%s/mem_b.gguf", dir);
     CHECK(llm_test_model_write(b, "gemma3", LLM_TYPE_Q4_K, 99, err, sizeof err) == 0);
     size_t nb = 0;
-    unsigned char *other = slurp(b, &nb);
+    unsigned char *other = (unsigned char *)test_file_read(b, &nb);
     CHECK(other != NULL);
     for (int copy = 0; copy < 2 && other; copy++) {
         CHECK(llm_test_model_write(a, "gemma3", LLM_TYPE_Q4_K, 5, err, sizeof err) == 0);
@@ -160,7 +142,7 @@ static void test_memory(const char *dir)
             toks[t] = (t * 31 + 3) % V;
         float *before = run(m, toks, 1, 2);
         size_t na = 0;
-        unsigned char *cur = slurp(a, &na);
+        unsigned char *cur = (unsigned char *)test_file_read(a, &na);
         CHECK(cur && na == nb && memcmp(cur, other, na) != 0);
         free(cur);
         FILE *f = fopen(a, "r+b"); /* in place: the same inode, so the mapping sees it */

@@ -20,8 +20,7 @@ fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_plm=isolated
 export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_btl=self,vader
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+T=$SO8T_TMP
 mpi() { local n=$1; shift; timeout 60 mpirun -np "$n" "$SO8T_MPI" "$@"; }
 bits() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["method"], d["estimate"], d["std_error"], d["samples"], d.get("hits"), d.get("ranks"))' "$1" 2>/dev/null; }
 strip_ranks() { sed -E 's/ [0-9]+$//; s/ None$//'; }

@@ -6,13 +6,9 @@
 # part prints SKIP and the curl part still runs.
 . "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d /tmp/so8t_serve.XXXXXX)
+tmp=$SO8T_TMP
 pids=""
-cleanup() {
-    for p in $pids; do { kill -KILL "$p"; wait "$p"; } 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+on_exit 'for p in $pids; do { kill -KILL "$p"; wait "$p"; } 2>/dev/null; done'
 export SO8T_MODELS=$tmp/store
 export SO8T_MODEL=/nonexistent/so8t-test-model.gguf
 unset SO8T_HOST SO8T_API_KEY OLLAMA_HOST OPENAI_API_KEY OPENAI_BASE_URL

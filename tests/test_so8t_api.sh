@@ -5,13 +5,9 @@
 # order, then the same final object); per-request limits; unknown keys, wrong types and
 # out-of-range values are 400s naming the key; the page's files; / stays Ollama's.
 . "$(dirname "$0")/lib.sh"
-tmp=$(mktemp -d /tmp/so8t_api.XXXXXX)
+tmp=$SO8T_TMP
 pid=""
-cleanup() {
-    [ -n "$pid" ] && { kill -KILL "$pid"; wait "$pid"; } 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+on_exit '[ -n "$pid" ] && { kill -KILL "$pid"; wait "$pid"; } 2>/dev/null'
 command -v curl >/dev/null || { echo "SKIP: no curl (tools/deps.sh installs it)"; ok; summary; exit 0; }
 unset SO8T_HOST SO8T_API_KEY
 export SO8T_MODEL=/nonexistent/so8t-test-model.gguf

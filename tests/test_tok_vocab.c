@@ -9,37 +9,11 @@
  * random valid UTF-8 texts; 1000 random byte strings tokenize without failing. */
 #include "llm/internal.h"
 #include "llm/tok/unicode.h"
+#include "tests/support/json_fixture.h"
 #include "tests/test.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, len = 0;
-    char *b = malloc(cap + 1);
-    for (size_t k; b && (k = fread(b + len, 1, cap - len, f)) > 0;) {
-        len += k;
-        if (len == cap) {
-            char *q = realloc(b, 2 * cap + 1);
-            if (!q) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = q;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (b)
-        b[len] = 0;
-    *n = len;
-    return b;
-}
 
 static int first_diff(const int *a, int na, const int *b, int nb)
 {
@@ -64,7 +38,7 @@ static int run_cases(const char *name, int lossless)
     snprintf(inp, sizeof inp, "%s.inp", path);
     snprintf(out, sizeof out, "%s.out", path);
     size_t ni, no;
-    char *ti = slurp(inp, &ni), *to = slurp(out, &no);
+    char *ti = test_file_read(inp, &ni), *to = test_file_read(out, &no);
     llm_gguf *g = NULL;
     char err[512];
     if (!ti || !to || llm_gguf_open(path, &g, err, sizeof err) != LLM_OK) {

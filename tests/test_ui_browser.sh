@@ -7,13 +7,9 @@
 # Named SKIP without Chromium, its driver, or selenium (PyPI unreachable).
 . "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d /tmp/so8t_ui.XXXXXX)
+tmp=$SO8T_TMP
 pid=""
-cleanup() {
-    [ -n "$pid" ] && { kill -KILL "$pid"; wait "$pid"; } 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+on_exit '[ -n "$pid" ] && { kill -KILL "$pid"; wait "$pid"; } 2>/dev/null'
 chromium=$(command -v chromium || true)
 driver=$(command -v chromedriver || true)
 if [ -z "$chromium" ] || [ -z "$driver" ]; then

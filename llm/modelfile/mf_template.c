@@ -1,5 +1,6 @@
 /* mf_template.c — the Go text/template subset of Modelfile TEMPLATEs (modelfile.h): lexing
  * into nodes, the check, and rendering. */
+#include "base/grow.h"
 #include "llm/modelfile/modelfile.h"
 #include "llm/modelfile/mf_internal.h"
 #include "base/err.h"
@@ -61,15 +62,12 @@ static int template_lex(const char *t, tnode **out, int *nout, char *err, size_t
         if (trim_prev)
             while (te > tb && isspace((unsigned char)t[te - 1]))
                 te--;
-        if (n + 2 > cap) {
-            cap = cap ? cap * 2 : 16;
-            tnode *a = realloc(nodes, (size_t)cap * sizeof *a);
-            if (!a) {
-                free(nodes);
-                return LLM_MF_ERR_NOMEM;
-            }
-            nodes = a;
+        tnode *grown = so8t_grow(nodes, &cap, n + 1, sizeof *grown, 16); /* room for two */
+        if (!grown) {
+            free(nodes);
+            return LLM_MF_ERR_NOMEM;
         }
+        nodes = grown;
         if (te > tb)
             nodes[n++] = (tnode){T_TEXT, 0, t + tb, te - tb, line};
         for (size_t q = i; q < (open ? (size_t)(open - t) : len); q++)

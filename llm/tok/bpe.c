@@ -12,7 +12,6 @@
  *      tokens of its single bytes that are (as llama.cpp does; GPT-2 vocabularies hold all 256).
  * Decoding an ordinary token reverses the byte map.
  */
-#include "base/hash.h"
 #include "llm/internal.h"
 #include "llm/tok/heap.h"
 #include "llm/tok/unicode.h"
@@ -106,17 +105,9 @@ static int merges_load(llm_bpe_merges *mg, const llm_gguf *g, char *err, size_t 
         if (!sp)
             continue; /* no split point: can never match a pair */
         /* the first of equal merges keeps its rank (llama.cpp's bpe_ranks.emplace) */
-        uint32_t h = so8t_fnv1a32(t, (size_t)l) & mg->hash_mask;
-        for (;;) {
-            int32_t o = mg->hash[h];
-            if (o < 0) {
-                mg->hash[h] = i;
-                break;
-            }
-            if (mg->len[o] == l && memcmp(mg->text[o], t, (size_t)l) == 0)
-                break;
-            h = (h + 1) & mg->hash_mask;
-        }
+        uint32_t h = llm_tok_hash_slot(mg->hash, mg->hash_mask, mg->text, mg->len, t, (size_t)l);
+        if (mg->hash[h] < 0)
+            mg->hash[h] = i;
     }
     return LLM_OK;
 }
@@ -128,15 +119,9 @@ static int merge_rank(const llm_bpe_merges *mg, const char *a, int na, const cha
     buf[na] = ' ';
     memcpy(buf + na + 1, b, (size_t)nb);
     size_t l = (size_t)na + 1 + (size_t)nb;
-    uint32_t h = so8t_fnv1a32(buf, l) & mg->hash_mask;
-    for (;;) {
-        int32_t o = mg->hash[h];
-        if (o < 0)
-            return -1;
-        if (mg->len[o] == l && mg->left_len[o] == (uint32_t)na && memcmp(mg->text[o], buf, l) == 0)
-            return o;
-        h = (h + 1) & mg->hash_mask;
-    }
+    /* equal texts are stored once, so the one found must also split where a ends */
+    int32_t o = mg->hash[llm_tok_hash_slot(mg->hash, mg->hash_mask, mg->text, mg->len, buf, l)];
+    return o >= 0 && mg->left_len[o] == (uint32_t)na ? o : -1;
 }
 
 static int bpe_load(llm_vocab *v, const llm_gguf *g, char *err, size_t errlen)

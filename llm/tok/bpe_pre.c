@@ -15,6 +15,7 @@
  * cases: a code point with no flags never occurs inside a piece, only past its end, and
  * "\s+(?!\S)" at the end of a piece takes the whole run.
  */
+#include "base/grow.h"
 #include "llm/internal.h"
 #include "llm/tok/unicode.h"
 
@@ -67,16 +68,12 @@ static void put(pieces *p, int len)
 {
     if (len <= 0)
         return;
-    if (p->n == p->cap) {
-        int c = p->cap ? 2 * p->cap : 64;
-        int *q = realloc(p->len, (size_t)c * sizeof *q);
-        if (!q) {
-            p->oom = 1;
-            return;
-        }
-        p->len = q;
-        p->cap = c;
+    int *q = so8t_grow(p->len, &p->cap, p->n, sizeof *q, 64);
+    if (!q) {
+        p->oom = 1;
+        return;
     }
+    p->len = q;
     p->len[p->n++] = len;
 }
 

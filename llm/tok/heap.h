@@ -10,7 +10,7 @@
 #ifndef SO8T_LLM_TOK_HEAP_H
 #define SO8T_LLM_TOK_HEAP_H
 
-#include <stdlib.h>
+#include "base/grow.h"
 
 #define LLM_HEAP_DEFINE(name, T, before)                                               \
     typedef struct {                                                                   \
@@ -20,16 +20,12 @@
                                                                                        \
     static void name##_push(name##_t *h, T v)                                          \
     {                                                                                  \
-        if (h->n == h->cap) {                                                          \
-            int c = h->cap ? 2 * h->cap : 64;                                          \
-            T *q = (T *)realloc(h->a, (size_t)c * sizeof *q);                          \
-            if (!q) {                                                                  \
-                h->oom = 1;                                                            \
-                return;                                                                \
-            }                                                                          \
-            h->a = q;                                                                  \
-            h->cap = c;                                                                \
+        T *q = (T *)so8t_grow(h->a, &h->cap, h->n, sizeof *q, 64);                     \
+        if (!q) {                                                                      \
+            h->oom = 1;                                                                \
+            return;                                                                    \
         }                                                                              \
+        h->a = q;                                                                      \
         int i = h->n++;                                                                \
         h->a[i] = v;                                                                   \
         while (i > 0 && before(&h->a[i], &h->a[(i - 1) / 2])) {                        \

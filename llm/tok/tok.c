@@ -5,7 +5,6 @@
  * tried longest text first; CONTROL and UNKNOWN texts only with parse_special, USER_DEFINED
  * always; a text that names an end of turn (<|im_end|>, <|eot_id|>, ...) ends generation and
  * counts as a control token. */
-#include "base/hash.h"
 #include "llm/internal.h"
 
 #include <stdlib.h>
@@ -19,15 +18,8 @@ int llm_vocab_find(const llm_vocab *v, const char *s, size_t n)
 {
     if (!v->hash)
         return -1;
-    uint32_t h = so8t_fnv1a32(s, n) & v->hash_mask;
-    for (;;) {
-        int32_t id = v->hash[h];
-        if (id < 0)
-            return -1;
-        if (v->len[id] == n && memcmp(v->text[id], s, n) == 0)
-            return id;
-        h = (h + 1) & v->hash_mask;
-    }
+    int32_t id = v->hash[llm_tok_hash_slot(v->hash, v->hash_mask, v->text, v->len, s, n)];
+    return id < 0 ? -1 : id;
 }
 
 void llm_vocab_free(llm_vocab *v)
@@ -164,19 +156,7 @@ static int table_load(llm_vocab *v, const llm_gguf *g, char *err, size_t errlen)
         }
         v->type[i] = ty;
         /* later duplicates win, as in llama.cpp's token_to_id map */
-        uint32_t h = so8t_fnv1a32(t, (size_t)l) & v->hash_mask;
-        for (;;) {
-            int32_t o = v->hash[h];
-            if (o < 0) {
-                v->hash[h] = i;
-                break;
-            }
-            if (v->len[o] == l && memcmp(v->text[o], t, (size_t)l) == 0) {
-                v->hash[h] = i;
-                break;
-            }
-            h = (h + 1) & v->hash_mask;
-        }
+        v->hash[llm_tok_hash_slot(v->hash, v->hash_mask, v->text, v->len, t, (size_t)l)] = i;
     }
     for (int b = 0; b < 256; b++) {
         char buf[8];

@@ -16,8 +16,11 @@
 
 #include "llm/llm.h"
 
+#include "base/hash.h"
+
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* token types as stored in tokenizer.ggml.token_type */
 enum {
@@ -63,6 +66,23 @@ typedef struct {
     int (*piece)(const llm_vocab *v, int token, char *buf, size_t cap);
     void (*free)(llm_vocab *v);
 } llm_tok_ops;
+
+/* The slot of the string s (n bytes) in an open-addressed table of ids of the strings
+ * text[id] / len[id] (the vocabulary, the BPE merges; FNV-1a, linear probing): the slot that
+ * holds an equal string, else the empty one (hash[slot] < 0) where it would go. The table
+ * is never full (its size is at least twice the entries). */
+static inline uint32_t llm_tok_hash_slot(const int32_t *hash, uint32_t mask,
+                                         const char *const *text, const uint32_t *len,
+                                         const char *s, size_t n)
+{
+    uint32_t h = so8t_fnv1a32(s, n) & mask;
+    for (;;) {
+        int32_t o = hash[h];
+        if (o < 0 || (len[o] == n && memcmp(text[o], s, n) == 0))
+            return h;
+        h = (h + 1) & mask;
+    }
+}
 
 /* merge table of byte-level BPE: (left, right) → rank, open addressing */
 typedef struct {

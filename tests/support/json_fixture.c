@@ -7,6 +7,13 @@
 
 char *test_file_slurp(const char *path)
 {
+    return test_file_read(path, NULL);
+}
+
+char *test_file_read(const char *path, size_t *len)
+{
+    if (len)
+        *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
@@ -20,6 +27,8 @@ char *test_file_slurp(const char *path)
     }
     if (b)
         b[n] = 0;
+    if (b && len)
+        *len = (size_t)n;
     fclose(f);
     return b;
 }

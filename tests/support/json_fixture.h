@@ -2,8 +2,12 @@
 #ifndef SO8T_TESTS_JSON_FIXTURE_H
 #define SO8T_TESTS_JSON_FIXTURE_H
 #include <cjson/cJSON.h>
+#include <stddef.h>
 
-/* The whole file, NUL-terminated, malloc'd; NULL if it cannot be opened or read. */
+/* The whole file, NUL-terminated, malloc'd; NULL if it cannot be opened or read. *n (may be
+ * NULL) gets its length, so binary files can hold NUL bytes. */
+char *test_file_read(const char *path, size_t *n);
+/* test_file_read without the length, for text. */
 char *test_file_slurp(const char *path);
 /* The file parsed as JSON; NULL if it is missing or not JSON. Free with cJSON_Delete. */
 cJSON *test_json_load(const char *path);
