@@ -136,12 +136,11 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
                 if (qk_norm)
                     llm_rmsnorm(qh, qh, L->q_norm, D, m->eps);
                 llm_rope_apply(qh, &rope, pos, exact);
-                for (int i = 0; i < D; i++) {
-                    if (prescale)
+                if (prescale)
+                    for (int i = 0; i < D; i++)
                         qh[i] *= m->attn_scale;
-                    if (!exact) /* llama.cpp's K·q product is in f16 */
-                        qh[i] = llm_round_fp16(qh[i]);
-                }
+                if (!exact) /* llama.cpp's K·q product is in f16 */
+                    llm_round_fp16_n(qh, (size_t)D);
             }
             const float *kb = m->k + (size_t)b * KD, *vb = m->v + (size_t)b * KD;
             for (int h = 0; h < HK; h++) {
@@ -152,9 +151,11 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
             }
             const int slot = pos % L->kv_cap;
             float *kd = L->kc + (size_t)slot * KD, *vd = L->vc + (size_t)slot * KD;
-            for (int i = 0; i < KD; i++) {
-                kd[i] = exact ? kb[i] : llm_round_fp16(kb[i]);
-                vd[i] = exact ? vb[i] : llm_round_fp16(vb[i]);
+            memcpy(kd, kb, (size_t)KD * sizeof(float));
+            memcpy(vd, vb, (size_t)KD * sizeof(float));
+            if (!exact) {
+                llm_round_fp16_n(kd, (size_t)KD);
+                llm_round_fp16_n(vd, (size_t)KD);
             }
         }
         llm_team_barrier(m);
@@ -238,11 +239,13 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         DUMP("ffn_gate", il, hb_f, fn * F);
         DUMP("ffn_up", il, hb2_f, fn * F);
         const size_t nf = (size_t)fn * F;
-        for (size_t i = 0; i < nf; i++)
-            act[i] = silu && exact ? llm_silu_f32(hb_f[i]) * hb2_f[i]
-                     : silu        ? llm_silu_ggml(hb_f[i]) * hb2_f[i]
-                     : exact       ? llm_gelu_f32(hb_f[i]) * hb2_f[i]
-                                   : llm_geglu_ggml(hb_f[i], hb2_f[i]);
+        if (!silu && !exact)
+            llm_geglu_ggml_n(act, hb_f, hb2_f, nf);
+        else
+            for (size_t i = 0; i < nf; i++)
+                act[i] = silu && exact ? llm_silu_f32(hb_f[i]) * hb2_f[i]
+                         : silu        ? llm_silu_ggml(hb_f[i]) * hb2_f[i]
+                                       : llm_gelu_f32(hb_f[i]) * hb2_f[i];
         DUMP(silu ? "ffn_swiglu" : "ffn_geglu", il, act, fn * F);
         llm_team_matmat(m, &L->down, act, xb2_f, fn, ftot, ffirst, exact, 1);
         add_bias(m, xb2_f, L->b_down, fn, E);

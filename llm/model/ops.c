@@ -28,7 +28,7 @@ static float gelu_ggml_f32(float x)
     return 0.5f * x * (1.0f + tanhf(c * x * fmaf(a * x, x, 1.0f)));
 }
 
-static uint16_t g_gelu_f16[1 << 16];
+static uint16_t g_gelu_f16[(1 << 16) + 1]; /* + 1: padding for a 32-bit gather of the last */
 static int g_gelu_ready;
 
 void llm_gelu_table_init(void)
@@ -49,6 +49,30 @@ float llm_geglu_ggml(float x, float g)
     return llm_fp16_to_fp32(g_gelu_f16[llm_fp32_to_fp16(x)]) * g;
 }
 
+
+void llm_geglu_ggml_n(float *o, const float *g, const float *u, size_t n)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (llm_quant_isa() >= LLM_ISA_AVX2) {
+        llm_geglu_ggml_n_avx2(o, g, u, n, g_gelu_f16);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++)
+        o[i] = llm_geglu_ggml(g[i], u[i]);
+}
+
+void llm_round_fp16_n(float *v, size_t n)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (llm_quant_isa() >= LLM_ISA_AVX2) {
+        llm_round_fp16_n_avx2(v, n);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++)
+        v[i] = llm_round_fp16(v[i]);
+}
 
 /* ggml rms_norm: the sum of squares in double, the scale in float. */
 void llm_rmsnorm(float *o, const float *x, const float *w, int n, float eps)
