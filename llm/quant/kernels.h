@@ -229,6 +229,11 @@ void llm_rows_q4_k_rp_avx2(const uint8_t *data, size_t rb, int64_t nrows, int64_
                            size_t xs, int nb, int ngemm, float *Y, int64_t ldy);
 void llm_rows_q4_k_rp_avx512(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
                              size_t xs, int nb, int ngemm, float *Y, int64_t ldy);
+/* The batched Q6_K order (llm_dot_q6_k_rp) for rows × tokens (dot_x86.inc) */
+void llm_rows_q6_k_rp_avx2(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
+                           size_t xs, int nb, float *Y, int64_t ldy);
+void llm_rows_q6_k_rp_avx512(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
+                             size_t xs, int nb, float *Y, int64_t ldy);
 size_t llm_rows_q8act_aux_bytes(int64_t ne0, int nb);
 void llm_rows_q8act_prep_avx512(int type, int64_t nblk, const uint8_t *xq, size_t xs, int nb, void *aux);
 void llm_rows_q8act_avx512(int type, const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk,
