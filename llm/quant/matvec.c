@@ -93,7 +93,7 @@ static void matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy,
     }
     /* Q4_K in llama.cpp's repacked orders, batches: the whole-product kernel (dot_x86.inc; a
      * row decoded once for all tokens), same bits; one token keeps the fused block dot */
-    if (type == LLM_TYPE_Q4_K && nb > 1 && llm_quant_kquant_repack() && llm_quant_isa() >= LLM_ISA_AVX2 &&
+    if (type == LLM_TYPE_Q4_K && nb > 1 && nb <= LLM_ROWS_MAX_TOK && llm_quant_kquant_repack() && llm_quant_isa() >= LLM_ISA_AVX2 &&
         n % QKK == 0 && n / QKK <= LLM_ROWS_MAX_KBLK) {
         const int ng = W->ne1 % 8 == 0 ? n_total - n_total % 4 - first : 0;
         #pragma omp parallel if (par)
