@@ -100,20 +100,27 @@ void llm_rows_q8act_avx512(int type, const uint8_t *data, size_t rb, int64_t nro
             q[j] = wblock(type, w);
             dw[j] = H2F(w);
         }
+        /* 4 tokens at a time: independent FMA chains (one chain is latency-bound) */
         int b = 0;
-        for (; b + 2 <= nb; b += 2) {
-            const uint8_t *x0 = xq + (size_t)b * xs + 2, *x1 = x0 + xs;
-            const __m256i *n0 = xinit + (size_t)b * nblk, *n1 = n0 + nblk;
-            const float *d0 = dx + (size_t)b * nblk, *d1 = d0 + nblk;
-            __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+        for (; b + 4 <= nb; b += 4) {
+            const uint8_t *x0 = xq + (size_t)b * xs + 2;
+            const __m256i *n0 = xinit + (size_t)b * nblk;
+            const float *d0 = dx + (size_t)b * nblk;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
             for (int64_t j = 0; j < nblk; j++) {
                 const __m256i i0 = _mm256_dpbusd_epi32(n0[j], q[j], _mm256_loadu_si256((const __m256i *)(x0 + j * 34)));
-                const __m256i i1 = _mm256_dpbusd_epi32(n1[j], q[j], _mm256_loadu_si256((const __m256i *)(x1 + j * 34)));
+                const __m256i i1 = _mm256_dpbusd_epi32(n0[nblk + j], q[j], _mm256_loadu_si256((const __m256i *)(x0 + xs + j * 34)));
+                const __m256i i2 = _mm256_dpbusd_epi32(n0[2 * nblk + j], q[j], _mm256_loadu_si256((const __m256i *)(x0 + 2 * xs + j * 34)));
+                const __m256i i3 = _mm256_dpbusd_epi32(n0[3 * nblk + j], q[j], _mm256_loadu_si256((const __m256i *)(x0 + 3 * xs + j * 34)));
                 a0 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d0[j]), _mm256_cvtepi32_ps(i0), a0);
-                a1 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d1[j]), _mm256_cvtepi32_ps(i1), a1);
+                a1 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d0[nblk + j]), _mm256_cvtepi32_ps(i1), a1);
+                a2 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d0[2 * nblk + j]), _mm256_cvtepi32_ps(i2), a2);
+                a3 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d0[3 * nblk + j]), _mm256_cvtepi32_ps(i3), a3);
             }
             Y[(size_t)b * ldy + r] = hsum8(a0);
             Y[(size_t)(b + 1) * ldy + r] = hsum8(a1);
+            Y[(size_t)(b + 2) * ldy + r] = hsum8(a2);
+            Y[(size_t)(b + 3) * ldy + r] = hsum8(a3);
         }
         for (; b < nb; b++) {
             const uint8_t *x0 = xq + (size_t)b * xs + 2;
