@@ -62,6 +62,8 @@ static void test_elementwise(int best)
         r0[i] = r1[i] = urand() * mag;
     }
     int bad_g = 0, bad_r = 0;
+    llm_quant_set_isa(0);
+    llm_geglu_ggml_n(o0, g, u, N);
     for (int isa = 1; isa <= best; isa++) {
         llm_quant_set_isa(0);
         llm_geglu_ggml_n(o0, g, u, N - isa); /* odd lengths: the scalar tail too */
@@ -76,7 +78,7 @@ static void test_elementwise(int best)
     int bad_ref = 0; /* the scalar GeGLU is the table's value times the up value */
     for (int i = 0; i < N; i++) {
         const float e = g[i] <= -10.0f ? 0.0f : g[i] >= 10.0f ? g[i] * u[i] : llm_geglu_ggml(g[i], 1.0f) * u[i];
-        bad_ref += memcmp(&e, &o0[i], 4) != 0 && i < N - best;
+        bad_ref += memcmp(&e, &o0[i], 4) != 0;
     }
     CHECK_MSG(bad_g == 0, "GeGLU: %d ISA paths differ from the scalar one", bad_g);
     CHECK_MSG(bad_r == 0, "f16 rounding: %d ISA paths differ from the scalar one", bad_r);

@@ -43,13 +43,11 @@ static void residual_add(const llm_model *m, float *x, float *t, const float *y,
                          int f0, int nb)
 {
     const int E = m->n_embd;
+    if (w)
+        llm_rmsnorm_rows(t + (size_t)f0 * E, y + (size_t)f0 * E, w, E, m->eps, nb - f0);
     for (int b = f0; b < nb; b++) {
-        const float *yb = y + (size_t)b * E;
-        float *tb = t + (size_t)b * E, *xr = x + (size_t)b * E;
-        if (w) {
-            llm_rmsnorm(tb, yb, w, E, m->eps);
-            yb = tb;
-        }
+        const float *yb = (w ? t : y) + (size_t)b * E;
+        float *xr = x + (size_t)b * E;
         for (int i = 0; i < E; i++)
             xr[i] += yb[i];
     }
@@ -111,8 +109,7 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
     }
     for (int il = il0; il < m->n_layer; il++) {
         llm_layer *L = &m->layers[il];
-        for (int b = 0; b < nb; b++)
-            llm_rmsnorm(XB + (size_t)b * E, X + (size_t)b * E, L->attn_norm, E, m->eps);
+        llm_rmsnorm_rows(XB, X, L->attn_norm, E, m->eps, nb);
         llm_team_matmat(m, &L->wq, XB, m->q, nb, n_total, first, exact, 0);
         llm_team_matmat(m, &L->wk, XB, m->k, nb, n_total, first, exact, 0);
         llm_team_matmat(m, &L->wv, XB, m->v, nb, n_total, first, exact, 1);
@@ -131,10 +128,10 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         llm_team_range(m, nb, &lo, &hi);
         for (int b = (int)lo; b < (int)hi; b++) {
             const int pos = pos0 + b;
+            if (qk_norm)
+                llm_rmsnorm_rows(m->q + (size_t)b * QD, m->q + (size_t)b * QD, L->q_norm, D, m->eps, H);
             for (int h = 0; h < H; h++) {
                 float *qh = m->q + (size_t)b * QD + h * D;
-                if (qk_norm)
-                    llm_rmsnorm(qh, qh, L->q_norm, D, m->eps);
                 llm_rope_apply(qh, &rope, pos, exact);
                 if (prescale)
                     for (int i = 0; i < D; i++)
@@ -227,8 +224,7 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         float *hb_f = m->hb + (size_t)f0 * F, *hb2_f = m->hb2 + (size_t)f0 * F;
         float *act = P->hb + (size_t)f0 * F;
         residual_add(m, X, P->t, m->xb2, post ? L->post_attn_norm : NULL, f0, nb);
-        for (int b = f0; b < nb; b++)
-            llm_rmsnorm(XB + (size_t)b * E, X + (size_t)b * E, L->ffn_norm, E, m->eps);
+        llm_rmsnorm_rows(XB + (size_t)f0 * E, X + (size_t)f0 * E, L->ffn_norm, E, m->eps, nb - f0);
         DUMP("attn_post_norm", il, post ? P->t + (size_t)f0 * E : xb2_f, fn * E);
         DUMP("sa_out", il, X + (size_t)f0 * E, fn * E);
         DUMP("ffn_norm", il, xb_f, fn * E);

@@ -7,6 +7,8 @@
 
 /* ggml rms_norm: o = x / sqrt(mean(x²) + eps) · w (sum of squares in double). o may be x. */
 void llm_rmsnorm(float *o, const float *x, const float *w, int n, float eps);
+/* The same for `rows` consecutive rows of n (same bits, several rows' sums side by side). */
+void llm_rmsnorm_rows(float *o, const float *x, const float *w, int n, float eps, int rows);
 
 /* GELU(tanh): exact, and llama.cpp's GeGLU (fp16 table; llm_gelu_table_init first). */
 float llm_gelu_f32(float x);
