@@ -124,6 +124,58 @@ __attribute__((target("avx2,fma,f16c"))) static void q8_0_act_avx2(const float *
         _mm256_storeu_si256((__m256i *)(o + 2), p);
     }
 }
+
+/* q8_k_ref with AVX2: the same amax (NaN skipped), the signed value at its first index, the
+ * same products iscale·x rounded half to even by cvtps (as nearest_int), capped at 127, the
+ * 16-element sums exact; same bytes */
+__attribute__((target("avx2,fma,f16c"))) static void q8_k_act_avx2(const float *x, uint8_t *o, int64_t n)
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (int64_t b = 0; b < n / QKK; b++, o += 292) {
+        const float *v = x + b * QKK;
+        __m256 m = _mm256_setzero_ps();
+        for (int k = 0; k < 32; k++)
+            m = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(v + 8 * k)), m);
+        __m128 h = _mm_max_ps(_mm256_extractf128_ps(m, 1), _mm256_castps256_ps128(m));
+        h = _mm_max_ps(_mm_movehl_ps(h, h), h);
+        h = _mm_max_ss(_mm_movehdup_ps(h), h);
+        const float amax = _mm_cvtss_f32(h);
+        int8_t *qs = (int8_t *)(o + 4);
+        int16_t bs[16];
+        if (amax == 0) {
+            const float z = 0;
+            memcpy(o, &z, 4);
+            memset(qs, 0, QKK);
+            memset(bs, 0, sizeof bs);
+            memcpy(o + 260, bs, sizeof bs);
+            continue;
+        }
+        float max = 0;
+        for (int i = 0; i < QKK; i++)
+            if (fabsf(v[i]) == amax) {
+                max = v[i];
+                break;
+            }
+        const float iscale = -127.f / max;
+        const __m256 is = _mm256_set1_ps(iscale);
+        const __m256i cap = _mm256_set1_epi32(127);
+        for (int j = 0; j < 16; j++) { /* 16 elements: two registers of 8 */
+            const __m256i q0 = _mm256_min_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(is, _mm256_loadu_ps(v + 16 * j))), cap);
+            const __m256i q1 = _mm256_min_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(is, _mm256_loadu_ps(v + 16 * j + 8))), cap);
+            __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(q0, q1), _mm256_setzero_si256());
+            p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+            _mm_storeu_si128((__m128i *)(qs + 16 * j), _mm256_castsi256_si128(p));
+            __m128i s = _mm_add_epi32(_mm256_castsi256_si128(_mm256_add_epi32(q0, q1)),
+                                      _mm256_extracti128_si256(_mm256_add_epi32(q0, q1), 1));
+            s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+            s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+            bs[j] = (int16_t)_mm_cvtsi128_si32(s);
+        }
+        const float d = 1.f / iscale;
+        memcpy(o, &d, 4);
+        memcpy(o + 260, bs, sizeof bs);
+    }
+}
 #endif
 
 /* ggml's x86 (AVX/AVX2) quantize_row_q8_0 / q8_1: multiplier 127/amax (not 1/d) and
@@ -131,6 +183,12 @@ __attribute__((target("avx2,fma,f16c"))) static void q8_0_act_avx2(const float *
  * thousand; Q8_1's s is fp16(d · Σq). Q8_K: ggml uses the reference on x86. */
 void llm_quantize_act(int partner, const float *x, void *dst, int64_t n)
 {
+#if LLM_QUANT_X86
+    if (partner == LLM_TYPE_Q8_K && llm_quant_isa() >= LLM_ISA_AVX2) {
+        q8_k_act_avx2(x, dst, n);
+        return;
+    }
+#endif
     if (partner != LLM_TYPE_Q8_0 && partner != LLM_TYPE_Q8_1) {
         llm_quantize_row(partner, x, dst, n);
         return;
