@@ -4,6 +4,9 @@
  * multiples of 8, ring-buffer wrap-around, 1 to 700 cells, and score spreads that send the
  * exp to its slow path (|n| > 126). Also checks the scalar path against a float64 softmax
  * attention (so that a path which is wrong the same way everywhere still fails).
+ * The element-wise helpers of the same file (f16 rounding, GeGLU through the f16 table) are
+ * compared with their scalar forms too, over magnitudes from subnormal halves to overflow
+ * and the ±10 edges of the table.
  * SO8T_ATTN_PLANT=1 flips one bit of the AVX path's output to show the comparison bites. */
 #include "llm/model/ops.h"
 #include "tests/test.h"
@@ -42,6 +45,50 @@ static void attn_ref(const llm_layer *L, const float *q, double *o, int t0, int 
         o[i] = a;
     }
     free(s);
+}
+
+/* f16 rounding and GeGLU: every ISA path against the scalar one, bit for bit */
+static void test_elementwise(int best)
+{
+    enum { N = 40000 };
+    float *g = malloc(N * sizeof *g), *u = malloc(N * sizeof *u), *o0 = malloc(N * sizeof *o0),
+          *o1 = malloc(N * sizeof *o1), *r0 = malloc(N * sizeof *r0), *r1 = malloc(N * sizeof *r1);
+    llm_gelu_table_init();
+    for (int i = 0; i < N; i++) {
+        /* magnitudes 2^-30 .. 2^20, the table's edges, and exact ±10 */
+        const float mag = ldexpf(1.0f, (int)(i % 51) - 30);
+        g[i] = i % 97 == 0 ? (i % 2 ? 10.0f : -10.0f) : urand() * (i % 3 ? 12.0f : mag);
+        u[i] = urand() * 3.0f;
+        r0[i] = r1[i] = urand() * mag;
+    }
+    int bad_g = 0, bad_r = 0;
+    llm_quant_set_isa(0);
+    llm_geglu_ggml_n(o0, g, u, N);
+    for (int isa = 1; isa <= best; isa++) {
+        llm_quant_set_isa(0);
+        llm_geglu_ggml_n(o0, g, u, N - isa); /* odd lengths: the scalar tail too */
+        llm_round_fp16_n(r0, N - isa);
+        llm_quant_set_isa(isa);
+        llm_geglu_ggml_n(o1, g, u, N - isa);
+        llm_round_fp16_n(r1, N - isa);
+        bad_g += memcmp(o0, o1, (size_t)(N - isa) * sizeof(float)) != 0;
+        bad_r += memcmp(r0, r1, (size_t)(N - isa) * sizeof(float)) != 0;
+    }
+    llm_quant_set_isa(best);
+    int bad_ref = 0; /* the scalar GeGLU is the table's value times the up value */
+    for (int i = 0; i < N; i++) {
+        const float e = g[i] <= -10.0f ? 0.0f : g[i] >= 10.0f ? g[i] * u[i] : llm_geglu_ggml(g[i], 1.0f) * u[i];
+        bad_ref += memcmp(&e, &o0[i], 4) != 0;
+    }
+    CHECK_MSG(bad_g == 0, "GeGLU: %d ISA paths differ from the scalar one", bad_g);
+    CHECK_MSG(bad_r == 0, "f16 rounding: %d ISA paths differ from the scalar one", bad_r);
+    CHECK(bad_ref == 0);
+    free(g);
+    free(u);
+    free(o0);
+    free(o1);
+    free(r0);
+    free(r1);
 }
 
 int main(void)
@@ -108,6 +155,7 @@ int main(void)
                         free(L.kc);
                         free(L.vc);
                     }
+    test_elementwise(best);
     printf("%d cases; ISA paths differing from scalar: %d; scalar vs float64: worst %.3g\n", n_cases, n_diff,
            worst_ref);
     CHECK(n_cases > 0);

@@ -43,13 +43,11 @@ static void residual_add(const llm_model *m, float *x, float *t, const float *y,
                          int f0, int nb)
 {
     const int E = m->n_embd;
+    if (w)
+        llm_rmsnorm_rows(t + (size_t)f0 * E, y + (size_t)f0 * E, w, E, m->eps, nb - f0);
     for (int b = f0; b < nb; b++) {
-        const float *yb = y + (size_t)b * E;
-        float *tb = t + (size_t)b * E, *xr = x + (size_t)b * E;
-        if (w) {
-            llm_rmsnorm(tb, yb, w, E, m->eps);
-            yb = tb;
-        }
+        const float *yb = (w ? t : y) + (size_t)b * E;
+        float *xr = x + (size_t)b * E;
         for (int i = 0; i < E; i++)
             xr[i] += yb[i];
     }
@@ -115,8 +113,7 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
     }
     for (int il = il0; il < m->n_layer; il++) {
         llm_layer *L = &m->layers[il];
-        for (int b = 0; b < nb; b++)
-            llm_rmsnorm(XB + (size_t)b * E, X + (size_t)b * E, L->attn_norm, E, m->eps);
+        llm_rmsnorm_rows(XB, X, L->attn_norm, E, m->eps, nb);
         llm_team_matmat(m, &L->wq, XB, m->q, nb, n_total, first, exact, 0);
         llm_team_matmat(m, &L->wk, XB, m->k, nb, n_total, first, exact, 0);
         llm_team_matmat(m, &L->wv, XB, m->v, nb, n_total, first, exact, 1);
@@ -135,17 +132,16 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         llm_team_range(m, nb, &lo, &hi);
         for (int b = (int)lo; b < (int)hi; b++) {
             const int pos = pos0 + b;
+            if (qk_norm)
+                llm_rmsnorm_rows(m->q + (size_t)b * QD, m->q + (size_t)b * QD, L->q_norm, D, m->eps, H);
             for (int h = 0; h < H; h++) {
                 float *qh = m->q + (size_t)b * QD + h * D;
-                if (qk_norm)
-                    llm_rmsnorm(qh, qh, L->q_norm, D, m->eps);
                 llm_rope_apply(qh, &rope, pos, exact);
-                for (int i = 0; i < D; i++) {
-                    if (prescale)
+                if (prescale)
+                    for (int i = 0; i < D; i++)
                         qh[i] *= m->attn_scale;
-                    if (!exact) /* llama.cpp's K·q product is in f16 */
-                        qh[i] = llm_round_fp16(qh[i]);
-                }
+                if (!exact) /* llama.cpp's K·q product is in f16 */
+                    llm_round_fp16_n(qh, (size_t)D);
             }
             const float *kb = m->k + (size_t)b * KD, *vb = m->v + (size_t)b * KD;
             for (int h = 0; h < HK; h++) {
@@ -156,9 +152,11 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
             }
             const int slot = pos % L->kv_cap;
             float *kd = L->kc + (size_t)slot * KD, *vd = L->vc + (size_t)slot * KD;
-            for (int i = 0; i < KD; i++) {
-                kd[i] = exact ? kb[i] : llm_round_fp16(kb[i]);
-                vd[i] = exact ? vb[i] : llm_round_fp16(vb[i]);
+            memcpy(kd, kb, (size_t)KD * sizeof(float));
+            memcpy(vd, vb, (size_t)KD * sizeof(float));
+            if (!exact) {
+                llm_round_fp16_n(kd, (size_t)KD);
+                llm_round_fp16_n(vd, (size_t)KD);
             }
         }
         llm_team_barrier(m);
@@ -230,8 +228,7 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         float *hb_f = m->hb + (size_t)f0 * F, *hb2_f = m->hb2 + (size_t)f0 * F;
         float *act = P->hb + (size_t)f0 * F;
         residual_add(m, X, P->t, m->xb2, post ? L->post_attn_norm : NULL, f0, nb);
-        for (int b = f0; b < nb; b++)
-            llm_rmsnorm(XB + (size_t)b * E, X + (size_t)b * E, L->ffn_norm, E, m->eps);
+        llm_rmsnorm_rows(XB + (size_t)f0 * E, X + (size_t)f0 * E, L->ffn_norm, E, m->eps, nb - f0);
         DUMP("attn_post_norm", il, post ? P->t + (size_t)f0 * E : xb2_f, fn * E);
         DUMP("sa_out", il, X + (size_t)f0 * E, fn * E);
         DUMP("ffn_norm", il, xb_f, fn * E);
@@ -242,11 +239,13 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         DUMP("ffn_gate", il, hb_f, fn * F);
         DUMP("ffn_up", il, hb2_f, fn * F);
         const size_t nf = (size_t)fn * F;
-        for (size_t i = 0; i < nf; i++)
-            act[i] = silu && exact ? llm_silu_f32(hb_f[i]) * hb2_f[i]
-                     : silu        ? llm_silu_ggml(hb_f[i]) * hb2_f[i]
-                     : exact       ? llm_gelu_f32(hb_f[i]) * hb2_f[i]
-                                   : llm_geglu_ggml(hb_f[i], hb2_f[i]);
+        if (!silu && !exact)
+            llm_geglu_ggml_n(act, hb_f, hb2_f, nf);
+        else
+            for (size_t i = 0; i < nf; i++)
+                act[i] = silu && exact ? llm_silu_f32(hb_f[i]) * hb2_f[i]
+                         : silu        ? llm_silu_ggml(hb_f[i]) * hb2_f[i]
+                                       : llm_gelu_f32(hb_f[i]) * hb2_f[i];
         DUMP(silu ? "ffn_swiglu" : "ffn_geglu", il, act, fn * F);
         llm_team_matmat(m, &L->down, act, xb2_f, fn, ftot, ffirst, exact, 1);
         add_bias(m, xb2_f, L->b_down, fn, E);

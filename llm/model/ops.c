@@ -25,7 +25,7 @@ static float gelu_ggml_f32(float x)
     return 0.5f * x * (1.0f + tanhf(c * x * fmaf(a * x, x, 1.0f)));
 }
 
-static uint16_t g_gelu_f16[1 << 16];
+static uint16_t g_gelu_f16[(1 << 16) + 1]; /* + 1: padding for a 32-bit gather of the last */
 static int g_gelu_ready;
 
 void llm_gelu_table_init(void)
@@ -47,9 +47,61 @@ float llm_geglu_ggml(float x, float g)
 }
 
 
+void llm_geglu_ggml_n(float *o, const float *g, const float *u, size_t n)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (llm_quant_isa() >= LLM_ISA_AVX2) {
+        llm_geglu_ggml_n_avx2(o, g, u, n, g_gelu_f16);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++)
+        o[i] = llm_geglu_ggml(g[i], u[i]);
+}
+
+void llm_round_fp16_n(float *v, size_t n)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (llm_quant_isa() >= LLM_ISA_AVX2) {
+        llm_round_fp16_n_avx2(v, n);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++)
+        v[i] = llm_round_fp16(v[i]);
+}
+
 /* ggml rms_norm: the sum of squares in double, the scale in float (ops_hd.h, shared with
  * the GPU). */
 void llm_rmsnorm(float *o, const float *x, const float *w, int n, float eps) { llm_hd_rmsnorm(o, x, w, n, eps); }
+
+/* llm_rmsnorm of `rows` consecutive rows (stride n), four at a time: each row's double sum
+ * is still one chain in element order (so the same bits), but four chains run side by side
+ * instead of one latency-bound chain after another. o may be x. */
+void llm_rmsnorm_rows(float *o, const float *x, const float *w, int n, float eps, int rows)
+{
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        const float *x0 = x + (size_t)r * n, *x1 = x0 + n, *x2 = x1 + n, *x3 = x2 + n;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int i = 0; i < n; i++) {
+            s0 += (double)(x0[i] * x0[i]);
+            s1 += (double)(x1[i] * x1[i]);
+            s2 += (double)(x2[i] * x2[i]);
+            s3 += (double)(x3[i] * x3[i]);
+        }
+        const double s[4] = {s0, s1, s2, s3};
+        for (int k = 0; k < 4; k++) {
+            const float scale = llm_hd_rms_scale(s[k], n, eps);
+            const float *xr = x + (size_t)(r + k) * n;
+            float *orow = o + (size_t)(r + k) * n;
+            for (int i = 0; i < n; i++)
+                orow[i] = (xr[i] * scale) * w[i];
+        }
+    }
+    for (; r < rows; r++)
+        llm_rmsnorm(o + (size_t)r * n, x + (size_t)r * n, w, n, eps);
+}
 
 /* NEOX rotation of pairs (i, i + d/2). */
 /* ---- llama.cpp-compatible attention pieces (ggml-cpu, x86 AVX2 + FMA) -------------------

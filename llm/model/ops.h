@@ -7,11 +7,17 @@
 
 /* ggml rms_norm: o = x / sqrt(mean(x²) + eps) · w (sum of squares in double). o may be x. */
 void llm_rmsnorm(float *o, const float *x, const float *w, int n, float eps);
+/* The same for `rows` consecutive rows of n (same bits, several rows' sums side by side). */
+void llm_rmsnorm_rows(float *o, const float *x, const float *w, int n, float eps, int rows);
 
 /* GELU(tanh): exact, and llama.cpp's GeGLU (fp16 table; llm_gelu_table_init first). */
 float llm_gelu_f32(float x);
 void llm_gelu_table_init(void); /* once, single-threaded (the loader calls it) */
 float llm_geglu_ggml(float x, float g);
+/* o[i] = llm_geglu_ggml(g[i], u[i]) for n elements (F16C where the ISA allows; same bits) */
+void llm_geglu_ggml_n(float *o, const float *g, const float *u, size_t n);
+/* v[i] = llm_round_fp16(v[i]) for n elements (F16C where the ISA allows; same bits) */
+void llm_round_fp16_n(float *v, size_t n);
 /* SiLU: exact, and ggml_v_silu (x / (1 + ggml_v_expf(-x))). */
 float llm_silu_f32(float x);
 float llm_silu_ggml(float x);
@@ -41,6 +47,8 @@ void llm_attn_head_ggml(const llm_layer *L, const float *qh, float *att, float *
 void llm_attn_head_ggml_isa(int isa, const llm_layer *L, const float *qh, float *att, float *o, int t0,
                             int nt, int KD, int kh, int D, int lanes, float kq_scale);
 #if defined(__x86_64__) && defined(__GNUC__)
+void llm_round_fp16_n_avx2(float *v, size_t n);
+void llm_geglu_ggml_n_avx2(float *o, const float *g, const float *u, size_t n, const uint16_t *table);
 void llm_attn_head_ggml_avx2(const llm_layer *L, const float *qh, float *att, float *o, int t0, int nt,
                              int KD, int kh, int D, int lanes, float kq_scale);
 #endif

@@ -222,6 +222,19 @@ int llm_quant_kquant_repack(void);
  * filled once per product by llm_rows_q8act_prep_avx512, then read only (threads share it).
  * nblk <= LLM_ROWS_MAX_BLK. */
 #define LLM_ROWS_MAX_BLK 256
+/* The repacked Q4_K orders for rows × tokens (dot_x86.inc): tokens b < ngemm in the gemm
+ * order, the rest gemv; rows of up to LLM_ROWS_MAX_KBLK blocks of 256. */
+#define LLM_ROWS_MAX_KBLK 32
+#define LLM_ROWS_MAX_TOK 16 /* tokens per call of the K-quant row kernels */
+void llm_rows_q4_k_rp_avx2(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
+                           size_t xs, int nb, int ngemm, float *Y, int64_t ldy);
+void llm_rows_q4_k_rp_avx512(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
+                             size_t xs, int nb, int ngemm, float *Y, int64_t ldy);
+/* The batched Q6_K order (llm_dot_q6_k_rp) for rows × tokens (dot_x86.inc) */
+void llm_rows_q6_k_rp_avx2(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
+                           size_t xs, int nb, float *Y, int64_t ldy);
+void llm_rows_q6_k_rp_avx512(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
+                             size_t xs, int nb, float *Y, int64_t ldy);
 size_t llm_rows_q8act_aux_bytes(int64_t ne0, int nb);
 void llm_rows_q8act_prep_avx512(int type, int64_t nblk, const uint8_t *xq, size_t xs, int nb, void *aux);
 void llm_rows_q8act_avx512(int type, const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk,

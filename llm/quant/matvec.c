@@ -91,6 +91,32 @@ static void matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy,
         }
         return;
     }
+    /* Q4_K in llama.cpp's repacked orders, batches: the whole-product kernel (dot_x86.inc; a
+     * row decoded once for all tokens), same bits; one token keeps the fused block dot */
+    if (type == LLM_TYPE_Q4_K && nb > 1 && nb <= LLM_ROWS_MAX_TOK && llm_quant_kquant_repack() && llm_quant_isa() >= LLM_ISA_AVX2 &&
+        n % QKK == 0 && n / QKK <= LLM_ROWS_MAX_KBLK) {
+        const int ng = W->ne1 % 8 == 0 ? n_total - n_total % 4 - first : 0;
+        #pragma omp parallel if (par)
+        {
+            const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+            const int64_t a = r0 + (r1 - r0) * t / nt, z = r0 + (r1 - r0) * (t + 1) / nt;
+            (llm_quant_isa() == LLM_ISA_AVX512 ? llm_rows_q4_k_rp_avx512 : llm_rows_q4_k_rp_avx2)(
+                data + (size_t)a * rb, rb, z - a, n / QKK, xq, xs, nb, ng, Y + (a - r0), ldy);
+        }
+        return;
+    }
+    /* Q6_K in llama.cpp's batched order (batches of more than 4 tokens): likewise */
+    if (type == LLM_TYPE_Q6_K && nb > 1 && n_total > 4 && llm_quant_kquant_repack() && W->ne1 % 8 == 0 &&
+        llm_quant_isa() >= LLM_ISA_AVX2 && n % QKK == 0 && n / QKK <= LLM_ROWS_MAX_KBLK) {
+        #pragma omp parallel if (par)
+        {
+            const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+            const int64_t a = r0 + (r1 - r0) * t / nt, z = r0 + (r1 - r0) * (t + 1) / nt;
+            (llm_quant_isa() == LLM_ISA_AVX512 ? llm_rows_q6_k_rp_avx512 : llm_rows_q6_k_rp_avx2)(
+                data + (size_t)a * rb, rb, z - a, n / QKK, xq, xs, nb, Y + (a - r0), ldy);
+        }
+        return;
+    }
 #endif
     /* Small matrices run on one thread: an OpenMP fork/join costs more than it saves there,
      * and far more on a loaded machine, where a preempted thread stalls the barrier. */

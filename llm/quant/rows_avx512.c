@@ -8,8 +8,7 @@
  *     product and starts each block's accumulator (exact integers: |lane| < 2^18);
  *   - the activation scales converted to float once per product;
  *   - a batch of tokens: each row's blocks decoded once, then dotted with every token;
- *   - one token (decoding): row by row (two rows interleaved ran the 178 MB output table
- *     at half the speed on the AMD EPYC here: the prefetchers lose the stream).
+ *   - one token (decoding): two rows at a time, one from each half of the matrix.
  * matvec.c calls it on the AVX-512 path; test_quant compares it with llm_vec_dot. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O3")
@@ -80,7 +79,26 @@ void llm_rows_q8act_avx512(int type, const uint8_t *data, size_t rb, int64_t nro
     const __m256i *xinit = (const __m256i *)(((uintptr_t)aux + 31) & ~(uintptr_t)31);
     const float *dx = (const float *)(xinit + (size_t)nb * nblk);
     if (nb == 1) {
-        for (int64_t r = 0; r < nrows; r++) {
+        /* two FMA chains side by side (one row's chain of nblk dependent FMAs is
+         * latency-bound), over the two halves of the matrix, so that each load instruction
+         * walks one contiguous stream: rows r and r + 1 together instead ran the 178 MB
+         * output table 2.5x slower here (the stride prefetchers retrain at every row) */
+        const int64_t half = nrows / 2;
+        for (int64_t r = 0; r < half; r++) {
+            const uint8_t *w0 = data + (size_t)r * rb, *w1 = data + (size_t)(r + half) * rb;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+            for (int64_t j = 0; j < nblk; j++, w0 += bsz, w1 += bsz) {
+                const __m256i x = _mm256_loadu_si256((const __m256i *)(xq + (size_t)j * 34 + 2));
+                const __m256i i0 = _mm256_dpbusd_epi32(xinit[j], wblock(type, w0), x);
+                const __m256i i1 = _mm256_dpbusd_epi32(xinit[j], wblock(type, w1), x);
+                a0 = _mm256_fmadd_ps(_mm256_set1_ps(H2F(w0) * dx[j]), _mm256_cvtepi32_ps(i0), a0);
+                a1 = _mm256_fmadd_ps(_mm256_set1_ps(H2F(w1) * dx[j]), _mm256_cvtepi32_ps(i1), a1);
+            }
+            Y[r] = hsum8(a0);
+            Y[r + half] = hsum8(a1);
+        }
+        int64_t r = 2 * half;
+        for (; r < nrows; r++) {
             const uint8_t *w0 = data + (size_t)r * rb;
             __m256 a0 = _mm256_setzero_ps();
             for (int64_t j = 0; j < nblk; j++, w0 += bsz) {
@@ -100,20 +118,27 @@ void llm_rows_q8act_avx512(int type, const uint8_t *data, size_t rb, int64_t nro
             q[j] = wblock(type, w);
             dw[j] = H2F(w);
         }
+        /* 4 tokens at a time: independent FMA chains (one chain is latency-bound) */
         int b = 0;
-        for (; b + 2 <= nb; b += 2) {
-            const uint8_t *x0 = xq + (size_t)b * xs + 2, *x1 = x0 + xs;
-            const __m256i *n0 = xinit + (size_t)b * nblk, *n1 = n0 + nblk;
-            const float *d0 = dx + (size_t)b * nblk, *d1 = d0 + nblk;
-            __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+        for (; b + 4 <= nb; b += 4) {
+            const uint8_t *x0 = xq + (size_t)b * xs + 2;
+            const __m256i *n0 = xinit + (size_t)b * nblk;
+            const float *d0 = dx + (size_t)b * nblk;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
             for (int64_t j = 0; j < nblk; j++) {
                 const __m256i i0 = _mm256_dpbusd_epi32(n0[j], q[j], _mm256_loadu_si256((const __m256i *)(x0 + j * 34)));
-                const __m256i i1 = _mm256_dpbusd_epi32(n1[j], q[j], _mm256_loadu_si256((const __m256i *)(x1 + j * 34)));
+                const __m256i i1 = _mm256_dpbusd_epi32(n0[nblk + j], q[j], _mm256_loadu_si256((const __m256i *)(x0 + xs + j * 34)));
+                const __m256i i2 = _mm256_dpbusd_epi32(n0[2 * nblk + j], q[j], _mm256_loadu_si256((const __m256i *)(x0 + 2 * xs + j * 34)));
+                const __m256i i3 = _mm256_dpbusd_epi32(n0[3 * nblk + j], q[j], _mm256_loadu_si256((const __m256i *)(x0 + 3 * xs + j * 34)));
                 a0 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d0[j]), _mm256_cvtepi32_ps(i0), a0);
-                a1 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d1[j]), _mm256_cvtepi32_ps(i1), a1);
+                a1 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d0[nblk + j]), _mm256_cvtepi32_ps(i1), a1);
+                a2 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d0[2 * nblk + j]), _mm256_cvtepi32_ps(i2), a2);
+                a3 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d0[3 * nblk + j]), _mm256_cvtepi32_ps(i3), a3);
             }
             Y[(size_t)b * ldy + r] = hsum8(a0);
             Y[(size_t)(b + 1) * ldy + r] = hsum8(a1);
+            Y[(size_t)(b + 2) * ldy + r] = hsum8(a2);
+            Y[(size_t)(b + 3) * ldy + r] = hsum8(a3);
         }
         for (; b < nb; b++) {
             const uint8_t *x0 = xq + (size_t)b * xs + 2;

@@ -1,6 +1,6 @@
-/* attn_x86.c — llama.cpp-order attention head (ops.c's attn_head_scalar) with AVX2 + FMA +
- * F16C and with AVX-512, compiled with function-level target attributes and picked at run
- * time through the quant layer's ISA choice (llm_quant_isa: cpuid, SO8T_ISA).
+/* ops_x86.c — ops.c's llama.cpp-order attention head (attn_head_scalar), f16 rounding and
+ * GeGLU with AVX2 + FMA + F16C, compiled with function-level target attributes and picked at
+ * run time through the quant layer's ISA choice (llm_quant_isa: cpuid, SO8T_ISA).
  *
  * Why: the project builds with -ffp-contract=off and no -mfma, so the portable form's every
  * fmaf is a libm call; that was ~20 % of a decode step and ~40 % of a prompt. Same bits:
@@ -215,6 +215,38 @@ T_AVX2 void llm_attn_head_ggml_avx2(const llm_layer *L, const float *qh, float *
                           : hsum32_ggml(_mm256_loadu_ps(acc), _mm256_loadu_ps(acc + 8),
                                         _mm256_loadu_ps(acc + 16), _mm256_loadu_ps(acc + 24));
     }
+}
+
+/* ---- element-wise ------------------------------------------------------------------------ */
+
+T_AVX2 void llm_round_fp16_n_avx2(float *v, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(v + i, round_f16x8(_mm256_loadu_ps(v + i)));
+    for (; i < n; i++)
+        v[i] = llm_round_fp16(v[i]);
+}
+
+/* llm_geglu_ggml on 8 lanes: the f16 table looked up by a gather (the table has one entry
+ * of padding, so the 32-bit load of the last entry stays inside it) */
+T_AVX2 void llm_geglu_ggml_n_avx2(float *o, const float *g, const float *u, size_t n, const uint16_t *table)
+{
+    size_t i = 0;
+    const __m256 lo = _mm256_set1_ps(-10.0f), hi = _mm256_set1_ps(10.0f);
+    for (; i + 8 <= n; i += 8) {
+        const __m256 x = _mm256_loadu_ps(g + i), y = _mm256_loadu_ps(u + i);
+        const __m256i h = _mm256_cvtepu16_epi32(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        __m256i t = _mm256_i32gather_epi32((const int *)(const void *)table, h, 2);
+        t = _mm256_and_si256(t, _mm256_set1_epi32(0xFFFF));
+        const __m128i t16 = _mm_packus_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
+        __m256 r = _mm256_mul_ps(_mm256_cvtph_ps(t16), y);
+        r = _mm256_blendv_ps(r, _mm256_mul_ps(x, y), _mm256_cmp_ps(x, hi, _CMP_GE_OQ));
+        r = _mm256_andnot_ps(_mm256_cmp_ps(x, lo, _CMP_LE_OQ), r);
+        _mm256_storeu_ps(o + i, r);
+    }
+    for (; i < n; i++)
+        o[i] = llm_geglu_ggml(g[i], u[i]);
 }
 
 #endif
