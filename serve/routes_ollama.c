@@ -7,33 +7,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The field `key` of o in *x (NULL when absent or null); -1 with a 400 saying it "must be
+ * <what>" when is_type refuses it. */
+static int field_get(serve_req *r, const cJSON *o, const char *key,
+                     cJSON_bool (*is_type)(const cJSON *), const char *what, const cJSON **x,
+                     enum MHD_Result *res)
+{
+    *x = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!*x || cJSON_IsNull(*x)) {
+        *x = NULL;
+        return 0;
+    }
+    if (!is_type(*x)) {
+        *res = serve_reply_error(r, 400, "field '%s' must be %s", key, what);
+        return -1;
+    }
+    return 0;
+}
+
 int serve_field_str(serve_req *r, const cJSON *o, const char *key, const char **out,
                     enum MHD_Result *res)
 {
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+    const cJSON *x;
     *out = NULL;
-    if (!x || cJSON_IsNull(x))
-        return 0;
-    if (!cJSON_IsString(x)) {
-        *res = serve_reply_error(r, 400, "field '%s' must be a string", key);
+    if (field_get(r, o, key, cJSON_IsString, "a string", &x, res))
         return -1;
-    }
-    *out = x->valuestring;
+    if (x)
+        *out = x->valuestring;
     return 0;
 }
 
 int serve_field_bool(serve_req *r, const cJSON *o, const char *key, int def, int *out,
                      enum MHD_Result *res)
 {
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+    const cJSON *x;
     *out = def;
-    if (!x || cJSON_IsNull(x))
-        return 0;
-    if (!cJSON_IsBool(x)) {
-        *res = serve_reply_error(r, 400, "field '%s' must be true or false", key);
+    if (field_get(r, o, key, cJSON_IsBool, "true or false", &x, res))
         return -1;
-    }
-    *out = cJSON_IsTrue(x);
+    if (x)
+        *out = cJSON_IsTrue(x);
     return 0;
 }
 
