@@ -269,21 +269,17 @@ int cmd_explain(int argc, char **argv)
         model = NULL;
     }
     if (modelfile) {
-        int rc = llm_modelfile_load(modelfile, &mf, err, sizeof err);
-        if (rc) {
-            fprintf(stderr, "so8t explain: %s\n", err);
-            free(text);
-            llm_modelfile_free(&smf);
-            return rc == LLM_MF_ERR_IO || rc == LLM_MF_ERR_NOMEM ? CLI_FAIL : CLI_USAGE;
-        }
-        for (int i = 0; i < mf.n_warnings; i++)
-            fprintf(stderr, "so8t explain: %s\n", mf.warnings[i]);
-        llm_params scratch;
+        int mrc = cli_modelfile_load("explain", modelfile, &mf);
+        llm_params scratch; /* applied only for its note: llm_explain applies it again */
         llm_params_default(&scratch);
-        char note[256];
-        llm_modelfile_apply(&mf, &scratch, note, sizeof note);
-        if (note[0])
-            fprintf(stderr, "so8t explain: %s\n", note);
+        if (mrc == CLI_OK && cli_modelfile_apply("explain", &mf, &scratch, modelfile))
+            mrc = CLI_FAIL;
+        if (mrc != CLI_OK) {
+            free(text);
+            llm_modelfile_free(&mf);
+            llm_modelfile_free(&smf);
+            return mrc;
+        }
         if (model) { /* --model overrides FROM */
             free(mf.model_path);
             mf.model_path = malloc(strlen(model) + 1);

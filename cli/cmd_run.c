@@ -327,24 +327,13 @@ int cmd_run(int argc, char **argv)
         model = NULL; /* mf.model_path below */
     }
     if (modelfile || from_store) {
-        int mrc = from_store ? 0 : llm_modelfile_load(modelfile, &mf, err, sizeof err);
-        if (mrc != 0) {
-            /* a bad Modelfile is a usage error (exit 2), like in 'so8t explain'; an
-               unreadable one or no memory is a run-time failure (exit 1) */
-            fprintf(stderr, "so8t run: %s\n", err);
-            return mrc == LLM_MF_ERR_IO || mrc == LLM_MF_ERR_NOMEM ? CLI_FAIL : CLI_USAGE;
-        }
-        for (int i = 0; i < mf.n_warnings; i++)
-            fprintf(stderr, "so8t run: %s\n", mf.warnings[i]);
-        char note[256] = "";
-        if (llm_modelfile_apply(&mf, &p, note, sizeof note) != 0) {
-            fprintf(stderr, "so8t run: out of memory applying %s\n",
-                    modelfile ? modelfile : "the store model");
+        int mrc = from_store ? CLI_OK : cli_modelfile_load("run", modelfile, &mf);
+        if (mrc != CLI_OK)
+            return mrc;
+        if (cli_modelfile_apply("run", &mf, &p, modelfile ? modelfile : "the store model")) {
             llm_modelfile_free(&mf);
             return CLI_FAIL;
         }
-        if (note[0])
-            fprintf(stderr, "so8t run: %s\n", note);
         if (!model)
             model = mf.model_path;
         if (!chat && mf.n_messages > 0 && !mf.template_text)
