@@ -65,6 +65,9 @@ void cli_json_null(cli_json *j, const char *key);
 void cli_json_double_array(cli_json *j, const char *key, const double *v, int n);
 /* Finishes the top-level value with a newline. */
 void cli_json_finish(cli_json *j);
+/* The usual document, one object: init + begin_object; end_object + finish. */
+void cli_json_open(cli_json *j, FILE *f);
+void cli_json_close(cli_json *j);
 /* Writes s as a JSON string literal (quotes and escapes) to f. */
 void cli_json_write_escaped(FILE *f, const char *s);
 

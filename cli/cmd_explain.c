@@ -330,8 +330,7 @@ int cmd_explain(int argc, char **argv)
     }
     if (json) {
         cli_json j;
-        cli_json_init(&j, stdout);
-        cli_json_begin_object(&j, NULL);
+        cli_json_open(&j, stdout);
         cli_json_string(&j, "text", e.text);
         cli_json_string(&j, "model", e.model);
         cli_json_bool(&j, "fallback", e.fallback);
@@ -353,8 +352,7 @@ int cmd_explain(int argc, char **argv)
         }
         cli_json_end_array(&j);
         cli_json_string(&j, "facts", e.facts);
-        cli_json_end_object(&j);
-        cli_json_finish(&j);
+        cli_json_close(&j);
     } else {
         printf("%s\n", e.text);
         if (!e.fallback)

@@ -439,8 +439,7 @@ int cmd_run(int argc, char **argv)
     }
     if (json) {
         cli_json j;
-        cli_json_init(&j, stdout);
-        cli_json_begin_object(&j, NULL);
+        cli_json_open(&j, stdout);
         cli_json_string(&j, "text", g.text);
         cli_json_begin_array(&j, "tokens");
         for (int i = 0; i < g.n_tokens; i++)
@@ -456,8 +455,7 @@ int cmd_run(int argc, char **argv)
         llm_gpu_status gs;
         llm_model_gpu_status(m, &gs);
         cli_gpu_json_run(&j, &gs, ngpu);
-        cli_json_end_object(&j);
-        cli_json_finish(&j);
+        cli_json_close(&j);
     } else if (!write_errno) {
         printf("\n");
     }

@@ -237,8 +237,7 @@ int cmd_list(int argc, char **argv)
     }
     if (json) {
         cli_json j;
-        cli_json_init(&j, stdout);
-        cli_json_begin_object(&j, NULL);
+        cli_json_open(&j, stdout);
         cli_json_begin_array(&j, "models");
         for (int i = 0; i < l.n; i++) {
             const llm_store_entry *e = &l.entries[i];
@@ -262,8 +261,7 @@ int cmd_list(int argc, char **argv)
             cli_json_end_object(&j);
         }
         cli_json_end_array(&j);
-        cli_json_end_object(&j);
-        cli_json_finish(&j);
+        cli_json_close(&j);
     } else {
         int wn = 4;
         for (int i = 0; i < l.n; i++) {
@@ -428,8 +426,7 @@ int cmd_show(int argc, char **argv)
             printf("%s\n", e.licenses[i]);
     } else { /* --json */
         cli_json j;
-        cli_json_init(&j, stdout);
-        cli_json_begin_object(&j, NULL);
+        cli_json_open(&j, stdout);
         cli_json_string(&j, "name", e.name);
         cli_json_string(&j, "model", e.name);
         cli_json_string(&j, "modified_at", e.created_at);
@@ -471,8 +468,7 @@ int cmd_show(int argc, char **argv)
         }
         cli_json_end_array(&j);
         cli_json_string(&j, "modelfile", mftext);
-        cli_json_end_object(&j);
-        cli_json_finish(&j);
+        cli_json_close(&j);
     }
     free(mftext);
     free(ptext);
