@@ -7,18 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The field `key` of o in *x (NULL when absent or null); -1 with a 400 saying it "must be
- * <what>" when is_type refuses it. */
+/* The field `key` of o in *x: NULL when absent or null, and NULL with -1 and a 400 saying it
+ * "must be <what>" when is_type refuses it. */
 static int field_get(serve_req *r, const cJSON *o, const char *key,
                      cJSON_bool (*is_type)(const cJSON *), const char *what, const cJSON **x,
                      enum MHD_Result *res)
 {
     *x = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!*x || cJSON_IsNull(*x)) {
+    if (cJSON_IsNull(*x)) /* false for NULL */
         *x = NULL;
-        return 0;
-    }
-    if (!is_type(*x)) {
+    if (*x && !is_type(*x)) {
+        *x = NULL;
         *res = serve_reply_error(r, 400, "field '%s' must be %s", key, what);
         return -1;
     }
@@ -29,24 +28,18 @@ int serve_field_str(serve_req *r, const cJSON *o, const char *key, const char **
                     enum MHD_Result *res)
 {
     const cJSON *x;
-    *out = NULL;
-    if (field_get(r, o, key, cJSON_IsString, "a string", &x, res))
-        return -1;
-    if (x)
-        *out = x->valuestring;
-    return 0;
+    int rc = field_get(r, o, key, cJSON_IsString, "a string", &x, res);
+    *out = x ? x->valuestring : NULL;
+    return rc;
 }
 
 int serve_field_bool(serve_req *r, const cJSON *o, const char *key, int def, int *out,
                      enum MHD_Result *res)
 {
     const cJSON *x;
-    *out = def;
-    if (field_get(r, o, key, cJSON_IsBool, "true or false", &x, res))
-        return -1;
-    if (x)
-        *out = cJSON_IsTrue(x);
-    return 0;
+    int rc = field_get(r, o, key, cJSON_IsBool, "true or false", &x, res);
+    *out = x ? cJSON_IsTrue(x) : def;
+    return rc;
 }
 
 /* "model", or Ollama's older "name". */
