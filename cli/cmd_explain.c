@@ -164,7 +164,7 @@ int cmd_explain(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
         const char *a = argv[optind - 1];
         if (c != ':' && c != '?' && optarg && !*optarg)
-            return cli_usage_error("explain", "%s needs a value", a);
+            return cli_usage_error("explain", "option '%s' needs a value", a);
         int rc = 0;
         switch (c) {
         case 'h':
@@ -200,10 +200,7 @@ int cmd_explain(int argc, char **argv)
         case OPT_MAIN_GPU:
             rc = cli_parse_int("explain", "--main-gpu", optarg, 0, 1024, &main_gpu);
             break;
-        case ':':
-            return cli_usage_error("explain", "%s needs a value", a);
-        default:
-            return cli_usage_error("explain", "unknown option '%s'", a);
+        default: return cli_getopt_error("explain", c, argv);
         }
         if (rc)
             return rc;

@@ -98,12 +98,7 @@ int cmd_info(int argc, char **argv)
             if ((rc = cli_parse_int("info", "--main-gpu", optarg, 0, 1024, &main_gpu)))
                 return rc;
             break;
-        case ':':
-            return cli_usage_error("info", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            if (optopt && optopt < 256)
-                return cli_usage_error("info", "unknown option '-%c'", optopt);
-            return cli_usage_error("info", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_getopt_error("info", c, argv);
         }
     }
     if (optind < argc)

@@ -266,10 +266,7 @@ int cmd_rotations(int argc, char **argv)
             else
                 return cli_usage_error(CMD, "--sampler must be haar, torus or nosignfix (got '%s')", v);
             break;
-        case ':':
-            return cli_usage_error(CMD, "%s needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+        default: return cli_getopt_error(CMD, c, argv);
         }
     }
     if (optind < argc)

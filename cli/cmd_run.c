@@ -272,11 +272,7 @@ int cmd_run(int argc, char **argv)
             set_main_gpu = 1;
             break;
         case ':':
-            return cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
-        case '?':
-            if (optopt && optopt < 256)
-                return cli_usage_error("run", "unknown option '-%c'", optopt);
-            return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+        case '?': return cli_getopt_error("run", c, argv);
         default: {
             /* -n, -t, -c are the short forms of three numeric options */
             int k = c == 'n' ? num_index("num-predict") : c == 't' ? num_index("threads")
