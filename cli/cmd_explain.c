@@ -162,7 +162,9 @@ int cmd_explain(int argc, char **argv)
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
-        const char *a = argv[optind - 1];
+        /* the option's word: before its value when that is a word of its own */
+        const char *a = optarg && optind >= 2 && optarg == argv[optind - 1] ? argv[optind - 2]
+                                                                            : argv[optind - 1];
         if (c != ':' && c != '?' && optarg && !*optarg)
             return cli_usage_error("explain", "option '%s' needs a value", a);
         int rc = 0;
