@@ -15,9 +15,10 @@ void serve_json_add_ns(cJSON *o, const char *key, double seconds)
     cJSON_AddNumberToObject(o, key, floor(seconds * 1e9)); /* an integer: ns */
 }
 
-int serve_gen_prepare(serve_gen *g, serve_req *r, const char *model, const cJSON *options,
-                      const cJSON *keep_alive, enum MHD_Result *res)
+int serve_gen_prepare(serve_gen *g, serve_req *r, const char *model, enum MHD_Result *res)
 {
+    const cJSON *options = cJSON_GetObjectItemCaseSensitive(r->json, "options");
+    const cJSON *keep_alive = cJSON_GetObjectItemCaseSensitive(r->json, "keep_alive");
     memset(g, 0, sizeof *g);
     g->req = r;
     g->srv = r->srv;

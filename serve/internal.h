@@ -180,10 +180,10 @@ struct serve_gen {
     int llm_rc;              /* llm_generate's status (LLM_ERR_CTX: a 400) */
     char err[1024];
 };
-/* Finds the model (404 reply), applies its Modelfile, the request's options and
- * keep_alive (400 reply naming the option). 0, or the MHD result of the error reply in *res. */
-int serve_gen_prepare(serve_gen *g, serve_req *r, const char *model, const cJSON *options,
-                      const cJSON *keep_alive, enum MHD_Result *res);
+/* Finds the model (404 reply), applies its Modelfile, then the request's "options" and
+ * "keep_alive" (r->json's; 400 reply naming the option). 0, or the MHD result of the error
+ * reply in *res. */
+int serve_gen_prepare(serve_gen *g, serve_req *r, const char *model, enum MHD_Result *res);
 /* Acquires the slot (500 naming the file / 503 + Retry-After replies on failure). */
 int serve_gen_acquire(serve_gen *g, enum MHD_Result *res);
 /* After the slot is acquired and g->prompt is set: the prompt's tokens (for `context`),

@@ -201,8 +201,7 @@ enum MHD_Result serve_route_generate(serve_req *r)
     serve_gen *g = calloc(1, sizeof *g);
     if (!g)
         return serve_reply_error(r, 500, "out of memory");
-    if (serve_gen_prepare(g, r, model, cJSON_GetObjectItemCaseSensitive(r->json, "options"),
-                          cJSON_GetObjectItemCaseSensitive(r->json, "keep_alive"), &res))
+    if (serve_gen_prepare(g, r, model, &res))
         goto fail;
     if (!prompt || !*prompt) {
         if (!has_context) {
@@ -303,8 +302,7 @@ enum MHD_Result serve_route_chat(serve_req *r)
         free(mv);
         return serve_reply_error(r, 500, "out of memory");
     }
-    if (serve_gen_prepare(g, r, model, cJSON_GetObjectItemCaseSensitive(r->json, "options"),
-                          cJSON_GetObjectItemCaseSensitive(r->json, "keep_alive"), &res))
+    if (serve_gen_prepare(g, r, model, &res))
         goto fail;
     if (n == 0) {
         res = load_only(r, g, KIND_CHAT);

@@ -235,8 +235,7 @@ static enum MHD_Result oai_run(serve_req *r, int kind)
         free(mv);
         return serve_reply_error(r, 500, "out of memory");
     }
-    if (serve_gen_prepare(g, r, model, cJSON_GetObjectItemCaseSensitive(r->json, "options"),
-                          cJSON_GetObjectItemCaseSensitive(r->json, "keep_alive"), &res))
+    if (serve_gen_prepare(g, r, model, &res))
         goto fail;
     if (map_field(r, g, "max_tokens", "num_predict", &res) ||
         map_field(r, g, "max_completion_tokens", "num_predict", &res) ||
