@@ -16,6 +16,7 @@
 #include "bench/geom_problems.h"
 #include "geom/geom.h"
 #include "tests/support/test_rng.h"
+#include "bench/bench_util.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -24,21 +25,8 @@
 #include <string.h>
 #include <time.h>
 
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 static uint64_t state = 0x2545F4914F6CDD1Dull;
 static double uniform(void) { return test_xorshift64star(&state); }
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -102,10 +90,10 @@ int main(int argc, char **argv)
             geom_problem p = {d, 1.0, r, c, NULL};
             geom_result res;
             char err[256];
-            double t0 = cpu_now();
+            double t0 = bench_thread_cpu_now();
             int st = surface ? geom_surface_exact(&p, &res, err, sizeof err)
                              : geom_volume_exact(&p, &res, err, sizeof err);
-            ms[j] = 1e3 * (cpu_now() - t0);
+            ms[j] = 1e3 * (bench_thread_cpu_now() - t0);
             if (st != GEOM_OK)
                 noconv++;
             if (ms[j] > 10) {
@@ -119,7 +107,7 @@ int main(int argc, char **argv)
                 }
             }
         }
-        qsort(ms, (size_t)n, sizeof ms[0], cmp_double);
+        qsort(ms, (size_t)n, sizeof ms[0], bench_cmp_double);
         double med = ms[n / 2], p90 = ms[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1], mx = ms[n - 1];
         printf("| %d | %d | %.2f | %.2f | %.2f | %d | %d |\n", d, n, med, p90, mx, over, noconv);
         snprintf(lines[k], sizeof lines[k], "csv,%s%s,%d,%d,%.3f,%.3f,%.3f,%d,%d",

@@ -12,19 +12,13 @@
 #include "geom/geom.h"
 #include "geom/geom_internal.h"
 #include "tests/support/test_rng.h"
+#include "bench/bench_util.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static uint64_t state = 88172645463325252ull;
 static double uniform(void) { return test_xorshift64(&state); }
@@ -33,9 +27,9 @@ static double solve(int surface, const geom_problem *p, geom_opts *o, double *lo
 {
     geom_result res;
     char err[256];
-    double t0 = cpu_now();
+    double t0 = bench_thread_cpu_now();
     int st = geom_exact_opts(p, surface, o, &res, err, sizeof err);
-    double ms = 1e3 * (cpu_now() - t0);
+    double ms = 1e3 * (bench_thread_cpu_now() - t0);
     *logv = st == GEOM_OK ? res.log_value : NAN;
     return ms;
 }

@@ -13,6 +13,8 @@
  * Medians over --reps repetitions after one warm-up. No model: a SKIP line, exit 0. */
 #include "llm/llm.h"
 #include "llm/quant/quant.h"
+#include "bench/bench_util.h"
+#include "tests/support/logits.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -20,25 +22,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /* STREAM triad a = b + s·c over 3 arrays of 64 MiB (far beyond the caches); bytes counted as
  * STREAM does (24 per element: two reads, one write). Best of 5, as STREAM reports. Also a
@@ -60,11 +43,11 @@ static void triad(int threads)
     }
     double best = 1e30, best_rd = 1e30, sink = 0;
     for (int r = 0; r < 6; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         #pragma omp parallel for schedule(static)
         for (size_t i = 0; i < n; i++)
             a[i] = b[i] + 3.0 * c[i];
-        double t1 = now();
+        double t1 = bench_now();
         double s = 0;
         #pragma omp parallel reduction(+ : s)
         {
@@ -77,7 +60,7 @@ static void triad(int threads)
             for (int k = 0; k < 8; k++)
                 s += acc[k];
         }
-        double t2 = now();
+        double t2 = bench_now();
         sink += s + a[r];
         if (r > 0) { /* the first pass faults the pages in */
             best = t1 - t0 < best ? t1 - t0 : best;
@@ -89,15 +72,6 @@ static void triad(int threads)
     free(a);
     free(b);
     free(c);
-}
-
-static int argmax(const float *v, int n)
-{
-    int best = 0;
-    for (int i = 1; i < n; i++)
-        if (v[i] > v[best])
-            best = i;
-    return best;
 }
 
 static char *slurp_text(const char *path)
@@ -207,15 +181,15 @@ int main(int argc, char **argv)
         int th = atoi(s);
         omp_set_num_threads(th > 0 ? th : 1);
         for (int r = -1; r < reps && !rc; r++) { /* r = -1: warm-up */
-            double t0 = now();
+            double t0 = bench_now();
             rc = llm_model_eval(m, toks, np, 0, logits, err, sizeof err);
-            double t1 = now();
-            int tok = argmax(logits, nv);
+            double t1 = bench_now();
+            int tok = llm_ref_argmax(logits, nv);
             for (int k = 0; k < n_gen && !rc; k++) {
                 rc = llm_model_eval(m, &tok, 1, np + k, logits, err, sizeof err);
-                tok = argmax(logits, nv);
+                tok = llm_ref_argmax(logits, nv);
             }
-            double t2 = now();
+            double t2 = bench_now();
             if (r >= 0) {
                 tp[r] = t1 - t0;
                 tg[r] = t2 - t1;
@@ -225,7 +199,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_llm: %s\n", err);
             break;
         }
-        double mp = median(tp, reps), mg = median(tg, reps);
+        double mp = bench_median(tp, reps), mg = bench_median(tg, reps);
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
         printf("engine=so8t threads=%d prompt_tokens=%d gen_tokens=%d prompt_tps=%.2f gen_tps=%.2f "

@@ -12,6 +12,7 @@
  * or without the model: a SKIP line, exit 0 (so `make bench` passes on any machine). */
 #include "llm/gpu/gpu.h"
 #include "llm/internal.h"
+#include "bench/bench_util.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -26,18 +27,6 @@ static const char *k_text =
     "millions of transistors on a chip the size of a fingernail. Graphics processors began as "
     "fixed pipelines for drawing triangles and became general parallel machines that run the "
     "matrix products of neural networks. ";
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 static uint64_t mat_bytes(const llm_mat *w) { return w->data ? (uint64_t)w->row_bytes * (uint64_t)w->ne1 : 0; }
 
@@ -169,11 +158,11 @@ int main(int argc, char **argv)
         }
         if (rc)
             break;
-        const double gtps = median(sg, reps);
+        const double gtps = bench_median(sg, reps);
         printf("engine=so8t path=%s num_gpu=%d gpu_layers=%d device_mib=%.1f threads=%d prompt_tokens=%d "
                "prompt_tps=%.1f gen_tokens=%d gen_tps=%.1f ms_per_token=%.3f\n",
                k == 0 ? "gpu" : "cpu", paths[k], st.gpu_layers, (double)st.device_bytes / 1048576.0,
-               omp_get_max_threads(), np, median(sp, reps), gen, gtps, 1e3 / gtps);
+               omp_get_max_threads(), np, bench_median(sp, reps), gen, gtps, 1e3 / gtps);
         if (k == 0) {
             const double bw = llm_gpu_backend_bandwidth(0);
             const uint64_t wb = weight_bytes(m), kb = kv_bytes(m, np + gen / 2);

@@ -14,6 +14,7 @@
  * Output: a table on stdout and CSV rows in --csv FILE.
  */
 #include "mc/mc.h"
+#include "bench/bench_util.h"
 
 #include <math.h>
 #include <omp.h>
@@ -21,25 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 static FILE *csv;
 
@@ -92,12 +74,12 @@ int main(int argc, char **argv)
         double t[16];
         unsigned long long n = dims[k] >= 16 ? 2000000ull : 8000000ull;
         for (int rep = 0; rep < reps; rep++) {
-            double t0 = now();
+            double t0 = bench_now();
             volatile uint64_t h = mc_baseline_drand48_hits(dims[k], radius_for[k], n, 1 + rep);
             (void)h;
-            t[rep] = (double)n / (now() - t0);
+            t[rep] = (double)n / (bench_now() - t0);
         }
-        base_rate[k] = median(t, reps);
+        base_rate[k] = bench_median(t, reps);
         csv_row("samples_per_second", "baseline-drand48", "cpu-1thread", dims[k], base_rate[k], "1/s");
     }
 
@@ -131,7 +113,7 @@ int main(int argc, char **argv)
                     }
                     t[rep] = res.samples_per_second;
                 }
-                rate[be] = median(t, reps);
+                rate[be] = bench_median(t, reps);
                 csv_row("samples_per_second", mc_method_name((mc_method)m), be ? "cuda" : "cpu",
                         dims[k], rate[be], "1/s");
             }
@@ -151,9 +133,9 @@ int main(int argc, char **argv)
     double n_need = 1.959963984540054 * 1.959963984540054 * (1 - p8) / p8 / (target * target);
     double base_time = n_need / base_rate[1];
     if (full) {
-        double t0 = now();
+        double t0 = bench_now();
         uint64_t h = mc_baseline_drand48_hits(8, r8, (uint64_t)n_need, 7);
-        base_time = now() - t0;
+        base_time = bench_now() - t0;
         printf("  baseline ran %.3g samples for real: estimate %.6f\n", n_need, 256.0 * (double)h / n_need);
     }
     printf("%-8s %-8s %14s %14s %12s %10s\n", "method", "backend", "seconds", "samples",
@@ -200,7 +182,7 @@ int main(int argc, char **argv)
                 est = res.estimate;
                 ns = (double)res.samples;
             }
-            double tm = median(t, reps);
+            double tm = bench_median(t, reps);
             printf("%-8s %-8s %14.4g %14.4g %12.6f %10.3g%s\n", mc_method_name((mc_method)m),
                    be ? "cuda" : "cpu", tm, ns, est, base_time / tm,
                    isnan(est) ? "   (projected from a 2^20 pilot; > 120 s)" : "");

@@ -3,6 +3,7 @@
  * continuous estimator's (positive, within a few binades), median of 5. The GPU backend
  * folds 2 values per block on the host, so this bounds the blocks/s one host core folds. */
 #include "mc/mc_xsum.h"
+#include "bench/bench_util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -10,13 +11,6 @@
 #include <time.h>
 
 #define N (1u << 22)
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void neumaier(double *s, double *c, double x)
 {
@@ -46,25 +40,25 @@ int main(void)
     }
     double tx[5], tn[5], ta[5], sink = 0;
     for (int r = 0; r < 5; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         mc_xsum x;
         mc_xsum_init(&x);
         for (unsigned i = 0; i < N; i++)
             mc_xsum_add(&x, v[i]);
         sink += mc_xsum_round(&x);
-        double t1 = now();
+        double t1 = bench_now();
         mc_xsum y;
         mc_xsum_init(&y);
         mc_xsum_add_array(&y, v, N, 1);
         sink += mc_xsum_round(&y);
         if (mc_xsum_round(&y) != mc_xsum_round(&x))
             printf("add_array differs from add!\n");
-        double t15 = now();
+        double t15 = bench_now();
         double s = 0, c = 0;
         for (unsigned i = 0; i < N; i++)
             neumaier(&s, &c, v[i]);
         sink += s + c;
-        double t2 = now();
+        double t2 = bench_now();
         tx[r] = (t1 - t0) / N * 1e9;
         tn[r] = (t2 - t15) / N * 1e9;
         ta[r] = (t15 - t1) / N * 1e9;

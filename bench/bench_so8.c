@@ -18,6 +18,7 @@
  */
 #include "so8/haar_fast.h"
 #include "so8/so8.h"
+#include "bench/bench_util.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -67,12 +68,6 @@ static void baseline_rotation(uint64_t seed, uint64_t index, double *R)
         for (int i = 0; i < n; i++)
             A[i * n + n - 1] = -A[i * n + n - 1];
     memcpy(R, A, sizeof A);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 typedef struct {
@@ -139,7 +134,7 @@ static int gpu_bench(uint64_t count, int runs, double cpu_rate)
             }
             rate[r] = (double)count / (now() - t0);
         }
-        qsort(rate, (size_t)runs, sizeof(double), cmp_double);
+        qsort(rate, (size_t)runs, sizeof(double), bench_cmp_double);
         api[p] = runs % 2 ? rate[runs / 2] : 0.5 * (rate[runs / 2 - 1] + rate[runs / 2]);
         double w = 0.0;
         if (check(hb, prec, count, &w)) {
@@ -213,8 +208,8 @@ int main(int argc, char **argv)
     }
     result res[NCASE];
     for (int c = 0; c < NCASE; c++) {
-        qsort(rate[c], (size_t)runs, sizeof(double), cmp_double);
-        qsort(cpu_rate[c], (size_t)runs, sizeof(double), cmp_double);
+        qsort(rate[c], (size_t)runs, sizeof(double), bench_cmp_double);
+        qsort(cpu_rate[c], (size_t)runs, sizeof(double), bench_cmp_double);
         res[c].cpu_median = runs % 2 ? cpu_rate[c][runs / 2]
                                      : 0.5 * (cpu_rate[c][runs / 2 - 1] + cpu_rate[c][runs / 2]);
         res[c].name = names[c];

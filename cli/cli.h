@@ -65,6 +65,9 @@ void cli_json_null(cli_json *j, const char *key);
 void cli_json_double_array(cli_json *j, const char *key, const double *v, int n);
 /* Finishes the top-level value with a newline. */
 void cli_json_finish(cli_json *j);
+/* The usual document, one object: init + begin_object; end_object + finish. */
+void cli_json_open(cli_json *j, FILE *f);
+void cli_json_close(cli_json *j);
 /* Writes s as a JSON string literal (quotes and escapes) to f. */
 void cli_json_write_escaped(FILE *f, const char *s);
 
@@ -110,11 +113,19 @@ int cmd_rm(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 
+/* ---- cli_model.c ---- */
 /* A model argument ('run -m', 'explain --model') that names no existing file but a model
- * of the local store (cli/cmd_store.c): returns 1 with *mf filled from its manifest (GGUF
+ * of the local store: returns 1 with *mf filled from its manifest (GGUF
  * path, parameters, template, system; free with llm_modelfile_free), 0 when `arg` is to be
  * used as a path (an existing file, or not a valid model name), or -CLI_FAIL after printing
  * why on stderr ("so8t CMD: model 'x' not found ..."). */
 int cli_store_lookup(const char *cmd, const char *arg, llm_modelfile *mf);
+/* Reads the Modelfile at `path` into *mf and prints its warnings ("so8t CMD: ..."). CLI_OK;
+ * else, after saying why, CLI_USAGE for a bad Modelfile, CLI_FAIL for an unreadable one or
+ * no memory (*mf then holds nothing to free). */
+int cli_modelfile_load(const char *cmd, const char *path, llm_modelfile *mf);
+/* Applies mf's settings to *p and prints llm_modelfile_apply's note. CLI_OK, or CLI_FAIL
+ * after "out of memory applying WHAT". */
+int cli_modelfile_apply(const char *cmd, llm_modelfile *mf, llm_params *p, const char *what);
 
 #endif /* SO8T_CLI_H */

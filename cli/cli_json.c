@@ -169,3 +169,15 @@ void cli_json_finish(cli_json *j)
     fputc('\n', j->f);
     cli_flush(j->f);
 }
+
+void cli_json_open(cli_json *j, FILE *f)
+{
+    cli_json_init(j, f);
+    cli_json_begin_object(j, NULL);
+}
+
+void cli_json_close(cli_json *j)
+{
+    cli_json_end_object(j);
+    cli_json_finish(j);
+}

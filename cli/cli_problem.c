@@ -15,12 +15,8 @@
 
 void cli_problem_init(cli_problem *p)
 {
-    memset(p, 0, sizeof *p);
-    p->dim = 8;
-    p->half_side = 1.0;
-    p->radius = 1.5;
-    p->rotation_kind = CLI_ROT_NONE;
-    p->rotation_seed = 1;
+    *p = (cli_problem){.dim = 8, .half_side = 1.0, .radius = 1.5, .rotation_kind = CLI_ROT_NONE,
+                       .rotation_seed = 1};
 }
 
 void cli_problem_free(cli_problem *p)

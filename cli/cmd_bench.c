@@ -112,8 +112,7 @@ int cmd_bench(int argc, char **argv)
         }
     if (json) {
         cli_json_end_array(&j);
-        cli_json_end_object(&j);
-        cli_json_finish(&j);
+        cli_json_close(&j);
     }
     return CLI_OK;
 }

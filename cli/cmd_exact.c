@@ -122,8 +122,7 @@ int cmd_exact(int argc, char **argv)
     const char *method = res.method ? res.method : "none";
     if (json) {
         cli_json j;
-        cli_json_init(&j, stdout);
-        cli_json_begin_object(&j, NULL);
+        cli_json_open(&j, stdout);
         cli_json_string(&j, "quantity", quantity);
         cli_json_i64(&j, "dim", g.dim);
         cli_json_double(&j, "half_side", g.half_side);
@@ -145,8 +144,7 @@ int cmd_exact(int argc, char **argv)
         cli_json_string(&j, "method", method);
         cli_json_bool(&j, "converged", st == GEOM_OK);
         cli_json_double(&j, "seconds", secs);
-        cli_json_end_object(&j);
-        cli_json_finish(&j);
+        cli_json_close(&j);
     } else {
         printf("%-18s %s\n", "quantity", quantity);
         printf("%-18s %d\n", "dim", g.dim);

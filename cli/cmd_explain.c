@@ -162,9 +162,11 @@ int cmd_explain(int argc, char **argv)
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
-        const char *a = argv[optind - 1];
+        /* the option's word: before its value when that is a word of its own */
+        const char *a = optarg && optind >= 2 && optarg == argv[optind - 1] ? argv[optind - 2]
+                                                                            : argv[optind - 1];
         if (c != ':' && c != '?' && optarg && !*optarg)
-            return cli_usage_error("explain", "%s needs a value", a);
+            return cli_usage_error("explain", "option '%s' needs a value", a);
         int rc = 0;
         switch (c) {
         case 'h':
@@ -200,10 +202,7 @@ int cmd_explain(int argc, char **argv)
         case OPT_MAIN_GPU:
             rc = cli_parse_int("explain", "--main-gpu", optarg, 0, 1024, &main_gpu);
             break;
-        case ':':
-            return cli_usage_error("explain", "%s needs a value", a);
-        default:
-            return cli_usage_error("explain", "unknown option '%s'", a);
+        default: return cli_getopt_error("explain", c, argv);
         }
         if (rc)
             return rc;
@@ -269,21 +268,17 @@ int cmd_explain(int argc, char **argv)
         model = NULL;
     }
     if (modelfile) {
-        int rc = llm_modelfile_load(modelfile, &mf, err, sizeof err);
-        if (rc) {
-            fprintf(stderr, "so8t explain: %s\n", err);
-            free(text);
-            llm_modelfile_free(&smf);
-            return rc == LLM_MF_ERR_IO || rc == LLM_MF_ERR_NOMEM ? CLI_FAIL : CLI_USAGE;
-        }
-        for (int i = 0; i < mf.n_warnings; i++)
-            fprintf(stderr, "so8t explain: %s\n", mf.warnings[i]);
-        llm_params scratch;
+        int mrc = cli_modelfile_load("explain", modelfile, &mf);
+        llm_params scratch; /* applied only for its note: llm_explain applies it again */
         llm_params_default(&scratch);
-        char note[256];
-        llm_modelfile_apply(&mf, &scratch, note, sizeof note);
-        if (note[0])
-            fprintf(stderr, "so8t explain: %s\n", note);
+        if (mrc == CLI_OK && cli_modelfile_apply("explain", &mf, &scratch, modelfile))
+            mrc = CLI_FAIL;
+        if (mrc != CLI_OK) {
+            free(text);
+            llm_modelfile_free(&mf);
+            llm_modelfile_free(&smf);
+            return mrc;
+        }
         if (model) { /* --model overrides FROM */
             free(mf.model_path);
             mf.model_path = malloc(strlen(model) + 1);
@@ -334,8 +329,7 @@ int cmd_explain(int argc, char **argv)
     }
     if (json) {
         cli_json j;
-        cli_json_init(&j, stdout);
-        cli_json_begin_object(&j, NULL);
+        cli_json_open(&j, stdout);
         cli_json_string(&j, "text", e.text);
         cli_json_string(&j, "model", e.model);
         cli_json_bool(&j, "fallback", e.fallback);
@@ -357,8 +351,7 @@ int cmd_explain(int argc, char **argv)
         }
         cli_json_end_array(&j);
         cli_json_string(&j, "facts", e.facts);
-        cli_json_end_object(&j);
-        cli_json_finish(&j);
+        cli_json_close(&j);
     } else {
         printf("%s\n", e.text);
         if (!e.fallback)

@@ -58,15 +58,13 @@ static int build_info(int json, int main_gpu)
     int cuda = mc_cuda_compiled();
     if (json) {
         cli_json j;
-        cli_json_init(&j, stdout);
-        cli_json_begin_object(&j, NULL);
+        cli_json_open(&j, stdout);
         cli_json_string(&j, "version", SO8T_VERSION);
         cli_json_bool(&j, "cuda_compiled", cuda);
         cli_json_string(&j, "llm_architectures", llm_architectures());
         cli_json_string(&j, "llm_tensor_types", "F32 F16 BF16 Q8_0 Q4_0 Q5_0 Q4_K Q6_K");
         cli_gpu_probe_json(&j, main_gpu);
-        cli_json_end_object(&j);
-        cli_json_finish(&j);
+        cli_json_close(&j);
     } else {
         printf("so8t %s\n", SO8T_VERSION);
         printf("CUDA: %s\n", cuda ? "compiled in" : "not compiled in (CPU-only build)");
@@ -100,12 +98,7 @@ int cmd_info(int argc, char **argv)
             if ((rc = cli_parse_int("info", "--main-gpu", optarg, 0, 1024, &main_gpu)))
                 return rc;
             break;
-        case ':':
-            return cli_usage_error("info", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            if (optopt && optopt < 256)
-                return cli_usage_error("info", "unknown option '-%c'", optopt);
-            return cli_usage_error("info", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_getopt_error("info", c, argv);
         }
     }
     if (optind < argc)
@@ -162,8 +155,7 @@ int cmd_info(int argc, char **argv)
     }
     if (json) {
         cli_json j;
-        cli_json_init(&j, stdout);
-        cli_json_begin_object(&j, NULL);
+        cli_json_open(&j, stdout);
         cli_json_string(&j, "file", path);
         cli_json_u64(&j, "gguf_version", llm_gguf_version(g));
         cli_json_u64(&j, "file_size", llm_gguf_file_size(g));
@@ -211,8 +203,7 @@ int cmd_info(int argc, char **argv)
             }
             cli_json_end_array(&j);
         }
-        cli_json_end_object(&j);
-        cli_json_finish(&j);
+        cli_json_close(&j);
     } else {
         printf("file:           %s\n", path);
         printf("GGUF version:   %u (%llu bytes, alignment %u, data at offset %llu)\n",

@@ -266,10 +266,7 @@ int cmd_rotations(int argc, char **argv)
             else
                 return cli_usage_error(CMD, "--sampler must be haar, torus or nosignfix (got '%s')", v);
             break;
-        case ':':
-            return cli_usage_error(CMD, "%s needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+        default: return cli_getopt_error(CMD, c, argv);
         }
     }
     if (optind < argc)
@@ -413,8 +410,7 @@ int cmd_rotations(int argc, char **argv)
     double rate = gen_seconds > 0 ? (double)count / gen_seconds : 0.0;
     if (json) {
         cli_json j;
-        cli_json_init(&j, stdout);
-        cli_json_begin_object(&j, NULL);
+        cli_json_open(&j, stdout);
         cli_json_i64(&j, "dim", dim);
         cli_json_u64(&j, "samples", count);
         cli_json_u64(&j, "seed", seed);
@@ -450,8 +446,7 @@ int cmd_rotations(int argc, char **argv)
             cli_json_end_array(&j);
         }
         cli_json_bool(&j, "pass", have_rep ? rep.pass : 1);
-        cli_json_end_object(&j);
-        cli_json_finish(&j);
+        cli_json_close(&j);
     } else {
         if (have_rep)
             print_table(report, &rep, seed, backend, prec_name);

@@ -272,11 +272,7 @@ int cmd_run(int argc, char **argv)
             set_main_gpu = 1;
             break;
         case ':':
-            return cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
-        case '?':
-            if (optopt && optopt < 256)
-                return cli_usage_error("run", "unknown option '-%c'", optopt);
-            return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+        case '?': return cli_getopt_error("run", c, argv);
         default: {
             /* -n, -t, -c are the short forms of three numeric options */
             int k = c == 'n' ? num_index("num-predict") : c == 't' ? num_index("threads")
@@ -327,24 +323,13 @@ int cmd_run(int argc, char **argv)
         model = NULL; /* mf.model_path below */
     }
     if (modelfile || from_store) {
-        int mrc = from_store ? 0 : llm_modelfile_load(modelfile, &mf, err, sizeof err);
-        if (mrc != 0) {
-            /* a bad Modelfile is a usage error (exit 2), like in 'so8t explain'; an
-               unreadable one or no memory is a run-time failure (exit 1) */
-            fprintf(stderr, "so8t run: %s\n", err);
-            return mrc == LLM_MF_ERR_IO || mrc == LLM_MF_ERR_NOMEM ? CLI_FAIL : CLI_USAGE;
-        }
-        for (int i = 0; i < mf.n_warnings; i++)
-            fprintf(stderr, "so8t run: %s\n", mf.warnings[i]);
-        char note[256] = "";
-        if (llm_modelfile_apply(&mf, &p, note, sizeof note) != 0) {
-            fprintf(stderr, "so8t run: out of memory applying %s\n",
-                    modelfile ? modelfile : "the store model");
+        int mrc = from_store ? CLI_OK : cli_modelfile_load("run", modelfile, &mf);
+        if (mrc != CLI_OK)
+            return mrc;
+        if (cli_modelfile_apply("run", &mf, &p, modelfile ? modelfile : "the store model")) {
             llm_modelfile_free(&mf);
             return CLI_FAIL;
         }
-        if (note[0])
-            fprintf(stderr, "so8t run: %s\n", note);
         if (!model)
             model = mf.model_path;
         if (!chat && mf.n_messages > 0 && !mf.template_text)
@@ -450,8 +435,7 @@ int cmd_run(int argc, char **argv)
     }
     if (json) {
         cli_json j;
-        cli_json_init(&j, stdout);
-        cli_json_begin_object(&j, NULL);
+        cli_json_open(&j, stdout);
         cli_json_string(&j, "text", g.text);
         cli_json_begin_array(&j, "tokens");
         for (int i = 0; i < g.n_tokens; i++)
@@ -467,8 +451,7 @@ int cmd_run(int argc, char **argv)
         llm_gpu_status gs;
         llm_model_gpu_status(m, &gs);
         cli_gpu_json_run(&j, &gs, ngpu);
-        cli_json_end_object(&j);
-        cli_json_finish(&j);
+        cli_json_close(&j);
     } else if (!write_errno) {
         printf("\n");
     }

@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 /* A store status as an exit status: a bad name is a usage error, the rest run-time. */
@@ -117,13 +116,9 @@ int cmd_create(int argc, char **argv)
     if (llm_store_name_parse(name, &nm, err, sizeof err))
         return cli_usage_error("create", "%s", err);
     llm_modelfile mf;
-    int rc = llm_modelfile_load(file, &mf, err, sizeof err);
-    if (rc) {
-        fprintf(stderr, "so8t create: %s\n", err);
-        return rc == LLM_MF_ERR_IO || rc == LLM_MF_ERR_NOMEM ? CLI_FAIL : CLI_USAGE;
-    }
-    for (int i = 0; i < mf.n_warnings; i++)
-        fprintf(stderr, "so8t create: %s\n", mf.warnings[i]);
+    status = cli_modelfile_load("create", file, &mf);
+    if (status)
+        return status;
     llm_store *s = NULL;
     status = open_store("create", &s);
     if (status) {
@@ -131,7 +126,7 @@ int cmd_create(int argc, char **argv)
         return status;
     }
     llm_store_entry e;
-    rc = llm_store_create(s, name, &mf, copy, &e, err, sizeof err);
+    int rc = llm_store_create(s, name, &mf, copy, &e, err, sizeof err);
     if (rc) {
         fprintf(stderr, "so8t create: %s\n", err);
         status = rc == LLM_STORE_ERR_INVAL ? CLI_USAGE : CLI_FAIL;
@@ -242,8 +237,7 @@ int cmd_list(int argc, char **argv)
     }
     if (json) {
         cli_json j;
-        cli_json_init(&j, stdout);
-        cli_json_begin_object(&j, NULL);
+        cli_json_open(&j, stdout);
         cli_json_begin_array(&j, "models");
         for (int i = 0; i < l.n; i++) {
             const llm_store_entry *e = &l.entries[i];
@@ -267,8 +261,7 @@ int cmd_list(int argc, char **argv)
             cli_json_end_object(&j);
         }
         cli_json_end_array(&j);
-        cli_json_end_object(&j);
-        cli_json_finish(&j);
+        cli_json_close(&j);
     } else {
         int wn = 4;
         for (int i = 0; i < l.n; i++) {
@@ -433,8 +426,7 @@ int cmd_show(int argc, char **argv)
             printf("%s\n", e.licenses[i]);
     } else { /* --json */
         cli_json j;
-        cli_json_init(&j, stdout);
-        cli_json_begin_object(&j, NULL);
+        cli_json_open(&j, stdout);
         cli_json_string(&j, "name", e.name);
         cli_json_string(&j, "model", e.name);
         cli_json_string(&j, "modified_at", e.created_at);
@@ -476,8 +468,7 @@ int cmd_show(int argc, char **argv)
         }
         cli_json_end_array(&j);
         cli_json_string(&j, "modelfile", mftext);
-        cli_json_end_object(&j);
-        cli_json_finish(&j);
+        cli_json_close(&j);
     }
     free(mftext);
     free(ptext);
@@ -574,42 +565,4 @@ int cmd_cp(int argc, char **argv)
     }
     printf("copied '%s' to '%s'\n", names[0], names[1]);
     return CLI_OK;
-}
-
-/* ------------------------------------------------------------------------------------------
- * run -m NAME, explain --model NAME
- * ------------------------------------------------------------------------------------------ */
-
-int cli_store_lookup(const char *cmd, const char *arg, llm_modelfile *mf)
-{
-    memset(mf, 0, sizeof *mf);
-    struct stat st;
-    llm_store_name nm;
-    if (!arg || stat(arg, &st) == 0 || llm_store_name_parse(arg, &nm, NULL, 0))
-        return 0; /* a file (or not a name): the loader opens it and says what is wrong */
-    llm_store *s = NULL;
-    char err[1024];
-    if (llm_store_open(NULL, &s, err, sizeof err)) {
-        fprintf(stderr, "so8t %s: %s: no such file, and %s\n", cmd, arg, err);
-        return -CLI_FAIL;
-    }
-    llm_store_entry e;
-    int rc = llm_store_get(s, arg, &e, err, sizeof err);
-    llm_store_close(s);
-    if (rc == LLM_STORE_ERR_NOTFOUND) {
-        fprintf(stderr, "so8t %s: %s (no such file either; 'so8t list' shows the store)\n", cmd,
-                err);
-        return -CLI_FAIL;
-    }
-    if (rc) {
-        fprintf(stderr, "so8t %s: %s\n", cmd, err);
-        return -CLI_FAIL;
-    }
-    rc = llm_store_entry_to_modelfile(&e, mf, err, sizeof err);
-    llm_store_entry_free(&e);
-    if (rc) {
-        fprintf(stderr, "so8t %s: %s\n", cmd, err);
-        return -CLI_FAIL;
-    }
-    return 1;
 }

@@ -225,8 +225,7 @@ int cmd_verify(int argc, char **argv)
     if (json) {
         cli_json_end_array(&j);
         cli_json_bool(&j, "pass", all_pass);
-        cli_json_end_object(&j);
-        cli_json_finish(&j);
+        cli_json_close(&j);
     } else {
         printf("%s: %d rows, %s\n", all_pass ? "PASS" : "FAIL", rows,
                all_pass ? "every estimate within 5 se of the exact value"

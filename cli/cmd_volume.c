@@ -111,14 +111,12 @@ typedef struct {
 static void trace_stream_line(const mc_result *r)
 {
     cli_json j;
-    cli_json_init(&j, stdout);
-    cli_json_begin_object(&j, NULL);
+    cli_json_open(&j, stdout);
     cli_json_bool(&j, "partial", 1);
     cli_json_u64(&j, "samples", r->samples);
     cli_json_double(&j, "estimate", r->estimate);
     cli_json_double_array(&j, "ci95", r->ci95, 2);
-    cli_json_end_object(&j);
-    cli_json_finish(&j);
+    cli_json_close(&j);
     cli_flush(stdout);
 }
 
@@ -581,8 +579,7 @@ int cmd_volume(int argc, char **argv)
         return CLI_FAIL;
     }
     cli_json j;
-    cli_json_init(&j, jf);
-    cli_json_begin_object(&j, NULL);
+    cli_json_open(&j, jf);
     cli_json_string(&j, "quantity", quantity_name(p.quantity));
     cli_json_i64(&j, "dim", p.dim);
     cli_json_double(&j, "half_side", p.half_side);
@@ -658,8 +655,7 @@ int cmd_volume(int argc, char **argv)
             rc = CLI_FAIL;
         }
     }
-    cli_json_end_object(&j);
-    cli_json_finish(&j);
+    cli_json_close(&j);
     fclose(jf);
 
     if (json) {

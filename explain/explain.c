@@ -128,12 +128,8 @@ static int model_generate(void *user, const char *prompt, uint64_t seed, char **
 
 void llm_explain_options_default(llm_explain_options *o)
 {
-    memset(o, 0, sizeof *o);
-    o->seed = 1;
-    o->max_attempts = 3;
-    o->num_predict = 160;
-    o->num_gpu = LLM_EXPLAIN_GPU_UNSET;
-    o->main_gpu = -1;
+    *o = (llm_explain_options){.seed = 1, .max_attempts = 3, .num_predict = 160,
+                               .num_gpu = LLM_EXPLAIN_GPU_UNSET, .main_gpu = -1};
 }
 
 void llm_explanation_free(llm_explanation *e)

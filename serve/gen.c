@@ -15,9 +15,10 @@ void serve_json_add_ns(cJSON *o, const char *key, double seconds)
     cJSON_AddNumberToObject(o, key, floor(seconds * 1e9)); /* an integer: ns */
 }
 
-int serve_gen_prepare(serve_gen *g, serve_req *r, const char *model, const cJSON *options,
-                      const cJSON *keep_alive, enum MHD_Result *res)
+int serve_gen_prepare(serve_gen *g, serve_req *r, const char *model, enum MHD_Result *res)
 {
+    const cJSON *options = cJSON_GetObjectItemCaseSensitive(r->json, "options");
+    const cJSON *keep_alive = cJSON_GetObjectItemCaseSensitive(r->json, "keep_alive");
     memset(g, 0, sizeof *g);
     g->req = r;
     g->srv = r->srv;
@@ -172,6 +173,8 @@ void serve_gen_free(serve_gen *g)
     llm_store_entry_free(&g->entry);
     free(g->prompt_tokens);
     free(g->prompt);
+    free(g->text.p);
+    g->text = (so8t_strbuf){0};
     if (g->fd_owned && g->fd >= 0)
         close(g->fd);
     g->fd = -1;
@@ -226,4 +229,46 @@ int serve_gen_spawn(serve_gen *g, void (*done)(serve_gen *g, int rc))
         return -1;
     }
     return 0;
+}
+
+int serve_gen_stream(serve_gen *g, const char *ctype, serve_piece_cb on_piece,
+                     void (*done)(serve_gen *g, int rc))
+{
+    g->stream = serve_stream_open(g->req, ctype);
+    if (!g->stream)
+        return -1;
+    g->on_piece = on_piece;
+    if (serve_gen_spawn(g, done)) {
+        serve_log(g->srv, "#%lu cannot start a thread", g->id);
+        serve_stream_close(g->stream);
+        return -1;
+    }
+    return 0;
+}
+
+static int collect_piece(serve_gen *g, const char *piece)
+{
+    so8t_strbuf_add(&g->text, "%s", piece);
+    return 0;
+}
+
+int serve_gen_run_collect(serve_gen *g, enum MHD_Result *res)
+{
+    g->on_piece = collect_piece;
+    if (serve_gen_run(g)) {
+        *res = serve_reply_error(g->req, g->llm_rc == LLM_ERR_CTX ? 400 : 500, "%s", g->err);
+        return -1;
+    }
+    if (g->cancelled) {
+        *res = MHD_NO; /* the client is gone */
+        return -1;
+    }
+    return 0;
+}
+
+int serve_gen_send(serve_gen *g, cJSON *o, const char *prefix, const char *suffix)
+{
+    int rc = serve_stream_write_json(g->stream, o, prefix, suffix);
+    cJSON_Delete(o);
+    return rc;
 }

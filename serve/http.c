@@ -15,19 +15,10 @@
 
 void serve_config_default(serve_config *c)
 {
-    memset(c, 0, sizeof *c);
-    c->host = "127.0.0.1";
-    c->port = 11434;
-    c->max_queue = 16;
-    c->max_loaded = 3;
-    c->max_connections = 64;
-    c->timeout_s = 30;
-    c->keep_alive_s = 300;
-    c->max_body = 8u << 20;
-    c->drain_s = 30;
-    c->max_samples = 1073741824.0;
-    c->max_rotations = 1048576.0;
-    c->max_seconds = 60;
+    *c = (serve_config){.host = "127.0.0.1", .port = 11434, .max_queue = 16, .max_loaded = 3,
+                        .max_connections = 64, .timeout_s = 30, .keep_alive_s = 300,
+                        .max_body = 8u << 20, .drain_s = 30, .max_samples = 1073741824.0,
+                        .max_rotations = 1048576.0, .max_seconds = 60};
 }
 
 typedef struct {

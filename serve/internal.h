@@ -4,6 +4,7 @@
 #define SO8T_SERVE_INTERNAL_H
 
 #include "serve/serve.h"
+#include "base/strbuf.h"
 #include "llm/llm.h"
 #include "llm/modelfile/modelfile.h"
 #include "llm/store/store.h"
@@ -168,6 +169,7 @@ struct serve_gen {
     serve_piece_cb on_piece;
     void *user;
     serve_stream *stream;
+    so8t_strbuf text;        /* the whole answer, when not streamed (serve_gen_run_collect) */
     /* results */
     serve_slot *slot;
     double load_s, t_start, t_prompt_end, t_end;
@@ -178,10 +180,10 @@ struct serve_gen {
     int llm_rc;              /* llm_generate's status (LLM_ERR_CTX: a 400) */
     char err[1024];
 };
-/* Finds the model (404 reply), applies its Modelfile, the request's options and
- * keep_alive (400 reply naming the option). 0, or the MHD result of the error reply in *res. */
-int serve_gen_prepare(serve_gen *g, serve_req *r, const char *model, const cJSON *options,
-                      const cJSON *keep_alive, enum MHD_Result *res);
+/* Finds the model (404 reply), applies its Modelfile, then the request's "options" and
+ * "keep_alive" (r->json's; 400 reply naming the option). 0, or the MHD result of the error
+ * reply in *res. */
+int serve_gen_prepare(serve_gen *g, serve_req *r, const char *model, enum MHD_Result *res);
 /* Acquires the slot (500 naming the file / 503 + Retry-After replies on failure). */
 int serve_gen_acquire(serve_gen *g, enum MHD_Result *res);
 /* After the slot is acquired and g->prompt is set: the prompt's tokens (for `context`),
@@ -192,6 +194,16 @@ int serve_gen_run(serve_gen *g);
 void serve_gen_free(serve_gen *g);
 /* Runs serve_gen_run on a new thread that then calls done(g) and frees g (streams). */
 int serve_gen_spawn(serve_gen *g, void (*done)(serve_gen *g, int rc));
+/* Streams the answer: opens a 200 stream of `ctype`, then runs g on its own thread with
+ * on_piece for every piece and done at the end. 0: the thread owns g (and g->user); -1: a
+ * reply has been queued (an error, or the stream cut short), the caller still owns g. */
+int serve_gen_stream(serve_gen *g, const char *ctype, serve_piece_cb on_piece,
+                     void (*done)(serve_gen *g, int rc));
+/* Runs g collecting the answer in g->text. 0; or -1 with *res: the error reply (400 when
+ * the context is full, else 500), or MHD_NO when the client went away. */
+int serve_gen_run_collect(serve_gen *g, enum MHD_Result *res);
+/* Writes prefix + JSON of o + suffix to g's stream and frees o; non-zero: stop. */
+int serve_gen_send(serve_gen *g, cJSON *o, const char *prefix, const char *suffix);
 /* Nanoseconds as an integer JSON number. */
 void serve_json_add_ns(cJSON *o, const char *key, double seconds);
 

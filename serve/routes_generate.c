@@ -11,7 +11,6 @@ enum { KIND_GENERATE, KIND_CHAT };
 typedef struct {
     int kind;
     int raw;
-    so8t_strbuf text; /* the whole answer (non-stream) */
 } gen_ctx;
 
 static void add_head(cJSON *o, const serve_gen *g)
@@ -71,17 +70,7 @@ static cJSON *final_json(const serve_gen *g, const gen_ctx *c, const char *text)
 static int on_piece_stream(serve_gen *g, const char *piece)
 {
     gen_ctx *c = g->user;
-    cJSON *o = chunk_json(g, c->kind, piece);
-    int rc = serve_stream_write_json(g->stream, o, "", "\n");
-    cJSON_Delete(o);
-    return rc;
-}
-
-static int on_piece_collect(serve_gen *g, const char *piece)
-{
-    gen_ctx *c = g->user;
-    so8t_strbuf_add(&c->text, "%s", piece);
-    return 0;
+    return serve_gen_send(g, chunk_json(g, c->kind, piece), "", "\n");
 }
 
 static void on_stream_done(serve_gen *g, int rc)
@@ -95,11 +84,9 @@ static void on_stream_done(serve_gen *g, int rc)
         } else {
             o = final_json(g, c, "");
         }
-        serve_stream_write_json(g->stream, o, "", "\n");
-        cJSON_Delete(o);
+        serve_gen_send(g, o, "", "\n");
     }
     serve_stream_close(g->stream);
-    free(c->text.p);
     free(c);
 }
 
@@ -158,49 +145,25 @@ static int refuse_unsupported(serve_req *r, const char *model, enum MHD_Result *
 /* Runs g (prompt set) streamed or not and answers. Owns g. */
 static enum MHD_Result run_and_reply(serve_req *r, serve_gen *g, int kind, int raw, int stream)
 {
+    enum MHD_Result res;
     gen_ctx *c = calloc(1, sizeof *c);
     if (!c) {
-        serve_gen_free(g);
-        free(g);
-        return serve_reply_error(r, 500, "out of memory");
+        res = serve_reply_error(r, 500, "out of memory");
+        goto done;
     }
     c->kind = kind;
     c->raw = raw;
     g->user = c;
-    enum MHD_Result res;
-    if (serve_gen_check(g, &res)) {
-        free(c);
-        serve_gen_free(g);
-        free(g);
-        return res;
-    }
+    if (serve_gen_check(g, &res))
+        goto done;
     if (stream) {
-        g->stream = serve_stream_open(r, "application/x-ndjson");
-        if (!g->stream) {
-            free(c);
-            serve_gen_free(g);
-            free(g);
-            return MHD_YES;
-        }
-        g->on_piece = on_piece_stream;
-        if (serve_gen_spawn(g, on_stream_done)) {
-            serve_log(r->srv, "#%lu cannot start a thread", r->id);
-            serve_stream_close(g->stream);
-            free(c);
-            serve_gen_free(g);
-            free(g);
-        }
-        return MHD_YES;
+        if (!serve_gen_stream(g, "application/x-ndjson", on_piece_stream, on_stream_done))
+            return MHD_YES; /* the thread owns g and c */
+        res = MHD_YES;
+    } else if (!serve_gen_run_collect(g, &res)) {
+        res = serve_reply_json(r, 200, final_json(g, c, g->text.p ? g->text.p : ""));
     }
-    g->on_piece = on_piece_collect;
-    if (serve_gen_run(g)) {
-        res = serve_reply_error(r, g->llm_rc == LLM_ERR_CTX ? 400 : 500, "%s", g->err);
-    } else if (g->cancelled) {
-        res = MHD_NO; /* the client is gone */
-    } else {
-        res = serve_reply_json(r, 200, final_json(g, c, c->text.p ? c->text.p : ""));
-    }
-    free(c->text.p);
+done:
     free(c);
     serve_gen_free(g);
     free(g);
@@ -238,8 +201,7 @@ enum MHD_Result serve_route_generate(serve_req *r)
     serve_gen *g = calloc(1, sizeof *g);
     if (!g)
         return serve_reply_error(r, 500, "out of memory");
-    if (serve_gen_prepare(g, r, model, cJSON_GetObjectItemCaseSensitive(r->json, "options"),
-                          cJSON_GetObjectItemCaseSensitive(r->json, "keep_alive"), &res))
+    if (serve_gen_prepare(g, r, model, &res))
         goto fail;
     if (!prompt || !*prompt) {
         if (!has_context) {
@@ -340,8 +302,7 @@ enum MHD_Result serve_route_chat(serve_req *r)
         free(mv);
         return serve_reply_error(r, 500, "out of memory");
     }
-    if (serve_gen_prepare(g, r, model, cJSON_GetObjectItemCaseSensitive(r->json, "options"),
-                          cJSON_GetObjectItemCaseSensitive(r->json, "keep_alive"), &res))
+    if (serve_gen_prepare(g, r, model, &res))
         goto fail;
     if (n == 0) {
         res = load_only(r, g, KIND_CHAT);

@@ -7,34 +7,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The field `key` of o in *x: NULL when absent or null, and NULL with -1 and a 400 saying it
+ * "must be <what>" when is_type refuses it. */
+static int field_get(serve_req *r, const cJSON *o, const char *key,
+                     cJSON_bool (*is_type)(const cJSON *), const char *what, const cJSON **x,
+                     enum MHD_Result *res)
+{
+    *x = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (cJSON_IsNull(*x)) /* false for NULL */
+        *x = NULL;
+    if (*x && !is_type(*x)) {
+        *x = NULL;
+        *res = serve_reply_error(r, 400, "field '%s' must be %s", key, what);
+        return -1;
+    }
+    return 0;
+}
+
 int serve_field_str(serve_req *r, const cJSON *o, const char *key, const char **out,
                     enum MHD_Result *res)
 {
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
-    *out = NULL;
-    if (!x || cJSON_IsNull(x))
-        return 0;
-    if (!cJSON_IsString(x)) {
-        *res = serve_reply_error(r, 400, "field '%s' must be a string", key);
-        return -1;
-    }
-    *out = x->valuestring;
-    return 0;
+    const cJSON *x;
+    int rc = field_get(r, o, key, cJSON_IsString, "a string", &x, res);
+    *out = x ? x->valuestring : NULL;
+    return rc;
 }
 
 int serve_field_bool(serve_req *r, const cJSON *o, const char *key, int def, int *out,
                      enum MHD_Result *res)
 {
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
-    *out = def;
-    if (!x || cJSON_IsNull(x))
-        return 0;
-    if (!cJSON_IsBool(x)) {
-        *res = serve_reply_error(r, 400, "field '%s' must be true or false", key);
-        return -1;
-    }
-    *out = cJSON_IsTrue(x);
-    return 0;
+    const cJSON *x;
+    int rc = field_get(r, o, key, cJSON_IsBool, "true or false", &x, res);
+    *out = x ? cJSON_IsTrue(x) : def;
+    return rc;
 }
 
 /* "model", or Ollama's older "name". */

@@ -2,7 +2,6 @@
  * with "data: [DONE]", stream_options.include_usage) and /v1/models, in the shapes the
  * openai client validates strictly (finish_reason always set, usage always present). */
 #include "serve/internal.h"
-#include "base/strbuf.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -16,7 +15,6 @@ typedef struct {
     int sent_role;
     long created;
     char id[64];
-    so8t_strbuf text;
 } oai_ctx;
 
 static const char *finish_reason(const serve_gen *g)
@@ -70,20 +68,11 @@ static cJSON *chunk(serve_gen *g, oai_ctx *c, const char *piece)
     return o;
 }
 
+static int sse_send(serve_gen *g, cJSON *o) { return serve_gen_send(g, o, "data: ", "\n\n"); }
+
 static int on_piece_sse(serve_gen *g, const char *piece)
 {
-    oai_ctx *c = g->user;
-    cJSON *o = chunk(g, c, piece);
-    int rc = serve_stream_write_json(g->stream, o, "data: ", "\n\n");
-    cJSON_Delete(o);
-    return rc;
-}
-
-static int on_piece_collect(serve_gen *g, const char *piece)
-{
-    oai_ctx *c = g->user;
-    so8t_strbuf_add(&c->text, "%s", piece);
-    return 0;
+    return sse_send(g, chunk(g, g->user, piece));
 }
 
 static void on_sse_done(serve_gen *g, int rc)
@@ -95,29 +84,22 @@ static void on_sse_done(serve_gen *g, int rc)
             cJSON *e = cJSON_AddObjectToObject(o, "error");
             cJSON_AddStringToObject(e, "message", g->err);
             cJSON_AddStringToObject(e, "type", "api_error");
-            serve_stream_write_json(g->stream, o, "data: ", "\n\n");
-            cJSON_Delete(o);
+            sse_send(g, o);
         } else {
-            if (c->kind == OAI_CHAT && !c->sent_role) { /* nothing generated: still a role */
-                cJSON *o = chunk(g, c, "");
-                serve_stream_write_json(g->stream, o, "data: ", "\n\n");
-                cJSON_Delete(o);
-            }
-            cJSON *o = chunk(g, c, NULL);
-            serve_stream_write_json(g->stream, o, "data: ", "\n\n");
-            cJSON_Delete(o);
+            if (c->kind == OAI_CHAT && !c->sent_role) /* nothing generated: still a role */
+                sse_send(g, chunk(g, c, ""));
+            sse_send(g, chunk(g, c, NULL));
             if (c->include_usage) {
-                o = head(g, c, c->kind == OAI_CHAT ? "chat.completion.chunk" : "text_completion");
+                cJSON *o = head(g, c, c->kind == OAI_CHAT ? "chat.completion.chunk"
+                                                          : "text_completion");
                 cJSON_AddArrayToObject(o, "choices");
                 add_usage(o, g);
-                serve_stream_write_json(g->stream, o, "data: ", "\n\n");
-                cJSON_Delete(o);
+                sse_send(g, o);
             }
         }
         serve_stream_write(g->stream, "data: [DONE]\n\n", 14);
     }
     serve_stream_close(g->stream);
-    free(c->text.p);
     free(c);
 }
 
@@ -253,8 +235,7 @@ static enum MHD_Result oai_run(serve_req *r, int kind)
         free(mv);
         return serve_reply_error(r, 500, "out of memory");
     }
-    if (serve_gen_prepare(g, r, model, cJSON_GetObjectItemCaseSensitive(r->json, "options"),
-                          cJSON_GetObjectItemCaseSensitive(r->json, "keep_alive"), &res))
+    if (serve_gen_prepare(g, r, model, &res))
         goto fail;
     if (map_field(r, g, "max_tokens", "num_predict", &res) ||
         map_field(r, g, "max_completion_tokens", "num_predict", &res) ||
@@ -284,27 +265,15 @@ static enum MHD_Result oai_run(serve_req *r, int kind)
              (long)(fmod(serve_unix_now(), 1.0) * 1e6));
     g->user = c;
     if (stream) {
-        g->stream = serve_stream_open(r, "text/event-stream");
-        if (!g->stream)
-            goto fail_quiet;
-        g->on_piece = on_piece_sse;
-        if (serve_gen_spawn(g, on_sse_done)) {
-            serve_stream_close(g->stream);
-            goto fail_quiet;
-        }
-        return MHD_YES;
-    }
-    g->on_piece = on_piece_collect;
-    if (serve_gen_run(g)) {
-        res = serve_reply_error(r, g->llm_rc == LLM_ERR_CTX ? 400 : 500, "%s", g->err);
-    } else if (g->cancelled) {
-        res = MHD_NO;
-    } else {
+        if (!serve_gen_stream(g, "text/event-stream", on_piece_sse, on_sse_done))
+            return MHD_YES; /* the thread owns g and c */
+        res = MHD_YES;
+    } else if (!serve_gen_run_collect(g, &res)) {
         cJSON *o = head(g, c, kind == OAI_CHAT ? "chat.completion" : "text_completion");
         cJSON *ch = cJSON_AddArrayToObject(o, "choices");
         cJSON *x = cJSON_CreateObject();
         cJSON_AddNumberToObject(x, "index", 0);
-        const char *text = c->text.p ? c->text.p : "";
+        const char *text = g->text.p ? g->text.p : "";
         if (kind == OAI_CHAT) {
             cJSON *msg = cJSON_AddObjectToObject(x, "message");
             cJSON_AddStringToObject(msg, "role", "assistant");
@@ -320,17 +289,10 @@ static enum MHD_Result oai_run(serve_req *r, int kind)
     }
 fail:
     free(mv);
-    if (c)
-        free(c->text.p);
     free(c);
     serve_gen_free(g);
     free(g);
     return res;
-fail_quiet:
-    free(c);
-    serve_gen_free(g);
-    free(g);
-    return MHD_YES;
 }
 
 enum MHD_Result serve_route_oai_chat(serve_req *r) { return oai_run(r, OAI_CHAT); }

@@ -123,6 +123,22 @@ static int slot_offload(serve_slots *s, serve_slot *sl, const serve_load_opts *l
     return 0;
 }
 
+/* A load of sl that failed (s->mu held; released here): the slot keeps the message for
+ * the requests waiting on it and goes once none is left. */
+static int slot_load_failed(serve_slots *s, serve_slot *sl, const char *msg, char *err,
+                            size_t errlen)
+{
+    snprintf(sl->load_err, sizeof sl->load_err, "%s", msg);
+    snprintf(err, errlen, "%s", msg);
+    sl->state = SLOT_FAILED;
+    sl->busy = 0;
+    if (!sl->waiting)
+        slot_unlink(s, sl);
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return SERVE_SLOT_LOAD;
+}
+
 int serve_slot_acquire(serve_slots *s, const llm_store_entry *e, const serve_load_opts *lo, int fd,
                        serve_slot **out, double *load_seconds, char *err, size_t errlen)
 {
@@ -162,16 +178,10 @@ int serve_slot_acquire(serve_slots *s, const llm_store_entry *e, const serve_loa
         *load_seconds = serve_now() - t0;
         pthread_mutex_lock(&s->mu);
         if (rc != LLM_OK) {
-            snprintf(sl->load_err, sizeof sl->load_err, "model '%s' cannot be loaded from %s: %s",
-                     e->name, e->gguf_path, lerr);
-            snprintf(err, errlen, "%s", sl->load_err);
-            sl->state = SLOT_FAILED;
-            sl->busy = 0;
-            if (!sl->waiting)
-                slot_unlink(s, sl);
-            pthread_cond_broadcast(&s->cv);
-            pthread_mutex_unlock(&s->mu);
-            return SERVE_SLOT_LOAD;
+            char msg[sizeof sl->load_err];
+            snprintf(msg, sizeof msg, "model '%s' cannot be loaded from %s: %s", e->name,
+                     e->gguf_path, lerr);
+            return slot_load_failed(s, sl, msg, err, errlen);
         }
         sl->model = m;
         llm_model_gpu_status(m, &sl->gpu);
@@ -181,15 +191,7 @@ int serve_slot_acquire(serve_slots *s, const llm_store_entry *e, const serve_loa
         /* a num_gpu that does not fit fails the load as a whole, as in Ollama */
         if (lo->num_gpu != 0 && slot_offload(s, sl, lo, lerr, sizeof lerr)) {
             pthread_mutex_lock(&s->mu);
-            snprintf(sl->load_err, sizeof sl->load_err, "%s", lerr);
-            snprintf(err, errlen, "%s", lerr);
-            sl->state = SLOT_FAILED;
-            sl->busy = 0;
-            if (!sl->waiting)
-                slot_unlink(s, sl);
-            pthread_cond_broadcast(&s->cv);
-            pthread_mutex_unlock(&s->mu);
-            return SERVE_SLOT_LOAD;
+            return slot_load_failed(s, sl, lerr, err, errlen);
         }
         pthread_mutex_lock(&s->mu);
         sl->state = SLOT_READY;

@@ -43,62 +43,69 @@ static const char *const backends[] = {"auto", "cpu", "cuda", NULL};
 static const char *const rotations[] = {"none", "haar", NULL}; /* no file: the server's disk */
 static const char *const precisions[] = {"double", "float", NULL};
 
+/* the keys several endpoints take, each defined once */
+#define KEY_SEED {"seed", K_SEED, "--seed", 0, 0, 0, NULL, NULL}
+#define KEY_SECONDS {"seconds", K_SECONDS, NULL, 0, 0, 1, NULL, NULL}
+#define KEY_BACKEND {"backend", K_CHOICE, "--backend", 0, 0, 0, backends, NULL}
+#define KEY_SAMPLES(flag) {"samples", K_SAMPLES, flag, 1, 0, 0, NULL, NULL}
+#define KEY_END {NULL, 0, NULL, 0, 0, 0, NULL, NULL}
+
 #define PROBLEM_KEYS                                                                  \
     {"dim", K_INT, "--dim", 1, 128, 0, NULL, NULL},                                   \
     {"half_side", K_NUM, "--half-side", 0, 1e300, 1, NULL, NULL},                     \
     {"radius", K_NUM, "--radius", 0, 1e300, 0, NULL, NULL},                           \
     {"center", K_CENTER, "--center", -1e300, 1e300, 0, NULL, NULL},                   \
     {"rotation", K_CHOICE, "--rotation", 0, 0, 0, rotations, NULL},                   \
-    {"seed", K_SEED, "--seed", 0, 0, 0, NULL, NULL},                                  \
-    {"seconds", K_SECONDS, NULL, 0, 0, 1, NULL, NULL}
+    KEY_SEED,                                                                         \
+    KEY_SECONDS
 
 static const key_spec volume_keys[] = {
     PROBLEM_KEYS,
     {"quantity", K_CHOICE, NULL, 0, 0, 0, quantities, quantity_flags},
     {"method", K_CHOICE, "--method", 0, 0, 0, methods, NULL},
-    {"backend", K_CHOICE, "--backend", 0, 0, 0, backends, NULL},
-    {"samples", K_SAMPLES, "--samples", 1, 0, 0, NULL, NULL},
+    KEY_BACKEND,
+    KEY_SAMPLES("--samples"),
     {"rel_err", K_NUM, "--rel-err", 0, 1, 1, NULL, NULL},
     {"replicates", K_INT, "--replicates", 2, 1024, 0, NULL, NULL},
     {"verify", K_FLAG, "--verify", 0, 0, 0, NULL, NULL},
     {"exact", K_FLAG, "--exact", 0, 0, 0, NULL, NULL},
     {"stream", K_STREAM, "--stream", 0, 0, 0, NULL, NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+    KEY_END};
 
 static const key_spec exact_keys[] = {
     PROBLEM_KEYS,
     {"quantity", K_CHOICE, NULL, 0, 0, 0, exact_quantities, exact_quantity_flags},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+    KEY_END};
 
 static const key_spec verify_keys[] = {
     {"quick", K_FLAG, "--quick", 0, 0, 0, NULL, NULL},
-    {"samples", K_SAMPLES, "--samples", 1, 0, 0, NULL, NULL},
-    {"seed", K_SEED, "--seed", 0, 0, 0, NULL, NULL},
-    {"backend", K_CHOICE, "--backend", 0, 0, 0, backends, NULL},
-    {"seconds", K_SECONDS, NULL, 0, 0, 1, NULL, NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+    KEY_SAMPLES("--samples"),
+    KEY_SEED,
+    KEY_BACKEND,
+    KEY_SECONDS,
+    KEY_END};
 
 static const key_spec rotations_keys[] = {
-    {"samples", K_SAMPLES, "-n", 1, 0, 0, NULL, NULL},
+    KEY_SAMPLES("-n"),
     {"dim", K_INT, "--dim", 2, 16, 0, NULL, NULL},
-    {"seed", K_SEED, "--seed", 0, 0, 0, NULL, NULL},
+    KEY_SEED,
     {"first", K_INT, "--first", 0, 9007199254740992.0, 0, NULL, NULL},
-    {"backend", K_CHOICE, "--backend", 0, 0, 0, backends, NULL},
+    KEY_BACKEND,
     {"precision", K_CHOICE, "--precision", 0, 0, 0, precisions, NULL},
-    {"seconds", K_SECONDS, NULL, 0, 0, 1, NULL, NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+    KEY_SECONDS,
+    KEY_END};
 
 static const key_spec explain_keys[] = {
     {"result", K_RESULT, NULL, 0, 0, 0, NULL, NULL},
     {"model", K_MODEL, "--model", 0, 0, 0, NULL, NULL},
-    {"seed", K_SEED, "--seed", 0, 0, 0, NULL, NULL},
+    KEY_SEED,
     {"attempts", K_INT, "--attempts", 1, 10, 0, NULL, NULL},
     {"max_tokens", K_INT, "--max-tokens", 1, 1024, 0, NULL, NULL},
     {"num_gpu", K_INT, "--num-gpu", -1, 1 << 20, 0, NULL, NULL},  /* layers on the GPU */
     {"main_gpu", K_INT, "--main-gpu", 0, 1024, 0, NULL, NULL},
     {"stream", K_STREAM, NULL, 0, 0, 0, NULL, NULL},
-    {"seconds", K_SECONDS, NULL, 0, 0, 1, NULL, NULL},
-    {NULL, 0, NULL, 0, 0, 0, NULL, NULL}};
+    KEY_SECONDS,
+    KEY_END};
 
 typedef struct {
     const char *name;

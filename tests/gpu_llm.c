@@ -29,6 +29,7 @@
  * Also: offload status (gpu_layers, output_on_gpu, device bytes) and num_gpu 0 releasing. */
 #include "llm/llm.h"
 #include "tests/support/testmodel.h"
+#include "tests/support/logits.h"
 #include "tests/test.h"
 
 #include <math.h>
@@ -50,15 +51,6 @@ static const int k_types[] = {LLM_TYPE_F32,  LLM_TYPE_F16,  LLM_TYPE_BF16, LLM_T
                               LLM_TYPE_Q4_0, LLM_TYPE_Q4_1, LLM_TYPE_Q5_0, LLM_TYPE_Q5_1,
                               LLM_TYPE_Q2_K, LLM_TYPE_Q3_K, LLM_TYPE_Q4_K, LLM_TYPE_Q5_K,
                               LLM_TYPE_Q6_K, LLM_TYPE_IQ4_NL, LLM_TYPE_IQ4_XS};
-
-static int argmax(const float *l, int n)
-{
-    int b = 0;
-    for (int i = 1; i < n; i++)
-        if (l[i] > l[b])
-            b = i;
-    return b;
-}
 
 /* top-1 minus top-2 */
 static float margin(const float *l, int n)
@@ -82,13 +74,13 @@ static int run(llm_model *m, const int *prompt, int np, int pos0, int steps, con
 {
     if (llm_model_eval(m, prompt, np, pos0, logits, err, sizeof err) != LLM_OK)
         return -1;
-    toks[0] = argmax(logits, V);
+    toks[0] = llm_ref_argmax(logits, V);
     for (int s = 1; s < steps; s++) {
         const int in = teacher ? teacher[s - 1] : toks[s - 1];
         float *l = logits + (size_t)s * V;
         if (llm_model_eval(m, &in, 1, pos0 + np + s - 1, l, err, sizeof err) != LLM_OK)
             return -1;
-        toks[s] = argmax(l, V);
+        toks[s] = llm_ref_argmax(l, V);
     }
     return 0;
 }

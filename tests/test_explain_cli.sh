@@ -66,7 +66,7 @@ expect_grep 'NUL byte' err
 expect_rc 2 "$SO8T" explain "$F/volume_d8.json" --bogus
 expect_grep "unknown option '--bogus'" err
 expect_rc 2 "$SO8T" explain "$F/volume_d8.json" --seed
-expect_grep '--seed needs a value' err
+expect_grep "option '--seed' needs a value" err
 expect_rc 2 "$SO8T" explain "$F/volume_d8.json" --seed abc
 expect_rc 2 "$SO8T" explain "$F/volume_d8.json" --attempts 0
 expect_rc 2 "$SO8T" explain "$F/volume_d8.json" "$F/exact_d8.json"
@@ -111,5 +111,5 @@ expect_grep "the template was asked for" out
 expect_rc 2 "$SO8T" explain a.json b.json --model none
 expect_grep 'one result file at a time' err
 expect_rc 2 "$SO8T" explain --model '' a.json
-expect_grep -- '--model needs a value' err
+expect_grep "option '--model' needs a value" err
 summary

@@ -23,6 +23,7 @@
 #include "llm/gpu/gpu_int.h"
 #include "tests/support/gpu_emu.h"
 #include "tests/support/testmodel.h"
+#include "tests/support/logits.h"
 #include "tests/test.h"
 
 #include <math.h>
@@ -37,15 +38,6 @@
 static char err[1024];
 static char g_dir[] = "/tmp/so8t_gpu_emu_XXXXXX";
 
-static int argmax(const float *l, int n)
-{
-    int b = 0;
-    for (int i = 1; i < n; i++)
-        if (l[i] > l[b])
-            b = i;
-    return b;
-}
-
 /* prompt, then N_STEPS - 1 tokens (own argmax, or teacher's); logits N_STEPS × V */
 static int run(llm_model *m, const int *teacher, int *toks, float *lg, int V)
 {
@@ -54,12 +46,12 @@ static int run(llm_model *m, const int *teacher, int *toks, float *lg, int V)
         prompt[i] = i == 0 ? 2 : 5 + (i * 37) % 320;
     if (llm_model_eval(m, prompt, N_PROMPT, 0, lg, err, sizeof err) != LLM_OK)
         return -1;
-    toks[0] = argmax(lg, V);
+    toks[0] = llm_ref_argmax(lg, V);
     for (int s = 1; s < N_STEPS; s++) {
         const int in = teacher ? teacher[s - 1] : toks[s - 1];
         if (llm_model_eval(m, &in, 1, N_PROMPT + s - 1, lg + (size_t)s * V, err, sizeof err) != LLM_OK)
             return -1;
-        toks[s] = argmax(lg + (size_t)s * V, V);
+        toks[s] = llm_ref_argmax(lg + (size_t)s * V, V);
     }
     return 0;
 }
@@ -277,7 +269,7 @@ static void test_default_model(void)
         float *l = k ? lg : lr;
         int *out = k ? got : ref, ok = lr && lg && np > 0 && llm_model_eval(m, toks, np, 0, l, err, sizeof err) == 0;
         for (int s = 0; ok && s < STEPS; s++) {
-            out[s] = argmax(l + (size_t)s * V, V);
+            out[s] = llm_ref_argmax(l + (size_t)s * V, V);
             if (s + 1 < STEPS)
                 ok = llm_model_eval(m, &ref[s], 1, np + s, l + (size_t)(s + 1) * V, err, sizeof err) == 0;
         }

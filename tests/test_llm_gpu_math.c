@@ -14,6 +14,7 @@
 #include "llm/llm.h"
 #include "llm/model/ops_hd.h"
 #include "llm/quant/kernels.h"
+#include "tests/support/gpu_emu.h"
 #include "tests/test.h"
 
 #include <math.h>
@@ -184,24 +185,6 @@ static void test_dequant_blocks(void)
     }
 }
 
-/* The kernel, emulated: 32 lanes, then s += shfl_xor(s, o) for o = 16 .. 1; lane 0's value. */
-static void mm_emulate(int type, const uint8_t *row, int ne0, const float *X, int nb, float *out)
-{
-    float acc[32][LLM_HD_MM_MAXB], s[32], t[32];
-    for (int l = 0; l < 32; l++)
-        llm_hd_mm_lane(type, row, ne0, X, nb, l, acc[l]);
-    for (int b = 0; b < nb; b++) {
-        for (int l = 0; l < 32; l++)
-            s[l] = acc[l][b];
-        for (int o = 16; o > 0; o >>= 1) {
-            for (int l = 0; l < 32; l++)
-                t[l] = s[l] + s[l ^ o];
-            memcpy(s, t, sizeof s);
-        }
-        out[b] = s[0];
-    }
-}
-
 static double g_mm_worst;
 
 static void test_matmul_lanes(void)
@@ -241,7 +224,7 @@ static void test_matmul_lanes(void)
         for (int i = 0; i < nb * ne0; i++)
             X[i] = rndf();
         llm_dequant_row(t, row, w, ne0);
-        mm_emulate(t, row, ne0, X, nb, out);
+        gpu_emu_mm_row(t, row, ne0, X, nb, out);
         /* rounding bound: the longest chain of f32 additions is 32 (a group) + the lane's
          * groups + 5 (butterfly); each product rounds once: |err| <= (chain + 1) u Σ|w x| */
         const int chain = 32 + (ne0 / 32 + 31) / 32 + 5;
@@ -257,7 +240,7 @@ static void test_matmul_lanes(void)
             worst = e / mag > worst ? e / mag : worst;
             bad += !(e <= bound);
             /* the same vector alone: the same bits (a batch shares only the weight reads) */
-            mm_emulate(t, row, ne0, X + (size_t)b * ne0, 1, one);
+            gpu_emu_mm_row(t, row, ne0, X + (size_t)b * ne0, 1, one);
             bad += memcmp(&one[0], &out[b], 4) != 0;
         }
         g_mm_worst = worst > g_mm_worst ? worst : g_mm_worst;

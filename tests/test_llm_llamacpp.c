@@ -21,6 +21,7 @@
  * Without the model it prints a SKIP line for that part. */
 #include "llm/llm.h"
 #include "tests/support/json_fixture.h"
+#include "tests/support/llm_ref.h"
 #include "tests/test.h"
 
 #include <cjson/cJSON.h>
@@ -50,16 +51,11 @@ int main(void)
         CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(c, "tokens")) == 32);
         CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(c, "top5")) == 5);
     }
-    if (access(MODEL, R_OK) != 0) {
-        printf("SKIP: %s not found (run 'make model'); checked only the reference files\n", MODEL);
-        cJSON_Delete(tok);
-        cJSON_Delete(gr);
-        return test_summary();
-    }
-    llm_model *m = NULL;
-    int rc = llm_model_load(MODEL, 512, &m, err, sizeof err);
-    CHECK_MSG(rc == 0, "%s", err);
-    if (rc) {
+    int absent;
+    llm_model *m = llm_ref_model_open(MODEL, 512, "run 'make model'; checked only the reference "
+                                      "files", &absent, err, sizeof err);
+    CHECK_MSG(m || absent, "%s", err);
+    if (!m) {
         cJSON_Delete(tok);
         cJSON_Delete(gr);
         return test_summary();

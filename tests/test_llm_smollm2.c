@@ -18,6 +18,8 @@
  * it prints a SKIP line. */
 #include "llm/llm.h"
 #include "tests/support/json_fixture.h"
+#include "tests/support/llm_ref.h"
+#include "tests/support/logits.h"
 #include "tests/test.h"
 
 #include <cjson/cJSON.h>
@@ -33,15 +35,6 @@
 #define STEPS 32   /* steps in the fixture */
 #define CHECKED 16 /* steps run here: 9 prompts x 16 keep the test near 25 s on 2 busy cores */
 
-static int argmax(const float *v, int n)
-{
-    int best = 0;
-    for (int i = 1; i < n; i++)
-        if (v[i] > v[best])
-            best = i;
-    return best;
-}
-
 int main(void)
 {
     char err[1024];
@@ -52,15 +45,11 @@ int main(void)
     const cJSON *cases = cJSON_GetObjectItem(gr, "cases"), *c;
     int n_prompts = cJSON_GetArraySize(cases);
     CHECK(n_prompts >= 8);
-    if (access(MODEL, R_OK) != 0) {
-        printf("SKIP: %s not found (run 'make model-smollm2'); checked only the reference file\n", MODEL);
-        cJSON_Delete(gr);
-        return test_summary();
-    }
-    llm_model *m = NULL;
-    int rc = llm_model_load(MODEL, 512, &m, err, sizeof err);
-    CHECK_MSG(rc == 0, "%s", err);
-    if (rc) {
+    int absent;
+    llm_model *m = llm_ref_model_open(MODEL, 512, "run 'make model-smollm2'; checked only the "
+                                      "reference file", &absent, err, sizeof err);
+    CHECK_MSG(m || absent, "%s", err);
+    if (!m) {
         cJSON_Delete(gr);
         return test_summary();
     }
@@ -91,7 +80,7 @@ int main(void)
             CHECK_MSG(d <= LOGIT_TOL, "'%.30s': logit of token %d differs from llama.cpp's by %.4f", pr, id, d);
         }
         for (int k = 0, pos = np; k < CHECKED; k++) {
-            int out = argmax(logits, V);
+            int out = llm_ref_argmax(logits, V);
             steps_all++;
             if (out == want[k])
                 steps_same++;

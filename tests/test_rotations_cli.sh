@@ -114,9 +114,9 @@ expect_rc 2 "$SO8T" rotations -n 10 --backend cpu --out "$tmp/no/such/dir/x.bin"
 expect_grep "cannot write .*x.bin.*folder does not exist" err
 # option parsing (getopt_long): usage errors exit 2 and say what is wrong
 expect_rc 2 "$SO8T" rotations -n
-expect_grep -- '-n needs a value' err
+expect_grep "option '-n' needs a value" err
 expect_rc 2 "$SO8T" rotations -n 10 --dim
-expect_grep -- '--dim needs a value' err
+expect_grep "option '--dim' needs a value" err
 expect_rc 2 "$SO8T" rotations -n 10 --bogus
 expect_grep "unknown option '--bogus'" err
 expect_rc 2 "$SO8T" rotations -n 10 stray

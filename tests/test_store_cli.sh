@@ -11,6 +11,12 @@ tiny_model "$tmp/tiny.gguf"
 echo "FUGG this is not a GGUF file" >"$tmp/garbage.gguf"
 mkdir "$tmp/folder"
 mf() { printf '%b' "$2" >"$tmp/$1"; }
+# create NAME from the Modelfile FILE holding TEXT: exit RC and PATTERN on stderr
+create_expect() { # RC NAME FILE TEXT PATTERN
+    mf "$3" "$4"
+    expect_rc "$1" "$SO8T" create "$2" -f "$tmp/$3"
+    expect_grep "$5" err
+}
 
 # --- create: Ollama-era parameters accepted with a note; unknown ones named with their line
 mf Modelfile 'FROM tiny.gguf\nPARAMETER numa true\nPARAMETER temperature 0\nPARAMETER stop "<end_of_turn>"\nSYSTEM """Be brief."""\n'
@@ -18,24 +24,17 @@ expect_rc 0 "$SO8T" create tiny:v1 -f "$tmp/Modelfile"
 expect_grep "^created tiny:v1: $tmp/tiny.gguf" out
 expect_grep "Modelfile:2: warning: parameter 'numa' has no effect" err
 [ -f "$tmp/store/manifests/tiny:v1.json" ] && ok || bad "no manifest file"
-mf unknown 'FROM tiny.gguf\n# comment\nPARAMETER temperature 0\nPARAMETER bogus 1\n'
-expect_rc 2 "$SO8T" create x -f "$tmp/unknown"
-expect_grep "unknown:4: unknown parameter 'bogus'" err
+create_expect 2 x unknown 'FROM tiny.gguf\n# comment\nPARAMETER temperature 0\nPARAMETER bogus 1\n' \
+    "unknown:4: unknown parameter 'bogus'"
 mf oldparams 'FROM tiny.gguf\nPARAMETER use_mlock true\nPARAMETER mirostat 2\nPARAMETER tfs_z 1\nPARAMETER penalize_newline false\n'
 expect_rc 0 "$SO8T" create old -f "$tmp/oldparams"
 expect_grep "'tfs_z' has no effect" err
 expect_grep "'penalize_newline' has no effect" err
 
 # --- FROM that is not a model: exit 1 and why; nothing recorded
-mf fromgarbage 'FROM garbage.gguf\n'
-expect_rc 1 "$SO8T" create g -f "$tmp/fromgarbage"
-expect_grep "FROM garbage.gguf: not a usable model" err
-mf fromfolder 'FROM folder\n'
-expect_rc 1 "$SO8T" create g -f "$tmp/fromfolder"
-expect_grep "is a folder" err
-mf frommissing 'FROM missing.gguf\n'
-expect_rc 1 "$SO8T" create g -f "$tmp/frommissing"
-expect_grep "no such file" err
+create_expect 1 g fromgarbage 'FROM garbage.gguf\n' "FROM garbage.gguf: not a usable model"
+create_expect 1 g fromfolder 'FROM folder\n' "is a folder"
+create_expect 1 g frommissing 'FROM missing.gguf\n' "no such file"
 [ ! -e "$tmp/store/manifests/g:latest.json" ] && ok || bad "a manifest for a bad FROM"
 expect_rc 1 "$SO8T" create g -f "$tmp/nonexistent-Modelfile"
 

@@ -102,6 +102,23 @@ static int emu_sync(const char *what, char *err, size_t errlen)
 static int emu_supports(int type) { return llm_hd_block_elems(type) != 0; }
 
 /* one warp per row: 32 lanes (matmul_hd.h), then s += shfl_xor(s, o), lane 0 */
+void gpu_emu_mm_row(int type, const uint8_t *row, int ne0, const float *X, int nb, float *out)
+{
+    float acc[32][LLM_HD_MM_MAXB], s[32], t[32];
+    for (int l = 0; l < 32; l++)
+        llm_hd_mm_lane(type, row, ne0, X, nb, l, acc[l]);
+    for (int b = 0; b < nb; b++) {
+        for (int l = 0; l < 32; l++)
+            s[l] = acc[l][b];
+        for (int o = 16; o > 0; o >>= 1) {
+            for (int l = 0; l < 32; l++)
+                t[l] = s[l] + s[l ^ o];
+            memcpy(s, t, sizeof s);
+        }
+        out[b] = s[0];
+    }
+}
+
 static int emu_matmul(const gpu_mat *W, const float *X, float *Y, int nb, const float *bias, int il,
                       const char *name, char *err, size_t errlen)
 {
@@ -109,20 +126,11 @@ static int emu_matmul(const gpu_mat *W, const float *X, float *Y, int nb, const 
     (void)name;
     (void)err;
     (void)errlen;
-    float acc[32][LLM_HD_MM_MAXB], s[32], t[32];
+    float y[LLM_HD_MM_MAXB];
     for (int64_t r = 0; r < W->ne1; r++) {
-        for (int l = 0; l < 32; l++)
-            llm_hd_mm_lane(W->type, W->d + (size_t)r * W->row_bytes, (int)W->ne0, X, nb, l, acc[l]);
-        for (int b = 0; b < nb; b++) {
-            for (int l = 0; l < 32; l++)
-                s[l] = acc[l][b];
-            for (int o = 16; o > 0; o >>= 1) {
-                for (int l = 0; l < 32; l++)
-                    t[l] = s[l] + s[l ^ o];
-                memcpy(s, t, sizeof s);
-            }
-            Y[(size_t)b * W->ne1 + r] = bias ? s[0] + bias[r] : s[0];
-        }
+        gpu_emu_mm_row(W->type, W->d + (size_t)r * W->row_bytes, (int)W->ne0, X, nb, y);
+        for (int b = 0; b < nb; b++)
+            Y[(size_t)b * W->ne1 + r] = bias ? y[b] + bias[r] : y[b];
     }
     return LLM_OK;
 }

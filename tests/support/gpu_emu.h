@@ -16,5 +16,8 @@ void gpu_emu_set_free(uint64_t bytes);
 void gpu_emu_fail_alloc_at(int n);
 /* device bytes allocated and not yet released */
 uint64_t gpu_emu_bytes_held(void);
+/* One row of the matmul kernel, emulated: 32 lanes (matmul_hd.h), then s += shfl_xor(s, o)
+ * for o = 16 .. 1; lane 0's value for each of the nb (<= LLM_HD_MM_MAXB) columns of X. */
+void gpu_emu_mm_row(int type, const uint8_t *row, int ne0, const float *X, int nb, float *out);
 
 #endif

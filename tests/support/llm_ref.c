@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 double *llm_ref_tensor(const llm_gguf *g, const char *name, int64_t *ne0, int64_t *ne1)
 {
@@ -135,4 +136,18 @@ int llm_ref_rewrite(const char *src, const char *dst, const char *drop_key,
     llm_gguf_writer_free(w);
     llm_gguf_close(g);
     return rc;
+}
+
+llm_model *llm_ref_model_open(const char *path, int n_ctx, const char *why, int *absent,
+                              char *err, size_t errlen)
+{
+    *absent = access(path, R_OK) != 0;
+    if (*absent) {
+        printf("SKIP: %s not found (%s)\n", path, why);
+        return NULL;
+    }
+    llm_model *m = NULL;
+    if (llm_model_load(path, n_ctx, &m, err, errlen) != LLM_OK)
+        return NULL;
+    return m;
 }

@@ -28,6 +28,12 @@ void llm_ref_attend(double *o, double *att, int n, const double *v, size_t vstri
  * an evaluation fails. */
 double llm_ref_compare(llm_model *m, const double *ref, const int *toks, int n, int V);
 
+/* A model file a test needs (the shared default model, SmolLM2): NULL with *absent = 1 after
+ * printing "SKIP: PATH not found (WHY)" when it cannot be read; else loaded with n_ctx, NULL
+ * with *absent = 0 and the reason in err when that fails (the caller's CHECK). */
+llm_model *llm_ref_model_open(const char *path, int n_ctx, const char *why, int *absent,
+                              char *err, size_t errlen);
+
 /* Adds entries to a GGUF being rewritten (see llm_ref_rewrite). */
 typedef void (*llm_ref_edit_fn)(llm_gguf_writer *w);
 
