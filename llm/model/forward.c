@@ -3,6 +3,7 @@
  * present or not), and llm_model_eval around it.
  */
 #include "llm/model/ops.h"
+#include "llm/model/ops_hd.h"
 #include "llm/model/team.h"
 #include "llm/gpu/gpu.h"
 
@@ -166,44 +167,15 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         llm_team_range(m, (int64_t)nb * H, &lo, &hi);
         for (int bh = (int)lo; bh < (int)hi; bh++) {
             const int b = bh / H, h = bh % H, pos = pos0 + b;
-            int t0 = 0;
-            if (L->swa && pos - m->n_swa + 1 > 0)
-                t0 = pos - m->n_swa + 1;
-            if (pos - t0 + 1 > L->kv_cap)
-                t0 = pos - L->kv_cap + 1;
-            const int nt = pos - t0 + 1;
+            const int t0 = llm_hd_attn_t0(pos, L->swa, m->n_swa, L->kv_cap), nt = pos - t0 + 1;
             const float *qh = m->q + (size_t)b * QD + h * D;
             float *o = m->attn + (size_t)b * QD + h * D;
             float *att = llm_team_att(m);
             const int kh = h / grp;
-            if (!exact) {
+            if (exact) /* ops_hd.h: the GPU's attention kernel computes the same head */
+                llm_hd_attn_head(qh, L->kc, L->vc, L->kv_cap, KD, kh, D, t0, nt, kq_scale, att, o);
+            else
                 llm_attn_head_ggml(L, qh, att, o, t0, nt, KD, kh, D, lanes, kq_scale);
-                continue;
-            }
-            float mx = -INFINITY;
-            for (int t = 0; t < nt; t++) {
-                const float *kk = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
-                float sdot = 0;
-                for (int i = 0; i < D; i++)
-                    sdot += qh[i] * kk[i];
-                att[t] = sdot * kq_scale;
-                mx = att[t] > mx ? att[t] : mx;
-            }
-            double sum = 0;
-            for (int t = 0; t < nt; t++) {
-                float e = expf(att[t] - mx);
-                att[t] = e;
-                sum += e;
-            }
-            float inv = (float)(1.0 / sum);
-            for (int i = 0; i < D; i++)
-                o[i] = 0;
-            for (int t = 0; t < nt; t++) {
-                float a = att[t] * inv;
-                const float *vv = L->vc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
-                for (int i = 0; i < D; i++)
-                    o[i] += a * vv[i];
-            }
         }
         llm_team_barrier(m);
         DUMP("Qscaled", il, m->q, nb * QD);
