@@ -308,6 +308,7 @@ int llm_model_eval(llm_model *m, const int *tokens, int n, int pos, float *logit
         llm_set_err(err, errlen, "out of memory (per-thread buffers for %d threads)", nth);
         return LLM_ERR_NOMEM;
     }
+    llm_team_begin(m);
     m->gpu_rc = LLM_OK;
     #pragma omp parallel num_threads(nth)
     for (int i = 0; i < n;) {
