@@ -131,13 +131,21 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
          * ring of a sliding-window layer holds the window plus a whole batch) */
         int64_t lo, hi;
         llm_team_range(m, nb, &lo, &hi);
+        /* the (cos, sin) table once per token for all its heads (llama.cpp-order rotation) */
+        const int cs_ok = !exact && m->n_rot / 2 <= LLM_ROPE_CS_MAX;
+        float cs[2 * LLM_ROPE_CS_MAX];
         for (int b = (int)lo; b < (int)hi; b++) {
             const int pos = pos0 + b;
+            if (cs_ok)
+                llm_rope_cs(&rope, pos, cs);
             if (qk_norm)
                 llm_rmsnorm_rows(m->q + (size_t)b * QD, m->q + (size_t)b * QD, L->q_norm, D, m->eps, H);
             for (int h = 0; h < H; h++) {
                 float *qh = m->q + (size_t)b * QD + h * D;
-                llm_rope_apply(qh, &rope, pos, exact);
+                if (cs_ok)
+                    llm_rope_apply_cs(qh, &rope, cs);
+                else
+                    llm_rope_apply(qh, &rope, pos, exact);
                 if (prescale)
                     for (int i = 0; i < D; i++)
                         qh[i] *= m->attn_scale;
@@ -149,7 +157,10 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
                 float *kh = m->k + (size_t)b * KD + h * D;
                 if (qk_norm)
                     llm_rmsnorm(kh, kh, L->k_norm, D, m->eps);
-                llm_rope_apply(kh, &rope, pos, exact);
+                if (cs_ok)
+                    llm_rope_apply_cs(kh, &rope, cs);
+                else
+                    llm_rope_apply(kh, &rope, pos, exact);
             }
             const int slot = pos % L->kv_cap;
             float *kd = L->kc + (size_t)slot * KD, *vd = L->vc + (size_t)slot * KD;
@@ -280,6 +291,7 @@ int llm_model_eval(llm_model *m, const int *tokens, int n, int pos, float *logit
         llm_set_err(err, errlen, "out of memory (per-thread buffers for %d threads)", nth);
         return LLM_ERR_NOMEM;
     }
+    llm_team_begin(m);
     m->gpu_rc = LLM_OK;
     #pragma omp parallel num_threads(nth)
     for (int i = 0; i < n;) {

@@ -260,6 +260,12 @@ void llm_rope_apply(float *v, const llm_rope *r, int pos, int exact)
                     r->mode == LLM_ROPE_MROPE ? r->sec : NULL, pos);
         return;
     }
+    float cs[2 * LLM_ROPE_CS_MAX];
+    if (half <= LLM_ROPE_CS_MAX) {
+        llm_rope_cs(r, pos, cs);
+        llm_rope_apply_cs(v, r, cs);
+        return;
+    }
     const float theta_scale = powf(r->base, -2.0f / (float)r->n_rot);
     float theta = (float)pos;
     for (int i = 0; i < half; i++) {
@@ -281,5 +287,51 @@ void llm_rope_apply(float *v, const llm_rope *r, int pos, int exact)
         a[0] = fmaf(x0, c, -(x1 * s));
         a[off] = fmaf(x0, s, x1 * c);
         theta *= theta_scale;
+    }
+}
+
+/* The llama.cpp-order rotation's (cos, sin) per pair for one position: the same for every
+ * head of a token, so a batch computes them once per token and layer (sinf/cosf were most
+ * of the rotation's time, once per head) */
+void llm_rope_cs(const llm_rope *r, int pos, float *cs)
+{
+    const int half = r->n_rot / 2;
+    int sec_sum = 0, sec_e = 0;
+    if (r->mode == LLM_ROPE_MROPE) {
+        sec_sum = r->sec[0] + r->sec[1] + r->sec[2] + r->sec[3];
+        sec_e = r->sec[0] + r->sec[1] + r->sec[2];
+    }
+    const float theta_scale = powf(r->base, -2.0f / (float)r->n_rot);
+    float theta = (float)pos;
+    for (int i = 0; i < half; i++) {
+        float th = theta;
+        if (sec_sum > 0 && i % sec_sum >= sec_e)
+            th = 0;
+        if (r->ff)
+            th = th / r->ff[i];
+        th = r->freq_scale * th;
+        float c = cosf(th), s = sinf(th);
+        if (r->mscale != 1.0f) {
+            c *= r->mscale;
+            s *= r->mscale;
+        }
+        cs[2 * i] = c;
+        cs[2 * i + 1] = s;
+        theta *= theta_scale;
+    }
+}
+
+void llm_rope_apply_cs(float *v, const llm_rope *r, const float *cs)
+{
+    const int half = r->n_rot / 2;
+    const int off = r->mode == LLM_ROPE_NORM ? 1 : half;
+    const int step = r->mode == LLM_ROPE_NORM ? 2 : 1;
+    for (int i = 0; i < half; i++) {
+        const float c = cs[2 * i], s = cs[2 * i + 1];
+        float *a = v + i * step;
+        const float x0 = a[0], x1 = a[off];
+        /* as in llm_rope_apply (ggml's rotate_pairs contracted to FMA) */
+        a[0] = fmaf(x0, c, -(x1 * s));
+        a[off] = fmaf(x0, s, x1 * c);
     }
 }

@@ -35,6 +35,12 @@ typedef struct {
     const int *sec;   /* 4 M-RoPE sections (mode MROPE) */
 } llm_rope;
 void llm_rope_apply(float *v, const llm_rope *r, int pos, int exact);
+/* The llama.cpp-order rotation (exact = 0) in two steps, for the heads of one token:
+ * llm_rope_cs fills cs[2 * (n_rot / 2)] (cos, sin per pair) for a position, apply_cs rotates
+ * one head with it; the same bits as llm_rope_apply. n_rot / 2 <= LLM_ROPE_CS_MAX. */
+#define LLM_ROPE_CS_MAX 512
+void llm_rope_cs(const llm_rope *r, int pos, float *cs);
+void llm_rope_apply_cs(float *v, const llm_rope *r, const float *cs);
 
 /* One head of attention in llama.cpp's order over cache cells [t0, t0 + nt) of layer L
  * (kv head kh): kq = f16 dots · kq_scale, softmax with ggml_v_expf, weights rounded to f16,

@@ -1,9 +1,9 @@
 /* team.c — the thread team of one evaluation: llm_model_eval opens ONE OpenMP parallel
  * region per call (not one per matrix product, as before), and every step of the forward
- * pass is split among its threads. The matrix products are split by rows: each thread runs
- * the quant layer's product (llm_matmat_part) on a row view of the matrix, so every output
- * value is computed by exactly the code and order of the unsplit product, and the results
- * do not depend on the thread count.
+ * pass is split among its threads. The matrix products are split by rows: the threads take
+ * chunks of rows of the quant layer's product (llm_matmat_rows), so every output value is
+ * computed by exactly the code and order of the unsplit product, and the results do not
+ * depend on the thread count or on which thread ran a chunk.
  *
  * Why: a decode step of the default model is ~130 products of 0.2–1.3 M multiply-adds each.
  * Opening a parallel region per product cost more than it saved, so those ran on one
@@ -36,10 +36,11 @@
 
 typedef struct {
     void *scratch; /* activation quantization of up to LLM_BATCH vectors */
-    float *tmp;    /* LLM_BATCH × rows of this thread's slice (batched products) */
     float *att;    /* n_ctx attention weights */
     llm_team_priv priv;
     int solo;      /* 1: this thread runs alone (llm_team_set_solo) */
+    int64_t base;  /* the first ticket of this thread's next split product */
+    int64_t held;  /* a ticket taken beyond the last product (-1: none): a later product's */
 } team_slot;
 
 struct llm_team_ws {
@@ -48,6 +49,7 @@ struct llm_team_ws {
     atomic_int arrived; /* threads at the current barrier */
     atomic_int gen;     /* barrier generation (the futex word) */
     atomic_int sleepers;
+    atomic_llong ticket; /* chunks of split products handed out in this evaluation */
     team_slot slot[];
 };
 
@@ -57,7 +59,6 @@ static void ws_free(llm_team_ws *w)
         return;
     for (int t = 0; t < w->n; t++) {
         free(w->slot[t].scratch);
-        free(w->slot[t].tmp);
         free(w->slot[t].att);
         free(w->slot[t].priv.x);
     }
@@ -84,14 +85,10 @@ int llm_team_prepare(llm_model *m, int n_threads)
             mats[nm++] = w[k];
     }
     mats[nm++] = &m->output;
-    int64_t max_ne0 = 1, max_rows = 1;
-    for (int i = 0; i < nm; i++) {
+    int64_t max_ne0 = 1;
+    for (int i = 0; i < nm; i++)
         if (mats[i]->ne0 > max_ne0)
             max_ne0 = mats[i]->ne0;
-        /* the output matrix runs for one vector only: its slice is written in place */
-        if (mats[i] != &m->output && mats[i]->ne1 > max_rows)
-            max_rows = mats[i]->ne1;
-    }
     llm_team_ws *w = calloc(1, sizeof *w + (size_t)n_threads * sizeof(team_slot));
     if (!w)
         return LLM_ERR_NOMEM;
@@ -105,7 +102,6 @@ int llm_team_prepare(llm_model *m, int n_threads)
     for (int t = 0; t < n_threads; t++) {
         team_slot *s = &w->slot[t];
         s->scratch = malloc(llm_matmat_scratch_bytes(max_ne0, LLM_BATCH));
-        s->tmp = malloc((size_t)LLM_BATCH * (size_t)max_rows * sizeof(float));
         s->att = malloc((size_t)m->n_ctx * sizeof(float));
         const size_t E = (size_t)m->n_embd, F = (size_t)m->n_ff, B = LLM_BATCH;
         s->priv.x = malloc(B * (3 * E + F) * sizeof(float));
@@ -114,13 +110,23 @@ int llm_team_prepare(llm_model *m, int n_threads)
             s->priv.t = s->priv.xb + B * E;
             s->priv.hb = s->priv.t + B * E;
         }
-        if (!s->scratch || !s->tmp || !s->att || !s->priv.x) {
+        if (!s->scratch || !s->att || !s->priv.x) {
             ws_free(w);
             return LLM_ERR_NOMEM;
         }
     }
     m->team = w;
     return LLM_OK;
+}
+
+void llm_team_begin(llm_model *m)
+{
+    llm_team_ws *w = m->team;
+    atomic_store(&w->ticket, 0);
+    for (int t = 0; t < w->n; t++) {
+        w->slot[t].base = 0;
+        w->slot[t].held = -1;
+    }
 }
 
 void llm_team_set_solo(llm_model *m, int on)
@@ -199,41 +205,52 @@ void llm_team_barrier(llm_model *m)
     atomic_fetch_sub(&w->sleepers, 1);
 }
 
-/* Rows [r0, r1) of this thread's share of a matrix of `rows` rows. */
-static void team_rows(const llm_model *m, int64_t rows, int64_t *r0, int64_t *r1)
-{
-    const int nt = team_width(m), t = nt == 1 ? 0 : omp_get_thread_num();
-    if (nt == 1 || rows % TEAM_ROW_ALIGN != 0) {
-        /* one thread owns the whole matrix (tiny test shapes; the default model's rows are
-         * all multiples of 32) */
-        *r0 = 0;
-        *r1 = t == 0 ? rows : 0;
-        return;
-    }
-    const int64_t chunks = rows / TEAM_ROW_ALIGN;
-    *r0 = chunks * t / nt * TEAM_ROW_ALIGN;
-    *r1 = chunks * (t + 1) / nt * TEAM_ROW_ALIGN;
-}
+/* Split products hand out their rows in chunks (multiples of TEAM_ROW_ALIGN rows) from one
+ * ticket counter, first come first served, as ggml's threads take chunks: on the shared
+ * 2-core machine a thread that loses its core for a time slice no longer holds its fixed
+ * half of every product while the other waits at the barrier; the other takes the chunks.
+ * Every thread meets the split products in the same order, so product p owns tickets
+ * [base_p, base_p + chunks_p) for all; a thread that draws a ticket past its product's end
+ * keeps it for the product it belongs to (tickets are drawn in increasing order, so every
+ * ticket of every product is drawn by someone). Results do not depend on who runs a chunk:
+ * llm_matmat_rows computes each row as in the whole product. */
+#define TEAM_CHUNKS_PER_THREAD 4
 
 void llm_team_matmat(llm_model *m, const llm_mat *W, const float *X, float *Y, int nb, int n_total,
                      int first, int exact, int wait)
 {
     team_slot *s = &m->team->slot[omp_get_thread_num()];
-    int64_t r0, r1;
-    team_rows(m, W->ne1, &r0, &r1);
-    if (r1 > r0) {
-        llm_mat v = *W;
-        v.data = W->data + (size_t)r0 * W->row_bytes;
-        v.ne1 = r1 - r0;
-        if (nb == 1) {
-            llm_matmat_part(&v, X, Y + r0, 1, n_total, first, exact, s->scratch);
-        } else {
-            /* the view writes [nb][r1 - r0]; scatter into the caller's [nb][ne1] */
-            llm_matmat_part(&v, X, s->tmp, nb, n_total, first, exact, s->scratch);
-            const size_t w = (size_t)(r1 - r0);
-            for (int b = 0; b < nb; b++)
-                memcpy(Y + (size_t)b * (size_t)W->ne1 + (size_t)r0, s->tmp + (size_t)b * w,
-                       w * sizeof(float));
+    const int nt = team_width(m);
+    const int64_t rows = W->ne1;
+    if (nt == 1 || rows % TEAM_ROW_ALIGN != 0) {
+        /* one thread owns the whole matrix (solo; tiny test shapes: the default model's rows
+         * are all multiples of 32) */
+        if (nt == 1 || omp_get_thread_num() == 0) {
+            llm_matmat_prep(W, X, nb, exact, s->scratch);
+            llm_matmat_rows(W, X, Y, rows, nb, 0, rows, n_total, first, exact, s->scratch);
+        }
+    } else {
+        const int64_t units = rows / TEAM_ROW_ALIGN;
+        const int64_t nch = units < (int64_t)nt * TEAM_CHUNKS_PER_THREAD ? units : (int64_t)nt * TEAM_CHUNKS_PER_THREAD;
+        const int64_t base = s->base, end = base + nch;
+        s->base = end;
+        int prepped = 0;
+        for (;;) {
+            int64_t tk = s->held;
+            s->held = -1;
+            if (tk < 0)
+                tk = atomic_fetch_add(&m->team->ticket, 1);
+            if (tk >= end) {
+                s->held = tk;
+                break;
+            }
+            const int64_t c = tk - base;
+            const int64_t r0 = c * units / nch * TEAM_ROW_ALIGN, r1 = (c + 1) * units / nch * TEAM_ROW_ALIGN;
+            if (!prepped) {
+                llm_matmat_prep(W, X, nb, exact, s->scratch);
+                prepped = 1;
+            }
+            llm_matmat_rows(W, X, Y + r0, rows, nb, r0, r1, n_total, first, exact, s->scratch);
         }
     }
     if (wait)

@@ -9,8 +9,12 @@
 int llm_team_prepare(llm_model *m, int n_threads);
 void llm_team_free(llm_model *m);
 
+/* Before each evaluation's parallel region (after llm_team_prepare): restarts the chunk
+ * tickets of the split products. */
+void llm_team_begin(llm_model *m);
+
 /* Called by EVERY thread of the open region: Y = W·X for nb vectors, as llm_matmat_part,
- * each thread computing a slice of rows. wait = 1: ends with a barrier (Y complete on
+ * the threads taking chunks of rows. wait = 1: ends with a barrier (Y complete on
  * return); 0: no barrier (several products in a row, then one barrier). */
 void llm_team_matmat(llm_model *m, const llm_mat *W, const float *X, float *Y, int nb, int n_total,
                      int first, int exact, int wait);

@@ -45,8 +45,46 @@ size_t llm_matmat_scratch_bytes(int64_t ne0, int nb)
 /* Y[b][r - r0] = W[r,:] · X[b,:] for r in [r0, r1), b in [0, nb). Each (row, b) dot is the
  * same computation as in the one-vector case, so batching never changes a result; the
  * weights are read once per batch instead of once per vector. */
-static void matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy, int nb, int64_t r0,
-                        int64_t r1, int exact, void *scratch, int n_total, int first)
+/* The activations' part of a product: nb vectors quantized to W's partner type into scratch
+ * (and, for the AVX-512 Q8_0-activation kernels, their per-product table after them). Only
+ * X and W's type count, so a team prepares once and then runs any rows (llm_matmat_rows). */
+static int q8act_whole(const llm_mat *W, int partner)
+{
+#if LLM_QUANT_X86
+    const int64_t n = W->ne0;
+    return partner == LLM_TYPE_Q8_0 && W->type != LLM_TYPE_IQ4_NL && llm_quant_isa() == LLM_ISA_AVX512 &&
+           n % QK == 0 && n / QK <= LLM_ROWS_MAX_BLK;
+#else
+    (void)W;
+    (void)partner;
+    return 0;
+#endif
+}
+
+void llm_matmat_prep(const llm_mat *W, const float *X, int nb, int exact, void *scratch)
+{
+    if (exact)
+        return;
+    const int64_t n = W->ne0;
+    const int partner = llm_vec_dot_partner(W->type);
+    if (partner == LLM_TYPE_F32)
+        return;
+    const size_t xs = llm_row_bytes(partner, n);
+    for (int b = 0; b < nb; b++)
+        llm_quantize_act(partner, X + (size_t)b * n, (uint8_t *)scratch + (size_t)b * xs, n);
+#if LLM_QUANT_X86
+    if (q8act_whole(W, partner))
+        llm_rows_q8act_prep_avx512(W->type, n / QK, scratch, xs, nb, (uint8_t *)scratch + (size_t)nb * xs);
+#endif
+}
+
+/* Y[b][r - r0] = W[r,:] · X[b,:] for r in [r0, r1), b in [0, nb), the activations already
+ * prepared in scratch (llm_matmat_prep; X itself is read only for exact = 1 or f32 partners).
+ * Each (row, b) dot is the same computation as in the one-vector case, so batching never
+ * changes a result; the weights are read once per batch instead of once per vector. The
+ * kernel choice depends on W's whole row count, never on [r0, r1). */
+void llm_matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy, int nb, int64_t r0,
+                     int64_t r1, int n_total, int first, int exact, void *scratch)
 {
     const int64_t n = W->ne0;
     const int type = W->type;
@@ -71,18 +109,11 @@ static void matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy,
     }
     int partner = llm_vec_dot_partner(type);
     size_t xs = partner == LLM_TYPE_F32 ? (size_t)n * sizeof(float) : llm_row_bytes(partner, n);
-    const uint8_t *xq = (const uint8_t *)X;
-    if (partner != LLM_TYPE_F32) {
-        for (int b = 0; b < nb; b++)
-            llm_quantize_act(partner, X + (size_t)b * n, (uint8_t *)scratch + (size_t)b * xs, n);
-        xq = scratch;
-    }
+    const uint8_t *xq = partner == LLM_TYPE_F32 ? (const uint8_t *)X : (const uint8_t *)scratch;
 #if LLM_QUANT_X86
     /* Q8_0-activation types on AVX-512: the whole-product kernel (rows_avx512.c), same bits */
-    if (partner == LLM_TYPE_Q8_0 && type != LLM_TYPE_IQ4_NL && llm_quant_isa() == LLM_ISA_AVX512 &&
-        n % QK == 0 && n / QK <= LLM_ROWS_MAX_BLK) {
+    if (q8act_whole(W, partner)) {
         void *aux = (uint8_t *)scratch + (size_t)nb * xs;
-        llm_rows_q8act_prep_avx512(type, n / QK, xq, xs, nb, aux);
         #pragma omp parallel if (par)
         {
             const int nt = omp_get_num_threads(), t = omp_get_thread_num();
@@ -142,6 +173,13 @@ static void matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy,
                                     : use_rp1 ? llm_dot_q4_k_rp(wr, xb, n / QKK, 0)
                                               : dot1(wr, xb, n / tr->blck);
         }
+}
+
+static void matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy, int nb, int64_t r0,
+                        int64_t r1, int exact, void *scratch, int n_total, int first)
+{
+    llm_matmat_prep(W, X, nb, exact, scratch);
+    llm_matmat_rows(W, X, Y, ldy, nb, r0, r1, n_total, first, exact, scratch);
 }
 
 void llm_matmat(const llm_mat *W, const float *X, float *Y, int nb, int exact, void *scratch)

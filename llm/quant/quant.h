@@ -109,6 +109,13 @@ void llm_matmat(const llm_mat *W, const float *X, float *Y, int nb, int exact, v
  * kernel choice, hence the float order, depends on the whole batch; see matvec.c). */
 void llm_matmat_part(const llm_mat *W, const float *X, float *Y, int nb, int n_total, int first,
                      int exact, void *scratch);
+/* The two halves of llm_matmat_part, for a team that splits the rows among threads: prep
+ * quantizes the nb activation vectors into scratch (once per product and thread), rows then
+ * writes Y[b * ldy + r - r0] for rows [r0, r1) of W (any sub-range, any number of calls;
+ * the kernels and float order are those of the whole product). */
+void llm_matmat_prep(const llm_mat *W, const float *X, int nb, int exact, void *scratch);
+void llm_matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy, int nb, int64_t r0,
+                     int64_t r1, int n_total, int first, int exact, void *scratch);
 /* Same as llm_matvec, for rows [r0, r1) only, writing y[r - r0]. */
 void llm_matvec_rows(const llm_mat *W, const float *x, float *y, int64_t r0, int64_t r1,
                      int exact, void *scratch);

@@ -7,7 +7,8 @@
  *     q·x are then Σ q'·x − o·Σx, and −o·Σx (per token, block and lane) is computed once per
  *     product and starts each block's accumulator (exact integers: |lane| < 2^18);
  *   - the activation scales converted to float once per product;
- *   - a batch of tokens: each row's blocks decoded once, then dotted with every token;
+ *   - a batch of tokens: each row's blocks decoded once, then dotted with every token, two
+ *     tokens to a 512-bit register (their lanes side by side, each as in the 8-lane form);
  *   - one token (decoding): two rows at a time, one from each half of the matrix.
  * matvec.c calls it on the AVX-512 path; test_quant compares it with llm_vec_dot. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -16,16 +17,19 @@
 #include "llm/quant/kernels.h"
 #include "llm/llm.h"
 
+/* aux: per token and block the −o·Σx lanes (32 bytes) and d_x (a float); then, for each
+ * pair of tokens (b, b + 1) and block, 64-byte lines for the pair kernel: the two tokens' x,
+ * their −o·Σx lanes and d_x broadcast to 8 lanes each (96 bytes per token and block). */
 size_t llm_rows_q8act_aux_bytes(int64_t ne0, int nb)
 {
-    return (size_t)nb * (size_t)(ne0 / QK) * (32 + sizeof(float)) + 64;
+    return (size_t)nb * (size_t)(ne0 / QK) * (32 + sizeof(float) + 96) + 128;
 }
 
 #if LLM_QUANT_X86
 #include <immintrin.h>
 
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")
+#pragma GCC target("avx512f,avx512dq,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")
 
 #define H2F(p) _cvtsh_ss((unsigned short)((p)[0] | (p)[1] << 8))
 
@@ -56,7 +60,16 @@ static inline __m256i wblock(int type, const uint8_t *w)
     return q;
 }
 
-/* Once per product: −o·Σx per token, block and lane (o: the type's offset), and d_x as float */
+/* the pair lines in aux (after the per-token tables): [pair][block] × {x, −o·Σx, d_x} */
+static inline __m512i *pair_lines(const void *aux, int nb, int64_t nblk)
+{
+    const uintptr_t a = ((uintptr_t)aux + 31) & ~(uintptr_t)31;
+    const uintptr_t end = a + (size_t)nb * (size_t)nblk * (32 + sizeof(float));
+    return (__m512i *)((end + 63) & ~(uintptr_t)63);
+}
+
+/* Once per product: −o·Σx per token, block and lane (o: the type's offset), and d_x as
+ * float; the same, two tokens to a 512-bit line, for the pair kernel */
 void llm_rows_q8act_prep_avx512(int type, int64_t nblk, const uint8_t *xq, size_t xs, int nb, void *aux)
 {
     const int off = type == LLM_TYPE_Q8_0 ? 128 : type == LLM_TYPE_Q5_0 ? 16 : 8;
@@ -69,6 +82,17 @@ void llm_rows_q8act_prep_avx512(int type, int64_t nblk, const uint8_t *xq, size_
             const __m256i s = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ov, _mm256_loadu_si256((const __m256i *)(xb + 2)));
             xinit[(size_t)b * nblk + j] = _mm256_sub_epi32(_mm256_setzero_si256(), s);
             dx[(size_t)b * nblk + j] = H2F(xb);
+        }
+    __m512i *pl = pair_lines(aux, nb, nblk);
+    for (int b = 0; b + 2 <= nb; b += 2)
+        for (int64_t j = 0; j < nblk; j++, pl += 3) {
+            const uint8_t *x0 = xq + (size_t)b * xs + (size_t)j * 34 + 2;
+            pl[0] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)x0)),
+                                       _mm256_loadu_si256((const __m256i *)(x0 + xs)), 1);
+            pl[1] = _mm512_inserti64x4(_mm512_castsi256_si512(xinit[(size_t)b * nblk + j]),
+                                       xinit[(size_t)(b + 1) * nblk + j], 1);
+            pl[2] = _mm512_castps_si512(_mm512_insertf32x8(_mm512_set1_ps(dx[(size_t)b * nblk + j]),
+                                                           _mm256_set1_ps(dx[(size_t)(b + 1) * nblk + j]), 1));
         }
 }
 
@@ -118,8 +142,35 @@ void llm_rows_q8act_avx512(int type, const uint8_t *data, size_t rb, int64_t nro
             q[j] = wblock(type, w);
             dw[j] = H2F(w);
         }
-        /* 4 tokens at a time: independent FMA chains (one chain is latency-bound) */
+        /* 8 tokens at a time, two to a 512-bit register (lanes 0-7 token b, 8-15 token
+         * b + 1): every lane takes the same integer and float steps as in the 256-bit loop
+         * below (the scale d_w·d_x is one float product per lane either way), so the same
+         * bits, in half the instructions; four independent FMA chains */
         int b = 0;
+        const __m512i *pl = pair_lines(aux, nb, nblk);
+        for (; b + 8 <= nb; b += 8) {
+            const __m512i *p0 = pl + (size_t)(b / 2) * nblk * 3;
+            const size_t ps = (size_t)nblk * 3; /* lines per pair */
+            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            for (int64_t j = 0; j < nblk; j++, p0 += 3) {
+                const __m512i qz = _mm512_broadcast_i64x4(q[j]);
+                const __m512 dz = _mm512_set1_ps(dw[j]);
+                const __m512i i0 = _mm512_dpbusd_epi32(p0[1], qz, p0[0]);
+                const __m512i i1 = _mm512_dpbusd_epi32(p0[ps + 1], qz, p0[ps]);
+                const __m512i i2 = _mm512_dpbusd_epi32(p0[2 * ps + 1], qz, p0[2 * ps]);
+                const __m512i i3 = _mm512_dpbusd_epi32(p0[3 * ps + 1], qz, p0[3 * ps]);
+                a0 = _mm512_fmadd_ps(_mm512_mul_ps(dz, _mm512_castsi512_ps(p0[2])), _mm512_cvtepi32_ps(i0), a0);
+                a1 = _mm512_fmadd_ps(_mm512_mul_ps(dz, _mm512_castsi512_ps(p0[ps + 2])), _mm512_cvtepi32_ps(i1), a1);
+                a2 = _mm512_fmadd_ps(_mm512_mul_ps(dz, _mm512_castsi512_ps(p0[2 * ps + 2])), _mm512_cvtepi32_ps(i2), a2);
+                a3 = _mm512_fmadd_ps(_mm512_mul_ps(dz, _mm512_castsi512_ps(p0[3 * ps + 2])), _mm512_cvtepi32_ps(i3), a3);
+            }
+            const __m512 acc[4] = {a0, a1, a2, a3};
+            for (int k = 0; k < 4; k++) {
+                Y[(size_t)(b + 2 * k) * ldy + r] = hsum8(_mm512_castps512_ps256(acc[k]));
+                Y[(size_t)(b + 2 * k + 1) * ldy + r] = hsum8(_mm512_extractf32x8_ps(acc[k], 1));
+            }
+        }
+        /* 4 tokens at a time: independent FMA chains (one chain is latency-bound) */
         for (; b + 4 <= nb; b += 4) {
             const uint8_t *x0 = xq + (size_t)b * xs + 2;
             const __m256i *n0 = xinit + (size_t)b * nblk;
