@@ -132,7 +132,7 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         int64_t lo, hi;
         llm_team_range(m, nb, &lo, &hi);
         /* the (cos, sin) table once per token for all its heads (llama.cpp-order rotation) */
-        const int cs_ok = !exact && m->n_rot / 2 <= LLM_ROPE_CS_MAX;
+        const int cs_ok = !exact;
         float cs[2 * LLM_ROPE_CS_MAX];
         for (int b = (int)lo; b < (int)hi; b++) {
             const int pos = pos0 + b;

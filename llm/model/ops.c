@@ -247,47 +247,14 @@ float llm_silu_f32(float x) { return llm_hd_silu(x); }
  * the 4th position, 0, i.e. θ = 0. Dims past n_rot are left as they are. */
 void llm_rope_apply(float *v, const llm_rope *r, int pos, int exact)
 {
-    const int half = r->n_rot / 2;
-    const int off = r->mode == LLM_ROPE_NORM ? 1 : half; /* partner of the pair's first element */
-    const int step = r->mode == LLM_ROPE_NORM ? 2 : 1;   /* first element of pair i: i·step */
-    int sec_sum = 0, sec_e = 0;
-    if (r->mode == LLM_ROPE_MROPE) {
-        sec_sum = r->sec[0] + r->sec[1] + r->sec[2] + r->sec[3];
-        sec_e = r->sec[0] + r->sec[1] + r->sec[2];
-    }
     if (exact) { /* ops_hd.h, shared with the GPU */
         llm_hd_rope(v, r->mode == LLM_ROPE_NORM, r->n_rot, r->base, r->freq_scale, r->mscale, r->ff,
                     r->mode == LLM_ROPE_MROPE ? r->sec : NULL, pos);
         return;
     }
     float cs[2 * LLM_ROPE_CS_MAX];
-    if (half <= LLM_ROPE_CS_MAX) {
-        llm_rope_cs(r, pos, cs);
-        llm_rope_apply_cs(v, r, cs);
-        return;
-    }
-    const float theta_scale = powf(r->base, -2.0f / (float)r->n_rot);
-    float theta = (float)pos;
-    for (int i = 0; i < half; i++) {
-        float th = theta;
-        if (sec_sum > 0 && i % sec_sum >= sec_e)
-            th = 0;
-        if (r->ff)
-            th = th / r->ff[i];
-        th = r->freq_scale * th;
-        float c = cosf(th), s = sinf(th);
-        if (r->mscale != 1.0f) {
-            c *= r->mscale;
-            s *= r->mscale;
-        }
-        float *a = v + i * step;
-        const float x0 = a[0], x1 = a[off];
-        /* ggml's rotate_pairs as GCC contracts it (-ffp-contract=fast, FMA): checked bit for
-         * bit against llama.cpp's roped K */
-        a[0] = fmaf(x0, c, -(x1 * s));
-        a[off] = fmaf(x0, s, x1 * c);
-        theta *= theta_scale;
-    }
+    llm_rope_cs(r, pos, cs);
+    llm_rope_apply_cs(v, r, cs);
 }
 
 /* The llama.cpp-order rotation's (cos, sin) per pair for one position: the same for every
@@ -330,7 +297,8 @@ void llm_rope_apply_cs(float *v, const llm_rope *r, const float *cs)
         const float c = cs[2 * i], s = cs[2 * i + 1];
         float *a = v + i * step;
         const float x0 = a[0], x1 = a[off];
-        /* as in llm_rope_apply (ggml's rotate_pairs contracted to FMA) */
+        /* ggml's rotate_pairs as GCC contracts it (-ffp-contract=fast, FMA): checked bit for
+         * bit against llama.cpp's roped K */
         a[0] = fmaf(x0, c, -(x1 * s));
         a[off] = fmaf(x0, s, x1 * c);
     }

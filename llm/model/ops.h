@@ -38,7 +38,7 @@ void llm_rope_apply(float *v, const llm_rope *r, int pos, int exact);
 /* The llama.cpp-order rotation (exact = 0) in two steps, for the heads of one token:
  * llm_rope_cs fills cs[2 * (n_rot / 2)] (cos, sin per pair) for a position, apply_cs rotates
  * one head with it; the same bits as llm_rope_apply. n_rot / 2 <= LLM_ROPE_CS_MAX. */
-#define LLM_ROPE_CS_MAX 512
+#define LLM_ROPE_CS_MAX 2048 /* n_rot <= key_length <= 4096 (hparams.c) */
 void llm_rope_cs(const llm_rope *r, int pos, float *cs);
 void llm_rope_apply_cs(float *v, const llm_rope *r, const float *cs);
 
