@@ -98,21 +98,28 @@ void llm_quantize_row(int partner, const float *x, void *dst, int64_t n)
 
 #if LLM_QUANT_X86
 #include <immintrin.h>
+/* max |v| over nvec vectors of 8 floats, NaN skipped as fmaxf does (max_ps(|v|, m) returns
+ * m when |v| is NaN): the amax of both quantizers below */
+__attribute__((target("avx2"))) static float amax_avx2(const float *v, int nvec)
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 m = _mm256_setzero_ps();
+    for (int k = 0; k < nvec; k++)
+        m = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(v + 8 * k)), m);
+    __m128 h = _mm_max_ps(_mm256_extractf128_ps(m, 1), _mm256_castps256_ps128(m));
+    h = _mm_max_ps(_mm_movehl_ps(h, h), h);
+    h = _mm_max_ss(_mm_movehdup_ps(h), h);
+    return _mm_cvtss_f32(h);
+}
+
 /* The Q8_0 path below with AVX2: the same amax (max_ps(|v|, m) skips a NaN |v| as fmaxf
  * does), the same product v·(127/amax), rounded half to even by cvtps (the default MXCSR
  * mode, as nearest_int); the scale through the same llm_fp32_to_fp16. Same bytes. */
 __attribute__((target("avx2,fma,f16c"))) static void q8_0_act_avx2(const float *x, uint8_t *o, int64_t n)
 {
-    const __m256 sign = _mm256_set1_ps(-0.0f);
     for (int64_t b = 0; b < n / QK; b++, o += 34) {
         const float *v = x + b * QK;
-        __m256 m = _mm256_setzero_ps();
-        for (int k = 0; k < 4; k++)
-            m = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(v + 8 * k)), m);
-        __m128 h = _mm_max_ps(_mm256_extractf128_ps(m, 1), _mm256_castps256_ps128(m));
-        h = _mm_max_ps(_mm_movehl_ps(h, h), h);
-        h = _mm_max_ss(_mm_movehdup_ps(h), h);
-        const float amax = _mm_cvtss_f32(h), d = amax / 127.f;
+        const float amax = amax_avx2(v, QK / 8), d = amax / 127.f;
         f2h(o, d);
         const __m256 id = _mm256_set1_ps(amax != 0 ? 127.f / amax : 0.f);
         __m256i q[4];
@@ -130,16 +137,9 @@ __attribute__((target("avx2,fma,f16c"))) static void q8_0_act_avx2(const float *
  * 16-element sums exact; same bytes */
 __attribute__((target("avx2,fma,f16c"))) static void q8_k_act_avx2(const float *x, uint8_t *o, int64_t n)
 {
-    const __m256 sign = _mm256_set1_ps(-0.0f);
     for (int64_t b = 0; b < n / QKK; b++, o += 292) {
         const float *v = x + b * QKK;
-        __m256 m = _mm256_setzero_ps();
-        for (int k = 0; k < 32; k++)
-            m = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(v + 8 * k)), m);
-        __m128 h = _mm_max_ps(_mm256_extractf128_ps(m, 1), _mm256_castps256_ps128(m));
-        h = _mm_max_ps(_mm_movehl_ps(h, h), h);
-        h = _mm_max_ss(_mm_movehdup_ps(h), h);
-        const float amax = _mm_cvtss_f32(h);
+        const float amax = amax_avx2(v, QKK / 8);
         int8_t *qs = (int8_t *)(o + 4);
         int16_t bs[16];
         if (amax == 0) {
