@@ -100,23 +100,34 @@ static void quant_iq4_xs(const float *x, uint8_t *o, int64_t n)
     }
 }
 
+/* The affine K-quants' groups (Q2_K, Q5_K): for ng groups of glen values, scale (max − min)/levels
+ * and min −min(0, values); *max_sc / *max_mn: their largest, which set d and dmin */
+static void group_scale_min(const float *v, int ng, int glen, float levels, float *sc, float *mn,
+                            float *max_sc, float *max_mn)
+{
+    float ms = 0, mm = 0;
+    for (int k = 0; k < ng; k++) {
+        float lo = 0, hi = v[glen * k];
+        for (int i = 0; i < glen; i++) {
+            lo = fminf(lo, v[glen * k + i]);
+            hi = fmaxf(hi, v[glen * k + i]);
+        }
+        sc[k] = (hi - lo) / levels;
+        mn[k] = -lo;
+        ms = fmaxf(ms, sc[k]);
+        mm = fmaxf(mm, mn[k]);
+    }
+    *max_sc = ms;
+    *max_mn = mm;
+}
+
 /* Q2_K: per 16 values scale = (max − min)/3 and min (≤ 0), as 4-bit multiples of d, dmin */
 static void quant_q2_k(const float *x, uint8_t *o, int64_t n)
 {
     for (int64_t b = 0; b < n / QKK; b++, o += 84) {
         const float *v = x + b * QKK;
-        float sc[16], mn[16], ms = 0, mm = 0;
-        for (int k = 0; k < 16; k++) {
-            float lo = 0, hi = v[16 * k];
-            for (int i = 0; i < 16; i++) {
-                lo = fminf(lo, v[16 * k + i]);
-                hi = fmaxf(hi, v[16 * k + i]);
-            }
-            sc[k] = (hi - lo) / 3.f;
-            mn[k] = -lo;
-            ms = fmaxf(ms, sc[k]);
-            mm = fmaxf(mm, mn[k]);
-        }
+        float sc[16], mn[16], ms, mm;
+        group_scale_min(v, 16, 16, 3.f, sc, mn, &ms, &mm);
         f2h(o + 80, ms / 15.f);
         f2h(o + 82, mm / 15.f);
         const float d = h2f(o + 80), dmin = h2f(o + 82);
@@ -168,18 +179,8 @@ static void quant_q5_k(const float *x, uint8_t *o, int64_t n)
 {
     for (int64_t b = 0; b < n / QKK; b++, o += 176) {
         const float *v = x + b * QKK;
-        float scale[8], minv[8], maxs = 0, maxm = 0;
-        for (int j = 0; j < 8; j++) {
-            float lo = 0, hi = v[32 * j];
-            for (int i = 0; i < 32; i++) {
-                lo = fminf(lo, v[32 * j + i]);
-                hi = fmaxf(hi, v[32 * j + i]);
-            }
-            scale[j] = (hi - lo) / 31.f;
-            minv[j] = -lo;
-            maxs = fmaxf(maxs, scale[j]);
-            maxm = fmaxf(maxm, minv[j]);
-        }
+        float scale[8], minv[8], maxs, maxm;
+        group_scale_min(v, 8, 32, 31.f, scale, minv, &maxs, &maxm);
         f2h(o, maxs / 63.f);
         f2h(o + 2, maxm / 63.f);
         const float d = h2f(o), dmin = h2f(o + 2);
