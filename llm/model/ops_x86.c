@@ -141,31 +141,38 @@ T_AVX2 static void softmax_ggml_avx2(float *att, int t0, int nt, float mx)
         att[t] = llm_round_fp16(att[t] * (float)(1.0 / sum));
 }
 
-/* o[i] for dims [i0, i0 + 8·nv) (nv <= 4): per lane l, the FMA chain over the cells c with
- * c % lanes == l (in order), then the lanes reduced as reduce8/32_ggml, elementwise. */
+/* o[i] for dims [i0, i0 + 8·nv) (nv <= 8): per lane l, the FMA chain over the cells c with
+ * c % lanes == l (in order), then the lanes reduced as reduce8/32_ggml, elementwise. The
+ * nv chains of a lane are independent, so 8 of them keep the FMA units busy where 4 left
+ * them waiting on the FMA latency. */
+#define VP_MAXV 8
+T_AVX2 static inline void vp_lane(const llm_layer *L, const float *att, __m256 *acc, int t0, int nt, int KD,
+                                  int off, int lanes, int l, const int nv)
+{
+    for (int j = 0; j < nv; j++)
+        acc[j] = _mm256_setzero_ps();
+    /* first cell of lane l at or after t0; its ring slot is stepped, not divided */
+    int c = t0 + ((l - t0) % lanes + lanes) % lanes;
+    int slot = c % L->kv_cap;
+    for (; c < t0 + nt; c += lanes) {
+        const float *v = L->vc + (size_t)slot * KD + off;
+        const __m256 p = _mm256_set1_ps(att[c - t0]);
+        for (int j = 0; j < nv; j++)
+            acc[j] = _mm256_fmadd_ps(_mm256_loadu_ps(v + 8 * j), p, acc[j]);
+        for (slot += lanes; slot >= L->kv_cap;)
+            slot -= L->kv_cap;
+    }
+}
+
 T_AVX2 static void vp_block_avx2(const llm_layer *L, const float *att, float *o, int t0, int nt, int KD,
                                  int off, int lanes, int nv)
 {
-    __m256 acc[32][4];
+    __m256 acc[32][VP_MAXV];
     for (int l = 0; l < lanes; l++) {
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        /* first cell of lane l at or after t0 */
-        int c = t0 + ((l - t0) % lanes + lanes) % lanes;
-        for (; c < t0 + nt; c += lanes) {
-            const float *v = L->vc + (size_t)(c % L->kv_cap) * KD + off;
-            const __m256 p = _mm256_set1_ps(att[c - t0]);
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(v), p, a0);
-            if (nv > 1)
-                a1 = _mm256_fmadd_ps(_mm256_loadu_ps(v + 8), p, a1);
-            if (nv > 2)
-                a2 = _mm256_fmadd_ps(_mm256_loadu_ps(v + 16), p, a2);
-            if (nv > 3)
-                a3 = _mm256_fmadd_ps(_mm256_loadu_ps(v + 24), p, a3);
-        }
-        acc[l][0] = a0;
-        acc[l][1] = a1;
-        acc[l][2] = a2;
-        acc[l][3] = a3;
+        if (nv == VP_MAXV) /* constant trip counts: the chains stay in registers */
+            vp_lane(L, att, acc[l], t0, nt, KD, off, lanes, l, VP_MAXV);
+        else
+            vp_lane(L, att, acc[l], t0, nt, KD, off, lanes, l, 1);
     }
     for (int j = 0; j < nv; j++) {
         __m256 r;
@@ -188,7 +195,30 @@ T_AVX2 void llm_attn_head_ggml_avx2(const llm_layer *L, const float *qh, float *
                                     int nt, int KD, int kh, int D, int lanes, float kq_scale)
 {
     float mx = -INFINITY;
-    for (int t = 0; t < nt; t++) {
+    int t = 0;
+    if (lanes == 8 && D % 8 == 0) {
+        /* four cells at a time: each cell's one 8-lane FMA chain is latency-bound alone */
+        for (; t + 4 <= nt; t += 4) {
+            const float *k0 = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
+            const float *k1 = L->kc + (size_t)((t0 + t + 1) % L->kv_cap) * KD + kh * D;
+            const float *k2 = L->kc + (size_t)((t0 + t + 2) % L->kv_cap) * KD + kh * D;
+            const float *k3 = L->kc + (size_t)((t0 + t + 3) % L->kv_cap) * KD + kh * D;
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            for (int i = 0; i < D; i += 8) {
+                const __m256 q = _mm256_loadu_ps(qh + i);
+                a0 = _mm256_fmadd_ps(q, _mm256_loadu_ps(k0 + i), a0);
+                a1 = _mm256_fmadd_ps(q, _mm256_loadu_ps(k1 + i), a1);
+                a2 = _mm256_fmadd_ps(q, _mm256_loadu_ps(k2 + i), a2);
+                a3 = _mm256_fmadd_ps(q, _mm256_loadu_ps(k3 + i), a3);
+            }
+            const float d[4] = {hsum8_ggml(a0), hsum8_ggml(a1), hsum8_ggml(a2), hsum8_ggml(a3)};
+            for (int k = 0; k < 4; k++) {
+                att[t + k] = d[k] * kq_scale;
+                mx = att[t + k] > mx ? att[t + k] : mx;
+            }
+        }
+    }
+    for (; t < nt; t++) {
         const float *kk = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
         const float d = D % lanes ? dot_lanes_fma(qh, kk, D, lanes)
                         : lanes == 8 ? dot8_avx2(qh, kk, D)
@@ -198,18 +228,18 @@ T_AVX2 void llm_attn_head_ggml_avx2(const llm_layer *L, const float *qh, float *
     }
     softmax_ggml_avx2(att, t0, nt, mx);
     int i = 0;
-    for (; i + 32 <= D; i += 32)
-        vp_block_avx2(L, att, o + i, t0, nt, KD, kh * D + i, lanes, 4);
+    for (; i + 8 * VP_MAXV <= D; i += 8 * VP_MAXV)
+        vp_block_avx2(L, att, o + i, t0, nt, KD, kh * D + i, lanes, VP_MAXV);
     for (; i + 8 <= D; i += 8)
         vp_block_avx2(L, att, o + i, t0, nt, KD, kh * D + i, lanes, 1);
     /* dims left over (D not a multiple of 8): the scalar form's chain, FMA compiled in */
     float acc[32];
     for (; i < D; i++) {
         memset(acc, 0, sizeof acc);
-        for (int t = 0; t < nt; t++) {
-            const int c = t0 + t;
+        for (int u = 0; u < nt; u++) {
+            const int c = t0 + u;
             const float vv = L->vc[(size_t)(c % L->kv_cap) * KD + kh * D + i];
-            acc[c & (lanes - 1)] = fmaf(vv, att[t], acc[c & (lanes - 1)]);
+            acc[c & (lanes - 1)] = fmaf(vv, att[u], acc[c & (lanes - 1)]);
         }
         o[i] = lanes == 8 ? hsum8_ggml(_mm256_loadu_ps(acc))
                           : hsum32_ggml(_mm256_loadu_ps(acc), _mm256_loadu_ps(acc + 8),
