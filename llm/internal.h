@@ -16,7 +16,10 @@ extern "C" {
 #endif
 
 #define LLM_MAX_LAYERS 512
-#define LLM_BATCH 16 /* prompt tokens run together (weights read once per batch) */
+#define LLM_BATCH 64 /* prompt tokens run together (weights read once per batch) */
+/* Tests: run prompts in pieces of n (1..LLM_BATCH) tokens; 0 restores LLM_BATCH. Results do
+ * not depend on it (forward.c passes every piece its place in the whole batch). */
+void llm_set_batch_tokens(int n);
 
 typedef struct llm_team_ws llm_team_ws;
 

@@ -29,7 +29,7 @@
 
 static const char *k_archs[] = {"gemma3", "llama", "qwen2", "qwen2vl", "qwen3", "phi3"};
 #define N_ARCH (int)(sizeof k_archs / sizeof k_archs[0])
-#define N_PROMPT 40 /* several batches of 16, across gemma3's sliding window of 4 */
+#define N_PROMPT 40 /* several batches of 16 (llm_set_batch_tokens), across gemma3's sliding window of 4 */
 #define N_STEP 4
 
 /* logits after the prompt, then after each of N_STEP single tokens: (1 + N_STEP) × V */
@@ -192,6 +192,17 @@ static void test_default_model(void)
     CHECK_MSG(d < 0, "default model: 2 threads differ from 1 at logit %ld", d);
     printf("default model: 1 and 2 threads %s over a %d-token prompt and %d steps\n",
            d < 0 ? "bit-identical" : "DIFFER", N_PROMPT, N_STEP);
+    /* the prompt in pieces of 7 and 16 tokens instead of one: the same bits (each piece runs
+     * the kernels of its place in the whole batch, as llama.cpp's one ubatch does) */
+    const int pieces[2] = {7, 16};
+    for (int k = 0; k < 2; k++) {
+        llm_set_batch_tokens(pieces[k]);
+        float *c = run(m, toks, 1, 2);
+        llm_set_batch_tokens(0);
+        d = first_diff(a, c, sz);
+        CHECK_MSG(d < 0, "default model: prompt in pieces of %d differs from one batch at logit %ld", pieces[k], d);
+        free(c);
+    }
     free(a);
     free(b);
     llm_model_free(m);
@@ -204,7 +215,9 @@ int main(void)
         perror("mkdtemp");
         return 1;
     }
+    llm_set_batch_tokens(16); /* N_PROMPT spans several pieces in the tiny models' context */
     test_tiny(dir);
+    llm_set_batch_tokens(0);
     llm_team_set_solo_threshold(-1);
     test_memory(dir);
     rmdir(dir);

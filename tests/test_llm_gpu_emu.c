@@ -246,9 +246,14 @@ static void test_default_model(void)
         return;
     }
     enum { STEPS = 8 };
-    const char *text = "Explain what a GPU is in one sentence. A graphics processing unit is a circuit";
+    /* more than LLM_BATCH tokens: the hand-over runs several batches */
+    const char *text = "Explain what a GPU is in one sentence. A graphics processing unit is a circuit "
+                       "that renders images by running thousands of small arithmetic units side by "
+                       "side; the same parallel hardware now trains and runs neural networks, "
+                       "simulates physics and estimates volumes of high-dimensional bodies by Monte "
+                       "Carlo sampling, because each sample is independent of every other one.";
     const int ngs[3] = {0, -1, 1};
-    int ref[STEPS], got[STEPS], toks[64], np = 0;
+    int ref[STEPS], got[STEPS], toks[256], np = 0;
     float *lr = NULL, *lg = NULL;
     double worst = 0;
     for (int k = 0; k < 3; k++) {
@@ -261,7 +266,7 @@ static void test_default_model(void)
         CHECK(llm_model_offload(m, ngs[k], 0, err, sizeof err) == LLM_OK);
         const int V = llm_model_n_vocab(m);
         if (!lr) {
-            np = llm_tokenize(m, text, -1, 0, toks, 64);
+            np = llm_tokenize(m, text, -1, 0, toks, 256);
             lr = malloc((size_t)STEPS * V * sizeof(float));
             lg = malloc((size_t)STEPS * V * sizeof(float));
         }

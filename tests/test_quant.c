@@ -607,6 +607,49 @@ static void test_matvec_groups(void)
     free(scr);
 }
 
+/* The AVX-512 batch kernel of the Q8_0-activation types (rows_avx512.c: 16 rows to a
+ * register, 2 tokens at a time; rows of more than 64 blocks take the 1-row form) against
+ * the scalar path, bit for bit, over shapes that reach every edge: a last group of 1..15
+ * rows, an odd last token, 1 block, the 64-block limit and past it, batches up to 64. */
+static void test_rows_q8act_shapes(void)
+{
+    const struct {
+        int64_t ne0, ne1;
+        int nb;
+    } sh[] = {{32, 1, 2}, {32, 17, 3}, {512, 40, 13}, {640, 31, 64}, {2048, 16, 5}, {2080, 24, 9}, {96, 15, 33}};
+    const int types[] = {LLM_TYPE_Q8_0, LLM_TYPE_Q4_0, LLM_TYPE_Q5_0};
+    const int best = llm_quant_isa_best();
+    for (size_t c = 0; c < sizeof sh / sizeof sh[0]; c++)
+        for (int k = 0; k < 3; k++) {
+            const int t = types[k], nb = sh[c].nb;
+            const int64_t ne0 = sh[c].ne0, ne1 = sh[c].ne1;
+            const size_t rb = llm_row_bytes(t, ne0);
+            uint8_t *d = malloc(rb * (size_t)ne1);
+            float *x = malloc((size_t)nb * ne0 * sizeof(float));
+            float *y = malloc((size_t)nb * ne1 * sizeof(float)), *y0 = malloc((size_t)nb * ne1 * sizeof(float));
+            void *scr = malloc(llm_matmat_scratch_bytes(ne0, nb));
+            for (int64_t r = 0; r < ne1; r++)
+                rand_blocks(t, d + r * rb, ne0);
+            for (int64_t i = 0; i < nb * ne0; i++)
+                x[i] = frand();
+            llm_mat W = {"w", t, ne0, ne1, rb, d};
+            llm_quant_set_isa(LLM_ISA_SCALAR);
+            llm_matmat(&W, x, y0, nb, 0, scr);
+            llm_quant_set_isa(best);
+            llm_matmat(&W, x, y, nb, 0, scr);
+            long bad = 0;
+            for (int64_t i = 0; i < nb * ne1; i++)
+                bad += memcmp(&y[i], &y0[i], 4) != 0;
+            CHECK_MSG(bad == 0, "%s %lld x %lld, %d tokens: %ld values differ from the scalar path", llm_type_name(t),
+                      (long long)ne1, (long long)ne0, nb, bad);
+            free(d);
+            free(x);
+            free(y);
+            free(y0);
+            free(scr);
+        }
+}
+
 /* The weight quantizers (tests build tiny models with them): Q8_0, Q4_0, Q4_1, Q5_0, Q5_1
  * bit-equal to ggml's reference quantizers (ggml_quantize_chunk's bytes in the fixtures);
  * every type round-trips a Gaussian row within its stated relative RMS error (measured
@@ -692,6 +735,7 @@ int main(void)
     test_dot_bitwise();
     test_matvec_threads();
     test_matvec_groups();
+    test_rows_q8act_shapes();
     test_weight_quantizers();
     return test_summary();
 }

@@ -1,4 +1,5 @@
-/* gpu_matmul.cu — Y = W·X (+ bias) for a batch of nb <= LLM_BATCH vectors, every supported
+/* gpu_matmul.cu — Y = W·X (+ bias) for a batch of nb <= LLM_BATCH vectors (launched in
+ * pieces of LLM_HD_MM_MAXB: one register accumulator per vector), every supported
  * weight type: one kernel templated on the ggml type id, the weights dequantized on the fly
  * by the SO8T_HD decoders of llm/quant/dequant_hd.h (the CPU's dequant.c runs the same
  * code), products and sums in f32, no activation quantization: the exact numerics of the
@@ -12,8 +13,6 @@
  * the order is the same on every run, so the GPU is deterministic. */
 #include "llm/gpu/gpu_int.cuh"
 #include "llm/gpu/matmul_hd.h"
-
-static_assert(LLM_BATCH <= LLM_HD_MM_MAXB, "matmul_hd.h: one accumulator per batch row");
 
 #define MM_WARPS 4 /* rows per block of 128 threads */
 
@@ -80,7 +79,12 @@ int gpu_matmul(const gpu_mat *W, const float *X, float *Y, int nb, const float *
     if (W->ne1 == 0)
         return LLM_OK;
     const unsigned blocks = (unsigned)((W->ne1 + MM_WARPS - 1) / MM_WARPS);
-    fn<<<blocks, 32 * MM_WARPS>>>(W->d, W->row_bytes, (int)W->ne0, (int)W->ne1, X, Y, nb, bias);
-    GPU_CK(cudaGetLastError(), "kernel matmul %s (layer %d)", name, il);
+    /* each vector's sums do not depend on the others in its piece: same bits for any split */
+    for (int b0 = 0; b0 < nb; b0 += LLM_HD_MM_MAXB) {
+        const int n = nb - b0 < LLM_HD_MM_MAXB ? nb - b0 : LLM_HD_MM_MAXB;
+        fn<<<blocks, 32 * MM_WARPS>>>(W->d, W->row_bytes, (int)W->ne0, (int)W->ne1, X + (size_t)b0 * W->ne0,
+                                      Y + (size_t)b0 * W->ne1, n, bias);
+        GPU_CK(cudaGetLastError(), "kernel matmul %s (layer %d)", name, il);
+    }
     return LLM_OK;
 }

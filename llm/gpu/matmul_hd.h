@@ -11,7 +11,7 @@
 
 #include "llm/quant/dequant_hd.h"
 
-#define LLM_HD_MM_MAXB 16 /* >= LLM_BATCH (gpu_matmul.cu checks) */
+#define LLM_HD_MM_MAXB 16 /* vectors per kernel launch (gpu_matmul.cu splits a batch) */
 
 SO8T_HD void llm_hd_mm_lane(int type, const uint8_t *row, int ne0, const float *X, int nb, int lane,
                             float *acc)

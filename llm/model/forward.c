@@ -54,6 +54,9 @@ static void residual_add(const llm_model *m, float *x, float *t, const float *y,
     }
 }
 
+static int g_batch_tokens = LLM_BATCH;
+void llm_set_batch_tokens(int n) { g_batch_tokens = n >= 1 && n <= LLM_BATCH ? n : LLM_BATCH; }
+
 /* Runs nb (<= LLM_BATCH) tokens at positions pos0 .. pos0 + nb - 1; every thread of the
  * evaluation's team calls it (model/team.c). The products are split by rows and the
  * attention by (token, head); the element-wise steps (embedding, norms, residual, gate
@@ -297,7 +300,8 @@ int llm_model_eval(llm_model *m, const int *tokens, int n, int pos, float *logit
     for (int i = 0; i < n;) {
         /* the kernels (and so the float order) follow llama.cpp's choice for one batch of
          * all n tokens, whatever the split into LLM_BATCH pieces here */
-        int nb = n - i < LLM_BATCH ? n - i : LLM_BATCH;
+        const int piece = g_batch_tokens;
+        int nb = n - i < piece ? n - i : piece;
         llm_forward_batch(m, tokens + i, nb, pos + i, logits != NULL && i + nb == n, n, i);
         i += nb;
     }

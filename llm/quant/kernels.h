@@ -225,7 +225,7 @@ int llm_quant_kquant_repack(void);
 /* The repacked Q4_K orders for rows × tokens (dot_x86.inc): tokens b < ngemm in the gemm
  * order, the rest gemv; rows of up to LLM_ROWS_MAX_KBLK blocks of 256. */
 #define LLM_ROWS_MAX_KBLK 32
-#define LLM_ROWS_MAX_TOK 16 /* tokens per call of the K-quant row kernels */
+#define LLM_ROWS_MAX_TOK 64 /* tokens per call of the K-quant row kernels */
 void llm_rows_q4_k_rp_avx2(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
                            size_t xs, int nb, int ngemm, float *Y, int64_t ldy);
 void llm_rows_q4_k_rp_avx512(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,

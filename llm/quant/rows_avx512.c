@@ -96,6 +96,110 @@ void llm_rows_q8act_prep_avx512(int type, int64_t nblk, const uint8_t *xq, size_
         }
 }
 
+/* ---- batches: 16 rows in the 16 lanes of a register -------------------------------------
+ * Each row's block sum for token b is the ggml 8-lane form: lane k = Σ of the 4 products at
+ * 4k..4k+3, fma'd by d_w·d_x into accumulator k, the 8 accumulators reduced at the end as
+ * ggml's hsum. Here accumulator k of 16 rows is one register (lane = row), so a block costs
+ * per token one d product for 16 rows, and per k one vpdpbusd (the 4 weight bytes of each
+ * row against the token's 4 bytes, broadcast), one conversion and one fma — the same
+ * integer and float steps per row as above, with no per-row scale product and no
+ * horizontal sums; one weight register serves two tokens. */
+#define LANES_MAX_BLK 64 /* the stack buffer of one row group: 64 blocks = 36 KiB */
+
+/* Rows [r0, r0 + 16) of blocks [0, nblk) in lane order: wl[j][k] lane i = bytes 4k..4k+3 of
+ * row r0 + i's block j (as q'); dl[j] lane i = its d_w. Rows past nrows are zero. */
+static void lanes_decode(int type, const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, __m512i (*wl)[8],
+                         __m512 *dl)
+{
+    const int bsz = type == LLM_TYPE_Q8_0 ? 34 : type == LLM_TYPE_Q5_0 ? 22 : 18;
+    /* 2-row lines for the transposes: t[i] = row i's 32 bytes, then row i + 8's */
+    const __m512i ix0 = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13), ix1 = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+    for (int64_t j = 0; j < nblk; j++) {
+        __m512i t[8];
+        float d[16];
+        for (int i = 0; i < 8; i++) {
+            const int64_t ra = i, rbw = i + 8;
+            const __m256i a = ra < nrows ? wblock(type, data + (size_t)ra * rb + (size_t)j * bsz) : _mm256_setzero_si256();
+            const __m256i b = rbw < nrows ? wblock(type, data + (size_t)rbw * rb + (size_t)j * bsz) : _mm256_setzero_si256();
+            t[i] = _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1);
+            d[i] = ra < nrows ? H2F(data + (size_t)ra * rb + (size_t)j * bsz) : 0.f;
+            d[i + 8] = rbw < nrows ? H2F(data + (size_t)rbw * rb + (size_t)j * bsz) : 0.f;
+        }
+        /* an 8 x 8 transpose of 32-bit words in each 256-bit half: half h of t[i] is row
+         * i + 8h; half h of wl[j][k] becomes word k of rows 8h .. 8h + 7 */
+        __m512i u[8], v[8];
+        for (int i = 0; i < 8; i += 2) {
+            u[i] = _mm512_unpacklo_epi32(t[i], t[i + 1]);
+            u[i + 1] = _mm512_unpackhi_epi32(t[i], t[i + 1]);
+        }
+        for (int i = 0; i < 8; i += 4) {
+            v[i] = _mm512_unpacklo_epi64(u[i], u[i + 2]);
+            v[i + 1] = _mm512_unpackhi_epi64(u[i], u[i + 2]);
+            v[i + 2] = _mm512_unpacklo_epi64(u[i + 1], u[i + 3]);
+            v[i + 3] = _mm512_unpackhi_epi64(u[i + 1], u[i + 3]);
+        }
+        /* v[0..3]: words 0,1,2,3 (128-bit lane 0) and 4,5,6,7 (lane 1) of rows 0-3; v[4..7]
+         * the same of rows 4-7 (per half); join the 128-bit lanes */
+        for (int k = 0; k < 4; k++) {
+            wl[j][k] = _mm512_permutex2var_epi64(v[k], ix0, v[k + 4]);
+            wl[j][k + 4] = _mm512_permutex2var_epi64(v[k], ix1, v[k + 4]);
+        }
+        dl[j] = _mm512_loadu_ps(d);
+    }
+}
+
+/* T tokens (b .. b + T - 1) of one row group: 8·T accumulators */
+static inline __attribute__((always_inline)) void lanes_tokens(const __m512i (*wl)[8], const __m512 *dl, int64_t nblk,
+                                                               const int32_t *xi, const float *dx, const uint8_t *xq,
+                                                               size_t xs, int b, const int T, float *Y, int64_t ldy,
+                                                               __mmask16 keep)
+{
+    __m512 a[2][8];
+    for (int t = 0; t < T; t++)
+        for (int k = 0; k < 8; k++)
+            a[t][k] = _mm512_setzero_ps();
+    for (int64_t j = 0; j < nblk; j++) {
+        __m512 d[2];
+        for (int t = 0; t < T; t++)
+            d[t] = _mm512_mul_ps(dl[j], _mm512_set1_ps(dx[(size_t)(b + t) * nblk + j]));
+        for (int k = 0; k < 8; k++) {
+            const __m512i w = wl[j][k];
+            for (int t = 0; t < T; t++) {
+                const size_t bj = (size_t)(b + t) * nblk + j;
+                int32_t x4;
+                memcpy(&x4, xq + (size_t)(b + t) * xs + (size_t)j * 34 + 2 + 4 * k, 4);
+                const __m512i s = _mm512_dpbusd_epi32(_mm512_set1_epi32(xi[bj * 8 + k]), w, _mm512_set1_epi32(x4));
+                a[t][k] = _mm512_fmadd_ps(d[t], _mm512_cvtepi32_ps(s), a[t][k]);
+            }
+        }
+    }
+    for (int t = 0; t < T; t++) {
+        const __m512 r = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a[t][0], a[t][4]), _mm512_add_ps(a[t][2], a[t][6])),
+                                       _mm512_add_ps(_mm512_add_ps(a[t][1], a[t][5]), _mm512_add_ps(a[t][3], a[t][7])));
+        _mm512_mask_storeu_ps(Y + (size_t)(b + t) * ldy, keep, r);
+    }
+}
+
+static void rows_q8act_lanes(int type, const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
+                             size_t xs, int nb, float *Y, int64_t ldy, const void *aux)
+{
+    const __m256i *xinit = (const __m256i *)(((uintptr_t)aux + 31) & ~(uintptr_t)31);
+    const int32_t *xi = (const int32_t *)xinit;
+    const float *dx = (const float *)(xinit + (size_t)nb * nblk);
+    __m512i wl[LANES_MAX_BLK][8];
+    __m512 dl[LANES_MAX_BLK];
+    for (int64_t r0 = 0; r0 < nrows; r0 += 16) {
+        const int64_t nr = nrows - r0 < 16 ? nrows - r0 : 16;
+        lanes_decode(type, data + (size_t)r0 * rb, rb, nr, nblk, wl, dl);
+        const __mmask16 keep = (__mmask16)((1u << nr) - 1);
+        int b = 0;
+        for (; b + 2 <= nb; b += 2)
+            lanes_tokens((const __m512i (*)[8])wl, dl, nblk, xi, dx, xq, xs, b, 2, Y + r0, ldy, keep);
+        if (b < nb)
+            lanes_tokens((const __m512i (*)[8])wl, dl, nblk, xi, dx, xq, xs, b, 1, Y + r0, ldy, keep);
+    }
+}
+
 void llm_rows_q8act_avx512(int type, const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk,
                            const uint8_t *xq, size_t xs, int nb, float *Y, int64_t ldy, const void *aux)
 {
@@ -132,6 +236,10 @@ void llm_rows_q8act_avx512(int type, const uint8_t *data, size_t rb, int64_t nro
             }
             Y[r] = hsum8(a0);
         }
+        return;
+    }
+    if (nblk <= LANES_MAX_BLK) {
+        rows_q8act_lanes(type, data, rb, nrows, nblk, xq, xs, nb, Y, ldy, aux);
         return;
     }
     __m256i q[LLM_ROWS_MAX_BLK];

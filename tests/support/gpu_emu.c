@@ -127,11 +127,13 @@ static int emu_matmul(const gpu_mat *W, const float *X, float *Y, int nb, const 
     (void)err;
     (void)errlen;
     float y[LLM_HD_MM_MAXB];
-    for (int64_t r = 0; r < W->ne1; r++) {
-        gpu_emu_mm_row(W->type, W->d + (size_t)r * W->row_bytes, (int)W->ne0, X, nb, y);
-        for (int b = 0; b < nb; b++)
-            Y[(size_t)b * W->ne1 + r] = bias ? y[b] + bias[r] : y[b];
-    }
+    for (int b0 = 0; b0 < nb; b0 += LLM_HD_MM_MAXB) /* as gpu_matmul launches it */
+        for (int64_t r = 0; r < W->ne1; r++) {
+            const int n = nb - b0 < LLM_HD_MM_MAXB ? nb - b0 : LLM_HD_MM_MAXB;
+            gpu_emu_mm_row(W->type, W->d + (size_t)r * W->row_bytes, (int)W->ne0, X + (size_t)b0 * W->ne0, n, y);
+            for (int b = 0; b < n; b++)
+                Y[(size_t)(b0 + b) * W->ne1 + r] = bias ? y[b] + bias[r] : y[b];
+        }
     return LLM_OK;
 }
 
