@@ -146,33 +146,57 @@ T_AVX2 static void softmax_ggml_avx2(float *att, int t0, int nt, float mx)
  * nv chains of a lane are independent, so 8 of them keep the FMA units busy where 4 left
  * them waiting on the FMA latency. */
 #define VP_MAXV 8
-T_AVX2 static inline void vp_lane(const llm_layer *L, const float *att, __m256 *acc, int t0, int nt, int KD,
-                                  int off, int lanes, int l, const int nv)
+/* the cells of lane l: from t0 + first[l] (ring slot slot[l]) in steps of lanes; the slots
+ * are stepped, not divided (an integer division per walk cost more than its FMAs) */
+typedef struct {
+    int first[32], slot[32];
+} vp_starts;
+
+T_AVX2 static void vp_starts_make(vp_starts *st, int t0, int slot0, int lanes, int kv_cap)
 {
-    for (int j = 0; j < nv; j++)
-        acc[j] = _mm256_setzero_ps();
-    /* first cell of lane l at or after t0; its ring slot is stepped, not divided */
-    int c = t0 + ((l - t0) % lanes + lanes) % lanes;
-    int slot = c % L->kv_cap;
-    for (; c < t0 + nt; c += lanes) {
-        const float *v = L->vc + (size_t)slot * KD + off;
-        const __m256 p = _mm256_set1_ps(att[c - t0]);
-        for (int j = 0; j < nv; j++)
-            acc[j] = _mm256_fmadd_ps(_mm256_loadu_ps(v + 8 * j), p, acc[j]);
-        for (slot += lanes; slot >= L->kv_cap;)
-            slot -= L->kv_cap;
+    for (int l = 0; l < lanes; l++) {
+        st->first[l] = (int)((unsigned)(l - t0) & (unsigned)(lanes - 1));
+        int s = slot0 + st->first[l];
+        while (s >= kv_cap)
+            s -= kv_cap;
+        st->slot[l] = s;
     }
 }
 
-T_AVX2 static void vp_block_avx2(const llm_layer *L, const float *att, float *o, int t0, int nt, int KD,
-                                 int off, int lanes, int nv)
+T_AVX2 static inline __attribute__((always_inline)) void vp_lane(const llm_layer *L, const float *att, __m256 *acc,
+                                                                  const vp_starts *st, int nt, int KD, int off,
+                                                                  int lanes, int l, const int nv)
+{
+    __m256 r[VP_MAXV]; /* in registers (fully unrolled): a chain through memory stalls */
+#pragma GCC unroll 8
+    for (int j = 0; j < VP_MAXV; j++)
+        r[j] = _mm256_setzero_ps();
+    int slot = st->slot[l];
+    for (int c = st->first[l]; c < nt; c += lanes) {
+        const float *v = L->vc + (size_t)slot * KD + off;
+        const __m256 p = _mm256_set1_ps(att[c]);
+#pragma GCC unroll 8
+        for (int j = 0; j < VP_MAXV; j++)
+            if (j < nv)
+                r[j] = _mm256_fmadd_ps(_mm256_loadu_ps(v + 8 * j), p, r[j]);
+        for (slot += lanes; slot >= L->kv_cap;)
+            slot -= L->kv_cap;
+    }
+#pragma GCC unroll 8
+    for (int j = 0; j < VP_MAXV; j++)
+        if (j < nv)
+            acc[j] = r[j];
+}
+
+T_AVX2 static void vp_block_avx2(const llm_layer *L, const float *att, float *o, const vp_starts *st, int nt,
+                                 int KD, int off, int lanes, int nv)
 {
     __m256 acc[32][VP_MAXV];
     for (int l = 0; l < lanes; l++) {
         if (nv == VP_MAXV) /* constant trip counts: the chains stay in registers */
-            vp_lane(L, att, acc[l], t0, nt, KD, off, lanes, l, VP_MAXV);
+            vp_lane(L, att, acc[l], st, nt, KD, off, lanes, l, VP_MAXV);
         else
-            vp_lane(L, att, acc[l], t0, nt, KD, off, lanes, l, 1);
+            vp_lane(L, att, acc[l], st, nt, KD, off, lanes, l, 1);
     }
     for (int j = 0; j < nv; j++) {
         __m256 r;
@@ -196,13 +220,18 @@ T_AVX2 void llm_attn_head_ggml_avx2(const llm_layer *L, const float *qh, float *
 {
     float mx = -INFINITY;
     int t = 0;
+    const int cap = L->kv_cap, slot0 = t0 % cap;
+    int slot = slot0; /* cell t0 + t's ring slot, stepped */
+#define NEXT_SLOT(s) ((s) + 1 == cap ? 0 : (s) + 1)
     if (lanes == 8 && D % 8 == 0) {
         /* four cells at a time: each cell's one 8-lane FMA chain is latency-bound alone */
         for (; t + 4 <= nt; t += 4) {
-            const float *k0 = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
-            const float *k1 = L->kc + (size_t)((t0 + t + 1) % L->kv_cap) * KD + kh * D;
-            const float *k2 = L->kc + (size_t)((t0 + t + 2) % L->kv_cap) * KD + kh * D;
-            const float *k3 = L->kc + (size_t)((t0 + t + 3) % L->kv_cap) * KD + kh * D;
+            const int s1 = NEXT_SLOT(slot), s2 = NEXT_SLOT(s1), s3 = NEXT_SLOT(s2);
+            const float *k0 = L->kc + (size_t)slot * KD + kh * D;
+            const float *k1 = L->kc + (size_t)s1 * KD + kh * D;
+            const float *k2 = L->kc + (size_t)s2 * KD + kh * D;
+            const float *k3 = L->kc + (size_t)s3 * KD + kh * D;
+            slot = NEXT_SLOT(s3);
             __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
             for (int i = 0; i < D; i += 8) {
                 const __m256 q = _mm256_loadu_ps(qh + i);
@@ -219,19 +248,23 @@ T_AVX2 void llm_attn_head_ggml_avx2(const llm_layer *L, const float *qh, float *
         }
     }
     for (; t < nt; t++) {
-        const float *kk = L->kc + (size_t)((t0 + t) % L->kv_cap) * KD + kh * D;
+        const float *kk = L->kc + (size_t)slot * KD + kh * D;
+        slot = NEXT_SLOT(slot);
         const float d = D % lanes ? dot_lanes_fma(qh, kk, D, lanes)
                         : lanes == 8 ? dot8_avx2(qh, kk, D)
                                      : dot32_avx2(qh, kk, D);
         att[t] = d * kq_scale;
         mx = att[t] > mx ? att[t] : mx;
     }
+#undef NEXT_SLOT
     softmax_ggml_avx2(att, t0, nt, mx);
+    vp_starts st;
+    vp_starts_make(&st, t0, slot0, lanes, cap);
     int i = 0;
     for (; i + 8 * VP_MAXV <= D; i += 8 * VP_MAXV)
-        vp_block_avx2(L, att, o + i, t0, nt, KD, kh * D + i, lanes, VP_MAXV);
+        vp_block_avx2(L, att, o + i, &st, nt, KD, kh * D + i, lanes, VP_MAXV);
     for (; i + 8 <= D; i += 8)
-        vp_block_avx2(L, att, o + i, t0, nt, KD, kh * D + i, lanes, 1);
+        vp_block_avx2(L, att, o + i, &st, nt, KD, kh * D + i, lanes, 1);
     /* dims left over (D not a multiple of 8): the scalar form's chain, FMA compiled in */
     float acc[32];
     for (; i < D; i++) {

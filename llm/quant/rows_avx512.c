@@ -191,6 +191,14 @@ static void rows_q8act_lanes(int type, const uint8_t *data, size_t rb, int64_t n
     for (int64_t r0 = 0; r0 < nrows; r0 += 16) {
         const int64_t nr = nrows - r0 < 16 ? nrows - r0 : 16;
         lanes_decode(type, data + (size_t)r0 * rb, rb, nr, nblk, wl, dl);
+        /* the next group's rows into L2 while this one computes: its decode otherwise waits
+         * on memory (the weights are read once per batch, from DRAM) */
+        if (r0 + 16 < nrows) {
+            const uint8_t *p = data + (size_t)(r0 + 16) * rb;
+            const uint8_t *e = data + (size_t)(nrows - r0 - 16 < 16 ? nrows : r0 + 32) * rb;
+            for (; p < e; p += 64)
+                _mm_prefetch((const char *)p, _MM_HINT_T1);
+        }
         const __mmask16 keep = (__mmask16)((1u << nr) - 1);
         int b = 0;
         for (; b + 2 <= nb; b += 2)
