@@ -91,6 +91,55 @@ static void test_elementwise(int best)
     free(r1);
 }
 
+/* The heads of a kv group together (llm_attn_group_ggml: K/V rows read once for g heads)
+ * give each head's bits as computed alone by the scalar path, for g = 1..4, both lane
+ * layouts, ring wrap-around and window starts off a multiple of 8. */
+static int test_group(int best)
+{
+    static const int dims[] = {256, 72, 40, 12};
+    static const int cells[] = {1, 2, 3, 9, 64, 177};
+    int n_diff = 0, n_cases = 0;
+    for (size_t di = 0; di < sizeof dims / sizeof *dims; di++)
+        for (size_t ci = 0; ci < sizeof cells / sizeof *cells; ci++)
+            for (int g = 1; g <= LLM_ATTN_GROUP_MAX; g++)
+                for (int lanes = 8; lanes <= 32; lanes *= 4) {
+                    const int D = dims[di], nt = cells[ci], t0 = (int)(ci * 5 + (size_t)g) % 13, HK = 2, KD = D * HK;
+                    const int kh = g % HK;
+                    llm_layer L = {0};
+                    L.kv_cap = nt + 3 + g; /* t0 > 0: the cells wrap */
+                    L.kc = malloc((size_t)L.kv_cap * KD * sizeof(float));
+                    L.vc = malloc((size_t)L.kv_cap * KD * sizeof(float));
+                    float *q = malloc((size_t)g * D * sizeof *q), *att = malloc((size_t)g * nt * sizeof *att);
+                    float *o0 = malloc((size_t)g * D * sizeof(float)), *o1 = malloc((size_t)g * D * sizeof(float));
+                    for (int i = 0; i < L.kv_cap * KD; i++) {
+                        L.kc[i] = llm_round_fp16(urand());
+                        L.vc[i] = llm_round_fp16(urand());
+                    }
+                    for (int i = 0; i < g * D; i++)
+                        q[i] = llm_round_fp16(urand());
+                    for (int h = 0; h < g; h++)
+                        llm_attn_head_ggml_isa(LLM_ISA_SCALAR, &L, q + h * D, att, o0 + h * D, t0, nt, KD, kh, D,
+                                               lanes, 0.125f);
+                    for (int isa = 0; isa <= best; isa++) {
+                        llm_attn_group_ggml_isa(isa, &L, q, att, o1, t0, nt, KD, kh, D, g, lanes, 0.125f);
+                        if (memcmp(o0, o1, (size_t)g * D * sizeof(float)) != 0 && n_diff++ < 5)
+                            fprintf(stderr, "  group of %d on %s differs: D %d nt %d t0 %d lanes %d\n", g,
+                                    llm_quant_isa_name(isa), D, nt, t0, lanes);
+                        n_cases++;
+                    }
+                    free(q);
+                    free(att);
+                    free(o0);
+                    free(o1);
+                    free(L.kc);
+                    free(L.vc);
+                }
+    printf("kv groups: %d cases, %d differ from the scalar heads\n", n_cases, n_diff);
+    CHECK(n_cases > 0);
+    CHECK_MSG(n_diff == 0, "%d grouped cases differ from the heads computed alone", n_diff);
+    return n_diff;
+}
+
 int main(void)
 {
     const int plant = getenv("SO8T_ATTN_PLANT") != NULL;
@@ -156,6 +205,7 @@ int main(void)
                         free(L.vc);
                     }
     test_elementwise(best);
+    test_group(best);
     printf("%d cases; ISA paths differing from scalar: %d; scalar vs float64: worst %.3g\n", n_cases, n_diff,
            worst_ref);
     CHECK(n_cases > 0);

@@ -178,7 +178,23 @@ void llm_forward_batch(llm_model *m, const int *toks, int nb, int pos0, int want
         /* attention: one (token, head) pair per iteration, causal (token b sees the cache up
          * to its own position), each pair computed alone in a fixed order */
         const int grp = H / HK;
-        llm_team_range(m, (int64_t)nb * H, &lo, &hi);
+        if (!exact && lanes == 8) {
+            /* batches: the query heads of a kv head together (they share its K/V reads), in
+             * pieces of up to LLM_ATTN_GROUP_MAX heads; each head as computed alone */
+            const int nsub = (grp + LLM_ATTN_GROUP_MAX - 1) / LLM_ATTN_GROUP_MAX;
+            llm_team_range(m, (int64_t)nb * HK * nsub, &lo, &hi);
+            for (int u = (int)lo; u < (int)hi; u++) {
+                const int b = u / (HK * nsub), kh = u / nsub % HK, sub = u % nsub, pos = pos0 + b;
+                const int h0 = kh * grp + sub * LLM_ATTN_GROUP_MAX;
+                const int g = grp - sub * LLM_ATTN_GROUP_MAX < LLM_ATTN_GROUP_MAX ? grp - sub * LLM_ATTN_GROUP_MAX
+                                                                                  : LLM_ATTN_GROUP_MAX;
+                const int t0 = llm_hd_attn_t0(pos, L->swa, m->n_swa, L->kv_cap), nt = pos - t0 + 1;
+                llm_attn_group_ggml(L, m->q + (size_t)b * QD + h0 * D, llm_team_att(m), m->attn + (size_t)b * QD + h0 * D,
+                                    t0, nt, KD, kh, D, g, lanes, kq_scale);
+            }
+            lo = hi = 0; /* the per-head loop below has nothing left */
+        } else
+            llm_team_range(m, (int64_t)nb * H, &lo, &hi);
         for (int bh = (int)lo; bh < (int)hi; bh++) {
             const int b = bh / H, h = bh % H, pos = pos0 + b;
             const int t0 = llm_hd_attn_t0(pos, L->swa, m->n_swa, L->kv_cap), nt = pos - t0 + 1;

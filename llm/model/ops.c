@@ -231,6 +231,25 @@ void llm_attn_head_ggml(const llm_layer *L, const float *qh, float *att, float *
     llm_attn_head_ggml_isa(llm_quant_isa(), L, qh, att, o, t0, nt, KD, kh, D, lanes, kq_scale);
 }
 
+void llm_attn_group_ggml_isa(int isa, const llm_layer *L, const float *q, float *att, float *o, int t0, int nt,
+                             int KD, int kh, int D, int g, int lanes, float kq_scale)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (isa >= LLM_ISA_AVX512 && lanes == 8 && D % 8 == 0 && g >= 1 && g <= LLM_ATTN_GROUP_MAX) {
+        llm_attn_group_ggml_avx512(L, q, att, o, t0, nt, KD, kh, D, g, kq_scale);
+        return;
+    }
+#endif
+    for (int h = 0; h < g; h++)
+        llm_attn_head_ggml_isa(isa, L, q + (size_t)h * D, att, o + (size_t)h * D, t0, nt, KD, kh, D, lanes, kq_scale);
+}
+
+void llm_attn_group_ggml(const llm_layer *L, const float *q, float *att, float *o, int t0, int nt, int KD, int kh,
+                         int D, int g, int lanes, float kq_scale)
+{
+    llm_attn_group_ggml_isa(llm_quant_isa(), L, q, att, o, t0, nt, KD, kh, D, g, lanes, kq_scale);
+}
+
 /* ---- SiLU gate -------------------------------------------------------------------------- */
 
 /* ggml_v_silu: x / (1 + ggml_v_expf(-x)) */

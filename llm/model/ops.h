@@ -52,7 +52,18 @@ void llm_attn_head_ggml(const llm_layer *L, const float *qh, float *att, float *
  * gives the scalar one's bits (tests compare them). */
 void llm_attn_head_ggml_isa(int isa, const llm_layer *L, const float *qh, float *att, float *o, int t0,
                             int nt, int KD, int kh, int D, int lanes, float kq_scale);
+/* The g (<= LLM_ATTN_GROUP_MAX) query heads kh·grp + [0, g) that share kv head kh, as g
+ * calls of llm_attn_head_ggml: q and o hold the g heads D apart, att g·nt floats of
+ * scratch. Same bits as one head at a time; faster where the kernel shares the K/V reads
+ * (AVX-512, lanes 8). */
+#define LLM_ATTN_GROUP_MAX 4
+void llm_attn_group_ggml_isa(int isa, const llm_layer *L, const float *q, float *att, float *o, int t0, int nt,
+                             int KD, int kh, int D, int g, int lanes, float kq_scale);
+void llm_attn_group_ggml(const llm_layer *L, const float *q, float *att, float *o, int t0, int nt, int KD, int kh,
+                         int D, int g, int lanes, float kq_scale);
 #if defined(__x86_64__) && defined(__GNUC__)
+void llm_attn_group_ggml_avx512(const llm_layer *L, const float *q, float *att, float *o, int t0, int nt, int KD,
+                                int kh, int D, int g, float kq_scale);
 void llm_round_fp16_n_avx2(float *v, size_t n);
 void llm_geglu_ggml_n_avx2(float *o, const float *g, const float *u, size_t n, const uint16_t *table);
 void llm_attn_head_ggml_avx2(const llm_layer *L, const float *qh, float *att, float *o, int t0, int nt,

@@ -280,6 +280,114 @@ T_AVX2 void llm_attn_head_ggml_avx2(const llm_layer *L, const float *qh, float *
     }
 }
 
+/* ---- heads that share a kv head (AVX-512VL: 32 registers) -------------------------------
+ * For batches (lanes 8) the g <= LLM_ATTN_GROUP_MAX query heads of one kv head read the
+ * same K and V rows: each row is loaded once for all of them (4x less cache traffic for
+ * gemma3's 4:1 grouping), and the q·k dots run 2 cells x g heads as independent chains.
+ * Every head's operations are those of llm_attn_head_ggml_avx2 (same FMA chains, lanes,
+ * reductions, softmax), so the same bits. */
+#define T_AVX512VL __attribute__((target("avx512f,avx512vl,avx2,fma,f16c")))
+#define GMAX LLM_ATTN_GROUP_MAX
+
+T_AVX512VL static void qk_group(const llm_layer *L, const float *q, float *att, int nt, int slot0, int KD, int kh,
+                                int D, int g, float kq_scale, float *mx)
+{
+    const int cap = L->kv_cap;
+    int slot = slot0, t = 0;
+    for (int h = 0; h < g; h++)
+        mx[h] = -INFINITY;
+    for (; t < nt; t += 2) {
+        const int two = t + 1 < nt, s1 = slot + 1 == cap ? 0 : slot + 1;
+        const float *k0 = L->kc + (size_t)slot * KD + kh * D, *k1 = L->kc + (size_t)(two ? s1 : slot) * KD + kh * D;
+        __m256 a[GMAX][2];
+#pragma GCC unroll 4
+        for (int h = 0; h < GMAX; h++)
+            a[h][0] = a[h][1] = _mm256_setzero_ps();
+        for (int i = 0; i < D; i += 8) {
+            const __m256 x0 = _mm256_loadu_ps(k0 + i), x1 = _mm256_loadu_ps(k1 + i);
+#pragma GCC unroll 4
+            for (int h = 0; h < GMAX; h++)
+                if (h < g) {
+                    const __m256 qv = _mm256_loadu_ps(q + (size_t)h * D + i);
+                    a[h][0] = _mm256_fmadd_ps(qv, x0, a[h][0]);
+                    a[h][1] = _mm256_fmadd_ps(qv, x1, a[h][1]);
+                }
+        }
+        for (int h = 0; h < g; h++)
+            for (int c = 0; c < 1 + two; c++) {
+                float *at = att + (size_t)h * nt + t + c;
+                *at = hsum8_ggml(a[h][c]) * kq_scale;
+                mx[h] = *at > mx[h] ? *at : mx[h];
+            }
+        slot = s1 + 1 == cap ? 0 : s1 + 1;
+    }
+}
+
+/* dims [off, off + 8·nv) of g heads (nv <= 4): lane by lane as vp_lane, all heads at once */
+T_AVX512VL static void vp_group(const llm_layer *L, const float *att, float *o, const vp_starts *st, int nt, int KD,
+                                int off, int D, int g, const int nv)
+{
+    __m256 acc[8][GMAX][4];
+    for (int l = 0; l < 8; l++) {
+        __m256 r[GMAX][4];
+#pragma GCC unroll 4
+        for (int h = 0; h < GMAX; h++)
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++)
+                r[h][j] = _mm256_setzero_ps();
+        int slot = st->slot[l];
+        for (int c = st->first[l]; c < nt; c += 8) {
+            const float *v = L->vc + (size_t)slot * KD + off;
+            __m256 vv[4];
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++)
+                if (j < nv)
+                    vv[j] = _mm256_loadu_ps(v + 8 * j);
+#pragma GCC unroll 4
+            for (int h = 0; h < GMAX; h++)
+                if (h < g) {
+                    const __m256 p = _mm256_set1_ps(att[(size_t)h * nt + c]);
+#pragma GCC unroll 4
+                    for (int j = 0; j < 4; j++)
+                        if (j < nv)
+                            r[h][j] = _mm256_fmadd_ps(vv[j], p, r[h][j]);
+                }
+            for (slot += 8; slot >= L->kv_cap;)
+                slot -= L->kv_cap;
+        }
+#pragma GCC unroll 4
+        for (int h = 0; h < GMAX; h++)
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++)
+                acc[l][h][j] = r[h][j];
+    }
+    for (int h = 0; h < g; h++)
+        for (int j = 0; j < nv; j++) {
+            const __m256 x = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(acc[0][h][j], acc[4][h][j]),
+                                                         _mm256_add_ps(acc[2][h][j], acc[6][h][j])),
+                                           _mm256_add_ps(_mm256_add_ps(acc[1][h][j], acc[5][h][j]),
+                                                         _mm256_add_ps(acc[3][h][j], acc[7][h][j])));
+            _mm256_storeu_ps(o + (size_t)h * D + 8 * j, x);
+        }
+}
+
+T_AVX512VL void llm_attn_group_ggml_avx512(const llm_layer *L, const float *q, float *att, float *o, int t0, int nt,
+                                           int KD, int kh, int D, int g, float kq_scale)
+{
+    float mx[GMAX];
+    const int slot0 = t0 % L->kv_cap;
+    qk_group(L, q, att, nt, slot0, KD, kh, D, g, kq_scale, mx);
+    for (int h = 0; h < g; h++)
+        softmax_ggml_avx2(att + (size_t)h * nt, t0, nt, mx[h]);
+    vp_starts st;
+    vp_starts_make(&st, t0, slot0, 8, L->kv_cap);
+    int i = 0;
+    for (; i + 32 <= D; i += 32)
+        vp_group(L, att, o + i, &st, nt, KD, kh * D + i, D, g, 4);
+    for (; i < D; i += 8)
+        vp_group(L, att, o + i, &st, nt, KD, kh * D + i, D, g, 1);
+}
+
 /* ---- element-wise ------------------------------------------------------------------------ */
 
 T_AVX2 void llm_round_fp16_n_avx2(float *v, size_t n)

@@ -10,6 +10,7 @@
  * thread and only the output matrix used the team; in one region the split costs a barrier.
  */
 #include "llm/model/team.h"
+#include "llm/model/ops.h"
 
 #include <limits.h>
 #include <linux/futex.h>
@@ -36,7 +37,7 @@
 
 typedef struct {
     void *scratch; /* activation quantization of up to LLM_BATCH vectors */
-    float *att;    /* n_ctx attention weights */
+    float *att;    /* n_ctx attention weights per head of a group */
     llm_team_priv priv;
     int solo;      /* 1: this thread runs alone (llm_team_set_solo) */
     int64_t base;  /* the first ticket of this thread's next split product */
@@ -102,7 +103,9 @@ int llm_team_prepare(llm_model *m, int n_threads)
     for (int t = 0; t < n_threads; t++) {
         team_slot *s = &w->slot[t];
         s->scratch = malloc(llm_matmat_scratch_bytes(max_ne0, LLM_BATCH));
-        s->att = malloc((size_t)m->n_ctx * sizeof(float));
+        /* attention weights of up to LLM_ATTN_GROUP_MAX heads (llm_attn_group_ggml) */
+        const int grp = m->n_head / m->n_head_kv < LLM_ATTN_GROUP_MAX ? m->n_head / m->n_head_kv : LLM_ATTN_GROUP_MAX;
+        s->att = malloc((size_t)m->n_ctx * (size_t)grp * sizeof(float));
         const size_t E = (size_t)m->n_embd, F = (size_t)m->n_ff, B = LLM_BATCH;
         s->priv.x = malloc(B * (3 * E + F) * sizeof(float));
         if (s->priv.x) {

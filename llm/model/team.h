@@ -45,7 +45,8 @@ void llm_team_set_solo_threshold(int64_t macs);
 /* This thread's share [lo, hi) of n loop iterations (all of them when solo). */
 void llm_team_range(const llm_model *m, int64_t n, int64_t *lo, int64_t *hi);
 
-/* This thread's n_ctx floats of attention scratch. */
+/* This thread's attention scratch: n_ctx floats per head of a group (min(n_head / n_head_kv,
+ * LLM_ATTN_GROUP_MAX) heads). */
 float *llm_team_att(llm_model *m);
 
 #endif /* SO8T_LLM_MODEL_TEAM_H */
