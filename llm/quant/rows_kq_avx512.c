@@ -35,12 +35,18 @@
 INL void tr16x8(const uint8_t *p, size_t rb, int nr, __m512i *out)
 {
     __m512i z[8], t[8], u[8];
-    for (int k = 0; k < 8; k++) {
-        const __m256i lo = k < nr ? _mm256_loadu_si256((const __m256i *)(p + (size_t)k * rb)) : _mm256_setzero_si256();
-        const __m256i hi =
-            k + 8 < nr ? _mm256_loadu_si256((const __m256i *)(p + (size_t)(k + 8) * rb)) : _mm256_setzero_si256();
-        z[k] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-    }
+    if (nr == 16) /* every group but a product's last: no tests */
+        for (int k = 0; k < 8; k++)
+            z[k] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(p + (size_t)k * rb))),
+                                      _mm256_loadu_si256((const __m256i *)(p + (size_t)(k + 8) * rb)), 1);
+    else
+        for (int k = 0; k < 8; k++) {
+            const __m256i lo =
+                k < nr ? _mm256_loadu_si256((const __m256i *)(p + (size_t)k * rb)) : _mm256_setzero_si256();
+            const __m256i hi =
+                k + 8 < nr ? _mm256_loadu_si256((const __m256i *)(p + (size_t)(k + 8) * rb)) : _mm256_setzero_si256();
+            z[k] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+        }
     for (int k = 0; k < 8; k += 2) { /* per quarter: [r d0, r' d0, r d1, r' d1], [.. d2, .. d3] */
         t[k] = _mm512_unpacklo_epi32(z[k], z[k + 1]);
         t[k + 1] = _mm512_unpackhi_epi32(z[k], z[k + 1]);
@@ -156,6 +162,33 @@ static void q6k_decode(const uint8_t *w, size_t rb, int nr, __m512i vidx, __mmas
     o->d = h2f16(_mm512_srli_epi32(gather16(w + 206, vidx, m), 16));
 }
 
+/* The next group's rows (w: block 0 of its first row, nr rows, 0 for none), fetched into
+ * L2 a block at a time while the first tile of this group runs: 16 rows are 16 streams at
+ * once, more than the hardware prefetcher follows, and a burst of prefetches would stall
+ * on the fill buffers */
+typedef struct {
+    const uint8_t *w;
+    size_t rb;
+    int nr;
+} next_rows;
+
+INL void next_block_prefetch(const next_rows *nx, int64_t j, int bsz)
+{
+    for (int r = 0; r < nx->nr; r++) {
+        const uint8_t *p = nx->w + (size_t)r * nx->rb + (size_t)j * bsz;
+        for (int o = 0; o < bsz; o += 64)
+            _mm_prefetch((const char *)(p + o), _MM_HINT_T1);
+        _mm_prefetch((const char *)(p + bsz - 1), _MM_HINT_T1);
+    }
+}
+
+static next_rows next_group(const uint8_t *data, size_t rb, int64_t nrows, int64_t r0)
+{
+    const int64_t left = nrows - r0 - 16;
+    next_rows nx = {data + (size_t)(r0 + 16) * rb, rb, left <= 0 ? 0 : left < 16 ? (int)left : 16};
+    return nx;
+}
+
 /* ---- token tiles -------------------------------------------------------------------- */
 
 /* 4 activation bytes as one broadcast int32 (vpdpbusd's signed operand) */
@@ -180,9 +213,13 @@ INL void sub_sums(const __m512i *q, const __m512i *sc, const int8_t *qx, size_t 
     for (int s = 0; s < S; s++)
         for (int t = 0; t < T; t++)
             c[s][t] = init[t][s];
+    /* fully unrolled, so the chains stay in registers */
+#pragma GCC unroll 8
     for (int g = 0; g < len / 4; g++)
+#pragma GCC unroll 8
         for (int s = 0; s < S; s++) {
             const __m512i wv = q[(s0 + s) * (len / 4) + g];
+#pragma GCC unroll 4
             for (int t = 0; t < T; t++)
                 c[s][t] = _mm512_dpbusd_epi32(c[s][t], wv, x4(qx + (size_t)t * xs + (s0 + s) * len + 4 * g));
         }
@@ -205,7 +242,7 @@ INL __m128i q4k_bpairs(const uint8_t *bs)
  * token and block, pair p's sums ip[p], mp[p] (as q4_k_rp_c's is[2p] + is[2p + 1],
  * ms[2p] + ms[2p + 1]), then the gemm (b < ngemm) or gemv float steps of every row */
 INL void q4k_tile(const q4k_blk *wb, int64_t nblk, const uint8_t *x, size_t xs, int T, int b0, int ngemm, float *Y,
-                  int64_t ldy, __mmask16 m)
+                  int64_t ldy, __mmask16 m, const next_rows *nx)
 {
     const int S = CHAINS(T);
     __m512 acc[4], accm[4];
@@ -217,6 +254,8 @@ INL void q4k_tile(const q4k_blk *wb, int64_t nblk, const uint8_t *x, size_t xs, 
     }
     for (int64_t j = 0; j < nblk; j++) {
         const q4k_blk *B = wb + j;
+        if (nx)
+            next_block_prefetch(nx, j, 144);
         const uint8_t *xj = x + (size_t)j * 292;
         __m512i is[4][16];
         for (int s0 = 0; s0 < 8; s0 += S)
@@ -253,7 +292,7 @@ INL void q4k_tile(const q4k_blk *wb, int64_t nblk, const uint8_t *x, size_t xs, 
  * at −32·bs[s] (bs: the activation's 16-element sums, which are Q6_K's sub-blocks) and
  * ends at Σ q·x; isum = Σ sc_s·that; acc = fma(isum·d_w, d_x, acc) per row */
 INL void q6k_tile(const q6k_blk *wb, int64_t nblk, const uint8_t *x, size_t xs, int T, float *Y, int64_t ldy,
-                  __mmask16 m)
+                  __mmask16 m, const next_rows *nx)
 {
     const int S = CHAINS(T);
     __m512 acc[4];
@@ -261,6 +300,8 @@ INL void q6k_tile(const q6k_blk *wb, int64_t nblk, const uint8_t *x, size_t xs, 
         acc[t] = _mm512_setzero_ps();
     for (int64_t j = 0; j < nblk; j++) {
         const q6k_blk *B = wb + j;
+        if (nx)
+            next_block_prefetch(nx, j, 210);
         const uint8_t *xj = x + (size_t)j * 292;
         __m512i is[4][16];
         for (int s0 = 0; s0 < 16; s0 += S) {
@@ -303,17 +344,18 @@ void llm_rows16_q4_k_rp_avx512(const uint8_t *data, size_t rb, int64_t nrows, in
         const uint8_t *w = data + (size_t)r0 * rb;
         for (int64_t j = 0; j < nblk; j++)
             q4k_decode(w + (size_t)j * 144, rb, nr, vidx, m, &wb[j]);
+        const next_rows nx = next_group(data, rb, nrows, r0);
         int b = 0;
         for (; b + 4 <= nb; b += 4)
-            q4k_tile(wb, nblk, xq + (size_t)b * xs, xs, 4, b, ngemm, Y + (size_t)b * ldy + r0, ldy, m);
+            q4k_tile(wb, nblk, xq + (size_t)b * xs, xs, 4, b, ngemm, Y + (size_t)b * ldy + r0, ldy, m, b ? NULL : &nx);
         const uint8_t *x = xq + (size_t)b * xs;
         float *y = Y + (size_t)b * ldy + r0;
         if (nb - b == 3)
-            q4k_tile(wb, nblk, x, xs, 3, b, ngemm, y, ldy, m);
+            q4k_tile(wb, nblk, x, xs, 3, b, ngemm, y, ldy, m, b ? NULL : &nx);
         else if (nb - b == 2)
-            q4k_tile(wb, nblk, x, xs, 2, b, ngemm, y, ldy, m);
+            q4k_tile(wb, nblk, x, xs, 2, b, ngemm, y, ldy, m, b ? NULL : &nx);
         else if (nb - b == 1)
-            q4k_tile(wb, nblk, x, xs, 1, b, ngemm, y, ldy, m);
+            q4k_tile(wb, nblk, x, xs, 1, b, ngemm, y, ldy, m, b ? NULL : &nx);
     }
 }
 
@@ -328,17 +370,18 @@ void llm_rows16_q6_k_rp_avx512(const uint8_t *data, size_t rb, int64_t nrows, in
         const uint8_t *w = data + (size_t)r0 * rb;
         for (int64_t j = 0; j < nblk; j++)
             q6k_decode(w + (size_t)j * 210, rb, nr, vidx, m, &wb[j]);
+        const next_rows nx = next_group(data, rb, nrows, r0);
         int b = 0;
         for (; b + 4 <= nb; b += 4)
-            q6k_tile(wb, nblk, xq + (size_t)b * xs, xs, 4, Y + (size_t)b * ldy + r0, ldy, m);
+            q6k_tile(wb, nblk, xq + (size_t)b * xs, xs, 4, Y + (size_t)b * ldy + r0, ldy, m, b ? NULL : &nx);
         const uint8_t *x = xq + (size_t)b * xs;
         float *y = Y + (size_t)b * ldy + r0;
         if (nb - b == 3)
-            q6k_tile(wb, nblk, x, xs, 3, y, ldy, m);
+            q6k_tile(wb, nblk, x, xs, 3, y, ldy, m, b ? NULL : &nx);
         else if (nb - b == 2)
-            q6k_tile(wb, nblk, x, xs, 2, y, ldy, m);
+            q6k_tile(wb, nblk, x, xs, 2, y, ldy, m, b ? NULL : &nx);
         else if (nb - b == 1)
-            q6k_tile(wb, nblk, x, xs, 1, y, ldy, m);
+            q6k_tile(wb, nblk, x, xs, 1, y, ldy, m, b ? NULL : &nx);
     }
 }
 
