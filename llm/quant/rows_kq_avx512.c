@@ -126,9 +126,10 @@ static void q4k_decode(const uint8_t *w, size_t rb, int nr, __m512i vidx, __mmas
 }
 
 /* Q6_K block of 16 rows: q[k] lane r = row r's values + 32 (0..63) at 4k .. 4k + 3; sc[s]
- * the 16 signed sub-block scales; d */
+ * the 16 signed sub-block scales; scp[m] = sc_2m, sc_2m+1 as an int16 pair (for vpdpwssd
+ * against the activation's bsums); d */
 typedef struct {
-    __m512i q[64], sc[16];
+    __m512i q[64], sc[16], scp[8];
     __m512 d;
 } q6k_blk;
 
@@ -157,6 +158,9 @@ static void q6k_decode(const uint8_t *w, size_t rb, int nr, __m512i vidx, __mmas
         const __m512i s = gather16(w + 192 + 4 * i, vidx, m);
         for (int k = 0; k < 4; k++)
             o->sc[4 * i + k] = byte_s(s, k);
+        for (int k = 0; k < 2; k++)
+            o->scp[2 * i + k] = _mm512_or_si512(_mm512_and_si512(o->sc[4 * i + 2 * k], _mm512_set1_epi32(0xFFFF)),
+                                                _mm512_slli_epi32(o->sc[4 * i + 2 * k + 1], 16));
     }
     /* d at 208: the dword at 206 keeps the gather inside the block */
     o->d = h2f16(_mm512_srli_epi32(gather16(w + 206, vidx, m), 16));
@@ -288,34 +292,38 @@ INL void q4k_tile(const q4k_blk *wb, int64_t nblk, const uint8_t *x, size_t xs, 
         _mm512_mask_storeu_ps(Y + (size_t)t * ldy, m, _mm512_sub_ps(acc[t], accm[t]));
 }
 
-/* Q6_K, tokens b0 .. b0 + T − 1: the weights are q + 32, so each sub-block's chain starts
- * at −32·bs[s] (bs: the activation's 16-element sums, which are Q6_K's sub-blocks) and
- * ends at Σ q·x; isum = Σ sc_s·that; acc = fma(isum·d_w, d_x, acc) per row */
+/* Q6_K, tokens b0 .. b0 + T − 1: the weights are q + 32, so isum = Σ_s sc_s·Σ (q + 32)·x
+ * − 32·Σ_s sc_s·bs_s (bs: the activation's 16-element sums, which are Q6_K's sub-blocks);
+ * acc = fma(isum·d_w, d_x, acc) per row */
 INL void q6k_tile(const q6k_blk *wb, int64_t nblk, const uint8_t *x, size_t xs, int T, float *Y, int64_t ldy,
                   __mmask16 m, const next_rows *nx)
 {
     const int S = CHAINS(T);
     __m512 acc[4];
-    for (int t = 0; t < T; t++)
+    __m512i zero[4][8];
+    for (int t = 0; t < T; t++) {
         acc[t] = _mm512_setzero_ps();
+        for (int s = 0; s < 8; s++)
+            zero[t][s] = _mm512_setzero_si512();
+    }
     for (int64_t j = 0; j < nblk; j++) {
         const q6k_blk *B = wb + j;
         if (nx)
             next_block_prefetch(nx, j, 210);
         const uint8_t *xj = x + (size_t)j * 292;
         __m512i is[4][16];
-        for (int s0 = 0; s0 < 16; s0 += S) {
-            __m512i init[4][8];
-            for (int t = 0; t < T; t++)
-                for (int s = 0; s < S; s++) {
-                    int16_t bs;
-                    memcpy(&bs, xj + (size_t)t * xs + 260 + 2 * (s0 + s), 2);
-                    init[t][s] = _mm512_set1_epi32(-32 * bs);
-                }
-            sub_sums(B->q, B->sc, (const int8_t *)(xj + 4), xs, T, S, s0, 16, init, is);
-        }
+        for (int s0 = 0; s0 < 16; s0 += S)
+            sub_sums(B->q, B->sc, (const int8_t *)(xj + 4), xs, T, S, s0, 16, zero, is);
         for (int t = 0; t < T; t++) {
-            __m512i isum = is[t][0];
+            /* Σ sc·bs by int16 pairs (|bs| <= 16·128), straight from the activation row */
+            const uint8_t *bs = xj + (size_t)t * xs + 260;
+            __m512i sb = _mm512_setzero_si512();
+            for (int k = 0; k < 8; k++) {
+                int32_t pair;
+                memcpy(&pair, bs + 4 * k, 4);
+                sb = _mm512_dpwssd_epi32(sb, B->scp[k], _mm512_set1_epi32(pair));
+            }
+            __m512i isum = _mm512_sub_epi32(is[t][0], _mm512_slli_epi32(sb, 5));
             for (int s = 1; s < 16; s++)
                 isum = _mm512_add_epi32(isum, is[t][s]);
             const __m512 dx = _mm512_set1_ps(rd_f32(xj + (size_t)t * xs));
