@@ -650,6 +650,102 @@ static void test_rows_q8act_shapes(void)
         }
 }
 
+/* One product of the K-quant batch kernels' edge cases: W (ne1 rows of nblk blocks of 256)
+ * times nb tokens, tokens first .. first + nb - 1 of a batch of n_total (so the Q4_K
+ * gemm/gemv split moves), on every ISA against the scalar path, bit for bit. extreme: every
+ * scale and quant at its largest magnitude and x = -1 (the integer sums at their bounds).
+ * Returns the number of outputs that differ. */
+static int kq_rows_case(int type, int64_t nblk, int64_t ne1, int nb, int n_total, int first, int extreme)
+{
+    const int64_t ne0 = 256 * nblk;
+    const size_t rb = llm_row_bytes(type, ne0);
+    uint8_t *d = malloc(rb * (size_t)ne1);
+    float *x = malloc(sizeof(float) * (size_t)(nb * ne0));
+    float *y0 = malloc(sizeof(float) * (size_t)(nb * ne1)), *y = malloc(sizeof(float) * (size_t)(nb * ne1));
+    void *scr = malloc(llm_matmat_scratch_bytes(ne0, nb));
+    if (!d || !x || !y0 || !y || !scr) {
+        free(d), free(x), free(y0), free(y), free(scr);
+        return -1;
+    }
+    const size_t bsz = type == LLM_TYPE_Q4_K ? 144 : 210;
+    if (extreme) {
+        memset(d, 0xFF, rb * (size_t)ne1); /* Q4_K: scales, mins 63, quants 15; Q6_K: quants 31 */
+        for (size_t b = 0; b < rb * (size_t)ne1 / bsz; b++) {
+            uint8_t *blk = d + b * bsz;
+            if (type == LLM_TYPE_Q4_K) {
+                blk[0] = blk[2] = 0x00; /* d = dmin = 1 */
+                blk[1] = blk[3] = 0x3C;
+            } else {
+                memset(blk + 192, 0x80, 16); /* scales -128 */
+                blk[208] = 0x00;
+                blk[209] = 0x3C;
+            }
+        }
+        for (int64_t i = 0; i < nb * ne0; i++)
+            x[i] = -1.f;
+    } else {
+        for (int64_t r = 0; r < ne1; r++)
+            rand_blocks(type, d + (size_t)r * rb, ne0);
+        for (int64_t i = 0; i < nb * ne0; i++)
+            x[i] = frand();
+    }
+    llm_mat W = {"w", type, ne0, ne1, rb, d};
+    const int best = llm_quant_isa_best();
+    llm_quant_set_isa(LLM_ISA_SCALAR);
+    llm_matmat_part(&W, x, y0, nb, n_total, first, 0, scr);
+    int bad = 0;
+    for (int isa = LLM_ISA_SCALAR + 1; isa <= best; isa++) {
+        llm_quant_set_isa(isa);
+        memset(y, 0xA5, sizeof(float) * (size_t)(nb * ne1));
+        llm_matmat_part(&W, x, y, nb, n_total, first, 0, scr);
+        for (int64_t i = 0; i < nb * ne1; i++)
+            bad += memcmp(&y[i], &y0[i], sizeof(float)) != 0;
+    }
+    llm_quant_set_isa(best);
+    free(d), free(x), free(y0), free(y), free(scr);
+    return bad;
+}
+
+/* The Q4_K/Q6_K batch kernels (rows_kq_avx512.c: 16 rows per register, tiles of up to 4
+ * tokens; dot_x86.inc on AVX2) against the scalar orders at their edges: row counts that
+ * are not a multiple of 16 (and not of 8, which take the other orders), token counts around
+ * the tile size, 1..8 and 32 blocks per row, moved gemm/gemv splits, extreme blocks. */
+static void test_kq_rows(void)
+{
+    if (llm_quant_isa_best() < LLM_ISA_AVX512)
+        printf("SKIP: no AVX-512 VNNI here; the K-quant batch kernels are checked on %s only\n",
+               llm_quant_isa_best() == LLM_ISA_AVX2 ? "AVX2" : "the scalar path");
+    const int types[] = {LLM_TYPE_Q4_K, LLM_TYPE_Q6_K};
+    const int64_t rows[] = {8, 24, 40, 72, 20, 36};
+    const int nbs[] = {2, 3, 4, 5, 13, 16, 17, 64};
+    int i = 0;
+    for (int k = 0; k < 2; k++) {
+        const int t = types[k];
+        const char *tn = llm_type_name(t);
+        for (int a = 0; a < 6; a++) /* every row count × token count; nblk cycles through 1..8 */
+            for (int b = 0; b < 8; b++, i++) {
+                const int64_t nblk = 1 + i % 8;
+                const int bad = kq_rows_case(t, nblk, rows[a], nbs[b], nbs[b], 0, 0);
+                CHECK_MSG(bad == 0, "%s %lld rows x %d tokens, %lld blocks: %d outputs differ from the scalar path", tn,
+                          (long long)rows[a], nbs[b], (long long)nblk, bad);
+            }
+        /* tokens first .. first + nb - 1 of a batch of n_total: ngemm = n_total - n_total % 4 - first */
+        const int parts[][3] = {{5, 7, 0}, {5, 8, 3}, {13, 15, 0}, {13, 18, 5}, {13, 16, 3}, {17, 22, 5}, {17, 19, 2}, {3, 6, 3}};
+        for (int p = 0; p < 8; p++) {
+            const int bad = kq_rows_case(t, 3, 40, parts[p][0], parts[p][1], parts[p][2], 0);
+            CHECK_MSG(bad == 0, "%s tokens %d..%d of %d: %d outputs differ from the scalar path", tn, parts[p][2],
+                      parts[p][2] + parts[p][0] - 1, parts[p][1], bad);
+        }
+        const int big[][3] = {{32, 24, 17}, {32, 72, 64}, {32, 8, 5}};
+        for (int b = 0; b < 3; b++) {
+            const int bad = kq_rows_case(t, big[b][0], big[b][1], big[b][2], big[b][2], 0, 0);
+            CHECK_MSG(bad == 0, "%s %d rows x %d tokens, %d blocks: %d outputs differ", tn, big[b][1], big[b][2], big[b][0], bad);
+        }
+        const int bad = kq_rows_case(t, 2, 24, 5, 5, 0, 1);
+        CHECK_MSG(bad == 0, "%s extreme blocks: %d outputs differ from the scalar path", tn, bad);
+    }
+}
+
 /* The weight quantizers (tests build tiny models with them): Q8_0, Q4_0, Q4_1, Q5_0, Q5_1
  * bit-equal to ggml's reference quantizers (ggml_quantize_chunk's bytes in the fixtures);
  * every type round-trips a Gaussian row within its stated relative RMS error (measured
@@ -736,6 +832,7 @@ int main(void)
     test_matvec_threads();
     test_matvec_groups();
     test_rows_q8act_shapes();
+    test_kq_rows();
     test_weight_quantizers();
     return test_summary();
 }

@@ -235,6 +235,12 @@ void llm_rows_q6_k_rp_avx2(const uint8_t *data, size_t rb, int64_t nrows, int64_
                            size_t xs, int nb, float *Y, int64_t ldy);
 void llm_rows_q6_k_rp_avx512(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
                              size_t xs, int nb, float *Y, int64_t ldy);
+/* The same two orders with rows as SIMD lanes (rows_kq_avx512.c): 16 rows decoded once per
+ * group, then tiles of up to 4 tokens; any nb >= 1, any nrows >= 1, same bits. */
+void llm_rows16_q4_k_rp_avx512(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
+                               size_t xs, int nb, int ngemm, float *Y, int64_t ldy);
+void llm_rows16_q6_k_rp_avx512(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
+                               size_t xs, int nb, float *Y, int64_t ldy);
 size_t llm_rows_q8act_aux_bytes(int64_t ne0, int nb);
 void llm_rows_q8act_prep_avx512(int type, int64_t nblk, const uint8_t *xq, size_t xs, int nb, void *aux);
 void llm_rows_q8act_avx512(int type, const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk,

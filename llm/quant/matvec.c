@@ -78,6 +78,20 @@ void llm_matmat_prep(const llm_mat *W, const float *X, int nb, int exact, void *
 #endif
 }
 
+#if LLM_QUANT_X86
+/* This thread's share [*a, *z) of rows [r0, r1), cut at multiples of q rows from r0 (the
+ * kernel's row group, so only the last group of the product can be partial) */
+static void thread_rows(int64_t r0, int64_t r1, int q, int64_t *a, int64_t *z)
+{
+    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const int64_t ng = (r1 - r0 + q - 1) / q;
+    *a = r0 + ng * t / nt * q;
+    *z = r0 + ng * (t + 1) / nt * q;
+    if (*z > r1)
+        *z = r1;
+}
+#endif
+
 /* Y[b][r - r0] = W[r,:] · X[b,:] for r in [r0, r1), b in [0, nb), the activations already
  * prepared in scratch (llm_matmat_prep; X itself is read only for exact = 1 or f32 partners).
  * Each (row, b) dot is the same computation as in the one-vector case, so batching never
@@ -122,17 +136,19 @@ void llm_matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy, in
         }
         return;
     }
-    /* Q4_K in llama.cpp's repacked orders, batches: the whole-product kernel (dot_x86.inc; a
-     * row decoded once for all tokens), same bits; one token keeps the fused block dot */
-    if (type == LLM_TYPE_Q4_K && nb > 1 && nb <= LLM_ROWS_MAX_TOK && llm_quant_kquant_repack() && llm_quant_isa() >= LLM_ISA_AVX2 &&
-        n % QKK == 0 && n / QKK <= LLM_ROWS_MAX_KBLK) {
+    /* Q4_K in llama.cpp's repacked orders, batches: a whole-product kernel, same bits. On
+     * AVX-512 16 rows per register (rows_kq_avx512.c, any batch size), on AVX2 a row decoded
+     * once for all tokens (dot_x86.inc); one token keeps the fused block dot */
+    const int avx512 = llm_quant_isa() == LLM_ISA_AVX512;
+    if (type == LLM_TYPE_Q4_K && nb > 1 && (avx512 || nb <= LLM_ROWS_MAX_TOK) && llm_quant_kquant_repack() &&
+        llm_quant_isa() >= LLM_ISA_AVX2 && n % QKK == 0 && n / QKK <= LLM_ROWS_MAX_KBLK) {
         const int ng = W->ne1 % 8 == 0 ? n_total - n_total % 4 - first : 0;
         #pragma omp parallel if (par)
         {
-            const int nt = omp_get_num_threads(), t = omp_get_thread_num();
-            const int64_t a = r0 + (r1 - r0) * t / nt, z = r0 + (r1 - r0) * (t + 1) / nt;
-            (llm_quant_isa() == LLM_ISA_AVX512 ? llm_rows_q4_k_rp_avx512 : llm_rows_q4_k_rp_avx2)(
-                data + (size_t)a * rb, rb, z - a, n / QKK, xq, xs, nb, ng, Y + (a - r0), ldy);
+            int64_t a, z;
+            thread_rows(r0, r1, avx512 ? 16 : 1, &a, &z);
+            (avx512 ? llm_rows16_q4_k_rp_avx512 : llm_rows_q4_k_rp_avx2)(data + (size_t)a * rb, rb, z - a, n / QKK, xq,
+                                                                         xs, nb, ng, Y + (a - r0), ldy);
         }
         return;
     }
@@ -141,10 +157,10 @@ void llm_matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy, in
         llm_quant_isa() >= LLM_ISA_AVX2 && n % QKK == 0 && n / QKK <= LLM_ROWS_MAX_KBLK) {
         #pragma omp parallel if (par)
         {
-            const int nt = omp_get_num_threads(), t = omp_get_thread_num();
-            const int64_t a = r0 + (r1 - r0) * t / nt, z = r0 + (r1 - r0) * (t + 1) / nt;
-            (llm_quant_isa() == LLM_ISA_AVX512 ? llm_rows_q6_k_rp_avx512 : llm_rows_q6_k_rp_avx2)(
-                data + (size_t)a * rb, rb, z - a, n / QKK, xq, xs, nb, Y + (a - r0), ldy);
+            int64_t a, z;
+            thread_rows(r0, r1, avx512 ? 16 : 1, &a, &z);
+            (avx512 ? llm_rows16_q6_k_rp_avx512 : llm_rows_q6_k_rp_avx2)(data + (size_t)a * rb, rb, z - a, n / QKK, xq,
+                                                                         xs, nb, Y + (a - r0), ldy);
         }
         return;
     }

@@ -1,0 +1,398 @@
+/* rows_kq_avx512.c — whole products (rows × tokens) for Q4_K and Q6_K weights against Q8_K
+ * activations with AVX-512 VNNI, in llama.cpp's repacked float orders (dot_repack.c:
+ * q4_k_rp_c with gemm = 1/0, q6_k_rp_c), so the same bits as llm_dot_q4_k_rp /
+ * llm_dot_q6_k_rp, with rows as SIMD lanes:
+ *   - 16 rows at a time, one per int32 lane of a zmm. Their blocks are decoded once into a
+ *     stack buffer where one zmm holds, for 4 consecutive elements, the 4 unsigned weight
+ *     bytes of each of the 16 rows (an 8×8 dword transpose per 32 bytes of 16 rows);
+ *   - then tiles of up to 4 tokens: vpdpbusd(weights, the token's 4 activation bytes
+ *     broadcast), so one weight load serves every token of the tile and no horizontal sums
+ *     are needed; a sub-block's sum is exact in int32, then times the row's scale
+ *     (vpmulld) — the integer sums are exact, so how they are formed does not matter;
+ *   - the float steps for 16 rows at once: lane r does row r's scalar chain (same
+ *     operations, same order), and a token's 16 outputs are stored side by side.
+ * Rows past nrows are zero lanes: computed, never stored. matvec.c calls these on the
+ * AVX-512 path; test_quant compares them with the scalar path bit for bit. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3")
+#endif
+#include "llm/quant/kernels.h"
+
+#if LLM_QUANT_X86
+#include <immintrin.h>
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")
+
+#define INL static inline __attribute__((always_inline))
+
+/* ---- decoding 16 rows ----------------------------------------------------------------- */
+
+/* 32 bytes at p + r·rb of rows r < nr (zero for the others), transposed as dwords:
+ * lane r of out[g] = dword g of row r's 32 bytes. Rows k and k + 8 share a register, then
+ * an 8×8 dword transpose runs in both 256-bit halves at once (unpack 32, unpack 64), and
+ * the last step interleaves the 128-bit quarters of rows 0-3/4-7 and 8-11/12-15. */
+INL void tr16x8(const uint8_t *p, size_t rb, int nr, __m512i *out)
+{
+    __m512i z[8], t[8], u[8];
+    if (nr == 16) /* every group but a product's last: no tests */
+        for (int k = 0; k < 8; k++)
+            z[k] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(p + (size_t)k * rb))),
+                                      _mm256_loadu_si256((const __m256i *)(p + (size_t)(k + 8) * rb)), 1);
+    else
+        for (int k = 0; k < 8; k++) {
+            const __m256i lo =
+                k < nr ? _mm256_loadu_si256((const __m256i *)(p + (size_t)k * rb)) : _mm256_setzero_si256();
+            const __m256i hi =
+                k + 8 < nr ? _mm256_loadu_si256((const __m256i *)(p + (size_t)(k + 8) * rb)) : _mm256_setzero_si256();
+            z[k] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+        }
+    for (int k = 0; k < 8; k += 2) { /* per quarter: [r d0, r' d0, r d1, r' d1], [.. d2, .. d3] */
+        t[k] = _mm512_unpacklo_epi32(z[k], z[k + 1]);
+        t[k + 1] = _mm512_unpackhi_epi32(z[k], z[k + 1]);
+    }
+    for (int k = 0; k < 8; k += 4) { /* u[k + i]: dword i (quarters 0, 2) and i + 4 (1, 3) of 4 rows */
+        u[k] = _mm512_unpacklo_epi64(t[k], t[k + 2]);
+        u[k + 1] = _mm512_unpackhi_epi64(t[k], t[k + 2]);
+        u[k + 2] = _mm512_unpacklo_epi64(t[k + 1], t[k + 3]);
+        u[k + 3] = _mm512_unpackhi_epi64(t[k + 1], t[k + 3]);
+    }
+    const __m512i ilo = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
+    const __m512i ihi = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+    for (int i = 0; i < 4; i++) {
+        out[i] = _mm512_permutex2var_epi64(u[i], ilo, u[4 + i]);
+        out[i + 4] = _mm512_permutex2var_epi64(u[i], ihi, u[4 + i]);
+    }
+}
+
+/* the dword at p + r·rb of rows r in mask m (zero elsewhere); vidx lane r = r·rb */
+INL __m512i gather16(const uint8_t *p, __m512i vidx, __mmask16 m)
+{
+    return _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, vidx, p, 1);
+}
+
+/* fp16 in the low 16 bits of each lane to float (exact, as h2f) */
+INL __m512 h2f16(__m512i v)
+{
+    return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(v));
+}
+
+/* byte k (0..3) of each lane, zero- or sign-extended */
+INL __m512i byte_u(__m512i v, int k) { return _mm512_and_si512(_mm512_srli_epi32(v, 8 * k), _mm512_set1_epi32(0xFF)); }
+INL __m512i byte_s(__m512i v, int k) { return _mm512_srai_epi32(_mm512_slli_epi32(v, 24 - 8 * k), 24); }
+
+/* Q4_K block of 16 rows: q[s][g] lane r = row r's nibbles 32s + 4g .. + 3 (0..15); sc[s]
+ * the sub-block scales; mn[p] = mn_2p | mn_2p+1 << 16 (an int16 pair for vpmaddwd against
+ * the activation's pair sums); dw, mw = d, dmin */
+typedef struct {
+    __m512i q[8][8], sc[8], mn[4];
+    __m512 dw, mw;
+} q4k_blk;
+
+/* w: the block of the group's first row. Chunk c's 32 bytes hold sub-block 2c in the low
+ * nibbles and 2c + 1 in the high ones, so the raw bytes are transposed once for both. */
+static void q4k_decode(const uint8_t *w, size_t rb, int nr, __m512i vidx, __mmask16 m, q4k_blk *o)
+{
+    const __m512i m4 = _mm512_set1_epi8(0xF);
+    for (int c = 0; c < 4; c++) {
+        __m512i raw[8];
+        tr16x8(w + 16 + 32 * c, rb, nr, raw);
+        for (int g = 0; g < 8; g++) {
+            o->q[2 * c][g] = _mm512_and_si512(raw[g], m4);
+            o->q[2 * c + 1][g] = _mm512_and_si512(_mm512_srli_epi32(raw[g], 4), m4);
+        }
+    }
+    /* scale_min_k4's 12 bytes, unpacked as ggml's kmask shuffle (q4_k_scmin), 16 rows */
+    const __m512i h = gather16(w, vidx, m);
+    const __m512i s0 = gather16(w + 4, vidx, m), s1 = gather16(w + 8, vidx, m), s2 = gather16(w + 12, vidx, m);
+    const __m512i k1 = _mm512_set1_epi32(0x3f3f3f3f), k2 = _mm512_set1_epi32(0x0f0f0f0f);
+    const __m512i k3 = _mm512_set1_epi32(0x03030303);
+    const __m512i sc_lo = _mm512_and_si512(s0, k1);
+    const __m512i sc_hi = _mm512_or_si512(_mm512_and_si512(s2, k2),
+                                          _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(s0, 6), k3), 4));
+    const __m512i mn_lo = _mm512_and_si512(s1, k1);
+    const __m512i mn_hi = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(s2, 4), k2),
+                                          _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(s1, 6), k3), 4));
+    for (int k = 0; k < 4; k++) {
+        o->sc[k] = byte_u(sc_lo, k);
+        o->sc[k + 4] = byte_u(sc_hi, k);
+    }
+    for (int p = 0; p < 4; p++) {
+        const __m512i v = p < 2 ? mn_lo : mn_hi;
+        o->mn[p] = _mm512_or_si512(byte_u(v, 2 * (p % 2)), _mm512_slli_epi32(byte_u(v, 2 * (p % 2) + 1), 16));
+    }
+    o->dw = h2f16(h);
+    o->mw = h2f16(_mm512_srli_epi32(h, 16));
+}
+
+/* Q6_K block of 16 rows: q[k] lane r = row r's values + 32 (0..63) at 4k .. 4k + 3; sc[s]
+ * the 16 signed sub-block scales; scp[m] = sc_2m, sc_2m+1 as an int16 pair (for vpdpwssd
+ * against the activation's bsums); d */
+typedef struct {
+    __m512i q[64], sc[16], scp[8];
+    __m512 d;
+} q6k_blk;
+
+/* q6_k_ints' layout: in half n, byte l of ql[64n..], ql[64n + 32..] and qh[32n..] gives
+ * elements l, l + 64 / l + 32, l + 96 of the half (low / high nibble, qh bit pairs 0, 2 /
+ * 1, 3), so dword g of the three transposed pieces gives groups g, 8 + g, 16 + g, 24 + g. */
+static void q6k_decode(const uint8_t *w, size_t rb, int nr, __m512i vidx, __mmask16 m, q6k_blk *o)
+{
+    const __m512i m4 = _mm512_set1_epi8(0xF), m30 = _mm512_set1_epi8(0x30);
+    for (int n = 0; n < 2; n++) {
+        __m512i l0[8], l1[8], hb[8];
+        tr16x8(w + 64 * n, rb, nr, l0);
+        tr16x8(w + 64 * n + 32, rb, nr, l1);
+        tr16x8(w + 128 + 32 * n, rb, nr, hb);
+        __m512i *q = o->q + 32 * n;
+        for (int g = 0; g < 8; g++) {
+            const __m512i a = l0[g], b = l1[g], h = hb[g];
+            q[g] = _mm512_or_si512(_mm512_and_si512(a, m4), _mm512_and_si512(_mm512_slli_epi32(h, 4), m30));
+            q[8 + g] = _mm512_or_si512(_mm512_and_si512(b, m4), _mm512_and_si512(_mm512_slli_epi32(h, 2), m30));
+            q[16 + g] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(a, 4), m4), _mm512_and_si512(h, m30));
+            q[24 + g] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(b, 4), m4),
+                                        _mm512_and_si512(_mm512_srli_epi32(h, 2), m30));
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        const __m512i s = gather16(w + 192 + 4 * i, vidx, m);
+        for (int k = 0; k < 4; k++)
+            o->sc[4 * i + k] = byte_s(s, k);
+        for (int k = 0; k < 2; k++)
+            o->scp[2 * i + k] = _mm512_or_si512(_mm512_and_si512(o->sc[4 * i + 2 * k], _mm512_set1_epi32(0xFFFF)),
+                                                _mm512_slli_epi32(o->sc[4 * i + 2 * k + 1], 16));
+    }
+    /* d at 208: the dword at 206 keeps the gather inside the block */
+    o->d = h2f16(_mm512_srli_epi32(gather16(w + 206, vidx, m), 16));
+}
+
+/* The next group's rows (w: block 0 of its first row, nr rows, 0 for none), fetched into
+ * L2 a block at a time while the first tile of this group runs: 16 rows are 16 streams at
+ * once, more than the hardware prefetcher follows, and a burst of prefetches would stall
+ * on the fill buffers */
+typedef struct {
+    const uint8_t *w;
+    size_t rb;
+    int nr;
+} next_rows;
+
+INL void next_block_prefetch(const next_rows *nx, int64_t j, int bsz)
+{
+    for (int r = 0; r < nx->nr; r++) {
+        const uint8_t *p = nx->w + (size_t)r * nx->rb + (size_t)j * bsz;
+        for (int o = 0; o < bsz; o += 64)
+            _mm_prefetch((const char *)(p + o), _MM_HINT_T1);
+        _mm_prefetch((const char *)(p + bsz - 1), _MM_HINT_T1);
+    }
+}
+
+static next_rows next_group(const uint8_t *data, size_t rb, int64_t nrows, int64_t r0)
+{
+    const int64_t left = nrows - r0 - 16;
+    next_rows nx = {data + (size_t)(r0 + 16) * rb, rb, left <= 0 ? 0 : left < 16 ? (int)left : 16};
+    return nx;
+}
+
+/* ---- token tiles -------------------------------------------------------------------- */
+
+/* 4 activation bytes as one broadcast int32 (vpdpbusd's signed operand) */
+INL __m512i x4(const int8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
+
+/* Sub-blocks summed at once for a tile of T tokens: 8 independent vpdpbusd chains (about
+ * its latency times its throughput) with few enough registers. */
+#define CHAINS(T) ((T) >= 3 ? 2 : (T) == 2 ? 4 : 8)
+
+/* The exact sums Σ_{i in sub-block s} q·x of T tokens (xs apart, qx: block j's int8
+ * values) for sub-blocks s0 .. s0 + S − 1 (len elements each), times the row scales, into
+ * is[t][s]. init[t][s]: each chain's start (zero, or the offset's correction). */
+INL void sub_sums(const __m512i *q, const __m512i *sc, const int8_t *qx, size_t xs, int T, int S, int s0, int len,
+                  __m512i init[4][8], __m512i is[4][16])
+{
+    __m512i c[8][4];
+    for (int s = 0; s < S; s++)
+        for (int t = 0; t < T; t++)
+            c[s][t] = init[t][s];
+    /* fully unrolled, so the chains stay in registers */
+#pragma GCC unroll 8
+    for (int g = 0; g < len / 4; g++)
+#pragma GCC unroll 8
+        for (int s = 0; s < S; s++) {
+            const __m512i wv = q[(s0 + s) * (len / 4) + g];
+#pragma GCC unroll 4
+            for (int t = 0; t < T; t++)
+                c[s][t] = _mm512_dpbusd_epi32(c[s][t], wv, x4(qx + (size_t)t * xs + (s0 + s) * len + 4 * g));
+        }
+    for (int s = 0; s < S; s++)
+        for (int t = 0; t < T; t++)
+            is[t][s0 + s] = _mm512_mullo_epi32(c[s][t], sc[s0 + s]);
+}
+
+/* The activation's 8 sub-block sums of a Q4_K pair as int16 pairs: dword p =
+ * B_2p | B_2p+1 << 16, B_k = bs[2k] + bs[2k + 1] (|B_k| <= 2·16·128, exact in int16) */
+INL __m128i q4k_bpairs(const uint8_t *bs)
+{
+    const __m128i one = _mm_set1_epi16(1);
+    const __m128i lo = _mm_madd_epi16(_mm_loadu_si128((const __m128i *)bs), one);
+    const __m128i hi = _mm_madd_epi16(_mm_loadu_si128((const __m128i *)(bs + 16)), one);
+    return _mm_packs_epi32(lo, hi);
+}
+
+/* Q4_K, tokens b0 .. b0 + T − 1 (x: token b0's row) against the decoded group: for each
+ * token and block, pair p's sums ip[p], mp[p] (as q4_k_rp_c's is[2p] + is[2p + 1],
+ * ms[2p] + ms[2p + 1]), then the gemm (b < ngemm) or gemv float steps of every row */
+INL void q4k_tile(const q4k_blk *wb, int64_t nblk, const uint8_t *x, size_t xs, int T, int b0, int ngemm, float *Y,
+                  int64_t ldy, __mmask16 m, const next_rows *nx)
+{
+    const int S = CHAINS(T);
+    __m512 acc[4], accm[4];
+    __m512i zero[4][8];
+    for (int t = 0; t < T; t++) {
+        acc[t] = accm[t] = _mm512_setzero_ps();
+        for (int s = 0; s < 8; s++)
+            zero[t][s] = _mm512_setzero_si512();
+    }
+    for (int64_t j = 0; j < nblk; j++) {
+        const q4k_blk *B = wb + j;
+        if (nx)
+            next_block_prefetch(nx, j, 144);
+        const uint8_t *xj = x + (size_t)j * 292;
+        __m512i is[4][16];
+        for (int s0 = 0; s0 < 8; s0 += S)
+            sub_sums(&B->q[0][0], B->sc, (const int8_t *)(xj + 4), xs, T, S, s0, 32, zero, is);
+        for (int t = 0; t < T; t++) {
+            const uint8_t *xt = xj + (size_t)t * xs;
+            const __m512 dx = _mm512_set1_ps(rd_f32(xt));
+            const __m512 d = _mm512_mul_ps(B->dw, dx), dmin = _mm512_mul_ps(B->mw, dx);
+            uint32_t bp[4];
+            _mm_storeu_si128((__m128i *)bp, q4k_bpairs(xt + 260));
+            __m512i ip[4], mp[4];
+            for (int p = 0; p < 4; p++) {
+                ip[p] = _mm512_add_epi32(is[t][2 * p], is[t][2 * p + 1]);
+                mp[p] = _mm512_madd_epi16(B->mn[p], _mm512_set1_epi32((int)bp[p]));
+            }
+            if (b0 + t < ngemm) {
+                for (int p = 0; p < 4; p++) {
+                    acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ip[p]), d, acc[t]);
+                    accm[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(mp[p]), dmin, accm[t]);
+                }
+            } else {
+                const __m512i isum = _mm512_add_epi32(_mm512_add_epi32(ip[0], ip[1]), _mm512_add_epi32(ip[2], ip[3]));
+                const __m512i msum = _mm512_add_epi32(_mm512_add_epi32(mp[0], mp[1]), _mm512_add_epi32(mp[2], mp[3]));
+                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), d, acc[t]);
+                accm[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(msum), dmin, accm[t]);
+            }
+        }
+    }
+    for (int t = 0; t < T; t++)
+        _mm512_mask_storeu_ps(Y + (size_t)t * ldy, m, _mm512_sub_ps(acc[t], accm[t]));
+}
+
+/* Q6_K, tokens b0 .. b0 + T − 1: the weights are q + 32, so isum = Σ_s sc_s·Σ (q + 32)·x
+ * − 32·Σ_s sc_s·bs_s (bs: the activation's 16-element sums, which are Q6_K's sub-blocks);
+ * acc = fma(isum·d_w, d_x, acc) per row */
+INL void q6k_tile(const q6k_blk *wb, int64_t nblk, const uint8_t *x, size_t xs, int T, float *Y, int64_t ldy,
+                  __mmask16 m, const next_rows *nx)
+{
+    const int S = CHAINS(T);
+    __m512 acc[4];
+    __m512i zero[4][8];
+    for (int t = 0; t < T; t++) {
+        acc[t] = _mm512_setzero_ps();
+        for (int s = 0; s < 8; s++)
+            zero[t][s] = _mm512_setzero_si512();
+    }
+    for (int64_t j = 0; j < nblk; j++) {
+        const q6k_blk *B = wb + j;
+        if (nx)
+            next_block_prefetch(nx, j, 210);
+        const uint8_t *xj = x + (size_t)j * 292;
+        __m512i is[4][16];
+        for (int s0 = 0; s0 < 16; s0 += S)
+            sub_sums(B->q, B->sc, (const int8_t *)(xj + 4), xs, T, S, s0, 16, zero, is);
+        for (int t = 0; t < T; t++) {
+            /* Σ sc·bs by int16 pairs (|bs| <= 16·128), straight from the activation row */
+            const uint8_t *bs = xj + (size_t)t * xs + 260;
+            __m512i sb = _mm512_setzero_si512();
+            for (int k = 0; k < 8; k++) {
+                int32_t pair;
+                memcpy(&pair, bs + 4 * k, 4);
+                sb = _mm512_dpwssd_epi32(sb, B->scp[k], _mm512_set1_epi32(pair));
+            }
+            __m512i isum = _mm512_sub_epi32(is[t][0], _mm512_slli_epi32(sb, 5));
+            for (int s = 1; s < 16; s++)
+                isum = _mm512_add_epi32(isum, is[t][s]);
+            const __m512 dx = _mm512_set1_ps(rd_f32(xj + (size_t)t * xs));
+            acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(isum), B->d), dx, acc[t]);
+        }
+    }
+    for (int t = 0; t < T; t++)
+        _mm512_mask_storeu_ps(Y + (size_t)t * ldy, m, acc[t]);
+}
+
+/* lane r = r·rb: the gather offsets of a group's rows */
+static __m512i row_offsets(size_t rb)
+{
+    return _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                              _mm512_set1_epi32((int)rb));
+}
+
+void llm_rows16_q4_k_rp_avx512(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
+                               size_t xs, int nb, int ngemm, float *Y, int64_t ldy)
+{
+    q4k_blk wb[LLM_ROWS_MAX_KBLK];
+    const __m512i vidx = row_offsets(rb);
+    for (int64_t r0 = 0; r0 < nrows; r0 += 16) {
+        const int nr = nrows - r0 < 16 ? (int)(nrows - r0) : 16;
+        const __mmask16 m = (__mmask16)((1u << nr) - 1);
+        const uint8_t *w = data + (size_t)r0 * rb;
+        for (int64_t j = 0; j < nblk; j++)
+            q4k_decode(w + (size_t)j * 144, rb, nr, vidx, m, &wb[j]);
+        const next_rows nx = next_group(data, rb, nrows, r0);
+        int b = 0;
+        for (; b + 4 <= nb; b += 4)
+            q4k_tile(wb, nblk, xq + (size_t)b * xs, xs, 4, b, ngemm, Y + (size_t)b * ldy + r0, ldy, m, b ? NULL : &nx);
+        const uint8_t *x = xq + (size_t)b * xs;
+        float *y = Y + (size_t)b * ldy + r0;
+        if (nb - b == 3)
+            q4k_tile(wb, nblk, x, xs, 3, b, ngemm, y, ldy, m, b ? NULL : &nx);
+        else if (nb - b == 2)
+            q4k_tile(wb, nblk, x, xs, 2, b, ngemm, y, ldy, m, b ? NULL : &nx);
+        else if (nb - b == 1)
+            q4k_tile(wb, nblk, x, xs, 1, b, ngemm, y, ldy, m, b ? NULL : &nx);
+    }
+}
+
+void llm_rows16_q6_k_rp_avx512(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
+                               size_t xs, int nb, float *Y, int64_t ldy)
+{
+    q6k_blk wb[LLM_ROWS_MAX_KBLK];
+    const __m512i vidx = row_offsets(rb);
+    for (int64_t r0 = 0; r0 < nrows; r0 += 16) {
+        const int nr = nrows - r0 < 16 ? (int)(nrows - r0) : 16;
+        const __mmask16 m = (__mmask16)((1u << nr) - 1);
+        const uint8_t *w = data + (size_t)r0 * rb;
+        for (int64_t j = 0; j < nblk; j++)
+            q6k_decode(w + (size_t)j * 210, rb, nr, vidx, m, &wb[j]);
+        const next_rows nx = next_group(data, rb, nrows, r0);
+        int b = 0;
+        for (; b + 4 <= nb; b += 4)
+            q6k_tile(wb, nblk, xq + (size_t)b * xs, xs, 4, Y + (size_t)b * ldy + r0, ldy, m, b ? NULL : &nx);
+        const uint8_t *x = xq + (size_t)b * xs;
+        float *y = Y + (size_t)b * ldy + r0;
+        if (nb - b == 3)
+            q6k_tile(wb, nblk, x, xs, 3, y, ldy, m, b ? NULL : &nx);
+        else if (nb - b == 2)
+            q6k_tile(wb, nblk, x, xs, 2, y, ldy, m, b ? NULL : &nx);
+        else if (nb - b == 1)
+            q6k_tile(wb, nblk, x, xs, 1, y, ldy, m, b ? NULL : &nx);
+    }
+}
+
+#undef INL
+#pragma GCC pop_options
+#endif /* LLM_QUANT_X86 */
