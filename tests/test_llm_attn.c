@@ -91,6 +91,51 @@ static void test_elementwise(int best)
     free(r1);
 }
 
+/* RoPE's rotation with a (cos, sin) table (llm_rope_apply_cs): every ISA path gives the
+ * scalar path's bits, both pair layouts, n_rot with and without a multiple-of-16 part, and
+ * the rotation is checked against float64 (so a path wrong the same way everywhere fails). */
+static void test_rope(int best)
+{
+    static const int rots[] = {2, 6, 16, 24, 40, 64, 128, 256};
+    const int modes[] = {LLM_ROPE_NORM, LLM_ROPE_NEOX};
+    int bad = 0, bad_ref = 0;
+    for (size_t ri = 0; ri < sizeof rots / sizeof *rots; ri++)
+        for (int mi = 0; mi < 2; mi++) {
+            const int n = rots[ri];
+            llm_rope r = {0};
+            r.mode = modes[mi];
+            r.n_rot = n;
+            float cs[2 * 128], v0[256], v1[256], in[256];
+            for (int i = 0; i < n / 2; i++) {
+                const float th = urand() * 3.0f;
+                cs[2 * i] = cosf(th);
+                cs[2 * i + 1] = sinf(th);
+            }
+            for (int i = 0; i < n; i++)
+                in[i] = urand() * (i % 7 ? 1.0f : 1e4f);
+            memcpy(v0, in, sizeof in);
+            llm_quant_set_isa(LLM_ISA_SCALAR);
+            llm_rope_apply_cs(v0, &r, cs);
+            for (int isa = 1; isa <= best; isa++) {
+                memcpy(v1, in, sizeof in);
+                llm_quant_set_isa(isa);
+                llm_rope_apply_cs(v1, &r, cs);
+                bad += memcmp(v0, v1, (size_t)n * sizeof(float)) != 0;
+            }
+            const int off = r.mode == LLM_ROPE_NORM ? 1 : n / 2, step = r.mode == LLM_ROPE_NORM ? 2 : 1;
+            for (int i = 0; i < n / 2; i++) {
+                const int a = i * step, b = a + off;
+                const double e0 = (double)in[a] * cs[2 * i] - (double)in[b] * cs[2 * i + 1];
+                const double e1 = (double)in[a] * cs[2 * i + 1] + (double)in[b] * cs[2 * i];
+                const double sc = fabs((double)in[a]) + fabs((double)in[b]) + 1e-30;
+                bad_ref += !(fabs(v0[a] - e0) <= 2e-7 * sc && fabs(v0[b] - e1) <= 2e-7 * sc);
+            }
+        }
+    llm_quant_set_isa(best);
+    CHECK_MSG(bad == 0, "RoPE: %d cases where an ISA path differs from the scalar one", bad);
+    CHECK_MSG(bad_ref == 0, "RoPE: %d pairs off the float64 rotation", bad_ref);
+}
+
 /* The heads of a kv group together (llm_attn_group_ggml: K/V rows read once for g heads)
  * give each head's bits as computed alone by the scalar path, for g = 1..4, both lane
  * layouts, ring wrap-around and window starts off a multiple of 8. */
@@ -205,6 +250,7 @@ int main(void)
                         free(L.vc);
                     }
     test_elementwise(best);
+    test_rope(best);
     test_group(best);
     printf("%d cases; ISA paths differing from scalar: %d; scalar vs float64: worst %.3g\n", n_cases, n_diff,
            worst_ref);

@@ -309,6 +309,12 @@ void llm_rope_cs(const llm_rope *r, int pos, float *cs)
 
 void llm_rope_apply_cs(float *v, const llm_rope *r, const float *cs)
 {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (llm_quant_isa() >= LLM_ISA_AVX2) {
+        llm_rope_apply_cs_avx2(v, r, cs);
+        return;
+    }
+#endif
     const int half = r->n_rot / 2;
     const int off = r->mode == LLM_ROPE_NORM ? 1 : half;
     const int step = r->mode == LLM_ROPE_NORM ? 2 : 1;

@@ -65,6 +65,7 @@ void llm_attn_group_ggml(const llm_layer *L, const float *q, float *att, float *
 void llm_attn_group_ggml_avx512(const llm_layer *L, const float *q, float *att, float *o, int t0, int nt, int KD,
                                 int kh, int D, int g, float kq_scale);
 void llm_round_fp16_n_avx2(float *v, size_t n);
+void llm_rope_apply_cs_avx2(float *v, const llm_rope *r, const float *cs);
 void llm_geglu_ggml_n_avx2(float *o, const float *g, const float *u, size_t n, const uint16_t *table);
 void llm_attn_head_ggml_avx2(const llm_layer *L, const float *qh, float *att, float *o, int t0, int nt,
                              int KD, int kh, int D, int lanes, float kq_scale);

@@ -388,6 +388,36 @@ T_AVX512VL void llm_attn_group_ggml_avx512(const llm_layer *L, const float *q, f
         vp_group(L, att, o + i, &st, nt, KD, kh * D + i, D, g, 1);
 }
 
+/* llm_rope_apply_cs with the FMA compiled in (the portable form's fmaf is a libm call): the
+ * same two roundings per output. NEOX pairs (i, i + half) 8 at a time, the (cos, sin) table
+ * de-interleaved; other layouts one pair at a time. */
+T_AVX2 void llm_rope_apply_cs_avx2(float *v, const llm_rope *r, const float *cs)
+{
+    const int half = r->n_rot / 2;
+    int i = 0;
+    if (r->mode != LLM_ROPE_NORM) {
+        const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+        for (; i + 8 <= half; i += 8) {
+            /* cs[2i..2i+15] = c0 s0 c1 s1 ...: each half to (c c c c s s s s), then joined */
+            const __m256 lo = _mm256_permutevar8x32_ps(_mm256_loadu_ps(cs + 2 * i), even);
+            const __m256 hi = _mm256_permutevar8x32_ps(_mm256_loadu_ps(cs + 2 * i + 8), even);
+            const __m256 c = _mm256_permute2f128_ps(lo, hi, 0x20), sn = _mm256_permute2f128_ps(lo, hi, 0x31);
+            const __m256 x0 = _mm256_loadu_ps(v + i), x1 = _mm256_loadu_ps(v + i + half);
+            _mm256_storeu_ps(v + i, _mm256_fmsub_ps(x0, c, _mm256_mul_ps(x1, sn)));
+            _mm256_storeu_ps(v + i + half, _mm256_fmadd_ps(x0, sn, _mm256_mul_ps(x1, c)));
+        }
+    }
+    const int off = r->mode == LLM_ROPE_NORM ? 1 : half;
+    const int step = r->mode == LLM_ROPE_NORM ? 2 : 1;
+    for (; i < half; i++) {
+        const float c = cs[2 * i], sn = cs[2 * i + 1];
+        float *a = v + i * step;
+        const float x0 = a[0], x1 = a[off];
+        a[0] = fmaf(x0, c, -(x1 * sn));
+        a[off] = fmaf(x0, sn, x1 * c);
+    }
+}
+
 /* ---- element-wise ------------------------------------------------------------------------ */
 
 T_AVX2 void llm_round_fp16_n_avx2(float *v, size_t n)
