@@ -65,10 +65,30 @@ INL void tr16x8(const uint8_t *p, size_t rb, int nr, __m512i *out)
     }
 }
 
-/* the dword at p + r·rb of rows r in mask m (zero elsewhere); vidx lane r = r·rb */
-INL __m512i gather16(const uint8_t *p, __m512i vidx, __mmask16 m)
+/* 16 bytes at p + r·rb if r < nr, else zero */
+INL __m128i ld16(const uint8_t *p, size_t rb, int r, int nr)
 {
-    return _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, vidx, p, 1);
+    return r < nr ? _mm_loadu_si128((const __m128i *)(p + (size_t)r * rb)) : _mm_setzero_si128();
+}
+
+/* 16 bytes at p + r·rb of rows r < nr (zero for the others) as dwords: lane r of out[i] =
+ * dword i of row r's 16 bytes. Register a holds rows a, a + 4, a + 8, a + 12 (one per
+ * quarter), then a 4×4 dword transpose in every quarter (cheaper than 4 gathers). */
+INL void tr16x4(const uint8_t *p, size_t rb, int nr, __m512i *out)
+{
+    __m512i z[4];
+    for (int a = 0; a < 4; a++) {
+        __m512i v = _mm512_castsi128_si512(ld16(p, rb, a, nr));
+        v = _mm512_inserti32x4(v, ld16(p, rb, a + 4, nr), 1);
+        v = _mm512_inserti32x4(v, ld16(p, rb, a + 8, nr), 2);
+        z[a] = _mm512_inserti32x4(v, ld16(p, rb, a + 12, nr), 3);
+    }
+    const __m512i t0 = _mm512_unpacklo_epi32(z[0], z[1]), t1 = _mm512_unpackhi_epi32(z[0], z[1]);
+    const __m512i t2 = _mm512_unpacklo_epi32(z[2], z[3]), t3 = _mm512_unpackhi_epi32(z[2], z[3]);
+    out[0] = _mm512_unpacklo_epi64(t0, t2);
+    out[1] = _mm512_unpackhi_epi64(t0, t2);
+    out[2] = _mm512_unpacklo_epi64(t1, t3);
+    out[3] = _mm512_unpackhi_epi64(t1, t3);
 }
 
 /* fp16 in the low 16 bits of each lane to float (exact, as h2f) */
@@ -91,7 +111,7 @@ typedef struct {
 
 /* w: the block of the group's first row. Chunk c's 32 bytes hold sub-block 2c in the low
  * nibbles and 2c + 1 in the high ones, so the raw bytes are transposed once for both. */
-static void q4k_decode(const uint8_t *w, size_t rb, int nr, __m512i vidx, __mmask16 m, q4k_blk *o)
+static void q4k_decode(const uint8_t *w, size_t rb, int nr, q4k_blk *o)
 {
     const __m512i m4 = _mm512_set1_epi8(0xF);
     for (int c = 0; c < 4; c++) {
@@ -103,8 +123,9 @@ static void q4k_decode(const uint8_t *w, size_t rb, int nr, __m512i vidx, __mmas
         }
     }
     /* scale_min_k4's 12 bytes, unpacked as ggml's kmask shuffle (q4_k_scmin), 16 rows */
-    const __m512i h = gather16(w, vidx, m);
-    const __m512i s0 = gather16(w + 4, vidx, m), s1 = gather16(w + 8, vidx, m), s2 = gather16(w + 12, vidx, m);
+    __m512i hs[4]; /* d | dmin << 16, then the 12 bytes of scales and mins */
+    tr16x4(w, rb, nr, hs);
+    const __m512i h = hs[0], s0 = hs[1], s1 = hs[2], s2 = hs[3];
     const __m512i k1 = _mm512_set1_epi32(0x3f3f3f3f), k2 = _mm512_set1_epi32(0x0f0f0f0f);
     const __m512i k3 = _mm512_set1_epi32(0x03030303);
     const __m512i sc_lo = _mm512_and_si512(s0, k1);
@@ -136,7 +157,7 @@ typedef struct {
 /* q6_k_ints' layout: in half n, byte l of ql[64n..], ql[64n + 32..] and qh[32n..] gives
  * elements l, l + 64 / l + 32, l + 96 of the half (low / high nibble, qh bit pairs 0, 2 /
  * 1, 3), so dword g of the three transposed pieces gives groups g, 8 + g, 16 + g, 24 + g. */
-static void q6k_decode(const uint8_t *w, size_t rb, int nr, __m512i vidx, __mmask16 m, q6k_blk *o)
+static void q6k_decode(const uint8_t *w, size_t rb, int nr, q6k_blk *o)
 {
     const __m512i m4 = _mm512_set1_epi8(0xF), m30 = _mm512_set1_epi8(0x30);
     for (int n = 0; n < 2; n++) {
@@ -154,16 +175,20 @@ static void q6k_decode(const uint8_t *w, size_t rb, int nr, __m512i vidx, __mmas
                                         _mm512_and_si512(_mm512_srli_epi32(h, 2), m30));
         }
     }
+    __m512i scs[4];
+    tr16x4(w + 192, rb, nr, scs);
     for (int i = 0; i < 4; i++) {
-        const __m512i s = gather16(w + 192 + 4 * i, vidx, m);
+        const __m512i s = scs[i];
         for (int k = 0; k < 4; k++)
             o->sc[4 * i + k] = byte_s(s, k);
         for (int k = 0; k < 2; k++)
             o->scp[2 * i + k] = _mm512_or_si512(_mm512_and_si512(o->sc[4 * i + 2 * k], _mm512_set1_epi32(0xFFFF)),
                                                 _mm512_slli_epi32(o->sc[4 * i + 2 * k + 1], 16));
     }
-    /* d at 208: the dword at 206 keeps the gather inside the block */
-    o->d = h2f16(_mm512_srli_epi32(gather16(w + 206, vidx, m), 16));
+    /* d at 208: the 16 bytes at 194 keep the loads inside the block */
+    __m512i dd[4];
+    tr16x4(w + 194, rb, nr, dd);
+    o->d = h2f16(_mm512_srli_epi32(dd[3], 16));
 }
 
 /* The next group's rows (w: block 0 of its first row, nr rows, 0 for none), fetched into
@@ -334,24 +359,16 @@ INL void q6k_tile(const q6k_blk *wb, int64_t nblk, const uint8_t *x, size_t xs, 
         _mm512_mask_storeu_ps(Y + (size_t)t * ldy, m, acc[t]);
 }
 
-/* lane r = r·rb: the gather offsets of a group's rows */
-static __m512i row_offsets(size_t rb)
-{
-    return _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                              _mm512_set1_epi32((int)rb));
-}
-
 void llm_rows16_q4_k_rp_avx512(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
                                size_t xs, int nb, int ngemm, float *Y, int64_t ldy)
 {
     q4k_blk wb[LLM_ROWS_MAX_KBLK];
-    const __m512i vidx = row_offsets(rb);
     for (int64_t r0 = 0; r0 < nrows; r0 += 16) {
         const int nr = nrows - r0 < 16 ? (int)(nrows - r0) : 16;
         const __mmask16 m = (__mmask16)((1u << nr) - 1);
         const uint8_t *w = data + (size_t)r0 * rb;
         for (int64_t j = 0; j < nblk; j++)
-            q4k_decode(w + (size_t)j * 144, rb, nr, vidx, m, &wb[j]);
+            q4k_decode(w + (size_t)j * 144, rb, nr, &wb[j]);
         const next_rows nx = next_group(data, rb, nrows, r0);
         int b = 0;
         for (; b + 4 <= nb; b += 4)
@@ -371,13 +388,12 @@ void llm_rows16_q6_k_rp_avx512(const uint8_t *data, size_t rb, int64_t nrows, in
                                size_t xs, int nb, float *Y, int64_t ldy)
 {
     q6k_blk wb[LLM_ROWS_MAX_KBLK];
-    const __m512i vidx = row_offsets(rb);
     for (int64_t r0 = 0; r0 < nrows; r0 += 16) {
         const int nr = nrows - r0 < 16 ? (int)(nrows - r0) : 16;
         const __mmask16 m = (__mmask16)((1u << nr) - 1);
         const uint8_t *w = data + (size_t)r0 * rb;
         for (int64_t j = 0; j < nblk; j++)
-            q6k_decode(w + (size_t)j * 210, rb, nr, vidx, m, &wb[j]);
+            q6k_decode(w + (size_t)j * 210, rb, nr, &wb[j]);
         const next_rows nx = next_group(data, rb, nrows, r0);
         int b = 0;
         for (; b + 4 <= nb; b += 4)
