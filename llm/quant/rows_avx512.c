@@ -30,6 +30,7 @@ size_t llm_rows_q8act_aux_bytes(int64_t ne0, int nb)
 
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")
+#include "llm/quant/lanes16.h"
 
 #define H2F(p) _cvtsh_ss((unsigned short)((p)[0] | (p)[1] << 8))
 
@@ -112,8 +113,6 @@ static void lanes_decode(int type, const uint8_t *data, size_t rb, int64_t nrows
                          __m512 *dl)
 {
     const int bsz = type == LLM_TYPE_Q8_0 ? 34 : type == LLM_TYPE_Q5_0 ? 22 : 18;
-    /* 2-row lines for the transposes: t[i] = row i's 32 bytes, then row i + 8's */
-    const __m512i ix0 = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13), ix1 = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
     for (int64_t j = 0; j < nblk; j++) {
         __m512i t[8];
         float d[16];
@@ -125,25 +124,7 @@ static void lanes_decode(int type, const uint8_t *data, size_t rb, int64_t nrows
             d[i] = ra < nrows ? H2F(data + (size_t)ra * rb + (size_t)j * bsz) : 0.f;
             d[i + 8] = rbw < nrows ? H2F(data + (size_t)rbw * rb + (size_t)j * bsz) : 0.f;
         }
-        /* an 8 x 8 transpose of 32-bit words in each 256-bit half: half h of t[i] is row
-         * i + 8h; half h of wl[j][k] becomes word k of rows 8h .. 8h + 7 */
-        __m512i u[8], v[8];
-        for (int i = 0; i < 8; i += 2) {
-            u[i] = _mm512_unpacklo_epi32(t[i], t[i + 1]);
-            u[i + 1] = _mm512_unpackhi_epi32(t[i], t[i + 1]);
-        }
-        for (int i = 0; i < 8; i += 4) {
-            v[i] = _mm512_unpacklo_epi64(u[i], u[i + 2]);
-            v[i + 1] = _mm512_unpackhi_epi64(u[i], u[i + 2]);
-            v[i + 2] = _mm512_unpacklo_epi64(u[i + 1], u[i + 3]);
-            v[i + 3] = _mm512_unpackhi_epi64(u[i + 1], u[i + 3]);
-        }
-        /* v[0..3]: words 0,1,2,3 (128-bit lane 0) and 4,5,6,7 (lane 1) of rows 0-3; v[4..7]
-         * the same of rows 4-7 (per half); join the 128-bit lanes */
-        for (int k = 0; k < 4; k++) {
-            wl[j][k] = _mm512_permutex2var_epi64(v[k], ix0, v[k + 4]);
-            wl[j][k + 4] = _mm512_permutex2var_epi64(v[k], ix1, v[k + 4]);
-        }
+        lanes16_transpose(t, wl[j]);
         dl[j] = _mm512_loadu_ps(d);
     }
 }

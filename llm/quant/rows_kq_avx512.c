@@ -24,17 +24,17 @@
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")
 
+#include "llm/quant/lanes16.h"
+
 #define INL static inline __attribute__((always_inline))
 
 /* ---- decoding 16 rows ----------------------------------------------------------------- */
 
 /* 32 bytes at p + r·rb of rows r < nr (zero for the others), transposed as dwords:
- * lane r of out[g] = dword g of row r's 32 bytes. Rows k and k + 8 share a register, then
- * an 8×8 dword transpose runs in both 256-bit halves at once (unpack 32, unpack 64), and
- * the last step interleaves the 128-bit quarters of rows 0-3/4-7 and 8-11/12-15. */
+ * lane r of out[g] = dword g of row r's 32 bytes (lanes16.h). */
 INL void tr16x8(const uint8_t *p, size_t rb, int nr, __m512i *out)
 {
-    __m512i z[8], t[8], u[8];
+    __m512i z[8];
     if (nr == 16) /* every group but a product's last: no tests */
         for (int k = 0; k < 8; k++)
             z[k] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(p + (size_t)k * rb))),
@@ -47,22 +47,7 @@ INL void tr16x8(const uint8_t *p, size_t rb, int nr, __m512i *out)
                 k + 8 < nr ? _mm256_loadu_si256((const __m256i *)(p + (size_t)(k + 8) * rb)) : _mm256_setzero_si256();
             z[k] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
         }
-    for (int k = 0; k < 8; k += 2) { /* per quarter: [r d0, r' d0, r d1, r' d1], [.. d2, .. d3] */
-        t[k] = _mm512_unpacklo_epi32(z[k], z[k + 1]);
-        t[k + 1] = _mm512_unpackhi_epi32(z[k], z[k + 1]);
-    }
-    for (int k = 0; k < 8; k += 4) { /* u[k + i]: dword i (quarters 0, 2) and i + 4 (1, 3) of 4 rows */
-        u[k] = _mm512_unpacklo_epi64(t[k], t[k + 2]);
-        u[k + 1] = _mm512_unpackhi_epi64(t[k], t[k + 2]);
-        u[k + 2] = _mm512_unpacklo_epi64(t[k + 1], t[k + 3]);
-        u[k + 3] = _mm512_unpackhi_epi64(t[k + 1], t[k + 3]);
-    }
-    const __m512i ilo = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
-    const __m512i ihi = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
-    for (int i = 0; i < 4; i++) {
-        out[i] = _mm512_permutex2var_epi64(u[i], ilo, u[4 + i]);
-        out[i + 4] = _mm512_permutex2var_epi64(u[i], ihi, u[4 + i]);
-    }
+    lanes16_transpose(z, out);
 }
 
 /* 16 bytes at p + r·rb if r < nr, else zero */
