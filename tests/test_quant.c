@@ -670,11 +670,12 @@ static int q8act_rows_case(int type, int64_t ne0, int64_t ne1, int nb, int extre
 
 /* The batch kernels of the Q8_0-activation types (rows_avx512.c: 16 rows to a register, 2
  * tokens at a time, rows of more than 64 blocks the 1-row form; rows_avx2.c: 8 rows to a
- * register, rows of up to 64 blocks) on every ISA the CPU has against the scalar path, bit
- * for bit, over shapes that reach every edge: a last group of 1..15 rows (of 16) and 1..7 (of
- * 8), fewer rows than a group, odd token counts, 2 tokens (the AVX2 kernel's smallest batch),
- * 1 block, the 64-block limit and past it, batches up to 64 (the last ones split over the
- * OpenMP threads), and extreme quants. */
+ * register, blocks in chunks of 64, tokens in tiles of 64) on every ISA the CPU has against
+ * the scalar path, bit for bit, over shapes that reach every edge: a last group of 1..15 rows
+ * (of 16) and 1..7 (of 8), fewer rows than a group, odd token counts, 2 tokens (the AVX2
+ * kernel's smallest batch), 1 block, 64 blocks and past them (1, 2 and 3 chunks, a last chunk
+ * of 1), batches up to 64 and past them (2 tiles), the larger ones split over the OpenMP
+ * threads, and extreme quants. */
 static void test_rows_q8act_shapes(void)
 {
     const struct {
@@ -682,7 +683,8 @@ static void test_rows_q8act_shapes(void)
         int nb;
     } sh[] = {{32, 1, 2},     {32, 17, 3},   {512, 40, 13}, {640, 31, 64},  {2048, 16, 5},  {2080, 24, 9},
               {96, 15, 33},   {64, 9, 2},    {160, 7, 4},   {128, 10, 3},   {320, 11, 7},   {96, 12, 64},
-              {224, 13, 5},   {32, 14, 17},  {256, 3, 2},   {2048, 45, 64}, {640, 1030, 9}, {2048, 23, 1}};
+              {224, 13, 5},   {32, 14, 17},  {256, 3, 2},   {2048, 45, 64}, {640, 1030, 9}, {2048, 23, 1},
+              {4096, 19, 3},  {6176, 9, 2},  {2080, 8, 65},  {4128, 17, 70}};
     const int types[] = {LLM_TYPE_Q8_0, LLM_TYPE_Q4_0, LLM_TYPE_Q5_0};
     printf("Q8_0-activation batch kernels: ISA paths scalar .. %s\n", llm_quant_isa_name(llm_quant_isa_best()));
     for (size_t c = 0; c < sizeof sh / sizeof sh[0]; c++)

@@ -49,8 +49,8 @@ size_t llm_matmat_scratch_bytes(int64_t ne0, int nb)
  * (and, for the x86 Q8_0-activation kernels, their per-product table after them). Only X, nb
  * and W's type count, so a team prepares once and then runs any rows (llm_matmat_rows). */
 /* Which whole-product kernel the Q8_0-activation types take: LLM_ISA_AVX512 (rows_avx512.c,
- * any batch), LLM_ISA_AVX2 (rows_avx2.c, batches of 2 or more, rows up to
- * LLM_ROWS_AVX2_MAX_BLK blocks), or 0 (the per-row dots below) */
+ * any batch), LLM_ISA_AVX2 (rows_avx2.c, batches of 2 or more; one token keeps the fused
+ * row dot), or 0 (the per-row dots below) */
 static int q8act_whole(const llm_mat *W, int partner, int nb)
 {
 #if LLM_QUANT_X86
@@ -59,7 +59,7 @@ static int q8act_whole(const llm_mat *W, int partner, int nb)
         return 0;
     if (llm_quant_isa() == LLM_ISA_AVX512 && n / QK <= LLM_ROWS_MAX_BLK)
         return LLM_ISA_AVX512;
-    if (llm_quant_isa() == LLM_ISA_AVX2 && nb >= 2 && n / QK <= LLM_ROWS_AVX2_MAX_BLK)
+    if (llm_quant_isa() == LLM_ISA_AVX2 && nb >= 2)
         return LLM_ISA_AVX2;
 #else
     (void)W;

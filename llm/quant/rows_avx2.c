@@ -127,21 +127,24 @@ static inline __attribute__((always_inline)) void lanes8_decode(int type, const 
     }
 }
 
-/* Token b of one row group: 8 accumulators (independent FMA chains, enough for the FMA
- * latency), Y[b * ldy + i] for the first nr rows (keep: the lanes to store) */
+/* Token b of one row group over blocks [j0, j0 + nc) (wu, ws, dl: that chunk): 8
+ * accumulators (independent FMA chains, enough for the FMA latency), started from zero at
+ * the first chunk (else from acc), kept in acc after a chunk that is not the last, reduced
+ * after the last into Y[b * ldy + i] for the first nr rows (keep: those lanes). */
 static inline __attribute__((always_inline)) void lanes8_token(const int type, const __m256i (*wu)[8],
                                                                const __m256i (*ws)[8], const __m256 *dl,
-                                                               int64_t nblk, const int32_t *xi, const float *dx,
-                                                               const uint8_t *xq, size_t xs, int b, float *Y,
-                                                               int64_t ldy, __m256i keep, int nr)
+                                                               int64_t nblk, int64_t j0, int64_t nc,
+                                                               const int32_t *xi, const float *dx,
+                                                               const uint8_t *xq, size_t xs, int b, __m256 *acc,
+                                                               float *Y, int64_t ldy, __m256i keep, int nr)
 {
     const __m256i ones = _mm256_set1_epi16(1);
     __m256 a[8];
     for (int k = 0; k < 8; k++)
-        a[k] = _mm256_setzero_ps();
-    const uint8_t *xb = xq + (size_t)b * xs + 2;
-    for (int64_t j = 0; j < nblk; j++, xb += 34) {
-        const size_t bj = (size_t)b * nblk + (size_t)j;
+        a[k] = j0 == 0 ? _mm256_setzero_ps() : acc[k];
+    const uint8_t *xb = xq + (size_t)b * xs + (size_t)j0 * 34 + 2;
+    for (int64_t j = 0; j < nc; j++, xb += 34) {
+        const size_t bj = (size_t)b * nblk + (size_t)(j0 + j);
         const __m256 d = _mm256_mul_ps(dl[j], _mm256_set1_ps(dx[bj]));
         for (int k = 0; k < 8; k++) {
             int32_t x4;
@@ -157,6 +160,11 @@ static inline __attribute__((always_inline)) void lanes8_token(const int type, c
             a[k] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), a[k]);
         }
     }
+    if (j0 + nc < nblk) {
+        for (int k = 0; k < 8; k++)
+            acc[k] = a[k];
+        return;
+    }
     /* ggml's hsum8 order per lane */
     const __m256 r = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a[0], a[4]), _mm256_add_ps(a[2], a[6])),
                                    _mm256_add_ps(_mm256_add_ps(a[1], a[5]), _mm256_add_ps(a[3], a[7])));
@@ -166,17 +174,29 @@ static inline __attribute__((always_inline)) void lanes8_token(const int type, c
         _mm256_maskstore_ps(Y + (size_t)b * ldy, keep, r);
 }
 
-static inline __attribute__((always_inline)) void rows_q8act_lanes8(const int type, const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk,
-                              const uint8_t *xq, size_t xs, int nb, float *Y, int64_t ldy, const void *aux)
+/* Rows of any length: the blocks in chunks of LANES8_CHUNK (the decoded chunk, 16 KiB, or 32
+ * for Q8_0, stays in L1 while the tokens walk it), the tokens in tiles of LANES8_TILE whose
+ * accumulators wait in a stack buffer between chunks (each chain still takes the blocks in
+ * order: the same float steps as one pass). Rows of up to one chunk are decoded once. */
+#define LANES8_CHUNK 64
+#define LANES8_TILE 64
+
+static inline __attribute__((always_inline)) void rows_q8act_lanes8(const int type, const uint8_t *data, size_t rb,
+                                                                    int64_t nrows, int64_t nblk, const uint8_t *xq,
+                                                                    size_t xs, int nb, float *Y, int64_t ldy,
+                                                                    const void *aux)
 {
+    const int bsz = type == LLM_TYPE_Q8_0 ? 34 : type == LLM_TYPE_Q5_0 ? 22 : 18;
     const __m256i *xinit = aux_xinit(aux);
     const int32_t *xi = (const int32_t *)xinit;
     const float *dx = (const float *)(xinit + (size_t)nb * nblk);
-    __m256i wu[LLM_ROWS_AVX2_MAX_BLK][8], ws[LLM_ROWS_AVX2_MAX_BLK][8];
-    __m256 dl[LLM_ROWS_AVX2_MAX_BLK];
+    __m256i wu[LANES8_CHUNK][8], ws[LANES8_CHUNK][8];
+    __m256 dl[LANES8_CHUNK], acc[LANES8_TILE][8];
     for (int64_t r0 = 0; r0 < nrows; r0 += 8) {
         const int nr = nrows - r0 < 8 ? (int)(nrows - r0) : 8;
-        lanes8_decode(type, data + (size_t)r0 * rb, rb, nr, nblk, wu, ws, dl);
+        const uint8_t *g = data + (size_t)r0 * rb;
+        if (nblk <= LANES8_CHUNK)
+            lanes8_decode(type, g, rb, nr, nblk, wu, ws, dl);
         /* the next group's rows into L2 while this one computes (read once per batch, from
          * memory) */
         if (r0 + 8 < nrows) {
@@ -186,9 +206,17 @@ static inline __attribute__((always_inline)) void rows_q8act_lanes8(const int ty
                 _mm_prefetch((const char *)p, _MM_HINT_T1);
         }
         const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-        for (int b = 0; b < nb; b++)
-            lanes8_token(type, (const __m256i (*)[8])wu, (const __m256i (*)[8])ws, dl, nblk, xi, dx, xq, xs, b,
-                         Y + r0, ldy, keep, nr);
+        for (int b0 = 0; b0 < nb; b0 += LANES8_TILE) {
+            const int b1 = nb - b0 < LANES8_TILE ? nb : b0 + LANES8_TILE;
+            for (int64_t j0 = 0; j0 < nblk; j0 += LANES8_CHUNK) {
+                const int64_t nc = nblk - j0 < LANES8_CHUNK ? nblk - j0 : LANES8_CHUNK;
+                if (nblk > LANES8_CHUNK)
+                    lanes8_decode(type, g + (size_t)j0 * bsz, rb, nr, nc, wu, ws, dl);
+                for (int b = b0; b < b1; b++)
+                    lanes8_token(type, (const __m256i (*)[8])wu, (const __m256i (*)[8])ws, dl, nblk, j0, nc, xi, dx,
+                                 xq, xs, b, acc[b - b0], Y + r0, ldy, keep, nr);
+            }
+        }
     }
 }
 
@@ -217,7 +245,7 @@ static __attribute__((noinline)) void rows_q5_0(const uint8_t *data, size_t rb, 
 void llm_rows_q8act_avx2(int type, const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
                          size_t xs, int nb, float *Y, int64_t ldy, const void *aux)
 {
-    if (nblk < 1 || nblk > LLM_ROWS_AVX2_MAX_BLK)
+    if (nblk < 1)
         return;
     (type == LLM_TYPE_Q8_0   ? rows_q8_0
      : type == LLM_TYPE_Q5_0 ? rows_q5_0
