@@ -562,9 +562,9 @@ static void test_dots_isa(void)
 
 /* llm_matvec gives exactly llm_vec_dot per row, on every ISA (the product picks its
  * kernel once, the row dot per call: both must agree); and a batch of 13 (llama.cpp's batch
- * orders: Q4_K rows 0..11 in the gemm order, Q6_K in the batched order; the AVX-512
- * Q8_0-activation rows take 8 tokens two to a register, then 4, then 1) gives the same bits
- * on every ISA. 40 rows: a multiple of 8, as llama.cpp's repacking requires. */
+ * orders: Q4_K rows 0..11 in the gemm order, Q6_K in the batched order; the Q8_0-activation
+ * types 16 rows to a register on AVX-512, 8 on AVX2) gives the same bits on every ISA. 40
+ * rows: a multiple of 8, as llama.cpp's repacking requires. */
 static void test_matvec_groups(void)
 {
     const int64_t ne0 = 512, ne1 = 40;
