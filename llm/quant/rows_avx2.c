@@ -86,8 +86,9 @@ static inline __m256i wblock(int type, const uint8_t *w)
 /* Rows [0, nr) (nr ≤ 8) of blocks [0, nblk) in lane order: wu[j][k] lane i = bytes
  * 4k..4k+3 of row i's block j, the unsigned operand (Q8_0: |q|, else q'); Q8_0 also ws[j][k]
  * = q itself (the sign source); dl[j] lane i = row i's d_w. Rows past nr are zero. */
-static inline __attribute__((always_inline)) void lanes8_decode(int type, const uint8_t *data, size_t rb, int64_t nr, int64_t nblk, __m256i (*wu)[8],
-                          __m256i (*ws)[8], __m256 *dl)
+static inline __attribute__((always_inline)) void lanes8_decode(int type, const uint8_t *data, size_t rb, int64_t nr,
+                                                                int64_t nblk, __m256i (*wu)[8], __m256i (*ws)[8],
+                                                                __m256 *dl)
 {
     const int bsz = type == LLM_TYPE_Q8_0 ? 34 : type == LLM_TYPE_Q5_0 ? 22 : 18;
     for (int64_t j = 0; j < nblk; j++) {
