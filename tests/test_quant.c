@@ -562,9 +562,9 @@ static void test_dots_isa(void)
 
 /* llm_matvec gives exactly llm_vec_dot per row, on every ISA (the product picks its
  * kernel once, the row dot per call: both must agree); and a batch of 13 (llama.cpp's batch
- * orders: Q4_K rows 0..11 in the gemm order, Q6_K in the batched order; the AVX-512
- * Q8_0-activation rows take 8 tokens two to a register, then 4, then 1) gives the same bits
- * on every ISA. 40 rows: a multiple of 8, as llama.cpp's repacking requires. */
+ * orders: Q4_K rows 0..11 in the gemm order, Q6_K in the batched order; the Q8_0-activation
+ * types 16 rows to a register on AVX-512, 8 on AVX2) gives the same bits on every ISA. 40
+ * rows: a multiple of 8, as llama.cpp's repacking requires. */
 static void test_matvec_groups(void)
 {
     const int64_t ne0 = 512, ne1 = 40;
@@ -607,47 +607,98 @@ static void test_matvec_groups(void)
     free(scr);
 }
 
-/* The AVX-512 batch kernel of the Q8_0-activation types (rows_avx512.c: 16 rows to a
- * register, 2 tokens at a time; rows of more than 64 blocks take the 1-row form) against
- * the scalar path, bit for bit, over shapes that reach every edge: a last group of 1..15
- * rows, an odd last token, 1 block, the 64-block limit and past it, batches up to 64. */
+/* One product of the Q8_0-activation batch kernels (Q8_0, Q4_0, Q5_0 weights): W (ne1 rows
+ * of ne0) times nb tokens on every ISA path the CPU has against the scalar path, bit for
+ * bit. extreme: every quant at its bounds and x = ±1 (the activation ±127), so that every
+ * 16-bit pair product of the AVX2 kernel is at its largest (Q8_0: 127·127 and −128·±127
+ * pairs; a kernel that saturates them fails). Returns the number of outputs that differ,
+ * over all ISAs, or -1 when out of memory. */
+static int q8act_rows_case(int type, int64_t ne0, int64_t ne1, int nb, int extreme)
+{
+    const size_t rb = llm_row_bytes(type, ne0);
+    const int bsz = llm_type_size(type);
+    uint8_t *d = malloc(rb * (size_t)ne1);
+    float *x = malloc((size_t)nb * ne0 * sizeof(float));
+    float *y = malloc((size_t)nb * ne1 * sizeof(float)), *y0 = malloc((size_t)nb * ne1 * sizeof(float));
+    void *scr = malloc(llm_matmat_scratch_bytes(ne0, nb));
+    if (!d || !x || !y || !y0 || !scr) {
+        free(d), free(x), free(y), free(y0), free(scr);
+        return -1;
+    }
+    if (extreme) {
+        /* Q8_0: elements 4m, 4m + 1 are 127, 4m + 2, 4m + 3 are -128; Q4_0: nibbles 15 and 0
+         * (q = 7, -8); Q5_0 the same with the fifth bits all set or all clear, block by block
+         * (q = 15, 0 or -1, -16) */
+        for (size_t b = 0; b < rb * (size_t)ne1 / (size_t)bsz; b++) {
+            uint8_t *blk = d + b * (size_t)bsz;
+            blk[0] = 0x00, blk[1] = 0x3C; /* d = 1 */
+            if (type == LLM_TYPE_Q8_0)
+                for (int e = 0; e < 32; e++)
+                    blk[2 + e] = (e / 2) % 2 ? 0x80 : 0x7F;
+            else {
+                uint8_t *qs = blk + (type == LLM_TYPE_Q5_0 ? 6 : 2);
+                if (type == LLM_TYPE_Q5_0)
+                    memset(blk + 2, (int)(b % 2 ? 0xFF : 0x00), 4);
+                for (int e = 0; e < 16; e++)
+                    qs[e] = e % 2 ? 0x0F : 0xF0;
+            }
+        }
+        for (int64_t i = 0; i < nb * ne0; i++)
+            x[i] = (i / ne0 + i / 2) % 2 ? -1.f : 1.f;
+    } else {
+        for (int64_t r = 0; r < ne1; r++)
+            rand_blocks(type, d + (size_t)r * rb, ne0);
+        for (int64_t i = 0; i < nb * ne0; i++)
+            x[i] = frand();
+    }
+    llm_mat W = {"w", type, ne0, ne1, rb, d};
+    const int best = llm_quant_isa_best();
+    llm_quant_set_isa(LLM_ISA_SCALAR);
+    llm_matmat(&W, x, y0, nb, 0, scr);
+    int bad = 0;
+    for (int isa = LLM_ISA_SCALAR + 1; isa <= best; isa++) {
+        llm_quant_set_isa(isa);
+        memset(y, 0xA5, (size_t)nb * ne1 * sizeof(float));
+        llm_matmat(&W, x, y, nb, 0, scr);
+        for (int64_t i = 0; i < nb * ne1; i++)
+            bad += memcmp(&y[i], &y0[i], 4) != 0;
+    }
+    llm_quant_set_isa(best);
+    free(d), free(x), free(y), free(y0), free(scr);
+    return bad;
+}
+
+/* The batch kernels of the Q8_0-activation types (rows_avx512.c: 16 rows to a register, 2
+ * tokens at a time, rows of more than 64 blocks the 1-row form; rows_avx2.c: 8 rows to a
+ * register, blocks in chunks of 64, tokens in tiles of 64) on every ISA the CPU has against
+ * the scalar path, bit for bit, over shapes that reach every edge: a last group of 1..15 rows
+ * (of 16) and 1..7 (of 8), fewer rows than a group, odd token counts, 2 tokens (the AVX2
+ * kernel's smallest batch), 1 block, 64 blocks and past them (1, 2 and 3 chunks, a last chunk
+ * of 1), batches up to 64 and past them (2 tiles), the larger ones split over the OpenMP
+ * threads, and extreme quants. */
 static void test_rows_q8act_shapes(void)
 {
     const struct {
         int64_t ne0, ne1;
         int nb;
-    } sh[] = {{32, 1, 2}, {32, 17, 3}, {512, 40, 13}, {640, 31, 64}, {2048, 16, 5}, {2080, 24, 9}, {96, 15, 33}};
+    } sh[] = {{32, 1, 2},     {32, 17, 3},   {512, 40, 13}, {640, 31, 64},  {2048, 16, 5},  {2080, 24, 9},
+              {96, 15, 33},   {64, 9, 2},    {160, 7, 4},   {128, 10, 3},   {320, 11, 7},   {96, 12, 64},
+              {224, 13, 5},   {32, 14, 17},  {256, 3, 2},   {2048, 45, 64}, {640, 1030, 9}, {2048, 23, 1},
+              {4096, 19, 3},  {6176, 9, 2},  {2080, 8, 65},  {4128, 17, 70}};
     const int types[] = {LLM_TYPE_Q8_0, LLM_TYPE_Q4_0, LLM_TYPE_Q5_0};
-    const int best = llm_quant_isa_best();
+    printf("Q8_0-activation batch kernels: ISA paths scalar .. %s\n", llm_quant_isa_name(llm_quant_isa_best()));
     for (size_t c = 0; c < sizeof sh / sizeof sh[0]; c++)
         for (int k = 0; k < 3; k++) {
-            const int t = types[k], nb = sh[c].nb;
-            const int64_t ne0 = sh[c].ne0, ne1 = sh[c].ne1;
-            const size_t rb = llm_row_bytes(t, ne0);
-            uint8_t *d = malloc(rb * (size_t)ne1);
-            float *x = malloc((size_t)nb * ne0 * sizeof(float));
-            float *y = malloc((size_t)nb * ne1 * sizeof(float)), *y0 = malloc((size_t)nb * ne1 * sizeof(float));
-            void *scr = malloc(llm_matmat_scratch_bytes(ne0, nb));
-            for (int64_t r = 0; r < ne1; r++)
-                rand_blocks(t, d + r * rb, ne0);
-            for (int64_t i = 0; i < nb * ne0; i++)
-                x[i] = frand();
-            llm_mat W = {"w", t, ne0, ne1, rb, d};
-            llm_quant_set_isa(LLM_ISA_SCALAR);
-            llm_matmat(&W, x, y0, nb, 0, scr);
-            llm_quant_set_isa(best);
-            llm_matmat(&W, x, y, nb, 0, scr);
-            long bad = 0;
-            for (int64_t i = 0; i < nb * ne1; i++)
-                bad += memcmp(&y[i], &y0[i], 4) != 0;
-            CHECK_MSG(bad == 0, "%s %lld x %lld, %d tokens: %ld values differ from the scalar path", llm_type_name(t),
-                      (long long)ne1, (long long)ne0, nb, bad);
-            free(d);
-            free(x);
-            free(y);
-            free(y0);
-            free(scr);
+            const int t = types[k];
+            const int bad = q8act_rows_case(t, sh[c].ne0, sh[c].ne1, sh[c].nb, 0);
+            CHECK_MSG(bad == 0, "%s %lld x %lld, %d tokens: %d values differ from the scalar path",
+                      llm_type_name(t), (long long)sh[c].ne1, (long long)sh[c].ne0, sh[c].nb, bad);
         }
+    for (int k = 0; k < 3; k++) {
+        const int bad = q8act_rows_case(types[k], 2048, 21, 6, 1);
+        CHECK_MSG(bad == 0, "%s extreme quants, 21 x 2048, 6 tokens: %d values differ from the scalar path",
+                  llm_type_name(types[k]), bad);
+    }
 }
 
 /* One product of the K-quant batch kernels' edge cases: W (ne1 rows of nblk blocks of 256)

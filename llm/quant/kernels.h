@@ -242,5 +242,11 @@ size_t llm_rows_q8act_aux_bytes(int64_t ne0, int nb);
 void llm_rows_q8act_prep_avx512(int type, int64_t nblk, const uint8_t *xq, size_t xs, int nb, void *aux);
 void llm_rows_q8act_avx512(int type, const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk,
                            const uint8_t *xq, size_t xs, int nb, float *Y, int64_t ldy, const void *aux);
+/* The same products on AVX2 (rows_avx2.c: 8 rows as lanes, no AVX-512), same bits, for
+ * batches (nb >= 2) of rows of any length; aux as above, filled by llm_rows_q8act_prep_avx2
+ * (its own layout: one prep per kernel). */
+void llm_rows_q8act_prep_avx2(int type, int64_t nblk, const uint8_t *xq, size_t xs, int nb, void *aux);
+void llm_rows_q8act_avx2(int type, const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk,
+                         const uint8_t *xq, size_t xs, int nb, float *Y, int64_t ldy, const void *aux);
 
 #endif /* SO8T_LLM_QUANT_KERNELS_H */

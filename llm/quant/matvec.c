@@ -46,19 +46,27 @@ size_t llm_matmat_scratch_bytes(int64_t ne0, int nb)
  * same computation as in the one-vector case, so batching never changes a result; the
  * weights are read once per batch instead of once per vector. */
 /* The activations' part of a product: nb vectors quantized to W's partner type into scratch
- * (and, for the AVX-512 Q8_0-activation kernels, their per-product table after them). Only
- * X and W's type count, so a team prepares once and then runs any rows (llm_matmat_rows). */
-static int q8act_whole(const llm_mat *W, int partner)
+ * (and, for the x86 Q8_0-activation kernels, their per-product table after them). Only X, nb
+ * and W's type count, so a team prepares once and then runs any rows (llm_matmat_rows). */
+/* Which whole-product kernel the Q8_0-activation types take: LLM_ISA_AVX512 (rows_avx512.c,
+ * any batch), LLM_ISA_AVX2 (rows_avx2.c, batches of 2 or more; one token keeps the fused
+ * row dot), or 0 (the per-row dots below) */
+static int q8act_whole(const llm_mat *W, int partner, int nb)
 {
 #if LLM_QUANT_X86
     const int64_t n = W->ne0;
-    return partner == LLM_TYPE_Q8_0 && W->type != LLM_TYPE_IQ4_NL && llm_quant_isa() == LLM_ISA_AVX512 &&
-           n % QK == 0 && n / QK <= LLM_ROWS_MAX_BLK;
+    if (partner != LLM_TYPE_Q8_0 || W->type == LLM_TYPE_IQ4_NL || n % QK != 0)
+        return 0;
+    if (llm_quant_isa() == LLM_ISA_AVX512 && n / QK <= LLM_ROWS_MAX_BLK)
+        return LLM_ISA_AVX512;
+    if (llm_quant_isa() == LLM_ISA_AVX2 && nb >= 2)
+        return LLM_ISA_AVX2;
 #else
     (void)W;
     (void)partner;
-    return 0;
+    (void)nb;
 #endif
+    return 0;
 }
 
 void llm_matmat_prep(const llm_mat *W, const float *X, int nb, int exact, void *scratch)
@@ -73,8 +81,11 @@ void llm_matmat_prep(const llm_mat *W, const float *X, int nb, int exact, void *
     for (int b = 0; b < nb; b++)
         llm_quantize_act(partner, X + (size_t)b * n, (uint8_t *)scratch + (size_t)b * xs, n);
 #if LLM_QUANT_X86
-    if (q8act_whole(W, partner))
+    const int whole = q8act_whole(W, partner, nb);
+    if (whole == LLM_ISA_AVX512)
         llm_rows_q8act_prep_avx512(W->type, n / QK, scratch, xs, nb, (uint8_t *)scratch + (size_t)nb * xs);
+    else if (whole == LLM_ISA_AVX2)
+        llm_rows_q8act_prep_avx2(W->type, n / QK, scratch, xs, nb, (uint8_t *)scratch + (size_t)nb * xs);
 #endif
 }
 
@@ -126,13 +137,26 @@ void llm_matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy, in
     const uint8_t *xq = partner == LLM_TYPE_F32 ? (const uint8_t *)X : (const uint8_t *)scratch;
 #if LLM_QUANT_X86
     /* Q8_0-activation types on AVX-512: the whole-product kernel (rows_avx512.c), same bits */
-    if (q8act_whole(W, partner)) {
+    const int whole = q8act_whole(W, partner, nb);
+    if (whole == LLM_ISA_AVX512) {
         void *aux = (uint8_t *)scratch + (size_t)nb * xs;
         #pragma omp parallel if (par)
         {
             const int nt = omp_get_num_threads(), t = omp_get_thread_num();
             const int64_t a = r0 + (r1 - r0) * t / nt, z = r0 + (r1 - r0) * (t + 1) / nt;
             llm_rows_q8act_avx512(type, data + (size_t)a * rb, rb, z - a, n / QK, xq, xs, nb, Y + (a - r0), ldy, aux);
+        }
+        return;
+    }
+    /* the same on AVX2 (rows_avx2.c), batches: rows cut at multiples of its 8-row group */
+    if (whole == LLM_ISA_AVX2) {
+        void *aux = (uint8_t *)scratch + (size_t)nb * xs;
+        #pragma omp parallel if (par)
+        {
+            int64_t a, z;
+            thread_rows(r0, r1, 8, &a, &z);
+            if (z > a)
+                llm_rows_q8act_avx2(type, data + (size_t)a * rb, rb, z - a, n / QK, xq, xs, nb, Y + (a - r0), ldy, aux);
         }
         return;
     }
