@@ -233,11 +233,13 @@ INL __m256i x4(const int8_t *p)
 #define TILE_Q4K 4
 #define TILE_Q6K 4
 
-/* Q4_K, tokens b0 .. b0 + T − 1 (x: token b0's row) against the decoded group: per token and
- * block, pair p's sums ip = is[2p] + is[2p + 1] and mp = ms[2p] + ms[2p + 1] (q4_k_rp_c),
- * then the gemm (b < ngemm) or gemv float steps of every row */
-INL void q4k_tile(const q4k_blk *wb, int64_t nblk, const uint8_t *x, size_t xs, const int T, int b0, int ngemm,
-                  float *Y, int64_t ldy, int nr, __m256i keep, const next_rows *nx)
+/* Q4_K, tokens b0 .. b0 + T − 1 (x: token b0's row) against the decoded group, all in the
+ * gemm order (G = 1) or all gemv (G = 0): per token and block, pair p's sums
+ * ip = is[2p] + is[2p + 1] and mp = ms[2p] + ms[2p + 1] (q4_k_rp_c), then the float steps of
+ * every row. The mins' chain (accm) is separate from acc's, so it runs after the pairs: fewer
+ * registers live in the integer loop. */
+INL void q4k_tile(const q4k_blk *wb, int64_t nblk, const uint8_t *x, size_t xs, const int T, const int G, float *Y,
+                  int64_t ldy, int nr, __m256i keep, const next_rows *nx)
 {
     __m256 acc[4], accm[4];
     for (int t = 0; t < T; t++)
@@ -247,19 +249,8 @@ INL void q4k_tile(const q4k_blk *wb, int64_t nblk, const uint8_t *x, size_t xs, 
         if (nx)
             next_block_prefetch(nx, j, 144);
         const uint8_t *xj = x + (size_t)j * 292;
-        /* the activation's sub-block sums B_k = bs[2k] + bs[2k + 1] as int16 pairs (dword p =
-         * B_2p | B_2p+1 << 16; |B_k| ≤ 32·128, exact in int16) */
-        uint32_t bp[4][4];
-        const __m128i one = _mm_set1_epi16(1);
-        for (int t = 0; t < T; t++) {
-            const uint8_t *bs = xj + (size_t)t * xs + 260;
-            const __m128i lo = _mm_madd_epi16(_mm_loadu_si128((const __m128i *)bs), one);
-            const __m128i hi = _mm_madd_epi16(_mm_loadu_si128((const __m128i *)(bs + 16)), one);
-            _mm_storeu_si128((__m128i *)bp[t], _mm_packs_epi32(lo, hi));
-        }
-        __m256i isum[4], msum[4];
-        for (int t = 0; t < T; t++)
-            isum[t] = msum[t] = _mm256_setzero_si256();
+        __m256i isum[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
+                           _mm256_setzero_si256()};
         for (int p = 0; p < 4; p++) {
             __m256i ip[4];
             for (int h = 0; h < 2; h++) {
@@ -282,24 +273,39 @@ INL void q4k_tile(const q4k_blk *wb, int64_t nblk, const uint8_t *x, size_t xs, 
                 }
             }
             for (int t = 0; t < T; t++) {
-                /* mn·B over the pair: ≤ 2·63·4096 */
-                const __m256i mp = _mm256_madd_epi16(B->mn[p], _mm256_set1_epi32((int)bp[t][p]));
-                if (b0 + t < ngemm) {
-                    const __m256 dx = _mm256_set1_ps(rd_f32(xj + (size_t)t * xs));
-                    acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ip[t]), _mm256_mul_ps(B->dw, dx), acc[t]);
-                    accm[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(mp), _mm256_mul_ps(B->mw, dx), accm[t]);
-                } else { /* the block's totals: ≤ 8·63·32·15·128 and 8·63·4096 < 2^31 */
+                if (G) {
+                    const __m256 d = _mm256_mul_ps(B->dw, _mm256_set1_ps(rd_f32(xj + (size_t)t * xs)));
+                    acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ip[t]), d, acc[t]);
+                } else { /* the block's total: ≤ 8·63·32·15·128 < 2^31 */
                     isum[t] = _mm256_add_epi32(isum[t], ip[t]);
-                    msum[t] = _mm256_add_epi32(msum[t], mp);
                 }
             }
         }
-        for (int t = 0; t < T; t++)
-            if (b0 + t >= ngemm) {
-                const __m256 dx = _mm256_set1_ps(rd_f32(xj + (size_t)t * xs));
+        for (int t = 0; t < T; t++) {
+            const uint8_t *xt = xj + (size_t)t * xs;
+            const __m256 dx = _mm256_set1_ps(rd_f32(xt));
+            if (!G)
                 acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_mul_ps(B->dw, dx), acc[t]);
-                accm[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum[t]), _mm256_mul_ps(B->mw, dx), accm[t]);
+            /* the activation's sub-block sums B_k = bs[2k] + bs[2k + 1] as int16 pairs (dword p
+             * = B_2p | B_2p+1 << 16; |B_k| ≤ 32·128, exact in int16); mn·B over a pair ≤
+             * 2·63·4096, over the block ≤ 8·63·4096 */
+            uint32_t bp[4];
+            const __m128i one = _mm_set1_epi16(1);
+            const __m128i lo = _mm_madd_epi16(_mm_loadu_si128((const __m128i *)(xt + 260)), one);
+            const __m128i hi = _mm_madd_epi16(_mm_loadu_si128((const __m128i *)(xt + 276)), one);
+            _mm_storeu_si128((__m128i *)bp, _mm_packs_epi32(lo, hi));
+            const __m256 dmin = _mm256_mul_ps(B->mw, dx);
+            __m256i msum = _mm256_setzero_si256();
+            for (int p = 0; p < 4; p++) {
+                const __m256i mp = _mm256_madd_epi16(B->mn[p], _mm256_set1_epi32((int)bp[p]));
+                if (G)
+                    accm[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(mp), dmin, accm[t]);
+                else
+                    msum = _mm256_add_epi32(msum, mp);
             }
+            if (!G)
+                accm[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), dmin, accm[t]);
+        }
     }
     for (int t = 0; t < T; t++)
         store8(Y + (size_t)t * ldy, _mm256_sub_ps(acc[t], accm[t]), nr, keep);
@@ -360,13 +366,14 @@ static __m256i row_keep(int nr)
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(nr), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-/* one call per tile size, so T is a constant in each copy of the inner loops */
-#define TILES(TMAX, CALL)                                                                                              \
+/* Tokens [b0, b1) in tiles of TMAX, then one tile of the 1..3 left; one call per tile size,
+ * so T is a constant in each copy of the inner loops */
+#define TILES(TMAX, b0, b1, CALL)                                                                                      \
     do {                                                                                                               \
-        int b = 0;                                                                                                     \
-        for (; b + (TMAX) <= nb; b += (TMAX))                                                                          \
+        int b = (b0);                                                                                                  \
+        for (; b + (TMAX) <= (b1); b += (TMAX))                                                                        \
             CALL(TMAX);                                                                                                \
-        switch (nb - b) {                                                                                              \
+        switch ((b1) - b) {                                                                                            \
         case 3: CALL(3); break;                                                                                        \
         case 2: CALL(2); break;                                                                                        \
         case 1: CALL(1); break;                                                                                        \
@@ -374,10 +381,12 @@ static __m256i row_keep(int nr)
         }                                                                                                              \
     } while (0)
 
+/* tokens b < ngemm in the gemm order, the others gemv: the two runs in tiles of their own */
 void llm_rows8_q4_k_rp_avx2(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq, size_t xs,
                             int nb, int ngemm, float *Y, int64_t ldy)
 {
     q4k_blk wb[LLM_ROWS_MAX_KBLK];
+    const int ng = ngemm < 0 ? 0 : ngemm > nb ? nb : ngemm;
     for (int64_t r0 = 0; r0 < nrows; r0 += 8) {
         const int nr = nrows - r0 < 8 ? (int)(nrows - r0) : 8;
         const __m256i keep = row_keep(nr);
@@ -385,10 +394,14 @@ void llm_rows8_q4_k_rp_avx2(const uint8_t *data, size_t rb, int64_t nrows, int64
         for (int64_t j = 0; j < nblk; j++)
             q4k_decode(w + (size_t)j * 144, rb, nr, &wb[j]);
         const next_rows nx = next_group(data, rb, nrows, r0);
-#define Q4K_CALL(T)                                                                                                    \
-    q4k_tile(wb, nblk, xq + (size_t)b * xs, xs, T, b, ngemm, Y + (size_t)b * ldy + r0, ldy, nr, keep, b ? NULL : &nx)
-        TILES(TILE_Q4K, Q4K_CALL);
-#undef Q4K_CALL
+#define Q4K_GEMM(T)                                                                                                    \
+    q4k_tile(wb, nblk, xq + (size_t)b * xs, xs, T, 1, Y + (size_t)b * ldy + r0, ldy, nr, keep, b ? NULL : &nx)
+#define Q4K_GEMV(T)                                                                                                    \
+    q4k_tile(wb, nblk, xq + (size_t)b * xs, xs, T, 0, Y + (size_t)b * ldy + r0, ldy, nr, keep, b ? NULL : &nx)
+        TILES(TILE_Q4K, 0, ng, Q4K_GEMM);
+        TILES(TILE_Q4K, ng, nb, Q4K_GEMV);
+#undef Q4K_GEMM
+#undef Q4K_GEMV
     }
 }
 
@@ -404,7 +417,7 @@ void llm_rows8_q6_k_rp_avx2(const uint8_t *data, size_t rb, int64_t nrows, int64
             q6k_decode(w + (size_t)j * 210, rb, nr, &wb[j]);
         const next_rows nx = next_group(data, rb, nrows, r0);
 #define Q6K_CALL(T) q6k_tile(wb, nblk, xq + (size_t)b * xs, xs, T, Y + (size_t)b * ldy + r0, ldy, nr, keep, b ? NULL : &nx)
-        TILES(TILE_Q6K, Q6K_CALL);
+        TILES(TILE_Q6K, 0, nb, Q6K_CALL);
 #undef Q6K_CALL
     }
 }
