@@ -706,13 +706,26 @@ static void test_rows_q8act_shapes(void)
  * gemm/gemv split moves), on every ISA against the scalar path, bit for bit. extreme: every
  * scale and quant at its largest magnitude and x = -1 (the integer sums at their bounds).
  * Returns the number of outputs that differ. */
+static int kq_rows_range(int type, int64_t nblk, int64_t ne1, int64_t r0, int64_t r1, int nb, int n_total, int first,
+                         int extreme);
+
 static int kq_rows_case(int type, int64_t nblk, int64_t ne1, int nb, int n_total, int first, int extreme)
+{
+    return kq_rows_range(type, nblk, ne1, 0, ne1, nb, n_total, first, extreme);
+}
+
+/* The same for rows [r0, r1) of W only (as a team splits a product: the kernels see
+ * r1 - r0 rows, so a Q6_K product, taken by its kernel only for ne1 % 8 == 0, still ends
+ * in a partial row group) */
+static int kq_rows_range(int type, int64_t nblk, int64_t ne1, int64_t r0, int64_t r1, int nb, int n_total, int first,
+                         int extreme)
 {
     const int64_t ne0 = 256 * nblk;
     const size_t rb = llm_row_bytes(type, ne0);
     uint8_t *d = malloc(rb * (size_t)ne1);
     float *x = malloc(sizeof(float) * (size_t)(nb * ne0));
-    float *y0 = malloc(sizeof(float) * (size_t)(nb * ne1)), *y = malloc(sizeof(float) * (size_t)(nb * ne1));
+    /* y: 16 guard floats past the outputs (a missing row mask writes there) */
+    float *y0 = malloc(sizeof(float) * (size_t)(nb * ne1)), *y = malloc(sizeof(float) * (size_t)(nb * ne1 + 16));
     void *scr = malloc(llm_matmat_scratch_bytes(ne0, nb));
     if (!d || !x || !y0 || !y || !scr) {
         free(d), free(x), free(y0), free(y), free(scr);
@@ -742,25 +755,33 @@ static int kq_rows_case(int type, int64_t nblk, int64_t ne1, int nb, int n_total
     }
     llm_mat W = {"w", type, ne0, ne1, rb, d};
     const int best = llm_quant_isa_best();
+    const int64_t m = r1 - r0;
     llm_quant_set_isa(LLM_ISA_SCALAR);
-    llm_matmat_part(&W, x, y0, nb, n_total, first, 0, scr);
+    llm_matmat_prep(&W, x, nb, 0, scr);
+    llm_matmat_rows(&W, x, y0, m, nb, r0, r1, n_total, first, 0, scr);
     int bad = 0;
     for (int isa = LLM_ISA_SCALAR + 1; isa <= best; isa++) {
         llm_quant_set_isa(isa);
-        memset(y, 0xA5, sizeof(float) * (size_t)(nb * ne1));
-        llm_matmat_part(&W, x, y, nb, n_total, first, 0, scr);
-        for (int64_t i = 0; i < nb * ne1; i++)
+        memset(y, 0xA5, sizeof(float) * (size_t)(nb * ne1 + 16));
+        llm_matmat_prep(&W, x, nb, 0, scr);
+        llm_matmat_rows(&W, x, y, m, nb, r0, r1, n_total, first, 0, scr);
+        for (int64_t i = 0; i < nb * m; i++)
             bad += memcmp(&y[i], &y0[i], sizeof(float)) != 0;
+        /* nothing written past the range's nb·m outputs (rows past r1 are lanes never stored) */
+        for (int64_t i = nb * m; i < nb * ne1 + 16; i++)
+            bad += ((const uint8_t *)y)[4 * i] != 0xA5;
     }
     llm_quant_set_isa(best);
     free(d), free(x), free(y0), free(y), free(scr);
     return bad;
 }
 
-/* The Q4_K/Q6_K batch kernels (rows_kq_avx512.c: 16 rows per register, tiles of up to 4
- * tokens; dot_x86.inc on AVX2) against the scalar orders at their edges: row counts that
- * are not a multiple of 16 (and not of 8, which take the other orders), token counts around
- * the tile size, 1..8 and 32 blocks per row, moved gemm/gemv splits, extreme blocks. */
+/* The Q4_K/Q6_K batch kernels (rows_kq_avx512.c: 16 rows per register; rows_kq_avx2.c: 8;
+ * both tiles of up to 4 tokens) against the scalar orders at their edges: row counts that
+ * are not a multiple of 16 or 8 (1..7 rows in the last group; whole products whose ne1 is
+ * not a multiple of 8 take the other orders), row ranges, token counts around the tile
+ * size, 1..8 and 32 blocks per row, moved gemm/gemv splits, extreme blocks. Every ISA the
+ * CPU has is compared, so an AVX-512 machine checks the AVX2 kernels too. */
 static void test_kq_rows(void)
 {
     if (llm_quant_isa_best() < LLM_ISA_AVX512)
@@ -796,8 +817,20 @@ static void test_kq_rows(void)
             CHECK_MSG(bad == 0, "%s %d rows x %d tokens, %d blocks: %d outputs differ", tn, big[b][1], big[b][2],
                       big[b][0], bad);
         }
+        /* 1..7 rows past the last full group of 8 (AVX2) and of 16 (AVX-512), whole products
+         * (Q4_K) and row ranges of a product of 64 rows (both types), token tails 1..3 */
+        for (int left = 1; left <= 7; left++) {
+            const int nbl = 2 + left % 4 + 4 * (left % 2);
+            int bad = kq_rows_case(t, 1 + left % 3, 16 + left, nbl, nbl, 0, 0);
+            CHECK_MSG(bad == 0, "%s %d rows x %d tokens: %d outputs differ from the scalar path", tn, 16 + left, nbl, bad);
+            bad = kq_rows_range(t, 2, 64, 8 + left, 32 + 2 * left, nbl + 3, nbl + 3, 0, 0);
+            CHECK_MSG(bad == 0, "%s rows %d..%d of 64 x %d tokens: %d outputs differ from the scalar path", tn, 8 + left,
+                      31 + 2 * left, nbl + 3, bad);
+        }
         const int bad = kq_rows_case(t, 2, 24, 5, 5, 0, 1);
         CHECK_MSG(bad == 0, "%s extreme blocks: %d outputs differ from the scalar path", tn, bad);
+        const int bad6 = kq_rows_range(t, 3, 32, 3, 30, 7, 7, 0, 1);
+        CHECK_MSG(bad6 == 0, "%s extreme blocks, rows 3..29: %d outputs differ from the scalar path", tn, bad6);
     }
 }
 

@@ -34,10 +34,8 @@ static inline __m256i hb32_avx2(uint32_t qh)
 #define HB32(qh) hb32_avx2(qh)
 
 #define KX(name) name##_avx2
-#define KX_ROWS 1
 #include "llm/quant/dot_x86.inc"
 #undef KX
-#undef KX_ROWS
 
 #define KS(name) name##_avx2
 #define KH2F(p) _cvtsh_ss((unsigned short)((p)[0] | (p)[1] << 8))

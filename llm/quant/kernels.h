@@ -222,22 +222,20 @@ int llm_quant_kquant_repack(void);
  * filled once per product by llm_rows_q8act_prep_avx512, then read only (threads share it).
  * nblk <= LLM_ROWS_MAX_BLK. */
 #define LLM_ROWS_MAX_BLK 256
-/* The repacked Q4_K orders for rows × tokens (dot_x86.inc, AVX2): tokens b < ngemm in the
- * gemm order, the rest gemv; rows of up to LLM_ROWS_MAX_KBLK blocks of 256, up to
- * LLM_ROWS_MAX_TOK tokens a call (matvec.c cuts larger batches). */
+/* The repacked Q4_K orders (llm_dot_q4_k_rp: tokens b < ngemm in the gemm order, the rest
+ * gemv) and the batched Q6_K order (llm_dot_q6_k_rp) for rows × tokens with rows as SIMD
+ * lanes, rows of up to LLM_ROWS_MAX_KBLK blocks of 256; any nb >= 1, any nrows >= 1, same
+ * bits: 16 rows per group, tiles of up to 4 tokens (rows_kq_avx512.c, AVX-512 VNNI), or
+ * 8 rows per group (rows_kq_avx2.c, AVX2 without AVX-512). */
 #define LLM_ROWS_MAX_KBLK 32
-#define LLM_ROWS_MAX_TOK 16 /* tokens per call of the AVX2 K-quant row kernels (their stack arrays) */
-void llm_rows_q4_k_rp_avx2(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
-                           size_t xs, int nb, int ngemm, float *Y, int64_t ldy);
-/* The batched Q6_K order (llm_dot_q6_k_rp) for rows × tokens (dot_x86.inc, AVX2) */
-void llm_rows_q6_k_rp_avx2(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
-                           size_t xs, int nb, float *Y, int64_t ldy);
-/* The same two orders with rows as SIMD lanes (rows_kq_avx512.c): 16 rows decoded once per
- * group, then tiles of up to 4 tokens; any nb >= 1, any nrows >= 1, same bits. */
 void llm_rows16_q4_k_rp_avx512(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
                                size_t xs, int nb, int ngemm, float *Y, int64_t ldy);
 void llm_rows16_q6_k_rp_avx512(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
                                size_t xs, int nb, float *Y, int64_t ldy);
+void llm_rows8_q4_k_rp_avx2(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq, size_t xs,
+                            int nb, int ngemm, float *Y, int64_t ldy);
+void llm_rows8_q6_k_rp_avx2(const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq, size_t xs,
+                            int nb, float *Y, int64_t ldy);
 size_t llm_rows_q8act_aux_bytes(int64_t ne0, int nb);
 void llm_rows_q8act_prep_avx512(int type, int64_t nblk, const uint8_t *xq, size_t xs, int nb, void *aux);
 void llm_rows_q8act_avx512(int type, const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk,

@@ -160,26 +160,20 @@ void llm_matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy, in
         }
         return;
     }
-    /* Q4_K in llama.cpp's repacked orders, batches: a whole-product kernel, same bits. On
-     * AVX-512 16 rows per register (rows_kq_avx512.c, any batch size), on AVX2 a row decoded
-     * once for up to LLM_ROWS_MAX_TOK tokens (dot_x86.inc; a larger batch in pieces, each
-     * with the gemm/gemv split counted from its first token); one token keeps the fused
-     * block dot */
-    const int avx512 = llm_quant_isa() == LLM_ISA_AVX512;
+    /* Q4_K in llama.cpp's repacked orders, batches: a whole-product kernel with rows as SIMD
+     * lanes, same bits: 16 rows per register on AVX-512 (rows_kq_avx512.c), 8 on AVX2
+     * (rows_kq_avx2.c); one token keeps the fused block dot */
+    const int avx512 = llm_quant_isa() == LLM_ISA_AVX512, grp = avx512 ? 16 : 8;
     if (type == LLM_TYPE_Q4_K && nb > 1 && llm_quant_kquant_repack() && llm_quant_isa() >= LLM_ISA_AVX2 &&
         n % QKK == 0 && n / QKK <= LLM_ROWS_MAX_KBLK) {
         const int ng = W->ne1 % 8 == 0 ? n_total - n_total % 4 - first : 0;
         #pragma omp parallel if (par)
         {
             int64_t a, z;
-            thread_rows(r0, r1, avx512 ? 16 : 1, &a, &z);
-            if (avx512)
-                llm_rows16_q4_k_rp_avx512(data + (size_t)a * rb, rb, z - a, n / QKK, xq, xs, nb, ng, Y + (a - r0), ldy);
-            else
-                for (int b0 = 0; b0 < nb; b0 += LLM_ROWS_MAX_TOK)
-                    llm_rows_q4_k_rp_avx2(data + (size_t)a * rb, rb, z - a, n / QKK, xq + (size_t)b0 * xs, xs,
-                                          nb - b0 < LLM_ROWS_MAX_TOK ? nb - b0 : LLM_ROWS_MAX_TOK, ng - b0,
-                                          Y + (size_t)b0 * ldy + (a - r0), ldy);
+            thread_rows(r0, r1, grp, &a, &z);
+            if (z > a)
+                (avx512 ? llm_rows16_q4_k_rp_avx512 : llm_rows8_q4_k_rp_avx2)(data + (size_t)a * rb, rb, z - a, n / QKK,
+                                                                              xq, xs, nb, ng, Y + (a - r0), ldy);
         }
         return;
     }
@@ -189,9 +183,10 @@ void llm_matmat_rows(const llm_mat *W, const float *X, float *Y, int64_t ldy, in
         #pragma omp parallel if (par)
         {
             int64_t a, z;
-            thread_rows(r0, r1, avx512 ? 16 : 1, &a, &z);
-            (avx512 ? llm_rows16_q6_k_rp_avx512 : llm_rows_q6_k_rp_avx2)(data + (size_t)a * rb, rb, z - a, n / QKK, xq,
-                                                                         xs, nb, Y + (a - r0), ldy);
+            thread_rows(r0, r1, grp, &a, &z);
+            if (z > a)
+                (avx512 ? llm_rows16_q6_k_rp_avx512 : llm_rows8_q6_k_rp_avx2)(data + (size_t)a * rb, rb, z - a, n / QKK,
+                                                                              xq, xs, nb, Y + (a - r0), ldy);
         }
         return;
     }
