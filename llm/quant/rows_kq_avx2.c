@@ -228,6 +228,11 @@ INL __m256i x4(const int8_t *p)
 
 /* ---- token tiles -------------------------------------------------------------------- */
 
+/* An accumulator kept in a register at each step of its chain: without it GCC reassociates
+ * an unrolled chain of integer adds into a tree over all the products of a sub-block, which
+ * needs more than 16 registers and spills (the sums are exact either way) */
+#define KEEP_CHAIN(v) __asm__("" : "+x"(v))
+
 /* Tokens per tile: with 16 ymm registers, T int16 sums + T int32 sums + the weight, and the
  * float accumulators (which spill for larger T, touched once per pair) */
 #define TILE_Q4K 4
@@ -262,9 +267,11 @@ INL void q4k_tile(const q4k_blk *wb, int64_t nblk, const uint8_t *x, size_t xs, 
                 for (int g = 0; g < 8; g++) {
                     const __m256i wv = _mm256_load_si256(&B->q[s][g]);
 #pragma GCC unroll 4
-                    for (int t = 0; t < T; t++)
+                    for (int t = 0; t < T; t++) {
                         a16[t] = _mm256_add_epi16(
                             a16[t], _mm256_maddubs_epi16(wv, x4((const int8_t *)(xj + (size_t)t * xs + 4 + 32 * s + 4 * g))));
+                        KEEP_CHAIN(a16[t]);
+                    }
                 }
                 /* sc·Σ q·x over the sub-block: ≤ 63·32·15·128, exact in int32 */
                 for (int t = 0; t < T; t++) {
@@ -349,6 +356,7 @@ INL void q6k_tile(const q6k_blk *wb, int64_t nblk, const uint8_t *x, size_t xs, 
                     const __m256i a16 = _mm256_add_epi16(_mm256_maddubs_epi16(w0, x4(xk)),
                                                          _mm256_maddubs_epi16(w1, x4(xk + 4)));
                     isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(a16, B->sc[s]));
+                    KEEP_CHAIN(isum[t]);
                 }
             }
         for (int t = 0; t < T; t++) {
@@ -423,6 +431,7 @@ void llm_rows8_q6_k_rp_avx2(const uint8_t *data, size_t rb, int64_t nrows, int64
 }
 
 #undef TILES
+#undef KEEP_CHAIN
 #undef INL
 #pragma GCC pop_options
 #endif /* LLM_QUANT_X86 */
