@@ -5,6 +5,9 @@
 # docs/performance.md with the lscpu line it prints).
 #   MODEL=models/gemma-3-270m-q4_k_m.gguf  THREADS="1 2"  REPS=5  GEN=128
 #   VENV=build/llamacpp-venv  (llama-cpp-python 0.3.36 built from source; made if missing)
+#   LLAMACPP_CMAKE_ARGS=...   (CMake flags for that build, e.g. an AVX2-only llama.cpp to compare
+#                              with SO8T_ISA=avx2: "-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON
+#                              -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF"; use its own VENV)
 # so8t runs bench_llm (bench/bench_llm.c), llama.cpp runs bench/llm_bench_llamacpp.py: both
 # time the prompt as one evaluation and then GEN × (greedy pick, evaluate that token).
 set -euo pipefail
@@ -20,7 +23,8 @@ make -s CUDA=0 BUILD="$BUILD" "$BUILD/bench/bench_llm" >/dev/null
 if ! "$VENV/bin/python" -c 'import llama_cpp' 2>/dev/null; then
     echo "llm_bench: building llama-cpp-python 0.3.36 (llama.cpp from source) into $VENV ..." >&2
     python3 -m venv "$VENV"
-    CMAKE_BUILD_PARALLEL_LEVEL=2 nice -n 10 "$VENV/bin/pip" install --no-cache-dir llama-cpp-python==0.3.36
+    CMAKE_ARGS="${LLAMACPP_CMAKE_ARGS:-}" CMAKE_BUILD_PARALLEL_LEVEL=2 nice -n 10 \
+        "$VENV/bin/pip" install --no-cache-dir llama-cpp-python==0.3.36
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
