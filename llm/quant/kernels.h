@@ -220,8 +220,7 @@ int llm_quant_kquant_repack(void);
  * llm_dot_<type>_*, rows [0, nrows) of data (row stride rb, nblk blocks of 32) times nb
  * activation rows xq (Q8_0, stride xs), into Y[b * ldy + r]. aux: llm_rows_q8act_aux_bytes,
  * filled once per product by llm_rows_q8act_prep_avx512, then read only (threads share it).
- * nblk <= LLM_ROWS_MAX_BLK. */
-#define LLM_ROWS_MAX_BLK 256
+ * Any nblk. */
 /* The repacked Q4_K orders (llm_dot_q4_k_rp: tokens b < ngemm in the gemm order, the rest
  * gemv) and the batched Q6_K order (llm_dot_q6_k_rp) for rows × tokens with rows as SIMD
  * lanes, rows of up to LLM_ROWS_MAX_KBLK blocks of 256; any nb >= 1, any nrows >= 1, same

@@ -57,7 +57,7 @@ static int q8act_whole(const llm_mat *W, int partner, int nb)
     const int64_t n = W->ne0;
     if (partner != LLM_TYPE_Q8_0 || W->type == LLM_TYPE_IQ4_NL || n % QK != 0)
         return 0;
-    if (llm_quant_isa() == LLM_ISA_AVX512 && n / QK <= LLM_ROWS_MAX_BLK)
+    if (llm_quant_isa() == LLM_ISA_AVX512)
         return LLM_ISA_AVX512;
     if (llm_quant_isa() == LLM_ISA_AVX2 && nb >= 2)
         return LLM_ISA_AVX2;

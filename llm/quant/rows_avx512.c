@@ -7,8 +7,8 @@
  *     q·x are then Σ q'·x − o·Σx, and −o·Σx (per token, block and lane) is computed once per
  *     product and starts each block's accumulator (exact integers: |lane| < 2^18);
  *   - the activation scales converted to float once per product;
- *   - a batch of tokens: each row's blocks decoded once, then dotted with every token, two
- *     tokens to a 512-bit register (their lanes side by side, each as in the 8-lane form);
+ *   - a batch of tokens: 16 rows in the 16 lanes of a register, each row group's blocks
+ *     decoded and transposed once, then every token (see "batches" below);
  *   - one token (decoding): two rows at a time, one from each half of the matrix.
  * matvec.c calls it on the AVX-512 path; test_quant compares it with llm_vec_dot. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -17,12 +17,10 @@
 #include "llm/quant/kernels.h"
 #include "llm/llm.h"
 
-/* aux: per token and block the −o·Σx lanes (32 bytes) and d_x (a float); then, for each
- * pair of tokens (b, b + 1) and block, 64-byte lines for the pair kernel: the two tokens' x,
- * their −o·Σx lanes and d_x broadcast to 8 lanes each (96 bytes per token and block). */
+/* aux: per token and block the −o·Σx lanes (32 bytes) and d_x (a float) */
 size_t llm_rows_q8act_aux_bytes(int64_t ne0, int nb)
 {
-    return (size_t)nb * (size_t)(ne0 / QK) * (32 + sizeof(float) + 96) + 128;
+    return (size_t)nb * (size_t)(ne0 / QK) * (32 + sizeof(float)) + 128;
 }
 
 #if LLM_QUANT_X86
@@ -61,16 +59,8 @@ static inline __m256i wblock(int type, const uint8_t *w)
     return q;
 }
 
-/* the pair lines in aux (after the per-token tables): [pair][block] × {x, −o·Σx, d_x} */
-static inline __m512i *pair_lines(const void *aux, int nb, int64_t nblk)
-{
-    const uintptr_t a = ((uintptr_t)aux + 31) & ~(uintptr_t)31;
-    const uintptr_t end = a + (size_t)nb * (size_t)nblk * (32 + sizeof(float));
-    return (__m512i *)((end + 63) & ~(uintptr_t)63);
-}
-
 /* Once per product: −o·Σx per token, block and lane (o: the type's offset), and d_x as
- * float; the same, two tokens to a 512-bit line, for the pair kernel */
+ * float */
 void llm_rows_q8act_prep_avx512(int type, int64_t nblk, const uint8_t *xq, size_t xs, int nb, void *aux)
 {
     const int off = type == LLM_TYPE_Q8_0 ? 128 : type == LLM_TYPE_Q5_0 ? 16 : 8;
@@ -84,17 +74,6 @@ void llm_rows_q8act_prep_avx512(int type, int64_t nblk, const uint8_t *xq, size_
             xinit[(size_t)b * nblk + j] = _mm256_sub_epi32(_mm256_setzero_si256(), s);
             dx[(size_t)b * nblk + j] = H2F(xb);
         }
-    __m512i *pl = pair_lines(aux, nb, nblk);
-    for (int b = 0; b + 2 <= nb; b += 2)
-        for (int64_t j = 0; j < nblk; j++, pl += 3) {
-            const uint8_t *x0 = xq + (size_t)b * xs + (size_t)j * 34 + 2;
-            pl[0] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)x0)),
-                                       _mm256_loadu_si256((const __m256i *)(x0 + xs)), 1);
-            pl[1] = _mm512_inserti64x4(_mm512_castsi256_si512(xinit[(size_t)b * nblk + j]),
-                                       xinit[(size_t)(b + 1) * nblk + j], 1);
-            pl[2] = _mm512_castps_si512(_mm512_insertf32x8(_mm512_set1_ps(dx[(size_t)b * nblk + j]),
-                                                           _mm256_set1_ps(dx[(size_t)(b + 1) * nblk + j]), 1));
-        }
 }
 
 /* ---- batches: 16 rows in the 16 lanes of a register -------------------------------------
@@ -105,7 +84,7 @@ void llm_rows_q8act_prep_avx512(int type, int64_t nblk, const uint8_t *xq, size_
  * row against the token's 4 bytes, broadcast), one conversion and one fma — the same
  * integer and float steps per row as above, with no per-row scale product and no
  * horizontal sums; one weight register serves two tokens. */
-#define LANES_MAX_BLK 64 /* the stack buffer of one row group: 64 blocks = 36 KiB */
+#define LANES_MAX_BLK 64 /* blocks per chunk: the decoded chunk of a row group is 36 KiB */
 
 /* Rows [r0, r0 + 16) of blocks [0, nblk) in lane order: wl[j][k] lane i = bytes 4k..4k+3 of
  * row r0 + i's block j (as q'); dl[j] lane i = its d_w. Rows past nrows are zero. */
@@ -129,22 +108,27 @@ static void lanes_decode(int type, const uint8_t *data, size_t rb, int64_t nrows
     }
 }
 
-/* T tokens (b .. b + T - 1) of one row group: 8·T accumulators */
-static inline __attribute__((always_inline)) void lanes_tokens(const __m512i (*wl)[8], const __m512 *dl, int64_t nblk,
-                                                               const int32_t *xi, const float *dx, const uint8_t *xq,
-                                                               size_t xs, int b, const int T, float *Y, int64_t ldy,
-                                                               __mmask16 keep)
+/* T tokens (b .. b + T - 1) of one row group over blocks [j0, j0 + nj) (wl, dl hold those
+ * blocks), 8·T accumulators: from zero (first chunk) or acc; at the last chunk reduced in
+ * ggml's hsum order and stored to Y (16 rows, keep), else back to acc. from_acc and to_y
+ * are constants at every call: a one-chunk row keeps its accumulators in registers. */
+static inline __attribute__((always_inline)) void lanes_tokens(const __m512i (*wl)[8], const __m512 *dl, int64_t j0,
+                                                               int64_t nj, int64_t nblk, const int32_t *xi,
+                                                               const float *dx, const uint8_t *xq, size_t xs, int b,
+                                                               const int T, const int from_acc, const int to_y,
+                                                               __m512 (*acc)[8], float *Y, int64_t ldy, __mmask16 keep)
 {
     __m512 a[2][8];
     for (int t = 0; t < T; t++)
         for (int k = 0; k < 8; k++)
-            a[t][k] = _mm512_setzero_ps();
-    for (int64_t j = 0; j < nblk; j++) {
+            a[t][k] = from_acc ? acc[t][k] : _mm512_setzero_ps();
+    for (int64_t jj = 0; jj < nj; jj++) {
+        const int64_t j = j0 + jj;
         __m512 d[2];
         for (int t = 0; t < T; t++)
-            d[t] = _mm512_mul_ps(dl[j], _mm512_set1_ps(dx[(size_t)(b + t) * nblk + j]));
+            d[t] = _mm512_mul_ps(dl[jj], _mm512_set1_ps(dx[(size_t)(b + t) * nblk + j]));
         for (int k = 0; k < 8; k++) {
-            const __m512i w = wl[j][k];
+            const __m512i w = wl[jj][k];
             for (int t = 0; t < T; t++) {
                 const size_t bj = (size_t)(b + t) * nblk + j;
                 int32_t x4;
@@ -155,37 +139,75 @@ static inline __attribute__((always_inline)) void lanes_tokens(const __m512i (*w
         }
     }
     for (int t = 0; t < T; t++) {
-        const __m512 r = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a[t][0], a[t][4]), _mm512_add_ps(a[t][2], a[t][6])),
-                                       _mm512_add_ps(_mm512_add_ps(a[t][1], a[t][5]), _mm512_add_ps(a[t][3], a[t][7])));
-        _mm512_mask_storeu_ps(Y + (size_t)(b + t) * ldy, keep, r);
+        if (to_y) {
+            const __m512 r = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a[t][0], a[t][4]), _mm512_add_ps(a[t][2], a[t][6])),
+                                           _mm512_add_ps(_mm512_add_ps(a[t][1], a[t][5]), _mm512_add_ps(a[t][3], a[t][7])));
+            _mm512_mask_storeu_ps(Y + (size_t)(b + t) * ldy, keep, r);
+        } else {
+            for (int k = 0; k < 8; k++)
+                acc[t][k] = a[t][k];
+        }
     }
 }
 
+/* the tokens [tb, te) over one chunk, with the chunk's place (first / last) as constants */
+static inline __attribute__((always_inline)) void lanes_chunk(const __m512i (*wl)[8], const __m512 *dl, int64_t j0,
+                                                              int64_t nj, int64_t nblk, const int32_t *xi,
+                                                              const float *dx, const uint8_t *xq, size_t xs, int tb,
+                                                              int te, const int from_acc, const int to_y,
+                                                              __m512 (*acc)[8], float *Y, int64_t ldy, __mmask16 keep)
+{
+    int b = tb;
+    for (; b + 2 <= te; b += 2)
+        lanes_tokens(wl, dl, j0, nj, nblk, xi, dx, xq, xs, b, 2, from_acc, to_y, acc + (b - tb), Y, ldy, keep);
+    if (b < te)
+        lanes_tokens(wl, dl, j0, nj, nblk, xi, dx, xq, xs, b, 1, from_acc, to_y, acc + (b - tb), Y, ldy, keep);
+}
+
+#define LANES_TILE 64 /* tokens whose accumulators wait on the stack between block chunks */
+
+/* Rows of any length: blocks in chunks of LANES_MAX_BLK (each chunk decoded once per row
+ * group and token tile), the accumulators carried from chunk to chunk, so every row's
+ * float steps are those of one pass over its blocks */
 static void rows_q8act_lanes(int type, const uint8_t *data, size_t rb, int64_t nrows, int64_t nblk, const uint8_t *xq,
                              size_t xs, int nb, float *Y, int64_t ldy, const void *aux)
 {
+    const int bsz = type == LLM_TYPE_Q8_0 ? 34 : type == LLM_TYPE_Q5_0 ? 22 : 18;
     const __m256i *xinit = (const __m256i *)(((uintptr_t)aux + 31) & ~(uintptr_t)31);
     const int32_t *xi = (const int32_t *)xinit;
     const float *dx = (const float *)(xinit + (size_t)nb * nblk);
     __m512i wl[LANES_MAX_BLK][8];
     __m512 dl[LANES_MAX_BLK];
+    __m512 acc[LANES_TILE][8];
     for (int64_t r0 = 0; r0 < nrows; r0 += 16) {
         const int64_t nr = nrows - r0 < 16 ? nrows - r0 : 16;
-        lanes_decode(type, data + (size_t)r0 * rb, rb, nr, nblk, wl, dl);
-        /* the next group's rows into L2 while this one computes: its decode otherwise waits
-         * on memory (the weights are read once per batch, from DRAM) */
-        if (r0 + 16 < nrows) {
-            const uint8_t *p = data + (size_t)(r0 + 16) * rb;
-            const uint8_t *e = data + (size_t)(nrows - r0 - 16 < 16 ? nrows : r0 + 32) * rb;
-            for (; p < e; p += 64)
-                _mm_prefetch((const char *)p, _MM_HINT_T1);
-        }
+        const uint8_t *rows = data + (size_t)r0 * rb;
         const __mmask16 keep = (__mmask16)((1u << nr) - 1);
-        int b = 0;
-        for (; b + 2 <= nb; b += 2)
-            lanes_tokens((const __m512i (*)[8])wl, dl, nblk, xi, dx, xq, xs, b, 2, Y + r0, ldy, keep);
-        if (b < nb)
-            lanes_tokens((const __m512i (*)[8])wl, dl, nblk, xi, dx, xq, xs, b, 1, Y + r0, ldy, keep);
+        for (int tb = 0; tb < nb; tb += LANES_TILE) {
+            const int te = nb - tb < LANES_TILE ? nb : tb + LANES_TILE;
+            for (int64_t j0 = 0; j0 < nblk; j0 += LANES_MAX_BLK) {
+                const int64_t nj = nblk - j0 < LANES_MAX_BLK ? nblk - j0 : LANES_MAX_BLK;
+                lanes_decode(type, rows + (size_t)j0 * bsz, rb, nr, nj, wl, dl);
+                /* the next group's rows into L2 while this one computes: its decode
+                 * otherwise waits on memory (the weights are read once per batch) */
+                if (tb == 0 && j0 == 0 && r0 + 16 < nrows) {
+                    const uint8_t *p = rows + 16 * rb;
+                    const uint8_t *e = data + (size_t)(nrows - r0 - 16 < 16 ? nrows : r0 + 32) * rb;
+                    for (; p < e; p += 64)
+                        _mm_prefetch((const char *)p, _MM_HINT_T1);
+                }
+                const __m512i(*w)[8] = (const __m512i(*)[8])wl;
+                const int first = j0 == 0, last = j0 + nj == nblk;
+                if (first && last) /* the usual case: rows of up to LANES_MAX_BLK blocks */
+                    lanes_chunk(w, dl, j0, nj, nblk, xi, dx, xq, xs, tb, te, 0, 1, acc, Y + r0, ldy, keep);
+                else if (first)
+                    lanes_chunk(w, dl, j0, nj, nblk, xi, dx, xq, xs, tb, te, 0, 0, acc, Y + r0, ldy, keep);
+                else if (last)
+                    lanes_chunk(w, dl, j0, nj, nblk, xi, dx, xq, xs, tb, te, 1, 1, acc, Y + r0, ldy, keep);
+                else
+                    lanes_chunk(w, dl, j0, nj, nblk, xi, dx, xq, xs, tb, te, 1, 0, acc, Y + r0, ldy, keep);
+            }
+        }
     }
 }
 
@@ -227,79 +249,7 @@ void llm_rows_q8act_avx512(int type, const uint8_t *data, size_t rb, int64_t nro
         }
         return;
     }
-    if (nblk <= LANES_MAX_BLK) {
-        rows_q8act_lanes(type, data, rb, nrows, nblk, xq, xs, nb, Y, ldy, aux);
-        return;
-    }
-    __m256i q[LLM_ROWS_MAX_BLK];
-    float dw[LLM_ROWS_MAX_BLK];
-    for (int64_t r = 0; r < nrows; r++) {
-        const uint8_t *w = data + (size_t)r * rb;
-        for (int64_t j = 0; j < nblk; j++, w += bsz) {
-            q[j] = wblock(type, w);
-            dw[j] = H2F(w);
-        }
-        /* 8 tokens at a time, two to a 512-bit register (lanes 0-7 token b, 8-15 token
-         * b + 1): every lane takes the same integer and float steps as in the 256-bit loop
-         * below (the scale d_w·d_x is one float product per lane either way), so the same
-         * bits, in half the instructions; four independent FMA chains */
-        int b = 0;
-        const __m512i *pl = pair_lines(aux, nb, nblk);
-        for (; b + 8 <= nb; b += 8) {
-            const __m512i *p0 = pl + (size_t)(b / 2) * nblk * 3;
-            const size_t ps = (size_t)nblk * 3; /* lines per pair */
-            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-            for (int64_t j = 0; j < nblk; j++, p0 += 3) {
-                const __m512i qz = _mm512_broadcast_i64x4(q[j]);
-                const __m512 dz = _mm512_set1_ps(dw[j]);
-                const __m512i i0 = _mm512_dpbusd_epi32(p0[1], qz, p0[0]);
-                const __m512i i1 = _mm512_dpbusd_epi32(p0[ps + 1], qz, p0[ps]);
-                const __m512i i2 = _mm512_dpbusd_epi32(p0[2 * ps + 1], qz, p0[2 * ps]);
-                const __m512i i3 = _mm512_dpbusd_epi32(p0[3 * ps + 1], qz, p0[3 * ps]);
-                a0 = _mm512_fmadd_ps(_mm512_mul_ps(dz, _mm512_castsi512_ps(p0[2])), _mm512_cvtepi32_ps(i0), a0);
-                a1 = _mm512_fmadd_ps(_mm512_mul_ps(dz, _mm512_castsi512_ps(p0[ps + 2])), _mm512_cvtepi32_ps(i1), a1);
-                a2 = _mm512_fmadd_ps(_mm512_mul_ps(dz, _mm512_castsi512_ps(p0[2 * ps + 2])), _mm512_cvtepi32_ps(i2), a2);
-                a3 = _mm512_fmadd_ps(_mm512_mul_ps(dz, _mm512_castsi512_ps(p0[3 * ps + 2])), _mm512_cvtepi32_ps(i3), a3);
-            }
-            const __m512 acc[4] = {a0, a1, a2, a3};
-            for (int k = 0; k < 4; k++) {
-                Y[(size_t)(b + 2 * k) * ldy + r] = hsum8(_mm512_castps512_ps256(acc[k]));
-                Y[(size_t)(b + 2 * k + 1) * ldy + r] = hsum8(_mm512_extractf32x8_ps(acc[k], 1));
-            }
-        }
-        /* 4 tokens at a time: independent FMA chains (one chain is latency-bound) */
-        for (; b + 4 <= nb; b += 4) {
-            const uint8_t *x0 = xq + (size_t)b * xs + 2;
-            const __m256i *n0 = xinit + (size_t)b * nblk;
-            const float *d0 = dx + (size_t)b * nblk;
-            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-            for (int64_t j = 0; j < nblk; j++) {
-                const __m256i i0 = _mm256_dpbusd_epi32(n0[j], q[j], _mm256_loadu_si256((const __m256i *)(x0 + j * 34)));
-                const __m256i i1 = _mm256_dpbusd_epi32(n0[nblk + j], q[j], _mm256_loadu_si256((const __m256i *)(x0 + xs + j * 34)));
-                const __m256i i2 = _mm256_dpbusd_epi32(n0[2 * nblk + j], q[j], _mm256_loadu_si256((const __m256i *)(x0 + 2 * xs + j * 34)));
-                const __m256i i3 = _mm256_dpbusd_epi32(n0[3 * nblk + j], q[j], _mm256_loadu_si256((const __m256i *)(x0 + 3 * xs + j * 34)));
-                a0 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d0[j]), _mm256_cvtepi32_ps(i0), a0);
-                a1 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d0[nblk + j]), _mm256_cvtepi32_ps(i1), a1);
-                a2 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d0[2 * nblk + j]), _mm256_cvtepi32_ps(i2), a2);
-                a3 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d0[3 * nblk + j]), _mm256_cvtepi32_ps(i3), a3);
-            }
-            Y[(size_t)b * ldy + r] = hsum8(a0);
-            Y[(size_t)(b + 1) * ldy + r] = hsum8(a1);
-            Y[(size_t)(b + 2) * ldy + r] = hsum8(a2);
-            Y[(size_t)(b + 3) * ldy + r] = hsum8(a3);
-        }
-        for (; b < nb; b++) {
-            const uint8_t *x0 = xq + (size_t)b * xs + 2;
-            const __m256i *n0 = xinit + (size_t)b * nblk;
-            const float *d0 = dx + (size_t)b * nblk;
-            __m256 a0 = _mm256_setzero_ps();
-            for (int64_t j = 0; j < nblk; j++) {
-                const __m256i i0 = _mm256_dpbusd_epi32(n0[j], q[j], _mm256_loadu_si256((const __m256i *)(x0 + j * 34)));
-                a0 = _mm256_fmadd_ps(_mm256_set1_ps(dw[j] * d0[j]), _mm256_cvtepi32_ps(i0), a0);
-            }
-            Y[(size_t)b * ldy + r] = hsum8(a0);
-        }
-    }
+    rows_q8act_lanes(type, data, rb, nrows, nblk, xq, xs, nb, Y, ldy, aux);
 }
 
 #pragma GCC pop_options
