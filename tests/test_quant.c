@@ -669,8 +669,8 @@ static int q8act_rows_case(int type, int64_t ne0, int64_t ne1, int nb, int extre
 }
 
 /* The batch kernels of the Q8_0-activation types (rows_avx512.c: 16 rows to a register, 2
- * tokens at a time, rows of more than 64 blocks the 1-row form; rows_avx2.c: 8 rows to a
- * register, blocks in chunks of 64, tokens in tiles of 64) on every ISA the CPU has against
+ * tokens at a time; rows_avx2.c: 8 rows to a register; both with blocks in chunks of 64 and
+ * tokens in tiles of 64) on every ISA the CPU has against
  * the scalar path, bit for bit, over shapes that reach every edge: a last group of 1..15 rows
  * (of 16) and 1..7 (of 8), fewer rows than a group, odd token counts, 2 tokens (the AVX2
  * kernel's smallest batch), 1 block, 64 blocks and past them (1, 2 and 3 chunks, a last chunk
