@@ -84,130 +84,20 @@ INL __m256 h2f8(__m256i v)
     return _mm256_cvtph_ps(_mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)));
 }
 
-/* byte k (0..3) of each lane, zero- or sign-extended */
-INL __m256i byte_u(__m256i v, int k) { return _mm256_and_si256(_mm256_srli_epi32(v, 8 * k), _mm256_set1_epi32(0xFF)); }
-INL __m256i byte_s(__m256i v, int k) { return _mm256_srai_epi32(_mm256_slli_epi32(v, 24 - 8 * k), 24); }
-
 /* an int16 value (in an int32 lane) in both halves: vpmaddwd against it is value·(lo + hi) */
 INL __m256i dup16(__m256i v) { return _mm256_or_si256(_mm256_and_si256(v, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(v, 16)); }
 
-/* Q4_K block of 8 rows: q[s][g] lane r = row r's nibbles 32s + 4g .. + 3 (0..15); sc[s] the
- * sub-block scales (0..63) in both int16 halves; mn[p] = mn_2p | mn_2p+1 << 16 (an int16
- * pair against the activation's pair sums); dw, mw = d, dmin */
-typedef struct {
-    __m256i q[8][8], sc[8], mn[4];
-    __m256 dw, mw;
-} q4k_blk;
-
-/* w: the block of the group's first row. Chunk c's 32 bytes hold sub-block 2c in the low
- * nibbles and 2c + 1 in the high ones, so the raw bytes are transposed once for both. */
-static void q4k_decode(const uint8_t *w, size_t rb, int nr, q4k_blk *o)
-{
-    const __m256i m4 = _mm256_set1_epi8(0xF);
-    for (int c = 0; c < 4; c++) {
-        __m256i raw[8];
-        tr8x8(w + 16 + 32 * c, rb, nr, raw);
-        for (int g = 0; g < 8; g++) {
-            o->q[2 * c][g] = _mm256_and_si256(raw[g], m4);
-            o->q[2 * c + 1][g] = _mm256_and_si256(_mm256_srli_epi32(raw[g], 4), m4);
-        }
-    }
-    /* scale_min_k4's 12 bytes, unpacked as ggml's kmask shuffle (q4_k_scmin), 8 rows */
-    __m256i hs[4]; /* d | dmin << 16, then the 12 bytes of scales and mins */
-    tr8x4(w, rb, nr, hs);
-    const __m256i h = hs[0], s0 = hs[1], s1 = hs[2], s2 = hs[3];
-    const __m256i k1 = _mm256_set1_epi32(0x3f3f3f3f), k2 = _mm256_set1_epi32(0x0f0f0f0f);
-    const __m256i k3 = _mm256_set1_epi32(0x03030303);
-    const __m256i sc_lo = _mm256_and_si256(s0, k1);
-    const __m256i sc_hi = _mm256_or_si256(_mm256_and_si256(s2, k2),
-                                          _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(s0, 6), k3), 4));
-    const __m256i mn_lo = _mm256_and_si256(s1, k1);
-    const __m256i mn_hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(s2, 4), k2),
-                                          _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(s1, 6), k3), 4));
-    for (int k = 0; k < 4; k++) {
-        o->sc[k] = dup16(byte_u(sc_lo, k));
-        o->sc[k + 4] = dup16(byte_u(sc_hi, k));
-    }
-    for (int p = 0; p < 4; p++) {
-        const __m256i v = p < 2 ? mn_lo : mn_hi;
-        o->mn[p] = _mm256_or_si256(byte_u(v, 2 * (p % 2)), _mm256_slli_epi32(byte_u(v, 2 * (p % 2) + 1), 16));
-    }
-    o->dw = h2f8(h);
-    o->mw = h2f8(_mm256_srli_epi32(h, 16));
-}
-
-/* Q6_K block of 8 rows: q[k] lane r = row r's values + 32 (0..63) at 4k .. 4k + 3; sc[s] the
- * 16 signed sub-block scales in both int16 halves; scp[m] = sc_2m, sc_2m+1 as an int16 pair
- * (against the activation's bsums); d */
-typedef struct {
-    __m256i q[64], sc[16], scp[8];
-    __m256 d;
-} q6k_blk;
-
-/* q6_k_ints' layout: in half n, byte l of ql[64n..], ql[64n + 32..] and qh[32n..] gives
- * elements l, l + 64 / l + 32, l + 96 of the half (low / high nibble, qh bit pairs 0, 2 /
- * 1, 3), so dword g of the three transposed pieces gives groups g, 8 + g, 16 + g, 24 + g. */
-static void q6k_decode(const uint8_t *w, size_t rb, int nr, q6k_blk *o)
-{
-    const __m256i m4 = _mm256_set1_epi8(0xF), m30 = _mm256_set1_epi8(0x30);
-    for (int n = 0; n < 2; n++) {
-        __m256i l0[8], l1[8], hb[8];
-        tr8x8(w + 64 * n, rb, nr, l0);
-        tr8x8(w + 64 * n + 32, rb, nr, l1);
-        tr8x8(w + 128 + 32 * n, rb, nr, hb);
-        __m256i *q = o->q + 32 * n;
-        for (int g = 0; g < 8; g++) {
-            const __m256i a = l0[g], b = l1[g], h = hb[g];
-            q[g] = _mm256_or_si256(_mm256_and_si256(a, m4), _mm256_and_si256(_mm256_slli_epi32(h, 4), m30));
-            q[8 + g] = _mm256_or_si256(_mm256_and_si256(b, m4), _mm256_and_si256(_mm256_slli_epi32(h, 2), m30));
-            q[16 + g] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(a, 4), m4), _mm256_and_si256(h, m30));
-            q[24 + g] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(b, 4), m4),
-                                        _mm256_and_si256(_mm256_srli_epi32(h, 2), m30));
-        }
-    }
-    __m256i scs[4];
-    tr8x4(w + 192, rb, nr, scs);
-    for (int i = 0; i < 4; i++) {
-        __m256i s[4];
-        for (int k = 0; k < 4; k++) {
-            s[k] = byte_s(scs[i], k);
-            o->sc[4 * i + k] = dup16(s[k]);
-        }
-        for (int k = 0; k < 2; k++)
-            o->scp[2 * i + k] = _mm256_or_si256(_mm256_and_si256(s[2 * k], _mm256_set1_epi32(0xFFFF)),
-                                                _mm256_slli_epi32(s[2 * k + 1], 16));
-    }
-    /* d at 208: the 16 bytes at 194 keep the loads inside the block */
-    __m256i dd[4];
-    tr8x4(w + 194, rb, nr, dd);
-    o->d = h2f8(_mm256_srli_epi32(dd[3], 16));
-}
-
-/* The next group's rows (w: block 0 of its first row, nr rows, 0 for none), fetched into
- * L2 a block at a time while the first tile of this group runs (8 streams at once are more
- * than the hardware prefetcher follows well) */
-typedef struct {
-    const uint8_t *w;
-    size_t rb;
-    int nr;
-} next_rows;
-
-INL void next_block_prefetch(const next_rows *nx, int64_t j, int bsz)
-{
-    for (int r = 0; r < nx->nr; r++) {
-        const uint8_t *p = nx->w + (size_t)r * nx->rb + (size_t)j * bsz;
-        for (int o = 0; o < bsz; o += 64)
-            _mm_prefetch((const char *)(p + o), _MM_HINT_T1);
-        _mm_prefetch((const char *)(p + bsz - 1), _MM_HINT_T1);
-    }
-}
-
-static next_rows next_group(const uint8_t *data, size_t rb, int64_t nrows, int64_t r0)
-{
-    const int64_t left = nrows - r0 - 8;
-    next_rows nx = {data + (size_t)(r0 + 8) * rb, rb, left <= 0 ? 0 : left < 8 ? (int)left : 8};
-    return nx;
-}
+#define KV __m256i
+#define KF __m256
+#define KV_(op) _mm256_##op
+#define KV_AND(a, b) _mm256_and_si256((a), (b))
+#define KV_OR(a, b) _mm256_or_si256((a), (b))
+#define KV_ROWS 8
+#define KV_TR8 tr8x8
+#define KV_TR4 tr8x4
+#define KV_H2F h2f8
+#define KV_SCALE dup16 /* int16 scales in both halves: vpmaddwd */
+#include "llm/quant/rows_kq_decode.inc"
 
 /* a token's 8 outputs; keep: the lanes of rows < nr */
 INL void store8(float *y, __m256 v, int nr, __m256i keep)

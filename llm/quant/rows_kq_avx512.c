@@ -82,126 +82,17 @@ INL __m512 h2f16(__m512i v)
     return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(v));
 }
 
-/* byte k (0..3) of each lane, zero- or sign-extended */
-INL __m512i byte_u(__m512i v, int k) { return _mm512_and_si512(_mm512_srli_epi32(v, 8 * k), _mm512_set1_epi32(0xFF)); }
-INL __m512i byte_s(__m512i v, int k) { return _mm512_srai_epi32(_mm512_slli_epi32(v, 24 - 8 * k), 24); }
-
-/* Q4_K block of 16 rows: q[s][g] lane r = row r's nibbles 32s + 4g .. + 3 (0..15); sc[s]
- * the sub-block scales; mn[p] = mn_2p | mn_2p+1 << 16 (an int16 pair for vpmaddwd against
- * the activation's pair sums); dw, mw = d, dmin */
-typedef struct {
-    __m512i q[8][8], sc[8], mn[4];
-    __m512 dw, mw;
-} q4k_blk;
-
-/* w: the block of the group's first row. Chunk c's 32 bytes hold sub-block 2c in the low
- * nibbles and 2c + 1 in the high ones, so the raw bytes are transposed once for both. */
-static void q4k_decode(const uint8_t *w, size_t rb, int nr, q4k_blk *o)
-{
-    const __m512i m4 = _mm512_set1_epi8(0xF);
-    for (int c = 0; c < 4; c++) {
-        __m512i raw[8];
-        tr16x8(w + 16 + 32 * c, rb, nr, raw);
-        for (int g = 0; g < 8; g++) {
-            o->q[2 * c][g] = _mm512_and_si512(raw[g], m4);
-            o->q[2 * c + 1][g] = _mm512_and_si512(_mm512_srli_epi32(raw[g], 4), m4);
-        }
-    }
-    /* scale_min_k4's 12 bytes, unpacked as ggml's kmask shuffle (q4_k_scmin), 16 rows */
-    __m512i hs[4]; /* d | dmin << 16, then the 12 bytes of scales and mins */
-    tr16x4(w, rb, nr, hs);
-    const __m512i h = hs[0], s0 = hs[1], s1 = hs[2], s2 = hs[3];
-    const __m512i k1 = _mm512_set1_epi32(0x3f3f3f3f), k2 = _mm512_set1_epi32(0x0f0f0f0f);
-    const __m512i k3 = _mm512_set1_epi32(0x03030303);
-    const __m512i sc_lo = _mm512_and_si512(s0, k1);
-    const __m512i sc_hi = _mm512_or_si512(_mm512_and_si512(s2, k2),
-                                          _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(s0, 6), k3), 4));
-    const __m512i mn_lo = _mm512_and_si512(s1, k1);
-    const __m512i mn_hi = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(s2, 4), k2),
-                                          _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(s1, 6), k3), 4));
-    for (int k = 0; k < 4; k++) {
-        o->sc[k] = byte_u(sc_lo, k);
-        o->sc[k + 4] = byte_u(sc_hi, k);
-    }
-    for (int p = 0; p < 4; p++) {
-        const __m512i v = p < 2 ? mn_lo : mn_hi;
-        o->mn[p] = _mm512_or_si512(byte_u(v, 2 * (p % 2)), _mm512_slli_epi32(byte_u(v, 2 * (p % 2) + 1), 16));
-    }
-    o->dw = h2f16(h);
-    o->mw = h2f16(_mm512_srli_epi32(h, 16));
-}
-
-/* Q6_K block of 16 rows: q[k] lane r = row r's values + 32 (0..63) at 4k .. 4k + 3; sc[s]
- * the 16 signed sub-block scales; scp[m] = sc_2m, sc_2m+1 as an int16 pair (for vpdpwssd
- * against the activation's bsums); d */
-typedef struct {
-    __m512i q[64], sc[16], scp[8];
-    __m512 d;
-} q6k_blk;
-
-/* q6_k_ints' layout: in half n, byte l of ql[64n..], ql[64n + 32..] and qh[32n..] gives
- * elements l, l + 64 / l + 32, l + 96 of the half (low / high nibble, qh bit pairs 0, 2 /
- * 1, 3), so dword g of the three transposed pieces gives groups g, 8 + g, 16 + g, 24 + g. */
-static void q6k_decode(const uint8_t *w, size_t rb, int nr, q6k_blk *o)
-{
-    const __m512i m4 = _mm512_set1_epi8(0xF), m30 = _mm512_set1_epi8(0x30);
-    for (int n = 0; n < 2; n++) {
-        __m512i l0[8], l1[8], hb[8];
-        tr16x8(w + 64 * n, rb, nr, l0);
-        tr16x8(w + 64 * n + 32, rb, nr, l1);
-        tr16x8(w + 128 + 32 * n, rb, nr, hb);
-        __m512i *q = o->q + 32 * n;
-        for (int g = 0; g < 8; g++) {
-            const __m512i a = l0[g], b = l1[g], h = hb[g];
-            q[g] = _mm512_or_si512(_mm512_and_si512(a, m4), _mm512_and_si512(_mm512_slli_epi32(h, 4), m30));
-            q[8 + g] = _mm512_or_si512(_mm512_and_si512(b, m4), _mm512_and_si512(_mm512_slli_epi32(h, 2), m30));
-            q[16 + g] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(a, 4), m4), _mm512_and_si512(h, m30));
-            q[24 + g] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(b, 4), m4),
-                                        _mm512_and_si512(_mm512_srli_epi32(h, 2), m30));
-        }
-    }
-    __m512i scs[4];
-    tr16x4(w + 192, rb, nr, scs);
-    for (int i = 0; i < 4; i++) {
-        const __m512i s = scs[i];
-        for (int k = 0; k < 4; k++)
-            o->sc[4 * i + k] = byte_s(s, k);
-        for (int k = 0; k < 2; k++)
-            o->scp[2 * i + k] = _mm512_or_si512(_mm512_and_si512(o->sc[4 * i + 2 * k], _mm512_set1_epi32(0xFFFF)),
-                                                _mm512_slli_epi32(o->sc[4 * i + 2 * k + 1], 16));
-    }
-    /* d at 208: the 16 bytes at 194 keep the loads inside the block */
-    __m512i dd[4];
-    tr16x4(w + 194, rb, nr, dd);
-    o->d = h2f16(_mm512_srli_epi32(dd[3], 16));
-}
-
-/* The next group's rows (w: block 0 of its first row, nr rows, 0 for none), fetched into
- * L2 a block at a time while the first tile of this group runs: 16 rows are 16 streams at
- * once, more than the hardware prefetcher follows, and a burst of prefetches would stall
- * on the fill buffers */
-typedef struct {
-    const uint8_t *w;
-    size_t rb;
-    int nr;
-} next_rows;
-
-INL void next_block_prefetch(const next_rows *nx, int64_t j, int bsz)
-{
-    for (int r = 0; r < nx->nr; r++) {
-        const uint8_t *p = nx->w + (size_t)r * nx->rb + (size_t)j * bsz;
-        for (int o = 0; o < bsz; o += 64)
-            _mm_prefetch((const char *)(p + o), _MM_HINT_T1);
-        _mm_prefetch((const char *)(p + bsz - 1), _MM_HINT_T1);
-    }
-}
-
-static next_rows next_group(const uint8_t *data, size_t rb, int64_t nrows, int64_t r0)
-{
-    const int64_t left = nrows - r0 - 16;
-    next_rows nx = {data + (size_t)(r0 + 16) * rb, rb, left <= 0 ? 0 : left < 16 ? (int)left : 16};
-    return nx;
-}
+#define KV __m512i
+#define KF __m512
+#define KV_(op) _mm512_##op
+#define KV_AND(a, b) _mm512_and_si512((a), (b))
+#define KV_OR(a, b) _mm512_or_si512((a), (b))
+#define KV_ROWS 16
+#define KV_TR8 tr16x8
+#define KV_TR4 tr16x4
+#define KV_H2F h2f16
+#define KV_SCALE(v) (v) /* int32 scales: vpmulld */
+#include "llm/quant/rows_kq_decode.inc"
 
 /* ---- token tiles -------------------------------------------------------------------- */
 
